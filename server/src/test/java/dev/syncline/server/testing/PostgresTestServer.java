@@ -1,0 +1,116 @@
+package dev.syncline.server.testing;
+
+import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+
+import java.io.IOException;
+import java.net.URI;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * A real PostgreSQL 17 with {@code wal_level=logical} for integration tests: one server per test
+ * class, one fresh database per test.
+ *
+ * <p>By default it starts an embedded server (zonky binaries). Set {@code SYNCLINE_TEST_PG_URL}
+ * (e.g. {@code postgresql://postgres:secret@localhost:5432/postgres}) to use an external server
+ * instead; it must run with {@code wal_level=logical} and the user must be allowed to create
+ * databases, publications and replication slots.
+ */
+public final class PostgresTestServer implements AutoCloseable {
+    public static final String EXTERNAL_URL_ENV = "SYNCLINE_TEST_PG_URL";
+    private static final AtomicInteger DATABASE_COUNTER = new AtomicInteger();
+
+    private final EmbeddedPostgres embedded;
+    private final String host;
+    private final int port;
+    private final String user;
+    private final String password;
+    private final String adminDatabase;
+
+    private PostgresTestServer(EmbeddedPostgres embedded, String host, int port, String user, String password,
+                               String adminDatabase) {
+        this.embedded = embedded;
+        this.host = host;
+        this.port = port;
+        this.user = user;
+        this.password = password;
+        this.adminDatabase = adminDatabase;
+    }
+
+    public static PostgresTestServer start() {
+        String external = System.getenv(EXTERNAL_URL_ENV);
+        if (external != null && !external.isBlank()) {
+            return external(external);
+        }
+        try {
+            EmbeddedPostgres pg = EmbeddedPostgres.builder()
+                    .setServerConfig("wal_level", "logical")
+                    .setServerConfig("max_replication_slots", "40")
+                    .setServerConfig("max_wal_senders", "40")
+                    .setServerConfig("max_connections", "200")
+                    .setServerConfig("wal_sender_timeout", "60s")
+                    .setServerConfig("fsync", "off")
+                    .start();
+            return new PostgresTestServer(pg, "localhost", pg.getPort(), "postgres", "postgres", "postgres");
+        } catch (IOException e) {
+            throw new IllegalStateException("could not start embedded PostgreSQL: " + e.getMessage(), e);
+        }
+    }
+
+    private static PostgresTestServer external(String url) {
+        URI uri = URI.create(url);
+        String[] userInfo = uri.getUserInfo() == null ? new String[] {"postgres"} : uri.getUserInfo().split(":", 2);
+        String db = uri.getPath() == null || uri.getPath().length() <= 1 ? "postgres" : uri.getPath().substring(1);
+        return new PostgresTestServer(null, uri.getHost(), uri.getPort() < 0 ? 5432 : uri.getPort(), userInfo[0],
+                userInfo.length > 1 ? userInfo[1] : "", db);
+    }
+
+    /** Creates an empty database with a unique name on this server. */
+    public TestDatabase createDatabase() {
+        String name = "syncline_test_" + ProcessHandle.current().pid() + "_" + DATABASE_COUNTER.incrementAndGet();
+        try (Connection c = DriverManager.getConnection(jdbcUrl(adminDatabase), user, password);
+             Statement s = c.createStatement()) {
+            s.execute("CREATE DATABASE " + name);
+        } catch (SQLException e) {
+            throw new IllegalStateException("could not create test database " + name + ": " + e.getMessage(), e);
+        }
+        return new TestDatabase(this, name);
+    }
+
+    /** Drops a database and every replication slot that belongs to it. */
+    void dropDatabase(String name) {
+        try (Connection c = DriverManager.getConnection(jdbcUrl(adminDatabase), user, password);
+             Statement s = c.createStatement()) {
+            s.execute("SELECT pg_terminate_backend(active_pid) FROM pg_replication_slots WHERE database = '"
+                    + name + "' AND active_pid IS NOT NULL");
+            s.execute("SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE database = '"
+                    + name + "'");
+            s.execute("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)");
+        } catch (SQLException e) {
+            throw new IllegalStateException("could not drop test database " + name + ": " + e.getMessage(), e);
+        }
+    }
+
+    public String jdbcUrl(String database) {
+        return "jdbc:postgresql://" + host + ":" + port + "/" + database;
+    }
+
+    public String host() { return host; }
+    public int port() { return port; }
+    public String user() { return user; }
+    public String password() { return password; }
+
+    @Override
+    public void close() {
+        if (embedded != null) {
+            try {
+                embedded.close();
+            } catch (IOException e) {
+                throw new IllegalStateException(e);
+            }
+        }
+    }
+}

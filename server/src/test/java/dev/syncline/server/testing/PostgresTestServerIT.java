@@ -1,0 +1,32 @@
+package dev.syncline.server.testing;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.Statement;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class PostgresTestServerIT {
+    static PostgresTestServer server;
+
+    @BeforeAll
+    static void start() { server = PostgresTestServer.start(); }
+
+    @AfterAll
+    static void stop() { server.close(); }
+
+    @Test
+    void serverRunsPostgres17WithLogicalWal() throws Exception {
+        try (TestDatabase db = server.createDatabase();
+             Connection c = db.connect(); Statement s = c.createStatement()) {
+            ResultSet rs = s.executeQuery("SELECT current_setting('wal_level'), current_setting('server_version_num')::int");
+            rs.next();
+            assertThat(rs.getString(1)).isEqualTo("logical");
+            assertThat(rs.getInt(2)).isGreaterThanOrEqualTo(170000);
+        }
+    }
+}
