@@ -106,7 +106,6 @@ public final class BuiltinPgTypes implements PgTypeResolver {
         scalar(4534, "tstzmultirange", 'R', 6153);
         scalar(4535, "datemultirange", 'R', 6155);
         scalar(4536, "int8multirange", 'R', 6157);
-        scalar(2249, "record", 'P', 2287);
     }
 
     private static void scalar(int oid, String name, char category, int arrayOid) {
@@ -117,6 +116,11 @@ public final class BuiltinPgTypes implements PgTypeResolver {
     /** The built-in type with this OID, if there is one. */
     public static Optional<PgType> find(int oid) {
         return Optional.ofNullable(TYPES.get(oid));
+    }
+
+    /** Every entry, for checking the table against a live {@code pg_type}. */
+    static Map<Integer, PgType> table() {
+        return Map.copyOf(TYPES);
     }
 
     @Override
