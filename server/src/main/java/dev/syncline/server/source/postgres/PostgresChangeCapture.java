@@ -1,0 +1,240 @@
+package dev.syncline.server.source.postgres;
+
+import dev.syncline.server.source.postgres.pgoutput.PgOutputDecoder;
+import dev.syncline.server.source.postgres.values.PgTypeResolver;
+import dev.syncline.server.source.postgres.values.PgValueMapper;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.nio.ByteBuffer;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Function;
+
+/**
+ * Lossless change capture from one PostgreSQL database: ensures the publication and slot, copies
+ * the tables (fresh or resumed), then streams committed transactions to the sink, confirming to
+ * PostgreSQL only what the sink reports durable.
+ *
+ * <p>Lifecycle: {@link #start()} does the set-up and the copy on the caller's thread (throwing a
+ * {@link CaptureException} on any problem), then streams on a background thread until
+ * {@link #close()}; {@link #completion()} completes exceptionally if streaming fails.
+ */
+public final class PostgresChangeCapture implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(PostgresChangeCapture.class);
+
+    private static final long SLOT_BUSY_WAIT_NANOS = 15_000_000_000L;
+
+    private final PgSourceSettings settings;
+    private final CaptureSink sink;
+    private final RowImageLookup storedImages;
+    private final Function<Connection, PgTypeResolver> typeResolverFactory;
+    private final PgConnections connections;
+    private final CompletableFuture<Void> completion = new CompletableFuture<>();
+    private volatile boolean running;
+    private Connection catalogConnection;
+    private ReplicationStreamReader reader;
+    private Heartbeat heartbeat;
+    private Thread captureThread;
+
+    public PostgresChangeCapture(PgSourceSettings settings, CaptureSink sink, RowImageLookup storedImages,
+                                 Function<Connection, PgTypeResolver> typeResolverFactory) {
+        this.settings = Objects.requireNonNull(settings, "settings");
+        this.sink = Objects.requireNonNull(sink, "sink");
+        this.storedImages = storedImages;
+        this.typeResolverFactory = typeResolverFactory;
+        this.connections = new PgConnections(settings);
+    }
+
+    public CompletableFuture<Void> completion() {
+        return completion;
+    }
+
+    public void start() {
+        sink.open(lsn -> {
+            ReplicationStreamReader r = reader;
+            if (r != null) {
+                r.acknowledge(lsn);
+            }
+        });
+        catalogConnection = connections.open();
+        try {
+            TableCatalog catalog = new TableCatalog(catalogConnection);
+            catalog.requireLogicalWal();
+            List<TableCatalog.TableInfo> tables = catalog.describeAll(settings.tables());
+            new PublicationManager(catalogConnection).ensure(settings.publicationName(), settings.tables());
+            RowMapper rowMapper = new RowMapper(new PgValueMapper(typeResolverFactory.apply(catalogConnection)));
+
+            CaptureState state = sink.loadState();
+            SnapshotProgress progress = ensureSnapshot(state, tables, catalog, rowMapper);
+            checkNotRecreated(progress, tables);
+
+            Map<TableName, Integer> knownIds = new HashMap<>();
+            Map<TableName, List<String>> keys = new HashMap<>();
+            for (TableCatalog.TableInfo info : tables) {
+                knownIds.put(info.table().name(), info.table().relationId());
+                keys.put(info.table().name(), info.table().primaryKey());
+            }
+            Function<TableName, List<String>> primaryKeyOf = name -> keys.computeIfAbsent(name,
+                    n -> catalog.describe(n).map(i -> i.table().primaryKey()).orElse(List.of()));
+            TransactionAssembler assembler = new TransactionAssembler(sink, rowMapper, primaryKeyOf, storedImages,
+                    knownIds, sink.loadState().storedCommitLsn());
+
+            reader = openReader();
+            heartbeat = new Heartbeat(connections, settings.heartbeatInterval());
+            running = true;
+            captureThread = Thread.ofPlatform().name("syncline-capture").unstarted(() -> streamLoop(assembler));
+            reader.start();
+            captureThread.start();
+            log.info("streaming changes from slot {} (stored through {})", settings.slotName(),
+                    state.storedCommitLsn());
+        } catch (SQLException e) {
+            close();
+            throw new CaptureException(CaptureError.CONNECTION, "capture set-up failed: " + e.getMessage(), e);
+        } catch (RuntimeException e) {
+            close();
+            throw e;
+        }
+    }
+
+    /**
+     * Starts streaming; retries for a while when the slot is still held by a walsender of a
+     * previous run that PostgreSQL has not yet reaped (SQLSTATE 55006).
+     */
+    private ReplicationStreamReader openReader() throws SQLException {
+        long deadline = System.nanoTime() + SLOT_BUSY_WAIT_NANOS;
+        while (true) {
+            Connection replication = connections.openReplication();
+            try {
+                return new ReplicationStreamReader(replication, settings.slotName(), settings.publicationName(),
+                        Lsn.ZERO, settings.maxPendingBytes());
+            } catch (SQLException e) {
+                replication.close();
+                if (!"55006".equals(e.getSQLState())) {
+                    throw e;
+                }
+                if (System.nanoTime() > deadline) {
+                    throw new CaptureException(CaptureError.SLOT_IN_USE, "replication slot " + settings.slotName()
+                            + " is in use: " + e.getMessage(), e);
+                }
+                try {
+                    Thread.sleep(100);
+                } catch (InterruptedException ie) {
+                    Thread.currentThread().interrupt();
+                    throw e;
+                }
+            }
+        }
+    }
+
+    private SnapshotProgress ensureSnapshot(CaptureState state, List<TableCatalog.TableInfo> tables,
+                                            TableCatalog catalog, RowMapper rowMapper) throws SQLException {
+        SlotManager slots = new SlotManager(catalogConnection);
+        if (state.snapshot() == null) {
+            if (slots.inspect(settings.slotName()).isPresent()) {
+                log.warn("storage is empty but slot {} exists; dropping it to start a fresh snapshot",
+                        settings.slotName());
+                slots.drop(settings.slotName());
+            }
+            try (Connection replication = connections.openReplication();
+                 Connection copy = connections.open()) {
+                // The exported snapshot lives only while `replication` stays open and idle.
+                SlotManager.CreatedSlot slot = SlotManager.create(replication, settings.slotName());
+                SnapshotProgress progress = new SnapshotProgress(slot.name(), slot.consistentPoint(),
+                        tables.stream().map(t -> new SnapshotProgress.TableProgress(t.table().name(),
+                                t.table().relationId(), List.of(), 0, false)).toList());
+                sink.snapshotStarted(progress);
+                InitialSnapshot snapshot = new InitialSnapshot(copy, rowMapper, settings.snapshotChunkRows(),
+                        System::nanoTime);
+                snapshot.begin(slot.snapshotName());
+                return snapshot.copy(tables, progress, sink);
+            }
+        }
+        slots.requireUsable(settings.slotName(), null);
+        SnapshotProgress progress = state.snapshot();
+        List<TableName> stored = progress.tables().stream().map(SnapshotProgress.TableProgress::table).toList();
+        if (!stored.equals(settings.tables())) {
+            throw new CaptureException(CaptureError.TABLE_SET_CHANGED, "stored snapshot covers " + stored
+                    + ", configuration asks for " + settings.tables());
+        }
+        if (progress.complete()) {
+            return progress;
+        }
+        try (Connection copy = connections.open()) {
+            InitialSnapshot snapshot = new InitialSnapshot(copy, rowMapper, settings.snapshotChunkRows(),
+                    System::nanoTime);
+            snapshot.begin(null);
+            // Rows copied from this newer snapshot may be ahead of the stream until it passes this point.
+            Lsn resumedAt = catalog.currentWalLsn();
+            progress = progress.withConsistentAfter(Lsn.max(progress.consistentAfter(), resumedAt));
+            sink.snapshotStarted(progress);
+            log.info("resuming the initial copy on a new snapshot; consistent once streaming passes {}", resumedAt);
+            return snapshot.copy(tables, progress, sink);
+        }
+    }
+
+    private static void checkNotRecreated(SnapshotProgress progress, List<TableCatalog.TableInfo> tables) {
+        for (TableCatalog.TableInfo info : tables) {
+            int stored = progress.table(info.table().name()).relationId();
+            if (stored != info.table().relationId()) {
+                throw new CaptureException(CaptureError.TABLE_RECREATED, "table " + info.table().name()
+                        + " has relation id " + Integer.toUnsignedString(info.table().relationId())
+                        + " but was copied as " + Integer.toUnsignedString(stored));
+            }
+        }
+    }
+
+    private void streamLoop(TransactionAssembler assembler) {
+        PgOutputDecoder decoder = new PgOutputDecoder();
+        try {
+            while (running) {
+                ByteBuffer message = reader.next(100);
+                if (message == null) {
+                    continue;
+                }
+                assembler.accept(decoder.decode(message.duplicate()));
+                reader.release(message);
+            }
+            completion.complete(null);
+        } catch (InterruptedException e) {
+            completion.complete(null);
+        } catch (Throwable t) {
+            if (running) {
+                log.error("change capture stopped: {}", t.getMessage(), t);
+            }
+            completion.completeExceptionally(t);
+        }
+    }
+
+    @Override
+    public void close() {
+        running = false;
+        if (heartbeat != null) {
+            heartbeat.close();
+        }
+        if (captureThread != null) {
+            captureThread.interrupt();
+            try {
+                captureThread.join(5_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        if (reader != null) {
+            reader.close();
+        }
+        if (catalogConnection != null) {
+            try {
+                catalogConnection.close();
+            } catch (SQLException e) {
+                log.debug("closing catalog connection: {}", e.toString());
+            }
+        }
+        completion.complete(null);
+    }
+}
