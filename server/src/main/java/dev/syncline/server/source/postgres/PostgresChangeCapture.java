@@ -1,7 +1,7 @@
 package dev.syncline.server.source.postgres;
 
 import dev.syncline.server.source.postgres.pgoutput.PgOutputDecoder;
-import dev.syncline.server.source.postgres.values.PgTypeResolver;
+import dev.syncline.server.source.postgres.values.CatalogPgTypeResolver;
 import dev.syncline.server.source.postgres.values.PgValueMapper;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -33,7 +33,6 @@ public final class PostgresChangeCapture implements AutoCloseable {
     private final PgSourceSettings settings;
     private final CaptureSink sink;
     private final RowImageLookup storedImages;
-    private final Function<Connection, PgTypeResolver> typeResolverFactory;
     private final PgConnections connections;
     private final CompletableFuture<Void> completion = new CompletableFuture<>();
     private volatile boolean running;
@@ -42,12 +41,10 @@ public final class PostgresChangeCapture implements AutoCloseable {
     private Heartbeat heartbeat;
     private Thread captureThread;
 
-    public PostgresChangeCapture(PgSourceSettings settings, CaptureSink sink, RowImageLookup storedImages,
-                                 Function<Connection, PgTypeResolver> typeResolverFactory) {
+    public PostgresChangeCapture(PgSourceSettings settings, CaptureSink sink, RowImageLookup storedImages) {
         this.settings = Objects.requireNonNull(settings, "settings");
         this.sink = Objects.requireNonNull(sink, "sink");
         this.storedImages = storedImages;
-        this.typeResolverFactory = typeResolverFactory;
         this.connections = new PgConnections(settings);
     }
 
@@ -68,7 +65,7 @@ public final class PostgresChangeCapture implements AutoCloseable {
             catalog.requireLogicalWal();
             List<TableCatalog.TableInfo> tables = catalog.describeAll(settings.tables());
             new PublicationManager(catalogConnection).ensure(settings.publicationName(), settings.tables());
-            RowMapper rowMapper = new RowMapper(new PgValueMapper(typeResolverFactory.apply(catalogConnection)));
+            RowMapper rowMapper = new RowMapper(new PgValueMapper(new CatalogPgTypeResolver(connections::open)));
 
             CaptureState state = sink.loadState();
             SnapshotProgress progress = ensureSnapshot(state, tables, catalog, rowMapper);

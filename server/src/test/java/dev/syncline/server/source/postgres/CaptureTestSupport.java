@@ -1,10 +1,10 @@
 package dev.syncline.server.source.postgres;
 
-import dev.syncline.server.source.postgres.values.PgTypeResolver;
+import dev.syncline.server.source.postgres.values.CatalogPgTypeResolver;
 import dev.syncline.server.source.postgres.values.PgValueMapper;
 import dev.syncline.server.testing.TestDatabase;
 
-import java.sql.Connection;
+import java.sql.SQLException;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
@@ -13,12 +13,14 @@ import java.util.List;
 final class CaptureTestSupport {
     private CaptureTestSupport() {}
 
-    static PgTypeResolver typeResolver(Connection connection) {
-        return new dev.syncline.server.source.postgres.values.CatalogPgTypeResolver(() -> connection);
-    }
-
-    static PgValueMapper mapper(Connection connection) {
-        return new PgValueMapper(typeResolver(connection));
+    static PgValueMapper mapper(TestDatabase db) {
+        return new PgValueMapper(new CatalogPgTypeResolver(() -> {
+            try {
+                return db.connect();
+            } catch (SQLException e) {
+                throw new IllegalStateException(e);
+            }
+        }));
     }
 
     static PgSourceSettings settings(TestDatabase db, String... tables) {
@@ -28,14 +30,14 @@ final class CaptureTestSupport {
     }
 
     static PostgresChangeCapture capture(PgSourceSettings settings, ReplicaSink sink) {
-        return new PostgresChangeCapture(settings, sink, sink, CaptureTestSupport::typeResolver);
+        return new PostgresChangeCapture(settings, sink, sink);
     }
 
     static void awaitConverged(TestDatabase db, ReplicaSink sink, String... tables) {
         for (String t : tables) {
             TableName name = TableName.parse(t);
             Eventually.await("replica of " + name + " equals the source",
-                    () -> sink.rows(name).equals(SourceRows.read(db, name, CaptureTestSupport::mapper)));
+                    () -> sink.rows(name).equals(SourceRows.read(db, name, CaptureTestSupport.mapper(db))));
         }
     }
 

@@ -11,18 +11,17 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.function.Function;
 
 /** Reads a source table directly and maps it the way capture does: the oracle the replica must equal. */
 final class SourceRows {
     private SourceRows() {}
 
     static Map<List<SqlValue>, Map<String, SqlValue>> read(TestDatabase db, TableName name,
-                                                           Function<Connection, PgValueMapper> mappers) {
+                                                           PgValueMapper values) {
         PgSourceSettings settings = PgSourceSettings.defaults(db.jdbcUrl(), db.user(), db.password(), List.of(name));
         try (Connection c = new PgConnections(settings).open()) {
             SourceTable table = new TableCatalog(c).describe(name).orElseThrow().table();
-            RowMapper mapper = new RowMapper(mappers.apply(c));
+            RowMapper mapper = new RowMapper(values);
             Map<List<SqlValue>, Map<String, SqlValue>> out = new HashMap<>();
             try (Statement s = c.createStatement();
                  ResultSet rs = s.executeQuery("SELECT " + String.join(", ",
