@@ -24,6 +24,9 @@ class PgOutputFixtureCaptureIT {
     static final Path FIXTURE_DIR = Path.of("src/test/resources/pgoutput");
     static final boolean CAPTURE = Boolean.getBoolean("syncline.captureFixtures");
 
+    static final String FORMAT_NOTE = "one message per line: <decoded kind> <hex of the XLogData payload>; "
+            + "regenerate with -Dsyncline.captureFixtures=true";
+
     static PostgresTestServer server;
 
     @BeforeAll
@@ -46,7 +49,9 @@ class PgOutputFixtureCaptureIT {
                     "CREATE TABLE child (id serial PRIMARY KEY, parent_id int REFERENCES parent (id))",
                     "CREATE PUBLICATION fx_pub FOR ALL TABLES",
                     "SELECT pg_create_logical_replication_slot('fx_v1', 'pgoutput')",
-                    "SELECT pg_replication_origin_create('fx_origin')");
+                    // origins are cluster-wide: tolerate one left behind on an external test server
+                    "SELECT pg_replication_origin_create('fx_origin') WHERE NOT EXISTS "
+                            + "(SELECT FROM pg_replication_origin WHERE roname = 'fx_origin')");
 
             db.execute("INSERT INTO items VALUES (1, 'apple', 'happy', NULL), (2, 'pear', NULL, 'x')");
             db.execute("UPDATE items SET name = 'green apple' WHERE id = 1");
@@ -72,6 +77,7 @@ class PgOutputFixtureCaptureIT {
                 c.commit();
                 c.setAutoCommit(true);
                 s.execute("SELECT pg_replication_origin_session_reset()");
+                s.execute("SELECT pg_replication_origin_drop('fx_origin')");
             }
             PgOutputCapture.emitSentinel(db);
 
@@ -124,7 +130,9 @@ class PgOutputFixtureCaptureIT {
 
     private static void checkOrCapture(String name, List<PgOutputFixtureFile.Entry> live, List<String> comments) {
         if (CAPTURE) {
-            new PgOutputFixtureFile(comments, live).write(FIXTURE_DIR.resolve(name));
+            List<String> header = new java.util.ArrayList<>(comments);
+            header.add(FORMAT_NOTE);
+            new PgOutputFixtureFile(header, live).write(FIXTURE_DIR.resolve(name));
             return;
         }
         List<String> liveKinds = live.stream().map(PgOutputFixtureFile.Entry::kind).toList();
