@@ -70,6 +70,13 @@ public final class PgOutputDecoder {
             default -> throw new PgOutputFormatException(type, 0, "unknown message type");
         };
         in.requireEnd();
+        // Flip only once the whole message is known to be well-formed, so a rejected S or E
+        // leaves the decoder as it was.
+        if (message instanceof StreamStart) {
+            inStreamSegment = true;
+        } else if (message instanceof StreamStop) {
+            inStreamSegment = false;
+        }
         return message;
     }
 
@@ -160,16 +167,13 @@ public final class PgOutputDecoder {
         if (inStreamSegment) {
             throw in.malformed("Stream Start inside a stream segment");
         }
-        StreamStart start = new StreamStart(in.readUInt32(), in.readByte() == 1);
-        inStreamSegment = true;
-        return start;
+        return new StreamStart(in.readUInt32(), in.readByte() == 1);
     }
 
     private StreamStop streamStop() {
         if (!inStreamSegment) {
             throw in.malformed("Stream Stop outside a stream segment");
         }
-        inStreamSegment = false;
         return STREAM_STOP;
     }
 

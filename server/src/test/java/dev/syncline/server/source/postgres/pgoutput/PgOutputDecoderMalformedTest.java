@@ -89,6 +89,14 @@ class PgOutputDecoderMalformedTest {
     }
 
     @Test
+    void rejectedStreamStartDoesNotOpenASegment() {
+        PgOutputDecoder decoder = new PgOutputDecoder();
+        byte[] padded = Arrays.copyOf(STREAM_START, STREAM_START.length + 1);
+        assertThatThrownBy(() -> decoder.decode(ByteBuffer.wrap(padded))).isInstanceOf(PgOutputFormatException.class);
+        assertThat(decoder.inStreamSegment()).isFalse();
+    }
+
+    @Test
     void binaryColumnsAreKeptAsBytes() {
         PgOutputMessage.Insert insert = (PgOutputMessage.Insert) new PgOutputDecoder()
                 .decode(ByteBuffer.wrap(insert(bytes(0, 2, 'b', 0, 0, 0, 2, 0xca, 0xfe, 'n'))));
