@@ -12,7 +12,10 @@ import java.util.List;
  *
  * <p>{@code streamXid} is the transaction id PostgreSQL adds to data messages inside a streamed
  * (in-progress) transaction (protocol version 2 with {@code streaming on}); it is {@code 0}
- * (PostgreSQL's InvalidTransactionId) otherwise. Transaction ids are unsigned 32-bit, held in a long.
+ * (PostgreSQL's InvalidTransactionId) otherwise. It is the xid of the (sub)transaction that made
+ * the change, so after a {@code SAVEPOINT} it is a subtransaction's xid, not the {@link StreamStart}'s
+ * top-level one; a {@link StreamAbort} with that {@code subXid} discards those changes.
+ * Transaction ids are unsigned 32-bit, held in a long.
  */
 public sealed interface PgOutputMessage {
 
@@ -88,7 +91,9 @@ public sealed interface PgOutputMessage {
 
     /** 'c' (protocol v2): a streamed transaction committed. */
     record StreamCommit(long xid, int flags, Lsn commitLsn, Lsn endLsn, long commitTimeMicros)
-            implements PgOutputMessage {}
+            implements PgOutputMessage {
+        public Instant commitTime() { return pgTimestampToInstant(commitTimeMicros); }
+    }
 
     /** 'A' (protocol v2): a streamed (sub)transaction aborted. */
     record StreamAbort(long xid, long subXid) implements PgOutputMessage {}
