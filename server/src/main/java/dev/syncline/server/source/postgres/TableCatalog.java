@@ -49,7 +49,8 @@ public final class TableCatalog {
             List<String> keyTypes = new ArrayList<>();
             try (PreparedStatement ps = connection.prepareStatement(
                     "SELECT a.attname, a.atttypid, format_type(a.atttypid, a.atttypmod), "
-                            + "  coalesce(array_position(i.indkey::int2[], a.attnum), 0) AS key_pos "
+                            + "  coalesce((SELECT k.ord FROM unnest(i.indkey) WITH ORDINALITY AS k(attnum, ord) "
+                            + "            WHERE k.attnum = a.attnum), 0) AS key_pos "
                             + "FROM pg_attribute a "
                             + "LEFT JOIN pg_index i ON i.indrelid = a.attrelid AND i.indisprimary "
                             + "WHERE a.attrelid = (?::bigint)::oid AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = '' "

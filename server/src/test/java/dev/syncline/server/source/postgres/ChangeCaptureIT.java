@@ -130,7 +130,7 @@ class ChangeCaptureIT {
         db.execute("UPDATE big SET v = 'changed' WHERE id IN (10, 4000)",
                 "DELETE FROM big WHERE id IN (20, 4500)",
                 "UPDATE big SET id = 9000 WHERE id = 30",
-                "UPDATE big SET id = 25 WHERE id = 4999",
+                "UPDATE big SET id = 20 WHERE id = 4999",
                 "INSERT INTO big VALUES (6000, 'new')",
                 "INSERT INTO small VALUES (11, 'new')");
         sink.failAfterChunks = -1;
@@ -232,7 +232,7 @@ class ChangeCaptureIT {
 
     private Lsn currentWalLsn() throws SQLException {
         try (Connection c = db.connect(); Statement s = c.createStatement();
-             ResultSet rs = s.executeQuery("SELECT pg_current_wal_lsn()::text")) {
+             ResultSet rs = s.executeQuery("SELECT pg_current_wal_insert_lsn()::text")) {
             rs.next();
             return Lsn.parse(rs.getString(1));
         }
