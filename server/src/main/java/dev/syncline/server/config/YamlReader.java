@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.yaml.snakeyaml.error.MarkedYAMLException;
 
 /** Parses one YAML document into a {@link YamlNode} tree with line:column positions. */
 final class YamlReader {
@@ -29,7 +30,16 @@ final class YamlReader {
             }
             return readValue(parser, "", problems);
         } catch (JsonProcessingException e) {
-            problems.add("", position(e.getLocation()), "not valid YAML: " + e.getOriginalMessage().strip());
+            // SnakeYAML's own message spans several lines with ASCII-art markers; keep the sentence and its mark.
+            if (e.getCause() instanceof MarkedYAMLException marked && marked.getProblemMark() != null) {
+                String context = marked.getContext() == null || marked.getContextMark() == null ? ""
+                        : " (" + marked.getContext() + " at line " + (marked.getContextMark().getLine() + 1) + ")";
+                problems.add("", new YamlNode.Position(marked.getProblemMark().getLine() + 1,
+                        marked.getProblemMark().getColumn() + 1), "not valid YAML: " + marked.getProblem() + context);
+            } else {
+                String message = e.getOriginalMessage().strip().lines().findFirst().orElse("");
+                problems.add("", position(e.getLocation()), "not valid YAML: " + message);
+            }
             return null;
         } catch (IOException e) {
             throw new IllegalStateException("reading from a String cannot fail", e);
