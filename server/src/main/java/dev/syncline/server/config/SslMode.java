@@ -9,6 +9,10 @@ public enum SslMode {
 
     public String configName() { return name().toLowerCase(java.util.Locale.ROOT).replace('_', '-'); }
 
+    /** As written in config files and libpq URIs, so logs read like the config. */
+    @Override
+    public String toString() { return configName(); }
+
     static List<String> configNames() { return Arrays.stream(values()).map(SslMode::configName).toList(); }
 
     static SslMode fromConfigName(String name) {
