@@ -16,6 +16,7 @@ public record ClientAuthConfig(List<URI> jwksUri, List<Map<String, Object>> jwks
                                boolean blockLocalJwks, boolean supabase, Optional<Secret> supabaseJwtSecret) {
 
     static ClientAuthConfig read(Section s) {
+        int problemsBefore = s.problems.size();
         List<URI> uris = new ArrayList<>();
         for (String text : s.stringList("jwks_uri")) {
             try {
@@ -35,8 +36,9 @@ public record ClientAuthConfig(List<URI> jwksUri, List<Map<String, Object>> jwks
         boolean blockLocal = s.bool("block_local_jwks", false);
         boolean supabase = s.bool("supabase", false);
         Optional<Secret> supabaseSecret = s.string("supabase_jwt_secret").filter(v -> !v.isEmpty()).map(Secret::new);
+        // Only when nothing else was wrong here: a broken key already says what to fix.
         if (uris.isEmpty() && keys.isEmpty() && !supabase && supabaseSecret.isEmpty()
-                && !s.has("jwks_uri") && !jwksSection.position().known()) {
+                && s.problems.size() == problemsBefore) {
             s.problems.add(s.path().isEmpty() ? "client_auth" : s.path(), s.position(),
                     "no way to verify client tokens — set `jwks_uri`, `jwks.keys` (an HS256 secret is a key"
                     + " with `kty: oct`), or `supabase: true`");

@@ -288,6 +288,20 @@ class SynclineConfigTest {
     }
 
     @Test
+    void anEmptyKeySetIsNoWayToVerifyTokens() {
+        assertThat(fx.problems(ConfigFixtures.MINIMAL.replace("  jwks_uri: https://auth.example.com/jwks.json",
+                "  jwks: {keys: []}"))).singleElement().asString()
+                .startsWith("syncline.yaml:8:3: client_auth: no way to verify client tokens");
+    }
+
+    @Test
+    void inlineSyncRulesAreCheckedToo() {
+        assertThat(fx.problems(ConfigFixtures.MINIMAL.replace("  path: sync-rules.yaml",
+                "  content: |\n    bucket_definitions: [a, b]"))).containsExactly("syncline.yaml (sync_rules.content):1:21:"
+                + " bucket_definitions: must be a map of bucket names to definitions, found a list");
+    }
+
+    @Test
     void toStringHidesSecrets() throws Exception {
         SynclineConfig config = fx.parse(ConfigFixtures.MINIMAL + """
                   supabase_jwt_secret: supa-secret-value
