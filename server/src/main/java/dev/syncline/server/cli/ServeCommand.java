@@ -1,0 +1,31 @@
+package dev.syncline.server.cli;
+
+import dev.syncline.server.config.SynclineConfig;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.Spec;
+
+@Command(name = "serve", mixinStandardHelpOptions = true,
+        description = "Validate the configuration, then run the server until SIGTERM or Ctrl-C.")
+final class ServeCommand implements Callable<Integer> {
+    @ParentCommand
+    SynclineCli cli;
+    @Spec
+    CommandSpec spec;
+    @Mixin
+    ConfigFileOption config;
+
+    @Override
+    public Integer call() throws Exception {
+        Optional<SynclineConfig> loaded = config.load(cli.env, spec.commandLine().getErr());
+        if (loaded.isEmpty()) {
+            return SynclineCli.INVALID;
+        }
+        cli.server.run(loaded.get());
+        return SynclineCli.OK;
+    }
+}

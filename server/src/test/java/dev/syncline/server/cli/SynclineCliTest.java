@@ -1,0 +1,130 @@
+package dev.syncline.server.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.syncline.server.config.SynclineConfig;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+class SynclineCliTest {
+    private static final String CONFIG = """
+            replication:
+              connections:
+                - type: postgresql
+                  uri: ${PG_URI}
+            sync_rules:
+              path: rules.yaml
+            client_auth:
+              jwks_uri: https://auth.example.com/jwks.json
+            """;
+
+    @TempDir
+    Path dir;
+    private final StringWriter out = new StringWriter();
+    private final StringWriter err = new StringWriter();
+    private final List<SynclineConfig> served = new ArrayList<>();
+
+    private int run(String... args) {
+        CommandLine cli = SynclineCli.commandLine(new SynclineCli(
+                Map.of("PG_URI", "postgresql://app:pw@localhost:5432/app"), served::add));
+        cli.setOut(new PrintWriter(out, true));
+        cli.setErr(new PrintWriter(err, true));
+        return cli.execute(args);
+    }
+
+    private Path write(String name, String text) throws IOException {
+        return Files.writeString(dir.resolve(name), text);
+    }
+
+    private Path validConfig() throws IOException {
+        write("rules.yaml", "bucket_definitions:\n  global:\n    data: [SELECT * FROM lists]\n");
+        return write("syncline.yaml", CONFIG);
+    }
+
+    @Test
+    void validatePrintsOkForAValidFile() throws Exception {
+        Path config = validConfig();
+
+        assertThat(run("validate", "--config", config.toString())).isEqualTo(0);
+        assertThat(out.toString()).isEqualTo("OK: " + config + System.lineSeparator());
+        assertThat(err.toString()).isEmpty();
+    }
+
+    @Test
+    void validatePrintsEveryProblemWithFileLineAndColumn() throws Exception {
+        Path config = validConfig();
+        write("rules.yaml", "buckets: {}\n");
+        Files.writeString(config, CONFIG.replace("      uri:", "      sslmode: nope\n      uri:") + "prot: 1\n");
+
+        assertThat(run("validate", "--config", config.toString())).isEqualTo(1);
+        assertThat(out.toString()).isEmpty();
+        assertThat(err.toString().lines()).containsExactly(
+                config + ":4:16: replication.connections[0].sslmode: `sslmode` must be one of disable, allow,"
+                        + " prefer, require, verify-ca, verify-full — found `nope`",
+                config + ":10:1: prot: unknown key `prot` — did you mean `port`? expected one of: port, replication,"
+                        + " storage, sync_rules, client_auth, capture",
+                dir.resolve("rules.yaml") + ":1:1: no `bucket_definitions` or `streams` at the top level — is this"
+                        + " the sync rules file?",
+                "3 problems");
+    }
+
+    @Test
+    void validateReportsAMissingFile() {
+        Path missing = dir.resolve("nope.yaml");
+
+        assertThat(run("validate", "--config", missing.toString())).isEqualTo(1);
+        assertThat(err.toString()).startsWith(missing + ": file does not exist");
+    }
+
+    @Test
+    void usageErrorsExitWithOne() {
+        assertThat(run("validate")).isEqualTo(1);
+        assertThat(err.toString()).contains("Missing required option: '--config=FILE'");
+        assertThat(run("no-such-command")).isEqualTo(1);
+        assertThat(run()).isEqualTo(1);
+    }
+
+    @Test
+    void helpExitsWithZero() {
+        assertThat(run("--help")).isEqualTo(0);
+        assertThat(out.toString()).contains("serve", "validate", "demo", "token");
+    }
+
+    @Test
+    void serveRunsTheServerWithTheLoadedConfig() throws Exception {
+        Path config = validConfig();
+
+        assertThat(run("serve", "--config", config.toString())).isEqualTo(0);
+        assertThat(served).singleElement().satisfies(c ->
+                assertThat(c.replication().connection().hostname()).isEqualTo("localhost"));
+    }
+
+    @Test
+    void serveDoesNotStartOnAnInvalidConfig() throws Exception {
+        Path config = write("syncline.yaml", "port: 0\n");
+
+        assertThat(run("serve", "--config", config.toString())).isEqualTo(1);
+        assertThat(served).isEmpty();
+        assertThat(err.toString()).contains(config + ":1:7: port: must be between 1 and 65535, found 0");
+    }
+
+    @Test
+    void demoAndTokenAreNotAvailableYet() throws Exception {
+        Path config = validConfig();
+
+        assertThat(run("demo", "--port", "9000", "--data-dir", dir.toString())).isEqualTo(2);
+        assertThat(run("token", "--config", config.toString(), "--sub", "alice", "--expires-in", "2h")).isEqualTo(2);
+        assertThat(err.toString().lines()).containsExactly(
+                "syncline demo: not available yet: comes with the sync API (issue 5)",
+                "syncline token: not available yet: comes with the sync API (issue 5)");
+    }
+}
