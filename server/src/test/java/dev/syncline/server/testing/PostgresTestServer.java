@@ -41,12 +41,24 @@ public final class PostgresTestServer implements AutoCloseable {
     }
 
     public static PostgresTestServer start() {
+        return start(java.util.Map.of());
+    }
+
+    /** Whether tests run against an external server (whose settings they cannot choose). */
+    public static boolean external() {
         String external = System.getenv(EXTERNAL_URL_ENV);
-        if (external != null && !external.isBlank()) {
-            return external(external);
+        return external != null && !external.isBlank();
+    }
+
+    /** Starts an embedded server with extra {@code postgresql.conf} settings (ignored for an external server). */
+    public static PostgresTestServer start(java.util.Map<String, String> extraConfig) {
+        if (external()) {
+            return external(System.getenv(EXTERNAL_URL_ENV));
         }
         try {
-            EmbeddedPostgres pg = EmbeddedPostgres.builder()
+            EmbeddedPostgres.Builder builder = EmbeddedPostgres.builder();
+            extraConfig.forEach(builder::setServerConfig);
+            EmbeddedPostgres pg = builder
                     .setServerConfig("wal_level", "logical")
                     .setServerConfig("max_replication_slots", "40")
                     .setServerConfig("max_wal_senders", "40")
