@@ -47,6 +47,8 @@ public final class CaptureBench {
     public static void main(String[] args) throws Exception {
         int changes = args.length > 0 ? Integer.parseInt(args[0]) : 200_000;
         int rounds = args.length > 1 ? Integer.parseInt(args[1]) : 3;
+        singleTransaction = args.length > 2 && args[2].equals("single-transaction");
+        HeapSampler heap = HeapSampler.start();
         List<double[]> results = new ArrayList<>();
         try (PostgresTestServer server = PostgresTestServer.start()) {
             for (int round = 1; round <= rounds; round++) {
@@ -59,7 +61,12 @@ public final class CaptureBench {
             }
         }
         report(changes, results);
+        System.out.printf("workload: %s; max heap used during the run: %d MiB of %d MiB max%n",
+                singleTransaction ? "one transaction inserting every row" : "transactions of 1,000 rows (50% inserts, 25% updates, 25% deletes)",
+                heap.maxUsedBytes() >> 20, Runtime.getRuntime().maxMemory() >> 20);
     }
+
+    private static boolean singleTransaction;
 
     private static double[] round(TestDatabase db, int changes) throws Exception {
         db.execute("CREATE TABLE todos (id bigint PRIMARY KEY, list_id int, owner text, title text, done boolean, "
@@ -76,7 +83,7 @@ public final class CaptureBench {
         }
         Lsn end = workload(db, changes);
         double raw = rawRead(db, end, changes);
-        sink.reset(end);
+        sink.reset(end, changes);
         long start = System.nanoTime();
         try (PostgresChangeCapture capture = new PostgresChangeCapture(settings, sink, RowImageLookup.NONE)) {
             capture.start();
@@ -93,6 +100,16 @@ public final class CaptureBench {
 
     /** Inserts, updates and deletes in transactions of 1,000 rows; returns the LSN after the last commit. */
     private static Lsn workload(TestDatabase db, int changes) throws SQLException {
+        if (singleTransaction) {
+            try (Connection c = db.connect(); Statement s = c.createStatement()) {
+                s.execute("INSERT INTO todos SELECT g, g % 100, 'user' || (g % 50), 'todo number ' || g, false, now() "
+                        + "FROM generate_series(1, " + changes + ") g");
+                try (ResultSet rs = s.executeQuery("SELECT pg_current_wal_insert_lsn()::text")) {
+                    rs.next();
+                    return Lsn.parse(rs.getString(1));
+                }
+            }
+        }
         int inserts = changes / 2;
         int updates = changes / 4;
         int deletes = changes - inserts - updates;
@@ -109,7 +126,7 @@ public final class CaptureBench {
             for (int from = inserts - deletes + 1; from <= inserts; from += 1000) {
                 s.execute("DELETE FROM todos WHERE id BETWEEN " + from + " AND " + Math.min(inserts, from + 999));
             }
-            try (ResultSet rs = s.executeQuery("SELECT pg_current_wal_lsn()::text")) {
+            try (ResultSet rs = s.executeQuery("SELECT pg_current_wal_insert_lsn()::text")) {
                 rs.next();
                 return Lsn.parse(rs.getString(1));
             }
@@ -165,7 +182,7 @@ public final class CaptureBench {
                 median(raw), median(syncline), median(ratio));
         System.out.println();
         System.out.print(table);
-        Path out = Path.of("bench", "results", "capture-" + LocalDate.now() + ".md");
+        Path out = Path.of("bench", "results", "capture-" + LocalDate.now() + (singleTransaction ? "-single-transaction" : "") + ".md");
         Files.createDirectories(out.getParent());
         Files.writeString(out, table);
         System.out.println("written to " + out);
@@ -183,11 +200,13 @@ public final class CaptureBench {
         final AtomicLong changes = new AtomicLong();
         volatile CountDownLatch reached = new CountDownLatch(1);
         volatile Lsn target = new Lsn(-1);
+        volatile long expected;
         private volatile CaptureState state = CaptureState.EMPTY;
         private DurableAck ack;
 
-        void reset(Lsn end) {
+        void reset(Lsn end, long expectedChanges) {
             changes.set(0);
+            expected = expectedChanges;
             target = end;
             reached = new CountDownLatch(1);
         }
@@ -205,7 +224,7 @@ public final class CaptureBench {
         @Override
         public void commit(SourceTransaction.Commit commit) {
             ack.durableUpTo(commit.endLsn());
-            if (commit.endLsn().compareTo(target) >= 0) {
+            if (commit.endLsn().compareTo(target) >= 0 && changes.get() >= expected) {
                 reached.countDown();
             }
         }
