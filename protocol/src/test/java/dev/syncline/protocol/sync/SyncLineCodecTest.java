@@ -60,4 +60,27 @@ class SyncLineCodecTest {
             assertThat(fromBson.toString()).isEqualTo(fromJson.toString());
         }
     }
+
+    @Test
+    void everyLineParsesBackFromJsonAndBson() {
+        List<SyncLine> lines = List.of(
+                new SyncLine.Checkpoint(-1L, 7L, List.of(new BucketChecksum("b[]", 0xFFFF_FFFFL, 3, 1))),
+                new SyncLine.CheckpointDiff(9, null, List.of(new BucketChecksum("c[]", 5, 1, 3)), List.of("a[]")),
+                new SyncLine.Data("b[]", List.of(new OplogEntry(5, OplogEntry.Op.PUT, "t", "1", "sk", "{\"a\":1}", 10),
+                        new OplogEntry(6, OplogEntry.Op.CLEAR, null, null, null, null, 0)), true, 4, 6),
+                new SyncLine.CheckpointComplete(9), new SyncLine.PartialCheckpointComplete(9, 2),
+                new SyncLine.TokenExpiresIn(30));
+        for (SyncLine line : lines) {
+            assertThat(SyncLineParser.ndjson(new String(SyncLineCodec.ndjson(line), StandardCharsets.UTF_8))).isEqualTo(line);
+            assertThat(SyncLineParser.bson(SyncLineCodec.bson(line))).isEqualTo(line);
+        }
+    }
+
+    @Test
+    void theParserRejectsWhatARealClientWouldReject() {
+        org.assertj.core.api.Assertions.assertThatThrownBy(
+                () -> SyncLineParser.ndjson("{\"checkpoint_complete\":{\"last_op_id\":5}}")).hasMessageContaining("string op id");
+        org.assertj.core.api.Assertions.assertThatThrownBy(
+                () -> SyncLineParser.ndjson("{\"a\":1,\"b\":2}")).hasMessageContaining("exactly one key");
+    }
 }

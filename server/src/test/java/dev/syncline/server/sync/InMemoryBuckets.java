@@ -9,19 +9,19 @@ import java.util.List;
 import java.util.Map;
 
 /** A hand-written {@link BucketDataSource}: op logs in lists, for producer tests. */
-final class InMemoryBuckets implements BucketDataSource {
+public final class InMemoryBuckets implements BucketDataSource {
     final Map<String, List<OplogEntry>> logs = new HashMap<>();
-    long nextOpId = 1;
+    public long nextOpId = 1;
     int opsCalls;
 
-    long put(String bucket, String id, String data) {
+    public synchronized long put(String bucket, String id, String data) {
         long opId = nextOpId++;
         logs.computeIfAbsent(bucket, b -> new ArrayList<>())
                 .add(new OplogEntry(opId, OplogEntry.Op.PUT, "todos", id, null, data, (opId * 2654435761L) & 0xFFFF_FFFFL));
         return opId;
     }
 
-    long remove(String bucket, String id) {
+    public synchronized long remove(String bucket, String id) {
         long opId = nextOpId++;
         logs.computeIfAbsent(bucket, b -> new ArrayList<>())
                 .add(new OplogEntry(opId, OplogEntry.Op.REMOVE, "todos", id, null, null, (opId * 40503L) & 0xFFFF_FFFFL));
@@ -29,7 +29,7 @@ final class InMemoryBuckets implements BucketDataSource {
     }
 
     @Override
-    public Map<String, BucketState> bucketStates(long checkpoint, Collection<String> buckets) {
+    public synchronized Map<String, BucketState> bucketStates(long checkpoint, Collection<String> buckets) {
         Map<String, BucketState> out = new HashMap<>();
         for (String b : buckets) {
             long sum = 0;
@@ -50,7 +50,7 @@ final class InMemoryBuckets implements BucketDataSource {
     }
 
     @Override
-    public List<OplogEntry> ops(String bucket, long after, long upTo, int limit) {
+    public synchronized List<OplogEntry> ops(String bucket, long after, long upTo, int limit) {
         opsCalls++;
         return logs.getOrDefault(bucket, List.of()).stream()
                 .filter(op -> op.opId() > after && op.opId() <= upTo).limit(limit).toList();

@@ -15,18 +15,18 @@ import java.util.TreeMap;
  * before a checkpoint, data for a bucket outside the checkpoint, ops beyond the checkpoint, a gap
  * in a bucket's op sequence, or a checksum mismatch at completion.
  */
-final class ProtocolClientModel {
+public final class ProtocolClientModel {
     /** bucket → (row id → data), as applied at the last completed checkpoint. */
-    final Map<String, Map<String, String>> rows = new TreeMap<>();
+    public final Map<String, Map<String, String>> rows = new TreeMap<>();
     final Map<String, Long> checksums = new HashMap<>();
     final Map<String, Long> after = new HashMap<>();
     private Map<String, BucketChecksum> target;
     private long targetOpId;
     Long writeCheckpoint;
     long completedOpId;
-    final List<String> events = new ArrayList<>();
+    public final List<String> events = new ArrayList<>();
 
-    void accept(SyncLine line) {
+    public void accept(SyncLine line) {
         switch (line) {
             case SyncLine.Checkpoint c -> {
                 target = new HashMap<>();

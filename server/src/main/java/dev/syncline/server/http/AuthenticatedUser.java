@@ -1,0 +1,6 @@
+package dev.syncline.server.http;
+
+import java.time.Instant;
+
+/** A verified token: the user ({@code sub}), the whole claim set as JSON, and when it expires. */
+public record AuthenticatedUser(String userId, String claimsJson, Instant expiresAt) {}

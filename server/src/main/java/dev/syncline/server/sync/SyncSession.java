@@ -1,0 +1,88 @@
+package dev.syncline.server.sync;
+
+import dev.syncline.protocol.sync.SyncLine;
+
+import java.io.IOException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Iterator;
+
+/**
+ * Runs one sync connection until its token expires, the client goes away, or the server stops:
+ * on every change of the feed it asks the scope for the connection's checkpoint, lets the
+ * producer turn it into lines and writes them; in between it sends {@code token_expires_in}
+ * keepalives (PROTOCOL.md §3). Transport-agnostic: HTTP and WebSocket adapters supply the writer.
+ */
+public final class SyncSession {
+    static final Duration KEEPALIVE_INTERVAL = Duration.ofSeconds(20);
+    static final Duration EXPIRY_WARNING = Duration.ofSeconds(20);
+
+    private final SyncStreamProducer producer;
+    private final CheckpointFeed feed;
+    private final ConnectionScope scope;
+    private final Instant tokenExpiresAt;
+    private final Clock clock;
+
+    public SyncSession(SyncStreamProducer producer, CheckpointFeed feed, ConnectionScope scope, Instant tokenExpiresAt,
+                       Clock clock) {
+        this.producer = producer;
+        this.feed = feed;
+        this.scope = scope;
+        this.tokenExpiresAt = tokenExpiresAt;
+        this.clock = clock;
+    }
+
+    /** How a session ended. */
+    public enum End { TOKEN_EXPIRED, INTERRUPTED }
+
+    public End run(LineWriter out) throws IOException {
+        long seen = Long.MIN_VALUE;
+        Instant nextKeepalive = clock.instant();
+        boolean warned = false;
+        try {
+            while (true) {
+                Instant now = clock.instant();
+                long secondsLeft = Math.max(0, Duration.between(now, tokenExpiresAt).toSeconds());
+                if (!now.isBefore(tokenExpiresAt)) {
+                    out.write(new SyncLine.TokenExpiresIn(0));
+                    out.flush();
+                    return End.TOKEN_EXPIRED;
+                }
+                boolean warnNow = !warned && !now.isBefore(tokenExpiresAt.minus(EXPIRY_WARNING));
+                if (!now.isBefore(nextKeepalive) || warnNow) {
+                    out.write(new SyncLine.TokenExpiresIn(secondsLeft));
+                    out.flush();
+                    nextKeepalive = now.plus(KEEPALIVE_INTERVAL);
+                    warned |= warnNow;
+                }
+                long generation = seen == Long.MIN_VALUE ? feed.generation() : feed.awaitChange(seen, nextWake(now, nextKeepalive, warned));
+                if (generation != seen) {
+                    seen = generation;
+                    Iterator<SyncLine> lines = producer.onCheckpoint(scope.current());
+                    boolean wrote = false;
+                    while (lines.hasNext()) {
+                        out.write(lines.next());
+                        wrote = true;
+                    }
+                    if (wrote) {
+                        out.flush();
+                    }
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return End.INTERRUPTED;
+        }
+    }
+
+    private Duration nextWake(Instant now, Instant nextKeepalive, boolean warned) {
+        Instant wake = nextKeepalive.isBefore(tokenExpiresAt) ? nextKeepalive : tokenExpiresAt;
+        Instant warning = tokenExpiresAt.minus(EXPIRY_WARNING);
+        if (!warned && warning.isAfter(now) && warning.isBefore(wake)) {
+            wake = warning;
+        }
+        Duration d = Duration.between(now, wake);
+        return d.isNegative() ? Duration.ZERO : d;
+    }
+}

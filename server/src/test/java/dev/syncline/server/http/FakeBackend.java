@@ -1,0 +1,64 @@
+package dev.syncline.server.http;
+
+import dev.syncline.protocol.sync.StreamingSyncRequest;
+import dev.syncline.server.sync.BucketDataSource;
+import dev.syncline.server.sync.CheckpointFeed;
+import dev.syncline.server.sync.ConnectionCheckpoint;
+import dev.syncline.server.sync.ConnectionScope;
+import dev.syncline.server.sync.InMemoryBuckets;
+import dev.syncline.server.sync.SyncException;
+
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/** Hand-written backend for transport tests: in-memory buckets, a notify-based feed, per-user buckets. */
+final class FakeBackend implements SyncBackend, CheckpointFeed {
+    final InMemoryBuckets buckets = new InMemoryBuckets();
+    final Map<String, List<String>> grants = new HashMap<>();
+    private long generation;
+    volatile boolean ready = true;
+
+    synchronized void publish() {
+        generation++;
+        notifyAll();
+    }
+
+    @Override public BucketDataSource data() { return buckets; }
+    @Override public CheckpointFeed feed() { return this; }
+    @Override public boolean ready() { return ready; }
+
+    @Override
+    public ConnectionScope scope(AuthenticatedUser user, StreamingSyncRequest request) {
+        return () -> {
+            List<String> granted = grants.getOrDefault(user.userId(), List.of());
+            if (granted.size() > 2) {
+                throw new SyncException("SYNC_B1001", 400, "too many buckets for user " + user.userId());
+            }
+            Map<String, Integer> map = new HashMap<>();
+            granted.forEach(b -> map.put(b, 3));
+            synchronized (this) {
+                return new ConnectionCheckpoint(buckets.nextOpId - 1, null, map);
+            }
+        };
+    }
+
+    @Override
+    public synchronized long generation() {
+        return generation;
+    }
+
+    @Override
+    public synchronized long awaitChange(long seen, Duration timeout) throws InterruptedException {
+        long end = System.nanoTime() + timeout.toNanos();
+        while (generation <= seen) {
+            long left = end - System.nanoTime();
+            if (left <= 0) {
+                break;
+            }
+            wait(Math.max(1, left / 1_000_000));
+        }
+        return generation;
+    }
+}

@@ -1,0 +1,188 @@
+package dev.syncline.server.http;
+
+import dev.syncline.protocol.sync.SyncLine;
+import dev.syncline.protocol.sync.SyncLineParser;
+import dev.syncline.server.sync.ProtocolClientModel;
+import dev.syncline.server.sync.SyncException;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.io.BufferedReader;
+import java.io.DataInputStream;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.zip.GZIPInputStream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** The HTTP transport over real loopback connections, with a hand-written backend. */
+class SyncHttpServerTest {
+    final FakeBackend backend = new FakeBackend();
+    final HttpClient http = HttpClient.newHttpClient();
+    volatile Instant expiry = Instant.now().plusSeconds(3600);
+    SyncHttpServer server;
+
+    @BeforeEach
+    void start() {
+        Authenticator auth = header -> {
+            if (header == null || !header.startsWith("Token user-")) {
+                throw new SyncException("PSYNC_S2106", 401, "missing or malformed Authorization header");
+            }
+            return new AuthenticatedUser(header.substring("Token ".length()), "{}", expiry);
+        };
+        server = new SyncHttpServer(new HttpSettings("127.0.0.1", 0, List.of("*"), 2, 4096, 1000, 1 << 20),
+                auth, backend, Clock.systemUTC()).start();
+    }
+
+    @AfterEach
+    void stop() {
+        server.close();
+    }
+
+    HttpRequest.Builder post(String token, String body) {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + "/sync/stream"))
+                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body));
+        if (token != null) {
+            b.header("Authorization", "Token " + token);
+        }
+        return b;
+    }
+
+    @Test
+    void probesAndMetricsAnswer() throws Exception {
+        for (String path : List.of("/probes/startup", "/probes/liveness", "/probes/readiness")) {
+            HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + path)).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(r.statusCode()).as(path).isEqualTo(200);
+        }
+        backend.ready = false;
+        assertThat(http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + "/probes/readiness")).build(),
+                HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(503);
+        HttpResponse<String> metrics = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + "/metrics")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(metrics.body()).contains("syncline_sync_connections");
+    }
+
+    @Test
+    void requestsThatCannotStreamGetAStatusACodeAndAMessage() throws Exception {
+        HttpResponse<String> noAuth = http.send(post(null, "{}").build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(noAuth.statusCode()).isEqualTo(401);
+        assertThat(noAuth.body()).contains("\"code\":\"PSYNC_S2106\"", "\"status\":401");
+
+        HttpResponse<String> badBody = http.send(post("user-a", "{\"buckets\":5}").build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(badBody.statusCode()).isEqualTo(400);
+        assertThat(badBody.body()).contains("SYNC_R1001", "`buckets` must be an array");
+
+        HttpResponse<String> big = http.send(post("user-a", "{\"x\":\"" + "y".repeat(10_000) + "\"}").build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(big.statusCode()).isEqualTo(413);
+
+        backend.grants.put("user-greedy", List.of("a[]", "b[]", "c[]"));
+        HttpResponse<String> greedy = http.send(post("user-greedy", "{}").build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(greedy.statusCode()).isEqualTo(400);
+        assertThat(greedy.body()).contains("SYNC_B1001").doesNotContain("Token");
+    }
+
+    @Test
+    void streamsACheckpointThenChangesOnTheOpenConnection() throws Exception {
+        backend.grants.put("user-a", List.of("a[]"));
+        backend.buckets.put("a[]", "1", "{\"id\":\"1\"}");
+        backend.buckets.put("other[]", "9", "{\"id\":\"9\"}");
+        HttpResponse<InputStream> r = http.send(post("user-a", "{}").build(), HttpResponse.BodyHandlers.ofInputStream());
+        assertThat(r.statusCode()).isEqualTo(200);
+        assertThat(r.headers().firstValue("Content-Type")).hasValueSatisfying(v -> assertThat(v).startsWith("application/x-ndjson"));
+        ProtocolClientModel client = new ProtocolClientModel();
+        try (BufferedReader lines = new BufferedReader(new InputStreamReader(r.body(), StandardCharsets.UTF_8))) {
+            readUntilComplete(lines, client);
+            assertThat(client.rows).containsOnlyKeys("a[]");
+            backend.buckets.put("a[]", "2", "{\"id\":\"2\"}");
+            backend.publish();
+            readUntilComplete(lines, client);
+            assertThat(client.rows.get("a[]")).containsOnlyKeys("1", "2");
+            assertThat(client.events).contains("checkpoint 2", "complete 2", "complete 3");
+        }
+    }
+
+    @Test
+    void bsonWhenTheClientPrefersItAndGzipWhenAccepted() throws Exception {
+        backend.grants.put("user-b", List.of("a[]"));
+        backend.buckets.put("a[]", "1", "{\"id\":\"1\"}");
+        HttpResponse<InputStream> r = http.send(post("user-b", "{}")
+                .header("Accept", "application/vnd.powersync.bson-stream;q=0.9,application/x-ndjson;q=0.8")
+                .header("Accept-Encoding", "gzip").build(), HttpResponse.BodyHandlers.ofInputStream());
+        assertThat(r.headers().firstValue("Content-Type")).hasValue("application/vnd.powersync.bson-stream");
+        assertThat(r.headers().firstValue("Content-Encoding")).hasValue("gzip");
+        ProtocolClientModel client = new ProtocolClientModel();
+        try (DataInputStream in = new DataInputStream(new GZIPInputStream(r.body()))) {
+            while (!client.events.contains("complete 1")) {
+                byte[] sizeBytes = in.readNBytes(4);
+                int size = (sizeBytes[0] & 0xff) | (sizeBytes[1] & 0xff) << 8 | (sizeBytes[2] & 0xff) << 16 | (sizeBytes[3] & 0xff) << 24;
+                byte[] doc = new byte[size];
+                System.arraycopy(sizeBytes, 0, doc, 0, 4);
+                in.readFully(doc, 4, size - 4);
+                client.accept(SyncLineParser.bson(doc));
+            }
+        }
+        assertThat(client.rows.get("a[]")).containsOnlyKeys("1");
+    }
+
+    @Test
+    void connectionsBeyondTheLimitGet429() throws Exception {
+        backend.grants.put("user-a", List.of());
+        List<HttpResponse<InputStream>> open = new ArrayList<>();
+        for (int i = 0; i < 2; i++) {
+            open.add(http.send(post("user-a", "{}").build(), HttpResponse.BodyHandlers.ofInputStream()));
+        }
+        HttpResponse<String> third = http.send(post("user-a", "{}").build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(third.statusCode()).isEqualTo(429);
+        assertThat(third.body()).contains("SYNC_R1003");
+        for (HttpResponse<InputStream> r : open) {
+            r.body().close();
+        }
+    }
+
+    @Test
+    void browserPreflightIsAllowed() throws Exception {
+        HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + "/sync/stream"))
+                .method("OPTIONS", HttpRequest.BodyPublishers.noBody()).header("Origin", "http://app.example")
+                .header("Access-Control-Request-Method", "POST")
+                .header("Access-Control-Request-Headers", "authorization, content-type, x-user-agent").build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(r.statusCode()).isEqualTo(204);
+        assertThat(r.headers().firstValue("Access-Control-Allow-Origin")).hasValue("*");
+        assertThat(r.headers().firstValue("Access-Control-Allow-Headers")).hasValueSatisfying(
+                v -> assertThat(v).contains("authorization", "content-type", "x-user-agent"));
+    }
+
+    @Test
+    void theStreamEndsWithTokenExpiresInZeroWhenTheTokenExpires() throws Exception {
+        expiry = Instant.now().plusSeconds(1);
+        backend.grants.put("user-a", List.of());
+        HttpResponse<String> r = http.send(post("user-a", "{}").build(), HttpResponse.BodyHandlers.ofString());
+        List<String> lines = r.body().lines().toList();
+        assertThat(lines.getLast()).isEqualTo("{\"token_expires_in\":0}");
+        assertThat(lines).anyMatch(l -> l.startsWith("{\"checkpoint\":"));
+    }
+
+    private static void readUntilComplete(BufferedReader lines, ProtocolClientModel client) throws Exception {
+        String line;
+        while ((line = lines.readLine()) != null) {
+            SyncLine parsed = SyncLineParser.ndjson(line);
+            client.accept(parsed);
+            if (parsed instanceof SyncLine.CheckpointComplete) {
+                return;
+            }
+        }
+        throw new AssertionError("stream ended before checkpoint_complete");
+    }
+}
