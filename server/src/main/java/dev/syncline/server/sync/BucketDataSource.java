@@ -12,8 +12,12 @@ import java.util.Map;
  */
 public interface BucketDataSource {
 
-    /** A bucket at a checkpoint: checksum (unsigned 32-bit), op count and its newest op id. */
+    /**
+     * A bucket at a checkpoint: checksum (unsigned 32-bit), op count and its newest op id, or
+     * {@link #UNKNOWN_LAST_OP_ID} when the source does not track it (the producer then reads ops to find out).
+     */
     record BucketState(long checksum, long count, long lastOpId) {
+        public static final long UNKNOWN_LAST_OP_ID = -1L;
         public static final BucketState EMPTY = new BucketState(0, 0, 0);
     }
 

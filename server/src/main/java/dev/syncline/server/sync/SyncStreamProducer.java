@@ -59,7 +59,10 @@ public final class SyncStreamProducer {
         });
 
         List<SyncLine> head = new ArrayList<>(1);
+        // Buckets that may hold ops the client lacks: all of them at first, later only changed ones.
+        List<BucketChecksum> candidates;
         if (lastSent == null) {
+            candidates = List.copyOf(current.values());
             head.add(new SyncLine.Checkpoint(checkpoint.opId(), checkpoint.writeCheckpoint(),
                     List.copyOf(current.values())));
             clientAfter.keySet().retainAll(current.keySet());
@@ -76,6 +79,7 @@ public final class SyncStreamProducer {
                 return java.util.Collections.emptyIterator();
             }
             head.add(new SyncLine.CheckpointDiff(checkpoint.opId(), checkpoint.writeCheckpoint(), updated, removed));
+            candidates = updated;
             removed.forEach(clientAfter::remove);
         }
         lastSent = current;
@@ -85,7 +89,7 @@ public final class SyncStreamProducer {
 
         // Buckets the client lacks ops of, grouped by priority (0 first).
         TreeMap<Integer, List<String>> byPriority = new TreeMap<>();
-        for (BucketChecksum b : current.values()) {
+        for (BucketChecksum b : candidates) {
             long after = clientAfter.getOrDefault(b.bucket(), 0L);
             long last = states.getOrDefault(b.bucket(), BucketDataSource.BucketState.EMPTY).lastOpId();
             if (Long.compareUnsigned(last, after) > 0) {
