@@ -2,13 +2,12 @@ package dev.syncline.server.sync;
 
 import dev.syncline.protocol.sync.OplogEntry;
 
-import java.util.Collection;
 import java.util.List;
-import java.util.Map;
 
 /**
- * What the sync producer reads from bucket storage. Implementations answer for a committed
- * checkpoint only, so concurrent writes never show through.
+ * Where the sync producer reads bucket ops from. Ops at or below a committed checkpoint never
+ * change except by compaction, which keeps every bucket's checksum, so reading them from a view
+ * newer than the checkpoint is safe as long as {@code upTo} bounds them.
  */
 public interface BucketDataSource {
 
@@ -20,9 +19,6 @@ public interface BucketDataSource {
         public static final long UNKNOWN_LAST_OP_ID = -1L;
         public static final BucketState EMPTY = new BucketState(0, 0, 0);
     }
-
-    /** States of the given buckets as of {@code checkpoint}; a bucket without ops may be absent. */
-    Map<String, BucketState> bucketStates(long checkpoint, Collection<String> buckets);
 
     /** Ops of {@code bucket} with {@code after < op_id <= upTo}, ascending, at most {@code limit}. */
     List<OplogEntry> ops(String bucket, long after, long upTo, int limit);

@@ -50,8 +50,7 @@ public final class SyncStreamProducer {
 
     /** The lines that bring the client to {@code checkpoint}; empty when nothing changed for it. */
     public Iterator<SyncLine> onCheckpoint(ConnectionCheckpoint checkpoint) {
-        Map<String, BucketDataSource.BucketState> states =
-                source.bucketStates(checkpoint.opId(), checkpoint.buckets().keySet());
+        Map<String, BucketDataSource.BucketState> states = checkpoint.states();
         Map<String, BucketChecksum> current = new TreeMap<>();
         checkpoint.buckets().forEach((bucket, priority) -> {
             BucketDataSource.BucketState s = states.getOrDefault(bucket, BucketDataSource.BucketState.EMPTY);

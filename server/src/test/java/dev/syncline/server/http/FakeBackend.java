@@ -39,7 +39,8 @@ final class FakeBackend implements SyncBackend, CheckpointFeed {
             Map<String, Integer> map = new HashMap<>();
             granted.forEach(b -> map.put(b, 3));
             synchronized (this) {
-                return new ConnectionCheckpoint(buckets.nextOpId - 1, null, map);
+                long opId = buckets.nextOpId - 1;
+                return new ConnectionCheckpoint(opId, null, map, buckets.bucketStates(opId, map.keySet()));
             }
         };
     }

@@ -28,8 +28,9 @@ public final class InMemoryBuckets implements BucketDataSource {
         return opId;
     }
 
-    @Override
+    /** States as a storage view would report them at {@code checkpoint}. */
     public synchronized Map<String, BucketState> bucketStates(long checkpoint, Collection<String> buckets) {
+        // (kept in the test double only: real storage reports states from the scope's view)
         Map<String, BucketState> out = new HashMap<>();
         for (String b : buckets) {
             long sum = 0;

@@ -26,12 +26,17 @@ class SyncStreamProducerTest {
         return lines;
     }
 
+    static ConnectionCheckpoint checkpoint(InMemoryBuckets source, long opId, Long writeCheckpoint,
+                                           Map<String, Integer> buckets) {
+        return new ConnectionCheckpoint(opId, writeCheckpoint, buckets, source.bucketStates(opId, buckets.keySet()));
+    }
+
     ConnectionCheckpoint at(Long writeCheckpoint, String... buckets) {
         Map<String, Integer> map = new HashMap<>();
         for (String b : buckets) {
             map.put(b, 3);
         }
-        return new ConnectionCheckpoint(storage.nextOpId - 1, writeCheckpoint, map);
+        return checkpoint(storage, storage.nextOpId - 1, writeCheckpoint, map);
     }
 
     @Test
@@ -121,7 +126,7 @@ class SyncStreamProducerTest {
         storage.put("high[]", "2", "{}");
         storage.put("mid[]", "3", "{}");
         SyncStreamProducer producer = new SyncStreamProducer(storage, List.of(), 1000, 1 << 20);
-        run(producer, new ConnectionCheckpoint(3, null, Map.of("low[]", 3, "high[]", 0, "mid[]", 1)));
+        run(producer, checkpoint(storage, 3, null, Map.of("low[]", 3, "high[]", 0, "mid[]", 1)));
         assertThat(client.events).containsExactly("checkpoint 3", "data high[] 1", "partial 0", "data mid[] 1",
                 "partial 1", "data low[] 1", "complete 3");
     }
@@ -156,7 +161,7 @@ class SyncStreamProducerTest {
                 }
                 Map<String, Integer> buckets = new HashMap<>();
                 granted.forEach(b -> buckets.put(b, random.nextInt(4)));
-                producer.onCheckpoint(new ConnectionCheckpoint(server.nextOpId - 1, null, buckets)).forEachRemaining(c::accept);
+                producer.onCheckpoint(checkpoint(server, server.nextOpId - 1, null, buckets)).forEachRemaining(c::accept);
                 for (String b : granted) {
                     assertThat(c.rows.getOrDefault(b, Map.of())).as("round %d step %d bucket %s", round, step, b)
                             .isEqualTo(expected.getOrDefault(b, Map.of()));
