@@ -1,0 +1,60 @@
+package dev.syncline.server.sync;
+
+import dev.syncline.server.source.postgres.Lsn;
+
+import java.util.Map;
+import java.util.NavigableMap;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * A {@link WriteCheckpointStore} in memory: correct while the process lives. A restart loses the
+ * mappings, so a client waiting for one reconnects and waits until its next upload asks again.
+ */
+public final class InMemoryWriteCheckpointStore implements WriteCheckpointStore {
+    private final Map<String, NavigableMap<Long, Lsn>> byClient = new ConcurrentHashMap<>();
+
+    @Override
+    public void record(String userId, String clientId, long value, Lsn lsn) {
+        NavigableMap<Long, Lsn> values = byClient.computeIfAbsent(key(userId, clientId), k -> new TreeMap<>());
+        synchronized (values) {
+            values.put(value, lsn);
+            // Only the newest few matter: a client waits for its latest checkpoint.
+            while (values.size() > 16) {
+                values.pollFirstEntry();
+            }
+        }
+    }
+
+    @Override
+    public long latest(String userId, String clientId) {
+        NavigableMap<Long, Lsn> values = byClient.get(key(userId, clientId));
+        if (values == null) {
+            return 0;
+        }
+        synchronized (values) {
+            return values.isEmpty() ? 0 : values.lastKey();
+        }
+    }
+
+    @Override
+    public Optional<Long> reached(String userId, String clientId, Lsn replicated) {
+        NavigableMap<Long, Lsn> values = byClient.get(key(userId, clientId));
+        if (values == null) {
+            return Optional.empty();
+        }
+        synchronized (values) {
+            for (Map.Entry<Long, Lsn> e : values.descendingMap().entrySet()) {
+                if (e.getValue().isAtOrBefore(replicated)) {
+                    return Optional.of(e.getKey());
+                }
+            }
+            return Optional.empty();
+        }
+    }
+
+    private static String key(String userId, String clientId) {
+        return userId + "\u0000" + clientId;
+    }
+}

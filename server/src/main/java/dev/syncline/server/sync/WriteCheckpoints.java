@@ -1,0 +1,62 @@
+package dev.syncline.server.sync;
+
+import dev.syncline.server.source.postgres.Lsn;
+
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Read-your-writes for clients (PROTOCOL.md §4): hands out write checkpoints tied to the current
+ * WAL position and tells a connection which of its checkpoints replication has passed.
+ *
+ * <p>Order matters: the mapping is stored before the marker message is written, so replication
+ * can never pass the marker without the mapping being there to find.
+ */
+public final class WriteCheckpoints {
+    public static final String MARKER_PREFIX = "syncline-write-checkpoint";
+
+    private final WriteCheckpointStore store;
+    private final SourcePosition source;
+    private final ConcurrentHashMap<String, Object> locks = new ConcurrentHashMap<>();
+
+    public WriteCheckpoints(WriteCheckpointStore store, SourcePosition source) {
+        this.store = store;
+        this.source = source;
+    }
+
+    /** {@code GET /write-checkpoint2.json}: the next value of the (user, client) counter. */
+    public long create(String userId, String clientId) {
+        synchronized (lock(userId, clientId)) {
+            long value = store.latest(userId, clientId) + 1;
+            register(userId, clientId, value);
+            return value;
+        }
+    }
+
+    /**
+     * {@code POST /sync/checkpoint-request}: the client chooses increasing ids; the maximum wins
+     * and is echoed back the same way.
+     */
+    public long request(String userId, String clientId, long requestId) {
+        synchronized (lock(userId, clientId)) {
+            long value = Math.max(requestId, store.latest(userId, clientId));
+            register(userId, clientId, value);
+            return value;
+        }
+    }
+
+    /** The newest write checkpoint of (user, client) that replication at {@code replicated} has passed. */
+    public Optional<Long> reached(String userId, String clientId, Lsn replicated) {
+        return clientId == null ? Optional.empty() : store.reached(userId, clientId, replicated);
+    }
+
+    private void register(String userId, String clientId, long value) {
+        Lsn lsn = source.currentWalLsn();
+        store.record(userId, clientId, value, lsn);
+        source.emitMarker(Long.toString(value));
+    }
+
+    private Object lock(String userId, String clientId) {
+        return locks.computeIfAbsent(userId + "\u0000" + clientId, k -> new Object());
+    }
+}
