@@ -23,7 +23,9 @@ final class BearerToken {
         String token;
         int space = value.indexOf(' ');
         if (space < 0) {
-            token = value;
+            // "Token " with nothing after it strips down to the bare scheme name.
+            String lower = value.toLowerCase(Locale.ROOT);
+            token = lower.equals("token") || lower.equals("bearer") ? "" : value;
         } else {
             String scheme = value.substring(0, space).toLowerCase(Locale.ROOT);
             if (!scheme.equals("token") && !scheme.equals("bearer")) {
