@@ -15,7 +15,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Wires {@code client_auth} into a running {@link TokenVerifier}: inline keys, the Supabase secret,
- * JWKS URLs with their background refresh. Closing it stops the refresh thread.
+ * JWKS URLs with their background refresh. {@code start} fetches every JWKS URL once before it
+ * returns (bounded by the HTTP timeouts); closing it stops the refresh thread.
  */
 public final class ClientAuth implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ClientAuth.class);
@@ -57,6 +58,11 @@ public final class ClientAuth implements AutoCloseable {
                     config.supabaseJwtSecret().isPresent() ? " except Supabase tokens (aud authenticated)" : "");
         }
         TokenVerifier verifier = new TokenVerifier(KeySource.combine(sources), config.audience(), maxLifetime, clock);
+        // Load once before serving, so the first clients do not race the first fetch. A failure is
+        // logged by the source and retried by the schedule or by the first token with an unknown kid.
+        for (RemoteJwksKeySource source : remote) {
+            source.refresh();
+        }
         JwksRefresher refresher = JwksRefresher.start(remote, settings.refreshInterval());
         return new ClientAuth(verifier, List.copyOf(remote), refresher);
     }

@@ -7,8 +7,9 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Refreshes JWKS caches in the background: first at once, then every {@code interval}. One daemon
- * thread for all URLs; a slow URL delays the others by at most its HTTP timeout.
+ * Refreshes JWKS caches in the background every {@code interval}, the first time one interval after
+ * start ({@link ClientAuth} loads them once before that). One daemon thread for all URLs; a slow URL
+ * delays the others by at most its HTTP timeout.
  */
 public final class JwksRefresher implements AutoCloseable {
     private final ScheduledExecutorService scheduler;
@@ -25,7 +26,8 @@ public final class JwksRefresher implements AutoCloseable {
         });
         for (RemoteJwksKeySource source : sources) {
             // refresh() never throws, so a failure cannot cancel the schedule.
-            scheduler.scheduleWithFixedDelay(source::refresh, 0, interval.toMillis(), TimeUnit.MILLISECONDS);
+            scheduler.scheduleWithFixedDelay(source::refresh, interval.toMillis(), interval.toMillis(),
+                    TimeUnit.MILLISECONDS);
         }
         return new JwksRefresher(scheduler);
     }

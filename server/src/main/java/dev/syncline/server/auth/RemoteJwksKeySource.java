@@ -7,6 +7,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.locks.ReentrantLock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -20,7 +21,7 @@ import org.slf4j.LoggerFactory;
  * until a fetch succeeds again. A well-formed set replaces the cache whole, so a key removed from the
  * endpoint (revoked) stops verifying at the next refresh.
  *
- * <p>Thread-safe: fetches are serialised; {@link #keys()} reads a volatile snapshot.
+ * <p>Thread-safe: fetches are serialised; {@link #keys()} reads a volatile snapshot and never blocks.
  */
 public final class RemoteJwksKeySource implements KeySource {
     private static final Logger log = LoggerFactory.getLogger(RemoteJwksKeySource.class);
@@ -33,7 +34,8 @@ public final class RemoteJwksKeySource implements KeySource {
 
     private volatile List<VerificationKey> keys = List.of();
     private volatile Optional<String> lastError = Optional.empty();
-    private Instant lastAttempt = Instant.MIN; // guarded by this
+    private final ReentrantLock fetching = new ReentrantLock();
+    private Instant lastAttempt = Instant.MIN; // guarded by fetching
 
     public RemoteJwksKeySource(URI uri, JwksFetcher fetcher, Clock clock, Duration minRefreshGap, KeyPolicy policy) {
         this.uri = Objects.requireNonNull(uri, "uri");
@@ -51,8 +53,18 @@ public final class RemoteJwksKeySource implements KeySource {
     /** Why the last fetch failed, while the cache is stale; empty after a success. */
     public Optional<String> lastError() { return lastError; }
 
-    /** Fetches now. Never throws: failures keep the cached keys. Returns true on success. */
-    public synchronized boolean refresh() {
+    /** Fetches now (waiting for a fetch in progress first). Never throws: failures keep the cached keys. */
+    public boolean refresh() {
+        fetching.lock();
+        try {
+            return fetchLocked();
+        } finally {
+            fetching.unlock();
+        }
+    }
+
+    /** Returns true on success. */
+    private boolean fetchLocked() {
         lastAttempt = clock.instant();
         String source = "jwks_uri " + uri;
         try {
@@ -79,12 +91,23 @@ public final class RemoteJwksKeySource implements KeySource {
         }
     }
 
+    /**
+     * Fetches unless one was attempted less than {@code minRefreshGap} ago or one is in progress:
+     * requests never queue up behind a slow endpoint, at most the one that triggered the fetch waits.
+     */
     @Override
-    public synchronized boolean refreshForUnknownKey() {
-        Instant now = clock.instant();
-        if (!lastAttempt.equals(Instant.MIN) && now.isBefore(lastAttempt.plus(minRefreshGap))) {
+    public boolean refreshForUnknownKey() {
+        if (!fetching.tryLock()) {
             return false;
         }
-        return refresh();
+        try {
+            Instant now = clock.instant();
+            if (!lastAttempt.equals(Instant.MIN) && now.isBefore(lastAttempt.plus(minRefreshGap))) {
+                return false;
+            }
+            return fetchLocked();
+        } finally {
+            fetching.unlock();
+        }
     }
 }

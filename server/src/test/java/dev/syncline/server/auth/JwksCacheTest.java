@@ -141,13 +141,39 @@ class JwksCacheTest {
     }
 
     @Test
-    void refresherLoadsKeysInTheBackground() throws Exception {
-        try (JwksRefresher refresher = JwksRefresher.start(List.of(source), Duration.ofMinutes(5))) {
+    void refresherFetchesAgainAndAgainInTheBackground() throws Exception {
+        try (JwksRefresher refresher = JwksRefresher.start(List.of(source), Duration.ofMillis(20))) {
             long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-            while (source.keys().isEmpty() && System.nanoTime() < deadline) {
+            while (fetcher.calls.get() < 3 && System.nanoTime() < deadline) {
                 Thread.sleep(10);
             }
+            assertThat(fetcher.calls.get()).as("repeated background fetches").isGreaterThanOrEqualTo(3);
             assertThat(source.keys()).hasSize(1);
         }
+    }
+
+    @Test
+    void requestsDoNotQueueBehindASlowFetch() throws Exception {
+        java.util.concurrent.CountDownLatch entered = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        JwksFetcher slow = uri -> {
+            entered.countDown();
+            try {
+                release.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            return jwksJson(RSA);
+        };
+        RemoteJwksKeySource slowSource =
+                new RemoteJwksKeySource(URL, slow, clock, Duration.ofSeconds(30), KeyPolicy.DEFAULT);
+        Thread background = Thread.ofVirtual().start(slowSource::refresh);
+        entered.await();
+        long started = System.nanoTime();
+        assertThat(slowSource.refreshForUnknownKey()).isFalse();
+        assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(1));
+        release.countDown();
+        background.join();
+        assertThat(slowSource.keys()).hasSize(1);
     }
 }
