@@ -69,12 +69,13 @@ final class JwkKeys {
                             new ECDSAVerifier(ec.toECPublicKey()), policy, description);
                 }
                 case OctetKeyPair okp -> {
-                    if (!Curve.Ed25519.equals(okp.getCurve())) {
+                    EdDsaJdkVerifier.EdCurve curve = EdDsaJdkVerifier.EdCurve.of(okp.getCurve());
+                    if (curve == null) {
                         throw new UnusableKeyException(description + ": curve " + okp.getCurve()
-                                + " is not supported — use Ed25519");
+                                + " is not supported — use Ed25519 or Ed448");
                     }
-                    yield key(kid, allowed(Ed25519JdkVerifier.ALGORITHMS, jwk.getAlgorithm(), description),
-                            new Ed25519JdkVerifier(okp.getDecodedX()), policy, description);
+                    yield key(kid, allowed(curve.algorithms, jwk.getAlgorithm(), description),
+                            new EdDsaJdkVerifier(curve, okp.getDecodedX()), policy, description);
                 }
                 case OctetSequenceKey oct -> {
                     if (!allowSecrets) {

@@ -23,9 +23,10 @@ import java.util.regex.Pattern;
  * about an unsigned token's claims is ever reported.
  *
  * <p>Key choice: a token with a {@code kid} is checked with the key of that {@code kid} only, and the
- * token's {@code alg} must be one that key allows; if no key has that {@code kid}, the keys are
- * refreshed (rate-limited) and then keys without a {@code kid} are tried. A token without a
- * {@code kid} is tried against every key whose algorithms include its {@code alg}. An HS256 token is
+ * token's {@code alg} must be one that key allows; if no key has that {@code kid}, keys without a
+ * {@code kid} (wildcards, as in PowerSync) are tried. A token without a {@code kid} is tried against
+ * every key whose algorithms include its {@code alg}. When nothing verifies, the JWKS URLs are
+ * refreshed (rate-limited by the source) and the choice is made once more. An HS256 token is
  * therefore never checked with an RSA key's bytes, and {@code alg: none} never gets this far.
  *
  * <p>Thread-safe and cheap to call concurrently; the only blocking is a rate-limited JWKS refresh.
@@ -40,7 +41,7 @@ public final class TokenVerifier {
             JWSAlgorithm.HS256, JWSAlgorithm.HS384, JWSAlgorithm.HS512,
             JWSAlgorithm.RS256, JWSAlgorithm.RS384, JWSAlgorithm.RS512,
             JWSAlgorithm.ES256, JWSAlgorithm.ES384, JWSAlgorithm.ES512,
-            JWSAlgorithm.EdDSA, JWSAlgorithm.Ed25519);
+            JWSAlgorithm.EdDSA, JWSAlgorithm.Ed25519, JWSAlgorithm.Ed448);
     private static final Pattern PRINTABLE_KID = Pattern.compile("[A-Za-z0-9._:+/=-]{1,64}");
 
     private final KeySource keys;

@@ -129,10 +129,10 @@ class JwksCacheTest {
         enc.put("use", "enc");
         Map<String, Object> noVerify = new LinkedHashMap<>(publicJson(EC_256));
         noVerify.put("key_ops", List.of("encrypt"));
-        Map<String, Object> ed448 = Map.of("kty", "OKP", "crv", "Ed448", "kid", "ed448",
-                "x", "X9dEm1m0Yf0s54fsYWrUah2hNCSFpw4fig6nXYDpZ3jt8SR2m0bHBhvWeD3x5Q9s0foavq_oJWGA");
+        Map<String, Object> x25519 = Map.of("kty", "OKP", "crv", "X25519", "kid", "x25519",
+                "x", "hSDwCYkwp1R0i33ctD73Wg2_Og0mOBr066SpjqqbTmo"); // key agreement, not signatures
         Map<String, Object> broken = Map.of("kty", "RSA", "kid", "broken");
-        fetcher.serve(jwksJson(List.of(secretJson(HS_256, JWSAlgorithm.HS256), enc, noVerify, ed448, broken,
+        fetcher.serve(jwksJson(List.of(secretJson(HS_256, JWSAlgorithm.HS256), enc, noVerify, x25519, broken,
                 publicJson(RSA))));
         assertThat(source.refresh()).isTrue();
         assertThat(source.keys()).singleElement().satisfies(k -> assertThat(k.kid()).hasValue("rsa-1"));

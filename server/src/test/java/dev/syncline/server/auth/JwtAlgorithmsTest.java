@@ -62,6 +62,12 @@ class JwtAlgorithmsTest {
     }
 
     @Test
+    void ed448VerifiesToo() throws Exception {
+        VerifiedToken token = inline(List.of(publicJson(ED_448.publicJwk()))).verify(mintEd(ED_448, claims()));
+        assertThat(token.userId()).isEqualTo("user-1");
+    }
+
+    @Test
     void aTokenWithoutKidIsTriedAgainstEveryKeyOfItsFamily() throws Exception {
         TokenVerifier verifier = inline(List.of(publicJson(RSA_2), publicJson(EC_256), publicJson(RSA)));
         String token = mint(JWSAlgorithm.RS256, null, signer(RSA), claims());

@@ -46,7 +46,8 @@ final class JwtFixtures {
     static final OctetSequenceKey HS_256 = generate(() -> new OctetSequenceKeyGenerator(256).keyID("hs-256").generate());
     static final OctetSequenceKey HS_384 = generate(() -> new OctetSequenceKeyGenerator(384).keyID("hs-384").generate());
     static final OctetSequenceKey HS_512 = generate(() -> new OctetSequenceKeyGenerator(512).keyID("hs-512").generate());
-    static final Ed25519 ED = Ed25519.generate("ed-1");
+    static final EdPair ED = EdPair.generate("Ed25519", "ed-1");
+    static final EdPair ED_448 = EdPair.generate("Ed448", "ed-448");
 
     private JwtFixtures() {}
 
@@ -60,15 +61,16 @@ final class JwtFixtures {
         }
     }
 
-    /** An Ed25519 pair on the JDK provider (nimbus' own Ed25519 classes need Tink). */
-    record Ed25519(String kid, OctetKeyPair publicJwk, PrivateKey privateKey) {
-        static Ed25519 generate(String kid) {
+    /** An EdDSA pair on the JDK provider (nimbus' own Ed25519 classes need Tink). */
+    record EdPair(String kid, String curve, OctetKeyPair publicJwk, PrivateKey privateKey) {
+        static EdPair generate(String curve, String kid) {
             try {
-                KeyPair pair = KeyPairGenerator.getInstance("Ed25519").generateKeyPair();
+                KeyPair pair = KeyPairGenerator.getInstance(curve).generateKeyPair();
                 byte[] spki = pair.getPublic().getEncoded();
-                byte[] x = Arrays.copyOfRange(spki, spki.length - 32, spki.length);
-                OctetKeyPair jwk = new OctetKeyPair.Builder(Curve.Ed25519, Base64URL.encode(x)).keyID(kid).build();
-                return new Ed25519(kid, jwk, pair.getPrivate());
+                int length = curve.equals("Ed25519") ? 32 : 57;
+                byte[] x = Arrays.copyOfRange(spki, spki.length - length, spki.length);
+                OctetKeyPair jwk = new OctetKeyPair.Builder(Curve.parse(curve), Base64URL.encode(x)).keyID(kid).build();
+                return new EdPair(kid, curve, jwk, pair.getPrivate());
             } catch (GeneralSecurityException e) {
                 throw new IllegalStateException(e);
             }
@@ -81,7 +83,7 @@ final class JwtFixtures {
                 @Override
                 public Base64URL sign(JWSHeader header, byte[] signingInput) throws JOSEException {
                     try {
-                        Signature s = Signature.getInstance("Ed25519");
+                        Signature s = Signature.getInstance(curve);
                         s.initSign(privateKey);
                         s.update(signingInput);
                         return Base64URL.encode(s.sign());
@@ -91,7 +93,7 @@ final class JwtFixtures {
                 }
 
                 @Override
-                public Set<JWSAlgorithm> supportedJWSAlgorithms() { return Ed25519JdkVerifier.ALGORITHMS; }
+                public Set<JWSAlgorithm> supportedJWSAlgorithms() { return Set.of(JWSAlgorithm.EdDSA); }
 
                 @Override
                 public JCAContext getJCAContext() { return context; }
@@ -157,7 +159,7 @@ final class JwtFixtures {
         return mint(key, alg, claims());
     }
 
-    static String mintEd(Ed25519 key, Map<String, Object> claims) {
+    static String mintEd(EdPair key, Map<String, Object> claims) {
         return mint(JWSAlgorithm.EdDSA, key.kid(), key.signer(), claims);
     }
 
