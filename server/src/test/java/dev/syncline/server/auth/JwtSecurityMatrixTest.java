@@ -168,6 +168,25 @@ class JwtSecurityMatrixTest {
         }
 
         @Test
+        void unknownCriticalHeaderIsS2101() throws Exception {
+            for (com.nimbusds.jose.jwk.JWK key : List.of(RSA, HS_256)) {
+                JWSAlgorithm alg = key == RSA ? JWSAlgorithm.RS256 : JWSAlgorithm.HS256;
+                com.nimbusds.jose.JWSHeader header = new com.nimbusds.jose.JWSHeader.Builder(alg)
+                        .keyID(key.getKeyID()).criticalParams(java.util.Set.of("acme")).customParam("acme", 1).build();
+                com.nimbusds.jose.JWSObject jws = new com.nimbusds.jose.JWSObject(header,
+                        new com.nimbusds.jose.Payload(claims()));
+                jws.sign(signer(key));
+                refused("Token " + jws.serialize(), AuthErrorCode.PSYNC_S2101);
+            }
+            String edHeader = Base64URL.encode("{\"alg\":\"EdDSA\",\"kid\":\"ed-1\",\"crit\":[\"acme\"],\"acme\":1}").toString();
+            String payload = Base64URL.encode(com.nimbusds.jose.util.JSONObjectUtils.toJSONString(claims())).toString();
+            java.security.Signature sig = java.security.Signature.getInstance("Ed25519");
+            sig.initSign(ED.privateKey());
+            sig.update((edHeader + "." + payload).getBytes(StandardCharsets.US_ASCII));
+            refused("Token " + edHeader + "." + payload + "." + Base64URL.encode(sig.sign()), AuthErrorCode.PSYNC_S2101);
+        }
+
+        @Test
         void unsupportedAlgorithmIsS2101() {
             refused("Token " + mint(RSA, JWSAlgorithm.PS256), AuthErrorCode.PSYNC_S2101);
         }
