@@ -53,6 +53,11 @@ public final class ClientAuth implements AutoCloseable {
             remote.add(new RemoteJwksKeySource(uri, fetcher, clock, settings.minRefreshGap(), KeyPolicy.DEFAULT));
         }
         sources.addAll(remote);
+        if (config.supabase()) {
+            // PowerSync derives this URL from the replication connection's host; not wired here yet.
+            log.warn("client_auth.supabase: Supabase signing keys are not fetched automatically yet — add"
+                    + " https://<project>.supabase.co/auth/v1/.well-known/jwks.json to client_auth.jwks_uri");
+        }
         if (config.audience().isEmpty()) {
             log.warn("client_auth.audience is empty: every token is refused with PSYNC_S2105{}",
                     config.supabaseJwtSecret().isPresent() ? " except Supabase tokens (aud authenticated)" : "");
