@@ -75,7 +75,7 @@ final class Jwks {
                 requiredOneOf(key, "alg", List.of("EdDSA"));
             }
             case "EC" -> {
-                requiredOneOf(key, "crv", List.of("P-256", "P-384", "P-512"));
+                requiredOneOf(key, "crv", List.of("P-256", "P-384", "P-521"));
                 required(key, "x");
                 required(key, "y");
                 requiredOneOf(key, "alg", List.of("ES256", "ES384", "ES512"));
