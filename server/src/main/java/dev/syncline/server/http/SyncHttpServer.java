@@ -1,13 +1,13 @@
 package dev.syncline.server.http;
 
 import dev.syncline.protocol.sync.StreamingSyncRequest;
-import dev.syncline.server.sync.ConnectionScope;
 import dev.syncline.server.sync.SyncException;
 import dev.syncline.server.sync.SyncSession;
-import dev.syncline.server.sync.SyncStreamProducer;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
-import io.micrometer.core.instrument.Counter;
+import io.javalin.websocket.WsConfig;
+import dev.syncline.server.ws.CreditLineWriter;
+import dev.syncline.server.ws.RSocketSyncConnection;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import org.slf4j.Logger;
@@ -19,8 +19,6 @@ import java.time.Clock;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Semaphore;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The HTTP API: {@code POST /sync/stream} (PowerSync-compatible streaming, NDJSON or BSON, gzip
@@ -36,12 +34,9 @@ public final class SyncHttpServer implements AutoCloseable {
     private final SyncBackend backend;
     private final Clock clock;
     private final PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-    private final Semaphore connectionSlots;
-    private final AtomicInteger activeConnections = new AtomicInteger();
+    private final SyncSessions sessions;
     private final Set<Thread> sessionThreads = ConcurrentHashMap.newKeySet();
-    private final Counter linesSent;
-    private final Counter bytesSent;
-    private final Counter rejected;
+    private final java.util.Map<String, RSocketSyncConnection> webSockets = new ConcurrentHashMap<>();
     private volatile boolean started;
     private Javalin app;
 
@@ -50,11 +45,7 @@ public final class SyncHttpServer implements AutoCloseable {
         this.authenticator = authenticator;
         this.backend = backend;
         this.clock = clock;
-        this.connectionSlots = new Semaphore(settings.maxConnections());
-        metrics.gauge("syncline_sync_connections", activeConnections);
-        this.linesSent = Counter.builder("syncline_sync_lines_sent").register(metrics);
-        this.bytesSent = Counter.builder("syncline_sync_bytes_sent").baseUnit("bytes").register(metrics);
-        this.rejected = Counter.builder("syncline_sync_connections_rejected").register(metrics);
+        this.sessions = new SyncSessions(settings, backend, clock, metrics);
     }
 
     public PrometheusMeterRegistry metrics() {
@@ -73,6 +64,7 @@ public final class SyncHttpServer implements AutoCloseable {
             config.routes.get("/probes/readiness", ctx -> probe(ctx, started && backend.ready()));
             config.routes.get("/metrics", ctx -> ctx.contentType("text/plain; version=0.0.4").result(metrics.scrape()));
             config.routes.post("/sync/stream", this::syncStream);
+            config.routes.ws("/sync/stream", this::webSocket);
             config.routes.exception(SyncException.class, (e, ctx) -> error(ctx, e.code(), e.status(), e.getMessage()));
             config.routes.exception(StreamingSyncRequest.InvalidRequestException.class,
                     (e, ctx) -> error(ctx, "SYNC_R1001", 400, e.getMessage()));
@@ -110,9 +102,6 @@ public final class SyncHttpServer implements AutoCloseable {
     }
 
     private void syncStream(Context ctx) throws IOException {
-        if (!backend.ready()) {
-            throw new SyncException("SYNC_R1004", 503, "the server is still copying its initial data; retry shortly");
-        }
         AuthenticatedUser user = authenticator.authenticate(ctx.header("Authorization"));
         long length = ctx.req().getContentLengthLong();
         if (length > settings.maxBodyBytes()) {
@@ -120,19 +109,10 @@ public final class SyncHttpServer implements AutoCloseable {
                     + settings.maxBodyBytes());
         }
         StreamingSyncRequest request = StreamingSyncRequest.parse(ctx.bodyAsBytes());
-        if (!connectionSlots.tryAcquire()) {
-            rejected.increment();
-            throw new SyncException("SYNC_R1003", 429, "this node serves its maximum of " + settings.maxConnections()
-                    + " sync connections; retry later or add a node");
-        }
-        String connectionId = UUID.randomUUID().toString();
-        MDC.put("connection", connectionId);
+        MDC.put("connection", UUID.randomUUID().toString());
         MDC.put("user", user.userId());
-        activeConnections.incrementAndGet();
         sessionThreads.add(Thread.currentThread());
-        try {
-            ConnectionScope scope = backend.scope(user, request);
-            scope.current(); // fail with a proper status (e.g. too many buckets) before the stream starts
+        try (SyncSessions.Prepared session = sessions.prepare(user, request)) {
             StreamFormat format = StreamFormat.negotiate(ctx.header("Accept"));
             String encoding = ctx.header("Accept-Encoding");
             boolean gzip = encoding != null && encoding.toLowerCase(java.util.Locale.ROOT).contains("gzip");
@@ -142,22 +122,80 @@ public final class SyncHttpServer implements AutoCloseable {
             if (gzip) {
                 ctx.header("Content-Encoding", "gzip");
             }
-            log.info("sync stream opened ({} buckets named by the client, {})", request.buckets().size(), format);
-            StreamLineWriter writer = new StreamLineWriter(ctx.res().getOutputStream(), format, gzip, bytes -> {
-                linesSent.increment();
-                bytesSent.increment(bytes);
-            });
-            SyncStreamProducer producer = new SyncStreamProducer(backend.data(), request.buckets(),
-                    settings.maxOpsPerLine(), settings.maxBytesPerLine());
-            SyncSession.End end = new SyncSession(producer, backend.feed(), scope, user.expiresAt(), clock).run(writer);
+            log.info("sync stream opened over HTTP ({} buckets named by the client, {})", request.buckets().size(), format);
+            StreamLineWriter writer = new StreamLineWriter(ctx.res().getOutputStream(), format, gzip, session::countLine);
+            SyncSession.End end = session.run(writer);
             writer.finish();
             log.info("sync stream ended: {}", end);
         } catch (IOException e) {
             log.info("sync stream closed by the client: {}", e.getMessage());
         } finally {
             sessionThreads.remove(Thread.currentThread());
-            activeConnections.decrementAndGet();
-            connectionSlots.release();
+            MDC.remove("connection");
+            MDC.remove("user");
+        }
+    }
+
+    /** RSocket over WebSocket on the same path (PROTOCOL.md §5). */
+    private void webSocket(WsConfig ws) {
+        ws.onConnect(ctx -> {
+            ctx.session.setIdleTimeout(java.time.Duration.ofMinutes(2));
+            webSockets.put(ctx.sessionId(), new RSocketSyncConnection(authenticator, this::runWebSocketStream,
+                    new RSocketSyncConnection.FrameSender() {
+                        @Override
+                        public void send(java.nio.ByteBuffer frame) {
+                            synchronized (ctx) {
+                                ctx.send(frame);
+                            }
+                        }
+
+                        @Override
+                        public void close() {
+                            if (ctx.session.isOpen()) {
+                                ctx.closeSession();
+                            }
+                        }
+                    }));
+        });
+        ws.onBinaryMessage(ctx -> {
+            RSocketSyncConnection connection = webSockets.get(ctx.sessionId());
+            if (connection != null) {
+                connection.onFrame(ctx.data());
+            }
+        });
+        ws.onClose(ctx -> closeWebSocket(ctx.sessionId()));
+        ws.onError(ctx -> closeWebSocket(ctx.sessionId()));
+    }
+
+    private void closeWebSocket(String sessionId) {
+        RSocketSyncConnection connection = webSockets.remove(sessionId);
+        if (connection != null) {
+            connection.close();
+        }
+    }
+
+    private void runWebSocketStream(AuthenticatedUser user, StreamingSyncRequest request, CreditLineWriter writer)
+            throws IOException {
+        MDC.put("connection", UUID.randomUUID().toString());
+        MDC.put("user", user.userId());
+        sessionThreads.add(Thread.currentThread());
+        try (SyncSessions.Prepared session = sessions.prepare(user, request)) {
+            log.info("sync stream opened over WebSocket ({} buckets named by the client)", request.buckets().size());
+            SyncSession.End end = session.run(new dev.syncline.server.sync.LineWriter() {
+                @Override
+                public void write(dev.syncline.protocol.sync.SyncLine line) throws IOException {
+                    writer.write(line);
+                    session.countLine(0);
+                }
+
+                @Override
+                public void flush() {
+                    writer.flush();
+                }
+            });
+            log.info("sync stream ended: {}", end);
+        } finally {
+            sessionThreads.remove(Thread.currentThread());
             MDC.remove("connection");
             MDC.remove("user");
         }

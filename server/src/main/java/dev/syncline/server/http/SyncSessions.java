@@ -1,0 +1,101 @@
+package dev.syncline.server.http;
+
+import dev.syncline.protocol.sync.StreamingSyncRequest;
+import dev.syncline.server.sync.ConnectionScope;
+import dev.syncline.server.sync.LineWriter;
+import dev.syncline.server.sync.SyncException;
+import dev.syncline.server.sync.SyncSession;
+import dev.syncline.server.sync.SyncStreamProducer;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+
+import java.io.IOException;
+import java.time.Clock;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Opens sync sessions for any transport: enforces the per-node connection limit, checks the
+ * connection's scope before the stream starts (so errors still get a status), counts lines and
+ * bytes. Thread-safe.
+ */
+final class SyncSessions {
+    private final HttpSettings settings;
+    private final SyncBackend backend;
+    private final Clock clock;
+    private final Semaphore slots;
+    private final AtomicInteger active = new AtomicInteger();
+    private final Counter linesSent;
+    private final Counter bytesSent;
+    private final Counter rejected;
+
+    SyncSessions(HttpSettings settings, SyncBackend backend, Clock clock, MeterRegistry metrics) {
+        this.settings = settings;
+        this.backend = backend;
+        this.clock = clock;
+        this.slots = new Semaphore(settings.maxConnections());
+        metrics.gauge("syncline_sync_connections", active);
+        this.linesSent = Counter.builder("syncline_sync_lines_sent").register(metrics);
+        this.bytesSent = Counter.builder("syncline_sync_bytes_sent").baseUnit("bytes").register(metrics);
+        this.rejected = Counter.builder("syncline_sync_connections_rejected").register(metrics);
+    }
+
+    /** A session that holds a connection slot until {@link #close()}. */
+    final class Prepared implements AutoCloseable {
+        private final AuthenticatedUser user;
+        private final StreamingSyncRequest request;
+        private final ConnectionScope scope;
+        private boolean closed;
+
+        private Prepared(AuthenticatedUser user, StreamingSyncRequest request, ConnectionScope scope) {
+            this.user = user;
+            this.request = request;
+            this.scope = scope;
+        }
+
+        SyncSession.End run(LineWriter out) throws IOException {
+            SyncStreamProducer producer = new SyncStreamProducer(backend.data(), request.buckets(),
+                    settings.maxOpsPerLine(), settings.maxBytesPerLine());
+            return new SyncSession(producer, backend.feed(), scope, user.expiresAt(), clock).run(out);
+        }
+
+        void countLine(long bytes) {
+            linesSent.increment();
+            bytesSent.increment(bytes);
+        }
+
+        @Override
+        public void close() {
+            if (!closed) {
+                closed = true;
+                active.decrementAndGet();
+                slots.release();
+            }
+        }
+    }
+
+    /** @throws SyncException 503 when not ready, 429 at the connection limit, or what the scope reports */
+    Prepared prepare(AuthenticatedUser user, StreamingSyncRequest request) {
+        if (!backend.ready()) {
+            throw new SyncException("SYNC_R1004", 503, "the server is still copying its initial data; retry shortly");
+        }
+        if (!slots.tryAcquire()) {
+            rejected.increment();
+            throw new SyncException("SYNC_R1003", 429, "this node serves its maximum of " + settings.maxConnections()
+                    + " sync connections; retry later or add a node");
+        }
+        active.incrementAndGet();
+        Prepared prepared = null;
+        try {
+            ConnectionScope scope = backend.scope(user, request);
+            scope.current(); // fail with a proper status (e.g. too many buckets) before the stream starts
+            prepared = new Prepared(user, request, scope);
+            return prepared;
+        } finally {
+            if (prepared == null) {
+                active.decrementAndGet();
+                slots.release();
+            }
+        }
+    }
+}

@@ -1,0 +1,171 @@
+package dev.syncline.server.ws;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import de.undercouch.bson4jackson.BsonFactory;
+import dev.syncline.protocol.sync.StreamingSyncRequest;
+import dev.syncline.server.http.AuthenticatedUser;
+import dev.syncline.server.http.Authenticator;
+import dev.syncline.server.sync.SyncException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * One WebSocket connection speaking RSocket (PROTOCOL.md §5): authenticates the SETUP frame's
+ * token, answers a REQUEST_STREAM with one PAYLOAD per sync line (BSON), honours REQUEST_N
+ * credits as backpressure, echoes KEEPALIVEs that ask for it, and reports failures as ERROR frames
+ * whose message starts with {@code [CODE]}. Frames arrive on the WebSocket thread; the stream runs
+ * on its own virtual thread.
+ */
+public final class RSocketSyncConnection {
+    private static final Logger log = LoggerFactory.getLogger(RSocketSyncConnection.class);
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper BSON = new ObjectMapper(new BsonFactory());
+
+    /** Sends frames to the peer and closes the connection; implementations serialise sends. */
+    public interface FrameSender {
+        void send(ByteBuffer frame);
+
+        void close();
+    }
+
+    /** Runs a sync stream for a user and request into a writer; blocking until it ends. */
+    @FunctionalInterface
+    public interface StreamRunner {
+        void run(AuthenticatedUser user, StreamingSyncRequest request, CreditLineWriter writer) throws IOException;
+    }
+
+    private final Authenticator authenticator;
+    private final StreamRunner runner;
+    private final FrameSender sender;
+    private AuthenticatedUser user;
+    private volatile Thread stream;
+    private volatile CreditLineWriter writer;
+
+    public RSocketSyncConnection(Authenticator authenticator, StreamRunner runner, FrameSender sender) {
+        this.authenticator = authenticator;
+        this.runner = runner;
+        this.sender = sender;
+    }
+
+    public void onFrame(ByteBuffer bytes) {
+        RSocketFrame frame;
+        try {
+            frame = RSocketCodec.decode(bytes);
+        } catch (RSocketCodec.MalformedFrameException e) {
+            fail(0, RSocketFrame.ERROR_CONNECTION_ERROR, "[SYNC_W1001] " + e.getMessage());
+            return;
+        }
+        switch (frame) {
+            case RSocketFrame.Setup setup -> setup(setup);
+            case RSocketFrame.RequestStream request -> requestStream(request);
+            case RSocketFrame.RequestN n -> {
+                CreditLineWriter w = writer;
+                if (w != null) {
+                    w.grant(n.requestN());
+                }
+            }
+            case RSocketFrame.Cancel c -> close();
+            case RSocketFrame.Keepalive k -> {
+                if (k.respond()) {
+                    sender.send(RSocketCodec.encode(new RSocketFrame.Keepalive(false, 0, new byte[0])));
+                }
+            }
+            case RSocketFrame.Payload p -> { } // the client sends no payloads on a request-stream
+            case RSocketFrame.Error e -> {
+                log.info("client reported RSocket error {}: {}", e.errorCode(), e.message());
+                close();
+            }
+            case RSocketFrame.Other o -> sender.send(RSocketCodec.encode(new RSocketFrame.Error(o.streamId(),
+                    RSocketFrame.ERROR_REJECTED, "[SYNC_W1002] only REQUEST_STREAM on /sync/stream is served")));
+        }
+    }
+
+    private void setup(RSocketFrame.Setup setup) {
+        if (user != null) {
+            fail(0, RSocketFrame.ERROR_INVALID_SETUP, "[SYNC_W1003] SETUP sent twice");
+            return;
+        }
+        String token = null;
+        try {
+            JsonNode metadata = setup.metadata() == null ? null : JSON.readTree(setup.metadata());
+            if (metadata != null && metadata.path("token").isTextual()) {
+                token = metadata.get("token").asText();
+            }
+        } catch (IOException e) {
+            fail(0, RSocketFrame.ERROR_INVALID_SETUP, "[PSYNC_S2106] SETUP metadata must be JSON with a token");
+            return;
+        }
+        try {
+            user = authenticator.authenticate(token);
+        } catch (SyncException e) {
+            fail(0, RSocketFrame.ERROR_REJECTED_SETUP, "[" + e.code() + "] " + e.getMessage());
+        }
+    }
+
+    private void requestStream(RSocketFrame.RequestStream frame) {
+        if (user == null) {
+            fail(frame.streamId(), RSocketFrame.ERROR_REJECTED, "[PSYNC_S2106] authenticate in SETUP first");
+            return;
+        }
+        if (stream != null) {
+            sender.send(RSocketCodec.encode(new RSocketFrame.Error(frame.streamId(), RSocketFrame.ERROR_REJECTED,
+                    "[SYNC_W1004] one sync stream per connection")));
+            return;
+        }
+        StreamingSyncRequest request;
+        try {
+            request = StreamingSyncRequest.parse(asJson(frame.data()));
+        } catch (StreamingSyncRequest.InvalidRequestException | IOException e) {
+            sender.send(RSocketCodec.encode(new RSocketFrame.Error(frame.streamId(), RSocketFrame.ERROR_INVALID,
+                    "[SYNC_R1001] " + e.getMessage())));
+            return;
+        }
+        CreditLineWriter w = new CreditLineWriter(frame.streamId(), sender, frame.initialRequestN());
+        writer = w;
+        AuthenticatedUser streamUser = user;
+        stream = Thread.ofVirtual().name("syncline-ws-stream").start(() -> {
+            try {
+                runner.run(streamUser, request, w);
+                sender.send(RSocketCodec.encode(new RSocketFrame.Payload(frame.streamId(), false, true, null, null)));
+            } catch (SyncException e) {
+                sender.send(RSocketCodec.encode(new RSocketFrame.Error(frame.streamId(),
+                        RSocketFrame.ERROR_APPLICATION_ERROR, "[" + e.code() + "] " + e.getMessage())));
+            } catch (IOException | RuntimeException e) {
+                log.info("WebSocket sync stream ended: {}", e.toString());
+            } finally {
+                sender.close();
+            }
+        });
+    }
+
+    /** The request arrives as BSON (the SDKs' default) or JSON. */
+    private static byte[] asJson(byte[] data) throws IOException {
+        if (data == null || data.length == 0 || data[0] == '{' || data[0] == ' ') {
+            return data == null ? new byte[0] : data;
+        }
+        return JSON.writeValueAsString(BSON.readTree(data)).getBytes(StandardCharsets.UTF_8);
+    }
+
+    private void fail(int streamId, int code, String message) {
+        sender.send(RSocketCodec.encode(new RSocketFrame.Error(streamId, code, message)));
+        close();
+    }
+
+    /** The peer went away or cancelled: stop the stream. */
+    public void close() {
+        Thread t = stream;
+        if (t != null) {
+            t.interrupt();
+        }
+        CreditLineWriter w = writer;
+        if (w != null) {
+            w.cancel();
+        }
+        sender.close();
+    }
+}
