@@ -80,7 +80,7 @@ class PowerSyncNodeClientIT {
     }
 
     @BeforeEach
-    void start() throws IOException {
+    void start() {
         Authenticator auth = header -> {
             if (header == null || !header.equals("Token token-of-" + USER)) {
                 throw new SyncException("PSYNC_S2106", 401, "missing or malformed Authorization header");
@@ -89,7 +89,6 @@ class PowerSyncNodeClientIT {
         };
         server = new SyncHttpServer(new HttpSettings("127.0.0.1", 0, List.of("*"), 16, 1 << 20, 1000, 1 << 20),
                 auth, backend, Clock.systemUTC()).start();
-        proxy = new RecordingProxy(server.port());
         backend.grant(USER, L1, L2);
 
         put(L1, "lists", "l1", "{\"id\":\"l1\",\"name\":\"Groceries\",\"owner_id\":\"user-1\",\"position\":1}");
@@ -110,25 +109,37 @@ class PowerSyncNodeClientIT {
 
     @AfterEach
     void stop() throws IOException {
-        log.info("HTTP requests the PowerSync client made:\n{}", proxy.describe());
+        if (proxy != null) {
+            log.info("HTTP exchanges of the PowerSync client:\n{}", proxy.describe());
+            proxy.close();
+        }
         backend.requests.forEach(r -> log.info("sync request body as parsed: {}", r));
-        proxy.close();
         server.close();
     }
 
     @Test
     void firstSyncYieldsExactlyTheServedRowsAndTypes() throws Exception {
-        try (NodeSyncClient client = startClient(null)) {
+        try (NodeSyncClient client = startClient(null, Map.of())) {
             JsonNode synced = client.nextEvent("synced", CLIENT_TIMEOUT.plusSeconds(10));
             assertTables(synced);
             assertThat(client.awaitExit(Duration.ofSeconds(15))).as("exit code; stderr:\n%s", client.stderr()).isZero();
         }
-        assertClientUsedHttpStreaming();
+        assertClientUsedHttpStreaming("application/vnd.powersync.bson-stream", true);
+    }
+
+    @Test
+    void firstSyncOverUncompressedNdjsonYieldsTheSameRows() throws Exception {
+        // The client asks for BSON (q=0.9 over NDJSON) with gzip; the relay makes it take plain NDJSON.
+        try (NodeSyncClient client = startClient(null, Map.of("accept", "application/x-ndjson", "accept-encoding", ""))) {
+            assertTables(client.nextEvent("synced", CLIENT_TIMEOUT.plusSeconds(10)));
+            assertThat(client.awaitExit(Duration.ofSeconds(15))).as("exit code; stderr:\n%s", client.stderr()).isZero();
+        }
+        assertClientUsedHttpStreaming("application/x-ndjson", false);
     }
 
     @Test
     void changesPublishedWhileConnectedArriveOnTheOpenStream() throws Exception {
-        try (NodeSyncClient client = startClient("todos:t9")) {
+        try (NodeSyncClient client = startClient("todos:t9", Map.of())) {
             assertTables(client.nextEvent("synced", CLIENT_TIMEOUT.plusSeconds(10)));
 
             put(L1, "todos", "t9", "{\"id\":\"t9\",\"list_id\":\"l1\",\"description\":\"added live\",\"done\":0,"
@@ -142,10 +153,11 @@ class PowerSyncNodeClientIT {
             assertThat(client.awaitExit(Duration.ofSeconds(15))).as("exit code; stderr:\n%s", client.stderr()).isZero();
         }
         assertThat(backend.requests).as("one stream carried both checkpoints: no reconnect").hasSize(1);
-        assertClientUsedHttpStreaming();
+        assertClientUsedHttpStreaming("application/vnd.powersync.bson-stream", true);
     }
 
-    private NodeSyncClient startClient(String waitFor) throws IOException {
+    private NodeSyncClient startClient(String waitFor, Map<String, String> replacedHeaders) throws IOException {
+        proxy = new RecordingProxy(server.port(), replacedHeaders);
         return NodeSyncClient.start(node, repoRoot, "http://127.0.0.1:" + proxy.port(), "token-of-" + USER,
                 JSON.writeValueAsString(SCHEMA), waitFor, CLIENT_TIMEOUT);
     }
@@ -162,13 +174,17 @@ class PowerSyncNodeClientIT {
         expected.getOrDefault(table, new TreeMap<>()).remove(id);
     }
 
-    private void assertClientUsedHttpStreaming() {
+    /** The client streamed over {@code POST /sync/stream} and got the given framing and encoding. */
+    private void assertClientUsedHttpStreaming(String contentType, boolean gzip) {
         List<RecordingProxy.Request> streams = proxy.requests.stream()
                 .filter(r -> r.method().equals("POST") && r.path().equals("/sync/stream")).toList();
         assertThat(streams).as("requests:\n%s", proxy.describe()).isNotEmpty();
         assertThat(streams.getFirst().headers()).containsEntry("authorization", "Token token-of-" + USER)
                 .containsKey("x-user-agent");
         assertThat(backend.requests.getFirst().clientId()).as("client_id").isNotBlank();
+        String response = proxy.responseHeads.getFirst().toLowerCase(java.util.Locale.ROOT);
+        assertThat(response).startsWith("http/1.1 200").contains("content-type: " + contentType);
+        assertThat(response.contains("content-encoding: gzip")).as(response).isEqualTo(gzip);
     }
 
     /** Compares every table the client printed with {@link #expected}, as "sqliteType:value" per column. */

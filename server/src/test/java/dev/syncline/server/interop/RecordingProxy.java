@@ -18,7 +18,8 @@ import java.util.concurrent.CopyOnWriteArrayList;
 /**
  * A loopback TCP relay in front of the server that records the head (and a small body prefix) of
  * every HTTP/1.1 request passing through, so the test can say which paths and headers a real
- * client uses without touching the server. Responses are relayed untouched.
+ * client uses without touching the server. It can replace request headers on the way (to make a
+ * client that prefers BSON + gzip receive plain NDJSON); responses are relayed untouched.
  */
 final class RecordingProxy implements AutoCloseable {
     /** One request as the client sent it; header names lower-cased. */
@@ -26,12 +27,17 @@ final class RecordingProxy implements AutoCloseable {
 
     private static final int MAX_BODY_KEPT = 4096;
     final List<Request> requests = new CopyOnWriteArrayList<>();
+    /** The first response head on each connection (status line and headers), as the server sent it. */
+    final List<String> responseHeads = new CopyOnWriteArrayList<>();
     private final ServerSocket listener;
     private final int targetPort;
     private final List<Socket> sockets = new CopyOnWriteArrayList<>();
+    private final Map<String, String> replacedHeaders;
 
-    RecordingProxy(int targetPort) throws IOException {
+    /** @param replacedHeaders lower-case header name → value sent instead; an empty value drops the header */
+    RecordingProxy(int targetPort, Map<String, String> replacedHeaders) throws IOException {
         this.targetPort = targetPort;
+        this.replacedHeaders = Map.copyOf(replacedHeaders);
         this.listener = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
         Thread.ofVirtual().name("proxy-accept").start(this::accept);
     }
@@ -48,7 +54,7 @@ final class RecordingProxy implements AutoCloseable {
                 sockets.add(client);
                 sockets.add(server);
                 Thread.ofVirtual().start(() -> relayRequests(client, server));
-                Thread.ofVirtual().start(() -> relay(server, client));
+                Thread.ofVirtual().start(() -> relayResponses(server, client));
             }
         } catch (IOException closed) {
             // listener closed
@@ -65,16 +71,24 @@ final class RecordingProxy implements AutoCloseable {
                 if (head == null) {
                     return;
                 }
-                out.write(head);
                 List<String> lines = List.of(new String(head, StandardCharsets.ISO_8859_1).split("\r\n"));
                 String[] requestLine = lines.getFirst().split(" ");
                 Map<String, String> headers = new LinkedHashMap<>();
+                StringBuilder forwarded = new StringBuilder(lines.getFirst()).append("\r\n");
                 for (String line : lines.subList(1, lines.size())) {
                     int colon = line.indexOf(':');
                     if (colon > 0) {
-                        headers.put(line.substring(0, colon).trim().toLowerCase(Locale.ROOT), line.substring(colon + 1).trim());
+                        String name = line.substring(0, colon).trim().toLowerCase(Locale.ROOT);
+                        headers.put(name, line.substring(colon + 1).trim());
+                        String replacement = replacedHeaders.get(name);
+                        if (replacement == null) {
+                            forwarded.append(line).append("\r\n");
+                        } else if (!replacement.isEmpty()) {
+                            forwarded.append(name).append(": ").append(replacement).append("\r\n");
+                        }
                     }
                 }
+                out.write(forwarded.append("\r\n").toString().getBytes(StandardCharsets.ISO_8859_1));
                 ByteArrayOutputStream body = new ByteArrayOutputStream();
                 if (headers.containsKey("content-length")) {
                     long left = Long.parseLong(headers.get("content-length"));
@@ -117,9 +131,15 @@ final class RecordingProxy implements AutoCloseable {
         return head.toByteArray();
     }
 
-    private static void relay(Socket from, Socket to) {
-        try (from; to) {
-            from.getInputStream().transferTo(to.getOutputStream());
+    private void relayResponses(Socket server, Socket client) {
+        try (server; client) {
+            byte[] head = readHead(server.getInputStream());
+            if (head == null) {
+                return;
+            }
+            responseHeads.add(new String(head, StandardCharsets.ISO_8859_1).strip().replace("\r\n", " | "));
+            client.getOutputStream().write(head);
+            server.getInputStream().transferTo(client.getOutputStream());
         } catch (IOException e) {
             // either side closed
         }
@@ -131,6 +151,7 @@ final class RecordingProxy implements AutoCloseable {
         for (Request r : requests) {
             out.add(r.method() + " " + r.path() + " " + r.headers() + (r.body().isEmpty() ? "" : " body=" + r.body()));
         }
+        responseHeads.forEach(h -> out.add("response: " + h));
         return String.join("\n", out);
     }
 
