@@ -81,13 +81,14 @@ final class InteropBackend implements SyncBackend, CheckpointFeed, BucketDataSou
             synchronized (this) {
                 Map<String, Integer> buckets = new LinkedHashMap<>();
                 grants.getOrDefault(user.userId(), List.of()).forEach(b -> buckets.put(b, 3));
-                return new ConnectionCheckpoint(nextOpId - 1, null, buckets);
+                long opId = nextOpId - 1;
+                return new ConnectionCheckpoint(opId, null, buckets, bucketStates(opId, buckets.keySet()));
             }
         };
     }
 
-    @Override
-    public synchronized Map<String, BucketState> bucketStates(long checkpoint, Collection<String> buckets) {
+    /** States as a storage view reports them with its checkpoint. */
+    synchronized Map<String, BucketState> bucketStates(long checkpoint, Collection<String> buckets) {
         Map<String, BucketState> out = new HashMap<>();
         for (String b : buckets) {
             long sum = 0;
