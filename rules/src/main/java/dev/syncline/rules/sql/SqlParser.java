@@ -281,6 +281,10 @@ public final class SqlParser {
         Token t = peek();
         if (t.isOp("-")) {
             index++;
+            if (peek().kind() == Token.Kind.INTEGER && peek().text().replaceFirst("^0+(?=.)", "").equals("9223372036854775808")) {
+                index++; // only the negated form fits in a long
+                return new Expr.Literal(new SqlValue.Int(Long.MIN_VALUE), t.pos());
+            }
             Expr operand = unary();
             // Fold negative literals so -9223372036854775808 stays an INTEGER.
             if (operand instanceof Expr.Literal lit && lit.value() instanceof SqlValue.Int i && i.value() != Long.MIN_VALUE) {
