@@ -142,7 +142,10 @@ final class DataQueryCompiler {
                 "bucket." + first.name() + " can only appear as 'expression = bucket." + first.name() + "' or 'bucket."
                         + first.name() + " IN json_array_column', combined with AND / OR",
                 "rewrite the condition so the bucket parameter is compared for equality with a row value");
-        return new FilterResult(new DataFilter.RowPredicate(e), Set.of());
+        // Count the misused parameters as covered: "not used" on top of "misused" would only add noise.
+        Set<String> named = new LinkedHashSet<>();
+        refs.bucketParams.forEach(p -> named.add(p.name()));
+        return new FilterResult(new DataFilter.RowPredicate(e), named);
     }
 
     private FilterResult bind(Expr.Param param, Expr rowSide, boolean array) {

@@ -80,7 +80,7 @@ public final class RulesCompiler {
                         suggestion(e.key(), TOP_LEVEL_KEYS));
             }
         }
-        if (!sawDefinitions && !sawUnsupportedSection) {
+        if (!sawDefinitions && !sawUnsupportedSection && problems.errorCount() == 0) {
             problems.error(RuleErrorCode.NO_BUCKET_DEFINITIONS, top.mark(), "no bucket_definitions section",
                     "add bucket_definitions: with at least one bucket definition");
         }

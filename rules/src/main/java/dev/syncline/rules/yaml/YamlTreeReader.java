@@ -46,12 +46,24 @@ public final class YamlTreeReader {
         }
     }
 
+    /**
+     * SnakeYAML's messages interleave the problem with quoted source snippets; keep only the
+     * unindented lines ("while parsing a block mapping", "expected <block end>, but found '-'").
+     */
     private static String firstLine(String s) {
         if (s == null) {
             return "invalid YAML";
         }
-        int nl = s.indexOf('\n');
-        return (nl < 0 ? s : s.substring(0, nl)).trim();
+        StringBuilder sb = new StringBuilder();
+        for (String line : s.split("\n")) {
+            if (!line.isBlank() && !Character.isWhitespace(line.charAt(0))) {
+                if (!sb.isEmpty()) {
+                    sb.append(": ");
+                }
+                sb.append(line.trim());
+            }
+        }
+        return sb.isEmpty() ? s.trim() : sb.toString();
     }
 
     private Mark mark() {
