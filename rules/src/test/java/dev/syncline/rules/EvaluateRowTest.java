@@ -103,4 +103,27 @@ class EvaluateRowTest {
                 .extracting(ResolvedBucket::bucket).containsExactly("teams[3]");
         assertThat(new LookupKey("d", 1, List.of(SqlValue.of(3.0), SqlValue.of("x"))).serialize()).isEqualTo("d/1[3,\"x\"]");
     }
+
+    @Test
+    void powerSyncDocumentedPatternsWork() {
+        SyncRulesPlan plan = SyncRules.compile("""
+                bucket_definitions:
+                  shared_items:
+                    parameters: SELECT request.user_id() AS user_id
+                    data:
+                      - SELECT * FROM items WHERE bucket.user_id IN json_keys(permissions_json)
+                  by_date:
+                    parameters: select id as post_id from posts where substring(created_at, 1, 10) in request.jwt() -> 'sync_dates'
+                    data:
+                      - select * from comments where post_id = bucket.post_id
+                """);
+        assertThat(plan.evaluateRow("items", row("id", "i1", "permissions_json", "{\"u1\":\"read\",\"u2\":\"admin\"}")))
+                .extracting(BucketRow::bucket).containsExactly("shared_items[\"u1\"]", "shared_items[\"u2\"]");
+        List<ParameterEntry> posts = plan.evaluateParameterRow("posts", row("id", "p1", "created_at", "2024-02-29T10:00:00Z"));
+        assertThat(posts).extracting(ParameterEntry::key)
+                .containsExactly(new LookupKey("by_date", 0, List.of(SqlValue.of("2024-02-29"))));
+        ParameterLookup lookup = key -> key.equals(posts.getFirst().key()) ? List.of(posts.getFirst().outputs()) : List.of();
+        assertThat(plan.queryBuckets(new RequestContext("u1", "{\"sync_dates\":[\"2024-02-28\",\"2024-02-29\"]}", null), lookup))
+                .extracting(ResolvedBucket::bucket).containsExactly("shared_items[\"u1\"]", "by_date[\"p1\"]");
+    }
 }
