@@ -126,4 +126,11 @@ class EvaluateRowTest {
         assertThat(plan.queryBuckets(new RequestContext("u1", "{\"sync_dates\":[\"2024-02-28\",\"2024-02-29\"]}", null), lookup))
                 .extracting(ResolvedBucket::bucket).containsExactly("shared_items[\"u1\"]", "by_date[\"p1\"]");
     }
+
+    @Test
+    void aNamedOutputReplacesTheStarColumnInPlace() {
+        SyncRulesPlan plan = SyncRules.compile("bucket_definitions:\n  g:\n    data: ['SELECT *, upper(name) AS name, 1 AS extra FROM t']\n");
+        assertThat(plan.evaluateRow("t", row("id", "a", "name", "x", "n", 2)))
+                .extracting(BucketRow::dataJson).containsExactly("{\"id\":\"a\",\"name\":\"X\",\"n\":2,\"extra\":1}");
+    }
 }

@@ -40,40 +40,75 @@ public record DataQuery(String definition, List<String> bucketParameters, Source
         if (matches.isEmpty()) {
             return;
         }
-        Map<String, SqlValue> data = new LinkedHashMap<>();
-        if (star) {
-            data.putAll(row);
+        // Written straight to JSON: this runs for every replicated row, and a map per row costs more than the rest.
+        StringBuilder json = new StringBuilder(64 + 32 * (star ? row.size() : outputs.size())).append('{');
+        SqlValue idValue;
+        if (star && shadowsRowColumn(row)) {
+            idValue = writeViaMap(row, scope, json);
+        } else {
+            boolean first = true;
+            idValue = null;
+            if (star) {
+                for (Map.Entry<String, SqlValue> e : row.entrySet()) {
+                    first = appendField(json, first, e.getKey(), e.getValue());
+                }
+                idValue = row.get("id");
+            }
+            for (Output o : outputs) {
+                SqlValue v = Evaluator.eval(o.expr(), scope);
+                first = appendField(json, first, o.name(), v);
+                if (o.name().equals("id")) {
+                    idValue = v;
+                }
+            }
         }
-        for (Output o : outputs) {
-            data.put(o.name(), Evaluator.eval(o.expr(), scope));
-        }
-        SqlValue idValue = data.get("id");
         String id = idValue == null ? null : SqlValues.toText(idValue);
         if (id == null) {
             return; // a row without an id cannot be addressed on the client
         }
-        String json = toJson(data);
+        String data = json.append('}').toString();
+        if (matches.size() == 1) {
+            out.add(new BucketRow(BucketIds.of(definition, bucketParameters, matches.getFirst()), outputTable, id, data));
+            return;
+        }
         Set<String> buckets = new LinkedHashSet<>();
         for (Map<String, SqlValue> m : matches) {
             buckets.add(BucketIds.of(definition, bucketParameters, m));
         }
         for (String bucket : buckets) {
-            out.add(new BucketRow(bucket, outputTable, id, json));
+            out.add(new BucketRow(bucket, outputTable, id, data));
         }
     }
 
-    static String toJson(Map<String, SqlValue> data) {
-        StringBuilder sb = new StringBuilder(32 * data.size() + 2).append('{');
+    private boolean shadowsRowColumn(Map<String, SqlValue> row) {
+        for (Output o : outputs) {
+            if (row.containsKey(o.name())) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Rare path ({@code SELECT *, expr AS existing_column}): the output replaces the column in place. Returns the id. */
+    private SqlValue writeViaMap(Map<String, SqlValue> row, RowScope scope, StringBuilder json) {
+        Map<String, SqlValue> data = new LinkedHashMap<>(row);
+        for (Output o : outputs) {
+            data.put(o.name(), Evaluator.eval(o.expr(), scope));
+        }
         boolean first = true;
         for (Map.Entry<String, SqlValue> e : data.entrySet()) {
-            if (!first) {
-                sb.append(',');
-            }
-            first = false;
-            JsJson.appendString(sb, e.getKey());
-            sb.append(':');
-            JsJson.appendValue(sb, e.getValue());
+            first = appendField(json, first, e.getKey(), e.getValue());
         }
-        return sb.append('}').toString();
+        return data.get("id");
+    }
+
+    private static boolean appendField(StringBuilder json, boolean first, String name, SqlValue value) {
+        if (!first) {
+            json.append(',');
+        }
+        JsJson.appendString(json, name);
+        json.append(':');
+        JsJson.appendValue(json, value);
+        return false;
     }
 }

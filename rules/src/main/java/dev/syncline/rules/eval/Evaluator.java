@@ -65,12 +65,12 @@ public final class Evaluator {
         return switch (b.op()) {
             case AND -> SqlOperators.and(l, r);
             case OR -> SqlOperators.or(l, r);
-            case EQ -> SqlOperators.compareOp("=", l, r);
-            case NE -> SqlOperators.compareOp("!=", l, r);
-            case LT -> SqlOperators.compareOp("<", l, r);
-            case LE -> SqlOperators.compareOp("<=", l, r);
-            case GT -> SqlOperators.compareOp(">", l, r);
-            case GE -> SqlOperators.compareOp(">=", l, r);
+            case EQ -> SqlOperators.compareOp(b.op(), l, r);
+            case NE -> SqlOperators.compareOp(b.op(), l, r);
+            case LT -> SqlOperators.compareOp(b.op(), l, r);
+            case LE -> SqlOperators.compareOp(b.op(), l, r);
+            case GT -> SqlOperators.compareOp(b.op(), l, r);
+            case GE -> SqlOperators.compareOp(b.op(), l, r);
             case IS -> SqlValues.bool(SqlOperators.is(l, r));
             case IS_NOT -> SqlValues.bool(!SqlOperators.is(l, r));
             case ADD -> SqlOperators.arithmetic('+', l, r);

@@ -113,8 +113,7 @@ public final class Functions {
         if (s == null || a[1] instanceof SqlValue.Null || (a.length > 2 && a[2] instanceof SqlValue.Null)) {
             return SqlValue.nullValue();
         }
-        int[] cps = s.codePoints().toArray();
-        long len = cps.length;
+        long len = s.codePointCount(0, s.length());
         long p1 = ((SqlValue.Int) SqlValues.castInteger(a[1])).value();
         long p2;
         boolean negP2 = false;
@@ -152,7 +151,8 @@ public final class Functions {
             return new SqlValue.Text("");
         }
         long end = Math.min(len, p1 + p2);
-        return new SqlValue.Text(new String(cps, (int) p1, (int) (end - p1)));
+        int from = s.offsetByCodePoints(0, (int) p1);
+        return new SqlValue.Text(s.substring(from, s.offsetByCodePoints(from, (int) (end - p1))));
     }
 
     private static SqlValue jsonExtract(SqlValue[] a) {

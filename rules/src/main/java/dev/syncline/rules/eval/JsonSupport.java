@@ -181,6 +181,39 @@ public final class JsonSupport {
         };
     }
 
+    /**
+     * The elements of a JSON array as SQLite values, or null when the text is not a JSON array.
+     * Streams the tokens instead of building a tree: {@code bucket.p IN json_column} runs for
+     * every replicated row.
+     */
+    public static java.util.List<SqlValue> arrayElements(String text) {
+        try (com.fasterxml.jackson.core.JsonParser p = MAPPER.getFactory().createParser(text)) {
+            if (p.nextToken() != com.fasterxml.jackson.core.JsonToken.START_ARRAY) {
+                return null;
+            }
+            java.util.List<SqlValue> out = new java.util.ArrayList<>();
+            com.fasterxml.jackson.core.JsonToken t;
+            while ((t = p.nextToken()) != com.fasterxml.jackson.core.JsonToken.END_ARRAY) {
+                if (t == null) {
+                    return null;
+                }
+                out.add(switch (t) {
+                    case VALUE_STRING -> new SqlValue.Text(p.getText());
+                    case VALUE_NUMBER_INT -> p.getNumberType() == com.fasterxml.jackson.core.JsonParser.NumberType.BIG_INTEGER
+                            ? new SqlValue.Real(p.getDoubleValue()) : new SqlValue.Int(p.getLongValue());
+                    case VALUE_NUMBER_FLOAT -> new SqlValue.Real(p.getDoubleValue());
+                    case VALUE_TRUE -> SqlValues.TRUE;
+                    case VALUE_FALSE -> SqlValues.FALSE;
+                    case VALUE_NULL -> SqlValue.nullValue();
+                    default -> toSqlValue(p.readValueAsTree());
+                });
+            }
+            return p.nextToken() == null ? out : null;
+        } catch (java.io.IOException e) {
+            return null;
+        }
+    }
+
     static ArrayNode newArray() {
         return JsonNodeFactory.instance.arrayNode();
     }

@@ -1,6 +1,7 @@
 package dev.syncline.rules.eval;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.syncline.rules.sql.Expr;
 import dev.syncline.rules.value.SqlValue;
 import dev.syncline.rules.value.SqlValues;
 import java.util.List;
@@ -77,18 +78,30 @@ public final class SqlOperators {
     }
 
     public static SqlValue compareOp(String op, SqlValue a, SqlValue b) {
-        Integer c = compare(a, b);
-        if (c == null) {
+        return compareOp(switch (op) {
+            case "=" -> Expr.BinaryOp.EQ;
+            case "!=" -> Expr.BinaryOp.NE;
+            case "<" -> Expr.BinaryOp.LT;
+            case "<=" -> Expr.BinaryOp.LE;
+            case ">" -> Expr.BinaryOp.GT;
+            case ">=" -> Expr.BinaryOp.GE;
+            default -> throw new IllegalArgumentException(op);
+        }, a, b);
+    }
+
+    static SqlValue compareOp(Expr.BinaryOp op, SqlValue a, SqlValue b) {
+        if (a instanceof SqlValue.Null || b instanceof SqlValue.Null) {
             return SqlValue.nullValue();
         }
+        int c = compareNonNull(a, b);
         return SqlValues.bool(switch (op) {
-            case "=" -> c == 0;
-            case "!=" -> c != 0;
-            case "<" -> c < 0;
-            case "<=" -> c <= 0;
-            case ">" -> c > 0;
-            case ">=" -> c >= 0;
-            default -> throw new IllegalArgumentException(op);
+            case EQ -> c == 0;
+            case NE -> c != 0;
+            case LT -> c < 0;
+            case LE -> c <= 0;
+            case GT -> c > 0;
+            case GE -> c >= 0;
+            default -> throw new IllegalArgumentException(op.symbol);
         });
     }
 
@@ -209,15 +222,10 @@ public final class SqlOperators {
 
     /** The elements of a JSON array value as SQLite values, or null when it is not a JSON array. */
     public static List<SqlValue> jsonArrayElements(SqlValue json) {
-        JsonNode node = JsonSupport.parse(json);
-        if (node == null || !node.isArray()) {
-            return null;
+        if (json instanceof SqlValue.Text t) {
+            return JsonSupport.arrayElements(t.value());
         }
-        List<SqlValue> out = new java.util.ArrayList<>(node.size());
-        for (JsonNode element : node) {
-            out.add(JsonSupport.toSqlValue(element));
-        }
-        return out;
+        return null; // a number or NULL is never an array
     }
 
     public static SqlValue jsonArrow(SqlValue json, SqlValue selector, boolean asSqlValue) {

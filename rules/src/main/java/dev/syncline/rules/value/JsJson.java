@@ -74,7 +74,21 @@ public final class JsJson {
     public static void appendString(StringBuilder out, String s) {
         out.append('"');
         int len = s.length();
-        for (int i = 0; i < len; i++) {
+        int clean = 0;
+        while (clean < len) {
+            char c = s.charAt(clean);
+            if (c < 0x20 || c == '"' || c == '\\' || Character.isSurrogate(c)) {
+                break;
+            }
+            clean++;
+        }
+        // Most text needs no escaping: copy it in one go (this is on the per-row path).
+        out.append(s, 0, clean);
+        if (clean == len) {
+            out.append('"');
+            return;
+        }
+        for (int i = clean; i < len; i++) {
             char c = s.charAt(i);
             switch (c) {
                 case '"' -> out.append("\\\"");
