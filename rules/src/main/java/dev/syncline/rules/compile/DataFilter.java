@@ -67,6 +67,12 @@ sealed interface DataFilter {
                 return l;
             }
             List<Map<String, SqlValue>> r = right.match(row);
+            if (r.size() == 1 && r.getFirst().isEmpty()) {
+                return l; // the usual "param binding AND row condition" case
+            }
+            if (l.size() == 1 && l.getFirst().isEmpty()) {
+                return r;
+            }
             List<Map<String, SqlValue>> out = new ArrayList<>(l.size() * r.size());
             for (Map<String, SqlValue> a : l) {
                 for (Map<String, SqlValue> b : r) {

@@ -187,6 +187,10 @@ public final class JsonSupport {
      * every replicated row.
      */
     public static java.util.List<SqlValue> arrayElements(String text) {
+        java.util.List<SqlValue> simple = FlatJsonArray.parse(text);
+        if (simple != null) {
+            return simple;
+        }
         try (com.fasterxml.jackson.core.JsonParser p = MAPPER.getFactory().createParser(text)) {
             if (p.nextToken() != com.fasterxml.jackson.core.JsonToken.START_ARRAY) {
                 return null;
