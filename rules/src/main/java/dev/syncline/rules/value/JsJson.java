@@ -82,12 +82,13 @@ public final class JsJson {
             }
             clean++;
         }
-        // Most text needs no escaping: copy it in one go (this is on the per-row path).
-        out.append(s, 0, clean);
+        // Most text needs no escaping: copy it in one go (this is on the per-row path). append(String)
+        // copies the backing array; append(CharSequence, start, end) would go char by char.
         if (clean == len) {
-            out.append('"');
+            out.append(s).append('"');
             return;
         }
+        out.append(s, 0, clean);
         for (int i = clean; i < len; i++) {
             char c = s.charAt(i);
             switch (c) {
