@@ -22,6 +22,9 @@ final class DateTimes {
             Pattern.CASE_INSENSITIVE);
     private static final long JULIAN_EPOCH_MS = 210866760000000L; // Julian day 0 → Unix epoch, in ms
 
+    private static final long MIN_MS = -62167219200000L; // 0000-01-01T00:00:00Z
+    private static final long MAX_MS = 253402300799999L; // 9999-12-31T23:59:59.999Z
+
     private DateTimes() {}
 
     /** Milliseconds since the Unix epoch, or null when the input or a modifier is not understood. */
@@ -117,6 +120,9 @@ final class DateTimes {
         Long ms = toEpochMillis(time, modifiers);
         if (ms == null) {
             return SqlValue.nullValue();
+        }
+        if (ms < MIN_MS || ms > MAX_MS) {
+            return SqlValue.nullValue(); // SQLite's range: years 0000..9999
         }
         LocalDateTime t = LocalDateTime.ofEpochSecond(Math.floorDiv(ms, 1000L), (int) Math.floorMod(ms, 1000L) * 1_000_000,
                 ZoneOffset.UTC);

@@ -114,11 +114,12 @@ public final class Functions {
             return SqlValue.nullValue();
         }
         long len = s.codePointCount(0, s.length());
-        long p1 = ((SqlValue.Int) SqlValues.castInteger(a[1])).value();
+        // Clamp far beyond any string length so the arithmetic below cannot overflow.
+        long p1 = clamp(((SqlValue.Int) SqlValues.castInteger(a[1])).value());
         long p2;
         boolean negP2 = false;
         if (a.length > 2) {
-            p2 = ((SqlValue.Int) SqlValues.castInteger(a[2])).value();
+            p2 = clamp(((SqlValue.Int) SqlValues.castInteger(a[2])).value());
             if (p2 < 0) {
                 p2 = -p2;
                 negP2 = true;
@@ -153,6 +154,10 @@ public final class Functions {
         long end = Math.min(len, p1 + p2);
         int from = s.offsetByCodePoints(0, (int) p1);
         return new SqlValue.Text(s.substring(from, s.offsetByCodePoints(from, (int) (end - p1))));
+    }
+
+    private static long clamp(long v) {
+        return Math.max(-(1L << 40), Math.min(1L << 40, v));
     }
 
     private static SqlValue jsonExtract(SqlValue[] a) {
