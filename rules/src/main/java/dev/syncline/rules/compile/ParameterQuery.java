@@ -114,6 +114,7 @@ public sealed interface ParameterQuery {
             REQUEST_ARRAY
         }
 
+        /** One binding of the lookup key: the row side is evaluated at replication, the request side per connection. */
         public record KeyPart(Expr rowExpr, Expr requestExpr, KeyMode mode) {}
 
         /** The lookup entries a source row produces. */

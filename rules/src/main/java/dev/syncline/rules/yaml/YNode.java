@@ -10,7 +10,7 @@ public sealed interface YNode {
     /** Describes the node's kind for error messages ("a list", "a map", "text"). */
     String kind();
 
-    /** A scalar; {@code text} is null for YAML null ({@code ~}, empty). {@code quoted} is a best guess at the style. */
+    /** A scalar; {@code text} is null for YAML null ({@code ~}, empty); {@code offset} is where it starts in the file. */
     record Scalar(String text, Mark mark, int offset) implements YNode {
         @Override
         public String kind() {
