@@ -57,6 +57,11 @@ public final class SourceText {
     public Mark locate(YNode.Scalar scalar, int sqlOffset) {
         String sql = scalar.text();
         int from = scalar.offset();
+        if (from < text.length() && (text.charAt(from) == '|' || text.charAt(from) == '>')) {
+            // A block scalar's content starts on the next line; skip the indicator so it is not matched.
+            int nl = text.indexOf('\n', from);
+            from = nl < 0 ? from : nl + 1;
+        }
         int lineStart = 0;
         int searchFrom = from;
         while (true) {
