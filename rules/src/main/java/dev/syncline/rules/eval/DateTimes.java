@@ -22,7 +22,7 @@ final class DateTimes {
             Pattern.CASE_INSENSITIVE);
     private static final long JULIAN_EPOCH_MS = 210866760000000L; // Julian day 0 → Unix epoch, in ms
 
-    private static final long MIN_MS = -62167219200000L; // 0000-01-01T00:00:00Z
+    private static final long MIN_MS = -210866760000000L; // Julian day 0
     private static final long MAX_MS = 253402300799999L; // 9999-12-31T23:59:59.999Z
 
     private DateTimes() {}
@@ -42,12 +42,14 @@ final class DateTimes {
                 return null;
             }
         }
-        return switch (time) {
+        Long ms = switch (time) {
             case SqlValue.Null n -> null;
             case SqlValue.Int i -> numeric(i.value(), unixepoch);
             case SqlValue.Real r -> numeric(r.value(), unixepoch);
             case SqlValue.Text t -> unixepoch ? numericText(t.value()) : parse(t.value());
         };
+        // SQLite's valid range: Julian day 0 (-4713-11-24 12:00) up to the end of year 9999.
+        return ms == null || ms < MIN_MS || ms > MAX_MS ? null : ms;
     }
 
     static boolean subsec(List<SqlValue> modifiers) {
@@ -68,8 +70,11 @@ final class DateTimes {
     }
 
     private static Long numericText(String text) {
-        SqlValue n = SqlValues.parseNumericPrefix(text);
-        return numeric(n instanceof SqlValue.Int i ? i.value() : ((SqlValue.Real) n).value(), true);
+        return switch (SqlValues.applyNumericAffinity(new SqlValue.Text(text))) {
+            case SqlValue.Int i -> numeric(i.value(), true);
+            case SqlValue.Real r -> numeric(r.value(), true);
+            default -> null; // 'unixepoch' needs a number: '12abc' is not one
+        };
     }
 
     private static Long parse(String text) {
@@ -79,11 +84,13 @@ final class DateTimes {
         }
         Matcher m = TIME.matcher(s);
         if (!m.matches()) {
-            if (!s.isEmpty() && (Character.isDigit(s.charAt(0)) || s.charAt(0) == '.') && s.indexOf('-', 1) < 0) {
-                SqlValue n = SqlValues.parseNumericPrefix(s);
-                return numeric(n instanceof SqlValue.Int i ? i.value() : ((SqlValue.Real) n).value(), false);
-            }
-            return null;
+            // A time string that is entirely a number is a Julian day number; '12abc' is nothing.
+            SqlValue n = SqlValues.applyNumericAffinity(new SqlValue.Text(s));
+            return switch (n) {
+                case SqlValue.Int i -> numeric(i.value(), false);
+                case SqlValue.Real r -> numeric(r.value(), false);
+                default -> null;
+            };
         }
         try {
             int year = Integer.parseInt(m.group(1));
@@ -121,15 +128,11 @@ final class DateTimes {
         if (ms == null) {
             return SqlValue.nullValue();
         }
-        if (ms < MIN_MS || ms > MAX_MS) {
-            return SqlValue.nullValue(); // SQLite's range: years 0000..9999
-        }
         LocalDateTime t = LocalDateTime.ofEpochSecond(Math.floorDiv(ms, 1000L), (int) Math.floorMod(ms, 1000L) * 1_000_000,
                 ZoneOffset.UTC);
-        if (t.getYear() < 0 || t.getYear() > 9999) {
-            return SqlValue.nullValue();
-        }
-        String s = String.format(Locale.ROOT, "%04d-%02d-%02d %02d:%02d:%02d", t.getYear(), t.getMonthValue(),
+        // Negative (astronomical) years print as '-' and four digits, as SQLite does.
+        String s = String.format(Locale.ROOT, "%s%04d-%02d-%02d %02d:%02d:%02d", t.getYear() < 0 ? "-" : "",
+                Math.abs(t.getYear()), t.getMonthValue(),
                 t.getDayOfMonth(), t.getHour(), t.getMinute(), t.getSecond());
         if (subsec(modifiers)) {
             s += String.format(Locale.ROOT, ".%03d", t.getNano() / 1_000_000);

@@ -26,11 +26,20 @@ public final class Evaluator {
             case Expr.IsNull n -> SqlValues.bool((eval(n.operand(), scope) instanceof SqlValue.Null) != n.negated());
             case Expr.InList in -> {
                 SqlValue needle = eval(in.needle(), scope);
-                List<SqlValue> items = new ArrayList<>(in.items().size());
+                boolean sawNull = false;
+                boolean found = false;
                 for (Expr item : in.items()) {
-                    items.add(eval(item, scope));
+                    SqlValue[] pair = {Affinity.applyForIn(in.needle(), needle), Affinity.applyForIn(in.needle(), eval(item, scope))};
+                    if (pair[0] instanceof SqlValue.Null || pair[1] instanceof SqlValue.Null) {
+                        sawNull = true;
+                    } else if (SqlOperators.is(pair[0], pair[1])) {
+                        found = true;
+                        break;
+                    }
                 }
-                SqlValue r = SqlOperators.in(needle, items);
+                SqlValue r = found ? SqlValues.TRUE
+                        : in.items().isEmpty() ? SqlValues.FALSE
+                        : sawNull ? SqlValue.nullValue() : SqlValues.FALSE;
                 yield in.negated() ? SqlOperators.not(r) : r;
             }
             case Expr.InJson in -> {
@@ -62,6 +71,14 @@ public final class Evaluator {
         SqlValue l = eval(b.left(), scope);
         // AND/OR still evaluate both sides: expressions have no side effects, and NULL logic needs both.
         SqlValue r = eval(b.right(), scope);
+        switch (b.op()) {
+            case EQ, NE, LT, LE, GT, GE, IS, IS_NOT -> {
+                SqlValue[] pair = Affinity.apply(b.left(), l, b.right(), r);
+                l = pair[0];
+                r = pair[1];
+            }
+            default -> { }
+        }
         return switch (b.op()) {
             case AND -> SqlOperators.and(l, r);
             case OR -> SqlOperators.or(l, r);

@@ -114,8 +114,14 @@ public final class Functions {
             return SqlValue.nullValue();
         }
         long len = s.codePointCount(0, s.length());
+        long rawStart = ((SqlValue.Int) SqlValues.castInteger(a[1])).value();
+        if (rawStart == Long.MIN_VALUE && a.length == 2) {
+            // SQLite 3.54 (observed, an overflow inside substr): start -2^63 without a length drops the last character.
+            long keep = Math.max(0, len - 1);
+            return new SqlValue.Text(s.substring(0, s.offsetByCodePoints(0, (int) keep)));
+        }
         // Clamp far beyond any string length so the arithmetic below cannot overflow.
-        long p1 = clamp(((SqlValue.Int) SqlValues.castInteger(a[1])).value());
+        long p1 = clamp(rawStart);
         long p2;
         boolean negP2 = false;
         if (a.length > 2) {
@@ -130,9 +136,12 @@ public final class Functions {
         if (p1 < 0) {
             p1 += len;
             if (p1 < 0) {
-                p2 += p1;
-                if (p2 < 0) {
-                    p2 = 0;
+                // Starting before the text eats into an explicit length only; without one, all remains.
+                if (a.length > 2) {
+                    p2 += p1;
+                    if (p2 < 0) {
+                        p2 = 0;
+                    }
                 }
                 p1 = 0;
             }
@@ -163,6 +172,11 @@ public final class Functions {
     private static SqlValue jsonExtract(SqlValue[] a) {
         if (a[0] instanceof SqlValue.Null) {
             return a[0];
+        }
+        for (int i = 1; i < a.length; i++) {
+            if (a[i] instanceof SqlValue.Null) {
+                return SqlValue.nullValue(); // SQLite: any NULL path makes the result NULL
+            }
         }
         JsonNode root = JsonSupport.parse(a[0]);
         if (root == null) {

@@ -44,8 +44,9 @@ public final class SqlValues {
     }
 
     /**
-     * SQLite prints a REAL with up to 15 significant digits and always marks it as real
-     * ({@code 1.0}, {@code 1.0e+20}), so a REAL never reads back as an INTEGER.
+     * SQLite (3.54) prints a REAL with 15 significant digits when that reads back as the same
+     * double, else with 17; it uses an exponent below 1e-4 and from 1e17, and always marks the
+     * value as real ({@code 1.0}, {@code 1.0e+20}), so a REAL never reads back as an INTEGER.
      */
     public static String realToText(double d) {
         if (Double.isNaN(d)) {
@@ -57,14 +58,19 @@ public final class SqlValues {
         if (d == 0) {
             return "0.0";
         }
-        BigDecimal bd = new BigDecimal(d).round(new java.math.MathContext(15)).stripTrailingZeros();
+        BigDecimal exact = new BigDecimal(d);
+        BigDecimal bd = exact.round(new java.math.MathContext(15));
+        if (bd.doubleValue() != d) {
+            bd = exact.round(new java.math.MathContext(17));
+        }
+        bd = bd.stripTrailingZeros();
         String digits = bd.unscaledValue().abs().toString();
         int exp10 = digits.length() - bd.scale() - 1; // value = d.ddd × 10^exp10
         StringBuilder sb = new StringBuilder();
         if (d < 0) {
             sb.append('-');
         }
-        if (exp10 < -4 || exp10 >= 15) {
+        if (exp10 < -4 || exp10 >= 17) {
             sb.append(digits.charAt(0)).append('.');
             sb.append(digits.length() > 1 ? digits.substring(1) : "0");
             sb.append('e').append(exp10 < 0 ? '-' : '+');
@@ -150,17 +156,107 @@ public final class SqlValues {
         return new SqlValue.Real(Double.parseDouble(num));
     }
 
-    /** {@code CAST(x AS INTEGER)}: reals truncate toward zero and saturate; text by numeric prefix. */
+    /**
+     * {@code CAST(x AS INTEGER)}: reals truncate toward zero and saturate; text takes its longest
+     * integer prefix only ({@code '1e3'} → 1, {@code '12.9'} → 12), saturating, as SQLite does.
+     */
     public static SqlValue castInteger(SqlValue v) {
         return switch (v) {
             case SqlValue.Null n -> n;
             case SqlValue.Int i -> i;
             case SqlValue.Real r -> new SqlValue.Int(realToLong(r.value()));
-            case SqlValue.Text t -> {
-                SqlValue num = parseNumericPrefix(t.value());
-                yield num instanceof SqlValue.Real r ? new SqlValue.Int(realToLong(r.value())) : num;
-            }
+            case SqlValue.Text t -> new SqlValue.Int(integerPrefix(t.value()));
         };
+    }
+
+    private static long integerPrefix(String s) {
+        int i = 0;
+        int n = s.length();
+        while (i < n && isSpace(s.charAt(i))) {
+            i++;
+        }
+        boolean negative = false;
+        if (i < n && (s.charAt(i) == '+' || s.charAt(i) == '-')) {
+            negative = s.charAt(i) == '-';
+            i++;
+        }
+        long value = 0;
+        while (i < n && isDigit(s.charAt(i))) {
+            int digit = s.charAt(i) - '0';
+            // Accumulate negatively: the negative range is one larger, so MIN_VALUE parses exactly.
+            if (value < (Long.MIN_VALUE + digit) / 10) {
+                return negative ? Long.MIN_VALUE : Long.MAX_VALUE;
+            }
+            value = value * 10 - digit;
+            i++;
+        }
+        if (negative) {
+            return value;
+        }
+        return value == Long.MIN_VALUE ? Long.MAX_VALUE : -value;
+    }
+
+    /**
+     * NUMERIC affinity as a comparison applies it: TEXT that is exactly a number (surrounding
+     * spaces allowed) becomes that number; anything else is unchanged.
+     */
+    public static SqlValue applyNumericAffinity(SqlValue v) {
+        if (!(v instanceof SqlValue.Text t)) {
+            return v;
+        }
+        String s = t.value().strip();
+        if (s.isEmpty()) {
+            return v;
+        }
+        SqlValue num = parseNumericPrefix(s);
+        // Only a full match counts: re-parse must consume everything.
+        int end = numericPrefixLength(s);
+        return end == s.length() ? num : v;
+    }
+
+    /** TEXT affinity: numbers become their text form. */
+    public static SqlValue applyTextAffinity(SqlValue v) {
+        return v instanceof SqlValue.Int || v instanceof SqlValue.Real ? new SqlValue.Text(toText(v)) : v;
+    }
+
+    private static int numericPrefixLength(String s) {
+        int i = 0;
+        int n = s.length();
+        if (i < n && (s.charAt(i) == '+' || s.charAt(i) == '-')) {
+            i++;
+        }
+        int digits = i;
+        while (i < n && isDigit(s.charAt(i))) {
+            i++;
+        }
+        boolean any = i > digits;
+        if (i < n && s.charAt(i) == '.') {
+            int j = i + 1;
+            while (j < n && isDigit(s.charAt(j))) {
+                j++;
+            }
+            if (any || j > i + 1) {
+                any = true;
+                i = j;
+            }
+        }
+        if (!any) {
+            return -1;
+        }
+        if (i < n && (s.charAt(i) == 'e' || s.charAt(i) == 'E')) {
+            int j = i + 1;
+            if (j < n && (s.charAt(j) == '+' || s.charAt(j) == '-')) {
+                j++;
+            }
+            int e = j;
+            while (j < n && isDigit(s.charAt(j))) {
+                j++;
+            }
+            if (j > e) {
+                i = j;
+            }
+        }
+        return i;
     }
 
     /** {@code CAST(x AS REAL)}. */
