@@ -73,9 +73,11 @@ public final class Evaluator {
         SqlValue r = eval(b.right(), scope);
         switch (b.op()) {
             case EQ, NE, LT, LE, GT, GE, IS, IS_NOT -> {
-                SqlValue[] pair = Affinity.apply(b.left(), l, b.right(), r);
-                l = pair[0];
-                r = pair[1];
+                if (b.left() instanceof Expr.Cast || b.right() instanceof Expr.Cast) { // only casts carry affinity
+                    SqlValue[] pair = Affinity.apply(b.left(), l, b.right(), r);
+                    l = pair[0];
+                    r = pair[1];
+                }
             }
             default -> { }
         }
