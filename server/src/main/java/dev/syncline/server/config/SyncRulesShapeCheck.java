@@ -1,13 +1,16 @@
 package dev.syncline.server.config;
 
+import dev.syncline.rules.RuleError;
+import dev.syncline.rules.SyncRules;
+
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 
 /**
  * A first look at the sync rules: valid YAML with a {@code bucket_definitions} or {@code streams}
- * map at the top. Catches the wrong file or a broken indent at start; what the definitions say is
- * checked by the rules compiler.
+ * map at the top (catches the wrong file or a broken indent), then every error the rules compiler
+ * reports, with its line and column in the rules.
  */
 final class SyncRulesShapeCheck {
     private SyncRulesShapeCheck() {}
@@ -35,7 +38,19 @@ final class SyncRulesShapeCheck {
         streams.filter(n -> !(n instanceof YamlNode.Mapping))
                 .ifPresent(n -> top.problem("streams", "must be a map of stream names to definitions, found "
                         + YamlNode.describe(n)));
-        return collect(problems);
+        List<ConfigProblem> shape = collect(problems);
+        if (!shape.isEmpty()) {
+            return shape;
+        }
+        // The shape is right: now what the definitions say, checked by the rules compiler itself.
+        List<ConfigProblem> out = new ArrayList<>();
+        for (RuleError e : SyncRules.validate(content)) {
+            if (e.severity() == RuleError.Severity.ERROR) {
+                out.add(new ConfigProblem(source, "sync_rules " + e.code(), e.line(), e.column(),
+                        e.message() + (e.fix() == null || e.fix().isBlank() ? "" : " — " + e.fix())));
+            }
+        }
+        return out;
     }
 
     private static List<ConfigProblem> collect(Problems problems) {
