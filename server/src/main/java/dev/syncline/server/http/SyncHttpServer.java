@@ -3,6 +3,7 @@ package dev.syncline.server.http;
 import dev.syncline.protocol.sync.StreamingSyncRequest;
 import dev.syncline.server.sync.SyncException;
 import dev.syncline.server.sync.SyncSession;
+import dev.syncline.server.sync.WriteCheckpoints;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
 import io.javalin.websocket.WsConfig;
@@ -28,6 +29,7 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 public final class SyncHttpServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(SyncHttpServer.class);
+    private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
 
     private final HttpSettings settings;
     private final Authenticator authenticator;
@@ -35,12 +37,20 @@ public final class SyncHttpServer implements AutoCloseable {
     private final Clock clock;
     private final PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private final SyncSessions sessions;
+    private final WriteCheckpoints writeCheckpoints;
     private final Set<Thread> sessionThreads = ConcurrentHashMap.newKeySet();
     private final java.util.Map<String, RSocketSyncConnection> webSockets = new ConcurrentHashMap<>();
     private volatile boolean started;
     private Javalin app;
 
     public SyncHttpServer(HttpSettings settings, Authenticator authenticator, SyncBackend backend, Clock clock) {
+        this(settings, authenticator, backend, null, clock);
+    }
+
+    /** @param writeCheckpoints serves PROTOCOL.md §4; null leaves those endpoints out */
+    public SyncHttpServer(HttpSettings settings, Authenticator authenticator, SyncBackend backend,
+                          WriteCheckpoints writeCheckpoints, Clock clock) {
+        this.writeCheckpoints = writeCheckpoints;
         this.settings = settings;
         this.authenticator = authenticator;
         this.backend = backend;
@@ -65,6 +75,10 @@ public final class SyncHttpServer implements AutoCloseable {
             config.routes.get("/metrics", ctx -> ctx.contentType("text/plain; version=0.0.4").result(metrics.scrape()));
             config.routes.post("/sync/stream", this::syncStream);
             config.routes.ws("/sync/stream", this::webSocket);
+            if (writeCheckpoints != null) {
+                config.routes.get("/write-checkpoint2.json", this::writeCheckpoint);
+                config.routes.post("/sync/checkpoint-request", this::checkpointRequest);
+            }
             config.routes.exception(SyncException.class, (e, ctx) -> error(ctx, e.code(), e.status(), e.getMessage()));
             config.routes.exception(StreamingSyncRequest.InvalidRequestException.class,
                     (e, ctx) -> error(ctx, "SYNC_R1001", 400, e.getMessage()));
@@ -134,6 +148,42 @@ public final class SyncHttpServer implements AutoCloseable {
             MDC.remove("connection");
             MDC.remove("user");
         }
+    }
+
+    /** {@code GET /write-checkpoint2.json?client_id=…} → {@code {"data":{"write_checkpoint":"n"}}}. */
+    private void writeCheckpoint(Context ctx) {
+        AuthenticatedUser user = authenticator.authenticate(ctx.header("Authorization"));
+        String clientId = ctx.queryParam("client_id");
+        if (clientId == null || clientId.isBlank() || clientId.length() > 256) {
+            throw new SyncException("SYNC_R1005", 400, "`client_id` query parameter is required (the client's database id)");
+        }
+        long value = writeCheckpoints.create(user.userId(), clientId);
+        ctx.contentType("application/json").result("{\"data\":{\"write_checkpoint\":\"" + value + "\"}}");
+    }
+
+    /** {@code POST /sync/checkpoint-request {client_id, checkpoint_request_id}}: the client-chosen variant. */
+    private void checkpointRequest(Context ctx) throws IOException {
+        AuthenticatedUser user = authenticator.authenticate(ctx.header("Authorization"));
+        com.fasterxml.jackson.databind.JsonNode body;
+        try {
+            body = JSON.readTree(ctx.bodyAsBytes());
+        } catch (IOException e) {
+            throw new SyncException("SYNC_R1001", 400, "request body is not valid JSON");
+        }
+        String clientId = body == null ? null : body.path("client_id").asText(null);
+        com.fasterxml.jackson.databind.JsonNode id = body == null ? null : body.path("checkpoint_request_id");
+        long requestId;
+        try {
+            requestId = id == null ? -1 : id.isIntegralNumber() ? id.asLong() : Long.parseLong(id.asText());
+        } catch (NumberFormatException e) {
+            requestId = -1;
+        }
+        if (clientId == null || clientId.isBlank() || requestId < 0) {
+            throw new SyncException("SYNC_R1005", 400,
+                    "body must be {\"client_id\": \"…\", \"checkpoint_request_id\": <non-negative integer>}");
+        }
+        long value = writeCheckpoints.request(user.userId(), clientId, requestId);
+        ctx.contentType("application/json").result("{\"data\":{\"checkpoint_request_id\":\"" + value + "\"}}");
     }
 
     /** RSocket over WebSocket on the same path (PROTOCOL.md §5). */

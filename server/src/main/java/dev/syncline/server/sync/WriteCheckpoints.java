@@ -13,7 +13,6 @@ import java.util.concurrent.ConcurrentHashMap;
  * can never pass the marker without the mapping being there to find.
  */
 public final class WriteCheckpoints {
-    public static final String MARKER_PREFIX = "syncline-write-checkpoint";
 
     private final WriteCheckpointStore store;
     private final SourcePosition source;

@@ -3,7 +3,11 @@ package dev.syncline.server.http;
 import dev.syncline.protocol.sync.SyncLine;
 import dev.syncline.protocol.sync.SyncLineParser;
 import dev.syncline.server.sync.ProtocolClientModel;
+import dev.syncline.server.source.postgres.Lsn;
+import dev.syncline.server.sync.InMemoryWriteCheckpointStore;
+import dev.syncline.server.sync.SourcePosition;
 import dev.syncline.server.sync.SyncException;
+import dev.syncline.server.sync.WriteCheckpoints;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -31,6 +35,7 @@ class SyncHttpServerTest {
     final HttpClient http = HttpClient.newHttpClient();
     volatile Instant expiry = Instant.now().plusSeconds(3600);
     SyncHttpServer server;
+    final List<String> markers = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     @BeforeEach
     void start() {
@@ -40,8 +45,12 @@ class SyncHttpServerTest {
             }
             return new AuthenticatedUser(header.substring("Token ".length()), "{}", expiry);
         };
+        WriteCheckpoints writeCheckpoints = new WriteCheckpoints(new InMemoryWriteCheckpointStore(), new SourcePosition() {
+            @Override public Lsn currentWalLsn() { return new Lsn(100); }
+            @Override public void emitMarker(String content) { markers.add(content); }
+        });
         server = new SyncHttpServer(new HttpSettings("127.0.0.1", 0, List.of("*"), 2, 4096, 1000, 1 << 20),
-                auth, backend, Clock.systemUTC()).start();
+                auth, backend, writeCheckpoints, Clock.systemUTC()).start();
     }
 
     @AfterEach
@@ -184,5 +193,24 @@ class SyncHttpServerTest {
             }
         }
         throw new AssertionError("stream ended before checkpoint_complete");
+    }
+
+    @Test
+    void writeCheckpointsAreHandedOutPerClientAndMarkedInTheWal() throws Exception {
+        String base = "http://127.0.0.1:" + server.port();
+        HttpRequest get = HttpRequest.newBuilder(URI.create(base + "/write-checkpoint2.json?client_id=c1"))
+                .header("Authorization", "Token user-a").build();
+        assertThat(http.send(get, HttpResponse.BodyHandlers.ofString()).body()).isEqualTo("{\"data\":{\"write_checkpoint\":\"1\"}}");
+        assertThat(http.send(get, HttpResponse.BodyHandlers.ofString()).body()).isEqualTo("{\"data\":{\"write_checkpoint\":\"2\"}}");
+        assertThat(markers).containsExactly("1", "2");
+        assertThat(http.send(HttpRequest.newBuilder(URI.create(base + "/write-checkpoint2.json")).header("Authorization", "Token user-a").build(),
+                HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(400);
+        assertThat(http.send(HttpRequest.newBuilder(URI.create(base + "/write-checkpoint2.json?client_id=c1")).build(),
+                HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(401);
+        HttpResponse<String> request = http.send(HttpRequest.newBuilder(URI.create(base + "/sync/checkpoint-request"))
+                .header("Authorization", "Token user-a")
+                .POST(HttpRequest.BodyPublishers.ofString("{\"client_id\":\"c2\",\"checkpoint_request_id\":\"7\"}")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(request.body()).isEqualTo("{\"data\":{\"checkpoint_request_id\":\"7\"}}");
     }
 }

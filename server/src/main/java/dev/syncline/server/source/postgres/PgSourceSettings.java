@@ -19,6 +19,8 @@ public record PgSourceSettings(String jdbcUrl, Properties connectionProperties, 
                                String publicationName, List<TableName> tables, int snapshotChunkRows,
                                Duration heartbeatInterval, long maxPendingBytes) {
     public static final String HEARTBEAT_PREFIX = "syncline-heartbeat";
+    /** Prefix of the logical messages that mark write checkpoints (PROTOCOL.md §4). */
+    public static final String WRITE_CHECKPOINT_PREFIX = "syncline-write-checkpoint";
 
     public PgSourceSettings {
         Objects.requireNonNull(jdbcUrl, "jdbcUrl");
