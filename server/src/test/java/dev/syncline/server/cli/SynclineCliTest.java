@@ -118,13 +118,45 @@ class SynclineCliTest {
     }
 
     @Test
-    void demoAndTokenAreNotAvailableYet() throws Exception {
-        Path config = validConfig();
-
+    void demoIsNotAvailableYet() {
         assertThat(run("demo", "--port", "9000", "--data-dir", dir.toString())).isEqualTo(2);
-        assertThat(run("token", "--config", config.toString(), "--sub", "alice", "--expires-in", "2h")).isEqualTo(2);
         assertThat(err.toString().lines()).containsExactly(
-                "syncline demo: not available yet: comes with the sync API (issue 5)",
-                "syncline token: not available yet: comes with the sync API (issue 5)");
+                "syncline demo: not available yet: comes with the sync API (issue 5)");
+    }
+
+    @Test
+    void tokenNeedsAnHsSecretAndAnAudience() throws Exception {
+        Path config = validConfig();
+        assertThat(run("token", "--config", config.toString(), "--sub", "alice")).isEqualTo(1);
+        assertThat(err.toString()).contains("no HS secret to sign with");
+    }
+
+    @Test
+    void tokenMintsAJwtTheServerAccepts() throws Exception {
+        write("rules.yaml", "bucket_definitions:\n  global:\n    data: [SELECT * FROM lists]\n");
+        String secret = "c2VjcmV0LXNlY3JldC1zZWNyZXQtc2VjcmV0LXNlY3JldC0xMjM0NQ";
+        Path config = write("syncline.yaml", """
+                replication:
+                  connections:
+                    - type: postgresql
+                      uri: ${PG_URI}
+                sync_rules:
+                  path: rules.yaml
+                client_auth:
+                  audience: [syncline-dev]
+                  jwks:
+                    keys:
+                      - kty: oct
+                        alg: HS256
+                        k: %s
+                """.formatted(secret));
+        assertThat(run("token", "--config", config.toString(), "--sub", "alice", "--expires-in", "2h")).isEqualTo(0);
+        String token = out.toString().strip();
+        var auth = dev.syncline.server.auth.ClientAuth.start(
+                dev.syncline.server.config.ConfigLoader.load(config, Map.of("PG_URI", "postgresql://a:b@h/d")).clientAuth(),
+                java.time.Duration.ofDays(1), java.time.Clock.systemUTC());
+        assertThat(auth.verifier().verify("Token " + token).userId()).isEqualTo("alice");
+        assertThat(run("token", "--config", config.toString(), "--sub", "alice", "--expires-in", "48h")).isEqualTo(1);
+        assertThat(err.toString()).contains("between 1s and 24h");
     }
 }
