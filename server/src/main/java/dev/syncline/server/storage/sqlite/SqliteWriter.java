@@ -1,0 +1,128 @@
+package dev.syncline.server.storage.sqlite;
+
+import dev.syncline.protocol.OpId;
+import dev.syncline.server.source.postgres.CaptureState;
+import dev.syncline.server.source.postgres.Lsn;
+import dev.syncline.server.storage.BucketWriter;
+import dev.syncline.server.storage.CheckpointListeners;
+import dev.syncline.server.storage.StorageException;
+import dev.syncline.server.storage.StoredProgress;
+import dev.syncline.server.storage.WriteTransaction;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+
+/**
+ * The {@link BucketWriter} on its own connection. Holds the prepared statements and the committed
+ * op-id counter that {@link SqliteWriteTransaction} works with. One thread.
+ */
+final class SqliteWriter implements BucketWriter {
+    final Connection connection;
+    final CheckpointListeners listeners;
+    final BucketIds bucketIds;
+    final BucketDeltas deltas;
+    final PreparedStatement insertOp;
+    final PreparedStatement selectRow;
+    final PreparedStatement selectRows;
+    final PreparedStatement upsertRow;
+    final PreparedStatement deleteRow;
+    final PreparedStatement insertParameter;
+    final PreparedStatement deleteParameters;
+    final PreparedStatement updateState;
+    final PreparedStatement updateSnapshot;
+    private final Statement plain;
+    /** The highest op id committed; a transaction allocates above it. */
+    long committedOpId;
+    private SqliteWriteTransaction open;
+
+    SqliteWriter(Connection connection, CheckpointListeners listeners) throws SQLException {
+        this.connection = connection;
+        this.listeners = listeners;
+        this.plain = connection.createStatement();
+        this.bucketIds = new BucketIds(connection);
+        this.deltas = new BucketDeltas(connection);
+        insertOp = connection.prepareStatement("INSERT INTO ops (op_id, bucket_id, op, object_type, object_id, subkey, "
+                + "data, checksum) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
+        selectRow = connection.prepareStatement("SELECT placements, parameters, image FROM source_rows "
+                + "WHERE source_table = ? AND source_key = ?");
+        selectRows = connection.prepareStatement("SELECT source_key, placements, parameters, image FROM source_rows "
+                + "WHERE source_table = ? LIMIT ?");
+        upsertRow = connection.prepareStatement("INSERT OR REPLACE INTO source_rows (source_table, source_key, "
+                + "placements, parameters, image) VALUES (?, ?, ?, ?, ?)");
+        deleteRow = connection.prepareStatement("DELETE FROM source_rows WHERE source_table = ? AND source_key = ?");
+        insertParameter = connection.prepareStatement("INSERT OR IGNORE INTO parameter_index (lookup_key, "
+                + "source_table, source_key, values_json) VALUES (?, ?, ?, ?)");
+        deleteParameters = connection.prepareStatement("DELETE FROM parameter_index WHERE lookup_key = ? "
+                + "AND source_table = ? AND source_key = ?");
+        updateState = connection.prepareStatement("UPDATE state SET last_op_id = ?, commit_lsn = ?, "
+                + "checkpoint_op_id = coalesce(?, checkpoint_op_id), checkpoint_lsn = coalesce(?, checkpoint_lsn) "
+                + "WHERE id = 1");
+        updateSnapshot = connection.prepareStatement("UPDATE state SET snapshot = ? WHERE id = 1");
+        this.committedOpId = readState().lastOpId;
+    }
+
+    record State(long lastOpId, Lsn commitLsn, String snapshot) {}
+
+    State readState() throws SQLException {
+        try (ResultSet rs = plain.executeQuery("SELECT last_op_id, commit_lsn, snapshot FROM state WHERE id = 1")) {
+            rs.next();
+            return new State(rs.getLong(1), new Lsn(rs.getLong(2)), rs.getString(3));
+        }
+    }
+
+    @Override
+    public CaptureState loadState() {
+        try {
+            State s = readState();
+            return new CaptureState(s.snapshot() == null ? null : StoredProgress.decode(s.snapshot()), s.commitLsn());
+        } catch (SQLException e) {
+            throw new StorageException("cannot read the stored replication state: " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public WriteTransaction begin() {
+        if (open != null) {
+            throw new IllegalStateException("a write transaction is already open");
+        }
+        try {
+            plain.execute("BEGIN IMMEDIATE");
+            State s = readState();
+            open = new SqliteWriteTransaction(this, new OpId(s.lastOpId()), s.commitLsn());
+            return open;
+        } catch (SQLException e) {
+            throw new StorageException("cannot begin a storage transaction: " + e.getMessage(), e);
+        }
+    }
+
+    void finished(boolean committed) {
+        open = null;
+        try {
+            if (!committed) {
+                deltas.discard();
+                bucketIds.forget();
+                plain.execute("ROLLBACK");
+            }
+        } catch (SQLException e) {
+            throw new StorageException("rollback failed: " + e.getMessage(), e);
+        }
+    }
+
+    void commitSql() throws SQLException {
+        plain.execute("COMMIT");
+    }
+
+    void close() {
+        try {
+            if (open != null) {
+                open.close();
+            }
+            connection.close();
+        } catch (SQLException e) {
+            throw new StorageException("closing the storage writer: " + e.getMessage(), e);
+        }
+    }
+}
