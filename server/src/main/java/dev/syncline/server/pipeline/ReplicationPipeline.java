@@ -12,7 +12,6 @@ import dev.syncline.server.source.postgres.SourceTable;
 import dev.syncline.server.source.postgres.SourceTransaction;
 import dev.syncline.server.source.postgres.TableName;
 import dev.syncline.server.storage.BucketStorage;
-import dev.syncline.server.storage.RowImage;
 import dev.syncline.server.storage.SourceRowId;
 import dev.syncline.server.storage.StoredSourceRow;
 import dev.syncline.server.storage.WriteTransaction;
@@ -153,9 +152,9 @@ public final class ReplicationPipeline implements CaptureSink, RowImageLookup {
         guarded(() -> {
             ackAfterCommit = max(ackAfterCommit, message.lsn());
             if (markConsistentAt(message.lsn())) {
-                transaction();     // an empty commit records the first checkpoint
-            }
-            if (tx == null) {
+                transaction();     // commit now, even if empty: that records the first checkpoint
+                commitBatch();
+            } else if (tx == null) {
                 acknowledge();
             }
         });
