@@ -92,7 +92,7 @@ public final class CaptureBench {
     }
 
     /** Inserts, updates and deletes in transactions of 1,000 rows; returns the LSN after the last commit. */
-    private static Lsn workload(TestDatabase db, int changes) throws SQLException {
+    static Lsn workload(TestDatabase db, int changes) throws SQLException {
         int inserts = changes / 2;
         int updates = changes / 4;
         int deletes = changes - inserts - updates;
@@ -117,7 +117,7 @@ public final class CaptureBench {
     }
 
     /** A bare pgoutput reader: counts I/U/D messages until it passes {@code end}. */
-    private static double rawRead(TestDatabase db, Lsn end, int expected) throws SQLException {
+    static double rawRead(TestDatabase db, Lsn end, int expected) throws SQLException {
         Properties p = new Properties();
         p.setProperty("user", db.user());
         p.setProperty("password", db.password());
@@ -171,7 +171,7 @@ public final class CaptureBench {
         System.out.println("written to " + out);
     }
 
-    private static double median(List<Double> values) {
+    static double median(List<Double> values) {
         List<Double> sorted = new ArrayList<>(values);
         Collections.sort(sorted);
         int n = sorted.size();

@@ -47,11 +47,16 @@ public final class OpChecksum {
         return (d[0] & 0xFFL) | (d[1] & 0xFFL) << 8 | (d[2] & 0xFFL) << 16 | (d[3] & 0xFFL) << 24;
     }
 
-    private static MessageDigest sha256() {
+    // Looking up a MessageDigest costs more than hashing a small row, and this runs once per op.
+    private static final ThreadLocal<MessageDigest> SHA256 = ThreadLocal.withInitial(() -> {
         try {
             return MessageDigest.getInstance("SHA-256");
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("SHA-256 is required by every Java platform", e);
         }
+    });
+
+    private static MessageDigest sha256() {
+        return SHA256.get();
     }
 }

@@ -1,0 +1,203 @@
+package dev.syncline.bench;
+
+import dev.syncline.rules.value.SqlValue;
+import dev.syncline.server.pipeline.BatchPolicy;
+import dev.syncline.server.pipeline.BucketRow;
+import dev.syncline.server.pipeline.ReplicationPipeline;
+import dev.syncline.server.pipeline.RowEvaluator;
+import dev.syncline.server.source.postgres.CaptureSink;
+import dev.syncline.server.source.postgres.CaptureState;
+import dev.syncline.server.source.postgres.Lsn;
+import dev.syncline.server.source.postgres.PgSourceSettings;
+import dev.syncline.server.source.postgres.PostgresChangeCapture;
+import dev.syncline.server.source.postgres.Row;
+import dev.syncline.server.source.postgres.RowChange;
+import dev.syncline.server.source.postgres.SnapshotProgress;
+import dev.syncline.server.source.postgres.SourceTable;
+import dev.syncline.server.source.postgres.SourceTransaction;
+import dev.syncline.server.source.postgres.TableName;
+import dev.syncline.server.storage.ParameterEntry;
+import dev.syncline.server.storage.sqlite.SqliteBucketStorage;
+import dev.syncline.server.testing.PostgresTestServer;
+import dev.syncline.server.testing.TestDatabase;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * BENCHMARKS.md P1: row changes/s from PostgreSQL commit to durable bucket ops (capture, sync
+ * rules, SQLite storage with synchronous=FULL, LSN acknowledged), against a bare pgjdbc pgoutput
+ * reader on the same WAL backlog in the same run. Small rows, each in 2–3 buckets.
+ * Usage: {@code bench/run pipeline [changes] [rounds]}.
+ */
+public final class PipelineBench {
+    public static void main(String[] args) throws Exception {
+        int changes = args.length > 0 ? Integer.parseInt(args[0]) : 200_000;
+        int rounds = args.length > 1 ? Integer.parseInt(args[1]) : 3;
+        List<double[]> results = new ArrayList<>();
+        try (PostgresTestServer server = PostgresTestServer.start()) {
+            for (int round = 1; round <= rounds; round++) {
+                try (TestDatabase db = server.createDatabase()) {
+                    double[] r = round(db, changes);
+                    results.add(r);
+                    System.out.printf("round %d: raw pgoutput %.0f changes/s, syncline pipeline %.0f changes/s "
+                            + "(%.0f ops/s), ratio %.2f%n", round, r[0], r[1], r[2], r[1] / r[0]);
+                }
+            }
+        }
+        report(changes, results);
+    }
+
+    private static double[] round(TestDatabase db, int changes) throws Exception {
+        db.execute("CREATE TABLE todos (id bigint PRIMARY KEY, list_id int, owner text, title text, done boolean, "
+                        + "updated_at timestamptz)",
+                "CREATE PUBLICATION bench_raw FOR TABLE todos",
+                "SELECT pg_create_logical_replication_slot('bench_raw', 'pgoutput')");
+        Path dir = Files.createTempDirectory("syncline-bench");
+        PgSourceSettings settings = PgSourceSettings.defaults(db.jdbcUrl(), db.user(), db.password(),
+                List.of(TableName.parse("todos")));
+        try (SqliteBucketStorage storage = SqliteBucketStorage.open(dir.resolve("syncline.db"))) {
+            ReplicationPipeline pipeline = new ReplicationPipeline(storage, new BenchRules(), BatchPolicy.DEFAULT,
+                    System::nanoTime);
+            AckWatch sink = new AckWatch(pipeline);
+            // Syncline's slot is created by its own start-up on the empty table (snapshot of 0 rows).
+            try (PostgresChangeCapture capture = new PostgresChangeCapture(settings, sink, pipeline)) {
+                capture.start();
+            }
+            Lsn end = CaptureBench.workload(db, changes);
+            double raw = CaptureBench.rawRead(db, end, changes);
+            sink.target = end;
+            long start = System.nanoTime();
+            try (PostgresChangeCapture capture = new PostgresChangeCapture(settings, sink, pipeline)) {
+                capture.start();
+                if (!sink.reached.await(10, TimeUnit.MINUTES)) {
+                    throw new IllegalStateException("pipeline did not make " + end + " durable");
+                }
+            }
+            double seconds = (System.nanoTime() - start) / 1e9;
+            long ops = storage.reader().open().bucketStats().stream().mapToLong(b -> b.ops()).sum();
+            storage.logUsage("after the round");
+            return new double[] {raw, changes / seconds, ops / seconds};
+        } finally {
+            try (var files = Files.walk(dir)) {
+                files.sorted(Collections.reverseOrder()).forEach(p -> p.toFile().delete());
+            }
+        }
+    }
+
+    /** Small todo rows in 2–3 buckets each: their list, their owner, and the open-todos bucket while not done. */
+    public static final class BenchRules implements RowEvaluator {
+        @Override
+        public List<BucketRow> dataRows(TableName table, Map<String, SqlValue> row) {
+            String id = text(row.get("id"));
+            String json = json(row);
+            List<BucketRow> out = new ArrayList<>(3);
+            out.add(new BucketRow("by_list[\"" + text(row.get("list_id")) + "\"]", "todos", id, json));
+            out.add(new BucketRow("by_owner[\"" + text(row.get("owner")) + "\"]", "todos", id, json));
+            if (row.get("done") instanceof SqlValue.Int d && d.value() == 0) {
+                out.add(new BucketRow("open[]", "todos", id, json));
+            }
+            return out;
+        }
+
+        @Override
+        public List<ParameterEntry> parameterRows(TableName table, Map<String, SqlValue> row) {
+            return List.of();
+        }
+
+        private static String text(SqlValue v) {
+            return switch (v) {
+                case SqlValue.Null n -> "";
+                case SqlValue.Int i -> Long.toString(i.value());
+                case SqlValue.Real r -> Double.toString(r.value());
+                case SqlValue.Text t -> t.value();
+            };
+        }
+
+        /** Good enough JSON for a benchmark: the row's columns, strings escaped for quotes and backslashes. */
+        private static String json(Map<String, SqlValue> row) {
+            StringBuilder b = new StringBuilder(128).append('{');
+            row.forEach((k, v) -> {
+                if (b.length() > 1) {
+                    b.append(',');
+                }
+                b.append('"').append(k).append("\":");
+                switch (v) {
+                    case SqlValue.Null n -> b.append("null");
+                    case SqlValue.Int i -> b.append(i.value());
+                    case SqlValue.Real r -> b.append(r.value());
+                    case SqlValue.Text t -> b.append('"').append(t.value().replace("\\", "\\\\").replace("\"", "\\\""))
+                            .append('"');
+                }
+            });
+            return b.append('}').toString();
+        }
+    }
+
+    /** Forwards to the pipeline and notes when an acknowledged (durable) LSN passes the target. */
+    static final class AckWatch implements CaptureSink {
+        private final CaptureSink sink;
+        volatile Lsn target = new Lsn(-1);
+        final CountDownLatch reached = new CountDownLatch(1);
+
+        AckWatch(CaptureSink sink) {
+            this.sink = sink;
+        }
+
+        @Override
+        public void open(DurableAck ack) {
+            sink.open(lsn -> {
+                ack.durableUpTo(lsn);
+                if (lsn.compareTo(target) >= 0) {
+                    reached.countDown();
+                }
+            });
+        }
+
+        @Override public CaptureState loadState() { return sink.loadState(); }
+        @Override public void snapshotStarted(SnapshotProgress progress) { sink.snapshotStarted(progress); }
+        @Override public void snapshotChunk(SourceTable table, List<Row> rows, SnapshotProgress progress) {
+            sink.snapshotChunk(table, rows, progress);
+        }
+        @Override public void begin(SourceTransaction.Begin begin) { sink.begin(begin); }
+        @Override public void change(RowChange change) { sink.change(change); }
+        @Override public void message(SourceTransaction.LogicalMessage message) { sink.message(message); }
+        @Override public void commit(SourceTransaction.Commit commit) { sink.commit(commit); }
+        @Override public void tableRecreated(TableName table, int oldRelationId, int newRelationId) {
+            sink.tableRecreated(table, oldRelationId, newRelationId);
+        }
+        @Override public void idle() { sink.idle(); }
+    }
+
+    private static void report(int changes, List<double[]> results) throws IOException {
+        List<Double> raw = new ArrayList<>();
+        List<Double> pipeline = new ArrayList<>();
+        List<Double> ops = new ArrayList<>();
+        List<Double> ratio = new ArrayList<>();
+        for (double[] r : results) {
+            raw.add(r[0]);
+            pipeline.add(r[1]);
+            ops.add(r[2]);
+            ratio.add(r[1] / r[0]);
+        }
+        String table = "| date | changes per round | rounds | raw pgoutput changes/s (median) | Syncline pipeline changes/s "
+                + "(median) | bucket ops/s (median) | ratio (median) |\n|---|---|---|---|---|---|---|\n"
+                + String.format("| %s | %d | %d | %.0f | %.0f | %.0f | %.2f |%n", LocalDate.now(), changes,
+                results.size(), CaptureBench.median(raw), CaptureBench.median(pipeline),
+                CaptureBench.median(ops), CaptureBench.median(ratio));
+        System.out.println();
+        System.out.print(table);
+        Path out = Path.of("bench", "results", "pipeline-" + LocalDate.now() + ".md");
+        Files.createDirectories(out.getParent());
+        Files.writeString(out, table);
+        System.out.println("written to " + out);
+    }
+}
