@@ -85,7 +85,10 @@ final class ChangeApplier {
             tx.put(r.bucketId(), r.objectType(), r.objectId(), subkey, r.dataJson());
         }
         RowImage image = ToastImages.mayBeToasted(row) ? RowImage.of(row) : null;
-        tx.saveSourceRow(id, previous, new StoredSourceRow(image, new ArrayList<>(rows.keySet()), parameters));
+        StoredSourceRow next = new StoredSourceRow(image, new ArrayList<>(rows.keySet()), parameters);
+        if (!next.equals(previous)) {    // most updates keep a small row in the same buckets
+            tx.saveSourceRow(id, previous, next);
+        }
     }
 
     void delete(WriteTransaction tx, SourceRowId id) {

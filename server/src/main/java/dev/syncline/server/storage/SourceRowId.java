@@ -5,17 +5,38 @@ import dev.syncline.server.source.postgres.TableName;
 
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.Objects;
 import java.util.UUID;
 
-/** A source row's identity: its table and primary-key values. */
-public record SourceRowId(TableName table, List<SqlValue> key) {
-    public SourceRowId {
-        key = List.copyOf(key);
+/**
+ * A source row's identity: its table and primary-key values. A value class rather than a record
+ * only so that the key text and subkey, needed several times per change, are computed once.
+ */
+public final class SourceRowId {
+    private final TableName table;
+    private final List<SqlValue> key;
+    private String keyText;
+    private String subkey;
+
+    public SourceRowId(TableName table, List<SqlValue> key) {
+        this.table = Objects.requireNonNull(table, "table");
+        this.key = List.copyOf(key);
+    }
+
+    public TableName table() {
+        return table;
+    }
+
+    public List<SqlValue> key() {
+        return key;
     }
 
     /** Canonical text of the key; equal keys give equal text. */
     public String keyText() {
-        return StoredValues.encodeValues(key);
+        if (keyText == null) {
+            keyText = StoredValues.encodeValues(key);
+        }
+        return keyText;
     }
 
     /**
@@ -24,6 +45,24 @@ public record SourceRowId(TableName table, List<SqlValue> key) {
      * across restarts and servers.
      */
     public String subkey() {
-        return UUID.nameUUIDFromBytes((table + "/" + keyText()).getBytes(StandardCharsets.UTF_8)).toString();
+        if (subkey == null) {
+            subkey = UUID.nameUUIDFromBytes((table + "/" + keyText()).getBytes(StandardCharsets.UTF_8)).toString();
+        }
+        return subkey;
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof SourceRowId other && table.equals(other.table) && key.equals(other.key);
+    }
+
+    @Override
+    public int hashCode() {
+        return 31 * table.hashCode() + key.hashCode();
+    }
+
+    @Override
+    public String toString() {
+        return table + keyText();
     }
 }

@@ -105,10 +105,11 @@ final class SqliteCompactor implements BucketCompactor {
             }
         }
         try (PreparedStatement u = c.prepareStatement("UPDATE ops SET op = ?, object_type = NULL, object_id = NULL, "
-                + "subkey = NULL, data = NULL WHERE op_id = ?")) {
+                + "subkey = NULL, data = NULL WHERE bucket_id = ? AND op_id = ?")) {
             for (long id : superseded) {
                 u.setInt(1, OpType.MOVE.code());
-                u.setLong(2, id);
+                u.setLong(2, bucketId);
+                u.setLong(3, id);
                 u.executeUpdate();
             }
         }
@@ -140,14 +141,15 @@ final class SqliteCompactor implements BucketCompactor {
         }
         try (PreparedStatement d = c.prepareStatement("DELETE FROM ops WHERE bucket_id = ? AND op_id < ?");
              PreparedStatement u = c.prepareStatement("UPDATE ops SET op = ?, object_type = NULL, object_id = NULL, "
-                     + "subkey = NULL, data = NULL, checksum = ? WHERE op_id = ?");
+                     + "subkey = NULL, data = NULL, checksum = ? WHERE bucket_id = ? AND op_id = ?");
              PreparedStatement b = c.prepareStatement("UPDATE buckets SET op_count = op_count - ? WHERE id = ?")) {
             d.setLong(1, bucketId);
             d.setLong(2, lastId);
             d.executeUpdate();
             u.setInt(1, OpType.CLEAR.code());
             u.setLong(2, sum);
-            u.setLong(3, lastId);
+            u.setLong(3, bucketId);
+            u.setLong(4, lastId);
             u.executeUpdate();
             b.setLong(1, count - 1);
             b.setLong(2, bucketId);

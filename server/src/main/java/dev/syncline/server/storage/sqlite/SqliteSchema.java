@@ -33,18 +33,19 @@ final class SqliteSchema {
           checksum INTEGER NOT NULL DEFAULT 0,
           op_count INTEGER NOT NULL DEFAULT 0,
           row_count INTEGER NOT NULL DEFAULT 0)""",
-        // op_id is globally unique, so it is the rowid: appends go to the end of the table.
+        // Clustered by bucket: a bucket's log is one range, and an append touches one B-tree, not a
+        // table and an index. op_id is globally unique by construction (one allocator).
         """
         CREATE TABLE ops (
-          op_id INTEGER PRIMARY KEY,
           bucket_id INTEGER NOT NULL,
+          op_id INTEGER NOT NULL,
           op INTEGER NOT NULL,
           object_type TEXT,
           object_id TEXT,
           subkey TEXT,
           data TEXT,
-          checksum INTEGER NOT NULL)""",
-        "CREATE INDEX ops_by_bucket ON ops (bucket_id, op_id)",
+          checksum INTEGER NOT NULL,
+          PRIMARY KEY (bucket_id, op_id)) WITHOUT ROWID""",
         """
         CREATE TABLE source_rows (
           source_table TEXT NOT NULL,

@@ -16,7 +16,6 @@ import dev.syncline.server.storage.StoredSourceRow;
 import dev.syncline.server.storage.StoredValues;
 import dev.syncline.server.storage.WriteTransaction;
 
-import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Types;
@@ -42,6 +41,10 @@ final class SqliteWriteTransaction implements WriteTransaction {
 
     @Override
     public Optional<StoredSourceRow> sourceRow(SourceRowId id) {
+        Optional<StoredSourceRow> pending = w.rows.lookup(id);
+        if (pending != null) {
+            return pending;
+        }
         try {
             w.selectRow.setString(1, id.table().toString());
             w.selectRow.setString(2, id.keyText());
@@ -58,6 +61,7 @@ final class SqliteWriteTransaction implements WriteTransaction {
     public Map<SourceRowId, StoredSourceRow> sourceRows(TableName table, int limit) {
         Map<SourceRowId, StoredSourceRow> out = new LinkedHashMap<>();
         try {
+            w.rows.flush();
             w.selectRows.setString(1, table.toString());
             w.selectRows.setInt(2, limit);
             try (ResultSet rs = w.selectRows.executeQuery()) {
@@ -79,22 +83,10 @@ final class SqliteWriteTransaction implements WriteTransaction {
 
     @Override
     public void saveSourceRow(SourceRowId id, StoredSourceRow previous, StoredSourceRow next) {
-        String table = id.table().toString();
-        String key = id.keyText();
         try {
-            w.upsertRow.setString(1, table);
-            w.upsertRow.setString(2, key);
-            w.upsertRow.setString(3, StoredValues.encodePlacements(next.placements()));
-            w.upsertRow.setString(4, StoredValues.encodeParameters(next.parameters()));
-            if (next.image() == null) {
-                w.upsertRow.setNull(5, Types.VARCHAR);
-            } else {
-                w.upsertRow.setString(5, StoredValues.encodeImage(next.image()));
-            }
-            w.upsertRow.executeUpdate();
-            List<Placement> before = previous == null ? List.of() : previous.placements();
-            countRows(before, next.placements());
-            replaceParameters(table, key, previous == null ? List.of() : previous.parameters(), next.parameters());
+            w.rows.save(id, next);
+            countRows(previous == null ? List.of() : previous.placements(), next.placements());
+            replaceParameters(id, previous == null ? List.of() : previous.parameters(), next.parameters());
         } catch (SQLException e) {
             throw failed("writing source row " + id, e);
         }
@@ -102,15 +94,11 @@ final class SqliteWriteTransaction implements WriteTransaction {
 
     @Override
     public void deleteSourceRow(SourceRowId id, StoredSourceRow previous) {
-        String table = id.table().toString();
-        String key = id.keyText();
         try {
-            w.deleteRow.setString(1, table);
-            w.deleteRow.setString(2, key);
-            w.deleteRow.executeUpdate();
+            w.rows.delete(id);
             if (previous != null) {
                 countRows(previous.placements(), List.of());
-                replaceParameters(table, key, previous.parameters(), List.of());
+                replaceParameters(id, previous.parameters(), List.of());
             }
         } catch (SQLException e) {
             throw failed("deleting source row " + id, e);
@@ -135,11 +123,13 @@ final class SqliteWriteTransaction implements WriteTransaction {
         }
     }
 
-    private void replaceParameters(String table, String key, List<ParameterEntry> before, List<ParameterEntry> after)
+    private void replaceParameters(SourceRowId id, List<ParameterEntry> before, List<ParameterEntry> after)
             throws SQLException {
         if (before.equals(after)) {
             return;
         }
+        String table = id.table().toString();
+        String key = id.keyText();
         for (ParameterEntry e : before) {
             w.deleteParameters.setString(1, e.lookupKey());
             w.deleteParameters.setString(2, table);
@@ -172,16 +162,7 @@ final class SqliteWriteTransaction implements WriteTransaction {
         try {
             long bucketId = w.bucketIds.idOf(bucket);
             long opId = ++lastOpId;
-            PreparedStatement s = w.insertOp;
-            s.setLong(1, opId);
-            s.setLong(2, bucketId);
-            s.setInt(3, type.code());
-            s.setString(4, objectType);
-            s.setString(5, objectId);
-            s.setString(6, subkey);
-            s.setString(7, data);
-            s.setLong(8, checksum);
-            s.executeUpdate();
+            w.ops.add(opId, bucketId, type.code(), objectType, objectId, subkey, data, checksum);
             w.deltas.op(bucketId, checksum);
             return new OpId(opId);
         } catch (SQLException e) {
@@ -205,6 +186,8 @@ final class SqliteWriteTransaction implements WriteTransaction {
         Lsn position = commitLsn == null ? storedCommitLsn : Lsn.max(commitLsn, storedCommitLsn);
         Checkpoint checkpoint = consistent ? new Checkpoint(new OpId(lastOpId), position) : null;
         try {
+            w.ops.flush();
+            w.rows.flush();
             w.deltas.flush();
             w.updateState.setLong(1, lastOpId);
             w.updateState.setLong(2, position.value());

@@ -24,11 +24,10 @@ final class SqliteWriter implements BucketWriter {
     final CheckpointListeners listeners;
     final BucketIds bucketIds;
     final BucketDeltas deltas;
-    final PreparedStatement insertOp;
+    final OpBuffer ops;
+    final SourceRowBuffer rows;
     final PreparedStatement selectRow;
     final PreparedStatement selectRows;
-    final PreparedStatement upsertRow;
-    final PreparedStatement deleteRow;
     final PreparedStatement insertParameter;
     final PreparedStatement deleteParameters;
     final PreparedStatement updateState;
@@ -44,15 +43,12 @@ final class SqliteWriter implements BucketWriter {
         this.plain = connection.createStatement();
         this.bucketIds = new BucketIds(connection);
         this.deltas = new BucketDeltas(connection);
-        insertOp = connection.prepareStatement("INSERT INTO ops (op_id, bucket_id, op, object_type, object_id, subkey, "
-                + "data, checksum) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
+        this.ops = new OpBuffer(connection);
+        this.rows = new SourceRowBuffer(connection);
         selectRow = connection.prepareStatement("SELECT placements, parameters, image FROM source_rows "
                 + "WHERE source_table = ? AND source_key = ?");
         selectRows = connection.prepareStatement("SELECT source_key, placements, parameters, image FROM source_rows "
                 + "WHERE source_table = ? LIMIT ?");
-        upsertRow = connection.prepareStatement("INSERT OR REPLACE INTO source_rows (source_table, source_key, "
-                + "placements, parameters, image) VALUES (?, ?, ?, ?, ?)");
-        deleteRow = connection.prepareStatement("DELETE FROM source_rows WHERE source_table = ? AND source_key = ?");
         insertParameter = connection.prepareStatement("INSERT OR IGNORE INTO parameter_index (lookup_key, "
                 + "source_table, source_key, values_json) VALUES (?, ?, ?, ?)");
         deleteParameters = connection.prepareStatement("DELETE FROM parameter_index WHERE lookup_key = ? "
@@ -103,6 +99,8 @@ final class SqliteWriter implements BucketWriter {
         try {
             if (!committed) {
                 deltas.discard();
+                ops.discard();
+                rows.discard();
                 bucketIds.forget();
                 plain.execute("ROLLBACK");
             }
