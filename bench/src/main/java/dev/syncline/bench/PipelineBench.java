@@ -83,7 +83,14 @@ public final class PipelineBench {
                 }
             }
             double seconds = (System.nanoTime() - start) / 1e9;
-            long ops = storage.reader().open().bucketStats().stream().mapToLong(b -> b.ops()).sum();
+            long ops;
+            try (var view = storage.reader().open()) {
+                ops = view.bucketStats().stream().mapToLong(b -> b.ops()).sum();
+            }
+            long expectedOps = expectedOps(changes);
+            if (ops != expectedOps) {
+                throw new IllegalStateException("pipeline stored " + ops + " ops, expected " + expectedOps);
+            }
             storage.logUsage("after the round");
             return new double[] {raw, changes / seconds, ops / seconds};
         } finally {
@@ -91,6 +98,18 @@ public final class PipelineBench {
                 files.sorted(Collections.reverseOrder()).forEach(p -> p.toFile().delete());
             }
         }
+    }
+
+    /**
+     * What {@link CaptureBench#workload} must produce under {@link BenchRules}: an insert (not done)
+     * is 3 PUTs, an update to done is 2 PUTs and a REMOVE from open[], a delete of a row that was
+     * never updated is 3 REMOVEs.
+     */
+    static long expectedOps(int changes) {
+        int inserts = changes / 2;
+        int updates = changes / 4;
+        int deletes = changes - inserts - updates;
+        return 3L * inserts + 3L * updates + 3L * deletes;
     }
 
     /** Small todo rows in 2–3 buckets each: their list, their owner, and the open-todos bucket while not done. */

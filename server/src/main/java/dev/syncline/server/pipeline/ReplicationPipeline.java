@@ -72,6 +72,9 @@ public final class ReplicationPipeline implements CaptureSink, RowImageLookup {
 
     @Override
     public CaptureState loadState() {
+        // A capture (re)starting resumes from what is durable; a batch left open by a previous
+        // capture run was never acknowledged and will be streamed again.
+        abort();
         CaptureState state = storage.writer().loadState();
         snapshot = state.snapshot();
         storedCommitLsn = state.storedCommitLsn();
