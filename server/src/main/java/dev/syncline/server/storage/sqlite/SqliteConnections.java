@@ -23,11 +23,12 @@ final class SqliteConnections {
     /**
      * The writer: WAL so readers never block it; synchronous=FULL because its commits confirm LSNs
      * to PostgreSQL and must survive power loss; a generous busy timeout because the compactor
-     * may hold the write lock briefly.
+     * may hold the write lock briefly; a larger auto-checkpoint so that a busy stream does not
+     * copy the WAL back into the database after every few commits.
      */
     Connection openWriter() {
         return open("PRAGMA journal_mode=WAL", "PRAGMA synchronous=FULL", "PRAGMA busy_timeout=60000",
-                "PRAGMA cache_size=-65536", "PRAGMA temp_store=MEMORY");
+                "PRAGMA cache_size=-65536", "PRAGMA temp_store=MEMORY", "PRAGMA wal_autocheckpoint=16384");
     }
 
     Connection openReader() {
