@@ -65,7 +65,7 @@ public final class PipelineBench {
         PgSourceSettings settings = PgSourceSettings.defaults(db.jdbcUrl(), db.user(), db.password(),
                 List.of(TableName.parse("todos")));
         try (SqliteBucketStorage storage = SqliteBucketStorage.open(dir.resolve("syncline.db"))) {
-            ReplicationPipeline pipeline = new ReplicationPipeline(storage, new BenchRules(), BatchPolicy.DEFAULT,
+            ReplicationPipeline pipeline = new ReplicationPipeline(storage, new BenchRules(), batchPolicy(),
                     System::nanoTime);
             AckWatch sink = new AckWatch(pipeline);
             // Syncline's slot is created by its own start-up on the empty table (snapshot of 0 rows).
@@ -98,6 +98,12 @@ public final class PipelineBench {
                 files.sorted(Collections.reverseOrder()).forEach(p -> p.toFile().delete());
             }
         }
+    }
+
+    /** {@code -Dbatch.changes=… -Dbatch.millis=…} override {@link BatchPolicy#DEFAULT}, for tuning. */
+    private static BatchPolicy batchPolicy() {
+        return new BatchPolicy(Integer.getInteger("batch.changes", BatchPolicy.DEFAULT.maxChanges()),
+                java.time.Duration.ofMillis(Long.getLong("batch.millis", BatchPolicy.DEFAULT.maxDelay().toMillis())));
     }
 
     /**
