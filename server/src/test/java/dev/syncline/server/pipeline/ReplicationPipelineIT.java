@@ -66,6 +66,37 @@ class ReplicationPipelineIT {
         db.close();
     }
 
+    @Test
+    void survivesKillDashNineOfTheServerProcessMidWorkload() throws Exception {
+        db.execute("CREATE TABLE lists (id bigint PRIMARY KEY, owner text, name text)",
+                "CREATE TABLE todos (id bigint PRIMARY KEY, list_id bigint, title text, done int)",
+                "INSERT INTO lists SELECT g, 'user' || (g % 4), 'list ' || g FROM generate_series(1, 20) g",
+                "INSERT INTO todos SELECT g, g % 20 + 1, 'todo ' || g, g % 2 FROM generate_series(1, 1000) g");
+        Random random = new Random(99);
+        Path file = dir.resolve("killed.db");
+        Path log = dir.resolve("pipeline-process.log");
+        Process p = PipelineProcess.start(db.jdbcUrl(), db.user(), db.password(), file, log);
+        try {
+            for (int kill = 0; kill < 3; kill++) {
+                workload(random, 60);
+                Thread.sleep(random.nextInt(300));   // somewhere between receiving, storing and acknowledging
+                p.destroyForcibly().waitFor();       // SIGKILL: no shutdown hooks, no rollback, no close
+                workload(random, 20);                // written while the server is down
+                p = PipelineProcess.start(db.jdbcUrl(), db.user(), db.password(), file, log);
+            }
+            workload(random, 60);
+            try (BucketStorage observer = SqliteBucketStorage.open(file)) {
+                awaitConverged("after three kill -9 and restarts", observer);
+            }
+            String output = java.nio.file.Files.readString(log);
+            System.out.println(output.lines().filter(l -> l.contains("streaming changes") || l.contains("ERROR") || l.startsWith("checkpoint"))
+                    .collect(java.util.stream.Collectors.joining("\n")));
+            assertThat(output.split("streaming changes from slot", -1)).as("four process runs").hasSize(5);
+        } finally {
+            p.destroyForcibly().waitFor();
+        }
+    }
+
     private void start(boolean dropAcks) {
         storage = SqliteBucketStorage.open(dir.resolve("syncline.db"));
         ReplicationPipeline pipeline = new ReplicationPipeline(storage, rules, BatchPolicy.DEFAULT, System::nanoTime);
@@ -164,6 +195,10 @@ class ReplicationPipelineIT {
     }
 
     private void awaitConverged(String when) {
+        awaitConverged(when, storage);
+    }
+
+    private void awaitConverged(String when, BucketStorage storage) {
         long end = System.nanoTime() + DEADLINE.toNanos();
         Map<String, Map<List<String>, String>> expected = Map.of();
         Map<String, Map<List<String>, String>> stored = Map.of();
