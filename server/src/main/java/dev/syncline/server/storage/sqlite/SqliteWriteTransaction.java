@@ -205,7 +205,6 @@ final class SqliteWriteTransaction implements WriteTransaction {
             throw failed("committing", e);
         }
         done = true;
-        w.committedOpId = lastOpId;
         w.finished(true);
         if (checkpoint != null) {
             w.listeners.announce(checkpoint);

@@ -16,8 +16,10 @@ import java.sql.SQLException;
 import java.sql.Statement;
 
 /**
- * The {@link BucketWriter} on its own connection. Holds the prepared statements and the committed
- * op-id counter that {@link SqliteWriteTransaction} works with. One thread.
+ * The {@link BucketWriter} on its own connection. Holds the prepared statements and buffers that
+ * {@link SqliteWriteTransaction} works with. Each transaction reads the op-id sequence from the
+ * file under the write lock, so ids stay unique even if another process wrote in between. One
+ * thread.
  */
 final class SqliteWriter implements BucketWriter {
     final Connection connection;
@@ -33,8 +35,6 @@ final class SqliteWriter implements BucketWriter {
     final PreparedStatement updateState;
     final PreparedStatement updateSnapshot;
     private final Statement plain;
-    /** The highest op id committed; a transaction allocates above it. */
-    long committedOpId;
     private SqliteWriteTransaction open;
 
     SqliteWriter(Connection connection, CheckpointListeners listeners) throws SQLException {
@@ -57,7 +57,6 @@ final class SqliteWriter implements BucketWriter {
                 + "checkpoint_op_id = coalesce(?, checkpoint_op_id), checkpoint_lsn = coalesce(?, checkpoint_lsn) "
                 + "WHERE id = 1");
         updateSnapshot = connection.prepareStatement("UPDATE state SET snapshot = ? WHERE id = 1");
-        this.committedOpId = readState().lastOpId;
     }
 
     record State(long lastOpId, Lsn commitLsn, String snapshot) {}
