@@ -1,20 +1,14 @@
 package dev.syncline.bench;
 
 import dev.syncline.rules.value.SqlValue;
+import dev.syncline.server.pipeline.AckSwitch;
 import dev.syncline.server.pipeline.BatchPolicy;
 import dev.syncline.server.pipeline.BucketRow;
 import dev.syncline.server.pipeline.ReplicationPipeline;
 import dev.syncline.server.pipeline.RowEvaluator;
-import dev.syncline.server.source.postgres.CaptureSink;
-import dev.syncline.server.source.postgres.CaptureState;
 import dev.syncline.server.source.postgres.Lsn;
 import dev.syncline.server.source.postgres.PgSourceSettings;
 import dev.syncline.server.source.postgres.PostgresChangeCapture;
-import dev.syncline.server.source.postgres.Row;
-import dev.syncline.server.source.postgres.RowChange;
-import dev.syncline.server.source.postgres.SnapshotProgress;
-import dev.syncline.server.source.postgres.SourceTable;
-import dev.syncline.server.source.postgres.SourceTransaction;
 import dev.syncline.server.source.postgres.TableName;
 import dev.syncline.server.storage.ParameterEntry;
 import dev.syncline.server.storage.sqlite.SqliteBucketStorage;
@@ -67,18 +61,23 @@ public final class PipelineBench {
         try (SqliteBucketStorage storage = SqliteBucketStorage.open(dir.resolve("syncline.db"))) {
             ReplicationPipeline pipeline = new ReplicationPipeline(storage, new BenchRules(), batchPolicy(),
                     System::nanoTime);
-            AckWatch sink = new AckWatch(pipeline);
+            AckSwitch sink = new AckSwitch(pipeline);
+            CountDownLatch reached = new CountDownLatch(1);
             // Syncline's slot is created by its own start-up on the empty table (snapshot of 0 rows).
             try (PostgresChangeCapture capture = new PostgresChangeCapture(settings, sink, pipeline)) {
                 capture.start();
             }
             Lsn end = CaptureBench.workload(db, changes);
             double raw = CaptureBench.rawRead(db, end, changes);
-            sink.target = end;
+            sink.onDurable = lsn -> {
+                if (lsn.compareTo(end) >= 0) {
+                    reached.countDown();
+                }
+            };
             long start = System.nanoTime();
             try (PostgresChangeCapture capture = new PostgresChangeCapture(settings, sink, pipeline)) {
                 capture.start();
-                if (!sink.reached.await(10, TimeUnit.MINUTES)) {
+                if (!reached.await(10, TimeUnit.MINUTES)) {
                     throw new IllegalStateException("pipeline did not make " + end + " durable");
                 }
             }
@@ -165,41 +164,6 @@ public final class PipelineBench {
             });
             return b.append('}').toString();
         }
-    }
-
-    /** Forwards to the pipeline and notes when an acknowledged (durable) LSN passes the target. */
-    static final class AckWatch implements CaptureSink {
-        private final CaptureSink sink;
-        volatile Lsn target = new Lsn(-1);
-        final CountDownLatch reached = new CountDownLatch(1);
-
-        AckWatch(CaptureSink sink) {
-            this.sink = sink;
-        }
-
-        @Override
-        public void open(DurableAck ack) {
-            sink.open(lsn -> {
-                ack.durableUpTo(lsn);
-                if (lsn.compareTo(target) >= 0) {
-                    reached.countDown();
-                }
-            });
-        }
-
-        @Override public CaptureState loadState() { return sink.loadState(); }
-        @Override public void snapshotStarted(SnapshotProgress progress) { sink.snapshotStarted(progress); }
-        @Override public void snapshotChunk(SourceTable table, List<Row> rows, SnapshotProgress progress) {
-            sink.snapshotChunk(table, rows, progress);
-        }
-        @Override public void begin(SourceTransaction.Begin begin) { sink.begin(begin); }
-        @Override public void change(RowChange change) { sink.change(change); }
-        @Override public void message(SourceTransaction.LogicalMessage message) { sink.message(message); }
-        @Override public void commit(SourceTransaction.Commit commit) { sink.commit(commit); }
-        @Override public void tableRecreated(TableName table, int oldRelationId, int newRelationId) {
-            sink.tableRecreated(table, oldRelationId, newRelationId);
-        }
-        @Override public void idle() { sink.idle(); }
     }
 
     private static void report(int changes, List<double[]> results) throws IOException {

@@ -63,15 +63,7 @@ public final class StoredValues {
     }
 
     public static List<Placement> decodePlacements(String json) {
-        return read(json, p -> {
-            expect(p, JsonToken.START_ARRAY);
-            List<Placement> out = new ArrayList<>();
-            while (p.nextToken() == JsonToken.START_ARRAY) {
-                List<String> s = readStringsAfterStart(p);
-                out.add(new Placement(s.get(0), s.get(1), s.get(2)));
-            }
-            return out;
-        });
+        return decodeTuples(json, t -> new Placement(t.get(0), t.get(1), t.get(2)));
     }
 
     public static String encodeParameters(List<ParameterEntry> entries) {
@@ -85,12 +77,16 @@ public final class StoredValues {
     }
 
     public static List<ParameterEntry> decodeParameters(String json) {
+        return decodeTuples(json, t -> new ParameterEntry(t.get(0), t.get(1)));
+    }
+
+    /** An array of string arrays, each turned into one element. */
+    private static <T> List<T> decodeTuples(String json, java.util.function.Function<List<String>, T> element) {
         return read(json, p -> {
             expect(p, JsonToken.START_ARRAY);
-            List<ParameterEntry> out = new ArrayList<>();
+            List<T> out = new ArrayList<>();
             while (p.nextToken() == JsonToken.START_ARRAY) {
-                List<String> s = readStringsAfterStart(p);
-                out.add(new ParameterEntry(s.get(0), s.get(1)));
+                out.add(element.apply(readStringsAfterStart(p)));
             }
             return out;
         });

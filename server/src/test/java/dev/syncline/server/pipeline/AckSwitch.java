@@ -2,6 +2,7 @@ package dev.syncline.server.pipeline;
 
 import dev.syncline.server.source.postgres.CaptureSink;
 import dev.syncline.server.source.postgres.CaptureState;
+import dev.syncline.server.source.postgres.Lsn;
 import dev.syncline.server.source.postgres.Row;
 import dev.syncline.server.source.postgres.RowChange;
 import dev.syncline.server.source.postgres.SnapshotProgress;
@@ -10,16 +11,19 @@ import dev.syncline.server.source.postgres.SourceTransaction;
 import dev.syncline.server.source.postgres.TableName;
 
 import java.util.List;
+import java.util.function.Consumer;
 
 /**
- * Passes everything through to a sink but can swallow its acknowledgements, as if the server died
- * each time right after the storage commit and before PostgreSQL heard about it.
+ * Passes everything through to a sink and watches its acknowledgements: it can swallow them, as
+ * if the server died each time right after the storage commit and before PostgreSQL heard about
+ * it, and it tells {@link #onDurable} about every durable position (benchmarks stop the clock there).
  */
-final class AckSwitch implements CaptureSink {
+public final class AckSwitch implements CaptureSink {
     private final CaptureSink sink;
-    volatile boolean dropAcks;
+    public volatile boolean dropAcks;
+    public volatile Consumer<Lsn> onDurable = lsn -> { };
 
-    AckSwitch(CaptureSink sink) {
+    public AckSwitch(CaptureSink sink) {
         this.sink = sink;
     }
 
@@ -29,6 +33,7 @@ final class AckSwitch implements CaptureSink {
             if (!dropAcks) {
                 ack.durableUpTo(lsn);
             }
+            onDurable.accept(lsn);
         });
     }
 
