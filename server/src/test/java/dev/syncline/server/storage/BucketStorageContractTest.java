@@ -155,17 +155,55 @@ public abstract class BucketStorageContractTest {
                 s.compactor().compact("b[" + random.nextInt(3) + "]");
             }
             for (Map.Entry<String, List<BucketOp>> e : original.entrySet()) {
-                assertClientsConverge(s, e.getKey(), e.getValue(), random);
+                assertClientsConverge(s, e.getKey(), e.getValue());
             }
         }
         s.compactor().compactAll();
         BucketCompactor.CompactionResult again = s.compactor().compactAll();
         assertThat(again.movedOps() + again.clearedOps()).as("a second pass finds nothing more").isZero();
-        original.forEach((bucket, log) -> assertClientsConverge(s, bucket, log, random));
+        original.forEach((bucket, log) -> assertClientsConverge(s, bucket, log));
+    }
+
+    @Test
+    void compactionRunsConcurrentlyWithTheWriter() throws Exception {
+        BucketStorage s = open();
+        Random random = new Random(5);
+        Map<String, List<BucketOp>> original = new HashMap<>();
+        AtomicBoolean writing = new AtomicBoolean(true);
+        List<Throwable> failures = new CopyOnWriteArrayList<>();
+        Thread compactor = Thread.ofPlatform().start(() -> {
+            try {
+                while (writing.get()) {
+                    s.compactor().compactAll();
+                }
+            } catch (Throwable t) {
+                failures.add(t);
+            }
+        });
+        for (int t = 0; t < 150; t++) {
+            try (WriteTransaction tx = s.writer().begin()) {
+                for (int i = 0; i < 10; i++) {
+                    String bucket = "c[" + random.nextInt(2) + "]";
+                    String id = Integer.toString(random.nextInt(5));
+                    String data = "{\"t\":" + t + "}";
+                    OpId op = tx.put(bucket, "t", id, "k", data);
+                    original.computeIfAbsent(bucket, b -> new ArrayList<>())
+                            .add(new BucketOp.Put(op, "t", id, "k", data, OpChecksum.put("t", id, data)));
+                }
+                tx.commit(new Lsn(t + 1), true);
+            }
+        }
+        writing.set(false);
+        compactor.join();
+        assertThat(failures).isEmpty();
+        s.compactor().compactAll();
+        for (Map.Entry<String, List<BucketOp>> e : original.entrySet()) {
+            assertClientsConverge(s, e.getKey(), e.getValue());
+        }
     }
 
     /** reduce(compact(log)) = reduce(log), from scratch and for a client resuming at any op id. */
-    private static void assertClientsConverge(BucketStorage s, String bucket, List<BucketOp> original, Random random) {
+    private static void assertClientsConverge(BucketStorage s, String bucket, List<BucketOp> original) {
         ReducedBucket expected = ReducedBucket.of(original);
         List<BucketOp> compacted = ops(s, bucket);
         assertThat(ReducedBucket.of(compacted).rows).as(bucket + " rows").isEqualTo(expected.rows);
