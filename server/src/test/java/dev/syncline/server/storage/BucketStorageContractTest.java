@@ -2,6 +2,7 @@ package dev.syncline.server.storage;
 
 import dev.syncline.protocol.OpChecksum;
 import dev.syncline.protocol.OpId;
+import dev.syncline.protocol.OpType;
 import dev.syncline.rules.value.SqlValue;
 import dev.syncline.server.pipeline.BatchPolicy;
 import dev.syncline.server.pipeline.ReplicationPipeline;
@@ -199,6 +200,33 @@ public abstract class BucketStorageContractTest {
         s.compactor().compactAll();
         for (Map.Entry<String, List<BucketOp>> e : original.entrySet()) {
             assertClientsConverge(s, e.getKey(), e.getValue());
+        }
+    }
+
+    @Test
+    void backgroundCompactionShrinksLogsOnItsOwn() throws Exception {
+        BucketStorage s = open();
+        try (WriteTransaction tx = s.writer().begin()) {
+            for (int i = 0; i < 10; i++) {
+                tx.put("bg[]", "t", "1", "k", "{\"v\":" + i + "}");
+            }
+            tx.commit(new Lsn(1), true);
+        }
+        long before;
+        try (ReadView v = s.reader().open()) {
+            before = v.checksum("bg[]").checksum();
+        }
+        try (BackgroundCompaction ignored = new BackgroundCompaction(s, "test", java.time.Duration.ofMillis(20))) {
+            long deadline = System.nanoTime() + 30_000_000_000L;
+            // Nine superseded PUTs become MOVEs, and that prefix then folds into one CLEAR.
+            while (ops(s, "bg[]").size() > 2) {
+                assertThat(System.nanoTime()).as("compacted within 30 s").isLessThan(deadline);
+                Thread.sleep(20);
+            }
+        }
+        assertThat(ops(s, "bg[]")).extracting(BucketOp::type).containsExactly(OpType.CLEAR, OpType.PUT);
+        try (ReadView v = s.reader().open()) {
+            assertThat(v.checksum("bg[]").checksum()).isEqualTo(before);
         }
     }
 

@@ -4,7 +4,6 @@ import dev.syncline.protocol.OpId;
 import dev.syncline.server.source.postgres.Lsn;
 import dev.syncline.server.storage.BucketCompactor;
 import dev.syncline.server.storage.BucketReader;
-import dev.syncline.server.storage.BucketStats;
 import dev.syncline.server.storage.BucketStorage;
 import dev.syncline.server.storage.BucketWriter;
 import dev.syncline.server.storage.Checkpoint;
@@ -12,6 +11,7 @@ import dev.syncline.server.storage.CheckpointListeners;
 import dev.syncline.server.storage.CheckpointNotifier;
 import dev.syncline.server.storage.ReadView;
 import dev.syncline.server.storage.StorageException;
+import dev.syncline.server.storage.StorageUsage;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -140,15 +140,7 @@ public final class SqliteBucketStorage implements BucketStorage {
 
     /** Logs disk usage and the largest buckets, so operators can watch growth. */
     public void logUsage(String when) {
-        try (ReadView view = reader().open()) {
-            List<BucketStats> stats = view.bucketStats();
-            long rows = stats.stream().mapToLong(BucketStats::rows).sum();
-            long ops = stats.stream().mapToLong(BucketStats::ops).sum();
-            List<BucketStats> largest = stats.stream()
-                    .sorted((a, b) -> Long.compare(b.ops(), a.ops())).limit(5).toList();
-            log.info("bucket storage {} ({}): {} bytes on disk, {} buckets, {} rows, {} ops; largest by ops: {}",
-                    connections.file(), when, diskBytes(), stats.size(), rows, ops, largest);
-        }
+        StorageUsage.log(this, connections.file().toString(), when);
     }
 
     @Override
