@@ -98,8 +98,12 @@ public final class CaptureBench {
         return new double[] {raw, changes / seconds};
     }
 
-    /** Inserts, updates and deletes in transactions of 1,000 rows; returns the LSN after the last commit. */
-    private static Lsn workload(TestDatabase db, int changes) throws SQLException {
+    /**
+     * Inserts, updates and deletes in transactions of 1,000 rows; returns the LSN after the last commit.
+     * The insert position, not pg_current_wal_lsn(): that is the write position, which can lag the
+     * last commit record (it stops at a page boundary), so a reader would stop short of the end.
+     */
+    static Lsn workload(TestDatabase db, int changes) throws SQLException {
         if (singleTransaction) {
             try (Connection c = db.connect(); Statement s = c.createStatement()) {
                 s.execute("INSERT INTO todos SELECT g, g % 100, 'user' || (g % 50), 'todo number ' || g, false, now() "
@@ -134,7 +138,7 @@ public final class CaptureBench {
     }
 
     /** A bare pgoutput reader: counts I/U/D messages until it passes {@code end}. */
-    private static double rawRead(TestDatabase db, Lsn end, int expected) throws SQLException {
+    static double rawRead(TestDatabase db, Lsn end, int expected) throws SQLException {
         Properties p = new Properties();
         p.setProperty("user", db.user());
         p.setProperty("password", db.password());
@@ -188,7 +192,7 @@ public final class CaptureBench {
         System.out.println("written to " + out);
     }
 
-    private static double median(List<Double> values) {
+    static double median(List<Double> values) {
         List<Double> sorted = new ArrayList<>(values);
         Collections.sort(sorted);
         int n = sorted.size();

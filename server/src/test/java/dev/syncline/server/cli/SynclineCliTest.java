@@ -51,6 +51,22 @@ class SynclineCliTest {
     }
 
     @Test
+    void compactCompactsTheConfiguredStorage() throws Exception {
+        Path config = validConfig();
+        try (var storage = dev.syncline.server.storage.sqlite.SqliteBucketStorage.open(
+                dir.resolve("data").resolve("syncline.db"))) {
+            try (var tx = storage.writer().begin()) {
+                tx.put("global[]", "lists", "1", "k", "{\"v\":1}");
+                tx.put("global[]", "lists", "1", "k", "{\"v\":2}");
+                tx.commit(new dev.syncline.server.source.postgres.Lsn(1), true);
+            }
+        }
+
+        assertThat(run("compact", "--config", config.toString())).isEqualTo(0);
+        assertThat(out.toString()).startsWith("compacted 1 buckets: 1 ops became MOVE, 0 ops folded into CLEAR");
+    }
+
+    @Test
     void validatePrintsOkForAValidFile() throws Exception {
         Path config = validConfig();
 

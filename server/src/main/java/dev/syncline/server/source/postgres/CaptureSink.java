@@ -50,6 +50,13 @@ public interface CaptureSink {
      */
     void tableRecreated(TableName table, int oldRelationId, int newRelationId);
 
+    /**
+     * The stream has nothing more queued right now (possibly in the middle of a transaction). A
+     * sink that batches whole transactions commits what it holds, so batching never adds latency
+     * when the source is quiet.
+     */
+    default void idle() {}
+
     /** Receives durable positions from the sink. Thread-safe. */
     @FunctionalInterface
     interface DurableAck {

@@ -27,7 +27,9 @@ final class Heartbeat implements AutoCloseable {
         this.scheduler = Executors.newSingleThreadScheduledExecutor(
                 Thread.ofPlatform().daemon().name("syncline-heartbeat").factory());
         long millis = Math.max(10, interval.toMillis());
-        scheduler.scheduleWithFixedDelay(this::beat, millis, millis, TimeUnit.MILLISECONDS);
+        // The first beat goes out at once: after a copy of an idle database, a position on the
+        // stream past the copy's consistent point is what lets the sink publish its first checkpoint.
+        scheduler.scheduleWithFixedDelay(this::beat, 0, millis, TimeUnit.MILLISECONDS);
     }
 
     private void beat() {

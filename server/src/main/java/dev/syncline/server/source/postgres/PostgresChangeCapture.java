@@ -190,9 +190,13 @@ public final class PostgresChangeCapture implements AutoCloseable {
         PgOutputDecoder decoder = new PgOutputDecoder();
         try {
             while (running) {
-                ByteBuffer message = reader.next(100);
+                ByteBuffer message = reader.next(0);
                 if (message == null) {
-                    continue;
+                    sink.idle();
+                    message = reader.next(100);
+                    if (message == null) {
+                        continue;
+                    }
                 }
                 assembler.accept(decoder.decode(message.duplicate()));
                 reader.release(message);

@@ -1,0 +1,192 @@
+package dev.syncline.bench;
+
+import dev.syncline.rules.value.SqlValue;
+import dev.syncline.server.pipeline.AckSwitch;
+import dev.syncline.server.pipeline.BatchPolicy;
+import dev.syncline.server.pipeline.BucketRow;
+import dev.syncline.server.pipeline.ReplicationPipeline;
+import dev.syncline.server.pipeline.RowEvaluator;
+import dev.syncline.server.source.postgres.Lsn;
+import dev.syncline.server.source.postgres.PgSourceSettings;
+import dev.syncline.server.source.postgres.PostgresChangeCapture;
+import dev.syncline.server.source.postgres.TableName;
+import dev.syncline.server.storage.ParameterEntry;
+import dev.syncline.server.storage.sqlite.SqliteBucketStorage;
+import dev.syncline.server.testing.PostgresTestServer;
+import dev.syncline.server.testing.TestDatabase;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * BENCHMARKS.md P1: row changes/s from PostgreSQL commit to durable bucket ops (capture, sync
+ * rules, SQLite storage with synchronous=FULL, LSN acknowledged), against a bare pgjdbc pgoutput
+ * reader on the same WAL backlog in the same run. Small rows, each in 2–3 buckets.
+ * Usage: {@code bench/run pipeline [changes] [rounds]}.
+ */
+public final class PipelineBench {
+    public static void main(String[] args) throws Exception {
+        int changes = args.length > 0 ? Integer.parseInt(args[0]) : 200_000;
+        int rounds = args.length > 1 ? Integer.parseInt(args[1]) : 3;
+        List<double[]> results = new ArrayList<>();
+        try (PostgresTestServer server = PostgresTestServer.start()) {
+            for (int round = 1; round <= rounds; round++) {
+                try (TestDatabase db = server.createDatabase()) {
+                    double[] r = round(db, changes);
+                    results.add(r);
+                    System.out.printf("round %d: raw pgoutput %.0f changes/s, syncline pipeline %.0f changes/s "
+                            + "(%.0f ops/s), ratio %.2f%n", round, r[0], r[1], r[2], r[1] / r[0]);
+                }
+            }
+        }
+        report(changes, results);
+    }
+
+    private static double[] round(TestDatabase db, int changes) throws Exception {
+        db.execute("CREATE TABLE todos (id bigint PRIMARY KEY, list_id int, owner text, title text, done boolean, "
+                        + "updated_at timestamptz)",
+                "CREATE PUBLICATION bench_raw FOR TABLE todos",
+                "SELECT pg_create_logical_replication_slot('bench_raw', 'pgoutput')");
+        Path dir = Files.createTempDirectory("syncline-bench");
+        PgSourceSettings settings = PgSourceSettings.defaults(db.jdbcUrl(), db.user(), db.password(),
+                List.of(TableName.parse("todos")));
+        try (SqliteBucketStorage storage = SqliteBucketStorage.open(dir.resolve("syncline.db"))) {
+            ReplicationPipeline pipeline = new ReplicationPipeline(storage, new BenchRules(), batchPolicy(),
+                    System::nanoTime);
+            AckSwitch sink = new AckSwitch(pipeline);
+            CountDownLatch reached = new CountDownLatch(1);
+            // Syncline's slot is created by its own start-up on the empty table (snapshot of 0 rows).
+            try (PostgresChangeCapture capture = new PostgresChangeCapture(settings, sink, pipeline)) {
+                capture.start();
+            }
+            Lsn end = CaptureBench.workload(db, changes);
+            double raw = CaptureBench.rawRead(db, end, changes);
+            sink.onDurable = lsn -> {
+                if (lsn.compareTo(end) >= 0) {
+                    reached.countDown();
+                }
+            };
+            long start = System.nanoTime();
+            try (PostgresChangeCapture capture = new PostgresChangeCapture(settings, sink, pipeline)) {
+                capture.start();
+                if (!reached.await(10, TimeUnit.MINUTES)) {
+                    throw new IllegalStateException("pipeline did not make " + end + " durable");
+                }
+            }
+            double seconds = (System.nanoTime() - start) / 1e9;
+            long ops;
+            try (var view = storage.reader().open()) {
+                ops = view.bucketStats().stream().mapToLong(b -> b.ops()).sum();
+            }
+            long expectedOps = expectedOps(changes);
+            if (ops != expectedOps) {
+                throw new IllegalStateException("pipeline stored " + ops + " ops, expected " + expectedOps);
+            }
+            storage.logUsage("after the round");
+            return new double[] {raw, changes / seconds, ops / seconds};
+        } finally {
+            try (var files = Files.walk(dir)) {
+                files.sorted(Collections.reverseOrder()).forEach(p -> p.toFile().delete());
+            }
+        }
+    }
+
+    /** {@code -Dbatch.changes=… -Dbatch.millis=…} override {@link BatchPolicy#DEFAULT}, for tuning. */
+    private static BatchPolicy batchPolicy() {
+        return new BatchPolicy(Integer.getInteger("batch.changes", BatchPolicy.DEFAULT.maxChanges()),
+                java.time.Duration.ofMillis(Long.getLong("batch.millis", BatchPolicy.DEFAULT.maxDelay().toMillis())));
+    }
+
+    /**
+     * What {@link CaptureBench#workload} must produce under {@link BenchRules}: an insert (not done)
+     * is 3 PUTs, an update to done is 2 PUTs and a REMOVE from open[], a delete of a row that was
+     * never updated is 3 REMOVEs.
+     */
+    static long expectedOps(int changes) {
+        int inserts = changes / 2;
+        int updates = changes / 4;
+        int deletes = changes - inserts - updates;
+        return 3L * inserts + 3L * updates + 3L * deletes;
+    }
+
+    /** Small todo rows in 2–3 buckets each: their list, their owner, and the open-todos bucket while not done. */
+    public static final class BenchRules implements RowEvaluator {
+        @Override
+        public List<BucketRow> dataRows(TableName table, Map<String, SqlValue> row) {
+            String id = text(row.get("id"));
+            String json = json(row);
+            List<BucketRow> out = new ArrayList<>(3);
+            out.add(new BucketRow("by_list[\"" + text(row.get("list_id")) + "\"]", "todos", id, json));
+            out.add(new BucketRow("by_owner[\"" + text(row.get("owner")) + "\"]", "todos", id, json));
+            if (row.get("done") instanceof SqlValue.Int d && d.value() == 0) {
+                out.add(new BucketRow("open[]", "todos", id, json));
+            }
+            return out;
+        }
+
+        @Override
+        public List<ParameterEntry> parameterRows(TableName table, Map<String, SqlValue> row) {
+            return List.of();
+        }
+
+        private static String text(SqlValue v) {
+            return switch (v) {
+                case SqlValue.Null n -> "";
+                case SqlValue.Int i -> Long.toString(i.value());
+                case SqlValue.Real r -> Double.toString(r.value());
+                case SqlValue.Text t -> t.value();
+            };
+        }
+
+        /** Good enough JSON for a benchmark: the row's columns, strings escaped for quotes and backslashes. */
+        private static String json(Map<String, SqlValue> row) {
+            StringBuilder b = new StringBuilder(128).append('{');
+            row.forEach((k, v) -> {
+                if (b.length() > 1) {
+                    b.append(',');
+                }
+                b.append('"').append(k).append("\":");
+                switch (v) {
+                    case SqlValue.Null n -> b.append("null");
+                    case SqlValue.Int i -> b.append(i.value());
+                    case SqlValue.Real r -> b.append(r.value());
+                    case SqlValue.Text t -> b.append('"').append(t.value().replace("\\", "\\\\").replace("\"", "\\\""))
+                            .append('"');
+                }
+            });
+            return b.append('}').toString();
+        }
+    }
+
+    private static void report(int changes, List<double[]> results) throws IOException {
+        List<Double> raw = new ArrayList<>();
+        List<Double> pipeline = new ArrayList<>();
+        List<Double> ops = new ArrayList<>();
+        List<Double> ratio = new ArrayList<>();
+        for (double[] r : results) {
+            raw.add(r[0]);
+            pipeline.add(r[1]);
+            ops.add(r[2]);
+            ratio.add(r[1] / r[0]);
+        }
+        String table = "| date | changes per round | rounds | raw pgoutput changes/s (median) | Syncline pipeline changes/s "
+                + "(median) | bucket ops/s (median) | ratio (median) |\n|---|---|---|---|---|---|---|\n"
+                + String.format("| %s | %d | %d | %.0f | %.0f | %.0f | %.2f |%n", LocalDate.now(), changes,
+                results.size(), CaptureBench.median(raw), CaptureBench.median(pipeline),
+                CaptureBench.median(ops), CaptureBench.median(ratio));
+        System.out.println();
+        System.out.print(table);
+        Path out = Path.of("bench", "results", "pipeline-" + LocalDate.now() + ".md");
+        Files.createDirectories(out.getParent());
+        Files.writeString(out, table);
+        System.out.println("written to " + out);
+    }
+}

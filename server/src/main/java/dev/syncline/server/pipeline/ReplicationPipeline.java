@@ -1,0 +1,258 @@
+package dev.syncline.server.pipeline;
+
+import dev.syncline.rules.value.SqlValue;
+import dev.syncline.server.source.postgres.CaptureSink;
+import dev.syncline.server.source.postgres.CaptureState;
+import dev.syncline.server.source.postgres.Lsn;
+import dev.syncline.server.source.postgres.Row;
+import dev.syncline.server.source.postgres.RowChange;
+import dev.syncline.server.source.postgres.RowImageLookup;
+import dev.syncline.server.source.postgres.SnapshotProgress;
+import dev.syncline.server.source.postgres.SourceTable;
+import dev.syncline.server.source.postgres.SourceTransaction;
+import dev.syncline.server.source.postgres.TableName;
+import dev.syncline.server.storage.BucketStorage;
+import dev.syncline.server.storage.SourceRowId;
+import dev.syncline.server.storage.StoredSourceRow;
+import dev.syncline.server.storage.WriteTransaction;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.function.LongSupplier;
+
+/**
+ * Capture → sync rules → bucket storage. A {@link CaptureSink} that writes each change's bucket
+ * ops into an open storage transaction as it arrives (so a transaction of any size passes in
+ * bounded memory) and commits whole source transactions in batches ({@link BatchPolicy}), then
+ * acknowledges the batch's end LSN — never before the commit is durable.
+ *
+ * <p>A checkpoint is recorded only once the stored state is a consistent image of the source: the
+ * copy is complete and the stream has passed the copy's consistent point.
+ *
+ * <p>Also the {@link RowImageLookup} for capture: it reads through the open transaction, so it
+ * sees rows written earlier in the same, not yet committed, batch.
+ *
+ * <p>Called from the one capture thread. On any failure the open transaction is rolled back and
+ * the error propagates: capture stops, and a restart replays from the last durable commit.
+ */
+public final class ReplicationPipeline implements CaptureSink, RowImageLookup {
+    private static final Logger log = LoggerFactory.getLogger(ReplicationPipeline.class);
+
+    private final BucketStorage storage;
+    private final ChangeApplier applier;
+    private final BatchPolicy policy;
+    private final LongSupplier nanoClock;
+    private DurableAck ack = lsn -> { };
+    private SnapshotProgress snapshot;
+    private Lsn storedCommitLsn = Lsn.ZERO;
+    private boolean consistent;
+
+    private WriteTransaction tx;
+    private long batchStartNanos;
+    private long batchChanges;
+    private Lsn batchCommitLsn;
+    private Lsn ackAfterCommit;
+    private boolean inSourceTransaction;
+    private boolean skippingTransaction;
+
+    public ReplicationPipeline(BucketStorage storage, RowEvaluator evaluator, BatchPolicy policy, LongSupplier nanoClock) {
+        this.storage = Objects.requireNonNull(storage, "storage");
+        this.applier = new ChangeApplier(evaluator);
+        this.policy = policy;
+        this.nanoClock = nanoClock;
+    }
+
+    @Override
+    public void open(DurableAck ack) {
+        this.ack = ack;
+    }
+
+    @Override
+    public CaptureState loadState() {
+        // A capture (re)starting resumes from what is durable; a batch left open by a previous
+        // capture run was never acknowledged and will be streamed again.
+        abort();
+        CaptureState state = storage.writer().loadState();
+        snapshot = state.snapshot();
+        storedCommitLsn = state.storedCommitLsn();
+        consistent = storage.checkpoints().latest().isPresent();
+        return state;
+    }
+
+    @Override
+    public void snapshotStarted(SnapshotProgress progress) {
+        guarded(() -> {
+            commitBatch();
+            snapshot = progress;
+            try (WriteTransaction t = storage.writer().begin()) {
+                t.snapshotProgress(progress);
+                t.commit(null, false);
+            }
+        });
+    }
+
+    @Override
+    public void snapshotChunk(SourceTable table, List<Row> rows, SnapshotProgress progress) {
+        guarded(() -> {
+            commitBatch();
+            try (WriteTransaction t = storage.writer().begin()) {
+                for (Row row : rows) {
+                    applier.upsert(t, row);
+                }
+                t.snapshotProgress(progress);
+                t.commit(null, false);
+            }
+            snapshot = progress;
+        });
+    }
+
+    @Override
+    public void begin(SourceTransaction.Begin begin) {
+        guarded(() -> {
+            inSourceTransaction = true;
+            // Capture already filters replays; this guard keeps the sink idempotent on its own.
+            skippingTransaction = begin.commitLsn().isAtOrBefore(storedCommitLsn);
+            if (!skippingTransaction) {
+                transaction();
+            }
+        });
+    }
+
+    @Override
+    public void change(RowChange change) {
+        if (skippingTransaction) {
+            return;
+        }
+        guarded(() -> batchChanges += applier.apply(transaction(), change));
+    }
+
+    @Override
+    public void commit(SourceTransaction.Commit commit) {
+        guarded(() -> {
+            inSourceTransaction = false;
+            if (skippingTransaction) {
+                skippingTransaction = false;
+                return;
+            }
+            batchCommitLsn = commit.commitLsn();
+            ackAfterCommit = max(ackAfterCommit, commit.endLsn());
+            markConsistentAt(commit.commitLsn());
+            if (batchChanges >= policy.maxChanges()
+                    || nanoClock.getAsLong() - batchStartNanos >= policy.maxDelay().toNanos()) {
+                commitBatch();
+            }
+        });
+    }
+
+    @Override
+    public void message(SourceTransaction.LogicalMessage message) {
+        if (message.transactional() || inSourceTransaction) {
+            return;
+        }
+        guarded(() -> {
+            ackAfterCommit = max(ackAfterCommit, message.lsn());
+            if (markConsistentAt(message.lsn())) {
+                transaction();     // commit now, even if empty: that records the first checkpoint
+                commitBatch();
+            } else if (tx == null) {
+                acknowledge();
+            }
+        });
+    }
+
+    @Override
+    public void idle() {
+        if (!inSourceTransaction) {
+            guarded(this::commitBatch);
+        }
+    }
+
+    @Override
+    public void tableRecreated(TableName table, int oldRelationId, int newRelationId) {
+        guarded(() -> {
+            long removed = applier.removeAll(transaction(), table);
+            batchChanges += removed;
+            log.info("table {} was re-created: its {} stored rows left their buckets", table, removed);
+        });
+    }
+
+    @Override
+    public Optional<Row> lastImage(TableName table, List<SqlValue> key) {
+        return transaction().sourceRow(new SourceRowId(table, key)).map(StoredSourceRow::image)
+                .map(image -> image.toRow(table));
+    }
+
+    /** True if this position makes the stored state consistent for the first time. */
+    private boolean markConsistentAt(Lsn lsn) {
+        if (consistent || snapshot == null || !snapshot.complete() || lsn.compareTo(snapshot.consistentAfter()) < 0) {
+            return false;
+        }
+        consistent = true;
+        log.info("initial copy is consistent at {}; checkpoints start", lsn);
+        return true;
+    }
+
+    private WriteTransaction transaction() {
+        if (tx == null) {
+            tx = storage.writer().begin();
+            batchStartNanos = nanoClock.getAsLong();
+            batchChanges = 0;
+        }
+        return tx;
+    }
+
+    private void commitBatch() {
+        if (tx == null) {
+            return;
+        }
+        WriteTransaction t = tx;
+        tx = null;
+        t.commit(batchCommitLsn, consistent);
+        if (batchCommitLsn != null) {
+            storedCommitLsn = Lsn.max(storedCommitLsn, batchCommitLsn);
+        }
+        batchCommitLsn = null;
+        acknowledge();
+    }
+
+    private void acknowledge() {
+        if (ackAfterCommit != null) {
+            Lsn lsn = ackAfterCommit;
+            ackAfterCommit = null;
+            ack.durableUpTo(lsn);
+        }
+    }
+
+    private void guarded(Runnable step) {
+        try {
+            step.run();
+        } catch (RuntimeException | Error e) {
+            abort();
+            throw e;
+        }
+    }
+
+    /** Drops the uncommitted batch; nothing of it was acknowledged, so a restart replays it. */
+    private void abort() {
+        WriteTransaction t = tx;
+        tx = null;
+        batchCommitLsn = null;
+        ackAfterCommit = null;
+        inSourceTransaction = false;
+        skippingTransaction = false;
+        if (t != null) {
+            try {
+                t.close();
+            } catch (RuntimeException e) {
+                log.warn("rolling back the open batch failed: {}", e.toString());
+            }
+        }
+    }
+
+    private static Lsn max(Lsn a, Lsn b) {
+        return a == null ? b : Lsn.max(a, b);
+    }
+}

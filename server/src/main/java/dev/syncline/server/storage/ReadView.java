@@ -1,0 +1,34 @@
+package dev.syncline.server.storage;
+
+import dev.syncline.protocol.OpId;
+
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * A consistent snapshot of committed storage (see {@link BucketReader}). Close it promptly: an
+ * open view keeps old versions alive. Not thread-safe.
+ */
+public interface ReadView extends AutoCloseable {
+
+    /** The latest checkpoint in this view; empty until the initial copy is consistent. */
+    Optional<Checkpoint> checkpoint();
+
+    /** The bucket's checksum and op count at {@link #checkpoint()}; zeros for an unknown bucket. */
+    BucketChecksum checksum(String bucket);
+
+    /**
+     * Ops of {@code bucket} with {@code after < opId <= upTo}, ascending, at most {@code limit}.
+     * Pass the checkpoint's op id as {@code upTo} so that ops of a later checkpoint never leak in.
+     */
+    List<BucketOp> ops(String bucket, OpId after, OpId upTo, int limit);
+
+    /** Values stored under a parameter-lookup key, in no particular order. */
+    List<String> parameterValues(String lookupKey);
+
+    /** Per-bucket sizes, for operators. */
+    List<BucketStats> bucketStats();
+
+    @Override
+    void close();
+}

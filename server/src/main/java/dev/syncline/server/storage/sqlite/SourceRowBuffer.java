@@ -1,0 +1,107 @@
+package dev.syncline.server.storage.sqlite;
+
+import dev.syncline.server.storage.SourceRowId;
+import dev.syncline.server.storage.StoredSourceRow;
+import dev.syncline.server.storage.StoredValues;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+import java.sql.Types;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Write-behind for source-row state: the last few hundred saved or deleted rows stay in memory
+ * (so reads of them need no SQL) and go to SQLite in multi-row statements. Reads must ask
+ * {@link #lookup} first; anything that queries the table directly must {@link #flush} first.
+ */
+final class SourceRowBuffer {
+    private static final int ROWS = 64;
+    private static final int MAX_PENDING = 512;
+    private static final String UPSERT = "INSERT OR REPLACE INTO source_rows (source_table, source_key, placements, "
+            + "parameters, image) VALUES ";
+    private static final String ROW = "(?, ?, ?, ?, ?)";
+
+    private final PreparedStatement many;
+    private final PreparedStatement one;
+    private final PreparedStatement delete;
+    /** A null value is a deleted row. */
+    private final Map<SourceRowId, StoredSourceRow> pending = new LinkedHashMap<>();
+
+    SourceRowBuffer(Connection c) throws SQLException {
+        many = c.prepareStatement(UPSERT + String.join(", ", Collections.nCopies(ROWS, ROW)));
+        one = c.prepareStatement(UPSERT + ROW);
+        delete = c.prepareStatement("DELETE FROM source_rows WHERE source_table = ? AND source_key = ?");
+    }
+
+    /** Null if the row has no pending write; otherwise its pending state (empty when deleted). */
+    Optional<StoredSourceRow> lookup(SourceRowId id) {
+        if (!pending.containsKey(id)) {
+            return null;
+        }
+        return Optional.ofNullable(pending.get(id));
+    }
+
+    void save(SourceRowId id, StoredSourceRow row) throws SQLException {
+        pending.put(id, row);
+        if (pending.size() >= MAX_PENDING) {
+            flush();
+        }
+    }
+
+    void delete(SourceRowId id) throws SQLException {
+        pending.put(id, null);
+        if (pending.size() >= MAX_PENDING) {
+            flush();
+        }
+    }
+
+    void flush() throws SQLException {
+        List<Map.Entry<SourceRowId, StoredSourceRow>> upserts = new ArrayList<>(pending.size());
+        for (Map.Entry<SourceRowId, StoredSourceRow> e : pending.entrySet()) {
+            if (e.getValue() == null) {
+                delete.setString(1, e.getKey().table().toString());
+                delete.setString(2, e.getKey().keyText());
+                delete.executeUpdate();
+            } else {
+                upserts.add(e);
+            }
+        }
+        int i = 0;
+        for (; i + ROWS <= upserts.size(); i += ROWS) {
+            int p = 1;
+            for (int j = i; j < i + ROWS; j++) {
+                p = bind(many, p, upserts.get(j));
+            }
+            many.executeUpdate();
+        }
+        for (; i < upserts.size(); i++) {
+            bind(one, 1, upserts.get(i));
+            one.executeUpdate();
+        }
+        pending.clear();
+    }
+
+    void discard() {
+        pending.clear();
+    }
+
+    private static int bind(PreparedStatement s, int p, Map.Entry<SourceRowId, StoredSourceRow> e) throws SQLException {
+        StoredSourceRow row = e.getValue();
+        s.setString(p++, e.getKey().table().toString());
+        s.setString(p++, e.getKey().keyText());
+        s.setString(p++, StoredValues.encodePlacements(row.placements()));
+        s.setString(p++, StoredValues.encodeParameters(row.parameters()));
+        if (row.image() == null) {
+            s.setNull(p++, Types.VARCHAR);
+        } else {
+            s.setString(p++, StoredValues.encodeImage(row.image()));
+        }
+        return p;
+    }
+}

@@ -1,0 +1,232 @@
+package dev.syncline.server.storage.sqlite;
+
+import dev.syncline.protocol.OpChecksum;
+import dev.syncline.protocol.OpId;
+import dev.syncline.protocol.OpType;
+import dev.syncline.server.source.postgres.Lsn;
+import dev.syncline.server.source.postgres.SnapshotProgress;
+import dev.syncline.server.source.postgres.TableName;
+import dev.syncline.server.storage.Checkpoint;
+import dev.syncline.server.storage.ParameterEntry;
+import dev.syncline.server.storage.Placement;
+import dev.syncline.server.storage.SourceRowId;
+import dev.syncline.server.storage.StorageException;
+import dev.syncline.server.storage.StoredProgress;
+import dev.syncline.server.storage.StoredSourceRow;
+import dev.syncline.server.storage.StoredValues;
+import dev.syncline.server.storage.WriteTransaction;
+
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Types;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/** A {@link WriteTransaction} inside one SQLite {@code BEGIN IMMEDIATE} … {@code COMMIT}. */
+final class SqliteWriteTransaction implements WriteTransaction {
+    private final SqliteWriter w;
+    private final Lsn storedCommitLsn;
+    private long lastOpId;
+    private boolean done;
+
+    SqliteWriteTransaction(SqliteWriter writer, OpId lastOpId, Lsn storedCommitLsn) {
+        this.w = writer;
+        this.lastOpId = lastOpId.value();
+        this.storedCommitLsn = storedCommitLsn;
+    }
+
+    @Override
+    public Optional<StoredSourceRow> sourceRow(SourceRowId id) {
+        Optional<StoredSourceRow> pending = w.rows.lookup(id);
+        if (pending != null) {
+            return pending;
+        }
+        try {
+            w.selectRow.setString(1, id.table().toString());
+            w.selectRow.setString(2, id.keyText());
+            try (ResultSet rs = w.selectRow.executeQuery()) {
+                return rs.next() ? Optional.of(decode(rs.getString(1), rs.getString(2), rs.getString(3)))
+                        : Optional.empty();
+            }
+        } catch (SQLException e) {
+            throw failed("reading source row " + id, e);
+        }
+    }
+
+    @Override
+    public Map<SourceRowId, StoredSourceRow> sourceRows(TableName table, int limit) {
+        Map<SourceRowId, StoredSourceRow> out = new LinkedHashMap<>();
+        try {
+            w.rows.flush();
+            w.selectRows.setString(1, table.toString());
+            w.selectRows.setInt(2, limit);
+            try (ResultSet rs = w.selectRows.executeQuery()) {
+                while (rs.next()) {
+                    out.put(new SourceRowId(table, StoredValues.decodeValues(rs.getString(1))),
+                            decode(rs.getString(2), rs.getString(3), rs.getString(4)));
+                }
+            }
+            return out;
+        } catch (SQLException e) {
+            throw failed("reading source rows of " + table, e);
+        }
+    }
+
+    private static StoredSourceRow decode(String placements, String parameters, String image) {
+        return new StoredSourceRow(image == null ? null : StoredValues.decodeImage(image),
+                StoredValues.decodePlacements(placements), StoredValues.decodeParameters(parameters));
+    }
+
+    @Override
+    public void saveSourceRow(SourceRowId id, StoredSourceRow previous, StoredSourceRow next) {
+        try {
+            w.rows.save(id, next);
+            countRows(previous == null ? List.of() : previous.placements(), next.placements());
+            replaceParameters(id, previous == null ? List.of() : previous.parameters(), next.parameters());
+        } catch (SQLException e) {
+            throw failed("writing source row " + id, e);
+        }
+    }
+
+    @Override
+    public void deleteSourceRow(SourceRowId id, StoredSourceRow previous) {
+        try {
+            w.rows.delete(id);
+            if (previous != null) {
+                countRows(previous.placements(), List.of());
+                replaceParameters(id, previous.parameters(), List.of());
+            }
+        } catch (SQLException e) {
+            throw failed("deleting source row " + id, e);
+        }
+    }
+
+    private void countRows(List<Placement> before, List<Placement> after) throws SQLException {
+        if (before.equals(after)) {
+            return;
+        }
+        Set<Placement> old = new HashSet<>(before);
+        Set<Placement> now = new HashSet<>(after);
+        for (Placement p : old) {
+            if (!now.contains(p)) {
+                w.deltas.rows(w.bucketIds.idOf(p.bucket()), -1);
+            }
+        }
+        for (Placement p : now) {
+            if (!old.contains(p)) {
+                w.deltas.rows(w.bucketIds.idOf(p.bucket()), +1);
+            }
+        }
+    }
+
+    private void replaceParameters(SourceRowId id, List<ParameterEntry> before, List<ParameterEntry> after)
+            throws SQLException {
+        if (before.equals(after)) {
+            return;
+        }
+        String table = id.table().toString();
+        String key = id.keyText();
+        for (ParameterEntry e : before) {
+            w.deleteParameters.setString(1, e.lookupKey());
+            w.deleteParameters.setString(2, table);
+            w.deleteParameters.setString(3, key);
+            w.deleteParameters.executeUpdate();
+        }
+        for (ParameterEntry e : after) {
+            w.insertParameter.setString(1, e.lookupKey());
+            w.insertParameter.setString(2, table);
+            w.insertParameter.setString(3, key);
+            w.insertParameter.setString(4, e.valuesJson());
+            w.insertParameter.executeUpdate();
+        }
+    }
+
+    @Override
+    public OpId put(String bucket, String objectType, String objectId, String subkey, String dataJson) {
+        return append(bucket, OpType.PUT, objectType, objectId, subkey, dataJson,
+                OpChecksum.put(objectType, objectId, dataJson));
+    }
+
+    @Override
+    public OpId remove(String bucket, String objectType, String objectId, String subkey) {
+        return append(bucket, OpType.REMOVE, objectType, objectId, subkey, null, OpChecksum.remove(subkey));
+    }
+
+    private OpId append(String bucket, OpType type, String objectType, String objectId, String subkey, String data,
+                        long checksum) {
+        checkOpen();
+        try {
+            long bucketId = w.bucketIds.idOf(bucket);
+            long opId = ++lastOpId;
+            w.ops.add(opId, bucketId, type.code(), objectType, objectId, subkey, data, checksum);
+            w.deltas.op(bucketId, checksum);
+            return new OpId(opId);
+        } catch (SQLException e) {
+            throw failed("appending an op to bucket " + bucket, e);
+        }
+    }
+
+    @Override
+    public void snapshotProgress(SnapshotProgress progress) {
+        try {
+            w.updateSnapshot.setString(1, StoredProgress.encode(progress));
+            w.updateSnapshot.executeUpdate();
+        } catch (SQLException e) {
+            throw failed("storing snapshot progress", e);
+        }
+    }
+
+    @Override
+    public Optional<Checkpoint> commit(Lsn commitLsn, boolean consistent) {
+        checkOpen();
+        Lsn position = commitLsn == null ? storedCommitLsn : Lsn.max(commitLsn, storedCommitLsn);
+        Checkpoint checkpoint = consistent ? new Checkpoint(new OpId(lastOpId), position) : null;
+        try {
+            w.ops.flush();
+            w.rows.flush();
+            w.deltas.flush();
+            w.updateState.setLong(1, lastOpId);
+            w.updateState.setLong(2, position.value());
+            if (checkpoint == null) {
+                w.updateState.setNull(3, Types.INTEGER);
+                w.updateState.setNull(4, Types.INTEGER);
+            } else {
+                w.updateState.setLong(3, lastOpId);
+                w.updateState.setLong(4, position.value());
+            }
+            w.updateState.executeUpdate();
+            w.commitSql();
+        } catch (SQLException e) {
+            close();
+            throw failed("committing", e);
+        }
+        done = true;
+        w.finished(true);
+        if (checkpoint != null) {
+            w.listeners.announce(checkpoint);
+        }
+        return Optional.ofNullable(checkpoint);
+    }
+
+    @Override
+    public void close() {
+        if (!done) {
+            done = true;
+            w.finished(false);
+        }
+    }
+
+    private void checkOpen() {
+        if (done) {
+            throw new IllegalStateException("write transaction already finished");
+        }
+    }
+
+    private static StorageException failed(String what, SQLException e) {
+        return new StorageException("storage write failed (" + what + "): " + e.getMessage(), e);
+    }
+}

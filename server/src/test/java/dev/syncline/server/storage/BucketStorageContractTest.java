@@ -1,0 +1,424 @@
+package dev.syncline.server.storage;
+
+import dev.syncline.protocol.OpChecksum;
+import dev.syncline.protocol.OpId;
+import dev.syncline.protocol.OpType;
+import dev.syncline.rules.value.SqlValue;
+import dev.syncline.server.pipeline.BatchPolicy;
+import dev.syncline.server.pipeline.ReplicationPipeline;
+import dev.syncline.server.pipeline.TodoRules;
+import dev.syncline.server.pipeline.TodoTables;
+import dev.syncline.server.source.postgres.Lsn;
+import dev.syncline.server.source.postgres.RowChange;
+import dev.syncline.server.source.postgres.SnapshotProgress;
+import dev.syncline.server.source.postgres.SourceTransaction;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/**
+ * The contract every bucket storage backend must pass (DESIGN.md invariants). A backend test
+ * extends this and says how to open its storage in a directory; opening the same directory again
+ * must find what was committed there.
+ */
+public abstract class BucketStorageContractTest {
+    private static final OpId ALL = new OpId(Long.MAX_VALUE);
+
+    @TempDir
+    protected Path dir;
+    private final List<BucketStorage> opened = new ArrayList<>();
+
+    /** Opens the backend's storage kept in {@code dir}. */
+    protected abstract BucketStorage openStorage(Path dir);
+
+    protected BucketStorage open() {
+        BucketStorage s = openStorage(dir);
+        opened.add(s);
+        return s;
+    }
+
+    @AfterEach
+    void closeAll() {
+        opened.forEach(BucketStorage::close);
+    }
+
+    private static List<BucketOp> ops(BucketStorage s, String bucket) {
+        try (ReadView v = s.reader().open()) {
+            return v.ops(bucket, OpId.ZERO, ALL, Integer.MAX_VALUE);
+        }
+    }
+
+    @Test
+    void opIdsStrictlyIncreaseAcrossRestarts() {
+        BucketStorage s = open();
+        List<OpId> ids = new ArrayList<>();
+        try (WriteTransaction tx = s.writer().begin()) {
+            ids.add(tx.put("a[]", "t", "1", "k1", "{}"));
+            ids.add(tx.put("b[]", "t", "2", "k2", "{}"));
+            tx.commit(new Lsn(100), true);
+        }
+        try (WriteTransaction tx = s.writer().begin()) {
+            tx.put("a[]", "t", "3", "k3", "{}");   // rolled back: nobody saw it
+        }
+        s.close();
+        BucketStorage reopened = open();
+        assertThat(reopened.checkpoints().latest()).hasValue(new Checkpoint(ids.getLast(), new Lsn(100)));
+        assertThat(reopened.writer().loadState().storedCommitLsn()).isEqualTo(new Lsn(100));
+        try (WriteTransaction tx = reopened.writer().begin()) {
+            ids.add(tx.remove("a[]", "t", "1", "k1"));
+            ids.add(tx.put("c[]", "t", "4", "k4", "{}"));
+            tx.commit(new Lsn(200), true);
+        }
+        assertThat(ids).isSorted().doesNotHaveDuplicates();
+        assertThat(ids.getFirst()).isGreaterThan(OpId.ZERO);
+        assertThat(ops(reopened, "a[]")).extracting(BucketOp::opId).containsExactly(ids.get(0), ids.get(2));
+    }
+
+    @Test
+    void bucketChecksumIsTheWrappingSumOfItsOpsAndCountTheirNumber() {
+        BucketStorage s = open();
+        Random random = new Random(7);
+        for (int t = 0; t < 20; t++) {
+            try (WriteTransaction tx = s.writer().begin()) {
+                for (int i = 0; i < 50; i++) {
+                    String bucket = "b[" + random.nextInt(4) + "]";
+                    String id = Integer.toString(random.nextInt(30));
+                    if (random.nextBoolean()) {
+                        tx.put(bucket, "t", id, "k" + id, "{\"v\":" + random.nextInt() + "}");
+                    } else {
+                        tx.remove(bucket, "t", id, "k" + id);
+                    }
+                }
+                tx.commit(new Lsn(t + 1), true);
+            }
+        }
+        try (ReadView v = s.reader().open()) {
+            for (int b = 0; b < 4; b++) {
+                String bucket = "b[" + b + "]";
+                List<BucketOp> ops = v.ops(bucket, OpId.ZERO, ALL, Integer.MAX_VALUE);
+                long sum = 0;
+                for (BucketOp op : ops) {
+                    sum += op.checksum();
+                    long expected = op instanceof BucketOp.Put p ? OpChecksum.put(p.objectType(), p.objectId(), p.dataJson())
+                            : OpChecksum.remove(((BucketOp.Remove) op).subkey());
+                    assertThat(op.checksum()).isEqualTo(expected);
+                }
+                assertThat(v.checksum(bucket)).isEqualTo(new BucketChecksum(bucket, OpChecksum.wrap(sum), ops.size()));
+            }
+            assertThat(v.checksum("unknown[]")).isEqualTo(BucketChecksum.empty("unknown[]"));
+        }
+    }
+
+    @Test
+    void compactionPreservesChecksumsAndWhatEveryClientEndsUpWith() {
+        BucketStorage s = open();
+        Random random = new Random(42);
+        Map<String, List<BucketOp>> original = new HashMap<>();
+        long lsn = 0;
+        for (int round = 0; round < 8; round++) {
+            for (int t = 0; t < 10; t++) {
+                try (WriteTransaction tx = s.writer().begin()) {
+                    for (int i = 0; i < random.nextInt(1, 20); i++) {
+                        String bucket = "b[" + random.nextInt(3) + "]";
+                        String id = Integer.toString(random.nextInt(8));
+                        String subkey = "sk" + random.nextInt(2);
+                        if (random.nextInt(3) > 0) {
+                            String data = "{\"v\":" + random.nextInt(5) + "}";
+                            OpId op = tx.put(bucket, "t", id, subkey, data);
+                            original.computeIfAbsent(bucket, b -> new ArrayList<>()).add(
+                                    new BucketOp.Put(op, "t", id, subkey, data, OpChecksum.put("t", id, data)));
+                        } else {
+                            OpId op = tx.remove(bucket, "t", id, subkey);
+                            original.computeIfAbsent(bucket, b -> new ArrayList<>()).add(
+                                    new BucketOp.Remove(op, "t", id, subkey, OpChecksum.remove(subkey)));
+                        }
+                    }
+                    tx.commit(new Lsn(++lsn), true);
+                }
+            }
+            if (random.nextBoolean()) {
+                s.compactor().compactAll();
+            } else {
+                s.compactor().compact("b[" + random.nextInt(3) + "]");
+            }
+            for (Map.Entry<String, List<BucketOp>> e : original.entrySet()) {
+                assertClientsConverge(s, e.getKey(), e.getValue());
+            }
+        }
+        s.compactor().compactAll();
+        BucketCompactor.CompactionResult again = s.compactor().compactAll();
+        assertThat(again.movedOps() + again.clearedOps()).as("a second pass finds nothing more").isZero();
+        original.forEach((bucket, log) -> assertClientsConverge(s, bucket, log));
+    }
+
+    @Test
+    void compactionRunsConcurrentlyWithTheWriter() throws Exception {
+        BucketStorage s = open();
+        Random random = new Random(5);
+        Map<String, List<BucketOp>> original = new HashMap<>();
+        AtomicBoolean writing = new AtomicBoolean(true);
+        List<Throwable> failures = new CopyOnWriteArrayList<>();
+        Thread compactor = Thread.ofPlatform().start(() -> {
+            try {
+                while (writing.get()) {
+                    s.compactor().compactAll();
+                }
+            } catch (Throwable t) {
+                failures.add(t);
+            }
+        });
+        for (int t = 0; t < 150; t++) {
+            try (WriteTransaction tx = s.writer().begin()) {
+                for (int i = 0; i < 10; i++) {
+                    String bucket = "c[" + random.nextInt(2) + "]";
+                    String id = Integer.toString(random.nextInt(5));
+                    String data = "{\"t\":" + t + "}";
+                    OpId op = tx.put(bucket, "t", id, "k", data);
+                    original.computeIfAbsent(bucket, b -> new ArrayList<>())
+                            .add(new BucketOp.Put(op, "t", id, "k", data, OpChecksum.put("t", id, data)));
+                }
+                tx.commit(new Lsn(t + 1), true);
+            }
+        }
+        writing.set(false);
+        compactor.join();
+        assertThat(failures).isEmpty();
+        s.compactor().compactAll();
+        for (Map.Entry<String, List<BucketOp>> e : original.entrySet()) {
+            assertClientsConverge(s, e.getKey(), e.getValue());
+        }
+    }
+
+    @Test
+    void backgroundCompactionShrinksLogsOnItsOwn() throws Exception {
+        BucketStorage s = open();
+        try (WriteTransaction tx = s.writer().begin()) {
+            for (int i = 0; i < 10; i++) {
+                tx.put("bg[]", "t", "1", "k", "{\"v\":" + i + "}");
+            }
+            tx.commit(new Lsn(1), true);
+        }
+        long before;
+        try (ReadView v = s.reader().open()) {
+            before = v.checksum("bg[]").checksum();
+        }
+        try (BackgroundCompaction ignored = new BackgroundCompaction(s, "test", java.time.Duration.ofMillis(20))) {
+            long deadline = System.nanoTime() + 30_000_000_000L;
+            // Nine superseded PUTs become MOVEs, and that prefix then folds into one CLEAR.
+            while (ops(s, "bg[]").size() > 2) {
+                assertThat(System.nanoTime()).as("compacted within 30 s").isLessThan(deadline);
+                Thread.sleep(20);
+            }
+        }
+        assertThat(ops(s, "bg[]")).extracting(BucketOp::type).containsExactly(OpType.CLEAR, OpType.PUT);
+        try (ReadView v = s.reader().open()) {
+            assertThat(v.checksum("bg[]").checksum()).isEqualTo(before);
+        }
+    }
+
+    /** reduce(compact(log)) = reduce(log), from scratch and for a client resuming at any op id. */
+    private static void assertClientsConverge(BucketStorage s, String bucket, List<BucketOp> original) {
+        ReducedBucket expected = ReducedBucket.of(original);
+        List<BucketOp> compacted = ops(s, bucket);
+        assertThat(ReducedBucket.of(compacted).rows).as(bucket + " rows").isEqualTo(expected.rows);
+        assertThat(ReducedBucket.of(compacted).checksum).as(bucket + " checksum").isEqualTo(expected.checksum);
+        try (ReadView v = s.reader().open()) {
+            assertThat(v.checksum(bucket).checksum()).isEqualTo(expected.checksum);
+            assertThat(v.checksum(bucket).count()).isEqualTo(compacted.size());
+        }
+        List<OpId> cuts = new ArrayList<>(original.stream().map(BucketOp::opId).toList());
+        cuts.add(OpId.ZERO);
+        for (OpId after : cuts) {
+            ReducedBucket client = ReducedBucket.of(original.stream().filter(o -> !o.opId().isAfter(after)).toList());
+            compacted.stream().filter(o -> o.opId().isAfter(after)).forEach(client::apply);
+            assertThat(client.rows).as(bucket + " client resuming after " + after).isEqualTo(expected.rows);
+            assertThat(client.checksum).as(bucket + " checksum resuming after " + after).isEqualTo(expected.checksum);
+        }
+    }
+
+    @Test
+    void uncommittedWritesVanishOnCrashAndCommittedOnesStay() {
+        BucketStorage s = open();
+        SourceRowId row = new SourceRowId(TodoRules.TODOS, List.of(SqlValue.of(1L)));
+        StoredSourceRow stored = new StoredSourceRow(null, List.of(new Placement("a[]", "todos", "1")),
+                List.of(new ParameterEntry("[\"k\"]", "[1]")));
+        try (WriteTransaction tx = s.writer().begin()) {
+            tx.put("a[]", "todos", "1", row.subkey(), "{}");
+            tx.saveSourceRow(row, null, stored);
+            assertThat(tx.sourceRow(row)).as("own pending write").hasValue(stored);
+            tx.commit(new Lsn(10), true);
+        }
+        WriteTransaction pending = s.writer().begin();
+        pending.put("a[]", "todos", "2", "x", "{}");
+        pending.deleteSourceRow(row, stored);
+        pending.snapshotProgress(new SnapshotProgress("slot", new Lsn(5), List.of()));
+        s.close();    // "crash": never committed
+
+        BucketStorage reopened = open();
+        assertThat(ops(reopened, "a[]")).hasSize(1);
+        assertThat(reopened.writer().loadState().snapshot()).isNull();
+        try (WriteTransaction tx = reopened.writer().begin()) {
+            assertThat(tx.sourceRow(row)).hasValue(stored);
+        }
+        try (ReadView v = reopened.reader().open()) {
+            assertThat(v.parameterValues("[\"k\"]")).containsExactly("[1]");
+            assertThat(v.bucketStats()).containsExactly(new BucketStats("a[]", 1, 1));
+        }
+    }
+
+    @Test
+    void crashBetweenStorageCommitAndLsnAcknowledgementReplaysWithoutDuplicates() {
+        BucketStorage s = open();
+        AtomicReference<Lsn> acked = new AtomicReference<>();
+        ReplicationPipeline pipeline = new ReplicationPipeline(s, new TodoRules(), BatchPolicy.DEFAULT, System::nanoTime);
+        pipeline.open(lsn -> {
+            acked.set(lsn);
+            throw new IllegalStateException("crash before the acknowledgement reaches PostgreSQL");
+        });
+        pipeline.loadState();
+        sendTransaction(pipeline, 100);
+        assertThatThrownBy(pipeline::idle).hasMessageContaining("crash");
+        assertThat(acked.get()).isEqualTo(new Lsn(101));
+        List<BucketOp> before = ops(s, "by_list[\"1\"]");
+        s.close();
+
+        BucketStorage reopened = open();
+        ReplicationPipeline restarted = new ReplicationPipeline(reopened, new TodoRules(), BatchPolicy.DEFAULT,
+                System::nanoTime);
+        restarted.open(acked::set);
+        assertThat(restarted.loadState().storedCommitLsn()).isEqualTo(new Lsn(100));
+        sendTransaction(restarted, 100);   // PostgreSQL resends from the last confirmed position
+        restarted.idle();
+        assertThat(ops(reopened, "by_list[\"1\"]")).isEqualTo(before).hasSize(2);
+    }
+
+    private static void sendTransaction(ReplicationPipeline p, long commitLsn) {
+        p.begin(new SourceTransaction.Begin(7, new Lsn(commitLsn), Instant.EPOCH));
+        p.change(new RowChange.Insert(TodoTables.todo(1, 1, "a", false)));
+        p.change(new RowChange.Insert(TodoTables.todo(2, 1, "b", true)));
+        p.commit(new SourceTransaction.Commit(7, new Lsn(commitLsn), new Lsn(commitLsn + 1), Instant.EPOCH));
+    }
+
+    @Test
+    void concurrentReadersSeeOnlyCommittedCheckpoints() throws Exception {
+        BucketStorage s = open();
+        List<Checkpoint> announced = new CopyOnWriteArrayList<>();
+        List<String> problems = new CopyOnWriteArrayList<>();
+        s.checkpoints().subscribe(cp -> {
+            announced.add(cp);
+            try (ReadView v = s.reader().open()) {
+                if (v.checkpoint().isEmpty() || v.checkpoint().get().lastOpId().compareTo(cp.lastOpId()) < 0) {
+                    problems.add("announced " + cp + " before a reader could see it");
+                }
+            }
+        });
+        AtomicBoolean writing = new AtomicBoolean(true);
+        List<Thread> readers = new ArrayList<>();
+        for (int r = 0; r < 3; r++) {
+            readers.add(Thread.ofPlatform().start(() -> {
+                OpId last = OpId.ZERO;
+                while (writing.get()) {
+                    try (ReadView v = s.reader().open()) {
+                        OpId cp = v.checkpoint().map(Checkpoint::lastOpId).orElse(OpId.ZERO);
+                        if (cp.compareTo(last) < 0) {
+                            problems.add("checkpoint went back from " + last + " to " + cp);
+                        }
+                        last = cp;
+                        for (String bucket : List.of("x[]", "y[]")) {
+                            List<BucketOp> ops = v.ops(bucket, OpId.ZERO, ALL, Integer.MAX_VALUE);
+                            if (ops.stream().anyMatch(o -> o.opId().isAfter(cp))) {
+                                problems.add("saw an op beyond checkpoint " + cp + " in " + bucket);
+                            }
+                            long sum = OpChecksum.wrap(ops.stream().mapToLong(BucketOp::checksum).sum());
+                            if (sum != v.checksum(bucket).checksum() || ops.size() != v.checksum(bucket).count()) {
+                                problems.add("checksum of " + bucket + " does not match its ops at " + cp);
+                            }
+                        }
+                        // Every transaction writes to both buckets equally: a torn read would break this.
+                        if (v.checksum("x[]").count() != v.checksum("y[]").count()) {
+                            problems.add("saw part of a transaction at " + cp);
+                        }
+                    }
+                }
+            }));
+        }
+        for (int t = 0; t < 200; t++) {
+            try (WriteTransaction tx = s.writer().begin()) {
+                for (int i = 0; i < 5; i++) {
+                    tx.put("x[]", "t", Integer.toString(i), "k" + i, "{\"t\":" + t + "}");
+                    Thread.onSpinWait();
+                    tx.put("y[]", "t", Integer.toString(i), "k" + i, "{\"t\":" + t + "}");
+                }
+                tx.commit(new Lsn(t + 1), true);
+            }
+        }
+        writing.set(false);
+        for (Thread r : readers) {
+            r.join();
+        }
+        assertThat(problems).isEmpty();
+        assertThat(announced).hasSize(200);
+        assertThat(announced).extracting(Checkpoint::lastOpId).isSorted();
+    }
+
+    @Test
+    void noCheckpointUntilTheStateIsConsistent() {
+        BucketStorage s = open();
+        try (WriteTransaction tx = s.writer().begin()) {
+            tx.put("a[]", "t", "1", "k", "{}");
+            tx.snapshotProgress(new SnapshotProgress("slot", new Lsn(50), List.of()));
+            assertThat(tx.commit(null, false)).isEmpty();
+        }
+        try (ReadView v = s.reader().open()) {
+            assertThat(v.checkpoint()).isEmpty();
+        }
+        assertThat(s.checkpoints().latest()).isEmpty();
+        assertThat(s.writer().loadState().snapshot().consistentAfter()).isEqualTo(new Lsn(50));
+        try (WriteTransaction tx = s.writer().begin()) {
+            assertThat(tx.commit(new Lsn(60), true)).hasValue(new Checkpoint(new OpId(1), new Lsn(60)));
+        }
+        assertThat(s.compactor().compactAll().buckets()).isEqualTo(1);
+    }
+
+    @Test
+    void parameterIndexFollowsTheRowsThatProduceIt() {
+        BucketStorage s = open();
+        SourceRowId a = new SourceRowId(TodoRules.LISTS, List.of(SqlValue.of(1L)));
+        SourceRowId b = new SourceRowId(TodoRules.LISTS, List.of(SqlValue.of(2L)));
+        StoredSourceRow a1 = new StoredSourceRow(null, List.of(), List.of(new ParameterEntry("alice", "[1]")));
+        StoredSourceRow b1 = new StoredSourceRow(null, List.of(), List.of(new ParameterEntry("alice", "[2]")));
+        StoredSourceRow a2 = new StoredSourceRow(null, List.of(), List.of(new ParameterEntry("bob", "[1]")));
+        try (WriteTransaction tx = s.writer().begin()) {
+            tx.saveSourceRow(a, null, a1);
+            tx.saveSourceRow(b, null, b1);
+            tx.commit(new Lsn(1), true);
+        }
+        try (ReadView v = s.reader().open()) {
+            assertThat(v.parameterValues("alice")).containsExactlyInAnyOrder("[1]", "[2]");
+        }
+        try (WriteTransaction tx = s.writer().begin()) {
+            tx.saveSourceRow(a, a1, a2);
+            tx.deleteSourceRow(b, b1);
+            assertThat(tx.sourceRows(TodoRules.LISTS, 10)).containsOnlyKeys(a);
+            tx.commit(new Lsn(2), true);
+        }
+        try (ReadView v = s.reader().open()) {
+            assertThat(v.parameterValues("alice")).isEmpty();
+            assertThat(v.parameterValues("bob")).containsExactly("[1]");
+        }
+    }
+}

@@ -1,0 +1,37 @@
+package dev.syncline.server.storage;
+
+import dev.syncline.rules.value.SqlValue;
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class StoredValuesTest {
+    @Test
+    void valuesRoundTripWithTheirSqliteType() {
+        List<SqlValue> values = List.of(SqlValue.of(Long.MAX_VALUE), SqlValue.of(1.0), SqlValue.of(Double.NaN),
+                SqlValue.of(Double.NEGATIVE_INFINITY), SqlValue.of(-0.0), SqlValue.nullValue(), SqlValue.of("ünï \"q\" \u0000"),
+                SqlValue.of("1"));
+        assertThat(StoredValues.decodeValues(StoredValues.encodeValues(values))).isEqualTo(values);
+    }
+
+    @Test
+    void equalKeysGiveEqualTextAndSubkeys() {
+        SourceRowId a = new SourceRowId(dev.syncline.server.source.postgres.TableName.parse("t"), List.of(SqlValue.of(1L)));
+        SourceRowId b = new SourceRowId(dev.syncline.server.source.postgres.TableName.parse("t"), List.of(SqlValue.of(1L)));
+        SourceRowId c = new SourceRowId(dev.syncline.server.source.postgres.TableName.parse("t"), List.of(SqlValue.of("1")));
+        assertThat(a.subkey()).isEqualTo(b.subkey()).isNotEqualTo(c.subkey());
+    }
+
+    @Test
+    void imagesPlacementsAndParametersRoundTrip() {
+        RowImage image = new RowImage(List.of("id", "body"), List.of("id"), List.of(SqlValue.of(1L), SqlValue.of("x")));
+        assertThat(StoredValues.decodeImage(StoredValues.encodeImage(image))).isEqualTo(image);
+        List<Placement> placements = List.of(new Placement("b[\"1\"]", "todos", "1"), new Placement("g[]", "t", "2"));
+        assertThat(StoredValues.decodePlacements(StoredValues.encodePlacements(placements))).isEqualTo(placements);
+        assertThat(StoredValues.decodePlacements(StoredValues.encodePlacements(List.of()))).isEmpty();
+        List<ParameterEntry> params = List.of(new ParameterEntry("[\"k\",1]", "[\"v\"]"));
+        assertThat(StoredValues.decodeParameters(StoredValues.encodeParameters(params))).isEqualTo(params);
+    }
+}
