@@ -1,14 +1,18 @@
 package dev.syncline.server;
 
+import dev.syncline.server.app.SynclineApp;
 import dev.syncline.server.config.SynclineConfig;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.time.Clock;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+
 /**
- * Runs the server for a validated configuration until the process is told to stop. For now it
- * only logs what it would run; replication and the sync API are wired in here later.
+ * Runs the server for a validated configuration until the process is told to stop (SIGTERM,
+ * Ctrl-C) or replication fails; then shuts everything down in order.
  */
 public final class SynclineServer {
     private static final Logger log = LoggerFactory.getLogger(SynclineServer.class);
@@ -16,25 +20,30 @@ public final class SynclineServer {
 
     private SynclineServer() {}
 
-    /** Blocks until SIGTERM or Ctrl-C. */
-    public static void run(SynclineConfig config) throws InterruptedException {
+    /** Blocks until SIGTERM, Ctrl-C or a replication failure (which is rethrown). */
+    public static void run(SynclineConfig config) throws Exception {
         log.info("Starting with {}", config);
-        CountDownLatch stopRequested = new CountDownLatch(1);
         CountDownLatch stopped = new CountDownLatch(1);
-        // The hook waits for run() to finish its clean-up, because the JVM exits as soon as hooks return.
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            stopRequested.countDown();
+        SynclineApp app = SynclineApp.start(config, Clock.systemUTC());
+        log.info("Syncline is up: sync API on port {}", app.port());
+        // The hook waits for the clean-up below, because the JVM exits as soon as hooks return.
+        Thread hook = new Thread(() -> {
+            app.termination().complete(null);
             try {
                 stopped.await(SHUTDOWN_GRACE_SECONDS, TimeUnit.SECONDS);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
-        }, "syncline-shutdown"));
-        log.warn("Replication and the sync API are not built yet; nothing is served. Waiting for SIGTERM or Ctrl-C.");
+        }, "syncline-shutdown");
+        Runtime.getRuntime().addShutdownHook(hook);
         try {
-            stopRequested.await();
+            app.termination().get();
             log.info("Stopping");
+        } catch (ExecutionException e) {
+            log.error("Stopping: replication failed: {}", e.getCause().getMessage());
+            throw e.getCause() instanceof Exception cause ? cause : e;
         } finally {
+            app.close();
             stopped.countDown();
         }
     }

@@ -1,25 +1,111 @@
 package dev.syncline.server.cli;
 
+import dev.syncline.server.app.SynclineApp;
+import dev.syncline.server.auth.DevTokens;
+import dev.syncline.server.config.ConfigException;
+import dev.syncline.server.config.ConfigLoader;
+import dev.syncline.server.config.SynclineConfig;
+import dev.syncline.server.demo.DemoPostgres;
+import dev.syncline.server.demo.DemoSetup;
+import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 
 @Command(name = "demo", mixinStandardHelpOptions = true,
-        description = "Run an embedded PostgreSQL, the server and the demo app (not available yet).")
+        description = "Run an embedded PostgreSQL with sample data and the server, and print URLs and tokens.")
 final class DemoCommand implements Callable<Integer> {
+    @ParentCommand
+    SynclineCli cli;
     @Spec
     CommandSpec spec;
     @Option(names = "--port", paramLabel = "N", defaultValue = "8080", description = "HTTP port (default: ${DEFAULT-VALUE}).")
     int port;
-    @Option(names = "--data-dir", paramLabel = "DIR", description = "Where the demo keeps its databases.")
+    @Option(names = "--data-dir", paramLabel = "DIR", defaultValue = "data/demo",
+            description = "Where the demo keeps its databases (default: ${DEFAULT-VALUE}).")
     Path dataDir;
 
     @Override
-    public Integer call() {
-        spec.commandLine().getErr().println("syncline demo: not available yet: comes with the sync API (issue 5)");
-        return SynclineCli.NOT_AVAILABLE;
+    public Integer call() throws Exception {
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        if (port < 0 || port > 65535) {
+            err.println("syncline demo: --port must be between 0 and 65535");
+            return SynclineCli.INVALID;
+        }
+        out.println("Starting the demo in " + dataDir.toAbsolutePath() + " (embedded PostgreSQL 17; first start takes a few seconds) ...");
+        out.flush();
+        try (DemoPostgres postgres = DemoPostgres.start(dataDir, 0)) {
+            Path configFile = DemoSetup.write(dataDir, port);
+            Map<String, String> env = new HashMap<>(cli.env);
+            env.put("SYNCLINE_DEMO_PG_URI", postgres.postgresUrl());
+            SynclineConfig config;
+            try {
+                config = ConfigLoader.load(configFile, env);
+            } catch (ConfigException e) {
+                e.problems().forEach(p -> err.println(p.format()));
+                return SynclineCli.INVALID;
+            }
+            DevTokens tokens = DevTokens.from(config.clientAuth(), Clock.systemUTC()).orElseThrow();
+            CountDownLatch stopped = new CountDownLatch(1);
+            try (SynclineApp app = SynclineApp.start(config, Clock.systemUTC())) {
+                Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                    app.termination().complete(null);
+                    try {
+                        stopped.await();
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                }, "syncline-demo-shutdown"));
+                while (!app.ready() && !app.termination().isDone()) {
+                    Thread.sleep(100); // the initial copy of the sample data takes a moment
+                }
+                if (!app.termination().isDone()) {
+                    printWelcome(out, app.port(), postgres, tokens, configFile);
+                }
+                try {
+                    app.termination().get();
+                } catch (java.util.concurrent.ExecutionException e) {
+                    err.println("syncline demo: replication failed: " + e.getCause().getMessage());
+                    return SynclineCli.INVALID;
+                }
+            } finally {
+                stopped.countDown();
+            }
+        }
+        return SynclineCli.OK;
+    }
+
+    private static void printWelcome(PrintWriter out, int port, DemoPostgres postgres, DevTokens tokens, Path config) {
+        String alice = tokens.mint("alice", Duration.ofHours(12));
+        String bob = tokens.mint("bob", Duration.ofHours(12));
+        out.println();
+        out.println("Syncline demo is running. Press Ctrl-C to stop (data is kept for the next start).");
+        out.println();
+        out.println("  Sync URL (PowerSync endpoint): http://localhost:" + port);
+        out.println("  PostgreSQL:                    " + postgres.postgresUrl());
+        out.println("  Configuration:                 " + config.toAbsolutePath());
+        out.println();
+        out.println("  Token for alice (12 h): " + alice);
+        out.println("  Token for bob   (12 h): " + bob);
+        out.println();
+        out.println("  Try it: stream alice's data (lists she is a member of, and their todos):");
+        out.println("    curl -N -X POST http://localhost:" + port + "/sync/stream -H 'Content-Type: application/json' \\");
+        out.println("         -H 'Authorization: Token " + alice + "' -d '{}'");
+        out.println("  then change a row and watch it arrive:");
+        out.println("    psql '" + postgres.postgresUrl() + "' -c \"UPDATE todos SET completed = true WHERE description = 'Milk'\"");
+        out.println("  New tokens: bin/syncline token --config " + config + " --sub alice"
+                + "  (needs SYNCLINE_DEMO_PG_URI=" + postgres.postgresUrl() + ")");
+        out.println();
+        out.flush();
     }
 }

@@ -25,7 +25,12 @@ final class ServeCommand implements Callable<Integer> {
         if (loaded.isEmpty()) {
             return SynclineCli.INVALID;
         }
-        cli.server.run(loaded.get());
+        try {
+            cli.server.run(loaded.get());
+        } catch (Exception e) {
+            spec.commandLine().getErr().println("syncline serve: " + e.getMessage());
+            return SynclineCli.INVALID;
+        }
         return SynclineCli.OK;
     }
 }

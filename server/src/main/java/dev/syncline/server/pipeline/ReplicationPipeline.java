@@ -4,6 +4,7 @@ import dev.syncline.rules.value.SqlValue;
 import dev.syncline.server.source.postgres.CaptureSink;
 import dev.syncline.server.source.postgres.CaptureState;
 import dev.syncline.server.source.postgres.Lsn;
+import dev.syncline.server.source.postgres.PgSourceSettings;
 import dev.syncline.server.source.postgres.Row;
 import dev.syncline.server.source.postgres.RowChange;
 import dev.syncline.server.source.postgres.RowImageLookup;
@@ -156,6 +157,12 @@ public final class ReplicationPipeline implements CaptureSink, RowImageLookup {
             ackAfterCommit = max(ackAfterCommit, message.lsn());
             if (markConsistentAt(message.lsn())) {
                 transaction();     // commit now, even if empty: that records the first checkpoint
+                commitBatch();
+            } else if (consistent && PgSourceSettings.WRITE_CHECKPOINT_PREFIX.equals(message.prefix())) {
+                // A write checkpoint waits for replication to pass this point: record a checkpoint
+                // at it now (even an empty one), so an idle database still answers the client.
+                transaction();
+                batchCommitLsn = max(batchCommitLsn, message.lsn());
                 commitBatch();
             } else if (tx == null) {
                 acknowledge();

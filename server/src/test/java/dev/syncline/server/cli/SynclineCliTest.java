@@ -134,10 +134,9 @@ class SynclineCliTest {
     }
 
     @Test
-    void demoIsNotAvailableYet() {
-        assertThat(run("demo", "--port", "9000", "--data-dir", dir.toString())).isEqualTo(2);
-        assertThat(err.toString().lines()).containsExactly(
-                "syncline demo: not available yet: comes with the sync API (issue 5)");
+    void demoRejectsABadPort() {
+        assertThat(run("demo", "--port", "70000", "--data-dir", dir.toString())).isEqualTo(1);
+        assertThat(err.toString()).contains("--port must be between 0 and 65535");
     }
 
     @Test

@@ -22,7 +22,7 @@ public final class ProtocolClientModel {
     final Map<String, Long> after = new HashMap<>();
     private Map<String, BucketChecksum> target;
     private long targetOpId;
-    Long writeCheckpoint;
+    public Long writeCheckpoint;
     long completedOpId;
     public final List<String> events = new ArrayList<>();
 

@@ -1,0 +1,136 @@
+package dev.syncline.server.app;
+
+import dev.syncline.rules.RuleError;
+import dev.syncline.rules.SyncRules;
+import dev.syncline.rules.SyncRulesPlan;
+import dev.syncline.server.auth.ClientAuth;
+import dev.syncline.server.auth.TokenVerifier;
+import dev.syncline.server.config.CaptureConfig;
+import dev.syncline.server.config.PostgresConnectionConfig;
+import dev.syncline.server.config.SynclineConfig;
+import dev.syncline.server.http.HttpSettings;
+import dev.syncline.server.http.JwtAuthenticator;
+import dev.syncline.server.http.SyncHttpServer;
+import dev.syncline.server.pipeline.BatchPolicy;
+import dev.syncline.server.pipeline.ReplicationPipeline;
+import dev.syncline.server.source.postgres.PgConnections;
+import dev.syncline.server.source.postgres.PgSourceSettings;
+import dev.syncline.server.source.postgres.PostgresChangeCapture;
+import dev.syncline.server.source.postgres.TableName;
+import dev.syncline.server.storage.sqlite.SqliteBucketStorage;
+import dev.syncline.server.sync.InMemoryWriteCheckpointStore;
+import dev.syncline.server.sync.WriteCheckpoints;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * The composition root: sync rules, SQLite bucket storage, the replication pipeline from
+ * PostgreSQL, JWT auth and the HTTP/WebSocket API, started in that order and stopped in reverse.
+ * The HTTP API comes up first (probes answer during a long initial copy; readiness turns true at
+ * the first consistent checkpoint); capture starts on its own thread.
+ */
+public final class SynclineApp implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(SynclineApp.class);
+
+    private final List<AutoCloseable> resources = new ArrayList<>();
+    private final CompletableFuture<Void> termination = new CompletableFuture<>();
+    private SyncHttpServer http;
+    private StorageSyncBackend backend;
+
+    private SynclineApp() {}
+
+    /** Starts everything; throws if the configuration cannot be served (the copy runs in the background). */
+    public static SynclineApp start(SynclineConfig config, Clock clock) {
+        SynclineApp app = new SynclineApp();
+        try {
+            app.startAll(config, clock);
+            return app;
+        } catch (RuntimeException e) {
+            app.close();
+            throw e;
+        }
+    }
+
+    private void startAll(SynclineConfig config, Clock clock) {
+        SyncRulesPlan plan = SyncRules.compile(config.syncRules().content());
+        for (RuleError warning : plan.warnings()) {
+            log.warn("sync rules: {}", warning);
+        }
+        PgSourceSettings source = sourceSettings(config, plan);
+        log.info("capturing {}", source.tables());
+
+        SqliteBucketStorage storage = SqliteBucketStorage.open(config.storage().path());
+        resources.add(storage);
+        ReplicationPipeline pipeline = new ReplicationPipeline(storage, new RulesRowEvaluator(plan),
+                BatchPolicy.DEFAULT, System::nanoTime);
+
+        ClientAuth auth = ClientAuth.start(config.clientAuth(), TokenVerifier.DEFAULT_MAX_LIFETIME, clock);
+        resources.add(auth);
+        PgSourcePosition position = new PgSourcePosition(new PgConnections(source));
+        resources.add(position);
+        WriteCheckpoints writeCheckpoints = new WriteCheckpoints(new InMemoryWriteCheckpointStore(), position);
+        backend = new StorageSyncBackend(storage, plan, writeCheckpoints);
+        resources.add(backend);
+        http = new SyncHttpServer(HttpSettings.defaults(config.port()), new JwtAuthenticator(auth.verifier()), backend,
+                writeCheckpoints, clock).start();
+        resources.add(http);
+
+        PostgresChangeCapture capture = new PostgresChangeCapture(source, pipeline, pipeline);
+        resources.add(capture);
+        Thread.ofPlatform().name("syncline-capture-start").start(() -> {
+            try {
+                capture.start();
+                capture.completion().whenComplete((v, e) -> {
+                    if (e != null) {
+                        termination.completeExceptionally(e);
+                    }
+                });
+            } catch (RuntimeException e) {
+                log.error("change capture could not start: {}", e.getMessage());
+                termination.completeExceptionally(e);
+            }
+        });
+    }
+
+    private static PgSourceSettings sourceSettings(SynclineConfig config, SyncRulesPlan plan) {
+        CaptureConfig capture = config.capture();
+        List<TableName> tables = capture.tables().isEmpty()
+                ? plan.sourceTables().stream().map(t -> new TableName(t.schema(), t.name())).sorted().toList()
+                : capture.tables().stream().map(t -> new TableName(t.schema(), t.table())).toList();
+        PostgresConnectionConfig connection = config.replication().connection();
+        return new PgSourceSettings(connection.jdbcUrl(), connection.jdbcProperties(), capture.slotName(),
+                capture.publicationName(), tables, capture.snapshotChunkRows(), capture.heartbeatInterval(),
+                capture.maxPendingBytes());
+    }
+
+    /** True once the initial copy is consistent and clients can sync. */
+    public boolean ready() {
+        return backend != null && backend.ready();
+    }
+
+    public int port() {
+        return http.port();
+    }
+
+    /** Completes normally when asked to stop, exceptionally when replication fails. */
+    public CompletableFuture<Void> termination() {
+        return termination;
+    }
+
+    @Override
+    public void close() {
+        for (int i = resources.size() - 1; i >= 0; i--) {
+            try {
+                resources.get(i).close();
+            } catch (Exception e) {
+                log.warn("closing {}: {}", resources.get(i).getClass().getSimpleName(), e.toString());
+            }
+        }
+        resources.clear();
+    }
+}

@@ -1,0 +1,212 @@
+package dev.syncline.server.app;
+
+import dev.syncline.protocol.sync.SyncLine;
+import dev.syncline.protocol.sync.SyncLineParser;
+import dev.syncline.server.auth.DevTokens;
+import dev.syncline.server.config.ConfigLoader;
+import dev.syncline.server.config.SynclineConfig;
+import dev.syncline.server.sync.ProtocolClientModel;
+import dev.syncline.server.testing.PostgresTestServer;
+import dev.syncline.server.testing.TestDatabase;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.BufferedReader;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The whole server against a real PostgreSQL: capture → sync rules → SQLite storage → HTTP stream,
+ * with real JWTs. Users see exactly the rows their memberships grant, changes arrive on open
+ * streams, revoked access removes rows, and write checkpoints come back on an idle database.
+ */
+class SynclineAppIT {
+    static PostgresTestServer server;
+    static final String SECRET = "c2VjcmV0LXNlY3JldC1zZWNyZXQtc2VjcmV0LXNlY3JldC0xMjM0NQ";
+
+    @TempDir
+    Path dir;
+    TestDatabase db;
+    SynclineApp app;
+    DevTokens tokens;
+    final HttpClient http = HttpClient.newHttpClient();
+
+    @BeforeAll
+    static void startServer() { server = PostgresTestServer.start(); }
+
+    @AfterAll
+    static void stopServer() { server.close(); }
+
+    @BeforeEach
+    void start() throws Exception {
+        db = server.createDatabase();
+        db.execute("CREATE TABLE lists (id text PRIMARY KEY, name text, owner_id text)",
+                "CREATE TABLE list_members (list_id text, user_id text, PRIMARY KEY (list_id, user_id))",
+                "CREATE TABLE todos (id text PRIMARY KEY, list_id text, description text, done boolean, n int8)",
+                "INSERT INTO lists VALUES ('l1', 'Shared', 'alice'), ('l2', 'Alice only', 'alice'), ('l3', 'Bob only', 'bob')",
+                "INSERT INTO list_members VALUES ('l1', 'alice'), ('l1', 'bob'), ('l2', 'alice'), ('l3', 'bob')",
+                "INSERT INTO todos VALUES ('t1', 'l1', 'Milk', false, 9007199254740993), ('t2', 'l2', 'Report', true, 1),"
+                        + " ('t3', 'l3', 'Book', false, 2)");
+        Files.writeString(dir.resolve("rules.yaml"), """
+                bucket_definitions:
+                  user_lists:
+                    parameters: SELECT list_id FROM list_members WHERE user_id = request.user_id()
+                    data:
+                      - SELECT * FROM lists WHERE id = bucket.list_id
+                      - SELECT * FROM todos WHERE list_id = bucket.list_id
+                """);
+        Path config = Files.writeString(dir.resolve("syncline.yaml"), """
+                port: 8080
+                replication:
+                  connections:
+                    - type: postgresql
+                      uri: ${PG_URI}
+                      sslmode: disable
+                storage:
+                  path: ./storage/syncline.db
+                sync_rules:
+                  path: rules.yaml
+                client_auth:
+                  audience: [syncline-test]
+                  jwks:
+                    keys:
+                      - kty: oct
+                        alg: HS256
+                        k: %s
+                capture:
+                  heartbeat_interval: 1s
+                """.formatted(SECRET));
+        SynclineConfig loaded = ConfigLoader.load(config, Map.of("PG_URI", db.uri()));
+        SynclineConfig onFreePort = new SynclineConfig(loaded.source(), 0, loaded.replication(), loaded.storage(),
+                loaded.syncRules(), loaded.clientAuth(), loaded.capture());
+        app = SynclineApp.start(onFreePort, Clock.systemUTC());
+        tokens = DevTokens.from(loaded.clientAuth(), Clock.systemUTC()).orElseThrow();
+    }
+
+    @AfterEach
+    void stop() {
+        if (app != null) {
+            app.close();
+        }
+        db.close();
+    }
+
+    /** Reads a user's NDJSON stream on a background thread into a client model. */
+    final class Stream implements AutoCloseable {
+        final ProtocolClientModel client = new ProtocolClientModel();
+        final BlockingQueue<SyncLine> lines = new ArrayBlockingQueue<>(10_000);
+        final InputStream body;
+
+        Stream(String user, String clientId) throws Exception {
+            HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + app.port() + "/sync/stream"))
+                    .header("Authorization", "Token " + tokens.mint(user, Duration.ofHours(1)))
+                    .header("Content-Type", "application/json")
+                    .POST(HttpRequest.BodyPublishers.ofString("{\"client_id\":\"" + clientId + "\"}")).build();
+            HttpResponse<InputStream> response = awaitReady(request);
+            body = response.body();
+            Thread.ofVirtual().start(() -> {
+                try (BufferedReader reader = new BufferedReader(new InputStreamReader(body, StandardCharsets.UTF_8))) {
+                    String line;
+                    while ((line = reader.readLine()) != null) {
+                        lines.add(SyncLineParser.ndjson(line));
+                    }
+                } catch (Exception ignored) {
+                    // closed by the test
+                }
+            });
+        }
+
+        /** Applies lines until a checkpoint completes with the condition true. */
+        void awaitComplete(String what, Predicate<ProtocolClientModel> condition) throws InterruptedException {
+            long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            while (System.nanoTime() < end) {
+                SyncLine line = lines.poll(1, TimeUnit.SECONDS);
+                if (line == null) {
+                    continue;
+                }
+                client.accept(line);
+                if (line instanceof SyncLine.CheckpointComplete && condition.test(client)) {
+                    return;
+                }
+            }
+            throw new AssertionError("not reached within 60 s: " + what + "; events " + client.events);
+        }
+
+        Map<String, String> rowsOf(String bucket) {
+            return client.rows.getOrDefault(bucket, Map.of());
+        }
+
+        @Override
+        public void close() throws Exception {
+            body.close();
+        }
+    }
+
+    private HttpResponse<InputStream> awaitReady(HttpRequest request) throws Exception {
+        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (true) {
+            HttpResponse<InputStream> response = http.send(request, HttpResponse.BodyHandlers.ofInputStream());
+            if (response.statusCode() == 200) {
+                return response;
+            }
+            String body = new String(response.body().readAllBytes(), StandardCharsets.UTF_8);
+            if (response.statusCode() != 503 || System.nanoTime() > end) {
+                throw new AssertionError("sync stream refused: " + response.statusCode() + " " + body);
+            }
+            Thread.sleep(100);
+        }
+    }
+
+    @Test
+    void usersSeeWhatTheirMembershipsGrantAndChangesArriveLive() throws Exception {
+        try (Stream alice = new Stream("alice", "c-alice"); Stream bob = new Stream("bob", "c-bob")) {
+            alice.awaitComplete("alice's first sync", c -> c.rows.keySet().equals(java.util.Set.of(
+                    "user_lists[\"l1\"]", "user_lists[\"l2\"]")));
+            assertThat(alice.rowsOf("user_lists[\"l1\"]")).containsOnlyKeys("l1", "t1");
+            assertThat(alice.rowsOf("user_lists[\"l1\"]").get("t1")).contains("\"n\":9007199254740993");
+            bob.awaitComplete("bob's first sync", c -> c.rows.containsKey("user_lists[\"l3\"]"));
+            assertThat(bob.client.rows).doesNotContainKey("user_lists[\"l2\"]");
+
+            db.execute("INSERT INTO todos VALUES ('t4', 'l1', 'Eggs', false, 4)");
+            alice.awaitComplete("new todo in the shared list", c -> c.rows.getOrDefault("user_lists[\"l1\"]", Map.of()).containsKey("t4"));
+            bob.awaitComplete("new todo reaches bob too", c -> c.rows.getOrDefault("user_lists[\"l1\"]", Map.of()).containsKey("t4"));
+
+            db.execute("DELETE FROM list_members WHERE list_id = 'l1' AND user_id = 'bob'");
+            bob.awaitComplete("revoked list disappears", c -> !c.rows.containsKey("user_lists[\"l1\"]"));
+            assertThat(alice.rowsOf("user_lists[\"l1\"]")).containsKey("t4");
+        }
+    }
+
+    @Test
+    void aWriteCheckpointComesBackOnAnIdleDatabase() throws Exception {
+        try (Stream alice = new Stream("alice", "c1")) {
+            alice.awaitComplete("first sync", c -> !c.rows.isEmpty());
+            HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + app.port()
+                            + "/write-checkpoint2.json?client_id=c1"))
+                    .header("Authorization", "Token " + tokens.mint("alice", Duration.ofHours(1))).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(r.body()).isEqualTo("{\"data\":{\"write_checkpoint\":\"1\"}}");
+            alice.awaitComplete("write checkpoint 1 acknowledged", c -> Long.valueOf(1).equals(c.writeCheckpoint));
+        }
+    }
+}
