@@ -2,12 +2,8 @@ package dev.syncline.server.app;
 
 import dev.syncline.protocol.sync.SyncLine;
 import dev.syncline.protocol.sync.SyncLineParser;
-import dev.syncline.server.auth.DevTokens;
-import dev.syncline.server.config.ConfigLoader;
-import dev.syncline.server.config.SynclineConfig;
 import dev.syncline.server.sync.ProtocolClientModel;
 import dev.syncline.server.testing.PostgresTestServer;
-import dev.syncline.server.testing.TestDatabase;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -23,10 +19,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Clock;
-import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
@@ -42,13 +35,10 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class SynclineAppIT {
     static PostgresTestServer server;
-    static final String SECRET = "c2VjcmV0LXNlY3JldC1zZWNyZXQtc2VjcmV0LXNlY3JldC0xMjM0NQ";
 
     @TempDir
     Path dir;
-    TestDatabase db;
-    SynclineApp app;
-    DevTokens tokens;
+    RunningApp running;
     final HttpClient http = HttpClient.newHttpClient();
 
     @BeforeAll
@@ -59,56 +49,12 @@ class SynclineAppIT {
 
     @BeforeEach
     void start() throws Exception {
-        db = server.createDatabase();
-        db.execute("CREATE TABLE lists (id text PRIMARY KEY, name text, owner_id text)",
-                "CREATE TABLE list_members (list_id text, user_id text, PRIMARY KEY (list_id, user_id))",
-                "CREATE TABLE todos (id text PRIMARY KEY, list_id text, description text, done boolean, n int8)",
-                "INSERT INTO lists VALUES ('l1', 'Shared', 'alice'), ('l2', 'Alice only', 'alice'), ('l3', 'Bob only', 'bob')",
-                "INSERT INTO list_members VALUES ('l1', 'alice'), ('l1', 'bob'), ('l2', 'alice'), ('l3', 'bob')",
-                "INSERT INTO todos VALUES ('t1', 'l1', 'Milk', false, 9007199254740993), ('t2', 'l2', 'Report', true, 1),"
-                        + " ('t3', 'l3', 'Book', false, 2)");
-        Files.writeString(dir.resolve("rules.yaml"), """
-                bucket_definitions:
-                  user_lists:
-                    parameters: SELECT list_id FROM list_members WHERE user_id = request.user_id()
-                    data:
-                      - SELECT * FROM lists WHERE id = bucket.list_id
-                      - SELECT * FROM todos WHERE list_id = bucket.list_id
-                """);
-        Path config = Files.writeString(dir.resolve("syncline.yaml"), """
-                port: 8080
-                replication:
-                  connections:
-                    - type: postgresql
-                      uri: ${PG_URI}
-                      sslmode: disable
-                storage:
-                  path: ./storage/syncline.db
-                sync_rules:
-                  path: rules.yaml
-                client_auth:
-                  audience: [syncline-test]
-                  jwks:
-                    keys:
-                      - kty: oct
-                        alg: HS256
-                        k: %s
-                capture:
-                  heartbeat_interval: 1s
-                """.formatted(SECRET));
-        SynclineConfig loaded = ConfigLoader.load(config, Map.of("PG_URI", db.uri()));
-        SynclineConfig onFreePort = new SynclineConfig(loaded.source(), 0, loaded.replication(), loaded.storage(),
-                loaded.syncRules(), loaded.clientAuth(), loaded.capture());
-        app = SynclineApp.start(onFreePort, Clock.systemUTC());
-        tokens = DevTokens.from(loaded.clientAuth(), Clock.systemUTC()).orElseThrow();
+        running = RunningApp.start(server, dir);
     }
 
     @AfterEach
     void stop() {
-        if (app != null) {
-            app.close();
-        }
-        db.close();
+        running.close();
     }
 
     /** Reads a user's NDJSON stream on a background thread into a client model. */
@@ -118,8 +64,8 @@ class SynclineAppIT {
         final InputStream body;
 
         Stream(String user, String clientId) throws Exception {
-            HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + app.port() + "/sync/stream"))
-                    .header("Authorization", "Token " + tokens.mint(user, Duration.ofHours(1)))
+            HttpRequest request = HttpRequest.newBuilder(URI.create(running.endpoint() + "/sync/stream"))
+                    .header("Authorization", "Token " + running.token(user))
                     .header("Content-Type", "application/json")
                     .POST(HttpRequest.BodyPublishers.ofString("{\"client_id\":\"" + clientId + "\"}")).build();
             HttpResponse<InputStream> response = awaitReady(request);
@@ -187,11 +133,11 @@ class SynclineAppIT {
             bob.awaitComplete("bob's first sync", c -> c.rows.containsKey("user_lists[\"l3\"]"));
             assertThat(bob.client.rows).doesNotContainKey("user_lists[\"l2\"]");
 
-            db.execute("INSERT INTO todos VALUES ('t4', 'l1', 'Eggs', false, 4)");
+            running.db.execute("INSERT INTO todos VALUES ('t4', 'l1', 'Eggs', false, 4)");
             alice.awaitComplete("new todo in the shared list", c -> c.rows.getOrDefault("user_lists[\"l1\"]", Map.of()).containsKey("t4"));
             bob.awaitComplete("new todo reaches bob too", c -> c.rows.getOrDefault("user_lists[\"l1\"]", Map.of()).containsKey("t4"));
 
-            db.execute("DELETE FROM list_members WHERE list_id = 'l1' AND user_id = 'bob'");
+            running.db.execute("DELETE FROM list_members WHERE list_id = 'l1' AND user_id = 'bob'");
             bob.awaitComplete("revoked list disappears", c -> !c.rows.containsKey("user_lists[\"l1\"]"));
             assertThat(alice.rowsOf("user_lists[\"l1\"]")).containsKey("t4");
         }
@@ -201,9 +147,8 @@ class SynclineAppIT {
     void aWriteCheckpointComesBackOnAnIdleDatabase() throws Exception {
         try (Stream alice = new Stream("alice", "c1")) {
             alice.awaitComplete("first sync", c -> !c.rows.isEmpty());
-            HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + app.port()
-                            + "/write-checkpoint2.json?client_id=c1"))
-                    .header("Authorization", "Token " + tokens.mint("alice", Duration.ofHours(1))).build(),
+            HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(running.endpoint() + "/write-checkpoint2.json?client_id=c1"))
+                    .header("Authorization", "Token " + running.token("alice")).build(),
                     HttpResponse.BodyHandlers.ofString());
             assertThat(r.body()).isEqualTo("{\"data\":{\"write_checkpoint\":\"1\"}}");
             alice.awaitComplete("write checkpoint 1 acknowledged", c -> Long.valueOf(1).equals(c.writeCheckpoint));

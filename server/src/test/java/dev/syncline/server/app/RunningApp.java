@@ -1,0 +1,102 @@
+package dev.syncline.server.app;
+
+import dev.syncline.server.auth.DevTokens;
+import dev.syncline.server.config.ConfigLoader;
+import dev.syncline.server.config.SynclineConfig;
+import dev.syncline.server.testing.PostgresTestServer;
+import dev.syncline.server.testing.TestDatabase;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Map;
+
+/**
+ * The whole server on a fresh test database with a small shared-lists schema (lists,
+ * list_members, todos), the membership sync rules and an HS256 secret, on a free port.
+ */
+public final class RunningApp implements AutoCloseable {
+    static final String SECRET = "c2VjcmV0LXNlY3JldC1zZWNyZXQtc2VjcmV0LXNlY3JldC0xMjM0NQ";
+
+    public final TestDatabase db;
+    public final SynclineApp app;
+    private final DevTokens tokens;
+
+    private RunningApp(TestDatabase db, SynclineApp app, DevTokens tokens) {
+        this.db = db;
+        this.app = app;
+        this.tokens = tokens;
+    }
+
+    public static RunningApp start(PostgresTestServer server, Path dir) throws Exception {
+        TestDatabase db = server.createDatabase();
+        db.execute("CREATE TABLE lists (id text PRIMARY KEY, name text, owner_id text)",
+                "CREATE TABLE list_members (list_id text, user_id text, PRIMARY KEY (list_id, user_id))",
+                "CREATE TABLE todos (id text PRIMARY KEY, list_id text, description text, done boolean, n int8)",
+                "INSERT INTO lists VALUES ('l1', 'Shared', 'alice'), ('l2', 'Alice only', 'alice'), ('l3', 'Bob only', 'bob')",
+                "INSERT INTO list_members VALUES ('l1', 'alice'), ('l1', 'bob'), ('l2', 'alice'), ('l3', 'bob')",
+                "INSERT INTO todos VALUES ('t1', 'l1', 'Milk', false, 9007199254740993), ('t2', 'l2', 'Report', true, 1),"
+                        + " ('t3', 'l3', 'Book', false, 2)");
+        Files.writeString(dir.resolve("rules.yaml"), """
+                bucket_definitions:
+                  user_lists:
+                    parameters: SELECT list_id FROM list_members WHERE user_id = request.user_id()
+                    data:
+                      - SELECT * FROM lists WHERE id = bucket.list_id
+                      - SELECT * FROM todos WHERE list_id = bucket.list_id
+                """);
+        Path config = Files.writeString(dir.resolve("syncline.yaml"), """
+                port: 8080
+                replication:
+                  connections:
+                    - type: postgresql
+                      uri: ${PG_URI}
+                      sslmode: disable
+                storage:
+                  path: ./storage/syncline.db
+                sync_rules:
+                  path: rules.yaml
+                client_auth:
+                  audience: [syncline-test]
+                  jwks:
+                    keys:
+                      - kty: oct
+                        alg: HS256
+                        k: %s
+                capture:
+                  heartbeat_interval: 1s
+                """.formatted(SECRET));
+        SynclineConfig loaded = ConfigLoader.load(config, Map.of("PG_URI", db.uri()));
+        SynclineConfig onFreePort = new SynclineConfig(loaded.source(), 0, loaded.replication(), loaded.storage(),
+                loaded.syncRules(), loaded.clientAuth(), loaded.capture());
+        SynclineApp app = SynclineApp.start(onFreePort, Clock.systemUTC());
+        return new RunningApp(db, app, DevTokens.from(loaded.clientAuth(), Clock.systemUTC()).orElseThrow());
+    }
+
+    public String token(String user) {
+        return tokens.mint(user, Duration.ofHours(1));
+    }
+
+    public String endpoint() {
+        return "http://127.0.0.1:" + app.port();
+    }
+
+    /** Waits until the initial copy is consistent (readiness). */
+    public RunningApp awaitReady() throws InterruptedException {
+        long end = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (!app.ready()) {
+            if (System.nanoTime() > end || app.termination().isDone()) {
+                throw new AssertionError("the server did not become ready");
+            }
+            Thread.sleep(50);
+        }
+        return this;
+    }
+
+    @Override
+    public void close() {
+        app.close();
+        db.close();
+    }
+}
