@@ -23,7 +23,7 @@ import java.util.Random;
  * Markdown table. As a same-run yardstick it also times serialising each row once with Jackson,
  * the least work any replication pipeline does per row.
  *
- * <p>Run: see docs/rules-benchmark-results.md. Arguments: [rows] [rounds].
+ * <p>Run: {@code bench/run rules [rows] [rounds]}; results in docs/benchmarks.md.
  */
 public final class RulesEvaluationBench {
 
