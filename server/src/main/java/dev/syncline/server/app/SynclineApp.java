@@ -17,6 +17,7 @@ import dev.syncline.server.source.postgres.PgConnections;
 import dev.syncline.server.source.postgres.PgSourceSettings;
 import dev.syncline.server.source.postgres.PostgresChangeCapture;
 import dev.syncline.server.source.postgres.TableName;
+import dev.syncline.server.storage.BackgroundCompaction;
 import dev.syncline.server.storage.sqlite.SqliteBucketStorage;
 import dev.syncline.server.sync.InMemoryWriteCheckpointStore;
 import dev.syncline.server.sync.WriteCheckpoints;
@@ -36,6 +37,8 @@ import java.util.concurrent.CompletableFuture;
  */
 public final class SynclineApp implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(SynclineApp.class);
+    /** Superseded ops are compacted hourly; `syncline compact` does it on demand. */
+    static final java.time.Duration COMPACTION_INTERVAL = java.time.Duration.ofHours(1);
 
     private final List<AutoCloseable> resources = new ArrayList<>();
     private final CompletableFuture<Void> termination = new CompletableFuture<>();
@@ -66,6 +69,7 @@ public final class SynclineApp implements AutoCloseable {
 
         SqliteBucketStorage storage = SqliteBucketStorage.open(config.storage().path());
         resources.add(storage);
+        resources.add(new BackgroundCompaction(storage, config.storage().path().toString(), COMPACTION_INTERVAL));
         ReplicationPipeline pipeline = new ReplicationPipeline(storage, new RulesRowEvaluator(plan),
                 BatchPolicy.DEFAULT, System::nanoTime);
 
