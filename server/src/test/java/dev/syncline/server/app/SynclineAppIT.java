@@ -64,10 +64,14 @@ class SynclineAppIT {
         final InputStream body;
 
         Stream(String user, String clientId) throws Exception {
+            this(user, clientId, "{\"client_id\":\"" + clientId + "\"}");
+        }
+
+        Stream(String user, String clientId, String requestBody) throws Exception {
             HttpRequest request = HttpRequest.newBuilder(URI.create(running.endpoint() + "/sync/stream"))
                     .header("Authorization", "Token " + running.token(user))
                     .header("Content-Type", "application/json")
-                    .POST(HttpRequest.BodyPublishers.ofString("{\"client_id\":\"" + clientId + "\"}")).build();
+                    .POST(HttpRequest.BodyPublishers.ofString(requestBody)).build();
             HttpResponse<InputStream> response = awaitReady(request);
             body = response.body();
             Thread.ofVirtual().start(() -> {
@@ -152,6 +156,17 @@ class SynclineAppIT {
                     HttpResponse.BodyHandlers.ofString());
             assertThat(r.body()).isEqualTo("{\"data\":{\"write_checkpoint\":\"1\"}}");
             alice.awaitComplete("write checkpoint 1 acknowledged", c -> Long.valueOf(1).equals(c.writeCheckpoint));
+        }
+    }
+
+    @Test
+    void namingAnotherUsersBucketInTheRequestGetsNothingOfIt() throws Exception {
+        String body = "{\"client_id\":\"c-bob\",\"buckets\":[{\"name\":\"user_lists[\\\"l2\\\"]\",\"after\":\"0\"}],"
+                + "\"parameters\":{\"user_id\":\"alice\",\"list_id\":\"l2\"}}";
+        try (Stream bob = new Stream("bob", "c-bob", body)) {
+            bob.awaitComplete("bob's first sync", c -> c.rows.containsKey("user_lists[\"l3\"]"));
+            assertThat(bob.client.rows).doesNotContainKey("user_lists[\"l2\"]");
+            assertThat(bob.client.events).noneMatch(e -> e.contains("l2"));
         }
     }
 }
