@@ -18,10 +18,10 @@ import dev.syncline.server.sync.BucketDataSource;
 import dev.syncline.server.sync.CheckpointFeed;
 import dev.syncline.server.sync.ConnectionCheckpoint;
 import dev.syncline.server.sync.ConnectionScope;
+import dev.syncline.server.sync.GenerationFeed;
 import dev.syncline.server.sync.SyncException;
 import dev.syncline.server.sync.WriteCheckpoints;
 
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -33,43 +33,22 @@ import java.util.Optional;
  * one consistent storage view (checkpoint, parameter lookups, checksums), so what a client is
  * told always belongs to exactly one checkpoint; revoked access disappears at the next one.
  */
-final class StorageSyncBackend implements SyncBackend, CheckpointFeed, AutoCloseable {
+final class StorageSyncBackend implements SyncBackend, AutoCloseable {
     private final BucketStorage storage;
     private final SyncRulesPlan plan;
     private final WriteCheckpoints writeCheckpoints;
     private final AutoCloseable subscription;
-    private long generation;
+    private final GenerationFeed feed = new GenerationFeed();
 
     StorageSyncBackend(BucketStorage storage, SyncRulesPlan plan, WriteCheckpoints writeCheckpoints) {
         this.storage = storage;
         this.plan = plan;
         this.writeCheckpoints = writeCheckpoints;
         // Listeners run on the writer thread: bump and notify, never block.
-        this.subscription = storage.checkpoints().subscribe(checkpoint -> bump());
+        this.subscription = storage.checkpoints().subscribe(checkpoint -> feed.bump());
     }
 
-    private synchronized void bump() {
-        generation++;
-        notifyAll();
-    }
 
-    @Override
-    public synchronized long generation() {
-        return generation;
-    }
-
-    @Override
-    public synchronized long awaitChange(long seen, Duration timeout) throws InterruptedException {
-        long end = System.nanoTime() + timeout.toNanos();
-        while (generation <= seen) {
-            long left = end - System.nanoTime();
-            if (left <= 0) {
-                break;
-            }
-            wait(Math.max(1, left / 1_000_000));
-        }
-        return generation;
-    }
 
     @Override
     public boolean ready() {
@@ -83,7 +62,7 @@ final class StorageSyncBackend implements SyncBackend, CheckpointFeed, AutoClose
 
     @Override
     public CheckpointFeed feed() {
-        return this;
+        return feed;
     }
 
     private List<OplogEntry> ops(String bucket, long after, long upTo, int limit) {

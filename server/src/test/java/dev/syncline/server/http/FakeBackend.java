@@ -5,28 +5,27 @@ import dev.syncline.server.sync.BucketDataSource;
 import dev.syncline.server.sync.CheckpointFeed;
 import dev.syncline.server.sync.ConnectionCheckpoint;
 import dev.syncline.server.sync.ConnectionScope;
+import dev.syncline.server.sync.GenerationFeed;
 import dev.syncline.server.sync.InMemoryBuckets;
 import dev.syncline.server.sync.SyncException;
 
-import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
 /** Hand-written backend for transport tests: in-memory buckets, a notify-based feed, per-user buckets. */
-final class FakeBackend implements SyncBackend, CheckpointFeed {
+final class FakeBackend implements SyncBackend {
     final InMemoryBuckets buckets = new InMemoryBuckets();
     final Map<String, List<String>> grants = new HashMap<>();
-    private long generation;
+    private final GenerationFeed feed = new GenerationFeed();
     volatile boolean ready = true;
 
-    synchronized void publish() {
-        generation++;
-        notifyAll();
+    void publish() {
+        feed.bump();
     }
 
     @Override public BucketDataSource data() { return buckets; }
-    @Override public CheckpointFeed feed() { return this; }
+    @Override public CheckpointFeed feed() { return feed; }
     @Override public boolean ready() { return ready; }
 
     @Override
@@ -45,21 +44,5 @@ final class FakeBackend implements SyncBackend, CheckpointFeed {
         };
     }
 
-    @Override
-    public synchronized long generation() {
-        return generation;
-    }
 
-    @Override
-    public synchronized long awaitChange(long seen, Duration timeout) throws InterruptedException {
-        long end = System.nanoTime() + timeout.toNanos();
-        while (generation <= seen) {
-            long left = end - System.nanoTime();
-            if (left <= 0) {
-                break;
-            }
-            wait(Math.max(1, left / 1_000_000));
-        }
-        return generation;
-    }
 }

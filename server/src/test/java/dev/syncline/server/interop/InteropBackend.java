@@ -7,12 +7,10 @@ import dev.syncline.server.http.SyncBackend;
 import dev.syncline.server.sync.BucketDataSource;
 import dev.syncline.server.sync.CheckpointFeed;
 import dev.syncline.server.sync.ConnectionCheckpoint;
+import dev.syncline.protocol.OpChecksum;
 import dev.syncline.server.sync.ConnectionScope;
+import dev.syncline.server.sync.GenerationFeed;
 
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
@@ -26,12 +24,12 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * checksums (PROTOCOL.md §2), a generation-counting feed, fixed bucket grants per user, and a
  * record of every sync request the client made.
  */
-final class InteropBackend implements SyncBackend, CheckpointFeed, BucketDataSource {
+final class InteropBackend implements SyncBackend, BucketDataSource {
     private final Map<String, List<OplogEntry>> logs = new HashMap<>();
     private final Map<String, List<String>> grants = new HashMap<>();
     final List<StreamingSyncRequest> requests = new CopyOnWriteArrayList<>();
     private long nextOpId = 1;
-    private long generation;
+    private final GenerationFeed feed = new GenerationFeed();
 
     synchronized void grant(String userId, String... buckets) {
         grants.put(userId, List.of(buckets));
@@ -40,13 +38,13 @@ final class InteropBackend implements SyncBackend, CheckpointFeed, BucketDataSou
     /** Appends a PUT of a full row (data is the row's JSON, including {@code id}). */
     synchronized long put(String bucket, String table, String id, String data) {
         return append(bucket, new OplogEntry(nextOpId, OplogEntry.Op.PUT, table, id, null, data,
-                checksum("put." + table + "." + id + "." + data)));
+                OpChecksum.put(table, id, data)));
     }
 
     /** Appends a REMOVE; subkey-less rows, so the hashed key is the row key (any deterministic value works). */
     synchronized long remove(String bucket, String table, String id) {
         return append(bucket, new OplogEntry(nextOpId, OplogEntry.Op.REMOVE, table, id, null, null,
-                checksum("delete." + table + "." + id)));
+                OpChecksum.remove(table + "." + id)));
     }
 
     private long append(String bucket, OplogEntry op) {
@@ -55,23 +53,13 @@ final class InteropBackend implements SyncBackend, CheckpointFeed, BucketDataSou
     }
 
     /** Makes everything appended so far visible to connected clients as one checkpoint. */
-    synchronized void publish() {
-        generation++;
-        notifyAll();
+    void publish() {
+        feed.bump();
     }
 
-    /** First 4 bytes, little-endian, of SHA-256 — PowerSync's per-op checksum. */
-    static long checksum(String key) {
-        try {
-            byte[] h = MessageDigest.getInstance("SHA-256").digest(key.getBytes(StandardCharsets.UTF_8));
-            return (h[0] & 0xFFL) | (h[1] & 0xFFL) << 8 | (h[2] & 0xFFL) << 16 | (h[3] & 0xFFL) << 24;
-        } catch (NoSuchAlgorithmException e) {
-            throw new AssertionError(e);
-        }
-    }
 
     @Override public BucketDataSource data() { return this; }
-    @Override public CheckpointFeed feed() { return this; }
+    @Override public CheckpointFeed feed() { return feed; }
     @Override public boolean ready() { return true; }
 
     @Override
@@ -114,21 +102,5 @@ final class InteropBackend implements SyncBackend, CheckpointFeed, BucketDataSou
                 .filter(op -> op.opId() > after && op.opId() <= upTo).limit(limit).toList();
     }
 
-    @Override
-    public synchronized long generation() {
-        return generation;
-    }
 
-    @Override
-    public synchronized long awaitChange(long seen, Duration timeout) throws InterruptedException {
-        long end = System.nanoTime() + timeout.toNanos();
-        while (generation <= seen) {
-            long left = end - System.nanoTime();
-            if (left <= 0) {
-                break;
-            }
-            wait(Math.max(1, left / 1_000_000));
-        }
-        return generation;
-    }
 }
