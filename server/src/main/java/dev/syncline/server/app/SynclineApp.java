@@ -19,11 +19,12 @@ import dev.syncline.server.source.postgres.PostgresChangeCapture;
 import dev.syncline.server.source.postgres.TableName;
 import dev.syncline.server.storage.BackgroundCompaction;
 import dev.syncline.server.storage.sqlite.SqliteBucketStorage;
-import dev.syncline.server.sync.InMemoryWriteCheckpointStore;
+import dev.syncline.server.storage.sqlite.SqliteWriteCheckpointStore;
 import dev.syncline.server.sync.WriteCheckpoints;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.nio.file.Path;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
@@ -77,7 +78,11 @@ public final class SynclineApp implements AutoCloseable {
         resources.add(auth);
         PgSourcePosition position = new PgSourcePosition(new PgConnections(source));
         resources.add(position);
-        WriteCheckpoints writeCheckpoints = new WriteCheckpoints(new InMemoryWriteCheckpointStore(), position);
+        Path storageFile = config.storage().path();
+        SqliteWriteCheckpointStore checkpointStore = SqliteWriteCheckpointStore.open(
+                storageFile.resolveSibling(storageFile.getFileName() + ".write-checkpoints"));
+        resources.add(checkpointStore);
+        WriteCheckpoints writeCheckpoints = new WriteCheckpoints(checkpointStore, position);
         backend = new StorageSyncBackend(storage, plan, writeCheckpoints);
         resources.add(backend);
         http = new SyncHttpServer(HttpSettings.defaults(config.port()), new JwtAuthenticator(auth.verifier()), backend,
