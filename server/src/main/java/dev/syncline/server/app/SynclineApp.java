@@ -89,21 +89,10 @@ public final class SynclineApp implements AutoCloseable {
                 writeCheckpoints, clock).start();
         resources.add(http);
 
-        PostgresChangeCapture capture = new PostgresChangeCapture(source, pipeline, pipeline);
-        resources.add(capture);
-        Thread.ofPlatform().name("syncline-capture-start").start(() -> {
-            try {
-                capture.start();
-                capture.completion().whenComplete((v, e) -> {
-                    if (e != null) {
-                        termination.completeExceptionally(e);
-                    }
-                });
-            } catch (RuntimeException e) {
-                log.error("change capture could not start: {}", e.getMessage());
-                termination.completeExceptionally(e);
-            }
-        });
+        CaptureSupervisor supervisor = new CaptureSupervisor(
+                () -> new PostgresChangeCapture(source, pipeline, pipeline), termination);
+        resources.add(supervisor);
+        supervisor.start();
     }
 
     private static PgSourceSettings sourceSettings(SynclineConfig config, SyncRulesPlan plan) {

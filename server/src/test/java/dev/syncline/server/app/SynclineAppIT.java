@@ -169,4 +169,18 @@ class SynclineAppIT {
             assertThat(bob.client.events).noneMatch(e -> e.contains("l2"));
         }
     }
+
+    @Test
+    void replicationRecoversWhenPostgresDropsItsConnection() throws Exception {
+        try (Stream alice = new Stream("alice", "c-alice")) {
+            alice.awaitComplete("first sync", c -> c.rows.containsKey("user_lists[\"l1\"]"));
+            // What a PostgreSQL restart or a network cut does to the walsender connection.
+            running.db.execute("SELECT pg_terminate_backend(active_pid) FROM pg_replication_slots "
+                    + "WHERE database = current_database() AND active_pid IS NOT NULL");
+            running.db.execute("INSERT INTO todos VALUES ('t-after', 'l1', 'after the cut', false, 5)");
+            alice.awaitComplete("a change after the connection loss", c -> c.rows.getOrDefault(
+                    "user_lists[\"l1\"]", Map.of()).containsKey("t-after"));
+            assertThat(running.app.termination()).isNotDone();
+        }
+    }
 }

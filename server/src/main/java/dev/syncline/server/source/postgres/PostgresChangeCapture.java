@@ -205,7 +205,9 @@ public final class PostgresChangeCapture implements AutoCloseable {
         } catch (InterruptedException e) {
             completion.complete(null);
         } catch (Throwable t) {
-            if (running) {
+            if (running && t instanceof CaptureException ce && ce.retryable()) {
+                log.warn("change capture stopped: {}", t.getMessage()); // the supervisor retries
+            } else if (running) {
                 log.error("change capture stopped: {}", t.getMessage(), t);
             }
             completion.completeExceptionally(t);
