@@ -34,7 +34,15 @@ public final class SyncSession {
     }
 
     /** How a session ended. */
-    public enum End { TOKEN_EXPIRED, INTERRUPTED }
+    public enum End {
+        TOKEN_EXPIRED,
+        INTERRUPTED,
+        /**
+         * The connection's scope failed mid-stream (e.g. the user now has too many buckets): the
+         * stream ends, and the client's reconnect gets the error with its status.
+         */
+        SCOPE_FAILED
+    }
 
     public End run(LineWriter out) throws IOException {
         long seen = Long.MIN_VALUE;
@@ -59,7 +67,13 @@ public final class SyncSession {
                 long generation = seen == Long.MIN_VALUE ? feed.generation() : feed.awaitChange(seen, nextWake(now, nextKeepalive, warned));
                 if (generation != seen) {
                     seen = generation;
-                    Iterator<SyncLine> lines = producer.onCheckpoint(scope.current());
+                    ConnectionCheckpoint checkpoint;
+                    try {
+                        checkpoint = scope.current();
+                    } catch (SyncException e) {
+                        return End.SCOPE_FAILED;
+                    }
+                    Iterator<SyncLine> lines = producer.onCheckpoint(checkpoint);
                     boolean wrote = false;
                     while (lines.hasNext()) {
                         out.write(lines.next());
