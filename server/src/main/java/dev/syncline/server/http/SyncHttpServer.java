@@ -34,7 +34,6 @@ public final class SyncHttpServer implements AutoCloseable {
     private final HttpSettings settings;
     private final Authenticator authenticator;
     private final SyncBackend backend;
-    private final Clock clock;
     private final PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private final SyncSessions sessions;
     private final WriteCheckpoints writeCheckpoints;
@@ -54,7 +53,6 @@ public final class SyncHttpServer implements AutoCloseable {
         this.settings = settings;
         this.authenticator = authenticator;
         this.backend = backend;
-        this.clock = clock;
         this.sessions = new SyncSessions(settings, backend, clock, metrics);
     }
 

@@ -80,7 +80,7 @@ public final class PostgresChangeCapture implements AutoCloseable {
             Function<TableName, List<String>> primaryKeyOf = name -> keys.computeIfAbsent(name,
                     n -> catalog.describe(n).map(i -> i.table().primaryKey()).orElse(List.of()));
             TransactionAssembler assembler = new TransactionAssembler(sink, rowMapper, primaryKeyOf, storedImages,
-                    knownIds, sink.loadState().storedCommitLsn());
+                    knownIds, state.storedCommitLsn());
 
             reader = openReader();
             heartbeat = new Heartbeat(connections, settings.heartbeatInterval());

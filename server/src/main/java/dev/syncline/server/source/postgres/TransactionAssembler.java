@@ -6,7 +6,6 @@ import dev.syncline.server.source.postgres.pgoutput.TupleData;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -219,7 +218,7 @@ public final class TransactionAssembler {
     }
 
     private Row fillUnchangedToast(Row row, List<Integer> unchanged, Row old) {
-        Optional<Row> source = old != null && hasValues(old, unchanged) ? Optional.of(old)
+        Optional<Row> source = old != null && carriesAllValues(old) ? Optional.of(old)
                 : recentImages.get(row.table().name(), row.key());
         if (source.isEmpty()) {
             source = storedImages.lastImage(row.table().name(), row.key());
@@ -240,7 +239,7 @@ public final class TransactionAssembler {
         return new Row(row.table(), values);
     }
 
-    private static boolean hasValues(Row old, List<Integer> columns) {
+    private static boolean carriesAllValues(Row old) {
         // A FULL old image carries every value; a key-only image has NULL in the TOAST columns.
         return old.table().replicaIdentity() == 'f';
     }
@@ -250,7 +249,4 @@ public final class TransactionAssembler {
                 + " although streaming was not requested");
     }
 
-    static String utf8(byte[] bytes) {
-        return new String(bytes, StandardCharsets.UTF_8);
-    }
 }
