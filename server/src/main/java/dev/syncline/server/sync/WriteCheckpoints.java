@@ -3,20 +3,19 @@ package dev.syncline.server.sync;
 import dev.syncline.server.source.postgres.Lsn;
 
 import java.util.Optional;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Read-your-writes for clients (PROTOCOL.md §4): hands out write checkpoints tied to the current
  * WAL position and tells a connection which of its checkpoints replication has passed.
  *
- * <p>Order matters: the mapping is stored before the marker message is written, so replication
+ * <p>Handing out is serialised (one lock, not one per client, so memory stays bounded); the
+ * source position behind it is one connection anyway. Order matters: the mapping is stored before the marker message is written, so replication
  * can never pass the marker without the mapping being there to find.
  */
 public final class WriteCheckpoints {
 
     private final WriteCheckpointStore store;
     private final SourcePosition source;
-    private final ConcurrentHashMap<String, Object> locks = new ConcurrentHashMap<>();
 
     public WriteCheckpoints(WriteCheckpointStore store, SourcePosition source) {
         this.store = store;
@@ -24,24 +23,20 @@ public final class WriteCheckpoints {
     }
 
     /** {@code GET /write-checkpoint2.json}: the next value of the (user, client) counter. */
-    public long create(String userId, String clientId) {
-        synchronized (lock(userId, clientId)) {
-            long value = store.latest(userId, clientId) + 1;
-            register(userId, clientId, value);
-            return value;
-        }
+    public synchronized long create(String userId, String clientId) {
+        long value = store.latest(userId, clientId) + 1;
+        register(userId, clientId, value);
+        return value;
     }
 
     /**
      * {@code POST /sync/checkpoint-request}: the client chooses increasing ids; the maximum wins
      * and is echoed back the same way.
      */
-    public long request(String userId, String clientId, long requestId) {
-        synchronized (lock(userId, clientId)) {
-            long value = Math.max(requestId, store.latest(userId, clientId));
-            register(userId, clientId, value);
-            return value;
-        }
+    public synchronized long request(String userId, String clientId, long requestId) {
+        long value = Math.max(requestId, store.latest(userId, clientId));
+        register(userId, clientId, value);
+        return value;
     }
 
     /** The newest write checkpoint of (user, client) that replication at {@code replicated} has passed. */
@@ -55,7 +50,4 @@ public final class WriteCheckpoints {
         source.emitMarker(Long.toString(value));
     }
 
-    private Object lock(String userId, String clientId) {
-        return locks.computeIfAbsent(userId + "\u0000" + clientId, k -> new Object());
-    }
 }
