@@ -23,19 +23,25 @@ public final class SynclineServer {
     /** Blocks until SIGTERM, Ctrl-C or a replication failure (which is rethrown). */
     public static void run(SynclineConfig config) throws Exception {
         log.info("Starting with {}", config);
-        CountDownLatch stopped = new CountDownLatch(1);
         SynclineApp app = SynclineApp.start(config, Clock.systemUTC());
         log.info("Syncline is up: sync API on port {}", app.port());
-        // The hook waits for the clean-up below, because the JVM exits as soon as hooks return.
-        Thread hook = new Thread(() -> {
+        runUntilStopped(app);
+    }
+
+    /**
+     * Serves until SIGTERM, Ctrl-C or a replication failure (rethrown), then closes the app. The
+     * shutdown hook waits for that clean-up, because the JVM exits as soon as hooks return.
+     */
+    public static void runUntilStopped(SynclineApp app) throws Exception {
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             app.termination().complete(null);
             try {
                 stopped.await(SHUTDOWN_GRACE_SECONDS, TimeUnit.SECONDS);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
-        }, "syncline-shutdown");
-        Runtime.getRuntime().addShutdownHook(hook);
+        }, "syncline-shutdown"));
         try {
             app.termination().get();
             log.info("Stopping");

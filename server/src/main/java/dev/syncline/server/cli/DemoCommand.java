@@ -1,5 +1,6 @@
 package dev.syncline.server.cli;
 
+import dev.syncline.server.SynclineServer;
 import dev.syncline.server.app.SynclineApp;
 import dev.syncline.server.auth.DevTokens;
 import dev.syncline.server.config.ConfigException;
@@ -14,7 +15,6 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -56,30 +56,17 @@ final class DemoCommand implements Callable<Integer> {
                 return SynclineCli.INVALID;
             }
             DevTokens tokens = DevTokens.from(config.clientAuth(), Clock.systemUTC()).orElseThrow();
-            CountDownLatch stopped = new CountDownLatch(1);
             try (SynclineApp app = SynclineApp.start(config, Clock.systemUTC())) {
-                Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-                    app.termination().complete(null);
-                    try {
-                        stopped.await();
-                    } catch (InterruptedException e) {
-                        Thread.currentThread().interrupt();
-                    }
-                }, "syncline-demo-shutdown"));
                 while (!app.ready() && !app.termination().isDone()) {
                     Thread.sleep(100); // the initial copy of the sample data takes a moment
                 }
                 if (!app.termination().isDone()) {
                     printWelcome(out, app.port(), postgres, tokens, configFile);
                 }
-                try {
-                    app.termination().get();
-                } catch (java.util.concurrent.ExecutionException e) {
-                    err.println("syncline demo: replication failed: " + e.getCause().getMessage());
-                    return SynclineCli.INVALID;
-                }
-            } finally {
-                stopped.countDown();
+                SynclineServer.runUntilStopped(app);
+            } catch (Exception e) {
+                err.println("syncline demo: replication failed: " + e.getMessage());
+                return SynclineCli.INVALID;
             }
         }
         return SynclineCli.OK;
