@@ -14,23 +14,30 @@ public final class InMemoryBuckets implements BucketDataSource {
     public long nextOpId = 1;
     int opsCalls;
 
-    public synchronized long put(String bucket, String id, String data) {
+    /** Appends the op built for the next op id; returns that id. */
+    public synchronized long append(String bucket, java.util.function.LongFunction<OplogEntry> op) {
         long opId = nextOpId++;
-        logs.computeIfAbsent(bucket, b -> new ArrayList<>())
-                .add(new OplogEntry(opId, OplogEntry.Op.PUT, "todos", id, null, data, (opId * 2654435761L) & 0xFFFF_FFFFL));
+        logs.computeIfAbsent(bucket, b -> new ArrayList<>()).add(op.apply(opId));
         return opId;
     }
 
-    public synchronized long remove(String bucket, String id) {
-        long opId = nextOpId++;
-        logs.computeIfAbsent(bucket, b -> new ArrayList<>())
-                .add(new OplogEntry(opId, OplogEntry.Op.REMOVE, "todos", id, null, null, (opId * 40503L) & 0xFFFF_FFFFL));
-        return opId;
+    /** A PUT with a cheap stand-in checksum (the producer only adds checksums up). */
+    public long put(String bucket, String id, String data) {
+        return append(bucket, opId -> new OplogEntry(opId, OplogEntry.Op.PUT, "todos", id, null, data,
+                (opId * 2654435761L) & 0xFFFF_FFFFL));
+    }
+
+    public long remove(String bucket, String id) {
+        return append(bucket, opId -> new OplogEntry(opId, OplogEntry.Op.REMOVE, "todos", id, null, null,
+                (opId * 40503L) & 0xFFFF_FFFFL));
+    }
+
+    public synchronized long lastOpId() {
+        return nextOpId - 1;
     }
 
     /** States as a storage view would report them at {@code checkpoint}. */
     public synchronized Map<String, BucketState> bucketStates(long checkpoint, Collection<String> buckets) {
-        // (kept in the test double only: real storage reports states from the scope's view)
         Map<String, BucketState> out = new HashMap<>();
         for (String b : buckets) {
             long sum = 0;
