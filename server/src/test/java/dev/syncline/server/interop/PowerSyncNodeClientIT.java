@@ -56,7 +56,12 @@ class PowerSyncNodeClientIT {
     private final Map<String, Map<String, String>> expected = new TreeMap<>();
     private SyncHttpServer server;
     private RecordingProxy proxy;
-    /** Tokens the authenticator accepts, with their expiry; every token it was shown, in order. */
+    /**
+     * Tokens the authenticator accepts with their lifetime, counted from the first time a token is
+     * presented (so a slow client start cannot eat a short token); expiries once known; every token
+     * the authenticator was shown, in order.
+     */
+    private final Map<String, Duration> tokenLifetime = new ConcurrentHashMap<>();
     private final Map<String, Instant> tokenExpiry = new ConcurrentHashMap<>();
     private final List<String> tokensSeen = new CopyOnWriteArrayList<>();
 
@@ -70,15 +75,16 @@ class PowerSyncNodeClientIT {
 
     @BeforeEach
     void start() {
-        tokenExpiry.put("token-of-" + USER, Instant.now().plusSeconds(3600));
+        tokenLifetime.put("token-of-" + USER, Duration.ofHours(1));
         // HTTP sends "Token <token>", the WebSocket SETUP frame the bare token
         Authenticator auth = header -> {
             String token = header == null ? null : header.startsWith("Token ") ? header.substring(6) : header;
-            Instant expiresAt = token == null ? null : tokenExpiry.get(token);
-            if (expiresAt == null) {
+            Duration lifetime = token == null ? null : tokenLifetime.get(token);
+            if (lifetime == null) {
                 throw new SyncException("PSYNC_S2106", 401, "missing or malformed Authorization header");
             }
             tokensSeen.add(token);
+            Instant expiresAt = tokenExpiry.computeIfAbsent(token, t -> Instant.now().plus(lifetime));
             if (!Instant.now().isBefore(expiresAt)) {
                 throw new SyncException("PSYNC_S2103", 401, "token expired at " + expiresAt);
             }
@@ -198,9 +204,8 @@ class PowerSyncNodeClientIT {
     void aTokenNearExpiryIsRefreshedAndTheStreamGoesOnWithTheNewOne() throws Exception {
         String shortLived = "short-lived-" + USER;
         String fresh = "fresh-" + USER;
-        Instant firstExpiry = Instant.now().plusSeconds(8);
-        tokenExpiry.put(shortLived, firstExpiry);
-        tokenExpiry.put(fresh, Instant.now().plusSeconds(3600));
+        tokenLifetime.put(shortLived, Duration.ofSeconds(8));
+        tokenLifetime.put(fresh, Duration.ofHours(1));
         proxy = new RecordingProxy(server.port(), Map.of());
         try (NodeSyncClient client = NodeSyncClient.start(node, repoRoot, "http://127.0.0.1:" + proxy.port(), shortLived,
                 JSON.writeValueAsString(SCHEMA), "todos:t9", CLIENT_TIMEOUT, "--token", fresh)) {
@@ -208,6 +213,8 @@ class PowerSyncNodeClientIT {
 
             // The server warns at once (8 s left < 20 s), the client fetches a fresh token and streams
             // with it (whether before or after its first sync completed is up to the client).
+            Instant firstExpiry = tokenExpiry.get(shortLived);
+            assertThat(firstExpiry).as("the short-lived token was used").isNotNull();
             awaitCondition(Duration.ofSeconds(30), () -> tokensSeen.contains(fresh) && Instant.now().isAfter(firstExpiry),
                     () -> "tokens the server saw: " + tokensSeen + "; stderr:\n" + client.stderr());
             put(L1, "todos", "t9", "{\"id\":\"t9\",\"list_id\":\"l1\",\"description\":\"after expiry\",\"done\":0}");
