@@ -5,7 +5,8 @@
 //
 //   node run-browser.mjs --endpoint http://127.0.0.1:8080 --token T \
 //        --schema '{"todos":{"description":"text","done":"integer"}}' \
-//        [--wait-for 'todos:t9'] [--vfs opfs|idb] [--timeout-ms 60000] [--chromium /usr/bin/chromium]
+//        [--wait-for 'todos:t9'] [--vfs opfs|idb] [--transport http|websocket] [--timeout-ms 60000]
+//        [--chromium /usr/bin/chromium]
 //
 // stdout carries only JSON lines, one per event (same shape as ../interop-node/sync-once.mjs):
 //   {"event":"synced","tables":{...},"vfs":"opfs","dbFilename":"…","opfsFiles":[...]}
@@ -34,6 +35,7 @@ const { values: args } = parseArgs({
     schema: { type: 'string' },
     'wait-for': { type: 'string' },
     vfs: { type: 'string', default: 'opfs' },
+    transport: { type: 'string', default: 'http' },
     'timeout-ms': { type: 'string', default: '60000' },
     chromium: { type: 'string', default: process.env.CHROMIUM ?? '/usr/bin/chromium' }
   }
@@ -141,7 +143,7 @@ try {
   });
 
   await page.evaluate((options) => window.interop.start(options), {
-    endpoint: args.endpoint, token: args.token, schema, vfs: args.vfs, dbFilename
+    endpoint: args.endpoint, token: args.token, schema, vfs: args.vfs, transport: args.transport, dbFilename
   });
   await until(() => window.interop.status().hasSynced);
   emit('synced', await snapshot());

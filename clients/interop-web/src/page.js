@@ -19,7 +19,12 @@ let db = null;
 let schemaDescription = null;
 let credentialCalls = 0;
 
-async function start({ endpoint, token, schema, vfs, dbFilename }) {
+const TRANSPORTS = { http: SyncStreamConnectionMethod.HTTP, websocket: SyncStreamConnectionMethod.WEB_SOCKET };
+
+async function start({ endpoint, token, schema, vfs, transport, dbFilename }) {
+  if (!(transport in TRANSPORTS)) {
+    throw new Error(`transport must be one of ${Object.keys(TRANSPORTS).join(', ')}, got ${transport}`);
+  }
   if (!(vfs in VFS)) {
     throw new Error(`vfs must be one of ${Object.keys(VFS).join(', ')}, got ${vfs}`);
   }
@@ -48,7 +53,7 @@ async function start({ endpoint, token, schema, vfs, dbFilename }) {
       // this page never writes locally
     }
   };
-  await db.connect(connector, { connectionMethod: SyncStreamConnectionMethod.HTTP });
+  await db.connect(connector, { connectionMethod: TRANSPORTS[transport] });
 }
 
 async function waitForFirstSync() {

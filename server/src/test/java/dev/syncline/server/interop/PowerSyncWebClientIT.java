@@ -87,9 +87,37 @@ class PowerSyncWebClientIT {
 
     @Test
     void theBrowserClientOnOpfsSyncsAndReceivesALiveChange() throws Exception {
+        syncInitialRowsAndALiveChange("http");
+        List<RecordingProxy.Request> streams = proxy.requests.stream()
+                .filter(r -> r.method().equals("POST") && r.path().equals("/sync/stream")).toList();
+        assertThat(streams).as("requests:\n%s", proxy.describe()).hasSize(1);
+        assertThat(streams.getFirst().headers()).as("a cross-origin request from the page")
+                .containsKey("origin").containsEntry("authorization", "Token " + TOKEN);
+        // The browser asked first (authorization is not a CORS-safelisted header) and was allowed.
+        assertThat(proxy.requests).anySatisfy(r -> {
+            assertThat(r.method()).isEqualTo("OPTIONS");
+            assertThat(r.path()).isEqualTo("/sync/stream");
+            assertThat(r.headers()).containsEntry("access-control-request-method", "POST");
+        });
+    }
+
+    @Test
+    void theBrowserClientSyncsOverWebSocketToo() throws Exception {
+        syncInitialRowsAndALiveChange("websocket");
+        assertThat(proxy.requests).as("requests:\n%s", proxy.describe())
+                .noneMatch(r -> r.method().equals("POST") && r.path().equals("/sync/stream"))
+                .anySatisfy(r -> {
+                    assertThat(r.method()).isEqualTo("GET");
+                    assertThat(r.path()).isEqualTo("/sync/stream");
+                    assertThat(r.headers()).containsEntry("upgrade", "websocket").containsKey("origin");
+                });
+    }
+
+    /** Runs the page with the given transport: first sync, then a change published while it is connected. */
+    private void syncInitialRowsAndALiveChange(String transport) throws Exception {
         try (NodeSyncClient browser = NodeSyncClient.startScript(installed.node(), installed.repoRoot(), RUNNER, List.of(
                 "--endpoint", "http://127.0.0.1:" + proxy.port(), "--token", TOKEN, "--schema", JSON.writeValueAsString(SCHEMA),
-                "--wait-for", "todos:t9", "--vfs", "opfs", "--chromium", CHROMIUM,
+                "--wait-for", "todos:t9", "--vfs", "opfs", "--transport", transport, "--chromium", CHROMIUM,
                 "--timeout-ms", Long.toString(CLIENT_TIMEOUT.toMillis())))) {
             JsonNode synced = browser.nextEvent("synced", CLIENT_TIMEOUT.plusSeconds(10));
             log.info("the page printed: {}", synced);
@@ -109,17 +137,6 @@ class PowerSyncWebClientIT {
             assertThat(browser.awaitExit(Duration.ofSeconds(20))).as("exit code; stderr:\n%s", browser.stderr()).isZero();
         }
         assertThat(backend.requests).as("one stream carried both checkpoints").hasSize(1);
-        List<RecordingProxy.Request> streams = proxy.requests.stream()
-                .filter(r -> r.method().equals("POST") && r.path().equals("/sync/stream")).toList();
-        assertThat(streams).as("requests:\n%s", proxy.describe()).hasSize(1);
-        assertThat(streams.getFirst().headers()).as("a cross-origin request from the page")
-                .containsKey("origin").containsEntry("authorization", "Token " + TOKEN);
-        // The browser asked first (authorization is not a CORS-safelisted header) and was allowed.
-        assertThat(proxy.requests).anySatisfy(r -> {
-            assertThat(r.method()).isEqualTo("OPTIONS");
-            assertThat(r.path()).isEqualTo("/sync/stream");
-            assertThat(r.headers()).containsEntry("access-control-request-method", "POST");
-        });
     }
 
     private void put(String bucket, String table, String id, String data) {
