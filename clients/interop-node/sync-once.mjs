@@ -5,7 +5,8 @@
 //   node sync-once.mjs --endpoint http://127.0.0.1:8080 --token T \
 //        --schema '{"lists":{"name":"text"},"todos":{"list_id":"text","done":"integer"}}' \
 //        [--wait-for 'todos:t9'] [--wait-sql "SELECT 1 FROM todos WHERE n = 42"] [--timeout-ms 30000]
-//        [--transport http|websocket] [--token T2 ...] [--tolerate-checksum-mismatch] [--retry-delay-ms N]
+//        [--transport http|websocket] [--token T2 ...] [--fail-credentials 2 ...]
+//        [--tolerate-checksum-mismatch] [--retry-delay-ms N]
 //        [--write "INSERT INTO todos (id, description) VALUES ('t7', 'local')" --upload-url URL]
 //
 // Every option may also come from the environment: SYNCLINE_ENDPOINT, SYNCLINE_TOKEN,
@@ -13,7 +14,9 @@
 // shows the SDK's own log on stderr.
 //
 // --token may be repeated: each call of the connector's fetchCredentials takes the next one and the
-// last one repeats (how a test hands out a fresh token when the first nears expiry).
+// last one repeats (how a test hands out a fresh token when the first nears expiry);
+// --fail-credentials N (repeatable) makes the N-th call (1-based) throw instead, like an auth
+// backend that is briefly down.
 // --tolerate-checksum-mismatch counts the SDK's checksum failures instead of ending the run, so the
 // SDK's own recovery (drop the bucket, reconnect, download it again) can be observed.
 // --write runs a local write after the first sync; --upload-url is where uploadData POSTs the
@@ -51,6 +54,7 @@ const { values: args } = parseArgs({
     transport: { type: 'string', default: process.env.SYNCLINE_TRANSPORT ?? 'http' },
     'tolerate-checksum-mismatch': { type: 'boolean', default: false },
     'retry-delay-ms': { type: 'string' },
+    'fail-credentials': { type: 'string', multiple: true, default: [] },
     write: { type: 'string' },
     'upload-url': { type: 'string' }
   }
@@ -68,6 +72,7 @@ const transports = { http: SyncStreamConnectionMethod.HTTP, websocket: SyncStrea
 if (!(args.transport in transports)) {
   usage(`--transport must be http or websocket, got ${args.transport}`);
 }
+const failingCredentialCalls = new Set(args['fail-credentials'].map(Number));
 const retryDelayMs = args['retry-delay-ms'] === undefined ? undefined : Number(args['retry-delay-ms']);
 if (retryDelayMs !== undefined && !(retryDelayMs >= 0)) {
   usage(`--retry-delay-ms must be a non-negative number, got ${args['retry-delay-ms']}`);
@@ -194,6 +199,9 @@ const connector = {
   async fetchCredentials() {
     const token = args.token[Math.min(credentialCalls, args.token.length - 1)];
     credentialCalls++;
+    if (failingCredentialCalls.has(credentialCalls)) {
+      throw new Error(`fetchCredentials call ${credentialCalls} fails on purpose (--fail-credentials)`);
+    }
     return { endpoint: args.endpoint, token };
   },
   async uploadData(database) {

@@ -63,6 +63,7 @@ class PowerSyncNodeClientIT {
      */
     private final Map<String, Duration> tokenLifetime = new ConcurrentHashMap<>();
     private final Map<String, Instant> tokenExpiry = new ConcurrentHashMap<>();
+    private final Map<String, Instant> tokenFirstSeen = new ConcurrentHashMap<>();
     private final List<String> tokensSeen = new CopyOnWriteArrayList<>();
 
     @BeforeAll
@@ -84,6 +85,7 @@ class PowerSyncNodeClientIT {
                 throw new SyncException("PSYNC_S2106", 401, "missing or malformed Authorization header");
             }
             tokensSeen.add(token);
+            tokenFirstSeen.putIfAbsent(token, Instant.now());
             Instant expiresAt = tokenExpiry.computeIfAbsent(token, t -> Instant.now().plus(lifetime));
             if (!Instant.now().isBefore(expiresAt)) {
                 throw new SyncException("PSYNC_S2103", 401, "token expired at " + expiresAt);
@@ -232,6 +234,39 @@ class PowerSyncNodeClientIT {
                 .map(r -> r.headers().get("authorization")).toList();
         assertThat(authorizations).as("Authorization of each sync request").startsWith("Token " + shortLived)
                 .endsWith("Token " + fresh);
+    }
+
+    @Test
+    void whenTheRefreshFailsTheStreamRunsUntilExpiryAndTheClientResumesWithANewToken() throws Exception {
+        String shortLived = "short-lived-" + USER;
+        String fresh = "fresh-" + USER;
+        tokenLifetime.put(shortLived, Duration.ofSeconds(6));
+        tokenLifetime.put(fresh, Duration.ofHours(1));
+        proxy = new RecordingProxy(server.port(), Map.of());
+        // Call 1 gives the short token, call 2 (the refresh on the server's warning) fails, call 3 gives the fresh one.
+        try (NodeSyncClient client = NodeSyncClient.start(node, repoRoot, "http://127.0.0.1:" + proxy.port(), shortLived,
+                JSON.writeValueAsString(SCHEMA), "todos:t9", CLIENT_TIMEOUT, "--token", fresh, "--fail-credentials", "2",
+                "--retry-delay-ms", "300")) {
+            assertTables(client.nextEvent("synced", CLIENT_TIMEOUT.plusSeconds(10)));
+
+            // The server sends token_expires_in 0 at expiry and ends the stream; the client reconnects.
+            awaitCondition(Duration.ofSeconds(30), () -> tokensSeen.contains(fresh),
+                    () -> "tokens the server saw: " + tokensSeen + "; stderr:\n" + client.stderr());
+            put(L1, "todos", "t9", "{\"id\":\"t9\",\"list_id\":\"l1\",\"description\":\"after expiry\",\"done\":0}");
+            backend.publish();
+
+            JsonNode changed = client.nextEvent("changed", Duration.ofSeconds(30));
+            assertTables(changed);
+            assertThat(changed.path("credentials").asInt()).as("fetchCredentials calls").isEqualTo(3);
+            assertThat(client.awaitExit(Duration.ofSeconds(15))).as("exit code; stderr:\n%s", client.stderr()).isZero();
+        }
+        assertThat(tokensSeen).as("one connection per token").containsExactly(shortLived, fresh);
+        assertThat(tokenFirstSeen.get(fresh)).as("the new connection came only after the first token expired")
+                .isAfterOrEqualTo(tokenExpiry.get(shortLived));
+        assertThat(backend.requests).hasSize(2);
+        // The second connection resumes: both buckets named with the op id the client already holds.
+        assertThat(backend.requests.get(1).buckets()).extracting(b -> b.name()).containsExactlyInAnyOrder(L1, L2);
+        assertThat(backend.requests.get(1).buckets()).allSatisfy(b -> assertThat(b.after()).isPositive());
     }
 
     private static void awaitCondition(Duration timeout, java.util.function.BooleanSupplier condition,
