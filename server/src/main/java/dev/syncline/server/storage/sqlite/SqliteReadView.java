@@ -7,6 +7,7 @@ import dev.syncline.server.storage.BucketChecksum;
 import dev.syncline.server.storage.BucketOp;
 import dev.syncline.server.storage.BucketStats;
 import dev.syncline.server.storage.Checkpoint;
+import dev.syncline.server.storage.OpRange;
 import dev.syncline.server.storage.ReadView;
 import dev.syncline.server.storage.StorageException;
 
@@ -28,6 +29,10 @@ final class SqliteReadView implements ReadView {
     private final Connection c;
     private final Consumer<Connection> release;
     private final Checkpoint checkpoint;
+    /** Prepared once per view: a data phase reads many ranges through one view. */
+    private PreparedStatement opsQuery;
+    private PreparedStatement rangeQuery;
+    private PreparedStatement stateQuery;
     private boolean closed;
 
     SqliteReadView(Connection c, Consumer<Connection> release) {
@@ -66,15 +71,18 @@ final class SqliteReadView implements ReadView {
 
     @Override
     public List<BucketOp> ops(String bucket, OpId after, OpId upTo, int limit) {
-        List<BucketOp> out = new ArrayList<>();
-        try (PreparedStatement s = c.prepareStatement("SELECT o.op_id, o.op, o.object_type, o.object_id, o.subkey, "
-                + "o.data, o.checksum FROM buckets b JOIN ops o ON o.bucket_id = b.id "
-                + "WHERE b.name = ? AND o.op_id > ? AND o.op_id <= ? ORDER BY o.op_id LIMIT ?")) {
-            s.setString(1, bucket);
-            s.setLong(2, after.value());
-            s.setLong(3, upTo.value());
-            s.setInt(4, limit);
-            try (ResultSet rs = s.executeQuery()) {
+        List<BucketOp> out = new ArrayList<>(Math.min(limit, 1024));
+        try {
+            if (opsQuery == null) {
+                opsQuery = c.prepareStatement("SELECT o.op_id, o.op, o.object_type, o.object_id, o.subkey, "
+                        + "o.data, o.checksum FROM buckets b JOIN ops o ON o.bucket_id = b.id "
+                        + "WHERE b.name = ? AND o.op_id > ? AND o.op_id <= ? ORDER BY o.op_id LIMIT ?");
+            }
+            opsQuery.setString(1, bucket);
+            opsQuery.setLong(2, after.value());
+            opsQuery.setLong(3, upTo.value());
+            opsQuery.setInt(4, limit);
+            try (ResultSet rs = opsQuery.executeQuery()) {
                 while (rs.next()) {
                     out.add(toOp(rs));
                 }
@@ -82,6 +90,52 @@ final class SqliteReadView implements ReadView {
             return out;
         } catch (SQLException e) {
             throw failed("reading ops of " + bucket, e);
+        }
+    }
+
+    @Override
+    public OpRange opRange(String bucket, OpId after, OpId upTo) {
+        try {
+            if (rangeQuery == null) {
+                rangeQuery = c.prepareStatement("SELECT coalesce(sum(o.checksum), 0), count(*), coalesce(max(o.op_id), 0), "
+                        + "coalesce(max(o.op = " + OpType.CLEAR.code() + "), 0) FROM buckets b JOIN ops o ON o.bucket_id = b.id "
+                        + "WHERE b.name = ? AND o.op_id > ? AND o.op_id <= ?");
+            }
+            rangeQuery.setString(1, bucket);
+            rangeQuery.setLong(2, after.value());
+            rangeQuery.setLong(3, upTo.value());
+            try (ResultSet rs = rangeQuery.executeQuery()) {
+                rs.next();
+                return new OpRange(rs.getLong(1) & 0xFFFF_FFFFL, rs.getLong(2), rs.getLong(3), rs.getInt(4) != 0);
+            }
+        } catch (SQLException e) {
+            throw failed("summing ops of " + bucket, e);
+        }
+    }
+
+    @Override
+    public OpRange stateAt(String bucket, OpId upTo) {
+        try {
+            if (stateQuery == null) {
+                // The stored totals cover every op in this view; ops newer than upTo (a commit that
+                // was not a checkpoint) are taken back out. Both sub-reads are range reads on the key.
+                stateQuery = c.prepareStatement("SELECT b.checksum, b.op_count, "
+                        + "(SELECT coalesce(sum(checksum), 0) FROM ops WHERE bucket_id = b.id AND op_id > ?1), "
+                        + "(SELECT count(*) FROM ops WHERE bucket_id = b.id AND op_id > ?1), "
+                        + "(SELECT coalesce(max(op_id), 0) FROM ops WHERE bucket_id = b.id AND op_id <= ?1) "
+                        + "FROM buckets b WHERE b.name = ?2");
+            }
+            stateQuery.setLong(1, upTo.value());
+            stateQuery.setString(2, bucket);
+            try (ResultSet rs = stateQuery.executeQuery()) {
+                if (!rs.next()) {
+                    return OpRange.EMPTY;
+                }
+                return new OpRange((rs.getLong(1) - rs.getLong(3)) & 0xFFFF_FFFFL, rs.getLong(2) - rs.getLong(4),
+                        rs.getLong(5), false);
+            }
+        } catch (SQLException e) {
+            throw failed("reading the state of " + bucket, e);
         }
     }
 
@@ -132,6 +186,15 @@ final class SqliteReadView implements ReadView {
             return;
         }
         closed = true;
+        for (PreparedStatement p : new PreparedStatement[] {opsQuery, rangeQuery, stateQuery}) {
+            if (p != null) {
+                try {
+                    p.close();
+                } catch (SQLException ignored) {
+                    // the rollback below reports a broken connection
+                }
+            }
+        }
         try (Statement s = c.createStatement()) {
             s.execute("ROLLBACK");
             release.accept(c);
