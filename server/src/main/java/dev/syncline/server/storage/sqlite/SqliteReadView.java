@@ -11,11 +11,9 @@ import dev.syncline.server.storage.OpRange;
 import dev.syncline.server.storage.ReadView;
 import dev.syncline.server.storage.StorageException;
 
-import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -26,22 +24,19 @@ import java.util.function.Consumer;
  * last commit before its first read and never blocks the writer.
  */
 final class SqliteReadView implements ReadView {
-    private final Connection c;
-    private final Consumer<Connection> release;
+    private final SqliteReader c;
+    private final Consumer<SqliteReader> release;
     private final Checkpoint checkpoint;
-    /** Prepared once per view: a data phase reads many ranges through one view. */
-    private PreparedStatement opsQuery;
-    private PreparedStatement rangeQuery;
-    private PreparedStatement stateQuery;
     private boolean closed;
 
-    SqliteReadView(Connection c, Consumer<Connection> release) {
+    /** @param release takes the reader back when the view closes cleanly; otherwise the reader is closed */
+    SqliteReadView(SqliteReader c, Consumer<SqliteReader> release) {
         this.c = c;
         this.release = release;
-        try (Statement s = c.createStatement()) {
-            s.execute("BEGIN");
+        try {
+            c.prepare("BEGIN").execute();
             // The first read fixes the snapshot for the rest of the transaction.
-            try (ResultSet rs = s.executeQuery("SELECT checkpoint_op_id, checkpoint_lsn FROM state WHERE id = 1")) {
+            try (ResultSet rs = c.prepare("SELECT checkpoint_op_id, checkpoint_lsn FROM state WHERE id = 1").executeQuery()) {
                 rs.next();
                 long op = rs.getLong(1);
                 checkpoint = rs.wasNull() ? null : new Checkpoint(new OpId(op), new Lsn(rs.getLong(2)));
@@ -59,7 +54,8 @@ final class SqliteReadView implements ReadView {
 
     @Override
     public BucketChecksum checksum(String bucket) {
-        try (PreparedStatement s = c.prepareStatement("SELECT checksum, op_count FROM buckets WHERE name = ?")) {
+        try {
+            PreparedStatement s = c.prepare("SELECT checksum, op_count FROM buckets WHERE name = ?");
             s.setString(1, bucket);
             try (ResultSet rs = s.executeQuery()) {
                 return rs.next() ? new BucketChecksum(bucket, rs.getLong(1), rs.getLong(2)) : BucketChecksum.empty(bucket);
@@ -73,11 +69,9 @@ final class SqliteReadView implements ReadView {
     public List<BucketOp> ops(String bucket, OpId after, OpId upTo, int limit) {
         List<BucketOp> out = new ArrayList<>(Math.min(limit, 1024));
         try {
-            if (opsQuery == null) {
-                opsQuery = c.prepareStatement("SELECT o.op_id, o.op, o.object_type, o.object_id, o.subkey, "
-                        + "o.data, o.checksum FROM buckets b JOIN ops o ON o.bucket_id = b.id "
-                        + "WHERE b.name = ? AND o.op_id > ? AND o.op_id <= ? ORDER BY o.op_id LIMIT ?");
-            }
+            PreparedStatement opsQuery = c.prepare("SELECT o.op_id, o.op, o.object_type, o.object_id, o.subkey, "
+                    + "o.data, o.checksum FROM buckets b JOIN ops o ON o.bucket_id = b.id "
+                    + "WHERE b.name = ? AND o.op_id > ? AND o.op_id <= ? ORDER BY o.op_id LIMIT ?");
             opsQuery.setString(1, bucket);
             opsQuery.setLong(2, after.value());
             opsQuery.setLong(3, upTo.value());
@@ -93,14 +87,14 @@ final class SqliteReadView implements ReadView {
         }
     }
 
+    private static final String RANGE_SQL = "SELECT coalesce(sum(o.checksum), 0), count(*), coalesce(max(o.op_id), 0), "
+            + "coalesce(max(o.op = " + OpType.CLEAR.code() + "), 0) FROM buckets b JOIN ops o ON o.bucket_id = b.id "
+            + "WHERE b.name = ? AND o.op_id > ? AND o.op_id <= ?";
+
     @Override
     public OpRange opRange(String bucket, OpId after, OpId upTo) {
         try {
-            if (rangeQuery == null) {
-                rangeQuery = c.prepareStatement("SELECT coalesce(sum(o.checksum), 0), count(*), coalesce(max(o.op_id), 0), "
-                        + "coalesce(max(o.op = " + OpType.CLEAR.code() + "), 0) FROM buckets b JOIN ops o ON o.bucket_id = b.id "
-                        + "WHERE b.name = ? AND o.op_id > ? AND o.op_id <= ?");
-            }
+            PreparedStatement rangeQuery = c.prepare(RANGE_SQL);
             rangeQuery.setString(1, bucket);
             rangeQuery.setLong(2, after.value());
             rangeQuery.setLong(3, upTo.value());
@@ -116,15 +110,13 @@ final class SqliteReadView implements ReadView {
     @Override
     public OpRange stateAt(String bucket, OpId upTo) {
         try {
-            if (stateQuery == null) {
-                // The stored totals cover every op in this view; ops newer than upTo (a commit that
-                // was not a checkpoint) are taken back out. Both sub-reads are range reads on the key.
-                stateQuery = c.prepareStatement("SELECT b.checksum, b.op_count, "
-                        + "(SELECT coalesce(sum(checksum), 0) FROM ops WHERE bucket_id = b.id AND op_id > ?1), "
-                        + "(SELECT count(*) FROM ops WHERE bucket_id = b.id AND op_id > ?1), "
-                        + "(SELECT coalesce(max(op_id), 0) FROM ops WHERE bucket_id = b.id AND op_id <= ?1) "
-                        + "FROM buckets b WHERE b.name = ?2");
-            }
+            // The stored totals cover every op in this view; ops newer than upTo (a commit that
+            // was not a checkpoint) are taken back out. Both sub-reads are range reads on the key.
+            PreparedStatement stateQuery = c.prepare("SELECT b.checksum, b.op_count, "
+                    + "(SELECT coalesce(sum(checksum), 0) FROM ops WHERE bucket_id = b.id AND op_id > ?1), "
+                    + "(SELECT count(*) FROM ops WHERE bucket_id = b.id AND op_id > ?1), "
+                    + "(SELECT coalesce(max(op_id), 0) FROM ops WHERE bucket_id = b.id AND op_id <= ?1) "
+                    + "FROM buckets b WHERE b.name = ?2");
             stateQuery.setLong(1, upTo.value());
             stateQuery.setString(2, bucket);
             try (ResultSet rs = stateQuery.executeQuery()) {
@@ -153,7 +145,8 @@ final class SqliteReadView implements ReadView {
     @Override
     public List<String> parameterValues(String lookupKey) {
         List<String> out = new ArrayList<>();
-        try (PreparedStatement s = c.prepareStatement("SELECT values_json FROM parameter_index WHERE lookup_key = ?")) {
+        try {
+            PreparedStatement s = c.prepare("SELECT values_json FROM parameter_index WHERE lookup_key = ?");
             s.setString(1, lookupKey);
             try (ResultSet rs = s.executeQuery()) {
                 while (rs.next()) {
@@ -169,8 +162,7 @@ final class SqliteReadView implements ReadView {
     @Override
     public List<BucketStats> bucketStats() {
         List<BucketStats> out = new ArrayList<>();
-        try (Statement s = c.createStatement();
-             ResultSet rs = s.executeQuery("SELECT name, row_count, op_count FROM buckets ORDER BY name")) {
+        try (ResultSet rs = c.prepare("SELECT name, row_count, op_count FROM buckets ORDER BY name").executeQuery()) {
             while (rs.next()) {
                 out.add(new BucketStats(rs.getString(1), rs.getLong(2), rs.getLong(3)));
             }
@@ -186,24 +178,11 @@ final class SqliteReadView implements ReadView {
             return;
         }
         closed = true;
-        for (PreparedStatement p : new PreparedStatement[] {opsQuery, rangeQuery, stateQuery}) {
-            if (p != null) {
-                try {
-                    p.close();
-                } catch (SQLException ignored) {
-                    // the rollback below reports a broken connection
-                }
-            }
-        }
-        try (Statement s = c.createStatement()) {
-            s.execute("ROLLBACK");
+        try {
+            c.prepare("ROLLBACK").execute();
             release.accept(c);
         } catch (SQLException e) {
-            try {
-                c.close();
-            } catch (SQLException ignored) {
-                // already failing; the connection is discarded
-            }
+            c.close(); // the connection is in an unknown state: discard it
         }
     }
 
