@@ -27,7 +27,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * list (so their own bucket), and {@link FanOutClients} in a second JVM holding one sync stream
  * per user. Once every stream has applied its first checkpoint, a writer inserts one todo per
  * transaction at {@code txPerSecond} into the list of a random one of the first {@code active}
- * users, with {@code n = clock_timestamp()} in µs; every checkpoint wakes all N streams, and only
+ * users, with {@code n = clock_timestamp()} in µs (PostgreSQL with {@code synchronous_commit=on}, its default); every checkpoint wakes all N streams, and only
  * the one whose bucket changed gets data. Heap and RSS of this JVM are sampled every 250 ms.
  *
  * <p>Usage: {@code bench/run fanout <clients> <active> [txPerSecond=100] [seconds=20] [label]}.
@@ -41,7 +41,10 @@ public final class FanOutBench {
         String label = args.length > 4 ? args[4] : "p2";
         Path dir = Files.createTempDirectory("syncline-fanout");
         MemoryMXBean memory = ManagementFactory.getMemoryMXBean();
-        try (PostgresTestServer server = PostgresTestServer.start();
+        // PostgreSQL's default synchronous_commit=on: the embedded server turns it off, and then the
+        // walsender only sees a commit once the WAL writer flushes it (every wal_writer_delay, 200 ms),
+        // which would add up to 200 ms to every latency here without being Syncline's.
+        try (PostgresTestServer server = PostgresTestServer.start(java.util.Map.of("synchronous_commit", "on"));
              RunningApp running = RunningApp.start(server, dir)) {
             running.awaitReady();
             running.db.execute("INSERT INTO lists SELECT 'lu' || g, 'list of u' || g, 'u' || g FROM generate_series(0, "

@@ -54,7 +54,7 @@ public final class InitialSyncBench {
             List<Double> sorted = rates.stream().sorted().toList();
             table.append(String.format("%nmedian: %.0f rows/s over %d rounds%n", sorted.get(sorted.size() / 2), rounds));
             System.out.print(table);
-            Path out = Path.of("bench", "results", "initial-sync-" + LocalDate.now() + ".md");
+            Path out = Path.of("bench", "results", "initial-sync-" + rows + "-" + LocalDate.now() + ".md");
             Files.createDirectories(out.getParent());
             Files.writeString(out, table);
         }
