@@ -4,7 +4,6 @@ import dev.syncline.protocol.sync.SyncLine;
 import dev.syncline.protocol.sync.SyncLineCodec;
 import dev.syncline.server.sync.LineWriter;
 
-import java.io.BufferedOutputStream;
 import java.io.FilterOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -30,7 +29,7 @@ final class StreamLineWriter implements LineWriter {
 
     StreamLineWriter(OutputStream body, StreamFormat format, boolean gzip, LongConsumer bytesWritten) throws IOException {
         this.compressed = gzip ? new GZIPOutputStream(body, 8192, true) : body;
-        this.counting = new Counting(new BufferedOutputStream(compressed, BUFFER_BYTES));
+        this.counting = new Counting(new ReleasingBuffer(compressed));
         this.out = counting;
         this.format = format;
         this.bytesWritten = bytesWritten;
@@ -62,6 +61,61 @@ final class StreamLineWriter implements LineWriter {
             gz.finish();
         }
         compressed.flush();
+    }
+
+    /**
+     * Buffers like {@link java.io.BufferedOutputStream}, but only between flushes: the array is
+     * dropped at every flush, so an idle connection (most of them, with thousands connected)
+     * holds no buffer. A 64 KiB buffer per connection kept for good cost 640 MB of heap at 10,000
+     * connections in the P5 benchmark.
+     */
+    private static final class ReleasingBuffer extends FilterOutputStream {
+        private byte[] buf;
+        private int count;
+
+        ReleasingBuffer(OutputStream out) {
+            super(out);
+        }
+
+        @Override
+        public void write(int b) throws IOException {
+            if (buf == null) {
+                buf = new byte[BUFFER_BYTES];
+            } else if (count == buf.length) {
+                drain();
+            }
+            buf[count++] = (byte) b;
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) throws IOException {
+            if (len >= BUFFER_BYTES) {
+                drain();
+                out.write(b, off, len);
+                return;
+            }
+            if (buf == null) {
+                buf = new byte[BUFFER_BYTES];
+            } else if (len > buf.length - count) {
+                drain();
+            }
+            System.arraycopy(b, off, buf, count, len);
+            count += len;
+        }
+
+        private void drain() throws IOException {
+            if (count > 0) {
+                out.write(buf, 0, count);
+                count = 0;
+            }
+        }
+
+        @Override
+        public void flush() throws IOException {
+            drain();
+            buf = null;
+            out.flush();
+        }
     }
 
     /** Counts the uncompressed bytes of each line for the metrics. */
