@@ -3,6 +3,7 @@ package dev.syncline.server.app;
 import dev.syncline.protocol.OpId;
 import dev.syncline.protocol.sync.OplogEntry;
 import dev.syncline.protocol.sync.StreamingSyncRequest;
+import dev.syncline.rules.PreparedRequest;
 import dev.syncline.rules.RequestContext;
 import dev.syncline.rules.ResolvedBucket;
 import dev.syncline.rules.SyncRulesLimitException;
@@ -137,7 +138,7 @@ final class StorageSyncBackend implements SyncBackend, AutoCloseable {
 
     @Override
     public ConnectionScope scope(AuthenticatedUser user, StreamingSyncRequest request) {
-        RequestContext context = new RequestContext(user.userId(), user.claimsJson(), request.parametersJson());
+        PreparedRequest context = plan.prepare(new RequestContext(user.userId(), user.claimsJson(), request.parametersJson()));
         return () -> {
             try (ReadView view = storage.reader().open()) {
                 Optional<Checkpoint> checkpoint = view.checkpoint();
