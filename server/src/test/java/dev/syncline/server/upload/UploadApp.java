@@ -25,7 +25,7 @@ import java.util.Map;
  */
 public final class UploadApp implements AutoCloseable {
     static final String SECRET = "dXBsb2FkLXNlY3JldC11cGxvYWQtc2VjcmV0LXVwbG9hZC0xMjM0NTY";
-    static final String SHARED_LIST = "11111111-1111-4111-8111-111111111111";
+    public static final String SHARED_LIST = "11111111-1111-4111-8111-111111111111";
     static final String ALICE_LIST = "22222222-2222-4222-8222-222222222222";
     static final String BOB_LIST = "33333333-3333-4333-8333-333333333333";
     static final String NOTES = """
