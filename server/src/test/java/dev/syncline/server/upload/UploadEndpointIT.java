@@ -44,6 +44,23 @@ class UploadEndpointIT {
                   max_ops_per_transaction: 20
                   max_json_depth: 16
                 """);
+        // Transient failures on demand: a sequence is not rolled back with the transaction, so it
+        // counts attempts; 'flaky' fails twice with a serialization failure, 'deadlocked' always.
+        app.db.execute("""
+                CREATE SEQUENCE flaky_attempts;
+                GRANT USAGE ON SEQUENCE flaky_attempts TO authenticated;
+                CREATE FUNCTION notes_flaky() RETURNS trigger LANGUAGE plpgsql AS $$
+                BEGIN
+                    IF NEW.body = 'flaky' AND nextval('flaky_attempts') <= 2 THEN
+                        RAISE EXCEPTION 'simulated serialization failure' USING ERRCODE = '40001';
+                    END IF;
+                    IF NEW.body = 'deadlocked' THEN
+                        RAISE EXCEPTION 'simulated deadlock' USING ERRCODE = '40P01';
+                    END IF;
+                    RETURN NEW;
+                END $$;
+                CREATE TRIGGER notes_flaky BEFORE INSERT OR UPDATE ON notes FOR EACH ROW EXECUTE FUNCTION notes_flaky();
+                """);
     }
 
     @AfterAll
@@ -252,6 +269,25 @@ class UploadEndpointIT {
         assertThat(forged.statusCode()).isEqualTo(401);
         assertThat(forged.body()).contains("PSYNC_S2101");
         assertThat(count("SELECT count(*) FROM notes WHERE id = 'auth'")).isZero();
+    }
+
+    @Test
+    void transientFailuresAreRetriedByTheServerThenReportedRetryableInOrder() throws Exception {
+        String flaky = "flaky-" + UUID.randomUUID();
+        assertThat(statuses(ok(app.upload("alice", body("c-flaky", tx(1, op("PUT", "notes", flaky, Map.of("body", "flaky"))))))))
+                .as("two serialization failures, then the third attempt commits").containsExactly("applied");
+        assertThat(scalar("SELECT last_value::text FROM flaky_attempts")).isEqualTo("3");
+
+        String after = "after-deadlock-" + UUID.randomUUID();
+        JsonNode outcomes = ok(app.upload("alice", body("c-deadlock",
+                tx(1, op("PUT", "notes", "before-deadlock-" + UUID.randomUUID(), Map.of("body", "fine"))),
+                tx(2, op("PUT", "notes", "deadlock-" + UUID.randomUUID(), Map.of("body", "deadlocked"))),
+                tx(3, op("PUT", "notes", after, Map.of("body", "fine"))))));
+        assertThat(statuses(outcomes)).containsExactly("applied", "retryable", "retryable");
+        assertThat(codes(outcomes)).containsExactly("", "SYNC_U2008", "SYNC_U2008");
+        assertThat(outcomes.at("/transactions/1/message").asText()).contains("attempts");
+        assertThat(outcomes.at("/transactions/2/message").asText()).contains("not tried");
+        assertThat(count("SELECT count(*) FROM notes WHERE id = ?", after)).as("order kept: tx 3 waits for tx 2").isZero();
     }
 
     @Test
