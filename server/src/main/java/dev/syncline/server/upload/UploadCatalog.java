@@ -83,8 +83,18 @@ public final class UploadCatalog {
     /** Reads the catalog on {@code c} (committing its own work) and replaces the snapshot. */
     public Snapshot load(Connection c) throws SQLException {
         try {
-            try (Statement s = c.createStatement()) {
-                s.execute(DEDUPE_DDL);
+            // Only when missing: CREATE SCHEMA checks the CREATE privilege even when the schema exists,
+            // and an operator may have created the table for a user without that privilege.
+            boolean missing;
+            try (Statement s = c.createStatement();
+                 ResultSet rs = s.executeQuery("SELECT to_regclass('syncline.applied_uploads') IS NULL")) {
+                rs.next();
+                missing = rs.getBoolean(1);
+            }
+            if (missing) {
+                try (Statement s = c.createStatement()) {
+                    s.execute(DEDUPE_DDL);
+                }
             }
             String problem = null;
             try (PreparedStatement ps = c.prepareStatement(ROLE)) {

@@ -80,6 +80,8 @@ public final class UploadService {
             UploadCatalog.Snapshot snapshot = catalog.current();
             if (snapshot == null) {
                 snapshot = catalog.load(c);
+            } else if (snapshot.problem() != null && catalog.reloadIfStale(c)) {
+                snapshot = catalog.current(); // the operator may have created or granted the role since
             }
             if (snapshot.problem() != null) {
                 throw new UploadException(UploadErrorCode.SYNC_U1006, snapshot.problem());

@@ -29,28 +29,42 @@ class UploadCatalogIT {
         postgres.close();
     }
 
-    private static UploadService service(PgConnectionPool pool, String role, List<WritableTables.Allowed> allowed) {
-        return new UploadService(pool, new UploadCatalog(allowed, role, Clock.systemUTC()), new SimpleMeterRegistry(),
-                d -> { });
-    }
-
     private static PgConnectionPool pool(TestDatabase db) {
         return new PgConnectionPool(() -> DriverManager.getConnection(db.jdbcUrl(), db.user(), db.password()), 2);
     }
 
     @Test
-    void aMissingRoleRefusesUploadsWithWhatToRun() {
+    void aMissingRoleRefusesUploadsWithWhatToRunUntilItIsCreated() {
         try (TestDatabase db = postgres.createDatabase(); PgConnectionPool pool = pool(db)) {
             db.execute("CREATE TABLE t (id text PRIMARY KEY, v text)");
-            UploadService service = service(pool, "no_such_role", List.of(new WritableTables.Allowed("public", "t")));
+            java.util.concurrent.atomic.AtomicReference<java.time.Instant> now =
+                    new java.util.concurrent.atomic.AtomicReference<>(java.time.Instant.parse("2026-01-01T00:00:00Z"));
+            Clock clock = new Clock() {
+                @Override public java.time.ZoneId getZone() { return java.time.ZoneOffset.UTC; }
+                @Override public Clock withZone(java.time.ZoneId zone) { return this; }
+                @Override public java.time.Instant instant() { return now.get(); }
+            };
+            String role = "upload_role_" + ProcessHandle.current().pid();
+            UploadService service = new UploadService(pool, new UploadCatalog(List.of(new WritableTables.Allowed("public", "t")),
+                    role, clock), new SimpleMeterRegistry(), d -> { });
             UploadRequest request = new UploadRequest("c", List.of(new ClientTransaction(1,
                     List.of(new CrudOp(1, CrudOp.Kind.PUT, "t", "a", Map.of())))));
             assertThatThrownBy(() -> service.upload("alice", "{\"sub\":\"alice\"}", request))
                     .isInstanceOfSatisfying(UploadException.class, e -> {
                         assertThat(e.status()).isEqualTo(503);
                         assertThat(e.code()).isEqualTo(UploadErrorCode.SYNC_U1006);
-                        assertThat(e.getMessage()).contains("CREATE ROLE no_such_role NOLOGIN; GRANT no_such_role TO");
+                        assertThat(e.getMessage()).contains("CREATE ROLE " + role + " NOLOGIN; GRANT " + role + " TO");
                     });
+
+            db.execute("CREATE ROLE " + role + " NOLOGIN", "GRANT INSERT, UPDATE, SELECT ON t TO " + role);
+            try {
+                now.set(now.get().plus(UploadCatalog.MIN_RELOAD_INTERVAL));
+                assertThat(service.upload("alice", "{\"sub\":\"alice\"}", request))
+                        .as("the operator fixed the database: no restart needed")
+                        .containsExactly(TransactionOutcome.applied(1));
+            } finally {
+                db.execute("REVOKE ALL ON t FROM " + role, "DROP ROLE " + role);
+            }
         }
     }
 
