@@ -1,6 +1,5 @@
 package dev.syncline.server.config;
 
-import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Pattern;
 
@@ -29,7 +28,6 @@ public record UploadConfig(boolean enabled, String role, List<TableRef> tables, 
     // A role name is used as a value of set_config('role', …), never spliced into SQL; the pattern
     // only keeps typos such as a trailing comment or spaces out of the configuration.
     private static final Pattern ROLE = Pattern.compile("[A-Za-z_][A-Za-z0-9_$-]{0,62}");
-    private static final Pattern TABLE = Pattern.compile("(?:([A-Za-z_][A-Za-z0-9_$]*)\\.)?([A-Za-z_][A-Za-z0-9_$]*)");
 
     public UploadConfig {
         tables = List.copyOf(tables);
@@ -47,15 +45,7 @@ public record UploadConfig(boolean enabled, String role, List<TableRef> tables, 
             s.problem("role", "`" + role + "` is not a role name — e.g. `role: authenticated`");
             role = DEFAULT_ROLE;
         }
-        List<TableRef> tables = new ArrayList<>();
-        for (String text : s.stringList("tables")) {
-            var m = TABLE.matcher(text.strip());
-            if (m.matches()) {
-                tables.add(new TableRef(m.group(1) == null ? "public" : m.group(1), m.group(2)));
-            } else {
-                s.problem("tables", "`" + text + "` is not a table name — write `schema.table` or `table` (schema public)");
-            }
-        }
+        List<TableRef> tables = TableRef.readList(s, "tables");
         long body = Units.bytes(s, "max_body_bytes", 1L << 10, 64L << 20).orElse(DEFAULT_MAX_BODY_BYTES);
         int transactions = s.integer("max_transactions", DEFAULT_MAX_TRANSACTIONS, 1, 10_000);
         int ops = s.integer("max_ops_per_transaction", DEFAULT_MAX_OPS_PER_TRANSACTION, 1, 100_000);
