@@ -36,7 +36,11 @@ final class TransactionApplier {
         this.role = role;
     }
 
-    /** @throws TransientFailure when the transaction may succeed if tried again (it was rolled back) */
+    /**
+     * @throws TransientFailure when the transaction may succeed if tried again (it was rolled back)
+     * @throws UploadException  {@code SYNC_U1006} when the marker row or the role switch fails for
+     *                          a lasting reason: a setup problem no transaction can get past
+     */
     Result apply(Connection c, Writer writer, String clientId, ClientTransaction tx, WritableTables tables)
             throws TransientFailure {
         long txId = tx.txId();
@@ -69,7 +73,6 @@ final class TransactionApplier {
                     if (rows == 0 && plan.expectRow()) {
                         RejectedOp missing = missingRow(c, writer, plan);
                         if (missing != null) {
-                            c.rollback();
                             return new Result(TransactionOutcome.rejected(txId, missing.code(),
                                     "op " + i + " (" + plan.op().describe() + "): " + missing.getMessage()), false);
                         }
@@ -79,11 +82,22 @@ final class TransactionApplier {
             });
             return result != null ? result : new Result(TransactionOutcome.applied(txId), false);
         } catch (RejectedSql e) {
-            String where = current[0] < 0 ? "" : "op " + current[0] + " (" + plans.get(current[0]).op().describe() + "): ";
+            if (current[0] < 0) {
+                // The marker row or the role switch failed: the server's setup, not this user's write.
+                throw new UploadException(UploadErrorCode.SYNC_U1006, "uploads cannot run: " + e.getMessage() + " — "
+                        + setupHint(role));
+            }
+            String where = "op " + current[0] + " (" + plans.get(current[0]).op().describe() + "): ";
             String hint = e.code == UploadErrorCode.SYNC_U2003 ? " — Row-Level Security or a privilege of role `" + role
                     + "` refused this write for user `" + writer.userId() + "`; check the table's policies and grants" : "";
             return new Result(TransactionOutcome.rejected(txId, e.code, where + e.getMessage() + hint), e.schemaChanged);
         }
+    }
+
+    /** What the server's database user needs, for messages about a broken setup. */
+    static String setupHint(String role) {
+        return "the server's database user must be able to use schema syncline (or create it), write"
+                + " syncline.applied_uploads and assume role `" + role + "` (docs/upload.md, Configuration)";
     }
 
     private interface Work {

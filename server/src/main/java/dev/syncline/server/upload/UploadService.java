@@ -102,10 +102,14 @@ public final class UploadService {
             }
             return outcomes;
         } catch (SQLException e) {
-            broken = true;
             // No connection, or the catalog could not be read: nothing of this request ran.
-            throw new UploadException(UploadErrorCode.SYNC_U1006, "the database is unreachable for uploads ("
-                    + e.getMessage() + ") — retry later");
+            broken = true;
+            if (SqlStateOutcomes.classify(e.getSQLState()).kind() == SqlStateOutcomes.Kind.TRANSIENT) {
+                throw new UploadException(UploadErrorCode.SYNC_U1006, "the database is unreachable for uploads ("
+                        + e.getMessage() + ") — retry later");
+            }
+            throw new UploadException(UploadErrorCode.SYNC_U1006, "uploads cannot run: " + e.getMessage()
+                    + " — " + TransactionApplier.setupHint(catalog.role()));
         } finally {
             if (c != null) {
                 pool.release(c, broken);

@@ -69,6 +69,33 @@ class UploadCatalogIT {
     }
 
     @Test
+    void aServerUserThatMayNotWriteTheMarkerTableGets503NotARejectionOfTheUsersWrite() {
+        try (TestDatabase db = postgres.createDatabase()) {
+            String user = "uploader_" + ProcessHandle.current().pid();
+            db.execute("CREATE TABLE t (id text PRIMARY KEY, v text)",
+                    "DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'authenticated') THEN"
+                            + " CREATE ROLE authenticated NOLOGIN; END IF; END $$",
+                    "GRANT ALL ON t TO authenticated",
+                    "CREATE ROLE " + user + " LOGIN PASSWORD 'pw' IN ROLE authenticated",
+                    UploadCatalog.DEDUPE_DDL); // created by someone else; the server's user gets no grant on it
+            try (PgConnectionPool pool = new PgConnectionPool(() -> DriverManager.getConnection(db.jdbcUrl(), user, "pw"), 1)) {
+                UploadService service = new UploadService(pool, new UploadCatalog(
+                        List.of(new WritableTables.Allowed("public", "t")), "authenticated", Clock.systemUTC()),
+                        new SimpleMeterRegistry(), d -> { });
+                UploadRequest request = new UploadRequest("c", List.of(new ClientTransaction(1,
+                        List.of(new CrudOp(1, CrudOp.Kind.PUT, "t", "a", Map.of())))));
+                assertThatThrownBy(() -> service.upload("alice", "{\"sub\":\"alice\"}", request))
+                        .isInstanceOfSatisfying(UploadException.class, e -> {
+                            assertThat(e.code()).isEqualTo(UploadErrorCode.SYNC_U1006);
+                            assertThat(e.getMessage()).contains("uploads cannot run").contains("write syncline.applied_uploads");
+                        });
+            } finally {
+                db.execute("DROP OWNED BY " + user, "DROP ROLE " + user);
+            }
+        }
+    }
+
+    @Test
     void readsColumnsTypesAndPrimaryKeysAndCreatesTheDedupeTable() throws Exception {
         try (TestDatabase db = postgres.createDatabase(); PgConnectionPool pool = pool(db)) {
             db.execute("CREATE SCHEMA app",
