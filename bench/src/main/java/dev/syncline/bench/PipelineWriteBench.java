@@ -2,7 +2,9 @@ package dev.syncline.bench;
 
 import dev.syncline.rules.value.SqlValue;
 import dev.syncline.server.pipeline.BatchPolicy;
+import dev.syncline.server.pipeline.HandOffPipeline;
 import dev.syncline.server.pipeline.ReplicationPipeline;
+import dev.syncline.server.source.postgres.CaptureSink;
 import dev.syncline.server.source.postgres.Lsn;
 import dev.syncline.server.source.postgres.Row;
 import dev.syncline.server.source.postgres.RowChange;
@@ -20,6 +22,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
 
 /**
  * The pipeline without PostgreSQL: the same workload as {@link PipelineBench} (small todo rows in
@@ -38,6 +41,18 @@ public final class PipelineWriteBench {
             new SourceTable.SourceColumn("done", 16), new SourceTable.SourceColumn("updated_at", 1184)),
             List.of("id"), 'd');
 
+    /** {@code -Dhandoff=false} runs everything on the feeding thread (the pipeline without {@link HandOffPipeline}). */
+    private static final boolean HAND_OFF = Boolean.parseBoolean(System.getProperty("handoff", "true"));
+
+    /** The end LSN of the last source transaction {@link #feed} produces. */
+    private static long lastCommitEnd(int changes) {
+        int inserts = changes / 2;
+        int updates = changes / 4;
+        int deletes = changes - inserts - updates;
+        long transactions = (inserts + 999) / 1000 + (updates + 999) / 1000 + (deletes + 999) / 1000;
+        return 100 + 100 * transactions + 1;
+    }
+
     public static void main(String[] args) throws Exception {
         int changes = args.length > 0 ? Integer.parseInt(args[0]) : 200_000;
         int rounds = args.length > 1 ? Integer.parseInt(args[1]) : 3;
@@ -49,22 +64,34 @@ public final class PipelineWriteBench {
             try (SqliteBucketStorage storage = SqliteBucketStorage.open(dir.resolve("syncline.db"))) {
                 ReplicationPipeline pipeline = new ReplicationPipeline(storage, new PipelineBench.BenchRules(),
                         BatchPolicy.DEFAULT, System::nanoTime);
-                pipeline.open(lsn -> { });
-                pipeline.loadState();
+                HandOffPipeline handOff = HAND_OFF ? new HandOffPipeline(pipeline) : null;
+                CaptureSink sink = handOff != null ? handOff : pipeline;
+                CountDownLatch reached = new CountDownLatch(1);
+                Lsn end = new Lsn(lastCommitEnd(changes));
+                sink.open(lsn -> {
+                    if (lsn.compareTo(end) >= 0) {
+                        reached.countDown();
+                    }
+                });
+                sink.loadState();
                 SnapshotProgress done = new SnapshotProgress("slot", new Lsn(10), List.of(
                         new SnapshotProgress.TableProgress(TODOS, 1, List.of(), 0, true)));
-                pipeline.snapshotStarted(done);
-                pipeline.snapshotChunk(TABLE, List.of(), done);
+                sink.snapshotStarted(done);
+                sink.snapshotChunk(TABLE, List.of(), done);
                 long cpu0 = threads.getCurrentThreadCpuTime();
                 long t0 = System.nanoTime();
-                feed(pipeline, changes);
-                pipeline.idle();
+                feed(sink, changes);
+                sink.idle();
+                reached.await();
                 double seconds = (System.nanoTime() - t0) / 1e9;
+                if (handOff != null) {
+                    handOff.close();
+                }
                 double cpuMicros = (threads.getCurrentThreadCpuTime() - cpu0) / 1e3 / changes;
                 rates.add(changes / seconds);
                 cpu.add(cpuMicros);
-                System.out.printf("round %d: %.0f changes/s, %.1f µs CPU per change on the pipeline thread%n",
-                        round, changes / seconds, cpuMicros);
+                System.out.printf("round %d: %.0f changes/s, %.1f µs CPU per change on the feeding thread%s%n",
+                        round, changes / seconds, cpuMicros, HAND_OFF ? " (rules; storage on the writer thread)" : "");
             } finally {
                 try (var files = Files.walk(dir)) {
                     files.sorted(Collections.reverseOrder()).forEach(p -> p.toFile().delete());
@@ -76,7 +103,7 @@ public final class PipelineWriteBench {
     }
 
     /** The workload of {@link CaptureBench#workload} as pgoutput would deliver it (deletes carry only the key). */
-    private static void feed(ReplicationPipeline pipeline, int changes) {
+    private static void feed(CaptureSink pipeline, int changes) {
         int inserts = changes / 2;
         int updates = changes / 4;
         int deletes = changes - inserts - updates;
@@ -106,13 +133,13 @@ public final class PipelineWriteBench {
                 SqlValue.of("2026-11-26 02:00:00.123456+00")));
     }
 
-    private static void flushAt(ReplicationPipeline pipeline, List<RowChange> tx, long[] lsn) {
+    private static void flushAt(CaptureSink pipeline, List<RowChange> tx, long[] lsn) {
         if (tx.size() == 1000) {
             flush(pipeline, tx, lsn);
         }
     }
 
-    private static void flush(ReplicationPipeline pipeline, List<RowChange> tx, long[] lsn) {
+    private static void flush(CaptureSink pipeline, List<RowChange> tx, long[] lsn) {
         if (tx.isEmpty()) {
             return;
         }

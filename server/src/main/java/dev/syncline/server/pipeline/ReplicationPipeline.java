@@ -127,6 +127,22 @@ public final class ReplicationPipeline implements CaptureSink, RowImageLookup {
         if (skippingTransaction) {
             return;
         }
+        guarded(() -> batchChanges += applier.apply(transaction(), applier.prepare(change)));
+    }
+
+    /**
+     * The part of {@link #change} that needs no storage: rules, ids, checksums. Pure apart from the
+     * evaluator, so it may run on another thread than the rest ({@link HandOffPipeline}).
+     */
+    PreparedChange prepare(RowChange change) {
+        return applier.prepare(change);
+    }
+
+    /** {@link #change} for a change prepared with {@link #prepare}. */
+    void change(PreparedChange change) {
+        if (skippingTransaction) {
+            return;
+        }
         guarded(() -> batchChanges += applier.apply(transaction(), change));
     }
 
@@ -240,6 +256,11 @@ public final class ReplicationPipeline implements CaptureSink, RowImageLookup {
             abort();
             throw e;
         }
+    }
+
+    /** Drops the uncommitted batch, if any (see {@link #abort}). */
+    void abortOpenBatch() {
+        abort();
     }
 
     /** Drops the uncommitted batch; nothing of it was acknowledged, so a restart replays it. */
