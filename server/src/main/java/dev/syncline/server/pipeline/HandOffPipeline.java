@@ -98,7 +98,15 @@ public final class HandOffPipeline implements CaptureSink, RowImageLookup, AutoC
     @Override
     public void change(RowChange change) {
         throwIfFailed();
-        PreparedChange prepared = pipeline.prepare(change);
+        PreparedChange prepared;
+        try {
+            prepared = pipeline.prepare(change);
+        } catch (RuntimeException | Error e) {
+            // As on one thread: the open batch goes (the writer drops it at its next step), capture stops.
+            failure = e;
+            queue.offer(() -> { });
+            throw e;
+        }
         submit(() -> pipeline.change(prepared));
     }
 
@@ -154,6 +162,9 @@ public final class HandOffPipeline implements CaptureSink, RowImageLookup, AutoC
         try {
             while (!closed) {
                 queue.take().run();
+                if (failure != null) {
+                    pipeline.abortOpenBatch();
+                }
                 if (idleRequested && queue.isEmpty()) {
                     idleRequested = false;
                     guard(pipeline::idle).run();

@@ -208,6 +208,9 @@ class HandOffPipelineTest {
                 if (row.get("title") instanceof SqlValue.Text t && t.value().equals("poison")) {
                     return List.of(new BucketRow(null, "todos", "666", "{}"));
                 }
+                if (row.get("title") instanceof SqlValue.Text t && t.value().equals("boom")) {
+                    throw new IllegalStateException("rules failed");
+                }
                 return rules.dataRows(table, row);
             }
 
@@ -237,6 +240,18 @@ class HandOffPipelineTest {
         pipeline.idle();
         awaitAck(2011);
         assertThat(BucketOracle.stored(storage).get("by_list[\"10\"]")).hasSize(2);
+
+        // The rules failing on the capture thread end the same way: the open batch is dropped.
+        pipeline.begin(new SourceTransaction.Begin(2020, new Lsn(2020), Instant.EPOCH));
+        pipeline.change(new RowChange.Insert(todo(3, 10, "c", false)));
+        assertThatThrownBy(() -> pipeline.change(new RowChange.Insert(todo(4, 10, "boom", false))))
+                .hasMessage("rules failed");
+        assertThat(pipeline.loadState().storedCommitLsn()).isEqualTo(new Lsn(2010));
+        pipeline.idle();
+        tx(pipeline, 2030, List.of(new RowChange.Insert(todo(5, 10, "e", false))));
+        pipeline.idle();
+        awaitAck(2031);
+        assertThat(BucketOracle.stored(storage).get("by_list[\"10\"]")).as("todo 3 was never committed").hasSize(3);
     }
 
     @Test
