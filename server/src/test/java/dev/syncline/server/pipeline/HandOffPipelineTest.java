@@ -63,12 +63,12 @@ class HandOffPipelineTest {
         HandOffPipeline p = new HandOffPipeline(new ReplicationPipeline(storage, rules,
                 new BatchPolicy(50, Duration.ofHours(1)), System::nanoTime));
         open.add(p);
-        start(p);
+        start(p, acks::add);
         return p;
     }
 
-    private void start(CaptureSink sink) {
-        sink.open(acks::add);
+    private static void start(CaptureSink sink, CaptureSink.DurableAck ack) {
+        sink.open(ack);
         sink.loadState();
         SnapshotProgress done = new SnapshotProgress("slot", new Lsn(10), List.of(
                 new SnapshotProgress.TableProgress(TodoRules.LISTS, 1001, List.of(), 0, true)));
@@ -114,13 +114,7 @@ class HandOffPipelineTest {
         BucketStorage direct = storage("direct.db");
         ReplicationPipeline oneThread = new ReplicationPipeline(direct, new TodoRules(),
                 new BatchPolicy(50, Duration.ofHours(1)), System::nanoTime);
-        List<Lsn> directAcks = new ArrayList<>();
-        oneThread.open(directAcks::add);
-        oneThread.loadState();
-        SnapshotProgress done = new SnapshotProgress("slot", new Lsn(10), List.of(
-                new SnapshotProgress.TableProgress(TodoRules.LISTS, 1001, List.of(), 0, true)));
-        oneThread.snapshotStarted(done);
-        oneThread.snapshotChunk(TodoTables.LISTS, List.of(), done);
+        start(oneThread, lsn -> { });
         BucketStorage handedOff = storage("hand-off.db");
         HandOffPipeline pipeline = handOff(handedOff, new TodoRules());
 
