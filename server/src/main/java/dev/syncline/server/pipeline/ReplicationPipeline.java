@@ -36,8 +36,10 @@ import java.util.function.LongSupplier;
  * <p>Also the {@link RowImageLookup} for capture: it reads through the open transaction, so it
  * sees rows written earlier in the same, not yet committed, batch.
  *
- * <p>Called from the one capture thread. On any failure the open transaction is rolled back and
- * the error propagates: capture stops, and a restart replays from the last durable commit.
+ * <p>Called from one thread: the capture thread, or the writer thread of a {@link HandOffPipeline}
+ * (which then calls {@link #prepare} on the capture thread). On any failure the open transaction is
+ * rolled back and the error propagates: capture stops, and a restart replays from the last durable
+ * commit.
  */
 public final class ReplicationPipeline implements CaptureSink, RowImageLookup {
     private static final Logger log = LoggerFactory.getLogger(ReplicationPipeline.class);
