@@ -191,6 +191,37 @@ class HandOffPipelineTest {
     }
 
     @Test
+    void aRowCarryingDifferentDataIntoItsBucketsGetsEachPutsOwnChecksum() throws Exception {
+        BucketStorage storage = storage("syncline.db");
+        // Same client row, different selected columns per bucket (e.g. two data queries).
+        RowEvaluator twoShapes = new RowEvaluator() {
+            @Override
+            public List<BucketRow> dataRows(TableName table, Map<String, SqlValue> row) {
+                String id = TodoRules.text(row.get("id"));
+                return List.of(new BucketRow("a[]", "todos", id, "{\"id\":\"" + id + "\"}"),
+                        new BucketRow("b[]", "todos", id, "{\"id\":\"" + id + "\",\"x\":1}"),
+                        new BucketRow("c[]", "todos", id, "{\"id\":\"" + id + "\",\"x\":1}"));
+            }
+
+            @Override
+            public List<ParameterEntry> parameterRows(TableName table, Map<String, SqlValue> row) {
+                return List.of();
+            }
+        };
+        HandOffPipeline pipeline = handOff(storage, twoShapes);
+        tx(pipeline, 2000, List.of(new RowChange.Insert(todo(1, 10, "a", false))));
+        pipeline.idle();
+        awaitAck(2001);
+        try (ReadView v = storage.reader().open()) {
+            for (String bucket : List.of("a[]", "b[]", "c[]")) {
+                BucketOp.Put put = (BucketOp.Put) v.ops(bucket, OpId.ZERO, new OpId(Long.MAX_VALUE), 10).getFirst();
+                assertThat(put.checksum()).as(bucket)
+                        .isEqualTo(OpChecksum.put(put.objectType(), put.objectId(), put.dataJson()));
+            }
+        }
+    }
+
+    @Test
     void aStorageFailureOnTheWriterStopsCaptureDropsTheBatchAndARestartReplaysIt() throws Exception {
         BucketStorage storage = storage("syncline.db");
         // A rule that yields a row without a bucket name: storage refuses it on the writer thread.
