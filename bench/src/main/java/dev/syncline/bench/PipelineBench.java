@@ -4,11 +4,13 @@ import dev.syncline.rules.value.SqlValue;
 import dev.syncline.server.pipeline.AckSwitch;
 import dev.syncline.server.pipeline.BatchPolicy;
 import dev.syncline.server.pipeline.BucketRow;
+import dev.syncline.server.pipeline.HandOffPipeline;
 import dev.syncline.server.pipeline.ReplicationPipeline;
 import dev.syncline.server.pipeline.RowEvaluator;
 import dev.syncline.server.source.postgres.Lsn;
 import dev.syncline.server.source.postgres.PgSourceSettings;
 import dev.syncline.server.source.postgres.PostgresChangeCapture;
+import dev.syncline.server.source.postgres.RowImageLookup;
 import dev.syncline.server.source.postgres.TableName;
 import dev.syncline.server.storage.ParameterEntry;
 import dev.syncline.server.storage.sqlite.SqliteBucketStorage;
@@ -61,10 +63,12 @@ public final class PipelineBench {
         try (SqliteBucketStorage storage = SqliteBucketStorage.open(dir.resolve("syncline.db"))) {
             ReplicationPipeline pipeline = new ReplicationPipeline(storage, new BenchRules(), batchPolicy(),
                     System::nanoTime);
-            AckSwitch sink = new AckSwitch(pipeline);
+            HandOffPipeline handOff = HAND_OFF ? new HandOffPipeline(pipeline) : null;
+            AckSwitch sink = new AckSwitch(handOff != null ? handOff : pipeline);
+            RowImageLookup images = handOff != null ? handOff : pipeline;
             CountDownLatch reached = new CountDownLatch(1);
             // Syncline's slot is created by its own start-up on the empty table (snapshot of 0 rows).
-            try (PostgresChangeCapture capture = new PostgresChangeCapture(settings, sink, pipeline)) {
+            try (PostgresChangeCapture capture = new PostgresChangeCapture(settings, sink, images)) {
                 capture.start();
             }
             Lsn end = CaptureBench.workload(db, changes);
@@ -75,13 +79,16 @@ public final class PipelineBench {
                 }
             };
             long start = System.nanoTime();
-            try (PostgresChangeCapture capture = new PostgresChangeCapture(settings, sink, pipeline)) {
+            try (PostgresChangeCapture capture = new PostgresChangeCapture(settings, sink, images)) {
                 capture.start();
                 if (!reached.await(10, TimeUnit.MINUTES)) {
                     throw new IllegalStateException("pipeline did not make " + end + " durable");
                 }
             }
             double seconds = (System.nanoTime() - start) / 1e9;
+            if (handOff != null) {
+                handOff.close();
+            }
             long ops;
             try (var view = storage.reader().open()) {
                 ops = view.bucketStats().stream().mapToLong(b -> b.ops()).sum();
@@ -98,6 +105,9 @@ public final class PipelineBench {
             }
         }
     }
+
+    /** {@code -Dhandoff=false} runs storage on the capture thread (the pipeline without {@link HandOffPipeline}), for A/B runs. */
+    private static final boolean HAND_OFF = Boolean.parseBoolean(System.getProperty("handoff", "true"));
 
     /** {@code -Dbatch.changes=… -Dbatch.millis=…} override {@link BatchPolicy#DEFAULT}, for tuning. */
     private static BatchPolicy batchPolicy() {

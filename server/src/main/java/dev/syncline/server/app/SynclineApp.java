@@ -13,6 +13,7 @@ import dev.syncline.server.http.HttpSettings;
 import dev.syncline.server.http.JwtAuthenticator;
 import dev.syncline.server.http.SyncHttpServer;
 import dev.syncline.server.pipeline.BatchPolicy;
+import dev.syncline.server.pipeline.HandOffPipeline;
 import dev.syncline.server.pipeline.ReplicationPipeline;
 import dev.syncline.server.source.postgres.PgConnections;
 import dev.syncline.server.source.postgres.PgSourceSettings;
@@ -72,8 +73,10 @@ public final class SynclineApp implements AutoCloseable {
         SqliteBucketStorage storage = SqliteBucketStorage.open(config.storage().path());
         resources.add(storage);
         resources.add(new BackgroundCompaction(storage, config.storage().path().toString(), COMPACTION_INTERVAL));
-        ReplicationPipeline pipeline = new ReplicationPipeline(storage, new RulesRowEvaluator(plan),
-                BatchPolicy.DEFAULT, System::nanoTime);
+        // Storage writes on a thread of their own; decoding and the sync rules stay on the capture thread.
+        HandOffPipeline pipeline = new HandOffPipeline(new ReplicationPipeline(storage, new RulesRowEvaluator(plan),
+                BatchPolicy.DEFAULT, System::nanoTime));
+        resources.add(pipeline);
 
         PostgresConnectionConfig sourceDb = config.replication().connection();
         ClientAuth auth = ClientAuth.start(config.clientAuth(),

@@ -1,5 +1,6 @@
 package dev.syncline.server.pipeline;
 
+import dev.syncline.protocol.OpChecksum;
 import dev.syncline.rules.value.SqlValue;
 import dev.syncline.server.source.postgres.Row;
 import dev.syncline.server.source.postgres.RowChange;
@@ -19,8 +20,9 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * Turns one row change into bucket ops inside a write transaction: evaluates the new image with
- * the sync rules, writes a PUT for every bucket the row is in and a REMOVE for every bucket it
+ * Turns one row change into bucket ops inside a write transaction, in two steps: {@link #prepare}
+ * evaluates the new image with the sync rules and computes ids and checksums (no storage), and
+ * {@link #apply} writes a PUT for every bucket the row is in and a REMOVE for every bucket it
  * left, and stores the row's new bucket set and parameter entries. Stateless apart from the
  * evaluator; the transaction holds everything else.
  */
@@ -34,25 +36,66 @@ final class ChangeApplier {
         this.evaluator = evaluator;
     }
 
-    /** Applies a change; returns how many source rows it touched. */
-    long apply(WriteTransaction tx, RowChange change) {
+    /** Everything about a change that does not depend on stored state. Pure apart from the evaluator. */
+    PreparedChange prepare(RowChange change) {
         return switch (change) {
-            case RowChange.Insert i -> {
-                upsert(tx, i.row());
+            case RowChange.Insert i -> prepareUpsert(i.row());
+            case RowChange.Update u -> u.oldKey() == null ? prepareUpsert(u.row())
+                    : new PreparedChange.Steps(List.of(prepareDelete(id(u.oldKey())), prepareUpsert(u.row())));
+            case RowChange.Delete d -> prepareDelete(id(d.key()));
+            case RowChange.Truncate t -> new PreparedChange.Truncate(t.tables());
+        };
+    }
+
+    PreparedChange.Upsert prepareUpsert(Row row) {
+        SourceRowId id = id(row);
+        Map<String, SqlValue> values = row.asMap();
+        TableName table = row.table().name();
+        // One entry per placement: if the rules emit the same (bucket, type, id) twice, the last wins.
+        Map<Placement, BucketRow> rows = new LinkedHashMap<>();
+        for (BucketRow r : evaluator.dataRows(table, values)) {
+            rows.put(new Placement(r.bucketId(), r.objectType(), r.objectId()), r);
+        }
+        List<PreparedChange.Put> puts = new ArrayList<>(rows.size());
+        BucketRow previous = null;
+        long checksum = 0;
+        for (Map.Entry<Placement, BucketRow> e : rows.entrySet()) {
+            BucketRow r = e.getValue();
+            // A row usually carries the same data into each of its buckets: hash it once.
+            if (previous == null || !previous.objectType().equals(r.objectType())
+                    || !previous.objectId().equals(r.objectId()) || !previous.dataJson().equals(r.dataJson())) {
+                checksum = OpChecksum.put(r.objectType(), r.objectId(), r.dataJson());
+                previous = r;
+            }
+            puts.add(new PreparedChange.Put(e.getKey(), r.dataJson(), checksum));
+        }
+        RowImage image = ToastImages.mayBeToasted(row) ? RowImage.of(row) : null;
+        return new PreparedChange.Upsert(id, puts, evaluator.parameterRows(table, values), image,
+                OpChecksum.remove(id.subkey()));
+    }
+
+    private static PreparedChange.Delete prepareDelete(SourceRowId id) {
+        return new PreparedChange.Delete(id, OpChecksum.remove(id.subkey()));
+    }
+
+    /** Applies a prepared change; returns how many source rows it touched. */
+    long apply(WriteTransaction tx, PreparedChange change) {
+        return switch (change) {
+            case PreparedChange.Upsert u -> {
+                upsert(tx, u);
                 yield 1;
             }
-            case RowChange.Update u -> {
-                if (u.oldKey() != null) {
-                    delete(tx, id(u.oldKey()));
+            case PreparedChange.Delete d -> {
+                tx.sourceRow(d.id()).ifPresent(previous -> removeRow(tx, d.id(), previous, d.removeChecksum()));
+                yield 1;
+            }
+            case PreparedChange.Steps s -> {
+                for (PreparedChange step : s.steps()) {
+                    apply(tx, step);
                 }
-                upsert(tx, u.row());
                 yield 1;
             }
-            case RowChange.Delete d -> {
-                delete(tx, id(d.key()));
-                yield 1;
-            }
-            case RowChange.Truncate t -> {
+            case PreparedChange.Truncate t -> {
                 long n = 0;
                 for (TableName table : t.tables()) {
                     n += removeAll(tx, table);
@@ -63,44 +106,42 @@ final class ChangeApplier {
     }
 
     void upsert(WriteTransaction tx, Row row) {
-        SourceRowId id = id(row);
+        upsert(tx, prepareUpsert(row));
+    }
+
+    private static void upsert(WriteTransaction tx, PreparedChange.Upsert change) {
+        SourceRowId id = change.id();
         StoredSourceRow previous = tx.sourceRow(id).orElse(null);
-        Map<String, SqlValue> values = row.asMap();
-        TableName table = row.table().name();
-        // One entry per placement: if the rules emit the same (bucket, type, id) twice, the last wins.
-        Map<Placement, BucketRow> rows = new LinkedHashMap<>();
-        for (BucketRow r : evaluator.dataRows(table, values)) {
-            rows.put(new Placement(r.bucketId(), r.objectType(), r.objectId()), r);
-        }
-        List<ParameterEntry> parameters = evaluator.parameterRows(table, values);
         String subkey = id.subkey();
+        List<Placement> placements = new ArrayList<>(change.puts().size());
+        for (PreparedChange.Put put : change.puts()) {
+            placements.add(put.placement());
+        }
         if (previous != null) {
+            // Rows sit in a handful of buckets; a set only pays for many.
+            java.util.Collection<Placement> now = placements.size() > 16 ? new HashSet<>(placements) : placements;
             for (Placement p : previous.placements()) {
-                if (!rows.containsKey(p)) {
-                    tx.remove(p.bucket(), p.objectType(), p.objectId(), subkey);
+                if (!now.contains(p)) {
+                    tx.remove(p.bucket(), p.objectType(), p.objectId(), subkey, change.removeChecksum());
                 }
             }
         }
-        for (BucketRow r : rows.values()) {
-            tx.put(r.bucketId(), r.objectType(), r.objectId(), subkey, r.dataJson());
+        for (PreparedChange.Put put : change.puts()) {
+            Placement p = put.placement();
+            tx.put(p.bucket(), p.objectType(), p.objectId(), subkey, put.dataJson(), put.checksum());
         }
-        RowImage image = ToastImages.mayBeToasted(row) ? RowImage.of(row) : null;
-        StoredSourceRow next = new StoredSourceRow(image, new ArrayList<>(rows.keySet()), parameters);
+        StoredSourceRow next = new StoredSourceRow(change.image(), placements, change.parameters());
         if (!next.equals(previous)) {    // most updates keep a small row in the same buckets
             tx.saveSourceRow(id, previous, next);
         }
     }
 
-    void delete(WriteTransaction tx, SourceRowId id) {
-        tx.sourceRow(id).ifPresent(previous -> removeRow(tx, id, previous));
-    }
-
-    private static void removeRow(WriteTransaction tx, SourceRowId id, StoredSourceRow previous) {
+    private static void removeRow(WriteTransaction tx, SourceRowId id, StoredSourceRow previous, long removeChecksum) {
         String subkey = id.subkey();
         Set<Placement> done = new HashSet<>();
         for (Placement p : previous.placements()) {
             if (done.add(p)) {
-                tx.remove(p.bucket(), p.objectType(), p.objectId(), subkey);
+                tx.remove(p.bucket(), p.objectType(), p.objectId(), subkey, removeChecksum);
             }
         }
         tx.deleteSourceRow(id, previous);
@@ -114,12 +155,14 @@ final class ChangeApplier {
             if (page.isEmpty()) {
                 return n;
             }
-            page.forEach((id, previous) -> removeRow(tx, id, previous));
+            page.forEach((id, previous) -> removeRow(tx, id, previous, OpChecksum.remove(id.subkey())));
             n += page.size();
         }
     }
 
     private static SourceRowId id(Row row) {
-        return new SourceRowId(row.table().name(), row.key());
+        SourceRowId id = new SourceRowId(row.table().name(), row.key());
+        id.subkey();    // computed here, so that a prepared change carries it to the writer thread
+        return id;
     }
 }

@@ -36,8 +36,10 @@ import java.util.function.LongSupplier;
  * <p>Also the {@link RowImageLookup} for capture: it reads through the open transaction, so it
  * sees rows written earlier in the same, not yet committed, batch.
  *
- * <p>Called from the one capture thread. On any failure the open transaction is rolled back and
- * the error propagates: capture stops, and a restart replays from the last durable commit.
+ * <p>Called from one thread: the capture thread, or the writer thread of a {@link HandOffPipeline}
+ * (which then calls {@link #prepare} on the capture thread). On any failure the open transaction is
+ * rolled back and the error propagates: capture stops, and a restart replays from the last durable
+ * commit.
  */
 public final class ReplicationPipeline implements CaptureSink, RowImageLookup {
     private static final Logger log = LoggerFactory.getLogger(ReplicationPipeline.class);
@@ -124,6 +126,22 @@ public final class ReplicationPipeline implements CaptureSink, RowImageLookup {
 
     @Override
     public void change(RowChange change) {
+        if (skippingTransaction) {
+            return;
+        }
+        guarded(() -> batchChanges += applier.apply(transaction(), applier.prepare(change)));
+    }
+
+    /**
+     * The part of {@link #change} that needs no storage: rules, ids, checksums. Pure apart from the
+     * evaluator, so it may run on another thread than the rest ({@link HandOffPipeline}).
+     */
+    PreparedChange prepare(RowChange change) {
+        return applier.prepare(change);
+    }
+
+    /** {@link #change} for a change prepared with {@link #prepare}. */
+    void change(PreparedChange change) {
         if (skippingTransaction) {
             return;
         }
@@ -240,6 +258,11 @@ public final class ReplicationPipeline implements CaptureSink, RowImageLookup {
             abort();
             throw e;
         }
+    }
+
+    /** Drops the uncommitted batch, if any (see {@link #abort}). */
+    void abortOpenBatch() {
+        abort();
     }
 
     /** Drops the uncommitted batch; nothing of it was acknowledged, so a restart replays it. */

@@ -1,5 +1,6 @@
 package dev.syncline.server.storage;
 
+import dev.syncline.protocol.OpChecksum;
 import dev.syncline.protocol.OpId;
 import dev.syncline.server.source.postgres.Lsn;
 import dev.syncline.server.source.postgres.SnapshotProgress;
@@ -45,9 +46,23 @@ public interface WriteTransaction extends AutoCloseable {
     /** Forgets a row and its parameter entries; {@code previous} as for {@link #saveSourceRow}. */
     void deleteSourceRow(SourceRowId id, StoredSourceRow previous);
 
-    OpId put(String bucket, String objectType, String objectId, String subkey, String dataJson);
+    default OpId put(String bucket, String objectType, String objectId, String subkey, String dataJson) {
+        return put(bucket, objectType, objectId, subkey, dataJson, OpChecksum.put(objectType, objectId, dataJson));
+    }
 
-    OpId remove(String bucket, String objectType, String objectId, String subkey);
+    /**
+     * A PUT whose checksum the caller computed already ({@code checksum} must equal
+     * {@link OpChecksum#put}{@code (objectType, objectId, dataJson)}): a row in several buckets
+     * then hashes its data once, and the hashing can run on another thread.
+     */
+    OpId put(String bucket, String objectType, String objectId, String subkey, String dataJson, long checksum);
+
+    default OpId remove(String bucket, String objectType, String objectId, String subkey) {
+        return remove(bucket, objectType, objectId, subkey, OpChecksum.remove(subkey));
+    }
+
+    /** A REMOVE whose checksum the caller computed already: it must equal {@link OpChecksum#remove}{@code (subkey)}. */
+    OpId remove(String bucket, String objectType, String objectId, String subkey, long checksum);
 
     void snapshotProgress(SnapshotProgress progress);
 

@@ -18,8 +18,8 @@ public final class PipelineProcess {
 
     public static void main(String[] args) throws Exception {
         SqliteBucketStorage storage = SqliteBucketStorage.open(Path.of(args[3]));
-        ReplicationPipeline pipeline = new ReplicationPipeline(storage, new TodoRules(), BatchPolicy.DEFAULT,
-                System::nanoTime);
+        HandOffPipeline pipeline = new HandOffPipeline(new ReplicationPipeline(storage, new TodoRules(),
+                BatchPolicy.DEFAULT, System::nanoTime));
         PgSourceSettings settings = PgSourceSettings.defaults(args[0], args[1], args[2],
                         List.of(TodoRules.LISTS, TodoRules.TODOS))
                 .withSnapshotChunkRows(300).withHeartbeatInterval(Duration.ofMillis(200));

@@ -49,6 +49,7 @@ class ReplicationPipelineIT {
     BucketStorage storage;
     PostgresChangeCapture capture;
     AckSwitch sink;
+    HandOffPipeline pipeline;
     final TodoRules rules = new TodoRules();
 
     @BeforeAll
@@ -99,7 +100,8 @@ class ReplicationPipelineIT {
 
     private void start(boolean dropAcks) {
         storage = SqliteBucketStorage.open(dir.resolve("syncline.db"));
-        ReplicationPipeline pipeline = new ReplicationPipeline(storage, rules, BatchPolicy.DEFAULT, System::nanoTime);
+        // As the server runs it: storage on a writer thread of its own, rules on the capture thread.
+        pipeline = new HandOffPipeline(new ReplicationPipeline(storage, rules, BatchPolicy.DEFAULT, System::nanoTime));
         sink = new AckSwitch(pipeline);
         sink.dropAcks = dropAcks;
         PgSourceSettings settings = PgSourceSettings.defaults(db.jdbcUrl(), db.user(), db.password(),
@@ -113,6 +115,10 @@ class ReplicationPipelineIT {
         if (capture != null) {
             capture.close();
             capture = null;
+        }
+        if (pipeline != null) {
+            pipeline.close();
+            pipeline = null;
         }
         if (storage != null) {
             storage.close();

@@ -37,7 +37,8 @@ public final class PostgresChangeCapture implements AutoCloseable {
     private final CompletableFuture<Void> completion = new CompletableFuture<>();
     private volatile boolean running;
     private Connection catalogConnection;
-    private ReplicationStreamReader reader;
+    /** Volatile: the sink may acknowledge from a thread of its own (a storage writer). */
+    private volatile ReplicationStreamReader reader;
     private Heartbeat heartbeat;
     private Thread captureThread;
 

@@ -26,7 +26,7 @@ final class BucketIds {
 
     BucketIds(Connection c) throws SQLException {
         select = c.prepareStatement("SELECT id FROM buckets WHERE name = ?");
-        insert = c.prepareStatement("INSERT INTO buckets (name) VALUES (?)", java.sql.Statement.RETURN_GENERATED_KEYS);
+        insert = c.prepareStatement("INSERT INTO buckets (name) VALUES (?) RETURNING id");
     }
 
     long idOf(String bucket) throws SQLException {
@@ -42,8 +42,7 @@ final class BucketIds {
         }
         if (id == null) {
             insert.setString(1, bucket);
-            insert.executeUpdate();
-            try (ResultSet rs = insert.getGeneratedKeys()) {
+            try (ResultSet rs = insert.executeQuery()) {
                 rs.next();
                 id = rs.getLong(1);
             }

@@ -1,6 +1,5 @@
 package dev.syncline.server.storage.sqlite;
 
-import dev.syncline.protocol.OpChecksum;
 import dev.syncline.protocol.OpId;
 import dev.syncline.protocol.OpType;
 import dev.syncline.server.source.postgres.Lsn;
@@ -146,14 +145,13 @@ final class SqliteWriteTransaction implements WriteTransaction {
     }
 
     @Override
-    public OpId put(String bucket, String objectType, String objectId, String subkey, String dataJson) {
-        return append(bucket, OpType.PUT, objectType, objectId, subkey, dataJson,
-                OpChecksum.put(objectType, objectId, dataJson));
+    public OpId put(String bucket, String objectType, String objectId, String subkey, String dataJson, long checksum) {
+        return append(bucket, OpType.PUT, objectType, objectId, subkey, dataJson, checksum);
     }
 
     @Override
-    public OpId remove(String bucket, String objectType, String objectId, String subkey) {
-        return append(bucket, OpType.REMOVE, objectType, objectId, subkey, null, OpChecksum.remove(subkey));
+    public OpId remove(String bucket, String objectType, String objectId, String subkey, long checksum) {
+        return append(bucket, OpType.REMOVE, objectType, objectId, subkey, null, checksum);
     }
 
     private OpId append(String bucket, OpType type, String objectType, String objectId, String subkey, String data,

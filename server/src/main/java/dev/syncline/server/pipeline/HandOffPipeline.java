@@ -1,0 +1,264 @@
+package dev.syncline.server.pipeline;
+
+import dev.syncline.rules.value.SqlValue;
+import dev.syncline.server.source.postgres.CaptureSink;
+import dev.syncline.server.source.postgres.CaptureState;
+import dev.syncline.server.source.postgres.Row;
+import dev.syncline.server.source.postgres.RowChange;
+import dev.syncline.server.source.postgres.RowImageLookup;
+import dev.syncline.server.source.postgres.SnapshotProgress;
+import dev.syncline.server.source.postgres.SourceTable;
+import dev.syncline.server.source.postgres.SourceTransaction;
+import dev.syncline.server.source.postgres.TableName;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.function.Supplier;
+
+/**
+ * Runs a {@link ReplicationPipeline} on a storage-writer thread of its own, so that the capture
+ * thread (pgoutput decoding) also evaluates the sync rules and computes ids and checksums of the
+ * next changes ({@link ReplicationPipeline#prepare}) while the writer is busy in SQLite — or
+ * waiting for a commit's fsync. The two threads meet in a bounded queue of
+ * {@value #QUEUE_CAPACITY} steps, so memory stays bounded and a slow writer slows capture down
+ * (whose own queue then pauses the replication reader).
+ *
+ * <p>Order and durability are the pipeline's: the writer applies steps in stream order and the
+ * pipeline acknowledges an LSN only after the commit holding it is durable; acknowledgements come
+ * from the writer thread ({@link DurableAck} is thread-safe). Calls whose contract is synchronous
+ * ({@link #loadState}, {@link #snapshotStarted}, {@link #snapshotChunk}, {@link #lastImage}) wait
+ * until the writer has done everything queued before them and then their own step.
+ *
+ * <p>When a step fails on the writer, the pipeline has already rolled back its open batch; the
+ * writer skips every later step, and the next call from capture throws that failure, so capture
+ * stops exactly as if the pipeline had failed on its thread. {@link #loadState} (a capture
+ * restarting) clears it. One capture thread calls in; {@link #close} stops the writer.
+ */
+public final class HandOffPipeline implements CaptureSink, RowImageLookup, AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(HandOffPipeline.class);
+    static final int QUEUE_CAPACITY = 4096;
+
+    private final ReplicationPipeline pipeline;
+    private final BlockingQueue<Runnable> queue = new ArrayBlockingQueue<>(QUEUE_CAPACITY);
+    private final Thread writer;
+    /** Set by the writer when a step failed; read by the capture thread. */
+    private volatile Throwable failure;
+    private volatile boolean closed;
+    /** Capture found its queue empty; the writer commits once it has caught up. */
+    private volatile boolean idleRequested;
+
+    public HandOffPipeline(ReplicationPipeline pipeline) {
+        this.pipeline = Objects.requireNonNull(pipeline, "pipeline");
+        this.writer = Thread.ofPlatform().name("syncline-storage-writer").daemon().unstarted(this::run);
+        writer.start();
+    }
+
+    @Override
+    public void open(DurableAck ack) {
+        pipeline.open(ack);
+    }
+
+    @Override
+    public CaptureState loadState() {
+        // Runs even after a failure: a capture (re)starting resumes from what is durable.
+        return call(() -> {
+            failure = null;
+            return pipeline.loadState();
+        }, true);
+    }
+
+    @Override
+    public void snapshotStarted(SnapshotProgress progress) {
+        call(() -> {
+            pipeline.snapshotStarted(progress);
+            return null;
+        }, false);
+    }
+
+    @Override
+    public void snapshotChunk(SourceTable table, List<Row> rows, SnapshotProgress progress) {
+        call(() -> {
+            pipeline.snapshotChunk(table, rows, progress);
+            return null;
+        }, false);
+    }
+
+    @Override
+    public void begin(SourceTransaction.Begin begin) {
+        submit(() -> pipeline.begin(begin));
+    }
+
+    @Override
+    public void change(RowChange change) {
+        throwIfFailed();
+        PreparedChange prepared;
+        try {
+            prepared = pipeline.prepare(change);
+        } catch (RuntimeException | Error e) {
+            // As on one thread: the open batch goes (the writer drops it at its next step), capture stops.
+            failure = e;
+            queue.offer(() -> { });
+            throw e;
+        }
+        submit(() -> pipeline.change(prepared));
+    }
+
+    @Override
+    public void message(SourceTransaction.LogicalMessage message) {
+        submit(() -> pipeline.message(message));
+    }
+
+    @Override
+    public void commit(SourceTransaction.Commit commit) {
+        submit(() -> pipeline.commit(commit));
+    }
+
+    @Override
+    public void tableRecreated(TableName table, int oldRelationId, int newRelationId) {
+        submit(() -> pipeline.tableRecreated(table, oldRelationId, newRelationId));
+    }
+
+    /**
+     * Capture has nothing queued. The writer commits its open batch once it has applied everything
+     * handed to it so far and finds its own queue empty, so batching adds no latency when the
+     * source is quiet. Never blocks.
+     */
+    @Override
+    public void idle() {
+        throwIfFailed();
+        idleRequested = true;
+        queue.offer(() -> { });     // wakes the writer if it waits; a full queue keeps it busy anyway
+    }
+
+    /** Capture asks for a TOAST image: wait until the writer has applied every change before this one. */
+    @Override
+    public Optional<Row> lastImage(TableName table, List<SqlValue> key) {
+        return call(() -> pipeline.lastImage(table, key), false);
+    }
+
+    /** Stops the writer; steps still queued and an uncommitted batch are dropped (nothing of them was acknowledged). */
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        writer.interrupt();
+        try {
+            writer.join(10_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private void run() {
+        try {
+            while (!closed) {
+                queue.take().run();
+                if (failure != null) {
+                    pipeline.abortOpenBatch();
+                }
+                if (idleRequested && queue.isEmpty()) {
+                    idleRequested = false;
+                    guard(pipeline::idle).run();
+                }
+            }
+        } catch (InterruptedException e) {
+            // closing
+        } finally {
+            queue.clear();
+            pipeline.abortOpenBatch();
+        }
+    }
+
+    private void submit(Runnable step) {
+        throwIfFailed();
+        put(guard(step));
+    }
+
+    /** The step as the writer runs it: skipped after a failure, and a failure recorded for capture. */
+    private Runnable guard(Runnable step) {
+        return () -> {
+            if (failure != null) {
+                // The batch this belonged to is incomplete: drop it; capture stops and it is replayed.
+                pipeline.abortOpenBatch();
+                return;
+            }
+            try {
+                step.run();
+            } catch (RuntimeException | Error e) {
+                failure = e;
+                log.debug("storage writer step failed: {}", e.toString());
+            }
+        };
+    }
+
+    private <T> T call(Supplier<T> step, boolean evenAfterFailure) {
+        if (!evenAfterFailure) {
+            throwIfFailed();
+        }
+        CompletableFuture<T> result = new CompletableFuture<>();
+        put(() -> {
+            Throwable failed = failure;
+            if (failed != null && !evenAfterFailure) {
+                pipeline.abortOpenBatch();
+                result.completeExceptionally(failed);
+                return;
+            }
+            try {
+                result.complete(step.get());
+            } catch (RuntimeException | Error e) {
+                failure = e;
+                result.completeExceptionally(e);
+            }
+        });
+        try {
+            return result.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while waiting for the storage writer", e);
+        } catch (ExecutionException e) {
+            throw rethrow(e.getCause());
+        }
+    }
+
+    private void put(Runnable step) {
+        if (closed) {
+            throw new IllegalStateException("the storage writer is closed");
+        }
+        try {
+            queue.put(step);
+        } catch (InterruptedException e) {
+            // Capture is being closed. Nothing after this step may be applied without it: the writer
+            // drops the open batch and skips everything until a restart reloads the stored state.
+            Thread.currentThread().interrupt();
+            IllegalStateException stopped = new IllegalStateException("capture was interrupted while handing off a change");
+            failure = stopped;
+            throw stopped;
+        }
+    }
+
+    private void throwIfFailed() {
+        Throwable failed = failure;
+        if (failed != null) {
+            throw rethrow(failed);
+        }
+    }
+
+    private static RuntimeException rethrow(Throwable t) {
+        if (t instanceof RuntimeException r) {
+            throw r;
+        }
+        if (t instanceof Error e) {
+            throw e;
+        }
+        throw new IllegalStateException(t);
+    }
+}
