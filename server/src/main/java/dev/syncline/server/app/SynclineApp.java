@@ -92,7 +92,8 @@ public final class SynclineApp implements AutoCloseable {
         backend = new StorageSyncBackend(storage, plan, writeCheckpoints);
         resources.add(backend);
         JwtAuthenticator authenticator = new JwtAuthenticator(auth.verifier());
-        http = new SyncHttpServer(HttpSettings.defaults(config.port()), authenticator, backend, writeCheckpoints, clock);
+        http = new SyncHttpServer(
+                HttpSettings.defaults(config.port()).withMaxConnections(config.api().maxConcurrentConnections()), authenticator, backend, writeCheckpoints, clock);
         if (config.upload().enabled()) {
             http.uploads(Uploads.start(config, plan, authenticator, http.metrics(), clock, resources));
         }

@@ -68,8 +68,7 @@ public final class RunningApp implements AutoCloseable {
                   heartbeat_interval: 1s
                 """.formatted(SECRET));
         SynclineConfig loaded = ConfigLoader.load(config, Map.of("PG_URI", db.uri()));
-        SynclineConfig onFreePort = new SynclineConfig(loaded.source(), 0, loaded.replication(), loaded.storage(),
-                loaded.syncRules(), loaded.clientAuth(), loaded.capture());
+        SynclineConfig onFreePort = loaded.withPort(0);
         SynclineApp app = SynclineApp.start(onFreePort, Clock.systemUTC());
         return new RunningApp(db, app, DevTokens.from(loaded.clientAuth(), Clock.systemUTC()).orElseThrow());
     }

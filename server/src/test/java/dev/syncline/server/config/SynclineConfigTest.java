@@ -129,10 +129,25 @@ class SynclineConfigTest {
 
         assertThat(problems).containsExactly(
                 "syncline.yaml:1:1: prot: unknown key `prot` — did you mean `port`? expected one of: port,"
-                        + " replication, storage, sync_rules, client_auth, capture, upload",
+                        + " replication, storage, sync_rules, client_auth, capture, upload, api",
                 "syncline.yaml:11:3: capture.slotName: unknown key `slotName` — did you mean `slot_name`? expected"
                         + " one of: slot_name, publication_name, tables, snapshot_chunk_rows, heartbeat_interval,"
                         + " max_pending_bytes");
+    }
+
+    @Test
+    void apiParametersLimitConnectionsPerNode() throws Exception {
+        assertThat(fx.parse(ConfigFixtures.MINIMAL).api()).isEqualTo(ApiConfig.defaults());
+        assertThat(fx.parse(ConfigFixtures.MINIMAL + """
+                api:
+                  parameters:
+                    max_concurrent_connections: 250
+                """).api().maxConcurrentConnections()).isEqualTo(250);
+        assertThat(fx.problems(ConfigFixtures.MINIMAL + "api:\n  parameters:\n    max_concurrent_connections: 0\n"))
+                .singleElement().asString()
+                .contains("api.parameters.max_concurrent_connections: must be between 1 and 1000000, found 0");
+        assertThat(fx.problems(ConfigFixtures.MINIMAL + "api:\n  parameters:\n    max_connections: 5\n"))
+                .singleElement().asString().contains("unknown key `max_connections`");
     }
 
     @Test

@@ -101,8 +101,7 @@ public final class UploadApp implements AutoCloseable {
                 %s
                 """.formatted(SECRET, uploadYaml.isBlank() ? "  enabled: true" : uploadYaml));
         SynclineConfig loaded = ConfigLoader.load(file, Map.of("PG_URI", db.uri()));
-        return new UploadApp(db, new SynclineConfig(loaded.source(), 0, loaded.replication(), loaded.storage(),
-                loaded.syncRules(), loaded.clientAuth(), loaded.capture(), loaded.upload()));
+        return new UploadApp(db, loaded.withPort(0));
     }
 
     public static UploadApp start(PostgresTestServer server, Path dir) throws Exception {
