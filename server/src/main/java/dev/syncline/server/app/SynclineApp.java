@@ -29,6 +29,7 @@ import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.UnaryOperator;
 
 /**
  * The composition root: sync rules, SQLite bucket storage, the replication pipeline from
@@ -50,9 +51,14 @@ public final class SynclineApp implements AutoCloseable {
 
     /** Starts everything; throws if the configuration cannot be served (the copy runs in the background). */
     public static SynclineApp start(SynclineConfig config, Clock clock) {
+        return start(config, clock, UnaryOperator.identity());
+    }
+
+    /** As {@link #start(SynclineConfig, Clock)}, with HTTP settings adjusted by the caller (the demo adds its web app). */
+    public static SynclineApp start(SynclineConfig config, Clock clock, UnaryOperator<HttpSettings> http) {
         SynclineApp app = new SynclineApp();
         try {
-            app.startAll(config, clock);
+            app.startAll(config, clock, http);
             return app;
         } catch (RuntimeException e) {
             app.close();
@@ -60,7 +66,7 @@ public final class SynclineApp implements AutoCloseable {
         }
     }
 
-    private void startAll(SynclineConfig config, Clock clock) {
+    private void startAll(SynclineConfig config, Clock clock, UnaryOperator<HttpSettings> httpSettings) {
         SyncRulesPlan plan = SyncRules.compile(config.syncRules().content());
         for (RuleError warning : plan.warnings()) {
             log.warn("sync rules: {}", warning);
@@ -85,7 +91,7 @@ public final class SynclineApp implements AutoCloseable {
         WriteCheckpoints writeCheckpoints = new WriteCheckpoints(checkpointStore, position);
         backend = new StorageSyncBackend(storage, plan, writeCheckpoints);
         resources.add(backend);
-        http = new SyncHttpServer(HttpSettings.defaults(config.port()), new JwtAuthenticator(auth.verifier()), backend,
+        http = new SyncHttpServer(httpSettings.apply(HttpSettings.defaults(config.port())), new JwtAuthenticator(auth.verifier()), backend,
                 writeCheckpoints, clock).start();
         resources.add(http);
 
