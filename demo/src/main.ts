@@ -73,7 +73,7 @@ function watchTodos(db: SynclineDatabase, actions: Actions): () => void {
     return () => undefined;
   }
   return db.watch<TodoRow>(
-    'SELECT id, list_id, description, completed, created_by, updated_at FROM todos WHERE list_id = ? ORDER BY created_at, id',
+    'SELECT id, list_id, description, completed, created_by, updated_at FROM todos WHERE list_id = ? ORDER BY created_at, description, id',
     [listId],
     (rows) => {
       state.todos = rows;

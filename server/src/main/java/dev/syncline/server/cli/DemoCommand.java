@@ -85,7 +85,7 @@ final class DemoCommand implements Callable<Integer> {
         String bob = tokens.mint("bob", Duration.ofHours(12));
         out.println();
         if (web.isPresent()) {
-            out.println("  Demo app: http://localhost:" + port + "/   (todo lists of alice and bob; open it in two windows)");
+            out.println("  Demo app: http://localhost:" + port + "/   (todo lists of alice and bob; bob in a private window or another browser)");
         } else {
             out.println("  Demo app: not served — " + (webRoot == null ? "no --web-root given" : "no index.html in " + webRoot.toAbsolutePath())
                     + " (bin/syncline demo builds it with npm); the API below runs without it.");
