@@ -10,7 +10,8 @@
 //   {"id":7,"cmd":"press","page":"a","selector":"…","key":"Enter"}
 //   {"id":8,"cmd":"text","page":"a","selector":"…"}               an element's visible text
 //   {"id":9,"cmd":"screenshot","page":"a","path":"…"}             full-page PNG
-//   {"id":10,"cmd":"close","page":"a"}
+//   {"id":10,"cmd":"answerPrompt","page":"a","text":"…"}         answer the page's next prompt() with text
+//   {"id":11,"cmd":"close","page":"a"}
 import { chromium } from 'playwright-core';
 import { createInterface } from 'node:readline';
 
@@ -69,6 +70,10 @@ const handlers = {
   async screenshot(c) {
     await page(c.page).screenshot({ path: c.path, fullPage: true });
     return c.path;
+  },
+  async answerPrompt(c) {
+    page(c.page).once('dialog', (d) => void d.accept(c.text));
+    return null;
   },
   async close(c) {
     await page(c.page).close({ runBeforeUnload: false });
