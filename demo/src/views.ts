@@ -81,5 +81,5 @@ export function renderRejected(rejected: readonly { at: Date; tx: RejectedTransa
   $('rejected').hidden = rejected.length === 0;
   $('rejected-items').replaceChildren(...rejected.map(({ at, tx }) => el('li', {},
     el('time', {}, at.toLocaleTimeString()), ' ',
-    el('code', {}, tx.code), ` ${tx.message} — ${tx.ops.length} change(s) reverted to the server's version`)));
+    el('code', {}, tx.code), ` ${tx.message} (${tx.ops.length} change(s), undone with the next sync)`)));
 }
