@@ -15,12 +15,30 @@ export interface Opened {
   warning: string | null;
 }
 
+type Sqlite3 = Awaited<ReturnType<typeof sqlite3InitModule>>;
+
+/** How long to wait for a closing tab's worker to let go of the pool's access handles. */
+const HANDLE_WAIT_MS = 3000;
+
+async function installPool(sqlite3: Sqlite3) {
+  const deadline = Date.now() + HANDLE_WAIT_MS;
+  for (;;) {
+    try {
+      return await sqlite3.installOpfsSAHPoolVfs({ name: 'syncline-sahpool', directory: '/syncline', initialCapacity: 6 });
+    } catch (e) {
+      // A tab that just closed may still hold the handles for a moment (NoModificationAllowedError).
+      if (typeof navigator === 'undefined' || !('storage' in navigator) || Date.now() > deadline) throw e;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+}
+
 export async function openDatabase(dbName: string, storage: 'auto' | 'memory'): Promise<Opened> {
   const sqlite3 = await sqlite3InitModule();
   let warning: string | null = null;
   if (storage === 'auto') {
     try {
-      const pool = await sqlite3.installOpfsSAHPoolVfs({ name: 'syncline-sahpool', directory: '/syncline', initialCapacity: 6 });
+      const pool = await installPool(sqlite3);
       const raw = new pool.OpfsSAHPoolDb(`/${dbName}`) as unknown as Opened['raw'];
       const db = oo1(raw);
       db.run('PRAGMA synchronous = NORMAL');

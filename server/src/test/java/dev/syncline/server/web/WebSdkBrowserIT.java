@@ -172,4 +172,25 @@ class WebSdkBrowserIT {
         assertThat(ids(browser.eval("a2", "sl.firstTodos"))).containsExactly("t1", "t2");
         browser.close("a2");
     }
+
+    @Test
+    void twoTabsShareOneDatabaseAndTheSecondTakesOverWhenTheLeaderCloses() throws Exception {
+        String ctx = newContext("alice");
+        browser.page(ctx, "leader", pageUrl("alice", ""));
+        browser.page(ctx, "follower", pageUrl("alice", ""));
+        assertThat(browser.eval("leader", "sl.isLeader()").asBoolean()).isTrue();
+        assertThat(browser.eval("follower", "sl.isLeader()").asBoolean()).isFalse();
+        awaitTodos("leader", "t1", "t2");
+        awaitTodos("follower", "t1", "t2");
+
+        browser.close("leader");
+        browser.waitFor("follower", "sl.isLeader()", Duration.ofSeconds(5));
+        // The new leader reopened the same OPFS database and resumed sync (queued writes: WebSdkUploadIT).
+        assertThat(browser.eval("follower", "sl.db.storage").asText()).isEqualTo("opfs-sahpool");
+        assertThat(ids(browser.eval("follower", "sl.query('SELECT id FROM todos ORDER BY id')"))).containsExactly("t1", "t2");
+        browser.waitFor("follower", "sl.status && sl.status.connected", SYNC);
+        app.db.execute("INSERT INTO todos VALUES ('t6', 'l1', 'after the takeover', false, 6)");
+        browser.waitFor("follower", "sl.todos && sl.todos.some(r => r.id === 't6')", SYNC);
+        browser.close("follower");
+    }
 }
