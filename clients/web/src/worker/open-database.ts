@@ -5,11 +5,10 @@
  * survives a reload, and the status says so.
  */
 import sqlite3InitModule from '@sqlite.org/sqlite-wasm';
-import { oo1, type Oo1Db } from '../storage/oo1-adapter.js';
-import type { SqlDb } from '../storage/sql-db.js';
+import { oo1, type CachingSqlDb, type Oo1Db } from '../storage/oo1-adapter.js';
 
 export interface Opened {
-  db: SqlDb;
+  db: CachingSqlDb;
   raw: Oo1Db & { exec(opts: { sql: string; bind?: unknown[]; rowMode: 'object'; callback: (row: Record<string, unknown>) => void }): unknown; close(): void };
   storage: 'opfs-sahpool' | 'memory';
   warning: string | null;
@@ -41,6 +40,9 @@ export async function openDatabase(dbName: string, storage: 'auto' | 'memory'): 
       const pool = await installPool(sqlite3);
       const raw = new pool.OpfsSAHPoolDb(`/${dbName}`) as unknown as Opened['raw'];
       const db = oo1(raw);
+      // One connection owns the pool's files anyway; keeping the lock lets SQLite skip the
+      // per-transaction lock, hot-journal and change-counter checks (each a call into OPFS).
+      db.run('PRAGMA locking_mode = EXCLUSIVE');
       db.run('PRAGMA synchronous = NORMAL');
       return { db, raw, storage: 'opfs-sahpool', warning: null };
     } catch (e) {

@@ -231,6 +231,7 @@ const methods: { [M in keyof Methods]: (...args: Parameters<Methods[M]>) => Retu
     if (ctx === null) return;
     ctx.engine.stop();
     ctx.uploader.stop();
+    ctx.opened.db.release();
     ctx.opened.raw.close();
     ctx = null;
   },
