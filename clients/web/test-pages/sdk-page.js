@@ -3,10 +3,16 @@
 import { Schema, SynclineDatabase } from '../dist/index.js';
 
 const params = new URLSearchParams(location.search);
-const schema = new Schema({
-  lists: { columns: { name: 'text', owner_id: 'text' } },
-  todos: { columns: { list_id: 'text', description: 'text', done: 'integer' } },
-});
+// ?schema=demo: the demo app's tables (server/src/main/resources/demo/schema.sql); default: RunningApp's.
+const schema = params.get('schema') === 'demo'
+  ? new Schema({
+    lists: { columns: { name: 'text', owner_id: 'text' } },
+    todos: { columns: { list_id: 'text', description: 'text', completed: 'integer', created_by: 'text' } },
+  })
+  : new Schema({
+    lists: { columns: { name: 'text', owner_id: 'text' } },
+    todos: { columns: { list_id: 'text', description: 'text', done: 'integer' } },
+  });
 
 const sl = {
   ready: false,
@@ -20,6 +26,9 @@ const sl = {
   rejected: [],
   errors: [],
   db: null,
+  isLeader() {
+    return sl.db.isLeader;
+  },
   async query(sql, args = []) {
     return sl.db.getAll(sql, args);
   },
@@ -50,10 +59,7 @@ const sl = {
 window.sl = sl;
 
 try {
-  const tables = params.get('bench') === '1'
-    ? new Schema({ ...schema.tables, bench: { columns: { name: 'text', n: 'integer' } } })
-    : schema;
-  const db = new SynclineDatabase({ schema: tables, dbName: params.get('db') ?? 'test.db', storage: params.get('storage') ?? 'auto' });
+  const db = new SynclineDatabase({ schema, dbName: params.get('db') ?? 'test.db', storage: params.get('storage') ?? 'auto' });
   sl.db = db;
   const init = await db.init();
   sl.storage = init.storage;

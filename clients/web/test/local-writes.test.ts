@@ -23,10 +23,13 @@ test('INSERT, UPDATE and DELETE become PUT, PATCH and DELETE entries of their lo
   assert.deepEqual(txs.map((t) => [t.tx_id, t.ops.map((o) => `${o.op} ${o.id}`)]), [
     [1, ['PUT a', 'PUT b']], [2, ['PATCH a']], [3, ['DELETE b']],
   ]);
+  assert.deepEqual(txs[0]!.ops[0]!.data, { description: 'Milk', done: 0 });
   assert.deepEqual(txs[1]!.ops[0]!.data, { description: 'Milk', done: 1 });
   assert.equal(txs[2]!.ops[0]!.data, undefined);
+  localWrite(db, () => db.run("INSERT INTO todos (id, description) VALUES ('c', NULL)"));
+  assert.deepEqual(oldestTransactions(db, 10).at(-1)!.ops[0]!.data, {}, 'a PUT leaves NULL columns to the server defaults');
   removeTransactions(db, [1, 2]);
-  assert.equal(pendingCount(db), 1);
+  assert.equal(pendingCount(db), 2);
 });
 
 test('applying downloaded rows does not enqueue uploads, and a failed local transaction leaves nothing queued', async () => {

@@ -6,6 +6,7 @@
 import type { InitResult, Notification, Params, RejectedTransaction, ResultRow, SyncStatus } from '../protocol/rpc.js';
 import type { Schema } from '../storage/schema.js';
 import { RpcClient, type Port } from './rpc-client.js';
+import { TabPort } from './tab-port.js';
 import { WatchedQuery } from './watch.js';
 
 export interface DatabaseOptions {
@@ -16,6 +17,11 @@ export interface DatabaseOptions {
   storage?: 'auto' | 'memory';
   /** URL of dist/worker.js when the bundler moved it; defaults to the file beside this module. */
   workerUrl?: string | URL;
+  /**
+   * Share one database between the tabs of this origin (default: on where Web Locks and
+   * BroadcastChannel exist). Off: every tab opens its own worker, and a second tab cannot use OPFS.
+   */
+  multiTab?: boolean;
 }
 
 export interface ConnectOptions {
@@ -57,6 +63,7 @@ export class SynclineDatabase {
 
   private readonly rpc: RpcClient;
   private readonly worker: Worker | null;
+  private readonly tabs: TabPort | null = null;
   private readonly watches = new Set<WatchedQuery<unknown>>();
   private readonly statusListeners = new Set<(s: SyncStatus) => void>();
   private readonly rejectedListeners = new Set<(tx: RejectedTransaction) => void>();
@@ -65,19 +72,50 @@ export class SynclineDatabase {
   private readonly onlineListener = () => void this.rpc.call('setOnline', navigator.onLine).catch(() => undefined);
 
   constructor(private readonly options: DatabaseOptions, port?: Port) {
-    if (port === undefined) {
-      this.worker = new Worker(options.workerUrl ?? new URL('./worker.js', import.meta.url), { type: 'module', name: 'syncline-db' });
+    const createWorker = () =>
+      new Worker(options.workerUrl ?? new URL('./worker.js', import.meta.url), { type: 'module', name: 'syncline-db' });
+    const shared = options.multiTab ?? (typeof navigator !== 'undefined' && 'locks' in navigator && typeof BroadcastChannel !== 'undefined');
+    this.worker = null;
+    if (port === undefined && shared) {
+      this.tabs = new TabPort(`syncline:${options.dbName ?? 'syncline.db'}`, createWorker, {
+        becameLeader: () => this.becameLeader(),
+        leaderChanged: () => this.rpc.failAll(new Error('the tab that held the database closed; retry the call')),
+      });
+      port = this.tabs;
+    } else if (port === undefined) {
+      this.worker = createWorker();
       port = this.worker as unknown as Port;
-    } else {
-      this.worker = null;
     }
     this.rpc = new RpcClient(port, (n) => this.notified(n));
+  }
+
+  /** Whether this tab runs the database worker (and the sync connection) for all tabs. */
+  get isLeader(): boolean {
+    return this.tabs === null || this.tabs.isLeader;
+  }
+
+  private initArgs() {
+    return { schema: this.options.schema.toJSON(), dbName: this.options.dbName ?? 'syncline.db', storage: this.options.storage ?? 'auto' };
+  }
+
+  /** This tab took over the database: open it in our worker and resume sync where the app asked for it. */
+  private becameLeader(): void {
+    if (this.initialised === null) return; // init() not called yet: it will reach our worker
+    void this.rpc
+      .call('init', this.initArgs())
+      .then((r) => {
+        this.storage = r.storage;
+        this.storageWarning = r.warning;
+        if (this.connector !== null) return this.rpc.call('connect', this.connector.endpoint);
+        return undefined;
+      })
+      .catch((e) => console.error('[syncline] taking over the database failed', e));
   }
 
   /** Opens the database (creating tables); every other call waits for it. */
   init(): Promise<InitResult> {
     this.initialised ??= this.rpc
-      .call('init', { schema: this.options.schema.toJSON(), dbName: this.options.dbName ?? 'syncline.db', storage: this.options.storage ?? 'auto' })
+      .call('init', this.initArgs())
       .then((r) => {
         this.storage = r.storage;
         this.storageWarning = r.warning;
@@ -186,8 +224,10 @@ export class SynclineDatabase {
       window.removeEventListener('online', this.onlineListener);
       window.removeEventListener('offline', this.onlineListener);
     }
-    await this.rpc.call('close').catch(() => undefined);
+    // A follower must not close the leader's database; it only stops listening.
+    if (this.isLeader) await this.rpc.call('close').catch(() => undefined);
     this.worker?.terminate();
+    this.tabs?.close();
   }
 
   private notified(n: Notification): void {

@@ -33,6 +33,8 @@ function columnType(t: string): string {
 function triggers(table: string, columns: string[]): string[] {
   const json = (row: 'NEW' | 'OLD') =>
     `json_object(${columns.map((c) => `'${c}', ${row}.${q(c)}`).join(', ') || ''})`;
+  // PUT leaves out NULL columns so PostgreSQL applies its column defaults to what the app did not set.
+  const put = `(SELECT json_group_object(key, value) FROM json_each(${json('NEW')}) WHERE type != 'null')`;
   const guard = `WHEN (SELECT value FROM sl_kv WHERE key = 'applying') = 0`;
   const tx = `(SELECT value FROM sl_kv WHERE key = 'tx')`;
   const touch = (row: 'NEW' | 'OLD') => `INSERT OR IGNORE INTO sl_touched (type, id) VALUES ('${table}', ${row}.id);`;
@@ -41,7 +43,7 @@ function triggers(table: string, columns: string[]): string[] {
     `DROP TRIGGER IF EXISTS sl_${table}_update`,
     `DROP TRIGGER IF EXISTS sl_${table}_delete`,
     `CREATE TRIGGER sl_${table}_insert AFTER INSERT ON ${q(table)} ${guard} BEGIN
-       INSERT INTO sl_crud (tx_id, op, type, id, data) VALUES (${tx}, 'PUT', '${table}', NEW.id, ${json('NEW')});
+       INSERT INTO sl_crud (tx_id, op, type, id, data) VALUES (${tx}, 'PUT', '${table}', NEW.id, ${put});
        ${touch('NEW')}
      END`,
     // PATCH carries the whole new row: simple, and correct for last-writer-wins columns.

@@ -82,8 +82,16 @@ function statusChanged(): void {
   }, 0);
 }
 
-async function init(args: InitArgs): Promise<InitResult> {
-  if (ctx !== null) return { clientId: ctx.clientId, storage: ctx.opened.storage, warning: ctx.opened.warning };
+let initialising: Promise<InitResult> | null = null;
+
+/** Idempotent: every tab's init lands here (replayed after a leader change), the first one opens. */
+function init(args: InitArgs): Promise<InitResult> {
+  initialising ??= openAndCreate(args);
+  initialising.catch(() => (initialising = null));
+  return initialising;
+}
+
+async function openAndCreate(args: InitArgs): Promise<InitResult> {
   const schema = new Schema(args.schema);
   const opened = await openDatabase(args.dbName, args.storage);
   const clientId = createTables(opened.db, schema, () => crypto.randomUUID());
@@ -223,6 +231,7 @@ const methods: { [M in keyof Methods]: (...args: Parameters<Methods[M]>) => Retu
     if (ctx === null) return;
     ctx.engine.stop();
     ctx.uploader.stop();
+    ctx.opened.db.release();
     ctx.opened.raw.close();
     ctx = null;
   },
@@ -240,6 +249,7 @@ scope.onmessage = async (event: MessageEvent<PageMessage>) => {
   }
   const req = msg as Request;
   try {
+    if (req.method !== 'init' && initialising !== null) await initialising.catch(() => undefined);
     const fn = methods[req.method] as (...a: unknown[]) => unknown;
     const result = await fn(...req.args);
     post({ id: req.id, result: result ?? null });

@@ -2,7 +2,6 @@ package dev.syncline.server.web;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.syncline.server.app.RunningApp;
-import dev.syncline.server.testing.PostgresTestServer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -10,18 +9,11 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.net.URLEncoder;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assertions.fail;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * The web SDK ({@code clients/web}) in Debian's Chromium against the whole server: real PostgreSQL,
@@ -30,11 +22,9 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * {@code window.sl} and the assertions are made here.
  */
 class WebSdkBrowserIT {
-    static final Duration SYNC = Duration.ofSeconds(30);
-    static PostgresTestServer server;
+    static final Duration SYNC = BrowserFixture.SYNC;
+    static BrowserFixture fixture;
     static BrowserDriver browser;
-    static StaticFiles files;
-    static int contexts;
 
     @TempDir
     Path dir;
@@ -42,35 +32,20 @@ class WebSdkBrowserIT {
 
     @BeforeAll
     static void start() throws Exception {
-        Optional<Path> node = findNode();
-        Optional<Path> root = BrowserDriver.findRepoRoot();
-        boolean ready = node.isPresent() && root.isPresent() && BrowserDriver.installed(root.get())
-                && Files.isExecutable(Path.of("/usr/bin/chromium"));
-        if (!ready && "true".equals(System.getenv("CI"))) {
-            fail("node, /usr/bin/chromium and a built clients/web (npm ci && npm run build) are required in CI");
-        }
-        assumeTrue(ready, "node, chromium or the built clients/web missing (cd clients/web && npm ci && npm run build)");
-        server = PostgresTestServer.start();
-        files = StaticFiles.serve(root.get().resolve(BrowserDriver.CLIENT_DIR));
-        browser = BrowserDriver.start(node.get(), root.get());
+        fixture = BrowserFixture.start();
+        browser = fixture.browser;
     }
 
     @AfterAll
     static void stop() throws Exception {
-        if (browser != null) {
-            browser.close();
-        }
-        if (files != null) {
-            files.close();
-        }
-        if (server != null) {
-            server.close();
+        if (fixture != null) {
+            fixture.close();
         }
     }
 
     @BeforeEach
     void startApp() throws Exception {
-        app = RunningApp.start(server, dir).awaitReady();
+        app = RunningApp.start(fixture.postgres, dir).awaitReady();
     }
 
     @AfterEach
@@ -80,36 +55,16 @@ class WebSdkBrowserIT {
         }
     }
 
-    static Optional<Path> findNode() {
-        for (String d : System.getenv().getOrDefault("PATH", "").split(java.io.File.pathSeparator)) {
-            Path candidate = Path.of(d, "node");
-            if (Files.isExecutable(candidate)) {
-                return Optional.of(candidate);
-            }
-        }
-        return Optional.empty();
-    }
-
-    /** A fresh browser context (empty OPFS) for a user; returns its name. */
     static String newContext(String user) throws Exception {
-        String ctx = user + "-" + (++contexts);
-        browser.context(ctx);
-        return ctx;
+        return fixture.newContext(user);
     }
 
     String pageUrl(String user, String extra) {
-        return files.url("test-pages/sdk.html?endpoint=" + enc(app.endpoint()) + "&token=" + enc(app.token(user))
-                + "&db=" + user + ".db" + extra);
-    }
-
-    static String enc(String s) {
-        return URLEncoder.encode(s, StandardCharsets.UTF_8);
+        return fixture.pageUrl(app.endpoint(), app.token(user), user, extra);
     }
 
     static List<String> ids(JsonNode rows) {
-        List<String> out = new ArrayList<>();
-        rows.forEach(r -> out.add(r.path("id").asText()));
-        return out;
+        return BrowserFixture.ids(rows);
     }
 
     /** Waits until the watched todos hold exactly these ids (in id order) and returns the rows. */
@@ -171,5 +126,26 @@ class WebSdkBrowserIT {
         browser.reload("a2", true);
         assertThat(ids(browser.eval("a2", "sl.firstTodos"))).containsExactly("t1", "t2");
         browser.close("a2");
+    }
+
+    @Test
+    void twoTabsShareOneDatabaseAndTheSecondTakesOverWhenTheLeaderCloses() throws Exception {
+        String ctx = newContext("alice");
+        browser.page(ctx, "leader", pageUrl("alice", ""));
+        browser.page(ctx, "follower", pageUrl("alice", ""));
+        assertThat(browser.eval("leader", "sl.isLeader()").asBoolean()).isTrue();
+        assertThat(browser.eval("follower", "sl.isLeader()").asBoolean()).isFalse();
+        awaitTodos("leader", "t1", "t2");
+        awaitTodos("follower", "t1", "t2");
+
+        browser.close("leader");
+        browser.waitFor("follower", "sl.isLeader()", Duration.ofSeconds(5));
+        // The new leader reopened the same OPFS database and resumed sync (queued writes: WebSdkUploadIT).
+        assertThat(browser.eval("follower", "sl.db.storage").asText()).isEqualTo("opfs-sahpool");
+        assertThat(ids(browser.eval("follower", "sl.query('SELECT id FROM todos ORDER BY id')"))).containsExactly("t1", "t2");
+        browser.waitFor("follower", "sl.status && sl.status.connected", SYNC);
+        app.db.execute("INSERT INTO todos VALUES ('t6', 'l1', 'after the takeover', false, 6)");
+        browser.waitFor("follower", "sl.todos && sl.todos.some(r => r.id === 't6')", SYNC);
+        browser.close("follower");
     }
 }
