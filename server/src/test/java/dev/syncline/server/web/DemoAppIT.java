@@ -30,6 +30,7 @@ import java.nio.file.Path;
 import java.sql.Connection;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.BlockingQueue;
@@ -52,6 +53,7 @@ class DemoAppIT {
     static final String SCRIPT = DEMO_DIR + "/test/drive-demo.mjs";
     static final Duration SYNC = Duration.ofSeconds(30);
     static final String SHARED_LIST = "11111111-1111-4111-8111-111111111111";
+    static final String TODOS = "document.querySelector('#todo-items').innerText";
 
     @TempDir
     static Path dir;
@@ -59,10 +61,11 @@ class DemoAppIT {
     static TestDatabase db;
     static SynclineApp app;
     static Driver browser;
+    static int pages;
 
     @BeforeAll
     static void start() throws Exception {
-        Optional<Path> node = WebSdkBrowserIT.findNode();
+        Optional<Path> node = BrowserFixture.findNode();
         Optional<Path> root = findRepoRoot();
         boolean ready = node.isPresent() && root.isPresent() && installed(root.get())
                 && Files.isExecutable(Path.of("/usr/bin/chromium"));
@@ -124,11 +127,16 @@ class DemoAppIT {
         return "http://localhost:" + app.port() + path;
     }
 
-    /** Opens the app as {@code user} in a browser context of its own and waits until it is connected. */
-    static void open(String user) throws Exception {
-        browser.call("context", Duration.ofSeconds(30), "ctx", user);
-        browser.call("page", Duration.ofSeconds(60), "ctx", user, "page", user, "url", url("/?user=" + user));
-        waitFor(user, "document.querySelector('#st-connection').textContent === 'connected'");
+    /**
+     * Opens the app as {@code user} in a browser context of its own (an empty OPFS), waits until it
+     * is connected and returns the page's name.
+     */
+    static String open(String user) throws Exception {
+        String page = user + "-" + (++pages);
+        browser.call("context", Duration.ofSeconds(30), "ctx", page);
+        browser.call("page", Duration.ofSeconds(60), "ctx", page, "page", page, "url", url("/?user=" + user));
+        waitFor(page, "document.querySelector('#st-connection').textContent === 'connected'");
+        return page;
     }
 
     static JsonNode waitFor(String page, String expr) throws Exception {
@@ -146,30 +154,53 @@ class DemoAppIT {
 
     @Test
     void eachUserSeesTheirListsAndTodosAndLiveChangesWithTheirLatency() throws Exception {
-        open("alice");
-        open("bob");
-        assertThat(text("alice", "#st-connection")).isEqualTo("connected");
-        assertThat(text("bob", "#st-connection")).isEqualTo("connected");
+        String alice = open("alice");
+        String bob = open("bob");
+        assertThat(text(alice, "#st-connection")).isEqualTo("connected");
+        assertThat(text(bob, "#st-connection")).isEqualTo("connected");
         // Lists follow memberships: the shared list for both, each one's private list only for them.
-        waitFor("alice", "demo.lists.length === 2");
-        assertThat(text("alice", "#list-items")).contains("Groceries (shared)", "Alice's work").doesNotContain("Bob's books");
-        waitFor("bob", "demo.lists.length === 2");
-        assertThat(text("bob", "#list-items")).contains("Groceries (shared)", "Bob's books").doesNotContain("Alice's work");
+        waitFor(alice, "demo.lists.length === 2");
+        assertThat(text(alice, "#list-items")).contains("Groceries (shared)", "Alice's work").doesNotContain("Bob's books");
+        waitFor(bob, "demo.lists.length === 2");
+        assertThat(text(bob, "#list-items")).contains("Groceries (shared)", "Bob's books").doesNotContain("Alice's work");
 
-        clickList("alice", SHARED_LIST);
-        clickList("bob", SHARED_LIST);
-        String todos = "document.querySelector('#todo-items').innerText";
-        waitFor("alice", todos + ".includes('Coffee')");
-        assertThat(text("alice", "#todo-items")).contains("Milk", "Bread", "Coffee");
-        assertThat(text("bob", "#todo-items")).contains("Milk", "Bread", "Coffee");
-        assertThat(text("alice", "#lat-last")).isEqualTo("—"); // history is not an arrival
+        clickList(alice, SHARED_LIST);
+        clickList(bob, SHARED_LIST);
+        waitFor(alice, TODOS + ".includes('Coffee')");
+        assertThat(text(alice, "#todo-items")).contains("Milk", "Bread", "Coffee");
+        assertThat(text(bob, "#todo-items")).contains("Milk", "Bread", "Coffee");
+        assertThat(text(alice, "#lat-last")).isEqualTo("—"); // history is not an arrival
 
         // A change committed in PostgreSQL shows for both members, with its commit → visible time.
         db.execute("UPDATE todos SET description = 'Oat milk' WHERE description = 'Milk'");
-        waitFor("alice", todos + ".includes('Oat milk')");
-        waitFor("bob", todos + ".includes('Oat milk')");
-        assertThat(text("alice", "#lat-last")).matches("\\d+ ms");
-        assertThat(text("alice", "#lat-n")).isEqualTo("1");
+        waitFor(alice, TODOS + ".includes('Oat milk')");
+        waitFor(bob, TODOS + ".includes('Oat milk')");
+        assertThat(text(alice, "#lat-last")).matches("\\d+ ms");
+        assertThat(text(alice, "#lat-n")).isEqualTo("1");
+    }
+
+    /** The demo's own node tests (latency tracker, status text), so that CI runs them. */
+    @Test
+    void theDemoUnitTestsPass() throws Exception {
+        Path demo = findRepoRoot().orElseThrow().resolve(DEMO_DIR);
+        Path node = BrowserFixture.findNode().orElseThrow();
+        for (List<String> command : List.of(List.of("build.mjs", "--tests"), List.of("--test", "dist-test/"))) {
+            List<String> line = new java.util.ArrayList<>(List.of(node.toString()));
+            line.addAll(command);
+            Process p = new ProcessBuilder(line).directory(demo.toFile()).redirectErrorStream(true).start();
+            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertThat(p.waitFor(120, TimeUnit.SECONDS)).as(line + " finished").isTrue();
+            assertThat(p.exitValue()).as(line + " output:\n" + out).isZero();
+            if (command.contains("--test")) {
+                assertThat(out).contains("# fail 0").containsPattern("# pass [1-9]");
+            }
+        }
+    }
+
+    static String scalar(String sql) throws Exception {
+        try (Connection c = db.connect(); var s = c.createStatement(); var rs = s.executeQuery(sql)) {
+            return rs.next() ? rs.getString(1) : null;
+        }
     }
 
     @Test
