@@ -9,6 +9,7 @@ import dev.syncline.server.config.SynclineConfig;
 import dev.syncline.server.demo.DemoPostgres;
 import dev.syncline.server.demo.DemoSetup;
 import dev.syncline.server.demo.DemoWebApp;
+import dev.syncline.server.http.HttpSettings;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -17,6 +18,7 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
+import java.util.function.UnaryOperator;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -63,7 +65,8 @@ final class DemoCommand implements Callable<Integer> {
             }
             DevTokens tokens = DevTokens.from(config.clientAuth(), Clock.systemUTC()).orElseThrow();
             Optional<Path> web = DemoWebApp.builtApp(webRoot);
-            try (SynclineApp app = SynclineApp.start(config, Clock.systemUTC(), DemoWebApp.http(tokens, web).andThen(s -> s.withPort(port))::apply)) {
+            UnaryOperator<HttpSettings> http = s -> DemoWebApp.http(tokens, web).apply(s).withPort(port);
+            try (SynclineApp app = SynclineApp.start(config, Clock.systemUTC(), http)) {
                 while (!app.ready() && !app.termination().isDone()) {
                     Thread.sleep(100); // the initial copy of the sample data takes a moment
                 }
@@ -85,10 +88,11 @@ final class DemoCommand implements Callable<Integer> {
         String bob = tokens.mint("bob", Duration.ofHours(12));
         out.println();
         if (web.isPresent()) {
-            out.println("  Demo app: http://localhost:" + port + "/   (todo lists of alice and bob; bob in a private window or another browser)");
+            out.println("  Demo app: http://localhost:" + port + "/   (signed in as alice; bob: http://localhost:" + port
+                    + "/?user=bob in a private window or another browser)");
         } else {
-            out.println("  Demo app: not served — " + (webRoot == null ? "no --web-root given" : "no index.html in " + webRoot.toAbsolutePath())
-                    + " (bin/syncline demo builds it with npm); the API below runs without it.");
+            String why = webRoot == null ? "no --web-root given" : "no index.html in " + webRoot.toAbsolutePath();
+            out.println("  Demo app: not served — " + why + " (bin/syncline demo builds it with npm); the API below runs without it.");
         }
         out.println();
         out.println("Syncline demo is running. Press Ctrl-C to stop (data is kept for the next start).");

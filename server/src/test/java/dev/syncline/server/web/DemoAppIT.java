@@ -83,7 +83,7 @@ class DemoAppIT {
         SynclineConfig config = ConfigLoader.load(configFile, Map.of("SYNCLINE_DEMO_PG_URI", db.uri()));
         DevTokens tokens = DevTokens.from(config.clientAuth(), Clock.systemUTC()).orElseThrow();
         Path webRoot = DemoWebApp.builtApp(root.get().resolve(DEMO_DIR).resolve("dist")).orElseThrow();
-        app = SynclineApp.start(config, Clock.systemUTC(), DemoWebApp.http(tokens, Optional.of(webRoot)).andThen(s -> s.withPort(0))::apply);
+        app = SynclineApp.start(config, Clock.systemUTC(), s -> DemoWebApp.http(tokens, Optional.of(webRoot)).apply(s).withPort(0));
         long end = System.nanoTime() + Duration.ofSeconds(60).toNanos();
         while (!app.ready()) {
             assertThat(System.nanoTime() < end && !app.termination().isDone()).as("server ready").isTrue();
