@@ -179,6 +179,39 @@ class DemoAppIT {
         assertThat(text(alice, "#lat-n")).isEqualTo("1");
     }
 
+    @Test
+    void aTodoAddedByAliceShowsAtOnceReachesPostgresAndShowsForBob() throws Exception {
+        String alice = open("alice");
+        String bob = open("bob");
+        clickList(alice, SHARED_LIST);
+        clickList(bob, SHARED_LIST);
+        browser.call("fill", Duration.ofSeconds(30), "page", alice, "selector", "#new-todo-text", "text", "Buy eggs");
+        browser.call("press", Duration.ofSeconds(30), "page", alice, "selector", "#new-todo-text", "key", "Enter");
+        waitFor(alice, TODOS + ".includes('Buy eggs')");
+
+        long end = System.nanoTime() + SYNC.toNanos();
+        String createdBy = null;
+        while (createdBy == null && System.nanoTime() < end) {
+            createdBy = scalar("SELECT created_by FROM todos WHERE description = 'Buy eggs' AND list_id = '" + SHARED_LIST + "'");
+            Thread.sleep(100);
+        }
+        assertThat(createdBy).as("the todo reached PostgreSQL, stamped with its author").isEqualTo("alice");
+        waitFor(bob, TODOS + ".includes('Buy eggs')");
+        assertThat(browser.call("eval", Duration.ofSeconds(30), "page", alice, "expr", "demo.status.pendingUploads").asInt())
+                .as("alice's upload queue is empty").isZero();
+    }
+
+    @Test
+    void aRenameRefusedByRowLevelSecurityIsShownAndReverted() throws Exception {
+        String bob = open("bob");
+        // Only a list's owner may rename it; the shared list is alice's.
+        browser.call("answerPrompt", Duration.ofSeconds(30), "page", bob, "text", "Bob's now");
+        browser.call("click", Duration.ofSeconds(30), "page", bob, "selector", "li[data-list-id='" + SHARED_LIST + "'] .icon");
+        waitFor(bob, "!document.querySelector('#rejected').hidden");
+        assertThat(text(bob, "#rejected-items")).contains("SYNC_U", "bob");
+        assertThat(scalar("SELECT name FROM lists WHERE id = '" + SHARED_LIST + "'")).isEqualTo("Groceries (shared)");
+    }
+
     /** The demo's own node tests (latency tracker, status text), so that CI runs them. */
     @Test
     void theDemoUnitTestsPass() throws Exception {
