@@ -1,8 +1,8 @@
 -- Sample data for the two demo users, inserted only into an empty database.
-INSERT INTO lists (id, name, owner_id) VALUES
-    ('11111111-1111-4111-8111-111111111111', 'Groceries (shared)', 'alice'),
-    ('22222222-2222-4222-8222-222222222222', 'Alice''s work', 'alice'),
-    ('33333333-3333-4333-8333-333333333333', 'Bob''s books', 'bob');
+INSERT INTO lists (id, name, owner_id, shared_with) VALUES
+    ('11111111-1111-4111-8111-111111111111', 'Groceries (shared)', 'alice', 'bob'),
+    ('22222222-2222-4222-8222-222222222222', 'Alice''s work', 'alice', NULL),
+    ('33333333-3333-4333-8333-333333333333', 'Bob''s books', 'bob', NULL);
 INSERT INTO list_members (list_id, user_id) VALUES
     ('11111111-1111-4111-8111-111111111111', 'alice'),
     ('11111111-1111-4111-8111-111111111111', 'bob'),

@@ -102,3 +102,37 @@ END
 $$;
 CREATE OR REPLACE TRIGGER todos_stamp_creator BEFORE INSERT ON todos
     FOR EACH ROW EXECUTE FUNCTION demo_stamp_creator();
+
+-- updated_at: when PostgreSQL last wrote the row (clock_timestamp(), the moment of the statement,
+-- not of the transaction's start). The demo app shows now − updated_at when a changed row appears
+-- in the browser: the "commit → visible" latency. ADD COLUMN IF NOT EXISTS upgrades older demo data.
+ALTER TABLE lists ADD COLUMN IF NOT EXISTS updated_at timestamptz NOT NULL DEFAULT clock_timestamp();
+ALTER TABLE todos ADD COLUMN IF NOT EXISTS updated_at timestamptz NOT NULL DEFAULT clock_timestamp();
+CREATE OR REPLACE FUNCTION demo_stamp_updated_at() RETURNS trigger LANGUAGE plpgsql AS
+$$
+BEGIN
+    NEW.updated_at := clock_timestamp();
+    RETURN NEW;
+END
+$$;
+CREATE OR REPLACE TRIGGER lists_updated_at BEFORE INSERT OR UPDATE ON lists
+    FOR EACH ROW EXECUTE FUNCTION demo_stamp_updated_at();
+CREATE OR REPLACE TRIGGER todos_updated_at BEFORE INSERT OR UPDATE ON todos
+    FOR EACH ROW EXECUTE FUNCTION demo_stamp_updated_at();
+
+-- shared_with: the demo app shares a new list by naming the other user; this makes them a member,
+-- which is what the sync rules follow. SECURITY DEFINER: memberships are the owner's to manage and
+-- the list may have been created in the same upload.
+ALTER TABLE lists ADD COLUMN IF NOT EXISTS shared_with text;
+CREATE OR REPLACE FUNCTION demo_share_list() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path = public, pg_temp AS
+$$
+BEGIN
+    IF NEW.shared_with IS NOT NULL THEN
+        INSERT INTO list_members (list_id, user_id) VALUES (NEW.id, NEW.shared_with) ON CONFLICT DO NOTHING;
+    END IF;
+    RETURN NEW;
+END
+$$;
+CREATE OR REPLACE TRIGGER lists_shared_with_member AFTER INSERT OR UPDATE OF shared_with ON lists
+    FOR EACH ROW EXECUTE FUNCTION demo_share_list();

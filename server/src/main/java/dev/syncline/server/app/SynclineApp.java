@@ -31,6 +31,7 @@ import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.UnaryOperator;
 
 /**
  * The composition root: sync rules, SQLite bucket storage, the replication pipeline from
@@ -52,9 +53,14 @@ public final class SynclineApp implements AutoCloseable {
 
     /** Starts everything; throws if the configuration cannot be served (the copy runs in the background). */
     public static SynclineApp start(SynclineConfig config, Clock clock) {
+        return start(config, clock, UnaryOperator.identity());
+    }
+
+    /** As {@link #start(SynclineConfig, Clock)}, with HTTP settings adjusted by the caller (the demo adds its web app). */
+    public static SynclineApp start(SynclineConfig config, Clock clock, UnaryOperator<HttpSettings> http) {
         SynclineApp app = new SynclineApp();
         try {
-            app.startAll(config, clock);
+            app.startAll(config, clock, http);
             return app;
         } catch (RuntimeException e) {
             app.close();
@@ -62,7 +68,7 @@ public final class SynclineApp implements AutoCloseable {
         }
     }
 
-    private void startAll(SynclineConfig config, Clock clock) {
+    private void startAll(SynclineConfig config, Clock clock, UnaryOperator<HttpSettings> httpSettings) {
         SyncRulesPlan plan = SyncRules.compile(config.syncRules().content());
         for (RuleError warning : plan.warnings()) {
             log.warn("sync rules: {}", warning);
@@ -92,8 +98,9 @@ public final class SynclineApp implements AutoCloseable {
         backend = new StorageSyncBackend(storage, plan, writeCheckpoints);
         resources.add(backend);
         JwtAuthenticator authenticator = new JwtAuthenticator(auth.verifier());
-        http = new SyncHttpServer(
-                HttpSettings.defaults(config.port()).withMaxConnections(config.api().maxConcurrentConnections()), authenticator, backend, writeCheckpoints, clock);
+        HttpSettings settings = HttpSettings.defaults(config.port())
+                .withMaxConnections(config.api().maxConcurrentConnections());
+        http = new SyncHttpServer(httpSettings.apply(settings), authenticator, backend, writeCheckpoints, clock);
         if (config.upload().enabled()) {
             http.uploads(Uploads.start(config, plan, authenticator, http.metrics(), clock, resources));
         }

@@ -8,13 +8,17 @@ import dev.syncline.server.config.ConfigLoader;
 import dev.syncline.server.config.SynclineConfig;
 import dev.syncline.server.demo.DemoPostgres;
 import dev.syncline.server.demo.DemoSetup;
+import dev.syncline.server.demo.DemoWebApp;
+import dev.syncline.server.http.HttpSettings;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Callable;
+import java.util.function.UnaryOperator;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -33,6 +37,9 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--data-dir", paramLabel = "DIR", defaultValue = "data/demo",
             description = "Where the demo keeps its databases (default: ${DEFAULT-VALUE}).")
     Path dataDir;
+    @Option(names = "--web-root", paramLabel = "DIR",
+            description = "The built demo web app (demo/dist) to serve at /; bin/syncline passes it. Without it only the API runs.")
+    Path webRoot;
 
     @Override
     public Integer call() throws Exception {
@@ -45,7 +52,8 @@ final class DemoCommand implements Callable<Integer> {
         out.println("Starting the demo in " + dataDir.toAbsolutePath() + " (embedded PostgreSQL 17; first start takes a few seconds) ...");
         out.flush();
         try (DemoPostgres postgres = DemoPostgres.start(dataDir, 0)) {
-            Path configFile = DemoSetup.write(dataDir, port);
+            // The configuration file needs a real port; --port 0 (any free one) is applied to the HTTP settings.
+            Path configFile = DemoSetup.write(dataDir, port == 0 ? SynclineConfig.DEFAULT_PORT : port);
             Map<String, String> env = new HashMap<>(cli.env);
             env.put("SYNCLINE_DEMO_PG_URI", postgres.postgresUrl());
             SynclineConfig config;
@@ -56,12 +64,14 @@ final class DemoCommand implements Callable<Integer> {
                 return SynclineCli.INVALID;
             }
             DevTokens tokens = DevTokens.from(config.clientAuth(), Clock.systemUTC()).orElseThrow();
-            try (SynclineApp app = SynclineApp.start(config, Clock.systemUTC())) {
+            Optional<Path> web = DemoWebApp.builtApp(webRoot);
+            UnaryOperator<HttpSettings> http = s -> DemoWebApp.http(tokens, web).apply(s).withPort(port);
+            try (SynclineApp app = SynclineApp.start(config, Clock.systemUTC(), http)) {
                 while (!app.ready() && !app.termination().isDone()) {
                     Thread.sleep(100); // the initial copy of the sample data takes a moment
                 }
                 if (!app.termination().isDone()) {
-                    printWelcome(out, app.port(), postgres, tokens, configFile);
+                    printWelcome(out, app.port(), web, postgres, tokens, configFile);
                 }
                 SynclineServer.runUntilStopped(app);
             } catch (Exception e) {
@@ -72,9 +82,18 @@ final class DemoCommand implements Callable<Integer> {
         return SynclineCli.OK;
     }
 
-    private static void printWelcome(PrintWriter out, int port, DemoPostgres postgres, DevTokens tokens, Path config) {
+    private void printWelcome(PrintWriter out, int port, Optional<Path> web, DemoPostgres postgres, DevTokens tokens,
+                              Path config) {
         String alice = tokens.mint("alice", Duration.ofHours(12));
         String bob = tokens.mint("bob", Duration.ofHours(12));
+        out.println();
+        if (web.isPresent()) {
+            out.println("  Demo app: http://localhost:" + port + "/   (signed in as alice; bob: http://localhost:" + port
+                    + "/?user=bob in a private window or another browser)");
+        } else {
+            String why = webRoot == null ? "no --web-root given" : "no index.html in " + webRoot.toAbsolutePath();
+            out.println("  Demo app: not served — " + why + " (bin/syncline demo builds it with npm); the API below runs without it.");
+        }
         out.println();
         out.println("Syncline demo is running. Press Ctrl-C to stop (data is kept for the next start).");
         out.println();

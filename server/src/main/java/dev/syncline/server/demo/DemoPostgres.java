@@ -66,7 +66,16 @@ public final class DemoPostgres implements AutoCloseable {
     }
 
     private void applySchema() throws IOException {
-        try (Connection c = connect(); Statement s = c.createStatement()) {
+        try (Connection c = connect()) {
+            prepare(c);
+        } catch (SQLException e) {
+            throw new IOException("could not prepare the demo database: " + e.getMessage(), e);
+        }
+    }
+
+    /** Applies the demo schema to any database and inserts the sample data when {@code lists} is empty. */
+    public static void prepare(Connection c) throws SQLException, IOException {
+        try (Statement s = c.createStatement()) {
             s.execute(resource("schema.sql"));
             try (ResultSet rs = s.executeQuery("SELECT count(*) FROM lists")) {
                 rs.next();
@@ -75,8 +84,6 @@ public final class DemoPostgres implements AutoCloseable {
                     log.info("demo database created with sample data for users alice and bob");
                 }
             }
-        } catch (SQLException e) {
-            throw new IOException("could not prepare the demo database: " + e.getMessage(), e);
         }
     }
 

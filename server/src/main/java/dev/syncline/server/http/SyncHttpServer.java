@@ -6,6 +6,7 @@ import dev.syncline.server.sync.SyncSession;
 import dev.syncline.server.sync.WriteCheckpoints;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
+import io.javalin.http.staticfiles.Location;
 import io.javalin.websocket.WsConfig;
 import dev.syncline.server.ws.CreditLineWriter;
 import dev.syncline.server.ws.RSocketSyncConnection;
@@ -86,6 +87,17 @@ public final class SyncHttpServer implements AutoCloseable {
             }
             if (uploads != null) {
                 config.routes.post("/api/upload", uploads);
+            }
+            settings.extraGets().forEach(config.routes::get);
+            if (settings.webRoot() != null) {
+                config.staticFiles.add(files -> {
+                    files.hostedPath = "/";
+                    files.directory = settings.webRoot().toString();
+                    files.location = Location.EXTERNAL;
+                    // The SQLite WASM build is compiled streaming, which needs this exact type.
+                    files.mimeTypes.add("application/wasm", "wasm");
+                    files.headers = java.util.Map.of("Cache-Control", "no-cache");
+                });
             }
             config.routes.exception(SyncException.class, (e, ctx) -> error(ctx, e.code(), e.status(), e.getMessage()));
             config.routes.exception(StreamingSyncRequest.InvalidRequestException.class,

@@ -1,0 +1,205 @@
+/**
+ * Sync lines of PROTOCOL.md §2 as typed values, and a strict parser: op ids stay decimal strings
+ * (64-bit values do not fit a JS number), and a line that breaks the contract is refused so the
+ * session ends instead of storing something unvalidated.
+ */
+
+export type OpKind = 'PUT' | 'REMOVE' | 'MOVE' | 'CLEAR';
+
+export interface BucketChecksum {
+  bucket: string;
+  checksum: number;
+  count: number;
+  priority: number;
+}
+
+export interface Op {
+  op_id: string;
+  op: OpKind;
+  object_type?: string | null;
+  object_id?: string | null;
+  subkey?: string | null;
+  data?: string | null;
+  checksum: number;
+}
+
+export type SyncLine =
+  | { kind: 'checkpoint'; lastOpId: string; writeCheckpoint: string | null; buckets: BucketChecksum[] }
+  | {
+      kind: 'checkpoint_diff';
+      lastOpId: string;
+      writeCheckpoint: string | null;
+      updatedBuckets: BucketChecksum[];
+      removedBuckets: string[];
+    }
+  | { kind: 'data'; bucket: string; ops: Op[]; hasMore: boolean; after: string; nextAfter: string }
+  | { kind: 'checkpoint_complete'; lastOpId: string }
+  | { kind: 'partial_checkpoint_complete'; lastOpId: string; priority: number }
+  | { kind: 'token_expires_in'; seconds: number };
+
+export const DEFAULT_PRIORITY = 3;
+
+export class MalformedLineError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'MalformedLineError';
+  }
+}
+
+type Json = Record<string, unknown>;
+
+function obj(v: unknown, what: string): Json {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) {
+    throw new MalformedLineError(`${what} must be an object, got ${JSON.stringify(v)}`);
+  }
+  return v as Json;
+}
+
+function opId(o: Json, field: string): string {
+  const v = o[field];
+  if (typeof v !== 'string' || !/^\d+$/.test(v)) {
+    throw new MalformedLineError(`${field} must be a decimal op id string, got ${JSON.stringify(v)}`);
+  }
+  return v;
+}
+
+function optionalOpId(o: Json, field: string): string | null {
+  return o[field] === undefined || o[field] === null ? null : opId(o, field);
+}
+
+function int(o: Json, field: string): number {
+  const v = o[field];
+  if (typeof v !== 'number' || !Number.isInteger(v)) {
+    throw new MalformedLineError(`${field} must be an integer, got ${JSON.stringify(v)}`);
+  }
+  return v;
+}
+
+function text(o: Json, field: string): string {
+  const v = o[field];
+  if (typeof v !== 'string') {
+    throw new MalformedLineError(`${field} must be a string, got ${JSON.stringify(v)}`);
+  }
+  return v;
+}
+
+function nullableText(o: Json, field: string): string | null {
+  const v = o[field];
+  return v === undefined || v === null ? null : text(o, field);
+}
+
+function list(v: unknown, what: string): unknown[] {
+  if (v === undefined) return [];
+  if (!Array.isArray(v)) throw new MalformedLineError(`${what} must be an array`);
+  return v;
+}
+
+function bucketChecksums(v: unknown, what: string): BucketChecksum[] {
+  return list(v, what).map((b) => {
+    const o = obj(b, 'bucket checksum');
+    const checksum = int(o, 'checksum');
+    if (checksum < 0 || checksum > 0xffffffff) {
+      throw new MalformedLineError(`checksum must be an unsigned 32-bit value, got ${checksum}`);
+    }
+    return {
+      bucket: text(o, 'bucket'),
+      checksum,
+      count: int(o, 'count'),
+      priority: o['priority'] === undefined || o['priority'] === null ? DEFAULT_PRIORITY : int(o, 'priority'),
+    };
+  });
+}
+
+const OP_KINDS: ReadonlySet<string> = new Set(['PUT', 'REMOVE', 'MOVE', 'CLEAR']);
+
+function ops(v: unknown): Op[] {
+  return list(v, 'data').map((raw) => {
+    const o = obj(raw, 'op');
+    const kind = text(o, 'op');
+    if (!OP_KINDS.has(kind)) throw new MalformedLineError(`unknown op kind ${kind}`);
+    const checksum = int(o, 'checksum');
+    if (checksum < 0 || checksum > 0xffffffff) {
+      throw new MalformedLineError(`op checksum must be an unsigned 32-bit value, got ${checksum}`);
+    }
+    return {
+      op_id: opId(o, 'op_id'),
+      op: kind as OpKind,
+      object_type: nullableText(o, 'object_type'),
+      object_id: nullableText(o, 'object_id'),
+      subkey: nullableText(o, 'subkey'),
+      data: nullableText(o, 'data'),
+      checksum,
+    };
+  });
+}
+
+/** Parses one decoded NDJSON line. */
+export function parseLine(value: unknown): SyncLine {
+  const root = obj(value, 'a sync line');
+  const keys = Object.keys(root);
+  if (keys.length !== 1) {
+    throw new MalformedLineError(`a line must have exactly one key, got ${JSON.stringify(keys)}`);
+  }
+  const kind = keys[0]!;
+  const v = root[kind];
+  switch (kind) {
+    case 'checkpoint': {
+      const o = obj(v, kind);
+      return {
+        kind,
+        lastOpId: opId(o, 'last_op_id'),
+        writeCheckpoint: optionalOpId(o, 'write_checkpoint'),
+        buckets: bucketChecksums(o['buckets'], 'buckets'),
+      };
+    }
+    case 'checkpoint_diff': {
+      const o = obj(v, kind);
+      return {
+        kind,
+        lastOpId: opId(o, 'last_op_id'),
+        writeCheckpoint: optionalOpId(o, 'write_checkpoint'),
+        updatedBuckets: bucketChecksums(o['updated_buckets'], 'updated_buckets'),
+        removedBuckets: list(o['removed_buckets'], 'removed_buckets').map((b) => {
+          if (typeof b !== 'string') throw new MalformedLineError('removed_buckets must hold strings');
+          return b;
+        }),
+      };
+    }
+    case 'data': {
+      const o = obj(v, kind);
+      return {
+        kind,
+        bucket: text(o, 'bucket'),
+        ops: ops(o['data']),
+        hasMore: o['has_more'] === true,
+        after: opId(o, 'after'),
+        nextAfter: opId(o, 'next_after'),
+      };
+    }
+    case 'checkpoint_complete':
+      return { kind, lastOpId: opId(obj(v, kind), 'last_op_id') };
+    case 'partial_checkpoint_complete': {
+      const o = obj(v, kind);
+      return { kind, lastOpId: opId(o, 'last_op_id'), priority: int(o, 'priority') };
+    }
+    case 'token_expires_in':
+      if (typeof v !== 'number' || !Number.isInteger(v)) {
+        throw new MalformedLineError('token_expires_in must be an integer');
+      }
+      return { kind, seconds: v };
+    default:
+      throw new MalformedLineError(`unknown line kind ${kind}`);
+  }
+}
+
+/** Wrapping 32-bit addition of unsigned checksums. */
+export function addChecksum(a: number, b: number): number {
+  return (a + b) >>> 0;
+}
+
+/** Compares two decimal op id strings numerically. */
+export function compareOpIds(a: string, b: string): number {
+  const x = BigInt(a);
+  const y = BigInt(b);
+  return x < y ? -1 : x > y ? 1 : 0;
+}

@@ -1,0 +1,87 @@
+/**
+ * DDL of the SDK's internal tables (prefix sl_) and of the app tables with their CRUD triggers.
+ */
+import { q, type Schema } from './schema.js';
+import type { SqlDb } from './sql-db.js';
+
+const INTERNAL = [
+  // Latest PUT of every row each bucket holds (a REMOVE deletes it): the synced state.
+  `CREATE TABLE IF NOT EXISTS sl_oplog (bucket TEXT NOT NULL, type TEXT NOT NULL, id TEXT NOT NULL,
+     op_id INTEGER NOT NULL, checksum INTEGER NOT NULL, data TEXT, PRIMARY KEY (bucket, type, id)) WITHOUT ROWID`,
+  `CREATE INDEX IF NOT EXISTS sl_oplog_row ON sl_oplog (type, id, op_id)`,
+  // Resume position, running checksum and op count per bucket.
+  `CREATE TABLE IF NOT EXISTS sl_buckets (name TEXT PRIMARY KEY, after TEXT NOT NULL, checksum INTEGER NOT NULL,
+     count INTEGER NOT NULL) WITHOUT ROWID`,
+  // Rows downloads changed since they were last applied to the app tables.
+  `CREATE TABLE IF NOT EXISTS sl_updated (bucket TEXT NOT NULL, type TEXT NOT NULL, id TEXT NOT NULL,
+     PRIMARY KEY (bucket, type, id)) WITHOUT ROWID`,
+  // Rows written locally since the last apply: re-derived from the synced state then, so a
+  // write the server refused is reverted.
+  `CREATE TABLE IF NOT EXISTS sl_touched (type TEXT NOT NULL, id TEXT NOT NULL, PRIMARY KEY (type, id)) WITHOUT ROWID`,
+  // The upload queue, grouped by local transaction.
+  `CREATE TABLE IF NOT EXISTS sl_crud (op_id INTEGER PRIMARY KEY AUTOINCREMENT, tx_id INTEGER NOT NULL,
+     op TEXT NOT NULL, type TEXT NOT NULL, id TEXT NOT NULL, data TEXT)`,
+  // client_id, the current local transaction id and the "applying sync data" flag.
+  `CREATE TABLE IF NOT EXISTS sl_kv (key TEXT PRIMARY KEY, value) WITHOUT ROWID`,
+  `INSERT OR IGNORE INTO sl_kv (key, value) VALUES ('tx', 0), ('applying', 0)`,
+];
+
+function columnType(t: string): string {
+  return t.toUpperCase();
+}
+
+function triggers(table: string, columns: string[]): string[] {
+  const json = (row: 'NEW' | 'OLD') =>
+    `json_object(${columns.map((c) => `'${c}', ${row}.${q(c)}`).join(', ') || ''})`;
+  // PUT leaves out NULL columns so PostgreSQL applies its column defaults to what the app did not set.
+  const put = `(SELECT json_group_object(key, value) FROM json_each(${json('NEW')}) WHERE type != 'null')`;
+  const guard = `WHEN (SELECT value FROM sl_kv WHERE key = 'applying') = 0`;
+  const tx = `(SELECT value FROM sl_kv WHERE key = 'tx')`;
+  const touch = (row: 'NEW' | 'OLD') => `INSERT OR IGNORE INTO sl_touched (type, id) VALUES ('${table}', ${row}.id);`;
+  return [
+    `DROP TRIGGER IF EXISTS sl_${table}_insert`,
+    `DROP TRIGGER IF EXISTS sl_${table}_update`,
+    `DROP TRIGGER IF EXISTS sl_${table}_delete`,
+    `CREATE TRIGGER sl_${table}_insert AFTER INSERT ON ${q(table)} ${guard} BEGIN
+       INSERT INTO sl_crud (tx_id, op, type, id, data) VALUES (${tx}, 'PUT', '${table}', NEW.id, ${put});
+       ${touch('NEW')}
+     END`,
+    // PATCH carries the whole new row: simple, and correct for last-writer-wins columns.
+    `CREATE TRIGGER sl_${table}_update AFTER UPDATE ON ${q(table)} ${guard} BEGIN
+       SELECT RAISE(ABORT, 'changing the id of a synced row is not supported; delete and insert instead')
+         WHERE OLD.id IS NOT NEW.id;
+       INSERT INTO sl_crud (tx_id, op, type, id, data) VALUES (${tx}, 'PATCH', '${table}', NEW.id, ${json('NEW')});
+       ${touch('NEW')}
+     END`,
+    `CREATE TRIGGER sl_${table}_delete AFTER DELETE ON ${q(table)} ${guard} BEGIN
+       INSERT INTO sl_crud (tx_id, op, type, id, data) VALUES (${tx}, 'DELETE', '${table}', OLD.id, NULL);
+       ${touch('OLD')}
+     END`,
+  ];
+}
+
+/** Creates (idempotently) the internal tables, the app tables and their triggers; returns the client id. */
+export function createTables(db: SqlDb, schema: Schema, newClientId: () => string): string {
+  db.run('BEGIN IMMEDIATE');
+  try {
+    for (const sql of INTERNAL) db.run(sql);
+    for (const [table, def] of Object.entries(schema.tables)) {
+      const columns = Object.keys(def.columns);
+      const cols = columns.map((c) => `, ${q(c)} ${columnType(def.columns[c]!)}`).join('');
+      db.run(`CREATE TABLE IF NOT EXISTS ${q(table)} (id TEXT PRIMARY KEY NOT NULL${cols})`);
+      const existing = new Set(db.all(`SELECT name FROM pragma_table_info(?)`, [table]).map((r) => String(r['name'])));
+      for (const c of columns) {
+        // A column added to the schema later: add it; its synced values appear at the next apply.
+        if (!existing.has(c)) db.run(`ALTER TABLE ${q(table)} ADD COLUMN ${q(c)} ${columnType(def.columns[c]!)}`);
+      }
+      for (const sql of triggers(table, columns)) db.run(sql);
+    }
+    db.run(`INSERT OR IGNORE INTO sl_kv (key, value) VALUES ('client_id', ?)`, [newClientId()]);
+    const id = String(db.all(`SELECT value FROM sl_kv WHERE key = 'client_id'`)[0]!['value']);
+    db.run('COMMIT');
+    return id;
+  } catch (e) {
+    db.run('ROLLBACK');
+    throw e;
+  }
+}

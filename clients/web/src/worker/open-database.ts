@@ -1,0 +1,57 @@
+/**
+ * Opens the database on the Origin Private File System with the opfs-sahpool VFS (needs no
+ * COOP/COEP headers, holds its files with exclusive sync access handles), or in memory when OPFS
+ * is unavailable (old browser, private mode, another tab holding the pool) — then nothing
+ * survives a reload, and the status says so.
+ */
+import sqlite3InitModule from '@sqlite.org/sqlite-wasm';
+import { oo1, type CachingSqlDb, type Oo1Db } from '../storage/oo1-adapter.js';
+
+export interface Opened {
+  db: CachingSqlDb;
+  raw: Oo1Db & { exec(opts: { sql: string; bind?: unknown[]; rowMode: 'object'; callback: (row: Record<string, unknown>) => void }): unknown; close(): void };
+  storage: 'opfs-sahpool' | 'memory';
+  warning: string | null;
+}
+
+type Sqlite3 = Awaited<ReturnType<typeof sqlite3InitModule>>;
+
+/** How long to wait for a closing tab's worker to let go of the pool's access handles. */
+const HANDLE_WAIT_MS = 3000;
+
+async function installPool(sqlite3: Sqlite3) {
+  const deadline = Date.now() + HANDLE_WAIT_MS;
+  for (;;) {
+    try {
+      return await sqlite3.installOpfsSAHPoolVfs({ name: 'syncline-sahpool', directory: '/syncline', initialCapacity: 6 });
+    } catch (e) {
+      // A tab that just closed may still hold the handles for a moment (NoModificationAllowedError).
+      if (typeof navigator === 'undefined' || !('storage' in navigator) || Date.now() > deadline) throw e;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+}
+
+export async function openDatabase(dbName: string, storage: 'auto' | 'memory'): Promise<Opened> {
+  const sqlite3 = await sqlite3InitModule();
+  let warning: string | null = null;
+  if (storage === 'auto') {
+    try {
+      const pool = await installPool(sqlite3);
+      const raw = new pool.OpfsSAHPoolDb(`/${dbName}`) as unknown as Opened['raw'];
+      const db = oo1(raw);
+      // One connection owns the pool's files anyway; keeping the lock lets SQLite skip the
+      // per-transaction lock, hot-journal and change-counter checks (each a call into OPFS).
+      db.run('PRAGMA locking_mode = EXCLUSIVE');
+      db.run('PRAGMA synchronous = NORMAL');
+      return { db, raw, storage: 'opfs-sahpool', warning: null };
+    } catch (e) {
+      warning = `OPFS (opfs-sahpool) unavailable, using an in-memory database that a reload loses: ${(e as Error).message}`;
+      console.warn(`[syncline] ${warning}`);
+    }
+  } else {
+    warning = 'in-memory database requested: nothing survives a reload';
+  }
+  const raw = new sqlite3.oo1.DB(':memory:') as unknown as Opened['raw'];
+  return { db: oo1(raw), raw, storage: 'memory', warning };
+}

@@ -1,0 +1,81 @@
+// Test page: opens the SDK with the demo-like schema, watches todos and exposes window.sl for the
+// browser driver (drive.mjs) to call and inspect.
+import { Schema, SynclineDatabase } from '../dist/index.js';
+
+const params = new URLSearchParams(location.search);
+// ?schema=demo: the demo app's tables (server/src/main/resources/demo/schema.sql); default: RunningApp's.
+const schema = params.get('schema') === 'demo'
+  ? new Schema({
+    lists: { columns: { name: 'text', owner_id: 'text' } },
+    todos: { columns: { list_id: 'text', description: 'text', completed: 'integer', created_by: 'text' } },
+  })
+  : new Schema({
+    lists: { columns: { name: 'text', owner_id: 'text' } },
+    todos: { columns: { list_id: 'text', description: 'text', done: 'integer' } },
+  });
+
+const sl = {
+  ready: false,
+  storage: null,
+  warning: null,
+  /** Rows of the watched todos query, as last delivered. */
+  todos: null,
+  todosUpdates: 0,
+  firstTodos: null,
+  status: null,
+  rejected: [],
+  errors: [],
+  db: null,
+  isLeader() {
+    return sl.db.isLeader;
+  },
+  async query(sql, args = []) {
+    return sl.db.getAll(sql, args);
+  },
+  async exec(sql, args = []) {
+    return sl.db.execute(sql, args);
+  },
+  async connect() {
+    await sl.db.connect({
+      endpoint: params.get('endpoint'),
+      fetchCredentials: async () => ({ token: params.get('token') }),
+    });
+  },
+  /** P6: page → worker → SQLite point query latency over n iterations, in ms. */
+  async pointQueryLatency(n) {
+    const ids = (await sl.db.getAll('SELECT id FROM bench')).map((r) => r.id);
+    const times = [];
+    for (let i = 0; i < n; i++) {
+      const id = ids[(i * 7919) % ids.length];
+      const t0 = performance.now();
+      await sl.db.getAll('SELECT * FROM bench WHERE id = ?', [id]);
+      times.push(performance.now() - t0);
+    }
+    times.sort((a, b) => a - b);
+    const at = (p) => times[Math.min(times.length - 1, Math.floor(p * times.length))];
+    return { n, p50: at(0.5), p99: at(0.99), max: times[times.length - 1] };
+  },
+};
+window.sl = sl;
+
+try {
+  const db = new SynclineDatabase({ schema, dbName: params.get('db') ?? 'test.db', storage: params.get('storage') ?? 'auto' });
+  sl.db = db;
+  const init = await db.init();
+  sl.storage = init.storage;
+  sl.warning = init.warning;
+  db.onStatus((s) => (sl.status = s));
+  db.onRejected((tx) => sl.rejected.push(tx));
+  // Read straight from the local database before any network: what a reload shows offline.
+  sl.firstTodos = await db.getAll('SELECT * FROM todos ORDER BY id');
+  db.watch('SELECT * FROM todos ORDER BY id', [], (rows) => {
+    sl.todos = rows;
+    sl.todosUpdates++;
+    document.getElementById('out').textContent = JSON.stringify(rows, null, 1);
+  });
+  if (params.get('connect') !== '0') await sl.connect();
+  sl.ready = true;
+} catch (e) {
+  sl.errors.push(String(e && e.stack || e));
+  console.error(e);
+}
