@@ -45,11 +45,15 @@ function storeSegment(db: SqlDb, bucket: string, ops: Op[]): void {
        data = excluded.data WHERE excluded.op_id > sl_oplog.op_id`,
     [bucket, batch],
   );
-  db.run(
-    `DELETE FROM sl_oplog WHERE bucket = ?1 AND EXISTS (SELECT 1 FROM (${OPS.replace('json_each(?)', 'json_each(?2)')}) r
-       WHERE r.op = 'REMOVE' AND r.type = sl_oplog.type AND r.id = sl_oplog.id AND r.op_id > sl_oplog.op_id)`,
-    [bucket, batch],
-  );
+  if (ops.some((o) => o.op === 'REMOVE')) {
+    // Keyed lookups of the removed rows only (a scan of the bucket per line would be quadratic).
+    const removes = `SELECT type, id, op_id FROM (${OPS.replace('json_each(?)', 'json_each(?2)')}) WHERE op = 'REMOVE'`;
+    db.run(
+      `DELETE FROM sl_oplog WHERE bucket = ?1 AND (type, id) IN (SELECT type, id FROM (${removes}))
+         AND op_id < (SELECT max(r.op_id) FROM (${removes}) r WHERE r.type = sl_oplog.type AND r.id = sl_oplog.id)`,
+      [bucket, batch],
+    );
+  }
   db.run(
     `INSERT OR IGNORE INTO sl_updated (bucket, type, id) SELECT ?, type, id FROM (${OPS}) WHERE op IN ('PUT', 'REMOVE')`,
     [bucket, batch],
