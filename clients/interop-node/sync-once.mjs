@@ -4,19 +4,35 @@
 //
 //   node sync-once.mjs --endpoint http://127.0.0.1:8080 --token T \
 //        --schema '{"lists":{"name":"text"},"todos":{"list_id":"text","done":"integer"}}' \
-//        [--wait-for 'todos:t9'] [--timeout-ms 30000]
+//        [--wait-for 'todos:t9'] [--wait-sql "SELECT 1 FROM todos WHERE n = 42"] [--timeout-ms 30000]
+//        [--transport http|websocket] [--token T2 ...] [--fail-credentials 2 ...]
+//        [--tolerate-checksum-mismatch] [--retry-delay-ms N]
+//        [--write "INSERT INTO todos (id, description) VALUES ('t7', 'local')" --upload-url URL]
 //
 // Every option may also come from the environment: SYNCLINE_ENDPOINT, SYNCLINE_TOKEN,
-// SYNCLINE_SCHEMA, SYNCLINE_WAIT_FOR, SYNCLINE_TIMEOUT_MS; SYNCLINE_INTEROP_LOG=debug shows the
-// SDK's own log on stderr.
+// SYNCLINE_SCHEMA, SYNCLINE_WAIT_FOR, SYNCLINE_TIMEOUT_MS, SYNCLINE_TRANSPORT; SYNCLINE_INTEROP_LOG=debug
+// shows the SDK's own log on stderr.
+//
+// --token may be repeated: each call of the connector's fetchCredentials takes the next one and the
+// last one repeats (how a test hands out a fresh token when the first nears expiry);
+// --fail-credentials N (repeatable) makes the N-th call (1-based) throw instead, like an auth
+// backend that is briefly down.
+// --tolerate-checksum-mismatch counts the SDK's checksum failures instead of ending the run, so the
+// SDK's own recovery (drop the bucket, reconnect, download it again) can be observed.
+// --write runs a local write after the first sync; --upload-url is where uploadData POSTs the
+// pending CRUD transaction as {"ops":[{"op","table","id","data"}]} (a test's side channel standing
+// in for the app's backend); a 2xx completes the transaction, anything else is retried by the SDK.
 //
 // stdout carries only JSON lines, one per event:
 //   {"event":"synced","tables":{...}}    after the first complete sync (waitForFirstSync)
-//   {"event":"changed","tables":{...}}   with --wait-for TABLE:ID or TABLE:#N, once row ID (or N
-//                                         rows) arrived over the still-open stream
+//   {"event":"written","tables":{...}}   with --write, right after the local write
+//   {"event":"changed","tables":{...}}   with --wait-for TABLE:ID or TABLE:#N and/or --wait-sql,
+//                                         once row ID (or N rows) arrived and the query returns a
+//                                         row, over the still-open stream
 // where tables = {"<table>": {"rows": [{col: value}], "types": [{col: sqlite typeof}]}}, rows
-// ordered by id. Exit codes: 0 done, 2 sync error or checksum mismatch (printed), 3 timeout,
-// 64 bad usage.
+// ordered by id; every event also carries "credentials" (fetchCredentials calls so far),
+// "checksumFailures" and "uploadQueue" (pending local changes). Exit codes: 0 done, 2 sync error
+// or checksum mismatch (printed), 3 timeout, 64 bad usage.
 import { PowerSyncDatabase, Schema, Table, column, SyncStreamConnectionMethod, LogLevels } from '@powersync/node';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -30,10 +46,17 @@ const EXIT_USAGE = 64;
 const { values: args } = parseArgs({
   options: {
     endpoint: { type: 'string', default: process.env.SYNCLINE_ENDPOINT },
-    token: { type: 'string', default: process.env.SYNCLINE_TOKEN },
+    token: { type: 'string', multiple: true, default: process.env.SYNCLINE_TOKEN ? [process.env.SYNCLINE_TOKEN] : [] },
     schema: { type: 'string', default: process.env.SYNCLINE_SCHEMA },
     'wait-for': { type: 'string', default: process.env.SYNCLINE_WAIT_FOR },
-    'timeout-ms': { type: 'string', default: process.env.SYNCLINE_TIMEOUT_MS ?? '30000' }
+    'wait-sql': { type: 'string' },
+    'timeout-ms': { type: 'string', default: process.env.SYNCLINE_TIMEOUT_MS ?? '30000' },
+    transport: { type: 'string', default: process.env.SYNCLINE_TRANSPORT ?? 'http' },
+    'tolerate-checksum-mismatch': { type: 'boolean', default: false },
+    'retry-delay-ms': { type: 'string' },
+    'fail-credentials': { type: 'string', multiple: true, default: [] },
+    write: { type: 'string' },
+    'upload-url': { type: 'string' }
   }
 });
 
@@ -42,8 +65,20 @@ function usage(message) {
   process.exit(EXIT_USAGE);
 }
 
-if (!args.endpoint || !args.token || !args.schema) {
+if (!args.endpoint || args.token.length === 0 || !args.schema) {
   usage('--endpoint, --token and --schema are required (or SYNCLINE_ENDPOINT, SYNCLINE_TOKEN, SYNCLINE_SCHEMA)');
+}
+const transports = { http: SyncStreamConnectionMethod.HTTP, websocket: SyncStreamConnectionMethod.WEB_SOCKET };
+if (!(args.transport in transports)) {
+  usage(`--transport must be http or websocket, got ${args.transport}`);
+}
+const failingCredentialCalls = new Set(args['fail-credentials'].map(Number));
+const retryDelayMs = args['retry-delay-ms'] === undefined ? undefined : Number(args['retry-delay-ms']);
+if (retryDelayMs !== undefined && !(retryDelayMs >= 0)) {
+  usage(`--retry-delay-ms must be a non-negative number, got ${args['retry-delay-ms']}`);
+}
+if (args['upload-url'] && !args.write) {
+  usage('--upload-url only makes sense with --write');
 }
 
 // {"table": {"column": "text"|"integer"|"real"}}; `id` is implicit (always text) in PowerSync.
@@ -76,6 +111,8 @@ if (args['wait-for']) {
 }
 
 // The SDK logs through console.log; stdout is reserved for the result lines.
+let checksumFailures = 0;
+let credentialCalls = 0;
 const minLevel = LogLevels[process.env.SYNCLINE_INTEROP_LOG ?? 'warn'] ?? LogLevels.warn;
 const logger = {
   log(record) {
@@ -83,9 +120,13 @@ const logger = {
       process.stderr.write(`[powersync ${record.level}] ${record.message}${record.error ? ` ${record.error}` : ''}\n`);
     }
     // The SDK only logs a checksum mismatch (then drops the buckets and reconnects, forever): for
-    // a protocol test that is a server bug, so end the run instead of waiting for the timeout.
+    // a protocol test that is a server bug, so end the run instead of waiting for the timeout —
+    // unless the test provoked it on purpose to watch the recovery.
     if (/Checksums didn't match/.test(record.message)) {
-      finish(EXIT_SYNC_ERROR, `checksum mismatch: ${record.message}`);
+      checksumFailures++;
+      if (!args['tolerate-checksum-mismatch']) {
+        finish(EXIT_SYNC_ERROR, `checksum mismatch: ${record.message}`);
+      }
     }
   }
 };
@@ -123,15 +164,21 @@ const timer = setTimeout(() => {
 
 async function snapshot() {
   const out = {};
+  const counters = {
+    credentials: credentialCalls,
+    checksumFailures,
+    uploadQueue: (await db.getUploadQueueStats()).count
+  };
   for (const table of tableNames) {
     const names = ['id', ...Object.keys(schemaDescription[table])];
+    // the typeof columns are aliased to the column names, so ORDER BY must name t.id, not the alias
     const typeOf = names.map((c) => `typeof("${c}") AS "${c}"`).join(', ');
     out[table] = {
       rows: await db.getAll(`SELECT * FROM "${table}" ORDER BY id`),
-      types: await db.getAll(`SELECT ${typeOf} FROM "${table}" ORDER BY id`)
+      types: await db.getAll(`SELECT ${typeOf} FROM "${table}" AS t ORDER BY t.id`)
     };
   }
-  return out;
+  return { tables: out, ...counters };
 }
 
 function emit(event, payload) {
@@ -150,29 +197,61 @@ db.registerListener({
 
 const connector = {
   async fetchCredentials() {
-    return { endpoint: args.endpoint, token: args.token };
+    const token = args.token[Math.min(credentialCalls, args.token.length - 1)];
+    credentialCalls++;
+    if (failingCredentialCalls.has(credentialCalls)) {
+      throw new Error(`fetchCredentials call ${credentialCalls} fails on purpose (--fail-credentials)`);
+    }
+    return { endpoint: args.endpoint, token };
   },
-  async uploadData() {
-    // this client never writes locally
+  async uploadData(database) {
+    const tx = await database.getNextCrudTransaction();
+    if (!tx || !args['upload-url']) {
+      return; // nothing to upload, or this run never completes uploads
+    }
+    const ops = tx.crud.map((e) => ({ op: e.op, table: e.table, id: e.id, data: e.opData ?? null }));
+    const response = await fetch(args['upload-url'], {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ ops })
+    });
+    if (!response.ok) {
+      throw new Error(`upload side channel answered ${response.status}: ${await response.text()}`);
+    }
+    await tx.complete();
   }
 };
 
-try {
-  // HTTP streaming is this SDK's default too; say so, since Syncline has no WebSocket (RSocket) transport yet.
-  await db.connect(connector, { connectionMethod: SyncStreamConnectionMethod.HTTP });
-  await db.waitForFirstSync();
-  emit('synced', { tables: await snapshot() });
-
+async function conditionHolds() {
   if (waitFor) {
-    for (;;) {
-      const rows = await db.getAll(`SELECT id FROM "${waitFor.table}"`);
-      const arrived = waitFor.count !== null ? rows.length >= waitFor.count : rows.some((r) => r.id === waitFor.id);
-      if (arrived) {
-        break;
-      }
+    const rows = await db.getAll(`SELECT id FROM "${waitFor.table}"`);
+    const arrived = waitFor.count !== null ? rows.length >= waitFor.count : rows.some((r) => r.id === waitFor.id);
+    if (!arrived) {
+      return false;
+    }
+  }
+  return !args['wait-sql'] || (await db.getAll(args['wait-sql'])).length > 0;
+}
+
+try {
+  // HTTP streaming is this SDK's default; the transport is always named so a test knows which it ran.
+  const options = { connectionMethod: transports[args.transport] };
+  if (retryDelayMs !== undefined) {
+    options.retryDelayMs = retryDelayMs;
+  }
+  await db.connect(connector, options);
+  await db.waitForFirstSync();
+  emit('synced', await snapshot());
+
+  if (args.write) {
+    await db.execute(args.write);
+    emit('written', await snapshot());
+  }
+  if (waitFor || args['wait-sql']) {
+    while (!(await conditionHolds())) {
       await new Promise((r) => setTimeout(r, 50));
     }
-    emit('changed', { tables: await snapshot() });
+    emit('changed', await snapshot());
   }
   clearTimeout(timer);
   await finish(0);

@@ -4,6 +4,7 @@ import dev.syncline.rules.RuleError;
 import dev.syncline.rules.SyncRules;
 import dev.syncline.rules.SyncRulesPlan;
 import dev.syncline.server.auth.ClientAuth;
+import dev.syncline.server.auth.SupabaseProject;
 import dev.syncline.server.auth.TokenVerifier;
 import dev.syncline.server.config.CaptureConfig;
 import dev.syncline.server.config.PostgresConnectionConfig;
@@ -74,7 +75,9 @@ public final class SynclineApp implements AutoCloseable {
         ReplicationPipeline pipeline = new ReplicationPipeline(storage, new RulesRowEvaluator(plan),
                 BatchPolicy.DEFAULT, System::nanoTime);
 
-        ClientAuth auth = ClientAuth.start(config.clientAuth(), TokenVerifier.DEFAULT_MAX_LIFETIME, clock);
+        PostgresConnectionConfig sourceDb = config.replication().connection();
+        ClientAuth auth = ClientAuth.start(config.clientAuth(),
+                SupabaseProject.jwksUri(sourceDb.hostname(), sourceDb.username()), TokenVerifier.DEFAULT_MAX_LIFETIME, clock);
         resources.add(auth);
         PgSourcePosition position = new PgSourcePosition(new PgConnections(source));
         resources.add(position);

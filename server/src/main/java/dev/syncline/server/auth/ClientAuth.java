@@ -8,6 +8,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import javax.crypto.spec.SecretKeySpec;
 import com.nimbusds.jose.jwk.OctetSequenceKey;
 import org.slf4j.Logger;
@@ -36,16 +37,30 @@ public final class ClientAuth implements AutoCloseable {
         this.refresher = refresher;
     }
 
-    /** Production wiring: JDK HTTP client, system DNS, default cache settings. */
-    public static ClientAuth start(ClientAuthConfig config, Duration maxLifetime, Clock clock) {
-        return start(config, maxLifetime, clock, HttpJwksFetcher.create(config.blockLocalJwks()), JwksSettings.DEFAULT);
+    /**
+     * Production wiring: JDK HTTP client, system DNS, default cache settings.
+     *
+     * @param supabaseJwks the Auth JWKS URL of the Supabase project the source database belongs to
+     *                     ({@link SupabaseProject#jwksUri}); used only when {@code supabase: true}
+     */
+    public static ClientAuth start(ClientAuthConfig config, Optional<URI> supabaseJwks, Duration maxLifetime, Clock clock) {
+        return start(config, supabaseJwks, maxLifetime, clock, HttpJwksFetcher.create(config.blockLocalJwks()),
+                JwksSettings.DEFAULT);
+    }
+
+    /** As {@link #start(ClientAuthConfig, Optional, Duration, Clock, JwksFetcher, JwksSettings)} for a non-Supabase source. */
+    public static ClientAuth start(ClientAuthConfig config, Duration maxLifetime, Clock clock, JwksFetcher fetcher,
+                                   JwksSettings settings) {
+        return start(config, Optional.empty(), maxLifetime, clock, fetcher, settings);
     }
 
     /**
-     * @throws IllegalArgumentException when an inline key cannot verify anything (the message names it)
+     * @throws IllegalArgumentException when an inline key cannot verify anything, or when
+     *         {@code supabase: true} is the only key source and the source database is not on Supabase
+     *         (the message names the setting and the fix)
      */
-    public static ClientAuth start(ClientAuthConfig config, Duration maxLifetime, Clock clock, JwksFetcher fetcher,
-                                   JwksSettings settings) {
+    public static ClientAuth start(ClientAuthConfig config, Optional<URI> supabaseJwks, Duration maxLifetime,
+                                   Clock clock, JwksFetcher fetcher, JwksSettings settings) {
         List<KeySource> sources = new ArrayList<>();
         sources.add(KeySource.of(staticKeys(config)));
         List<RemoteJwksKeySource> remote = new ArrayList<>();
@@ -54,9 +69,23 @@ public final class ClientAuth implements AutoCloseable {
         }
         sources.addAll(remote);
         if (config.supabase()) {
-            // PowerSync derives this URL from the replication connection's host; not wired here yet.
-            log.warn("client_auth.supabase: Supabase signing keys are not fetched automatically yet — add"
-                    + " https://<project>.supabase.co/auth/v1/.well-known/jwks.json to client_auth.jwks_uri");
+            if (supabaseJwks.isPresent()) {
+                // Supabase Auth tokens carry aud `authenticated` and may live a week, whatever the
+                // configured audiences say: the key's policy overrides them, as for the legacy secret.
+                remote.add(new RemoteJwksKeySource(supabaseJwks.get(), fetcher, clock, settings.minRefreshGap(),
+                        KeyPolicy.SUPABASE));
+                sources.add(remote.getLast());
+                log.info("client_auth.supabase: trusting the signing keys at {}", supabaseJwks.get());
+            } else if (config.jwksUri().isEmpty() && config.jwks().isEmpty() && config.supabaseJwtSecret().isEmpty()) {
+                throw new IllegalArgumentException("client_auth.supabase: true, but the source database is not a"
+                        + " Supabase host (db.<project>.supabase.co, or the pooler with user <role>.<project>), so"
+                        + " no Supabase signing keys can be found — add"
+                        + " https://<project>.supabase.co/auth/v1/.well-known/jwks.json to client_auth.jwks_uri");
+            } else {
+                log.warn("client_auth.supabase: the source database is not a Supabase host, so only the other"
+                        + " configured keys are used — add https://<project>.supabase.co/auth/v1/.well-known/jwks.json"
+                        + " to client_auth.jwks_uri if Supabase tokens must be accepted");
+            }
         }
         if (config.audience().isEmpty()) {
             log.warn("client_auth.audience is empty: every token is refused with PSYNC_S2105{}",

@@ -59,4 +59,29 @@ class ClientAuthStartupTest {
             assertThat(fetcher.calls).hasValue(2);
         }
     }
+
+    @Test
+    void supabaseTrueTrustsTheProjectKeysWithSupabasesAudienceWhateverIsConfigured() throws Exception {
+        StubJwksFetcher fetcher = new StubJwksFetcher(jwksJson(RSA));
+        ClientAuthConfig config = new ClientAuthConfig(List.of(), List.of(), List.of(AUDIENCE), false, true, Optional.empty());
+        URI jwks = SupabaseProject.jwksUri("db.abcdefghijklmnopqrst.supabase.co", "postgres").orElseThrow();
+        try (ClientAuth auth = ClientAuth.start(config, Optional.of(jwks), TokenVerifier.DEFAULT_MAX_LIFETIME, clock,
+                fetcher, ClientAuth.JwksSettings.DEFAULT)) {
+            assertThat(auth.jwksSources()).extracting(RemoteJwksKeySource::uri).containsExactly(jwks);
+            String supabaseToken = mint(RSA, JWSAlgorithm.RS256, claims("aud", "authenticated"));
+            assertThat(auth.verifier().verify(supabaseToken).userId()).isEqualTo("user-1");
+            // The project's keys speak for Supabase Auth only: a token for the configured audience is refused.
+            assertThatThrownBy(() -> auth.verifier().verify(mint(RSA, JWSAlgorithm.RS256)))
+                    .isInstanceOf(AuthException.class);
+        }
+    }
+
+    @Test
+    void supabaseTrueAloneOnANonSupabaseDatabaseStopsStartUpWithTheFix() {
+        ClientAuthConfig config = new ClientAuthConfig(List.of(), List.of(), List.of(AUDIENCE), false, true, Optional.empty());
+        assertThatThrownBy(() -> ClientAuth.start(config, Optional.empty(), TokenVerifier.DEFAULT_MAX_LIFETIME, clock,
+                new StubJwksFetcher(jwksJson(RSA)), ClientAuth.JwksSettings.DEFAULT))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("client_auth.supabase").hasMessageContaining("client_auth.jwks_uri");
+    }
 }

@@ -169,7 +169,7 @@ class SynclineCliTest {
         String token = out.toString().strip();
         var auth = dev.syncline.server.auth.ClientAuth.start(
                 dev.syncline.server.config.ConfigLoader.load(config, Map.of("PG_URI", "postgresql://a:b@h/d")).clientAuth(),
-                java.time.Duration.ofDays(1), java.time.Clock.systemUTC());
+                java.util.Optional.empty(), java.time.Duration.ofDays(1), java.time.Clock.systemUTC());
         assertThat(auth.verifier().verify("Token " + token).userId()).isEqualTo("alice");
         assertThat(run("token", "--config", config.toString(), "--sub", "alice", "--expires-in", "48h")).isEqualTo(1);
         assertThat(err.toString()).contains("between 1s and 24h");

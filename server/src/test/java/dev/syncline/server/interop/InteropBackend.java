@@ -13,9 +13,11 @@ import dev.syncline.server.sync.GenerationFeed;
 import dev.syncline.server.sync.InMemoryBuckets;
 
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
@@ -28,6 +30,8 @@ final class InteropBackend implements SyncBackend {
     private final Map<String, List<String>> grants = new HashMap<>();
     final List<StreamingSyncRequest> requests = new CopyOnWriteArrayList<>();
     private final GenerationFeed feed = new GenerationFeed();
+    /** Bucket → how many of the next connections get a wrong checksum for it. */
+    private final Map<String, Integer> corruptions = new HashMap<>();
 
     synchronized void grant(String userId, String... buckets) {
         grants.put(userId, List.of(buckets));
@@ -45,6 +49,15 @@ final class InteropBackend implements SyncBackend {
                 OpChecksum.remove(table + "." + id)));
     }
 
+    /**
+     * The next {@code connections} sync connections are told a checksum for {@code bucket} one
+     * higher than the sum of the ops they receive, as a server with a corrupted op log would; the
+     * ops themselves are served unchanged.
+     */
+    synchronized void corruptChecksum(String bucket, int connections) {
+        corruptions.put(bucket, connections);
+    }
+
     /** Makes everything appended so far visible to connected clients as one checkpoint. */
     void publish() {
         feed.bump();
@@ -58,12 +71,24 @@ final class InteropBackend implements SyncBackend {
     @Override
     public ConnectionScope scope(AuthenticatedUser user, StreamingSyncRequest request) {
         requests.add(request);
+        Set<String> corrupted = new HashSet<>();
+        synchronized (this) {
+            corruptions.replaceAll((bucket, left) -> {
+                if (left > 0) {
+                    corrupted.add(bucket);
+                }
+                return Math.max(0, left - 1);
+            });
+        }
         return () -> {
             synchronized (this) {
                 Map<String, Integer> buckets = new LinkedHashMap<>();
                 grants.getOrDefault(user.userId(), List.of()).forEach(b -> buckets.put(b, 3));
                 long opId = logs.lastOpId();
-                return new ConnectionCheckpoint(opId, null, buckets, logs.bucketStates(opId, buckets.keySet()));
+                Map<String, BucketDataSource.BucketState> states = new HashMap<>(logs.bucketStates(opId, buckets.keySet()));
+                states.replaceAll((bucket, s) -> corrupted.contains(bucket)
+                        ? new BucketDataSource.BucketState((s.checksum() + 1) & 0xffffffffL, s.count(), s.lastOpId()) : s);
+                return new ConnectionCheckpoint(opId, null, buckets, states);
             }
         };
     }

@@ -50,6 +50,34 @@ final class NodeSyncClient implements AutoCloseable {
         return Optional.empty();
     }
 
+    /** Where {@code node} and the repository are, for a test that needs both. */
+    record Installed(Path node, Path repoRoot) {}
+
+    /**
+     * Finds {@code node} and the repository root and checks that the given paths (relative to the
+     * root, e.g. an installed {@code node_modules} package) exist. When something is missing the
+     * test is skipped with the reason, except under {@code CI=true}, where {@code .ci/run} installs
+     * the clients before Maven and a missing one is a failure.
+     */
+    static Installed require(String... requiredPaths) {
+        Optional<Path> node = findNode();
+        Optional<Path> root = findRepoRoot();
+        String missing = node.isEmpty() ? "no `node` on PATH"
+                : root.isEmpty() ? SCRIPT + " not found above " + Path.of("").toAbsolutePath() : null;
+        for (int i = 0; missing == null && i < requiredPaths.length; i++) {
+            Path required = requiredPaths[i].startsWith("/") ? Path.of(requiredPaths[i]) : root.get().resolve(requiredPaths[i]);
+            if (!Files.exists(required)) {
+                missing = required + " is missing (run `npm ci` and `npm run build` in that clients/ package)";
+            }
+        }
+        if (missing != null && "true".equals(System.getenv("CI"))) {
+            org.junit.jupiter.api.Assertions.fail(missing + " — CI must provide it (.ci/run installs the clients before Maven)");
+        }
+        String reason = missing;
+        org.junit.jupiter.api.Assumptions.assumeTrue(reason == null, () -> "skipping the client interop test: " + reason);
+        return new Installed(node.get(), root.get());
+    }
+
     /** The repository root: the nearest ancestor of the working directory holding the script. */
     static Optional<Path> findRepoRoot() {
         for (Path p = Path.of("").toAbsolutePath(); p != null; p = p.getParent()) {
@@ -60,13 +88,25 @@ final class NodeSyncClient implements AutoCloseable {
         return Optional.empty();
     }
 
+    /**
+     * Starts {@link #SCRIPT}; {@code extraArgs} are further options of the script (see its header),
+     * e.g. {@code --transport websocket}, a second {@code --token}, {@code --write SQL}.
+     */
     static NodeSyncClient start(Path node, Path repoRoot, String endpoint, String token, String schemaJson,
-                                String waitFor, Duration timeout) throws IOException {
-        List<String> command = new ArrayList<>(List.of(node.toString(), SCRIPT, "--endpoint", endpoint, "--token", token,
+                                String waitFor, Duration timeout, String... extraArgs) throws IOException {
+        List<String> args = new ArrayList<>(List.of("--endpoint", endpoint, "--token", token,
                 "--schema", schemaJson, "--timeout-ms", Long.toString(timeout.toMillis())));
         if (waitFor != null) {
-            command.addAll(List.of("--wait-for", waitFor));
+            args.addAll(List.of("--wait-for", waitFor));
         }
+        args.addAll(List.of(extraArgs));
+        return startScript(node, repoRoot, SCRIPT, args);
+    }
+
+    /** Runs any node script of the repository that prints JSON event lines on stdout. */
+    static NodeSyncClient startScript(Path node, Path repoRoot, String script, List<String> args) throws IOException {
+        List<String> command = new ArrayList<>(List.of(node.toString(), script));
+        command.addAll(args);
         ProcessBuilder pb = new ProcessBuilder(command).directory(repoRoot.toFile());
         pb.environment().putIfAbsent("SYNCLINE_INTEROP_LOG", "info");
         return new NodeSyncClient(pb.start());

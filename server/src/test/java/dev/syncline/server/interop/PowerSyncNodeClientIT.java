@@ -15,22 +15,17 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
-import java.math.BigDecimal;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assertions.fail;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * The stock {@code @powersync/node} 1.1.0 client (clients/interop-node) syncs from Syncline's HTTP
@@ -49,8 +44,8 @@ class PowerSyncNodeClientIT {
 
     /** Client schema: table → column → PowerSync column type (id is implicit). */
     private static final Map<String, Map<String, String>> SCHEMA = Map.of(
-            "lists", linked("name", "text", "owner_id", "text", "position", "integer"),
-            "todos", linked("list_id", "text", "description", "text", "done", "integer", "estimate", "real",
+            "lists", ClientTables.linked("name", "text", "owner_id", "text", "position", "integer"),
+            "todos", ClientTables.linked("list_id", "text", "description", "text", "done", "integer", "estimate", "real",
                     "created_at", "text"));
 
     private static Path node;
@@ -61,31 +56,41 @@ class PowerSyncNodeClientIT {
     private final Map<String, Map<String, String>> expected = new TreeMap<>();
     private SyncHttpServer server;
     private RecordingProxy proxy;
+    /**
+     * Tokens the authenticator accepts with their lifetime, counted from the first time a token is
+     * presented (so a slow client start cannot eat a short token); expiries once known; every token
+     * the authenticator was shown, in order.
+     */
+    private final Map<String, Duration> tokenLifetime = new ConcurrentHashMap<>();
+    private final Map<String, Instant> tokenExpiry = new ConcurrentHashMap<>();
+    private final Map<String, Instant> tokenFirstSeen = new ConcurrentHashMap<>();
+    private final List<String> tokensSeen = new CopyOnWriteArrayList<>();
 
     @BeforeAll
     static void findClient() {
-        Optional<Path> nodeOnPath = NodeSyncClient.findNode();
-        Optional<Path> root = NodeSyncClient.findRepoRoot();
-        String missing = nodeOnPath.isEmpty() ? "no `node` on PATH"
-                : root.isEmpty() ? NodeSyncClient.SCRIPT + " not found above " + Path.of("").toAbsolutePath()
-                : !Files.isDirectory(root.get().resolve("clients/interop-node/node_modules/@powersync/node"))
-                  || !Files.isDirectory(root.get().resolve("clients/interop-node/node_modules/better-sqlite3/build"))
-                ? "clients/interop-node/node_modules is not installed (run `npm ci` there)" : null;
-        if (missing != null && "true".equals(System.getenv("CI"))) {
-            fail(missing + " — CI must provide it (.ci/run installs the client before Maven)");
-        }
-        assumeTrue(missing == null, () -> "skipping the PowerSync client interop test: " + missing);
-        node = nodeOnPath.get();
-        repoRoot = root.get();
+        NodeSyncClient.Installed installed = NodeSyncClient.require("clients/interop-node/node_modules/@powersync/node",
+                "clients/interop-node/node_modules/better-sqlite3/build");
+        node = installed.node();
+        repoRoot = installed.repoRoot();
     }
 
     @BeforeEach
     void start() {
+        tokenLifetime.put("token-of-" + USER, Duration.ofHours(1));
+        // HTTP sends "Token <token>", the WebSocket SETUP frame the bare token
         Authenticator auth = header -> {
-            if (header == null || !header.equals("Token token-of-" + USER)) {
+            String token = header == null ? null : header.startsWith("Token ") ? header.substring(6) : header;
+            Duration lifetime = token == null ? null : tokenLifetime.get(token);
+            if (lifetime == null) {
                 throw new SyncException("PSYNC_S2106", 401, "missing or malformed Authorization header");
             }
-            return new AuthenticatedUser(USER, "{\"sub\":\"" + USER + "\"}", Instant.now().plusSeconds(3600));
+            tokensSeen.add(token);
+            tokenFirstSeen.putIfAbsent(token, Instant.now());
+            Instant expiresAt = tokenExpiry.computeIfAbsent(token, t -> Instant.now().plus(lifetime));
+            if (!Instant.now().isBefore(expiresAt)) {
+                throw new SyncException("PSYNC_S2103", 401, "token expired at " + expiresAt);
+            }
+            return new AuthenticatedUser(USER, "{\"sub\":\"" + USER + "\"}", expiresAt);
         };
         server = new SyncHttpServer(new HttpSettings("127.0.0.1", 0, List.of("*"), 16, 1 << 20, 1000, 1 << 20),
                 auth, backend, Clock.systemUTC()).start();
@@ -156,10 +161,130 @@ class PowerSyncNodeClientIT {
         assertClientUsedHttpStreaming("application/vnd.powersync.bson-stream", true);
     }
 
-    private NodeSyncClient startClient(String waitFor, Map<String, String> replacedHeaders) throws IOException {
+    @Test
+    void webSocketTransportSyncsAndReceivesALiveChange() throws Exception {
+        try (NodeSyncClient client = startClient("todos:t9", Map.of(), "--transport", "websocket")) {
+            assertTables(client.nextEvent("synced", CLIENT_TIMEOUT.plusSeconds(10)));
+
+            put(L1, "todos", "t9", "{\"id\":\"t9\",\"list_id\":\"l1\",\"description\":\"added live\",\"done\":1}");
+            remove(L2, "todos", "t3");
+            backend.publish();
+
+            assertTables(client.nextEvent("changed", Duration.ofSeconds(30)));
+            assertThat(client.awaitExit(Duration.ofSeconds(15))).as("exit code; stderr:\n%s", client.stderr()).isZero();
+        }
+        assertThat(backend.requests).as("one RSocket stream carried both checkpoints").hasSize(1);
+        assertThat(proxy.requests).as("requests:\n%s", proxy.describe())
+                .noneMatch(r -> r.method().equals("POST") && r.path().equals("/sync/stream"))
+                .anySatisfy(r -> {
+                    assertThat(r.method()).isEqualTo("GET");
+                    assertThat(r.path()).isEqualTo("/sync/stream");
+                    assertThat(r.headers()).containsEntry("upgrade", "websocket");
+                });
+        assertThat(proxy.responseHeads.getFirst()).startsWith("HTTP/1.1 101");
+        assertThat(tokensSeen).as("the token travelled in the SETUP frame").containsOnly("token-of-" + USER);
+    }
+
+    @Test
+    void aChecksumMismatchMakesTheClientDownloadTheBucketAgain() throws Exception {
+        backend.corruptChecksum(L1, 1); // only the first connection is told a wrong sum for L1
+        try (NodeSyncClient client = startClient(null, Map.of(), "--tolerate-checksum-mismatch", "--retry-delay-ms", "200")) {
+            JsonNode synced = client.nextEvent("synced", CLIENT_TIMEOUT.plusSeconds(10));
+            assertTables(synced);
+            // (the SDK may log the same failure more than once; one wrong sum was served)
+            assertThat(synced.path("checksumFailures").asInt()).as("checksum failures the SDK logged").isPositive();
+            assertThat(client.awaitExit(Duration.ofSeconds(15))).as("exit code; stderr:\n%s", client.stderr()).isZero();
+        }
+        assertThat(backend.requests).as("the mismatch ended the first stream and the client reconnected").hasSize(2);
+        assertThat(backend.requests.getFirst().buckets()).isEmpty();
+        // The client threw away what it had of L1 and asks for it from the start again.
+        assertThat(backend.requests.get(1).buckets())
+                .as("buckets named in the second request").noneMatch(b -> b.name().equals(L1) && b.after() != 0);
+    }
+
+    @Test
+    void aTokenNearExpiryIsRefreshedAndTheStreamGoesOnWithTheNewOne() throws Exception {
+        String shortLived = "short-lived-" + USER;
+        String fresh = "fresh-" + USER;
+        tokenLifetime.put(shortLived, Duration.ofSeconds(8));
+        tokenLifetime.put(fresh, Duration.ofHours(1));
+        proxy = new RecordingProxy(server.port(), Map.of());
+        try (NodeSyncClient client = NodeSyncClient.start(node, repoRoot, "http://127.0.0.1:" + proxy.port(), shortLived,
+                JSON.writeValueAsString(SCHEMA), "todos:t9", CLIENT_TIMEOUT, "--token", fresh)) {
+            assertTables(client.nextEvent("synced", CLIENT_TIMEOUT.plusSeconds(10)));
+
+            // The server warns at once (8 s left < 20 s), the client fetches a fresh token and streams
+            // with it (whether before or after its first sync completed is up to the client).
+            Instant firstExpiry = tokenExpiry.get(shortLived);
+            assertThat(firstExpiry).as("the short-lived token was used").isNotNull();
+            awaitCondition(Duration.ofSeconds(30), () -> tokensSeen.contains(fresh) && Instant.now().isAfter(firstExpiry),
+                    () -> "tokens the server saw: " + tokensSeen + "; stderr:\n" + client.stderr());
+            put(L1, "todos", "t9", "{\"id\":\"t9\",\"list_id\":\"l1\",\"description\":\"after expiry\",\"done\":0}");
+            backend.publish();
+
+            JsonNode changed = client.nextEvent("changed", Duration.ofSeconds(30));
+            assertTables(changed);
+            assertThat(changed.path("credentials").asInt()).as("fetchCredentials calls").isGreaterThanOrEqualTo(2);
+            assertThat(client.awaitExit(Duration.ofSeconds(15))).as("exit code; stderr:\n%s", client.stderr()).isZero();
+        }
+        assertThat(tokensSeen.getFirst()).isEqualTo(shortLived);
+        assertThat(tokensSeen.getLast()).isEqualTo(fresh);
+        assertThat(backend.requests).as("a new connection with the new token").hasSizeGreaterThanOrEqualTo(2);
+        List<String> authorizations = proxy.requests.stream().filter(r -> r.path().equals("/sync/stream"))
+                .map(r -> r.headers().get("authorization")).toList();
+        assertThat(authorizations).as("Authorization of each sync request").startsWith("Token " + shortLived)
+                .endsWith("Token " + fresh);
+    }
+
+    @Test
+    void whenTheRefreshFailsTheStreamRunsUntilExpiryAndTheClientResumesWithANewToken() throws Exception {
+        String shortLived = "short-lived-" + USER;
+        String fresh = "fresh-" + USER;
+        tokenLifetime.put(shortLived, Duration.ofSeconds(6));
+        tokenLifetime.put(fresh, Duration.ofHours(1));
+        proxy = new RecordingProxy(server.port(), Map.of());
+        // Call 1 gives the short token, call 2 (the refresh on the server's warning) fails, call 3 gives the fresh one.
+        try (NodeSyncClient client = NodeSyncClient.start(node, repoRoot, "http://127.0.0.1:" + proxy.port(), shortLived,
+                JSON.writeValueAsString(SCHEMA), "todos:t9", CLIENT_TIMEOUT, "--token", fresh, "--fail-credentials", "2",
+                "--retry-delay-ms", "300")) {
+            assertTables(client.nextEvent("synced", CLIENT_TIMEOUT.plusSeconds(10)));
+
+            // The server sends token_expires_in 0 at expiry and ends the stream; the client reconnects.
+            awaitCondition(Duration.ofSeconds(30), () -> tokensSeen.contains(fresh),
+                    () -> "tokens the server saw: " + tokensSeen + "; stderr:\n" + client.stderr());
+            put(L1, "todos", "t9", "{\"id\":\"t9\",\"list_id\":\"l1\",\"description\":\"after expiry\",\"done\":0}");
+            backend.publish();
+
+            JsonNode changed = client.nextEvent("changed", Duration.ofSeconds(30));
+            assertTables(changed);
+            assertThat(changed.path("credentials").asInt()).as("fetchCredentials calls").isEqualTo(3);
+            assertThat(client.awaitExit(Duration.ofSeconds(15))).as("exit code; stderr:\n%s", client.stderr()).isZero();
+        }
+        assertThat(tokensSeen).as("one connection per token").containsExactly(shortLived, fresh);
+        assertThat(tokenFirstSeen.get(fresh)).as("the new connection came only after the first token expired")
+                .isAfterOrEqualTo(tokenExpiry.get(shortLived));
+        assertThat(backend.requests).hasSize(2);
+        // The second connection resumes: both buckets named with the op id the client already holds.
+        assertThat(backend.requests.get(1).buckets()).extracting(b -> b.name()).containsExactlyInAnyOrder(L1, L2);
+        assertThat(backend.requests.get(1).buckets()).allSatisfy(b -> assertThat(b.after()).isPositive());
+    }
+
+    private static void awaitCondition(Duration timeout, java.util.function.BooleanSupplier condition,
+                                       java.util.function.Supplier<String> state) throws InterruptedException {
+        long end = System.nanoTime() + timeout.toNanos();
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > end) {
+                throw new AssertionError("condition not met within " + timeout + ": " + state.get());
+            }
+            Thread.sleep(50);
+        }
+    }
+
+    private NodeSyncClient startClient(String waitFor, Map<String, String> replacedHeaders, String... extraArgs)
+            throws IOException {
         proxy = new RecordingProxy(server.port(), replacedHeaders);
         return NodeSyncClient.start(node, repoRoot, "http://127.0.0.1:" + proxy.port(), "token-of-" + USER,
-                JSON.writeValueAsString(SCHEMA), waitFor, CLIENT_TIMEOUT);
+                JSON.writeValueAsString(SCHEMA), waitFor, CLIENT_TIMEOUT, extraArgs);
     }
 
     private void put(String bucket, String table, String id, String data) {
@@ -187,52 +312,9 @@ class PowerSyncNodeClientIT {
         assertThat(response.contains("content-encoding: gzip")).as(response).isEqualTo(gzip);
     }
 
-    /** Compares every table the client printed with {@link #expected}, as "sqliteType:value" per column. */
+    /** Compares every table the client printed with {@link #expected}. */
     private void assertTables(JsonNode event) throws IOException {
         log.info("the client printed: {}", event);
-        for (Map.Entry<String, Map<String, String>> table : SCHEMA.entrySet()) {
-            List<Map<String, String>> want = new ArrayList<>();
-            for (String data : expected.getOrDefault(table.getKey(), Map.of()).values()) {
-                JsonNode row = JSON.readTree(data);
-                Map<String, String> cells = new LinkedHashMap<>();
-                cells.put("id", cell("text", row.get("id")));
-                table.getValue().forEach((col, type) -> cells.put(col, cell(type, row.path(col))));
-                want.add(cells);
-            }
-            JsonNode printed = event.path("tables").path(table.getKey());
-            List<Map<String, String>> got = new ArrayList<>();
-            for (int i = 0; i < printed.path("rows").size(); i++) {
-                JsonNode row = printed.path("rows").get(i);
-                JsonNode types = printed.path("types").get(i);
-                Map<String, String> cells = new LinkedHashMap<>();
-                cells.put("id", types.path("id").asText() + ":" + canonical(row.path("id")));
-                table.getValue().keySet().forEach(col -> cells.put(col, types.path(col).asText() + ":" + canonical(row.path(col))));
-                got.add(cells);
-            }
-            assertThat(got).as("table %s as the client stored it", table.getKey()).isEqualTo(want);
-        }
-    }
-
-    /** The SQLite type and value a served JSON value should have in a column of the given schema type. */
-    private static String cell(String columnType, JsonNode value) {
-        return (value.isMissingNode() || value.isNull() ? "null" : columnType) + ":" + canonical(value);
-    }
-
-    private static String canonical(JsonNode value) {
-        if (value.isMissingNode() || value.isNull()) {
-            return "null";
-        }
-        if (value.isNumber()) {
-            return new BigDecimal(value.asText()).stripTrailingZeros().toPlainString();
-        }
-        return value.asText();
-    }
-
-    private static Map<String, String> linked(String... kv) {
-        Map<String, String> m = new LinkedHashMap<>();
-        for (int i = 0; i < kv.length; i += 2) {
-            m.put(kv[i], kv[i + 1]);
-        }
-        return m;
+        ClientTables.assertMatches(event, SCHEMA, expected);
     }
 }

@@ -9,17 +9,13 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assertions.fail;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * The stock {@code @powersync/node} client against the whole Syncline server: real PostgreSQL,
@@ -40,16 +36,10 @@ class PowerSyncNodeEndToEndIT {
 
     @BeforeAll
     static void start() {
-        Optional<Path> nodeOnPath = NodeSyncClient.findNode();
-        Optional<Path> root = NodeSyncClient.findRepoRoot();
-        boolean installed = root.isPresent()
-                && Files.isDirectory(root.get().resolve("clients/interop-node/node_modules/@powersync/node"));
-        if ((nodeOnPath.isEmpty() || !installed) && "true".equals(System.getenv("CI"))) {
-            fail("node and clients/interop-node/node_modules are required in CI (.ci/run installs them)");
-        }
-        assumeTrue(nodeOnPath.isPresent() && installed, "node or clients/interop-node/node_modules missing");
-        node = nodeOnPath.get();
-        repoRoot = root.get();
+        NodeSyncClient.Installed installed = NodeSyncClient.require("clients/interop-node/node_modules/@powersync/node",
+                "clients/interop-node/node_modules/better-sqlite3/build");
+        node = installed.node();
+        repoRoot = installed.repoRoot();
         server = PostgresTestServer.start();
     }
 
@@ -80,6 +70,47 @@ class PowerSyncNodeEndToEndIT {
             JsonNode changed = client.nextEvent("changed", Duration.ofSeconds(60));
             assertThat(ids(changed, "todos")).containsExactlyInAnyOrder("t1", "t2", "t9");
             assertThat(client.awaitExit(Duration.ofSeconds(15))).as("exit code; stderr:\n%s", client.stderr()).isZero();
+        }
+    }
+
+    @Test
+    void aLocalWriteComesBackAsTheServerVersionOnceItsWriteCheckpointArrives() throws Exception {
+        try (RunningApp running = RunningApp.start(server, dir).awaitReady();
+             JdbcUploadSideChannel backend = new JdbcUploadSideChannel(running.db);
+             RecordingProxy proxy = new RecordingProxy(running.app.port(), Map.of())) {
+            // The "app backend" stamps what it stores, so the server's version of the row differs from the local one.
+            running.db.execute("CREATE FUNCTION stamp_todo() RETURNS trigger LANGUAGE plpgsql AS $$"
+                            + " BEGIN NEW.description := NEW.description || ' (saved)'; NEW.n := 42; RETURN NEW; END $$",
+                    "CREATE TRIGGER stamp_todo BEFORE INSERT ON todos FOR EACH ROW EXECUTE FUNCTION stamp_todo()");
+            try (NodeSyncClient client = NodeSyncClient.start(node, repoRoot, "http://127.0.0.1:" + proxy.port(),
+                    running.token("alice"), JSON.writeValueAsString(SCHEMA), null, Duration.ofSeconds(60),
+                    "--write", "INSERT INTO todos (id, list_id, description, done) VALUES ('t7', 'l1', 'Walk the dog', 0)",
+                    "--upload-url", backend.url(),
+                    "--wait-sql", "SELECT 1 FROM todos WHERE id = 't7' AND n IS NOT NULL")) {
+                client.nextEvent("synced", Duration.ofSeconds(70));
+                JsonNode written = client.nextEvent("written", Duration.ofSeconds(10));
+                assertThat(ids(written, "todos")).contains("t7");
+
+                JsonNode changed = client.nextEvent("changed", Duration.ofSeconds(60));
+                JsonNode t7 = row(changed, "todos", "t7");
+                try (var c = running.db.connect(); var rs = c.createStatement().executeQuery(
+                        "SELECT list_id, description, done::int AS done, n FROM todos WHERE id = 't7'")) {
+                    assertThat(rs.next()).as("the upload reached PostgreSQL").isTrue();
+                    assertThat(t7.path("list_id").asText()).isEqualTo(rs.getString("list_id"));
+                    assertThat(t7.path("description").asText()).isEqualTo(rs.getString("description"))
+                            .isEqualTo("Walk the dog (saved)");
+                    assertThat(t7.path("done").asInt()).isEqualTo(rs.getInt("done")).isZero();
+                    assertThat(t7.path("n").asLong()).isEqualTo(rs.getLong("n")).isEqualTo(42);
+                }
+                assertThat(changed.path("uploadQueue").asInt()).as("pending local changes").isZero();
+                assertThat(ids(changed, "todos")).containsExactlyInAnyOrder("t1", "t2", "t7");
+                assertThat(client.awaitExit(Duration.ofSeconds(15))).as("exit code; stderr:\n%s", client.stderr()).isZero();
+            }
+            assertThat(backend.received).as("uploads").hasSize(1);
+            assertThat(proxy.requests).as("requests:\n%s", proxy.describe()).anySatisfy(r -> {
+                assertThat(r.method()).isEqualTo("GET");
+                assertThat(r.path()).startsWith("/write-checkpoint2.json?client_id=");
+            });
         }
     }
 

@@ -19,7 +19,8 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * A loopback TCP relay in front of the server that records the head (and a small body prefix) of
  * every HTTP/1.1 request passing through, so the test can say which paths and headers a real
  * client uses without touching the server. It can replace request headers on the way (to make a
- * client that prefers BSON + gzip receive plain NDJSON); responses are relayed untouched.
+ * client that prefers BSON + gzip receive plain NDJSON); responses are relayed untouched. After a
+ * request with an {@code Upgrade} header (a WebSocket handshake) the connection is relayed as raw bytes.
  */
 final class RecordingProxy implements AutoCloseable {
     /** One request as the client sent it; header names lower-cased. */
@@ -104,6 +105,12 @@ final class RecordingProxy implements AutoCloseable {
                     }
                 }
                 out.flush();
+                if (headers.containsKey("upgrade")) {
+                    // a WebSocket handshake: from here on the connection carries frames, not requests
+                    requests.add(new Request(requestLine[0], requestLine.length > 1 ? requestLine[1] : "", headers, ""));
+                    in.transferTo(out);
+                    return;
+                }
                 boolean chunked = "chunked".equalsIgnoreCase(headers.getOrDefault("transfer-encoding", ""));
                 requests.add(new Request(requestLine[0], requestLine.length > 1 ? requestLine[1] : "", headers,
                         chunked ? "<chunked body not recorded>" : body.toString(StandardCharsets.UTF_8)));
