@@ -124,7 +124,22 @@ public final class SyncRulesPlan {
      * @throws IllegalArgumentException when the JWT claims are not a JSON object
      */
     public List<ResolvedBucket> queryBuckets(RequestContext request, ParameterLookup lookup) {
-        RequestScope scope = new RequestScope(request.userId(), request.jwtClaimsJson(), request.clientParametersJson());
+        return queryBuckets(prepare(request), lookup);
+    }
+
+    /**
+     * Parses a connection's request values once, for repeated {@link #queryBuckets(PreparedRequest, ParameterLookup)}.
+     *
+     * @throws IllegalArgumentException when the JWT claims are not a JSON object
+     */
+    public PreparedRequest prepare(RequestContext request) {
+        return new PreparedRequest(request);
+    }
+
+    /** As {@link #queryBuckets(RequestContext, ParameterLookup)}, with the request values already parsed. */
+    public List<ResolvedBucket> queryBuckets(PreparedRequest prepared, ParameterLookup lookup) {
+        RequestContext request = prepared.context();
+        RequestScope scope = prepared.scope;
         Map<String, ResolvedBucket> buckets = new LinkedHashMap<>();
         int parameterResults = 0;
         for (CompiledDefinition d : definitions) {

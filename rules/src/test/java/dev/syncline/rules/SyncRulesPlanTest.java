@@ -67,6 +67,21 @@ class SyncRulesPlanTest {
     }
 
     @Test
+    void aPreparedRequestFollowsTheLookupAcrossCheckpoints() {
+        SyncRulesPlan plan = SyncRules.compile(TODO_RULES);
+        ParameterEntry entry = plan.evaluateParameterRow("public.lists", row("id", "l1", "owner_id", "u1")).getFirst();
+        PreparedRequest u1 = plan.prepare(new RequestContext("u1", "{\"sub\":\"u1\"}", "{}"));
+        // The same prepared request, evaluated against the lookup before and after the grant and its revocation.
+        assertThat(plan.queryBuckets(u1, ParameterLookup.none())).extracting(ResolvedBucket::bucket).containsExactly("global[]");
+        ParameterLookup granted = key -> key.equals(entry.key()) ? List.of(entry.outputs()) : List.of();
+        assertThat(plan.queryBuckets(u1, granted)).extracting(ResolvedBucket::bucket)
+                .containsExactly("user_lists[\"l1\"]", "global[]");
+        assertThat(plan.queryBuckets(u1, ParameterLookup.none())).extracting(ResolvedBucket::bucket).containsExactly("global[]");
+        assertThatThrownBy(() -> plan.prepare(new RequestContext("u1", "[1]", "{}")))
+                .isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
     void bucketLimitRaisesATypedError() {
         SyncRulesPlan plan = SyncRules.compile("""
                 bucket_definitions:

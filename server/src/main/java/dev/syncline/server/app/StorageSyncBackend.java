@@ -3,18 +3,20 @@ package dev.syncline.server.app;
 import dev.syncline.protocol.OpId;
 import dev.syncline.protocol.sync.OplogEntry;
 import dev.syncline.protocol.sync.StreamingSyncRequest;
+import dev.syncline.rules.PreparedRequest;
 import dev.syncline.rules.RequestContext;
 import dev.syncline.rules.ResolvedBucket;
 import dev.syncline.rules.SyncRulesLimitException;
 import dev.syncline.rules.SyncRulesPlan;
 import dev.syncline.server.http.AuthenticatedUser;
 import dev.syncline.server.http.SyncBackend;
-import dev.syncline.server.storage.BucketChecksum;
 import dev.syncline.server.storage.BucketOp;
 import dev.syncline.server.storage.BucketStorage;
 import dev.syncline.server.storage.Checkpoint;
+import dev.syncline.server.storage.OpRange;
 import dev.syncline.server.storage.ReadView;
 import dev.syncline.server.sync.BucketDataSource;
+import dev.syncline.server.sync.BucketStateCache;
 import dev.syncline.server.sync.CheckpointFeed;
 import dev.syncline.server.sync.ConnectionCheckpoint;
 import dev.syncline.server.sync.ConnectionScope;
@@ -22,6 +24,7 @@ import dev.syncline.server.sync.GenerationFeed;
 import dev.syncline.server.sync.SyncException;
 import dev.syncline.server.sync.WriteCheckpoints;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -34,11 +37,20 @@ import java.util.Optional;
  * told always belongs to exactly one checkpoint; revoked access disappears at the next one.
  */
 final class StorageSyncBackend implements SyncBackend, AutoCloseable {
+    /** How stale a cached op count may get after compaction (checksums are always exact). */
+    private static final Duration REFRESH_FULL_STATE = Duration.ofMinutes(1);
+    /**
+     * A data phase reads through one view, but reopens it after this long: an open SQLite read
+     * transaction stops the WAL from being checkpointed, and a slow client must not hold it for minutes.
+     */
+    private static final Duration MAX_VIEW_AGE = Duration.ofMillis(500);
     private final BucketStorage storage;
     private final SyncRulesPlan plan;
     private final WriteCheckpoints writeCheckpoints;
     private final AutoCloseable subscription;
     private final GenerationFeed feed = new GenerationFeed();
+    /** Checksums shared by all connections; ~100 bytes a bucket, so at most ~20 MB. */
+    private final BucketStateCache states = new BucketStateCache(200_000, REFRESH_FULL_STATE.toNanos(), System::nanoTime);
 
     StorageSyncBackend(BucketStorage storage, SyncRulesPlan plan, WriteCheckpoints writeCheckpoints) {
         this.storage = storage;
@@ -57,7 +69,49 @@ final class StorageSyncBackend implements SyncBackend, AutoCloseable {
 
     @Override
     public BucketDataSource data() {
-        return this::ops;
+        return new BucketDataSource() {
+            @Override
+            public List<OplogEntry> ops(String bucket, long after, long upTo, int limit) {
+                try (ReadView view = storage.reader().open()) {
+                    return entries(view.ops(bucket, new OpId(after), new OpId(upTo), limit));
+                }
+            }
+
+            @Override
+            public Reader reader() {
+                return new ViewReader();
+            }
+        };
+    }
+
+    /**
+     * One view for many chunks (ops at or below the checkpoint are the same in any later view, so
+     * swapping it for a newer one midway is safe).
+     */
+    private final class ViewReader implements BucketDataSource.Reader {
+        private ReadView view;
+        private long openedAt;
+
+        @Override
+        public List<OplogEntry> ops(String bucket, long after, long upTo, int limit) {
+            long now = System.nanoTime();
+            if (view != null && now - openedAt > MAX_VIEW_AGE.toNanos()) {
+                close();
+            }
+            if (view == null) {
+                view = storage.reader().open();
+                openedAt = now;
+            }
+            return entries(view.ops(bucket, new OpId(after), new OpId(upTo), limit));
+        }
+
+        @Override
+        public void close() {
+            if (view != null) {
+                view.close();
+                view = null;
+            }
+        }
     }
 
     @Override
@@ -65,29 +119,26 @@ final class StorageSyncBackend implements SyncBackend, AutoCloseable {
         return feed;
     }
 
-    private List<OplogEntry> ops(String bucket, long after, long upTo, int limit) {
-        try (ReadView view = storage.reader().open()) {
-            List<BucketOp> ops = view.ops(bucket, new OpId(after), new OpId(upTo), limit);
-            List<OplogEntry> out = new ArrayList<>(ops.size());
-            for (BucketOp op : ops) {
-                out.add(switch (op) {
-                    case BucketOp.Put p -> new OplogEntry(p.opId().value(), OplogEntry.Op.PUT, p.objectType(),
-                            p.objectId(), p.subkey(), p.dataJson(), p.checksum());
-                    case BucketOp.Remove r -> new OplogEntry(r.opId().value(), OplogEntry.Op.REMOVE, r.objectType(),
-                            r.objectId(), r.subkey(), null, r.checksum());
-                    case BucketOp.Move m -> new OplogEntry(m.opId().value(), OplogEntry.Op.MOVE, null, null, null, null,
-                            m.checksum());
-                    case BucketOp.Clear c -> new OplogEntry(c.opId().value(), OplogEntry.Op.CLEAR, null, null, null, null,
-                            c.checksum());
-                });
-            }
-            return out;
+    private static List<OplogEntry> entries(List<BucketOp> ops) {
+        List<OplogEntry> out = new ArrayList<>(ops.size());
+        for (BucketOp op : ops) {
+            out.add(switch (op) {
+                case BucketOp.Put p -> new OplogEntry(p.opId().value(), OplogEntry.Op.PUT, p.objectType(),
+                        p.objectId(), p.subkey(), p.dataJson(), p.checksum());
+                case BucketOp.Remove r -> new OplogEntry(r.opId().value(), OplogEntry.Op.REMOVE, r.objectType(),
+                        r.objectId(), r.subkey(), null, r.checksum());
+                case BucketOp.Move m -> new OplogEntry(m.opId().value(), OplogEntry.Op.MOVE, null, null, null, null,
+                        m.checksum());
+                case BucketOp.Clear c -> new OplogEntry(c.opId().value(), OplogEntry.Op.CLEAR, null, null, null, null,
+                        c.checksum());
+            });
         }
+        return out;
     }
 
     @Override
     public ConnectionScope scope(AuthenticatedUser user, StreamingSyncRequest request) {
-        RequestContext context = new RequestContext(user.userId(), user.claimsJson(), request.parametersJson());
+        PreparedRequest context = plan.prepare(new RequestContext(user.userId(), user.claimsJson(), request.parametersJson()));
         return () -> {
             try (ReadView view = storage.reader().open()) {
                 Optional<Checkpoint> checkpoint = view.checkpoint();
@@ -101,17 +152,27 @@ final class StorageSyncBackend implements SyncBackend, AutoCloseable {
                 } catch (SyncRulesLimitException e) {
                     throw new SyncException("PSYNC_S2305", 400, e.getMessage());
                 }
+                long opId = checkpoint.get().lastOpId().value();
+                BucketStateCache.Loader loader = new BucketStateCache.Loader() {
+                    @Override
+                    public OpRange stateAt(String bucket, long upTo) {
+                        return view.stateAt(bucket, new OpId(upTo));
+                    }
+
+                    @Override
+                    public OpRange opRange(String bucket, long after, long upTo) {
+                        return view.opRange(bucket, new OpId(after), new OpId(upTo));
+                    }
+                };
                 Map<String, Integer> buckets = new HashMap<>();
-                Map<String, BucketDataSource.BucketState> states = new HashMap<>();
+                Map<String, BucketDataSource.BucketState> bucketStates = new HashMap<>();
                 for (ResolvedBucket b : resolved) {
                     buckets.put(b.bucket(), b.priority());
-                    BucketChecksum c = view.checksum(b.bucket());
-                    states.put(b.bucket(), new BucketDataSource.BucketState(c.checksum(), c.count(),
-                            BucketDataSource.BucketState.UNKNOWN_LAST_OP_ID));
+                    bucketStates.put(b.bucket(), states.get(b.bucket(), opId, loader));
                 }
                 Long writeCheckpoint = writeCheckpoints.reached(user.userId(), request.clientId(),
                         checkpoint.get().lsn()).orElse(null);
-                return new ConnectionCheckpoint(checkpoint.get().lastOpId().value(), writeCheckpoint, buckets, states);
+                return new ConnectionCheckpoint(opId, writeCheckpoint, buckets, bucketStates);
             }
         };
     }

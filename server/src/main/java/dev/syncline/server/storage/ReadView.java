@@ -23,6 +23,19 @@ public interface ReadView extends AutoCloseable {
      */
     List<BucketOp> ops(String bucket, OpId after, OpId upTo, int limit);
 
+    /**
+     * The bucket's ops with {@code after < opId <= upTo} summed up: one range read on the bucket's
+     * log, however long it is. Used to move a cached checksum from one checkpoint to the next.
+     */
+    OpRange opRange(String bucket, OpId after, OpId upTo);
+
+    /**
+     * The bucket's state at {@code upTo} (checksum of all ops up to it, compacted ones included;
+     * op count; newest op id), without summing its whole log: the stored total minus the ops newer
+     * than {@code upTo}. {@code hasClear} is false.
+     */
+    OpRange stateAt(String bucket, OpId upTo);
+
     /** Values stored under a parameter-lookup key, in no particular order. */
     List<String> parameterValues(String lookupKey);
 

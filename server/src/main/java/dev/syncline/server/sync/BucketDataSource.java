@@ -22,4 +22,32 @@ public interface BucketDataSource {
 
     /** Ops of {@code bucket} with {@code after < op_id <= upTo}, ascending, at most {@code limit}. */
     List<OplogEntry> ops(String bucket, long after, long upTo, int limit);
+
+    /**
+     * A reader for one checkpoint's data phase, which reads many chunks in a row. The default sends
+     * every read to {@link #ops}; a storage backend keeps one read view (and its prepared
+     * statements) open across chunks instead of opening one per chunk. Close it when the phase ends.
+     */
+    default Reader reader() {
+        return new Reader() {
+            @Override
+            public List<OplogEntry> ops(String bucket, long after, long upTo, int limit) {
+                return BucketDataSource.this.ops(bucket, after, upTo, limit);
+            }
+
+            @Override
+            public void close() {
+                // nothing held
+            }
+        };
+    }
+
+    /** Reads of one data phase; not thread-safe. */
+    interface Reader extends AutoCloseable {
+        /** As {@link BucketDataSource#ops}. */
+        List<OplogEntry> ops(String bucket, long after, long upTo, int limit);
+
+        @Override
+        void close();
+    }
 }

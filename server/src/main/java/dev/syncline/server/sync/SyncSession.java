@@ -6,7 +6,6 @@ import java.io.IOException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Iterator;
 
 /**
  * Runs one sync connection until its token expires, the client goes away, or the server stops:
@@ -73,11 +72,12 @@ public final class SyncSession {
                     } catch (SyncException e) {
                         return End.SCOPE_FAILED;
                     }
-                    Iterator<SyncLine> lines = producer.onCheckpoint(checkpoint);
                     boolean wrote = false;
-                    while (lines.hasNext()) {
-                        out.write(lines.next());
-                        wrote = true;
+                    try (SyncStreamProducer.Lines lines = producer.onCheckpoint(checkpoint)) {
+                        while (lines.hasNext()) {
+                            out.write(lines.next());
+                            wrote = true;
+                        }
                     }
                     if (wrote) {
                         out.flush();

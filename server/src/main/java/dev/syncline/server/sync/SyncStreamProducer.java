@@ -48,8 +48,23 @@ public final class SyncStreamProducer {
         }
     }
 
+    /**
+     * One checkpoint's lines, read lazily. Close it when done or abandoned (a client that went away):
+     * it may hold a storage reader.
+     */
+    public interface Lines extends Iterator<SyncLine>, AutoCloseable {
+        @Override
+        void close();
+    }
+
+    private static final Lines NONE = new Lines() {
+        @Override public boolean hasNext() { return false; }
+        @Override public SyncLine next() { throw new NoSuchElementException(); }
+        @Override public void close() {}
+    };
+
     /** The lines that bring the client to {@code checkpoint}; empty when nothing changed for it. */
-    public Iterator<SyncLine> onCheckpoint(ConnectionCheckpoint checkpoint) {
+    public Lines onCheckpoint(ConnectionCheckpoint checkpoint) {
         Map<String, BucketDataSource.BucketState> states = checkpoint.states();
         Map<String, BucketChecksum> current = new TreeMap<>();
         checkpoint.buckets().forEach((bucket, priority) -> {
@@ -75,7 +90,7 @@ public final class SyncStreamProducer {
             List<String> removed = lastSent.keySet().stream().filter(b -> !current.containsKey(b)).sorted().toList();
             if (updated.isEmpty() && removed.isEmpty()
                     && Objects.equals(checkpoint.writeCheckpoint(), lastWriteCheckpoint)) {
-                return java.util.Collections.emptyIterator();
+                return NONE;
             }
             head.add(new SyncLine.CheckpointDiff(checkpoint.opId(), checkpoint.writeCheckpoint(), updated, removed));
             candidates = updated;
@@ -99,7 +114,7 @@ public final class SyncStreamProducer {
     }
 
     /** Lazily expands one checkpoint into lines, reading ops chunk by chunk. */
-    private final class CheckpointLines implements Iterator<SyncLine> {
+    private final class CheckpointLines implements Lines {
         private final ConnectionCheckpoint checkpoint;
         private final ArrayDeque<SyncLine> ready = new ArrayDeque<>();
         private final ArrayDeque<Map.Entry<Integer, List<String>>> groups;
@@ -111,6 +126,8 @@ public final class SyncStreamProducer {
         private long after;
         private boolean exhausted;
         private boolean done;
+        /** Opened at the first read, closed with the last line or {@link #close()}. */
+        private BucketDataSource.Reader reader;
 
         CheckpointLines(ConnectionCheckpoint checkpoint, List<SyncLine> head, TreeMap<Integer, List<String>> groups) {
             this.checkpoint = checkpoint;
@@ -158,13 +175,25 @@ public final class SyncStreamProducer {
                     }
                     ready.add(new SyncLine.CheckpointComplete(checkpoint.opId()));
                     done = true;
+                    close();
                 }
+            }
+        }
+
+        @Override
+        public void close() {
+            if (reader != null) {
+                reader.close();
+                reader = null;
             }
         }
 
         private void fetchIfEmpty(long from) {
             if (fetched.isEmpty() && !exhausted) {
-                List<OplogEntry> ops = source.ops(bucket, from, checkpoint.opId(), maxOpsPerLine);
+                if (reader == null) {
+                    reader = source.reader();
+                }
+                List<OplogEntry> ops = reader.ops(bucket, from, checkpoint.opId(), maxOpsPerLine);
                 fetched.addAll(ops);
                 exhausted = ops.size() < maxOpsPerLine;
             }

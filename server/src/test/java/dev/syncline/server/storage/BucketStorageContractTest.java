@@ -124,6 +124,67 @@ public abstract class BucketStorageContractTest {
     }
 
     @Test
+    void rangeSumsAndStatesAtACheckpointMatchTheOpsTheyCover() {
+        BucketStorage s = open();
+        List<OpId> checkpoints = new ArrayList<>();
+        try (WriteTransaction tx = s.writer().begin()) {
+            tx.put("a[]", "t", "1", "k1", "{\"v\":1}");
+            tx.put("a[]", "t", "2", "k2", "{\"v\":2}");
+            checkpoints.add(tx.put("b[]", "t", "3", "k3", "{}"));
+            tx.commit(new Lsn(1), true);
+        }
+        try (WriteTransaction tx = s.writer().begin()) {
+            tx.remove("a[]", "t", "1", "k1");
+            checkpoints.add(tx.put("a[]", "t", "2", "k2", "{\"v\":3}"));
+            tx.commit(new Lsn(2), true);
+        }
+        try (WriteTransaction tx = s.writer().begin()) {
+            tx.put("a[]", "t", "4", "k4", "{}"); // committed but not a checkpoint: must not count at one
+            tx.commit(new Lsn(3), false);
+        }
+        try (ReadView v = s.reader().open()) {
+            List<BucketOp> all = v.ops("a[]", OpId.ZERO, ALL, Integer.MAX_VALUE);
+            for (OpId at : checkpoints) {
+                List<BucketOp> upTo = all.stream().filter(op -> op.opId().compareTo(at) <= 0).toList();
+                assertThat(v.stateAt("a[]", at)).isEqualTo(new OpRange(sum(upTo), upTo.size(),
+                        upTo.getLast().opId().value(), false));
+            }
+            List<BucketOp> between = all.stream().filter(op -> op.opId().compareTo(checkpoints.get(0)) > 0
+                    && op.opId().compareTo(checkpoints.get(1)) <= 0).toList();
+            assertThat(v.opRange("a[]", checkpoints.get(0), checkpoints.get(1)))
+                    .isEqualTo(new OpRange(sum(between), 2, checkpoints.get(1).value(), false));
+            assertThat(v.opRange("a[]", checkpoints.get(1), checkpoints.get(1))).isEqualTo(OpRange.EMPTY);
+            assertThat(v.stateAt("missing[]", checkpoints.get(1))).isEqualTo(OpRange.EMPTY);
+            assertThat(v.opRange("missing[]", OpId.ZERO, ALL)).isEqualTo(OpRange.EMPTY);
+        }
+        // Compaction folds the REMOVE-only prefix into a CLEAR; the state keeps its checksum and a
+        // range that holds the CLEAR says so.
+        try (WriteTransaction tx = s.writer().begin()) {
+            tx.remove("a[]", "t", "2", "k2");
+            tx.remove("a[]", "t", "4", "k4");
+            checkpoints.add(tx.remove("b[]", "t", "3", "k3"));
+            tx.commit(new Lsn(4), true);
+        }
+        long before;
+        try (ReadView v = s.reader().open()) {
+            before = v.stateAt("a[]", checkpoints.get(2)).checksum();
+        }
+        s.compactor().compactAll();
+        try (ReadView v = s.reader().open()) {
+            assertThat(v.stateAt("a[]", checkpoints.get(2)).checksum()).isEqualTo(before);
+            assertThat(v.opRange("a[]", checkpoints.get(0), checkpoints.get(2)).hasClear()).isTrue();
+        }
+    }
+
+    private static long sum(List<BucketOp> ops) {
+        long sum = 0;
+        for (BucketOp op : ops) {
+            sum = OpChecksum.add(sum, op.checksum());
+        }
+        return sum;
+    }
+
+    @Test
     void compactionPreservesChecksumsAndWhatEveryClientEndsUpWith() {
         BucketStorage s = open();
         Random random = new Random(42);

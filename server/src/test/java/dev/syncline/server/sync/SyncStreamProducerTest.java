@@ -170,4 +170,50 @@ class SyncStreamProducerTest {
             }
         }
     }
+
+    @Test
+    void oneReaderServesAWholeCheckpointAndIsClosedWhenDoneOrAbandoned() {
+        for (int i = 0; i < 2500; i++) {
+            storage.put("a[]", Integer.toString(i), "{}");
+        }
+        int[] opened = {0};
+        int[] closed = {0};
+        BucketDataSource counting = new BucketDataSource() {
+            @Override
+            public java.util.List<dev.syncline.protocol.sync.OplogEntry> ops(String bucket, long after, long upTo, int limit) {
+                throw new AssertionError("the producer reads through its reader");
+            }
+
+            @Override
+            public Reader reader() {
+                opened[0]++;
+                Reader inner = storage.reader();
+                return new Reader() {
+                    @Override
+                    public java.util.List<dev.syncline.protocol.sync.OplogEntry> ops(String bucket, long after, long upTo, int limit) {
+                        return inner.ops(bucket, after, upTo, limit);
+                    }
+
+                    @Override
+                    public void close() {
+                        closed[0]++;
+                    }
+                };
+            }
+        };
+        SyncStreamProducer drained = new SyncStreamProducer(counting, List.of(), 1000, 1 << 20);
+        List<SyncLine> lines = new ArrayList<>();
+        drained.onCheckpoint(at(null, "a[]")).forEachRemaining(lines::add);
+        assertThat(lines).hasSize(5); // checkpoint, three data lines, complete
+        assertThat(opened[0]).isEqualTo(1);
+        assertThat(closed[0]).as("closed with the last line").isEqualTo(1);
+
+        SyncStreamProducer abandoned = new SyncStreamProducer(counting, List.of(), 1000, 1 << 20);
+        try (SyncStreamProducer.Lines some = abandoned.onCheckpoint(at(null, "a[]"))) {
+            some.next();
+            some.next(); // the client goes away after the first data line
+        }
+        assertThat(opened[0]).isEqualTo(2);
+        assertThat(closed[0]).as("closed by close()").isEqualTo(2);
+    }
 }

@@ -39,7 +39,7 @@ public final class SqliteBucketStorage implements BucketStorage {
     private final SqliteWriter writer;
     private final CheckpointListeners checkpoints;
     private final SqliteCompactor compactor;
-    private final BlockingQueue<Connection> idleReaders = new ArrayBlockingQueue<>(IDLE_READERS);
+    private final BlockingQueue<SqliteReader> idleReaders = new ArrayBlockingQueue<>(IDLE_READERS);
     private volatile boolean closed;
 
     private SqliteBucketStorage(SqliteConnections connections, Connection writerConnection) throws SQLException {
@@ -100,17 +100,13 @@ public final class SqliteBucketStorage implements BucketStorage {
         if (closed) {
             throw new IllegalStateException("storage is closed");
         }
-        Connection c = idleReaders.poll();
-        return new SqliteReadView(c != null ? c : connections.openReader(), this::release);
+        SqliteReader r = idleReaders.poll();
+        return new SqliteReadView(r != null ? r : new SqliteReader(connections.openReader()), this::release);
     }
 
-    private void release(Connection c) {
-        if (closed || !idleReaders.offer(c)) {
-            try {
-                c.close();
-            } catch (SQLException e) {
-                log.debug("closing reader connection: {}", e.toString());
-            }
+    private void release(SqliteReader r) {
+        if (closed || !idleReaders.offer(r)) {
+            r.close();
         }
     }
 
@@ -150,13 +146,9 @@ public final class SqliteBucketStorage implements BucketStorage {
         }
         closed = true;
         writer.close();
-        Connection c;
-        while ((c = idleReaders.poll()) != null) {
-            try {
-                c.close();
-            } catch (SQLException e) {
-                log.debug("closing reader connection: {}", e.toString());
-            }
+        SqliteReader r;
+        while ((r = idleReaders.poll()) != null) {
+            r.close();
         }
     }
 }

@@ -1,0 +1,176 @@
+package dev.syncline.bench;
+
+import dev.syncline.server.app.RunningApp;
+import dev.syncline.server.testing.PostgresTestServer;
+
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.io.PrintWriter;
+import java.lang.management.ManagementFactory;
+import java.lang.management.MemoryMXBean;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * BENCHMARKS.md P2 (commit → visible latency with N connected clients at a fixed write rate) and
+ * P5 (connections per node, server heap and RSS), one harness: the whole server in this JVM
+ * (embedded PostgreSQL, capture, rules, SQLite storage, HTTP NDJSON), N users each with their own
+ * list (so their own bucket), and {@link FanOutClients} in a second JVM holding one sync stream
+ * per user. Once every stream has applied its first checkpoint, a writer inserts one todo per
+ * transaction at {@code txPerSecond} into the list of a random one of the first {@code active}
+ * users, with {@code n = clock_timestamp()} in µs (PostgreSQL with {@code synchronous_commit=on}, its default); every checkpoint wakes all N streams, and only
+ * the one whose bucket changed gets data. Heap and RSS of this JVM are sampled every 250 ms.
+ *
+ * <p>Usage: {@code bench/run fanout <clients> <active> [txPerSecond=100] [seconds=20] [label]}.
+ */
+public final class FanOutBench {
+    public static void main(String[] args) throws Exception {
+        int clients = Integer.parseInt(args[0]);
+        int active = Math.min(clients, Integer.parseInt(args[1]));
+        int txPerSecond = args.length > 2 ? Integer.parseInt(args[2]) : 100;
+        int seconds = args.length > 3 ? Integer.parseInt(args[3]) : 20;
+        String label = args.length > 4 ? args[4] : "p2";
+        Path dir = Files.createTempDirectory("syncline-fanout");
+        MemoryMXBean memory = ManagementFactory.getMemoryMXBean();
+        // PostgreSQL's default synchronous_commit=on: the embedded server turns it off, and then the
+        // walsender only sees a commit once the WAL writer flushes it (every wal_writer_delay, 200 ms),
+        // which would add up to 200 ms to every latency here without being Syncline's.
+        try (PostgresTestServer server = PostgresTestServer.start(java.util.Map.of("synchronous_commit", "on"));
+             RunningApp running = RunningApp.start(server, dir)) {
+            running.awaitReady();
+            running.db.execute("INSERT INTO lists SELECT 'lu' || g, 'list of u' || g, 'u' || g FROM generate_series(0, "
+                            + (clients - 1) + ") g",
+                    "INSERT INTO list_members SELECT 'lu' || g, 'u' || g FROM generate_series(0, " + (clients - 1) + ") g");
+            Path tokens = dir.resolve("tokens.txt");
+            List<String> lines = new ArrayList<>(clients);
+            for (int i = 0; i < clients; i++) {
+                lines.add(running.token("u" + i));
+            }
+            Files.write(tokens, lines);
+            Thread.sleep(3000); // let replication store the memberships (a late one only arrives as a diff)
+
+            ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                    "-Xmx2g", "-cp", System.getProperty("java.class.path"), FanOutClients.class.getName(),
+                    running.endpoint(), tokens.toString(), Integer.toString(active), dir.resolve("clients").toString());
+            pb.redirectError(ProcessBuilder.Redirect.INHERIT);
+            Process client = pb.start();
+            BufferedReader fromClient = new BufferedReader(new InputStreamReader(client.getInputStream(), StandardCharsets.UTF_8));
+            PrintWriter toClient = new PrintWriter(client.getOutputStream(), true, StandardCharsets.UTF_8);
+
+            AtomicLong maxHeap = new AtomicLong();
+            AtomicLong maxRss = new AtomicLong();
+            Thread sampler = Thread.ofPlatform().daemon().start(() -> {
+                while (!Thread.currentThread().isInterrupted()) {
+                    maxHeap.accumulateAndGet(memory.getHeapMemoryUsage().getUsed(), Math::max);
+                    maxRss.accumulateAndGet(Load.rssBytes(), Math::max);
+                    try {
+                        Thread.sleep(250);
+                    } catch (InterruptedException e) {
+                        return;
+                    }
+                }
+            });
+
+            long connectStart = System.nanoTime();
+            String syncedLine = awaitLine(fromClient, "SYNCED", 900);
+            double connectSeconds = (System.nanoTime() - connectStart) / 1e9;
+            System.out.printf("%s after %.1f s%n", syncedLine, connectSeconds);
+            System.gc();
+            Thread.sleep(500);
+            long liveHeapConnected = memory.getHeapMemoryUsage().getUsed();
+            long rssConnected = Load.rssBytes();
+
+            String load = Load.average();
+            long written = write(running, active, txPerSecond, seconds);
+            Thread.sleep(3000); // rows of the last checkpoints arrive
+            toClient.println("STOP");
+            String result = awaitLine(fromClient, "RESULT", 120);
+            client.waitFor(30, TimeUnit.SECONDS);
+            client.destroy();
+            sampler.interrupt();
+
+            String table = "| date | load before (1/5/15 min) | connected clients | writing to | tx/s | seconds | rows written "
+                    + "| rows visible | p50 ms | p90 ms | p99 ms | max ms | failed streams | checksum failures "
+                    + "| heap after GC, all connected | max heap used | RSS connected | max RSS |\n"
+                    + "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n"
+                    + String.format("| %s | %s | %d | %d | %d | %d | %d | %s | %s | %s | %s | %s | %s | %s | %d MiB | %d MiB | %d MiB | %d MiB |%n",
+                    LocalDate.now(), load, clients, active, txPerSecond, seconds, written, field(result, "received"),
+                    ms(field(result, "p50")), ms(field(result, "p90")), ms(field(result, "p99")), ms(field(result, "max")),
+                    field(result, "failed"), field(result, "checksumFailures"), liveHeapConnected >> 20, maxHeap.get() >> 20,
+                    rssConnected >> 20, maxRss.get() >> 20)
+                    + String.format("%nstreams connected and first-synced in %.1f s; heap limit %d MiB%n", connectSeconds,
+                    memory.getHeapMemoryUsage().getMax() >> 20);
+            System.out.print(table);
+            Path out = Path.of("bench", "results", "fanout-" + label + "-" + LocalDate.now() + ".md");
+            Files.createDirectories(out.getParent());
+            Files.writeString(out, table, java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND);
+        }
+    }
+
+    /** One INSERT per transaction, paced on an absolute schedule; returns how many were committed. */
+    private static long write(RunningApp running, int active, int txPerSecond, int seconds) throws Exception {
+        long intervalNanos = 1_000_000_000L / txPerSecond;
+        long total = (long) txPerSecond * seconds;
+        java.util.Random random = new java.util.Random(1);
+        try (Connection c = running.db.connect();
+             PreparedStatement insert = c.prepareStatement("INSERT INTO todos VALUES (?, ?, 'new todo', false, "
+                     + "(extract(epoch FROM clock_timestamp()) * 1000000)::int8)")) {
+            c.setAutoCommit(true);
+            long start = System.nanoTime();
+            for (long i = 0; i < total; i++) {
+                long due = start + i * intervalNanos;
+                long wait = due - System.nanoTime();
+                if (wait > 0) {
+                    TimeUnit.NANOSECONDS.sleep(wait);
+                }
+                insert.setString(1, "w" + i);
+                insert.setString(2, "lu" + random.nextInt(active));
+                insert.executeUpdate();
+            }
+            return total;
+        }
+    }
+
+    private static String awaitLine(BufferedReader in, String prefix, int timeoutSeconds) throws Exception {
+        CompletableFuture<String> line = CompletableFuture.supplyAsync(() -> {
+            try {
+                String l;
+                while ((l = in.readLine()) != null) {
+                    if (l.startsWith(prefix)) {
+                        return l;
+                    }
+                }
+                throw new IllegalStateException("the client JVM ended before printing " + prefix);
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        });
+        return line.get(timeoutSeconds, TimeUnit.SECONDS);
+    }
+
+    private static String field(String line, String name) {
+        for (String part : line.split(" ")) {
+            if (part.startsWith(name + "=")) {
+                return part.substring(name.length() + 1);
+            }
+        }
+        return "?";
+    }
+
+    private static String ms(String micros) {
+        try {
+            return String.format("%.1f", Long.parseLong(micros) / 1000.0);
+        } catch (NumberFormatException e) {
+            return micros;
+        }
+    }
+}
