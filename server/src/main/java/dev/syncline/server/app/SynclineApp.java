@@ -88,8 +88,12 @@ public final class SynclineApp implements AutoCloseable {
         WriteCheckpoints writeCheckpoints = new WriteCheckpoints(checkpointStore, position);
         backend = new StorageSyncBackend(storage, plan, writeCheckpoints);
         resources.add(backend);
-        http = new SyncHttpServer(HttpSettings.defaults(config.port()), new JwtAuthenticator(auth.verifier()), backend,
-                writeCheckpoints, clock).start();
+        JwtAuthenticator authenticator = new JwtAuthenticator(auth.verifier());
+        http = new SyncHttpServer(HttpSettings.defaults(config.port()), authenticator, backend, writeCheckpoints, clock);
+        if (config.upload().enabled()) {
+            http.uploads(Uploads.start(config, plan, authenticator, http.metrics(), clock, resources));
+        }
+        http.start();
         resources.add(http);
 
         CaptureSupervisor supervisor = new CaptureSupervisor(

@@ -90,6 +90,13 @@ final class DemoCommand implements Callable<Integer> {
         out.println("         -H 'Authorization: Token " + alice + "' -d '{}'");
         out.println("  then change a row and watch it arrive:");
         out.println("    psql '" + postgres.postgresUrl() + "' -c \"UPDATE todos SET completed = true WHERE description = 'Milk'\"");
+        out.println("  Write as alice through the upload endpoint (RLS: only lists she is a member of; docs/upload.md):");
+        out.println("    curl -X POST http://localhost:" + port + "/api/upload -H 'Content-Type: application/json' \\");
+        out.println("         -H 'Authorization: Bearer " + alice + "' \\");
+        // A fresh client id each start: the demo keeps its data, and (user, client, tx) would be a duplicate.
+        out.println("         -d '{\"client_id\":\"curl-" + java.util.UUID.randomUUID() + "\",\"transactions\":[{\"tx_id\":1,\"ops\":[{\"op\":\"PUT\",\"type\":\"todos\","
+                + "\"id\":\"" + java.util.UUID.randomUUID() + "\",\"data\":{\"list_id\":\"11111111-1111-4111-8111-111111111111\","
+                + "\"description\":\"Tea\"}}]}]}'");
         out.println("  New tokens: bin/syncline token --config " + config + " --sub alice"
                 + "  (needs SYNCLINE_DEMO_PG_URI=" + postgres.postgresUrl() + ")");
         out.println();

@@ -1,7 +1,6 @@
 package dev.syncline.server.config;
 
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Pattern;
 
@@ -16,8 +15,6 @@ public record CaptureConfig(String slotName, String publicationName, List<TableR
     public static final Duration DEFAULT_HEARTBEAT_INTERVAL = Duration.ofSeconds(30);
     public static final long DEFAULT_MAX_PENDING_BYTES = 64L << 20;
     private static final Pattern NAME = Pattern.compile("[a-z0-9_]{1,63}");
-    // Unquoted PostgreSQL identifiers; quoted names with dots or capitals are not worth the ambiguity here.
-    private static final Pattern TABLE = Pattern.compile("(?:([A-Za-z_][A-Za-z0-9_$]*)\\.)?([A-Za-z_][A-Za-z0-9_$]*)");
 
     public static CaptureConfig defaults() {
         return new CaptureConfig(DEFAULT_NAME, DEFAULT_NAME, List.of(), DEFAULT_SNAPSHOT_CHUNK_ROWS,
@@ -27,20 +24,12 @@ public record CaptureConfig(String slotName, String publicationName, List<TableR
     static CaptureConfig read(Section s) {
         String slot = name(s, "slot_name");
         String publication = name(s, "publication_name");
-        List<TableRef> tables = new ArrayList<>();
-        for (String text : s.stringList("tables")) {
-            var m = TABLE.matcher(text.strip());
-            if (m.matches()) {
-                tables.add(new TableRef(m.group(1) == null ? "public" : m.group(1), m.group(2)));
-            } else {
-                s.problem("tables", "`" + text + "` is not a table name — write `schema.table` or `table` (schema public)");
-            }
-        }
+        List<TableRef> tables = TableRef.readList(s, "tables");
         int chunk = s.integer("snapshot_chunk_rows", DEFAULT_SNAPSHOT_CHUNK_ROWS, 1, 1_000_000);
         Duration heartbeat = Units.duration(s, "heartbeat_interval", Duration.ofSeconds(1), Duration.ofHours(1))
                 .orElse(DEFAULT_HEARTBEAT_INTERVAL);
         long pending = Units.bytes(s, "max_pending_bytes", 1L << 20, 16L << 30).orElse(DEFAULT_MAX_PENDING_BYTES);
-        return new CaptureConfig(slot, publication, List.copyOf(tables), chunk, heartbeat, pending);
+        return new CaptureConfig(slot, publication, tables, chunk, heartbeat, pending);
     }
 
     private static String name(Section s, String key) {

@@ -26,7 +26,7 @@ public final class ConfigParser {
         root = EnvSubstitution.apply(root, "", env, problems);
         if (!(root instanceof YamlNode.Mapping)) {
             problems.add("", root.position(), "must be a map of keys (port, replication, storage, sync_rules,"
-                    + " client_auth, capture), found " + YamlNode.describe(root));
+                    + " client_auth, capture, upload), found " + YamlNode.describe(root));
             problems.throwIfAny();
         }
         Section top = Section.of(root, "", problems);
@@ -45,10 +45,14 @@ public final class ConfigParser {
         Section captureSection = top.section("capture");
         CaptureConfig capture = CaptureConfig.read(captureSection);
         captureSection.finish();
+        Section uploadSection = top.section("upload");
+        UploadConfig upload = UploadConfig.read(uploadSection);
+        uploadSection.finish();
         top.finish();
 
         rules.ifPresent(r -> SyncRulesShapeCheck.check(r.content(), r.source(source)).forEach(problems::add));
         problems.throwIfAny();
-        return new SynclineConfig(source, port, replication.orElseThrow(), storage, rules.orElseThrow(), auth, capture);
+        return new SynclineConfig(source, port, replication.orElseThrow(), storage, rules.orElseThrow(), auth, capture,
+                upload);
     }
 }

@@ -41,6 +41,7 @@ public final class SyncHttpServer implements AutoCloseable {
     private final java.util.Map<String, RSocketSyncConnection> webSockets = new ConcurrentHashMap<>();
     private volatile boolean started;
     private Javalin app;
+    private io.javalin.http.Handler uploads;
 
     public SyncHttpServer(HttpSettings settings, Authenticator authenticator, SyncBackend backend, Clock clock) {
         this(settings, authenticator, backend, null, clock);
@@ -60,6 +61,12 @@ public final class SyncHttpServer implements AutoCloseable {
         return metrics;
     }
 
+    /** Serves {@code POST /api/upload} (PROTOCOL.md §8) with {@code handler}; call before {@link #start()}. */
+    public SyncHttpServer uploads(io.javalin.http.Handler handler) {
+        this.uploads = handler;
+        return this;
+    }
+
     public SyncHttpServer start() {
         app = Javalin.create(config -> {
             config.startup.showJavalinBanner = false;
@@ -76,6 +83,9 @@ public final class SyncHttpServer implements AutoCloseable {
             if (writeCheckpoints != null) {
                 config.routes.get("/write-checkpoint2.json", this::writeCheckpoint);
                 config.routes.post("/sync/checkpoint-request", this::checkpointRequest);
+            }
+            if (uploads != null) {
+                config.routes.post("/api/upload", uploads);
             }
             config.routes.exception(SyncException.class, (e, ctx) -> error(ctx, e.code(), e.status(), e.getMessage()));
             config.routes.exception(StreamingSyncRequest.InvalidRequestException.class,

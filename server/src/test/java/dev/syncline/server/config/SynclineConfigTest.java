@@ -129,16 +129,32 @@ class SynclineConfigTest {
 
         assertThat(problems).containsExactly(
                 "syncline.yaml:1:1: prot: unknown key `prot` — did you mean `port`? expected one of: port,"
-                        + " replication, storage, sync_rules, client_auth, capture",
+                        + " replication, storage, sync_rules, client_auth, capture, upload",
                 "syncline.yaml:11:3: capture.slotName: unknown key `slotName` — did you mean `slot_name`? expected"
                         + " one of: slot_name, publication_name, tables, snapshot_chunk_rows, heartbeat_interval,"
                         + " max_pending_bytes");
     }
 
     @Test
-    void uploadsSectionIsNotKnownYet() {
+    void uploadSectionHasDefaultsAndChecksItsKeys() throws Exception {
+        assertThat(fx.parse(ConfigFixtures.MINIMAL).upload()).isEqualTo(UploadConfig.defaults());
+        UploadConfig upload = fx.parse(ConfigFixtures.MINIMAL + """
+                upload:
+                  role: app_user
+                  tables: [todos, app.lists]
+                  max_body_bytes: 256KB
+                  max_transactions: 5
+                  max_ops_per_transaction: 50
+                  max_json_depth: 10
+                  max_connections: 2
+                """).upload();
+        assertThat(upload).isEqualTo(new UploadConfig(true, "app_user",
+                List.of(new TableRef("public", "todos"), new TableRef("app", "lists")), 256 << 10, 5, 50, 10, 2));
         assertThat(fx.problems(ConfigFixtures.MINIMAL + "uploads:\n  max_batch: 10\n"))
-                .singleElement().asString().contains("uploads: unknown key `uploads` — expected one of: port,");
+                .singleElement().asString().contains("uploads: unknown key `uploads` — did you mean `upload`?");
+        assertThat(fx.problems(ConfigFixtures.MINIMAL + "upload:\n  role: \"x; DROP\"\n  max_transactions: 0\n"))
+                .containsExactly("syncline.yaml:10:9: upload.role: `x; DROP` is not a role name — e.g. `role: authenticated`",
+                        "syncline.yaml:11:21: upload.max_transactions: must be between 1 and 10000, found 0");
     }
 
     @Test

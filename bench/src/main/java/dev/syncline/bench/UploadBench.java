@@ -1,0 +1,215 @@
+package dev.syncline.bench;
+
+import dev.syncline.server.testing.PostgresTestServer;
+import dev.syncline.server.upload.UploadApp;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * BENCHMARKS.md P7: client transactions applied per second through {@code POST /api/upload}
+ * under the demo's RLS policies (role {@code authenticated}, claims per transaction, a SECURITY
+ * DEFINER membership check per row, the exactly-once marker row), with replication of the
+ * written rows running at the same time. Concurrent clients on loopback HTTP, each its own
+ * {@code client_id}, alternate users alice and bob, each transaction one PUT of a new todo in the
+ * list both share. Counts only {@code applied} outcomes and checks the count against PostgreSQL.
+ * Usage: {@code bench/run upload [clients=16] [seconds=10]}.
+ *
+ * <p>The server and the load generator share one JVM (and this machine's cores); PostgreSQL is
+ * the embedded test server, measured with {@code fsync} off (its test setting) and on.
+ */
+public final class UploadBench {
+    record Result(String durability, String path, int clients, int txPerRequest, long applied, long other,
+                  double seconds, String load) {
+        Result with(String postgres) {
+            return new Result(postgres, path, clients, txPerRequest, applied, other, seconds, load);
+        }
+
+        String row() {
+            return String.format("| %s | %s | %s | %d | %d | %d | %.1f | %.0f | %d | %s |%n", LocalDate.now(), durability,
+                    path, clients, txPerRequest, applied, seconds, applied / seconds, other, load);
+        }
+    }
+
+    public static void main(String[] args) throws Exception {
+        int clients = args.length > 0 ? Integer.parseInt(args[0]) : 16;
+        int seconds = args.length > 1 ? Integer.parseInt(args[1]) : 10;
+        Path dir = Files.createTempDirectory("syncline-upload-bench");
+        List<Result> results = new ArrayList<>();
+        try (PostgresTestServer server = PostgresTestServer.start();
+             UploadApp app = UploadApp.start(server, dir, "  max_connections: " + Math.max(2, clients))) {
+            for (String durability : List.of("fsync=off", "fsync=on")) {
+                app.db.execute("ALTER SYSTEM SET fsync = " + (durability.endsWith("on") ? "on" : "off"),
+                        "SELECT pg_reload_conf()");
+                run(app, clients, 1, 10); // warm-up: JIT, pooled connections, prepared statements
+                bare(app, clients, 3);
+                results.add(bare(app, clients, seconds).with(durability));
+                System.out.print(results.getLast().row());
+                for (int txPerRequest : new int[] {1, 10}) {
+                    results.add(run(app, clients, txPerRequest, seconds).with(durability));
+                    System.out.print(results.getLast().row());
+                }
+            }
+            app.db.execute("ALTER SYSTEM RESET fsync", "SELECT pg_reload_conf()");
+        }
+        StringBuilder table = new StringBuilder("| date | PostgreSQL | path | clients | tx per request | applied tx"
+                + " | seconds | applied tx/s | not applied | load average (1 min) before → after |\n"
+                + "|---|---|---|---|---|---|---|---|---|---|\n");
+        results.forEach(r -> table.append(r.row()));
+        System.out.print(table);
+        Path out = Path.of("bench", "results", "upload-" + LocalDate.now() + ".md");
+        Files.createDirectories(out.getParent());
+        Files.writeString(out, table);
+    }
+
+    private static final AtomicLong TX_IDS = new AtomicLong();
+
+    private static Result run(UploadApp app, int clients, int txPerRequest, int seconds) throws Exception {
+        HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+        URI uri = URI.create(app.endpoint() + "/api/upload");
+        long before = todos(app);
+        String loadBefore = loadAverage();
+        LongAdder applied = new LongAdder();
+        LongAdder other = new LongAdder();
+        long end = System.nanoTime() + seconds * 1_000_000_000L;
+        long start = System.nanoTime();
+        List<Thread> threads = new ArrayList<>();
+        for (int c = 0; c < clients; c++) {
+            String user = c % 2 == 0 ? "alice" : "bob";
+            String token = app.token(user);
+            String clientId = "bench-" + UUID.randomUUID();
+            threads.add(Thread.ofPlatform().name("upload-client-" + c).start(() -> {
+                try {
+                    while (System.nanoTime() < end) {
+                        HttpResponse<String> response = http.send(HttpRequest.newBuilder(uri)
+                                .header("Authorization", "Bearer " + token).header("Content-Type", "application/json")
+                                .POST(HttpRequest.BodyPublishers.ofString(body(clientId, txPerRequest))).build(),
+                                HttpResponse.BodyHandlers.ofString());
+                        String text = response.body();
+                        int ok = count(text, "\"status\":\"applied\"");
+                        applied.add(ok);
+                        other.add(response.statusCode() == 200 ? txPerRequest - ok : txPerRequest);
+                    }
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            }));
+        }
+        for (Thread t : threads) {
+            t.join();
+        }
+        double elapsed = (System.nanoTime() - start) / 1e9;
+        String load = loadBefore + " → " + loadAverage();
+        long inserted = todos(app) - before;
+        if (inserted != applied.sum()) {
+            throw new IllegalStateException("PostgreSQL has " + inserted + " new todos but " + applied.sum()
+                    + " transactions were reported applied");
+        }
+        return new Result("", "/api/upload", clients, txPerRequest, applied.sum(), other.sum(), elapsed, load);
+    }
+
+    /**
+     * The ceiling: the statements one upload of one PUT runs (marker row, role and claims, the
+     * upsert, commit), straight over JDBC from {@code clients} threads, without HTTP, JSON or the pool.
+     */
+    private static Result bare(UploadApp app, int clients, int seconds) throws Exception {
+        long before = todos(app);
+        LongAdder applied = new LongAdder();
+        String load = loadAverage();
+        long end = System.nanoTime() + seconds * 1_000_000_000L;
+        long start = System.nanoTime();
+        List<Thread> threads = new ArrayList<>();
+        for (int c = 0; c < clients; c++) {
+            String user = c % 2 == 0 ? "alice" : "bob";
+            String clientId = "bare-" + UUID.randomUUID();
+            threads.add(Thread.ofPlatform().name("bare-client-" + c).start(() -> {
+                try (Connection db = app.db.connect()) {
+                    db.setAutoCommit(false);
+                    while (System.nanoTime() < end) {
+                        try (var mark = db.prepareStatement("INSERT INTO syncline.applied_uploads (user_id, client_id, tx_id)"
+                                + " VALUES (?, ?, ?) ON CONFLICT DO NOTHING");
+                             var become = db.prepareStatement("SELECT set_config('role', 'authenticated', true),"
+                                     + " set_config('request.jwt.claims', ?, true), set_config('request.jwt.claim.sub', ?, true)");
+                             var put = db.prepareStatement("INSERT INTO \"public\".\"todos\" (\"id\", \"list_id\","
+                                     + " \"description\", \"completed\") VALUES (?::uuid, ?::uuid, ?::text, ?::boolean)"
+                                     + " ON CONFLICT (\"id\") DO UPDATE SET \"list_id\" = EXCLUDED.\"list_id\","
+                                     + " \"description\" = EXCLUDED.\"description\", \"completed\" = EXCLUDED.\"completed\"")) {
+                            mark.setString(1, user);
+                            mark.setString(2, clientId);
+                            mark.setLong(3, TX_IDS.incrementAndGet());
+                            mark.executeUpdate();
+                            become.setString(1, "{\"sub\":\"" + user + "\"}");
+                            become.setString(2, user);
+                            become.execute();
+                            put.setString(1, UUID.randomUUID().toString());
+                            put.setString(2, UploadApp.SHARED_LIST);
+                            put.setString(3, "benchmark todo");
+                            put.setString(4, "0");
+                            put.executeUpdate();
+                            db.commit();
+                            applied.increment();
+                        }
+                    }
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            }));
+        }
+        for (Thread t : threads) {
+            t.join();
+        }
+        double elapsed = (System.nanoTime() - start) / 1e9;
+        if (todos(app) - before != applied.sum()) {
+            throw new IllegalStateException("bare JDBC: row count and commits differ");
+        }
+        return new Result("", "bare JDBC, same SQL", clients, 1, applied.sum(), 0, elapsed, load + " → " + loadAverage());
+    }
+
+    private static String loadAverage() {
+        try {
+            return Files.readString(Path.of("/proc/loadavg")).split(" ")[0];
+        } catch (java.io.IOException e) {
+            return "?";
+        }
+    }
+
+    private static String body(String clientId, int transactions) {
+        StringBuilder b = new StringBuilder("{\"client_id\":\"").append(clientId).append("\",\"transactions\":[");
+        for (int t = 0; t < transactions; t++) {
+            b.append(t == 0 ? "" : ",").append("{\"tx_id\":").append(TX_IDS.incrementAndGet())
+                    .append(",\"ops\":[{\"op_id\":1,\"op\":\"PUT\",\"type\":\"todos\",\"id\":\"").append(UUID.randomUUID())
+                    .append("\",\"data\":{\"list_id\":\"").append(UploadApp.SHARED_LIST)
+                    .append("\",\"description\":\"benchmark todo\",\"completed\":0}}]}");
+        }
+        return b.append("]}").toString();
+    }
+
+    private static int count(String text, String needle) {
+        int n = 0;
+        for (int i = text.indexOf(needle); i >= 0; i = text.indexOf(needle, i + needle.length())) {
+            n++;
+        }
+        return n;
+    }
+
+    private static long todos(UploadApp app) throws Exception {
+        try (Connection c = app.db.connect(); Statement s = c.createStatement();
+             ResultSet rs = s.executeQuery("SELECT count(*) FROM todos")) {
+            rs.next();
+            return rs.getLong(1);
+        }
+    }
+}

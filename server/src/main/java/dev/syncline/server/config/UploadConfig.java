@@ -1,0 +1,56 @@
+package dev.syncline.server.config;
+
+import java.util.List;
+import java.util.regex.Pattern;
+
+/**
+ * Settings of {@code POST /api/upload} (docs/upload.md). Client writes run as {@code role} with the
+ * user's claims, so Row-Level Security decides what each user may change; {@code tables} is the
+ * allow-list of what the endpoint will touch at all (empty: the tables the sync rules read).
+ *
+ * @param enabled                false leaves the endpoint out (404)
+ * @param role                   database role the writes run as ({@code SET LOCAL ROLE})
+ * @param tables                 writable tables; empty means the sync rules' source tables
+ * @param maxBodyBytes           larger bodies get 413
+ * @param maxTransactions        client transactions per request; more get 400
+ * @param maxOpsPerTransaction   operations per client transaction; more get 400
+ * @param maxJsonDepth           deepest JSON nesting accepted in a body; deeper gets 400
+ * @param maxConnections         PostgreSQL connections the endpoint may hold at once
+ */
+public record UploadConfig(boolean enabled, String role, List<TableRef> tables, long maxBodyBytes, int maxTransactions,
+                           int maxOpsPerTransaction, int maxJsonDepth, int maxConnections) {
+    public static final String DEFAULT_ROLE = "authenticated";
+    public static final long DEFAULT_MAX_BODY_BYTES = 1L << 20;
+    public static final int DEFAULT_MAX_TRANSACTIONS = 100;
+    public static final int DEFAULT_MAX_OPS_PER_TRANSACTION = 1000;
+    public static final int DEFAULT_MAX_JSON_DEPTH = 32;
+    public static final int DEFAULT_MAX_CONNECTIONS = 8;
+    // A role name is used as a value of set_config('role', …), never spliced into SQL; the pattern
+    // only keeps typos such as a trailing comment or spaces out of the configuration.
+    private static final Pattern ROLE = Pattern.compile("[A-Za-z_][A-Za-z0-9_$-]{0,62}");
+
+    public UploadConfig {
+        tables = List.copyOf(tables);
+    }
+
+    public static UploadConfig defaults() {
+        return new UploadConfig(true, DEFAULT_ROLE, List.of(), DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_TRANSACTIONS,
+                DEFAULT_MAX_OPS_PER_TRANSACTION, DEFAULT_MAX_JSON_DEPTH, DEFAULT_MAX_CONNECTIONS);
+    }
+
+    static UploadConfig read(Section s) {
+        boolean enabled = s.bool("enabled", true);
+        String role = s.string("role", DEFAULT_ROLE).strip();
+        if (!ROLE.matcher(role).matches()) {
+            s.problem("role", "`" + role + "` is not a role name — e.g. `role: authenticated`");
+            role = DEFAULT_ROLE;
+        }
+        List<TableRef> tables = TableRef.readList(s, "tables");
+        long body = Units.bytes(s, "max_body_bytes", 1L << 10, 64L << 20).orElse(DEFAULT_MAX_BODY_BYTES);
+        int transactions = s.integer("max_transactions", DEFAULT_MAX_TRANSACTIONS, 1, 10_000);
+        int ops = s.integer("max_ops_per_transaction", DEFAULT_MAX_OPS_PER_TRANSACTION, 1, 100_000);
+        int depth = s.integer("max_json_depth", DEFAULT_MAX_JSON_DEPTH, 4, 1000);
+        int connections = s.integer("max_connections", DEFAULT_MAX_CONNECTIONS, 1, 256);
+        return new UploadConfig(enabled, role, tables, body, transactions, ops, depth, connections);
+    }
+}

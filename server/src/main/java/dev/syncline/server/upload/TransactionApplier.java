@@ -1,0 +1,230 @@
+package dev.syncline.server.upload;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Types;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Applies one client transaction in one PostgreSQL transaction, in this order: record
+ * (user, client, tx) in {@code syncline.applied_uploads} (a row already there means the
+ * transaction was applied before: roll back, {@code duplicate}); become the configured role with
+ * the user's claims ({@code set_config('role' | 'request.jwt.claims' | 'request.jwt.claim.sub', …,
+ * true)}, the PostgREST convention, all local to the transaction); run the ops; commit. The
+ * marker row commits or rolls back with the writes, so a retry after a lost response finds it.
+ */
+final class TransactionApplier {
+    private static final String MARK = "INSERT INTO syncline.applied_uploads (user_id, client_id, tx_id) VALUES (?, ?, ?)"
+            + " ON CONFLICT DO NOTHING";
+    private static final String ALREADY = "SELECT 1 FROM syncline.applied_uploads WHERE user_id = ? AND client_id = ? AND tx_id = ?";
+    private static final String BECOME = "SELECT set_config('role', ?, true), set_config('request.jwt.claims', ?, true),"
+            + " set_config('request.jwt.claim.sub', ?, true), set_config('statement_timeout', ?, true)";
+    static final String STATEMENT_TIMEOUT = "30s";
+
+    /** Who writes: the token's subject and its whole claim set as JSON. */
+    record Writer(String userId, String claimsJson) {}
+
+    /** The outcome, and whether it suggests the catalog snapshot is out of date. */
+    record Result(TransactionOutcome outcome, boolean schemaChanged) {}
+
+    private final String role;
+
+    TransactionApplier(String role) {
+        this.role = role;
+    }
+
+    /**
+     * @throws TransientFailure when the transaction may succeed if tried again (it was rolled back)
+     * @throws UploadException  {@code SYNC_U1006} when the marker row or the role switch fails for
+     *                          a lasting reason: a setup problem no transaction can get past
+     */
+    Result apply(Connection c, Writer writer, String clientId, ClientTransaction tx, WritableTables tables)
+            throws TransientFailure {
+        long txId = tx.txId();
+        List<SqlPlan> plans = new ArrayList<>(tx.ops().size());
+        try {
+            for (CrudOp op : tx.ops()) {
+                plans.add(OpPlanner.plan(op, tables));
+            }
+        } catch (RejectedOp e) {
+            // Applied earlier and refused now (the schema changed since)? Then it is still a duplicate.
+            try {
+                return run(c, () -> alreadyApplied(c, writer, clientId, txId)
+                        ? new Result(TransactionOutcome.duplicate(txId), false)
+                        : new Result(TransactionOutcome.rejected(txId, e.code(), e.getMessage()), true));
+            } catch (RejectedSql failed) {
+                return new Result(TransactionOutcome.rejected(txId, failed.code, failed.getMessage()), false);
+            }
+        }
+        int[] current = {-1};
+        try {
+            Result result = run(c, () -> {
+                if (!mark(c, writer, clientId, txId)) {
+                    return new Result(TransactionOutcome.duplicate(txId), false);
+                }
+                become(c, writer);
+                for (int i = 0; i < plans.size(); i++) {
+                    current[0] = i;
+                    SqlPlan plan = plans.get(i);
+                    int rows = execute(c, plan);
+                    if (rows == 0 && plan.expectRow()) {
+                        RejectedOp missing = missingRow(c, writer, plan);
+                        if (missing != null) {
+                            return new Result(TransactionOutcome.rejected(txId, missing.code(),
+                                    "op " + i + " (" + plan.op().describe() + "): " + missing.getMessage()), false);
+                        }
+                    }
+                }
+                return null;
+            });
+            return result != null ? result : new Result(TransactionOutcome.applied(txId), false);
+        } catch (RejectedSql e) {
+            if (current[0] < 0) {
+                // The marker row or the role switch failed: the server's setup, not this user's write.
+                throw new UploadException(UploadErrorCode.SYNC_U1006, "uploads cannot run: " + e.getMessage() + " — "
+                        + setupHint(role));
+            }
+            String where = "op " + current[0] + " (" + plans.get(current[0]).op().describe() + "): ";
+            String hint = e.code == UploadErrorCode.SYNC_U2003 ? " — Row-Level Security or a privilege of role `" + role
+                    + "` refused this write for user `" + writer.userId() + "`; check the table's policies and grants" : "";
+            return new Result(TransactionOutcome.rejected(txId, e.code, where + e.getMessage() + hint), e.schemaChanged);
+        }
+    }
+
+    /** What the server's database user needs, for messages about a broken setup. */
+    static String setupHint(String role) {
+        return "the server's database user must be able to use schema syncline (or create it), write"
+                + " syncline.applied_uploads and assume role `" + role + "` (docs/upload.md, Configuration)";
+    }
+
+    private interface Work {
+        /** null: commit and report applied. */
+        Result run() throws SQLException;
+    }
+
+    /** Runs {@code work} as one transaction on {@code c}: commit, or roll back and classify the failure. */
+    private static Result run(Connection c, Work work) throws TransientFailure {
+        try {
+            Result result = work.run();
+            if (result == null) {
+                c.commit();
+                return null;
+            }
+            c.rollback();
+            return result;
+        } catch (SQLException e) {
+            rollbackQuietly(c);
+            SqlStateOutcomes.Classification kind = SqlStateOutcomes.classify(e.getSQLState());
+            if (kind.kind() == SqlStateOutcomes.Kind.TRANSIENT) {
+                throw new TransientFailure(e);
+            }
+            throw new RejectedSql(kind.code(), serverMessage(e), kind.schemaChanged());
+        }
+    }
+
+    private static boolean mark(Connection c, Writer writer, String clientId, long txId) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(MARK)) {
+            key(ps, writer, clientId, txId);
+            return ps.executeUpdate() == 1;
+        }
+    }
+
+    private static boolean alreadyApplied(Connection c, Writer writer, String clientId, long txId) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(ALREADY)) {
+            key(ps, writer, clientId, txId);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next();
+            }
+        }
+    }
+
+    private static void key(PreparedStatement ps, Writer writer, String clientId, long txId) throws SQLException {
+        ps.setString(1, writer.userId());
+        ps.setString(2, clientId);
+        ps.setLong(3, txId);
+    }
+
+    private void become(Connection c, Writer writer) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(BECOME)) {
+            ps.setString(1, role);
+            ps.setString(2, writer.claimsJson());
+            ps.setString(3, writer.userId());
+            ps.setString(4, STATEMENT_TIMEOUT);
+            ps.execute();
+        }
+    }
+
+    private static int execute(Connection c, SqlPlan plan) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(plan.sql())) {
+            List<String> parameters = plan.parameters();
+            for (int p = 0; p < parameters.size(); p++) {
+                if (parameters.get(p) == null) {
+                    ps.setNull(p + 1, Types.VARCHAR);
+                } else {
+                    ps.setString(p + 1, parameters.get(p));
+                }
+            }
+            return ps.executeUpdate();
+        }
+    }
+
+    /**
+     * PATCH or DELETE touched no row: either it does not exist, or RLS hides it from the role. The
+     * server's own user tells them apart (without the role); a DELETE of a row that is gone is
+     * done already, so it goes on (after becoming the role again) and null is returned.
+     */
+    private RejectedOp missingRow(Connection c, Writer writer, SqlPlan plan) throws SQLException {
+        boolean exists;
+        try (PreparedStatement reset = c.prepareStatement("SELECT set_config('role', 'none', true)")) {
+            reset.execute();
+        }
+        try (PreparedStatement ps = c.prepareStatement("SELECT 1 FROM " + plan.table().qualifiedSql() + " WHERE "
+                + WritableTable.quote(WritableTable.ID_COLUMN) + " = ?::" + plan.table().idType())) {
+            ps.setString(1, plan.op().id());
+            try (ResultSet rs = ps.executeQuery()) {
+                exists = rs.next();
+            }
+        }
+        if (exists) {
+            return new RejectedOp(UploadErrorCode.SYNC_U2003, "the row exists but Row-Level Security does not let role `"
+                    + role + "` change it for user `" + writer.userId() + "`; check the table's policies");
+        }
+        if (plan.op().op() == CrudOp.Kind.PATCH) {
+            return new RejectedOp(UploadErrorCode.SYNC_U2004, "no row with this id in " + plan.table().schema() + "."
+                    + plan.table().name() + " — it was deleted, or never uploaded (a PATCH cannot create a row; PUT can)");
+        }
+        become(c, writer);
+        return null;
+    }
+
+    private static String serverMessage(SQLException e) {
+        if (e instanceof org.postgresql.util.PSQLException pg && pg.getServerErrorMessage() != null) {
+            var m = pg.getServerErrorMessage();
+            return m.getMessage() + (m.getDetail() == null ? "" : " (" + m.getDetail() + ")");
+        }
+        return e.getMessage();
+    }
+
+    private static void rollbackQuietly(Connection c) {
+        try {
+            c.rollback();
+        } catch (SQLException ignored) {
+            // a lost connection rolls back by itself
+        }
+    }
+
+    /** A non-transient SQL failure, carried out of {@link #run}. */
+    private static final class RejectedSql extends RuntimeException {
+        final UploadErrorCode code;
+        final boolean schemaChanged;
+
+        RejectedSql(UploadErrorCode code, String message, boolean schemaChanged) {
+            super(message, null, false, false);
+            this.code = code;
+            this.schemaChanged = schemaChanged;
+        }
+    }
+}

@@ -1,0 +1,98 @@
+package dev.syncline.server.upload;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
+import dev.syncline.server.http.AuthenticatedUser;
+import dev.syncline.server.http.Authenticator;
+import dev.syncline.server.sync.SyncException;
+import io.javalin.http.Context;
+import io.javalin.http.Handler;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.StringWriter;
+import java.util.List;
+
+/**
+ * {@code POST /api/upload} (PROTOCOL.md §8, docs/upload.md): the same token check as the sync
+ * stream, a bounded read of the body, then {@code {"transactions":[{"tx_id", "status", "code",
+ * "message"}]}} with one entry per client transaction, in request order. Request-level errors use
+ * the sync API's error body and its exception mapping (via {@link SyncException}).
+ */
+public final class UploadHandler implements Handler {
+    private static final Logger log = LoggerFactory.getLogger(UploadHandler.class);
+    private static final JsonFactory JSON = new JsonFactory();
+
+    private final Authenticator authenticator;
+    private final UploadRequestParser parser;
+    private final UploadService service;
+    private final long maxBodyBytes;
+
+    public UploadHandler(Authenticator authenticator, UploadLimits limits, UploadService service) {
+        this.authenticator = authenticator;
+        this.parser = new UploadRequestParser(limits);
+        this.service = service;
+        this.maxBodyBytes = limits.maxBodyBytes();
+    }
+
+    @Override
+    public void handle(Context ctx) throws IOException {
+        AuthenticatedUser user = authenticator.authenticate(ctx.header("Authorization"));
+        try {
+            long declared = ctx.req().getContentLengthLong();
+            if (declared > maxBodyBytes) {
+                throw tooLarge(declared + " bytes");
+            }
+            byte[] body = readAtMost(ctx.req().getInputStream(), maxBodyBytes);
+            UploadRequest request = parser.parse(body);
+            List<TransactionOutcome> outcomes = service.upload(user.userId(), user.claimsJson(), request);
+            log.debug("upload from user {} client {}: {}", user.userId(), request.clientId(), outcomes);
+            ctx.status(200).contentType("application/json").result(render(outcomes));
+        } catch (UploadException e) {
+            throw new SyncException(e.code().name(), e.status(), e.getMessage());
+        }
+    }
+
+    /** Reads the body but never more than {@code max + 1} bytes, whatever Content-Length said. */
+    private static byte[] readAtMost(InputStream in, long max) throws IOException {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        byte[] buffer = new byte[8192];
+        int n;
+        while ((n = in.read(buffer)) > 0) {
+            out.write(buffer, 0, n);
+            if (out.size() > max) {
+                throw tooLarge("more than " + max + " bytes");
+            }
+        }
+        return out.toByteArray();
+    }
+
+    private static UploadException tooLarge(String size) {
+        return new UploadException(UploadErrorCode.SYNC_U1002, "request body of " + size
+                + " exceeds upload.max_body_bytes — send fewer transactions per request");
+    }
+
+    static String render(List<TransactionOutcome> outcomes) throws IOException {
+        StringWriter w = new StringWriter();
+        try (JsonGenerator g = JSON.createGenerator(w)) {
+            g.writeStartObject();
+            g.writeArrayFieldStart("transactions");
+            for (TransactionOutcome o : outcomes) {
+                g.writeStartObject();
+                g.writeNumberField("tx_id", o.txId());
+                g.writeStringField("status", o.status().wireName());
+                if (o.code() != null) {
+                    g.writeStringField("code", o.code().name());
+                    g.writeStringField("message", o.message());
+                }
+                g.writeEndObject();
+            }
+            g.writeEndArray();
+            g.writeEndObject();
+        }
+        return w.toString();
+    }
+}

@@ -1,0 +1,175 @@
+package dev.syncline.server.upload;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ThreadLocalRandom;
+
+/**
+ * Applies the transactions of one upload request in order on one pooled connection. A rejected
+ * transaction is reported and the next one runs; a transient failure is retried with backoff, and
+ * if it persists that transaction and every later one are answered {@code retryable} without
+ * being tried, so the client's order is kept.
+ */
+public final class UploadService {
+    private static final Logger log = LoggerFactory.getLogger(UploadService.class);
+    static final Duration CONNECTION_WAIT = Duration.ofSeconds(10);
+    static final int MAX_ATTEMPTS = 4;
+    static final Duration FIRST_BACKOFF = Duration.ofMillis(20);
+
+    /** Waits between attempts; tests pass one that does not sleep. */
+    @FunctionalInterface
+    public interface Backoff {
+        void pause(Duration duration) throws InterruptedException;
+    }
+
+    private final PgConnectionPool pool;
+    private final UploadCatalog catalog;
+    private final TransactionApplier applier;
+    private final Backoff backoff;
+    private final Map<TransactionOutcome.Status, Counter> counters = new EnumMap<>(TransactionOutcome.Status.class);
+
+    public UploadService(PgConnectionPool pool, UploadCatalog catalog, MeterRegistry metrics, Backoff backoff) {
+        this.pool = pool;
+        this.catalog = catalog;
+        this.applier = new TransactionApplier(catalog.role());
+        this.backoff = backoff;
+        for (TransactionOutcome.Status status : TransactionOutcome.Status.values()) {
+            counters.put(status, Counter.builder("syncline.upload.transactions")
+                    .description("client transactions received through POST /api/upload, by outcome")
+                    .tag("status", status.wireName()).register(metrics));
+        }
+    }
+
+    /** Loads the catalog now, so a configuration problem shows in the log at start; failures are logged only. */
+    public void warmUp() {
+        try {
+            Connection c = pool.borrow(CONNECTION_WAIT);
+            boolean broken = true;
+            try {
+                catalog.load(c);
+                broken = false;
+            } finally {
+                pool.release(c, broken);
+            }
+        } catch (SQLException e) {
+            log.warn("uploads: could not read the catalog at start ({}); trying again with the first upload", e.getMessage());
+        }
+    }
+
+    /**
+     * @throws UploadException {@code SYNC_U1006} when uploads cannot be served at all (catalog
+     *                         unreadable, role missing); the client should retry the request later
+     */
+    public List<TransactionOutcome> upload(String userId, String claimsJson, UploadRequest request) {
+        TransactionApplier.Writer writer = new TransactionApplier.Writer(userId, claimsJson);
+        List<TransactionOutcome> outcomes = new ArrayList<>(request.transactions().size());
+        Connection c = null;
+        boolean broken = false;
+        try {
+            c = pool.borrow(CONNECTION_WAIT);
+            UploadCatalog.Snapshot snapshot = catalog.current();
+            if (snapshot == null) {
+                snapshot = catalog.load(c);
+            } else if (snapshot.problem() != null && catalog.reloadIfStale(c)) {
+                snapshot = catalog.current(); // the operator may have created or granted the role since
+            }
+            if (snapshot.problem() != null) {
+                throw new UploadException(UploadErrorCode.SYNC_U1006, snapshot.problem());
+            }
+            String stopped = null;
+            for (ClientTransaction tx : request.transactions()) {
+                if (stopped != null) {
+                    outcomes.add(count(TransactionOutcome.retryable(tx.txId(),
+                            "not tried: transaction " + stopped + " before it must be retried first")));
+                    continue;
+                }
+                Attempt attempt = applyWithRetries(c, writer, request.clientId(), tx);
+                c = attempt.connection();
+                outcomes.add(count(attempt.outcome));
+                if (attempt.outcome.status() == TransactionOutcome.Status.RETRYABLE) {
+                    stopped = Long.toString(tx.txId());
+                }
+            }
+            return outcomes;
+        } catch (SQLException e) {
+            // No connection, or the catalog could not be read: nothing of this request ran.
+            broken = true;
+            if (SqlStateOutcomes.classify(e.getSQLState()).kind() == SqlStateOutcomes.Kind.TRANSIENT) {
+                throw new UploadException(UploadErrorCode.SYNC_U1006, "the database is unreachable for uploads ("
+                        + e.getMessage() + ") — retry later");
+            }
+            throw new UploadException(UploadErrorCode.SYNC_U1006, "uploads cannot run: " + e.getMessage()
+                    + " — " + TransactionApplier.setupHint(catalog.role()));
+        } finally {
+            if (c != null) {
+                pool.release(c, broken);
+            }
+        }
+    }
+
+    private record Attempt(TransactionOutcome outcome, Connection connection) {}
+
+    /** The connection in the result is the one to go on with; null when none could be had (the outcome is then retryable). */
+    private Attempt applyWithRetries(Connection c, TransactionApplier.Writer writer, String clientId, ClientTransaction tx) {
+        Duration pause = FIRST_BACKOFF;
+        boolean reloaded = false;
+        for (int attempt = 1; ; attempt++) {
+            try {
+                TransactionApplier.Result result = applier.apply(c, writer, clientId, tx, catalog.current().tables());
+                if (result.schemaChanged() && !reloaded && reload(c)) {
+                    reloaded = true; // the table or column may have been added since: try once more
+                    continue;
+                }
+                return new Attempt(result.outcome(), c);
+            } catch (TransientFailure e) {
+                if (e.connectionLost()) {
+                    pool.release(c, true);
+                    c = null;
+                }
+                if (attempt >= MAX_ATTEMPTS) {
+                    log.warn("upload of tx {} for user {} still failing after {} attempts: {}", tx.txId(),
+                            writer.userId(), attempt, e.getMessage());
+                    return new Attempt(TransactionOutcome.retryable(tx.txId(), "transient database failure after "
+                            + attempt + " attempts (" + e.getMessage() + ") — send it again later"), c);
+                }
+                try {
+                    backoff.pause(pause.plusMillis(ThreadLocalRandom.current().nextLong(pause.toMillis() + 1)));
+                    pause = pause.multipliedBy(2);
+                    if (c == null) {
+                        c = pool.borrow(CONNECTION_WAIT);
+                    }
+                } catch (InterruptedException | SQLException stop) {
+                    if (stop instanceof InterruptedException) {
+                        Thread.currentThread().interrupt();
+                    }
+                    return new Attempt(TransactionOutcome.retryable(tx.txId(), "the database is unreachable ("
+                            + stop.getMessage() + ") — send it again later"), c);
+                }
+            }
+        }
+    }
+
+    private boolean reload(Connection c) {
+        try {
+            return catalog.reloadIfStale(c);
+        } catch (SQLException e) {
+            log.warn("uploads: could not reload the catalog: {}", e.getMessage());
+            return false;
+        }
+    }
+
+    private TransactionOutcome count(TransactionOutcome outcome) {
+        counters.get(outcome.status()).increment();
+        return outcome;
+    }
+}

@@ -1,0 +1,92 @@
+package dev.syncline.server.upload;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.junit.jupiter.api.Test;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class OpPlannerTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final WritableTables TABLES = WritableTables.from(
+            List.of(new WritableTables.Allowed("app", "Todo \"Items\""), new WritableTables.Allowed("public", "members"),
+                    new WritableTables.Allowed("public", "gone")),
+            List.of(column("app", "Todo \"Items\"", "id", "uuid", false, true),
+                    column("app", "Todo \"Items\"", "title", "text", false, false),
+                    column("app", "Todo \"Items\"", "n", "bigint", false, false),
+                    column("app", "Todo \"Items\"", "upper", "text", true, false),
+                    column("public", "members", "list_id", "uuid", false, true),
+                    column("public", "members", "user_id", "text", false, true)));
+
+    private static WritableTables.CatalogColumn column(String schema, String table, String name, String type,
+                                                       boolean generated, boolean pk) {
+        return new WritableTables.CatalogColumn(schema, table, name, type, generated, pk);
+    }
+
+    private static CrudOp op(CrudOp.Kind kind, String type, Map<String, Object> data) {
+        Map<String, JsonNode> values = new LinkedHashMap<>();
+        data.forEach((k, v) -> values.put(k, JSON.valueToTree(v)));
+        return new CrudOp(1, kind, type, "r'1", values);
+    }
+
+    @Test
+    void putIsAnUpsertOfTheGivenColumnsWithEveryValueBoundAndCast() {
+        Map<String, Object> data = new LinkedHashMap<>();
+        data.put("title", "x'); DROP TABLE t; --");
+        data.put("n", 12);
+        SqlPlan plan = OpPlanner.plan(op(CrudOp.Kind.PUT, "Todo \"Items\"", data), TABLES);
+        assertThat(plan.sql()).isEqualTo("INSERT INTO \"app\".\"Todo \"\"Items\"\"\" (\"id\", \"title\", \"n\")"
+                + " VALUES (?::uuid, ?::text, ?::bigint) ON CONFLICT (\"id\") DO UPDATE SET \"title\" = EXCLUDED.\"title\","
+                + " \"n\" = EXCLUDED.\"n\"");
+        assertThat(plan.parameters()).containsExactly("r'1", "x'); DROP TABLE t; --", "12");
+        assertThat(plan.expectRow()).isFalse();
+    }
+
+    @Test
+    void putWithoutColumnsStillChecksTheUpdatePolicies() {
+        SqlPlan plan = OpPlanner.plan(op(CrudOp.Kind.PUT, "Todo \"Items\"", Map.of()), TABLES);
+        assertThat(plan.sql()).endsWith("DO UPDATE SET \"id\" = EXCLUDED.\"id\"");
+    }
+
+    @Test
+    void patchAndDeleteMatchTheIdAndExpectARow() {
+        SqlPlan patch = OpPlanner.plan(op(CrudOp.Kind.PATCH, "Todo \"Items\"", Map.of("n", 5)), TABLES);
+        assertThat(patch.sql()).isEqualTo("UPDATE \"app\".\"Todo \"\"Items\"\"\" SET \"n\" = ?::bigint WHERE \"id\" = ?::uuid");
+        assertThat(patch.parameters()).containsExactly("5", "r'1");
+        SqlPlan delete = OpPlanner.plan(op(CrudOp.Kind.DELETE, "Todo \"Items\"", Map.of()), TABLES);
+        assertThat(delete.sql()).isEqualTo("DELETE FROM \"app\".\"Todo \"\"Items\"\"\" WHERE \"id\" = ?::uuid");
+        assertThat(List.of(patch.expectRow(), delete.expectRow())).containsOnly(true);
+    }
+
+    @Test
+    void unknownTablesAndColumnsAreRejectedWithTheReasonAndWhatIsWritable() {
+        assertThatThrownBy(() -> OpPlanner.plan(op(CrudOp.Kind.PUT, "todos; DROP", Map.of()), TABLES))
+                .isInstanceOfSatisfying(RejectedOp.class, e -> {
+                    assertThat(e.code()).isEqualTo(UploadErrorCode.SYNC_U2001);
+                    assertThat(e.getMessage()).contains("writable: Todo \"Items\"");
+                });
+        assertThatThrownBy(() -> OpPlanner.plan(op(CrudOp.Kind.PUT, "members", Map.of()), TABLES))
+                .isInstanceOfSatisfying(RejectedOp.class, e -> assertThat(e.getMessage())
+                        .contains("primary key must be the single column `id`").contains("[list_id, user_id]"));
+        assertThatThrownBy(() -> OpPlanner.plan(op(CrudOp.Kind.PUT, "gone", Map.of()), TABLES))
+                .hasMessageContaining("public.gone does not exist");
+        assertThatThrownBy(() -> OpPlanner.plan(op(CrudOp.Kind.PATCH, "Todo \"Items\"", Map.of("upper", "x")), TABLES))
+                .isInstanceOfSatisfying(RejectedOp.class, e -> {
+                    assertThat(e.code()).isEqualTo(UploadErrorCode.SYNC_U2002);
+                    assertThat(e.getMessage()).contains("`upper`").contains("writable columns: id, title, n");
+                });
+    }
+
+    @Test
+    void valuesBecomeTheTextPostgresParses() throws Exception {
+        JsonNode values = new ObjectMapper().enable(com.fasterxml.jackson.databind.DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
+                .readTree("[null, \"s\", 9007199254740993, 0.1, 1e999999999, true, {\"a\": [1]}, [\"x\"]]");
+        assertThat(java.util.stream.StreamSupport.stream(values.spliterator(), false).map(OpPlanner::text).toList())
+                .containsExactly(null, "s", "9007199254740993", "0.1", "1E+999999999", "true", "{\"a\":[1]}", "[\"x\"]");
+    }
+}
