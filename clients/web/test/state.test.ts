@@ -88,3 +88,16 @@ test('downloads wait while uploads are pending, and until the write checkpoint o
   assert.equal((actions.at(-1) as { applyRows: boolean }).applyRows, true);
   assert.equal(state.awaitingWriteCheckpoint, null);
 });
+
+test('a write checkpoint that came back before the upload answer was handled still releases the held rows', () => {
+  const diff = (id: string, wc: string) => line({ checkpoint_diff: { last_op_id: id, write_checkpoint: wc, updated_buckets: [], removed_buckets: [] } });
+  let { state, actions } = run(initialState({}, true), { type: 'start' }, { type: 'opened' }, line({ checkpoint: { last_op_id: '1', buckets: [] } }),
+    line({ checkpoint_complete: { last_op_id: '1' } }), { type: 'localWrite' }, diff('2', '7'), line({ checkpoint_complete: { last_op_id: '2' } }));
+  assert.equal((actions.at(-1) as { applyRows: boolean }).applyRows, false);
+  ({ state, actions } = run(state, { type: 'uploaded', writeCheckpoint: '7' }));
+  assert.deepEqual(actions, [{ type: 'apply', lastOpId: '2', buckets: [], priority: null, applyRows: true, positions: null }]);
+  assert.equal(state.awaitingWriteCheckpoint, null);
+  // …but not while a newer checkpoint's data is still arriving (its completion applies instead).
+  ({ state, actions } = run(state, { type: 'localWrite' }, diff('3', '8'), { type: 'uploaded', writeCheckpoint: '7' }));
+  assert.deepEqual(actions, []);
+});

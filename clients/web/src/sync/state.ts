@@ -36,6 +36,11 @@ export interface SyncState {
   crudEmpty: boolean;
   /** Write checkpoint the uploads produced; downloads wait until a checkpoint reaches it. */
   awaitingWriteCheckpoint: string | null;
+  /** A checkpoint (or diff) has arrived and not completed yet: its data may be stored but unvalidated. */
+  inProgress: boolean;
+  /** Op id and write checkpoint of the last fully completed checkpoint. */
+  completedOpId: string | null;
+  completedWriteCheckpoint: string | null;
   opsReceived: number;
   opsTotal: number;
   lastSyncedAt: number | null;
@@ -95,6 +100,9 @@ export function initialState(buckets: Record<string, LocalBucket>, crudEmpty: bo
     refreshCredentials: false,
     crudEmpty,
     awaitingWriteCheckpoint: null,
+    inProgress: false,
+    completedOpId: null,
+    completedWriteCheckpoint: null,
     opsReceived: 0,
     opsTotal: 0,
     lastSyncedAt: null,
@@ -187,6 +195,9 @@ function complete(state: SyncState, lastOpId: string, priority: number | null, n
   const next: SyncState = {
     ...state,
     buckets,
+    inProgress: priority === null ? false : state.inProgress,
+    completedOpId: priority === null ? lastOpId : state.completedOpId,
+    completedWriteCheckpoint: priority === null ? target.writeCheckpoint : state.completedWriteCheckpoint,
     attempt: 0,
     awaitingWriteCheckpoint: applyRows ? null : state.awaitingWriteCheckpoint,
     lastSyncedAt: priority === null ? now : state.lastSyncedAt,
@@ -213,6 +224,7 @@ function onLine(state: SyncState, line: SyncLine, now: number): Step {
         ...state,
         buckets: kept,
         target: { lastOpId: line.lastOpId, writeCheckpoint: line.writeCheckpoint ?? state.target?.writeCheckpoint ?? null, buckets },
+        inProgress: true,
         opsReceived: 0,
       };
       next.opsTotal = remaining(next, buckets);
@@ -228,6 +240,7 @@ function onLine(state: SyncState, line: SyncLine, now: number): Step {
         ...state,
         buckets: withoutBuckets(state.buckets, line.removedBuckets),
         target: { lastOpId: line.lastOpId, writeCheckpoint: line.writeCheckpoint ?? state.target.writeCheckpoint, buckets },
+        inProgress: true,
         opsReceived: 0,
       };
       next.opsTotal = remaining(next, buckets);
@@ -313,7 +326,16 @@ export function step(state: SyncState, event: SyncEvent): Step {
       return open(state);
     case 'localWrite':
       return { state: { ...state, crudEmpty: false }, actions: [] };
-    case 'uploaded':
-      return { state: { ...state, crudEmpty: true, awaitingWriteCheckpoint: event.writeCheckpoint }, actions: [] };
+    case 'uploaded': {
+      const next = { ...state, crudEmpty: true, awaitingWriteCheckpoint: event.writeCheckpoint };
+      const reached = state.completedWriteCheckpoint !== null && compareOpIds(state.completedWriteCheckpoint, event.writeCheckpoint) >= 0;
+      if (!reached || state.inProgress) return { state: next, actions: [] };
+      // The checkpoint carrying this write checkpoint completed before the upload's answer was
+      // handled (an idle server sends no other): apply what it held now rather than never.
+      return {
+        state: { ...next, awaitingWriteCheckpoint: null },
+        actions: [{ type: 'apply', lastOpId: state.completedOpId ?? '0', buckets: [], priority: null, applyRows: true, positions: null }],
+      };
+    }
   }
 }

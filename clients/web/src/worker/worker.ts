@@ -26,7 +26,8 @@ interface Ctx {
 const scope = self as unknown as DedicatedWorkerGlobalScope;
 const lock = new Lock();
 let ctx: Ctx | null = null;
-let openTx: { id: number; release: () => void; wrote: boolean } | null = null;
+/** The local transaction a page holds open across messages (writeTransaction), if any. */
+let openTx: { id: number; release: () => void; startCrud: number } | null = null;
 let nextTxToken = 1;
 let credentialRequests = 0;
 const pendingCredentials = new Map<number, { resolve: (t: string) => void; reject: (e: Error) => void }>();
@@ -146,9 +147,7 @@ const methods: { [M in keyof Methods]: (...args: Parameters<Methods[M]>) => Retu
     if (tx !== null) {
       return withDb(tx, (db) => {
         const result = rows(db, sql, params);
-        const changes = db.changes();
-        if (openTx !== null) openTx.wrote = true;
-        return { changes, rows: result };
+        return { changes: db.changes(), rows: result };
       });
     }
     // One statement, one local transaction.
@@ -177,16 +176,15 @@ const methods: { [M in keyof Methods]: (...args: Parameters<Methods[M]>) => Retu
       throw e;
     }
     const id = nextTxToken++;
-    openTx = { id, release, wrote: false };
-    (openTx as { startCrud?: number }).startCrud = maxCrudId(c.db);
+    openTx = { id, release, startCrud: maxCrudId(c.db) };
     return id;
   },
   commit(tx) {
     const c = need();
     if (openTx === null || openTx.id !== tx) throw new Error(`transaction ${tx} is not open`);
-    const t = openTx as typeof openTx & { startCrud?: number };
+    const t = openTx;
     try {
-      const written = tablesWritten(c.db, t.startCrud ?? 0);
+      const written = tablesWritten(c.db, t.startCrud);
       c.db.run('COMMIT');
       openTx = null;
       t.release();
