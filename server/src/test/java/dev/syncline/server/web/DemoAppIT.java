@@ -197,6 +197,10 @@ class DemoAppIT {
         }
         assertThat(createdBy).as("the todo reached PostgreSQL, stamped with its author").isEqualTo("alice");
         waitFor(bob, TODOS + ".includes('Buy eggs')");
+        // The server's version replaces alice's optimistic row once her write checkpoint is back:
+        // updated_at is stamped only by PostgreSQL's trigger, the local insert leaves it empty.
+        waitFor(alice, "demo.todos.some(t => t.description === 'Buy eggs' && t.updated_at !== null"
+                + " && t.created_by === 'alice')");
         assertThat(browser.call("eval", Duration.ofSeconds(30), "page", alice, "expr", "demo.status.pendingUploads").asInt())
                 .as("alice's upload queue is empty").isZero();
     }
@@ -210,6 +214,9 @@ class DemoAppIT {
         waitFor(bob, "!document.querySelector('#rejected').hidden");
         assertThat(text(bob, "#rejected-items")).contains("SYNC_U", "bob");
         assertThat(scalar("SELECT name FROM lists WHERE id = '" + SHARED_LIST + "'")).isEqualTo("Groceries (shared)");
+        // Bob's optimistic rename is undone by the next checkpoint: the server's name comes back.
+        waitFor(bob, "demo.lists.some(l => l.id === '" + SHARED_LIST + "' && l.name === 'Groceries (shared)')");
+        assertThat(text(bob, "#list-items")).doesNotContain("Bob's now");
     }
 
     /** The demo's own node tests (latency tracker, status text), so that CI runs them. */
