@@ -39,7 +39,11 @@ public final class DemoPostgres implements AutoCloseable {
                 .setCleanDataDirectory(false)
                 .setServerConfig("wal_level", "logical")
                 .setServerConfig("max_replication_slots", "10")
-                .setServerConfig("max_wal_senders", "10");
+                .setServerConfig("max_wal_senders", "10")
+                // The embedded server turns synchronous_commit off; then the walsender sees a commit
+                // only after the WAL writer's next flush (wal_writer_delay, 200 ms), which the demo's
+                // commit → visible figure would show. PostgreSQL's own default is on.
+                .setServerConfig("synchronous_commit", "on");
         if (port > 0) {
             builder.setPort(port);
         }
