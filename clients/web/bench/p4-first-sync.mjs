@@ -4,7 +4,9 @@
 // @powersync/web 2.4 (clients/interop-web/src/p4-page.js, OPFSCoopSyncVFS; build it there first).
 // Run by bench BrowserInitialSyncBench, once per round and SDK.
 //   npm run build && node bench/p4-first-sync.mjs --sdk syncline|powersync --endpoint URL --token JWT \
-//        --expected N [--timeout-ms 300000]
+//        --expected N [--timeout-ms 300000] [--probe download]
+// --probe download (syncline page only): the profile probe instead, the same stream fetched and
+// JSON.parse'd in the page without storing anything: {"sdk":"download-only","ms":…,"parseMs":…,"ops":…}.
 // stdout: one JSON line {"sdk":…,"storage":…,"checkpointMs":…,"totalMs":…,"count":…}.
 // Exit codes: 0 done, 2 failed (message on stderr), 64 bad usage.
 import { chromium } from 'playwright-core';
@@ -20,6 +22,7 @@ const { values: args } = parseArgs({
     token: { type: 'string' },
     expected: { type: 'string' },
     'timeout-ms': { type: 'string', default: '300000' },
+    probe: { type: 'string' },
   },
 });
 if (!args.endpoint || !args.token || !(Number(args.expected) > 0)) {
@@ -56,14 +59,19 @@ try {
   page.on('console', (m) => m.type() === 'error' && process.stderr.write(`[page error] ${m.text()}\n`));
   await page.goto(`${origin}/${sdk.path}`);
   await page.waitForFunction(() => window.p4 !== undefined);
-  const result = await page.evaluate((o) => window.p4.firstSync(o), {
-    endpoint: args.endpoint, token: args.token, [sdk.dbKey]: `p4-${Date.now()}.db`, expected: Number(args.expected),
-    timeoutMs: Number(args['timeout-ms']),
-  });
-  if (result.count < Number(args.expected)) {
-    throw new Error(`only ${result.count} of ${args.expected} todos after ${result.totalMs} ms`);
+  if (args.probe === 'download') {
+    const probe = await page.evaluate((o) => window.p4.downloadOnly(o), { endpoint: args.endpoint, token: args.token });
+    process.stdout.write(JSON.stringify({ sdk: 'download-only', ...probe }) + '\n');
+  } else {
+    const result = await page.evaluate((o) => window.p4.firstSync(o), {
+      endpoint: args.endpoint, token: args.token, [sdk.dbKey]: `p4-${Date.now()}.db`, expected: Number(args.expected),
+      timeoutMs: Number(args['timeout-ms']),
+    });
+    if (result.count < Number(args.expected)) {
+      throw new Error(`only ${result.count} of ${args.expected} todos after ${result.totalMs} ms`);
+    }
+    process.stdout.write(JSON.stringify({ sdk: args.sdk, ...result }) + '\n');
   }
-  process.stdout.write(JSON.stringify({ sdk: args.sdk, ...result }) + '\n');
 } catch (e) {
   process.stderr.write(`p4-first-sync: ${e.stack ?? e}\n`);
   code = 2;

@@ -16,16 +16,27 @@ const schema = new Schema({
 async function firstSync({ endpoint, token, dbName, expected, timeoutMs }) {
   const db = new SynclineDatabase({ schema, dbName, storage: 'auto' });
   const init = await db.init();
+  let t0 = 0;
+  let firstDataMs = null;
+  let lastDataMs = null;
+  let received = 0;
   const checkpoint = new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`no complete checkpoint after ${timeoutMs} ms`)), timeoutMs);
     db.onStatus((s) => {
+      // Phases for the profile: the worker reports downloading {received, total} after each stored
+      // data line while ops are missing, and null once all are stored.
+      if (s.downloading !== null) {
+        if (s.downloading.received > 0) firstDataMs ??= performance.now() - t0;
+        lastDataMs = performance.now() - t0;
+        received = s.downloading.received;
+      }
       if (s.lastSyncedAt !== null) {
         clearTimeout(timer);
         resolve();
       }
     });
   });
-  const t0 = performance.now();
+  t0 = performance.now();
   await db.connect({ endpoint, fetchCredentials: async () => ({ token }) });
   await checkpoint;
   const checkpointMs = performance.now() - t0;
@@ -40,7 +51,46 @@ async function firstSync({ endpoint, token, dbName, expected, timeoutMs }) {
   const totalMs = performance.now() - t0;
   await db.disconnect().catch(() => {});
   await db.close().catch(() => {});
-  return { storage: init.storage, warning: init.warning, checkpointMs, totalMs, count };
+  return { storage: init.storage, warning: init.warning, checkpointMs, totalMs, count,
+    phases: { firstDataMs, lastDataMs, lastReceived: received } };
 }
 
-window.p4 = { firstSync };
+/**
+ * Profile probe: the same request the SDK's worker sends, read and JSON.parse'd line by line in the
+ * page, stored nowhere, until the first checkpoint_complete. Download + parse without SQLite.
+ */
+async function downloadOnly({ endpoint, token }) {
+  const t0 = performance.now();
+  const response = await fetch(`${endpoint}/sync/stream`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', accept: 'application/x-ndjson' },
+    body: JSON.stringify({ buckets: [], client_id: 'p4-probe', include_checksum: true, raw_data: true, parameters: {} }),
+  });
+  const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
+  let buffer = '';
+  let ops = 0;
+  let bytes = 0;
+  let parseMs = 0;
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) throw new Error('stream ended before checkpoint_complete');
+    bytes += value.length;
+    buffer += value;
+    let nl;
+    while ((nl = buffer.indexOf('\n')) >= 0) {
+      const line = buffer.slice(0, nl);
+      buffer = buffer.slice(nl + 1);
+      if (line.length === 0) continue;
+      const p0 = performance.now();
+      const msg = JSON.parse(line);
+      parseMs += performance.now() - p0;
+      if (msg.data) ops += msg.data.data.length;
+      if (msg.checkpoint_complete) {
+        await reader.cancel();
+        return { ms: performance.now() - t0, parseMs, ops, chars: bytes };
+      }
+    }
+  }
+}
+
+window.p4 = { firstSync, downloadOnly };

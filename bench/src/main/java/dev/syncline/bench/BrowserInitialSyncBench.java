@@ -56,11 +56,12 @@ public final class BrowserInitialSyncBench {
             StringBuilder table = new StringBuilder("| date | load (1/5/15 min) | round | SDK | storage | todos "
                     + "| connect → checkpoint applied (s) | → count = rows (s) | rows/s |\n|---|---|---|---|---|---|---|---|---|\n");
             List<List<Double>> seconds = List.of(new ArrayList<>(), new ArrayList<>());
+            StringBuilder profile = new StringBuilder();
             for (int round = 1; round <= rounds; round++) {
                 for (int k = 0; k < SDKS.size(); k++) {
                     int which = (k + round - 1) % SDKS.size(); // alternate which SDK goes first
                     String load = Load.average();
-                    JsonNode r = firstSync(SDKS.get(which), running.endpoint(), running.token("alice"), expectedTodos);
+                    JsonNode r = firstSync(SDKS.get(which), running.endpoint(), running.token("alice"), expectedTodos, List.of());
                     double total = r.path("totalMs").asDouble() / 1000;
                     seconds.get(which).add(total);
                     String line = String.format("| %s | %s | %d | %s | %s | %d | %.2f | %.2f | %.0f |%n", LocalDate.now(), load,
@@ -68,13 +69,27 @@ public final class BrowserInitialSyncBench {
                             r.path("checkpointMs").asDouble() / 1000, total, r.path("count").asLong() / total);
                     System.out.print(line);
                     table.append(line);
+                    JsonNode phases = r.path("phases");
+                    if (phases.isObject()) {
+                        profile.append(String.format("- round %d, syncline: first data line stored after %.2f s, last status with ops "
+                                + "still missing (%d ops stored) at %.2f s, checkpoint applied at %.2f s%n", round,
+                                phases.path("firstDataMs").asDouble() / 1000, phases.path("lastReceived").asLong(),
+                                phases.path("lastDataMs").asDouble() / 1000, r.path("checkpointMs").asDouble() / 1000));
+                    }
                 }
             }
+            // Profile probe: the same stream downloaded and JSON.parse'd in the page, stored nowhere.
+            JsonNode probe = firstSync("syncline", running.endpoint(), running.token("alice"), expectedTodos,
+                    List.of("--probe", "download"));
+            profile.append(String.format("- download + JSON.parse only (same stream, in the page, nothing stored): %.2f s for "
+                    + "%d ops, %.2f s of it in JSON.parse%n", probe.path("ms").asDouble() / 1000, probe.path("ops").asLong(),
+                    probe.path("parseMs").asDouble() / 1000));
             double ours = median(seconds.get(0));
             double theirs = median(seconds.get(1));
             table.append(String.format("%nmedian over %d rounds: syncline %.2f s (%.0f rows/s), @powersync/web %.2f s "
                     + "(%.0f rows/s); @powersync/web time / syncline time = %.2f%n", rounds, ours, expectedTodos / ours,
                     theirs, expectedTodos / theirs, theirs / ours));
+            table.append("\nprofile of our SDK (status events from the worker, coalesced):\n").append(profile);
             System.out.print(table);
             Path out = Path.of("bench", "results", "browser-sync-" + LocalDate.now() + ".md");
             Files.createDirectories(out.getParent());
@@ -97,9 +112,12 @@ public final class BrowserInitialSyncBench {
     }
 
     /** One first sync in a fresh browser context; the driver prints one JSON line or fails. */
-    private static JsonNode firstSync(String sdk, String endpoint, String token, long expected) throws Exception {
-        Process p = new ProcessBuilder("node", DRIVER.toString(), "--sdk", sdk, "--endpoint", endpoint, "--token", token,
-                "--expected", Long.toString(expected), "--timeout-ms", Long.toString(TIMEOUT_MS))
+    private static JsonNode firstSync(String sdk, String endpoint, String token, long expected, List<String> extra)
+            throws Exception {
+        List<String> command = new ArrayList<>(List.of("node", DRIVER.toString(), "--sdk", sdk, "--endpoint", endpoint,
+                "--token", token, "--expected", Long.toString(expected), "--timeout-ms", Long.toString(TIMEOUT_MS)));
+        command.addAll(extra);
+        Process p = new ProcessBuilder(command)
                 .redirectError(ProcessBuilder.Redirect.INHERIT)
                 .start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
