@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// Builds dist/: index.html, page.js (the test page bundled with @powersync/web by esbuild) and
+// Builds dist/: index.html, page.js (the test page bundled with @powersync/web by esbuild), p4.html
+// and p4-page.js (the P4 benchmark page, bench BrowserInitialSyncBench) and
 // dist/@powersync/ (the SDK's prebuilt worker with its wa-sqlite chunks and wasm, which the page
 // names explicitly as its database and sync worker).
 import * as esbuild from 'esbuild';
@@ -16,7 +17,7 @@ fs.rmSync(dist, { recursive: true, force: true });
 fs.mkdirSync(dist, { recursive: true });
 
 await esbuild.build({
-  entryPoints: [path.join(here, 'src/page.js')],
+  entryPoints: [path.join(here, 'src/page.js'), path.join(here, 'src/p4-page.js')],
   outdir: dist,
   bundle: true,
   format: 'esm',
@@ -29,4 +30,5 @@ await esbuild.build({
 const workerDir = path.dirname(require.resolve('@powersync/web/bundled_worker'));
 fs.cpSync(workerDir, path.join(dist, '@powersync'), { recursive: true });
 fs.copyFileSync(path.join(here, 'index.html'), path.join(dist, 'index.html'));
+fs.copyFileSync(path.join(here, 'p4.html'), path.join(dist, 'p4.html'));
 process.stdout.write(`built ${path.relative(process.cwd(), dist) || dist}\n`);

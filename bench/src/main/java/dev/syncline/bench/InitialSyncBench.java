@@ -62,8 +62,8 @@ public final class InitialSyncBench {
 
     record Result(long rows, double seconds, long checksumFailures) {}
 
-    /** One first sync as alice up to the first checkpoint_complete. */
-    private static Result syncOnce(RunningApp running, HttpClient http, Path clientDb) throws Exception {
+    /** One first sync as alice up to the first checkpoint_complete (BrowserInitialSyncBench waits for replication with it). */
+    static Result syncOnce(RunningApp running, HttpClient http, Path clientDb) throws Exception {
         long start = System.nanoTime();
         HttpResponse<InputStream> response = BenchSyncClient.open(http, running.endpoint(), running.token("alice"));
         long[] appliedAt = new long[1];

@@ -1,0 +1,82 @@
+// P4 (BENCHMARKS.md): one first sync in a fresh Chromium context (its own empty OPFS), timed in
+// the page from connect() to the first complete checkpoint applied and count(*) of todos =
+// --expected. --sdk syncline: our SDK (bench/p4-page.js, opfs-sahpool); --sdk powersync: the stock
+// @powersync/web 2.4 (clients/interop-web/src/p4-page.js, OPFSCoopSyncVFS; build it there first).
+// Run by bench BrowserInitialSyncBench, once per round and SDK.
+//   npm run build && node bench/p4-first-sync.mjs --sdk syncline|powersync --endpoint URL --token JWT \
+//        --expected N [--timeout-ms 300000] [--probe download]
+// --probe download (syncline page only): the profile probe instead, the same stream fetched and
+// JSON.parse'd in the page without storing anything: {"sdk":"download-only","ms":…,"parseMs":…,"ops":…}.
+// stdout: one JSON line {"sdk":…,"storage":…,"checkpointMs":…,"totalMs":…,"count":…}.
+// Exit codes: 0 done, 2 failed (message on stderr), 64 bad usage.
+import { chromium } from 'playwright-core';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { serve } from './static-server.mjs';
+
+const { values: args } = parseArgs({
+  options: {
+    sdk: { type: 'string', default: 'syncline' },
+    endpoint: { type: 'string' },
+    token: { type: 'string' },
+    expected: { type: 'string' },
+    'timeout-ms': { type: 'string', default: '300000' },
+    probe: { type: 'string' },
+  },
+});
+if (!args.endpoint || !args.token || !(Number(args.expected) > 0)) {
+  process.stderr.write('p4-first-sync: --endpoint, --token and --expected (a positive row count) are required\n');
+  process.exit(64);
+}
+
+const INTEROP_DIST = fileURLToPath(new URL('../../interop-web/dist/', import.meta.url));
+const PAGES = {
+  syncline: { serve: { prefixes: ['dist/', 'bench/'] }, path: 'bench/p4-page.html', dbKey: 'dbName' },
+  powersync: { serve: { root: INTEROP_DIST, prefixes: [''] }, path: 'p4.html', dbKey: 'dbFilename' },
+};
+const sdk = PAGES[args.sdk];
+if (!sdk) {
+  process.stderr.write(`p4-first-sync: --sdk must be one of ${Object.keys(PAGES).join(', ')}, got ${args.sdk}\n`);
+  process.exit(64);
+}
+if (args.sdk === 'powersync' && !existsSync(INTEROP_DIST + 'p4-page.js')) {
+  process.stderr.write(`p4-first-sync: ${INTEROP_DIST}p4-page.js is missing: run \`npm ci && npm run build\` in clients/interop-web\n`);
+  process.exit(64);
+}
+
+const { server, origin } = await serve(sdk.serve);
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+    '--disable-component-update', '--disable-sync'],
+});
+let code = 0;
+try {
+  // A new context has its own, empty origin private file system: every round starts from nothing.
+  const page = await (await browser.newContext()).newPage();
+  page.on('pageerror', (e) => process.stderr.write(`[page error] ${e.stack ?? e}\n`));
+  page.on('console', (m) => m.type() === 'error' && process.stderr.write(`[page error] ${m.text()}\n`));
+  await page.goto(`${origin}/${sdk.path}`);
+  await page.waitForFunction(() => window.p4 !== undefined);
+  if (args.probe === 'download') {
+    const probe = await page.evaluate((o) => window.p4.downloadOnly(o), { endpoint: args.endpoint, token: args.token });
+    process.stdout.write(JSON.stringify({ sdk: 'download-only', ...probe }) + '\n');
+  } else {
+    const result = await page.evaluate((o) => window.p4.firstSync(o), {
+      endpoint: args.endpoint, token: args.token, [sdk.dbKey]: `p4-${Date.now()}.db`, expected: Number(args.expected),
+      timeoutMs: Number(args['timeout-ms']),
+    });
+    if (result.count < Number(args.expected)) {
+      throw new Error(`only ${result.count} of ${args.expected} todos after ${result.totalMs} ms`);
+    }
+    process.stdout.write(JSON.stringify({ sdk: args.sdk, ...result }) + '\n');
+  }
+} catch (e) {
+  process.stderr.write(`p4-first-sync: ${e.stack ?? e}\n`);
+  code = 2;
+} finally {
+  await browser.close();
+  server.close();
+}
+process.exit(code);

@@ -1,0 +1,96 @@
+// P4 page (BENCHMARKS.md): one first sync with the Syncline web SDK, timed inside the page.
+// Driven by p4-first-sync.mjs through window.p4. No watches: the page reads nothing while syncing,
+// so the time is the SDK's own (download, parse, store ops, apply rows) and not a UI's.
+import { Schema, SynclineDatabase } from '../dist/index.js';
+
+const schema = new Schema({
+  lists: { columns: { name: 'text', owner_id: 'text' } },
+  todos: { columns: { list_id: 'text', description: 'text', done: 'integer', n: 'integer' } },
+});
+
+/**
+ * Opens a fresh database (init is not timed: it loads the wasm and opens OPFS), then times
+ * connect() → first full checkpoint applied (status.lastSyncedAt set) → count(*) of todos reaches
+ * `expected`. Returns milliseconds from performance.now(), which Chromium coarsens to 0.1 ms.
+ */
+async function firstSync({ endpoint, token, dbName, expected, timeoutMs }) {
+  const db = new SynclineDatabase({ schema, dbName, storage: 'auto' });
+  const init = await db.init();
+  let t0 = 0;
+  let firstDataMs = null;
+  let lastDataMs = null;
+  let received = 0;
+  const checkpoint = new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no complete checkpoint after ${timeoutMs} ms`)), timeoutMs);
+    db.onStatus((s) => {
+      // Phases for the profile: the worker reports downloading {received, total} after each stored
+      // data line while ops are missing, and null once all are stored.
+      if (s.downloading !== null) {
+        if (s.downloading.received > 0) firstDataMs ??= performance.now() - t0;
+        lastDataMs = performance.now() - t0;
+        received = s.downloading.received;
+      }
+      if (s.lastSyncedAt !== null) {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+  });
+  t0 = performance.now();
+  await db.connect({ endpoint, fetchCredentials: async () => ({ token }) });
+  await checkpoint;
+  const checkpointMs = performance.now() - t0;
+  // The checkpoint's rows are applied in the same transaction that sets lastSyncedAt, so one count
+  // normally suffices; the loop only guards against a status delivered before the commit is visible.
+  let count = 0;
+  for (;;) {
+    count = (await db.getAll('SELECT count(*) AS c FROM todos'))[0].c;
+    if (count >= expected || performance.now() - t0 > timeoutMs) break;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  const totalMs = performance.now() - t0;
+  await db.disconnect().catch(() => {});
+  await db.close().catch(() => {});
+  return { storage: init.storage, warning: init.warning, checkpointMs, totalMs, count,
+    phases: { firstDataMs, lastDataMs, lastReceived: received } };
+}
+
+/**
+ * Profile probe: the same request the SDK's worker sends, read and JSON.parse'd line by line in the
+ * page, stored nowhere, until the first checkpoint_complete. Download + parse without SQLite.
+ */
+async function downloadOnly({ endpoint, token }) {
+  const t0 = performance.now();
+  const response = await fetch(`${endpoint}/sync/stream`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', accept: 'application/x-ndjson' },
+    body: JSON.stringify({ buckets: [], client_id: 'p4-probe', include_checksum: true, raw_data: true, parameters: {} }),
+  });
+  const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
+  let buffer = '';
+  let ops = 0;
+  let bytes = 0;
+  let parseMs = 0;
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) throw new Error('stream ended before checkpoint_complete');
+    bytes += value.length;
+    buffer += value;
+    let nl;
+    while ((nl = buffer.indexOf('\n')) >= 0) {
+      const line = buffer.slice(0, nl);
+      buffer = buffer.slice(nl + 1);
+      if (line.length === 0) continue;
+      const p0 = performance.now();
+      const msg = JSON.parse(line);
+      parseMs += performance.now() - p0;
+      if (msg.data) ops += msg.data.data.length;
+      if (msg.checkpoint_complete) {
+        await reader.cancel();
+        return { ms: performance.now() - t0, parseMs, ops, chars: bytes };
+      }
+    }
+  }
+}
+
+window.p4 = { firstSync, downloadOnly };
