@@ -17,8 +17,9 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Drives Debian's Chromium through {@code clients/web/test-pages/drive.mjs} (playwright-core): one JSON
- * command per line on its stdin, one JSON answer per line on its stdout. The browser's console and the
+ * Drives Debian's Chromium through a playwright-core driver script — {@code clients/web/test-pages/drive.mjs}
+ * for the SDK's pages, {@code demo/test/drive-demo.mjs} for the demo app: one JSON command per line on
+ * its stdin, one JSON answer per line on its stdout. The browser's console and the
  * script's errors are kept for failure messages.
  */
 final class BrowserDriver implements AutoCloseable {
@@ -41,8 +42,13 @@ final class BrowserDriver implements AutoCloseable {
 
     /** The repository root: the nearest ancestor of the working directory holding the driver script. */
     static Optional<Path> findRepoRoot() {
+        return findRepoRoot(SCRIPT);
+    }
+
+    /** The nearest ancestor of the working directory holding {@code script} (a path from the repository root). */
+    static Optional<Path> findRepoRoot(String script) {
         for (Path p = Path.of("").toAbsolutePath(); p != null; p = p.getParent()) {
-            if (Files.isRegularFile(p.resolve(SCRIPT))) {
+            if (Files.isRegularFile(p.resolve(script))) {
                 return Optional.of(p);
             }
         }
@@ -57,7 +63,12 @@ final class BrowserDriver implements AutoCloseable {
     }
 
     static BrowserDriver start(Path node, Path repoRoot) throws IOException {
-        ProcessBuilder pb = new ProcessBuilder(node.toString(), SCRIPT).directory(repoRoot.toFile());
+        return start(node, repoRoot, SCRIPT);
+    }
+
+    /** Starts {@code script} (a path from the repository root) speaking the same line protocol. */
+    static BrowserDriver start(Path node, Path repoRoot, String script) throws IOException {
+        ProcessBuilder pb = new ProcessBuilder(node.toString(), script).directory(repoRoot.toFile());
         return new BrowserDriver(pb.start());
     }
 

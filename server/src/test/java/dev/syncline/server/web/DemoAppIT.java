@@ -2,7 +2,6 @@ package dev.syncline.server.web;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.syncline.server.app.SynclineApp;
 import dev.syncline.server.auth.DevTokens;
 import dev.syncline.server.config.ConfigLoader;
@@ -17,9 +16,6 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.BufferedReader;
-import java.io.IOException;
-import java.io.Writer;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -33,8 +29,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -60,7 +54,7 @@ class DemoAppIT {
     static PostgresTestServer server;
     static TestDatabase db;
     static SynclineApp app;
-    static Driver browser;
+    static BrowserDriver browser;
     static int pages;
 
     @BeforeAll
@@ -89,7 +83,7 @@ class DemoAppIT {
             assertThat(System.nanoTime() < end && !app.termination().isDone()).as("server ready").isTrue();
             Thread.sleep(50);
         }
-        browser = Driver.start(node.get(), root.get());
+        browser = BrowserDriver.start(node.get(), root.get(), SCRIPT);
     }
 
     @AfterAll
@@ -109,12 +103,7 @@ class DemoAppIT {
     }
 
     static Optional<Path> findRepoRoot() {
-        for (Path p = Path.of("").toAbsolutePath(); p != null; p = p.getParent()) {
-            if (Files.isRegularFile(p.resolve(SCRIPT))) {
-                return Optional.of(p);
-            }
-        }
-        return Optional.empty();
+        return BrowserDriver.findRepoRoot(SCRIPT);
     }
 
     static boolean installed(Path root) {
@@ -262,68 +251,5 @@ class DemoAppIT {
                 HttpResponse.BodyHandlers.ofString());
         assertThat(mallory.statusCode()).isEqualTo(400);
         assertThat(mallory.body()).contains("DEMO_TOKEN_USER", "alice");
-    }
-
-    /** The demo's browser driver ({@code demo/test/drive-demo.mjs}): one JSON command per line each way. */
-    static final class Driver implements AutoCloseable {
-        private static final ObjectMapper JSON = new ObjectMapper();
-        private final Process process;
-        private final Writer stdin;
-        private final BlockingQueue<JsonNode> answers = new LinkedBlockingQueue<>();
-        private final StringBuffer log = new StringBuffer();
-        private int nextId = 1;
-
-        private Driver(Process process) {
-            this.process = process;
-            this.stdin = process.outputWriter(StandardCharsets.UTF_8);
-            Thread.ofVirtual().start(() -> pump(process.inputReader(StandardCharsets.UTF_8), true));
-            Thread.ofVirtual().start(() -> pump(process.errorReader(StandardCharsets.UTF_8), false));
-        }
-
-        static Driver start(Path node, Path root) throws IOException {
-            return new Driver(new ProcessBuilder(node.toString(), SCRIPT).directory(root.toFile()).start());
-        }
-
-        private void pump(BufferedReader reader, boolean answersStream) {
-            try (reader) {
-                for (String line; (line = reader.readLine()) != null; ) {
-                    if (answersStream && line.startsWith("{")) {
-                        answers.add(JSON.readTree(line));
-                    } else {
-                        log.append(line).append('\n');
-                    }
-                }
-            } catch (IOException e) {
-                // the process is gone
-            }
-        }
-
-        /** Runs one command; fails with the browser's log when it fails or does not answer in time. */
-        synchronized JsonNode call(String cmd, Duration timeout, Object... fields) throws IOException, InterruptedException {
-            ObjectNode c = JSON.createObjectNode().put("id", nextId++).put("cmd", cmd);
-            for (int i = 0; i < fields.length; i += 2) {
-                c.set((String) fields[i], JSON.valueToTree(fields[i + 1]));
-            }
-            stdin.write(c + "\n");
-            stdin.flush();
-            JsonNode answer = answers.poll(timeout.toMillis(), TimeUnit.MILLISECONDS);
-            if (answer == null || !answer.path("ok").asBoolean() || answer.path("id").asInt() != c.path("id").asInt()) {
-                throw new AssertionError("command " + c + " failed: " + (answer == null ? "no answer within " + timeout
-                        : answer.path("error").asText(answer.toString())) + "\nbrowser log:\n" + log);
-            }
-            return answer.path("value");
-        }
-
-        @Override
-        public void close() throws InterruptedException {
-            try {
-                stdin.close();
-            } catch (IOException ignored) {
-                // already gone
-            }
-            if (!process.waitFor(15, TimeUnit.SECONDS)) {
-                process.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
-            }
-        }
     }
 }
