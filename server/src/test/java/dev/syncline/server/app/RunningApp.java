@@ -46,7 +46,20 @@ public final class RunningApp implements AutoCloseable {
                       - SELECT * FROM lists WHERE id = bucket.list_id
                       - SELECT * FROM todos WHERE list_id = bucket.list_id
                 """);
-        Path config = Files.writeString(dir.resolve("syncline.yaml"), """
+        Path config = writeConfig(dir, SECRET, "");
+        SynclineConfig loaded = ConfigLoader.load(config, Map.of("PG_URI", db.uri()));
+        SynclineConfig onFreePort = loaded.withPort(0);
+        SynclineApp app = SynclineApp.start(onFreePort, Clock.systemUTC());
+        return new RunningApp(db, app, DevTokens.from(loaded.clientAuth(), Clock.systemUTC()).orElseThrow());
+    }
+
+    /**
+     * Writes {@code dir/syncline.yaml} for a test server: source {@code ${PG_URI}}, storage and
+     * {@code rules.yaml} in {@code dir}, one HS256 key ({@code secret}, audience {@code syncline-test}),
+     * a 1 s heartbeat, then {@code extraYaml} (further top-level sections) verbatim.
+     */
+    public static Path writeConfig(Path dir, String secret, String extraYaml) throws java.io.IOException {
+        return Files.writeString(dir.resolve("syncline.yaml"), """
                 port: 8080
                 replication:
                   connections:
@@ -66,11 +79,7 @@ public final class RunningApp implements AutoCloseable {
                         k: %s
                 capture:
                   heartbeat_interval: 1s
-                """.formatted(SECRET));
-        SynclineConfig loaded = ConfigLoader.load(config, Map.of("PG_URI", db.uri()));
-        SynclineConfig onFreePort = loaded.withPort(0);
-        SynclineApp app = SynclineApp.start(onFreePort, Clock.systemUTC());
-        return new RunningApp(db, app, DevTokens.from(loaded.clientAuth(), Clock.systemUTC()).orElseThrow());
+                """.formatted(secret) + extraYaml);
     }
 
     public String token(String user) {

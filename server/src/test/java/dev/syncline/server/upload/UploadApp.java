@@ -1,5 +1,6 @@
 package dev.syncline.server.upload;
 
+import dev.syncline.server.app.RunningApp;
 import dev.syncline.server.app.SynclineApp;
 import dev.syncline.server.auth.DevTokens;
 import dev.syncline.server.config.ConfigLoader;
@@ -77,29 +78,8 @@ public final class UploadApp implements AutoCloseable {
         TestDatabase db = server.createDatabase();
         db.execute(DemoPostgres.resource("schema.sql"), DemoPostgres.resource("sample-data.sql"), NOTES);
         Files.writeString(dir.resolve("rules.yaml"), RULES);
-        Path file = Files.writeString(dir.resolve("syncline.yaml"), """
-                port: 8080
-                replication:
-                  connections:
-                    - type: postgresql
-                      uri: ${PG_URI}
-                      sslmode: disable
-                storage:
-                  path: ./storage/syncline.db
-                sync_rules:
-                  path: rules.yaml
-                client_auth:
-                  audience: [syncline-test]
-                  jwks:
-                    keys:
-                      - kty: oct
-                        alg: HS256
-                        k: %s
-                capture:
-                  heartbeat_interval: 1s
-                upload:
-                %s
-                """.formatted(SECRET, uploadYaml.isBlank() ? "  enabled: true" : uploadYaml));
+        Path file = RunningApp.writeConfig(dir, SECRET,
+                "upload:\n" + (uploadYaml.isBlank() ? "  enabled: true" : uploadYaml) + "\n");
         SynclineConfig loaded = ConfigLoader.load(file, Map.of("PG_URI", db.uri()));
         return new UploadApp(db, loaded.withPort(0));
     }
