@@ -10,21 +10,18 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assertions.fail;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * The write path with the stock {@code @powersync/node} client: a local insert, the SDK's
@@ -45,16 +42,9 @@ class PowerSyncNodeUploadIT {
 
     @BeforeAll
     static void start() {
-        Optional<Path> nodeOnPath = NodeSyncClient.findNode();
-        Optional<Path> root = NodeSyncClient.findRepoRoot();
-        boolean installed = root.isPresent()
-                && Files.isDirectory(root.get().resolve("clients/interop-node/node_modules/@powersync/node"));
-        if ((nodeOnPath.isEmpty() || !installed) && "true".equals(System.getenv("CI"))) {
-            fail("node and clients/interop-node/node_modules are required in CI (.ci/run installs them)");
-        }
-        assumeTrue(nodeOnPath.isPresent() && installed, "node or clients/interop-node/node_modules missing");
-        node = nodeOnPath.get();
-        repoRoot = root.get();
+        NodeSyncClient.Installed installed = NodeSyncClient.require("clients/interop-node/node_modules/@powersync/node");
+        node = installed.node();
+        repoRoot = installed.repoRoot();
         server = PostgresTestServer.start();
     }
 
