@@ -55,7 +55,7 @@ public final class OpPlanner {
             names.add(quoted);
             values.add(cast(table.columns().get(column.getKey())));
             updates.add(quoted + " = EXCLUDED." + quoted);
-            parameters.add(text(column.getValue()));
+            parameters.add(bound(table.columns().get(column.getKey()), column.getValue()));
         }
         // With no columns to set, updating the id to itself still makes PostgreSQL check the UPDATE
         // policies on an existing row, where DO NOTHING would skip another user's row in silence.
@@ -70,8 +70,9 @@ public final class OpPlanner {
         List<String> parameters = new ArrayList<>();
         StringJoiner sets = new StringJoiner(", ");
         for (Map.Entry<String, JsonNode> column : op.data().entrySet()) {
-            sets.add(WritableTable.quote(column.getKey()) + " = " + cast(table.columns().get(column.getKey())));
-            parameters.add(text(column.getValue()));
+            String type = table.columns().get(column.getKey());
+            sets.add(WritableTable.quote(column.getKey()) + " = " + cast(type));
+            parameters.add(bound(type, column.getValue()));
         }
         if (sets.length() == 0) {
             // Nothing to change, but the row must still exist and be writable: same check as a real update.
@@ -88,6 +89,14 @@ public final class OpPlanner {
 
     private static String cast(String type) {
         return "?::" + type;
+    }
+
+    /** The text bound for a value of a column of {@code type}: JSON arrays into array columns as array literals. */
+    static String bound(String type, JsonNode value) {
+        if (value != null && type.endsWith("[]")) {
+            return PgArrayLiteral.fromJson(value).orElseGet(() -> text(value));
+        }
+        return text(value);
     }
 
     /**

@@ -89,4 +89,22 @@ class OpPlannerTest {
         assertThat(java.util.stream.StreamSupport.stream(values.spliterator(), false).map(OpPlanner::text).toList())
                 .containsExactly(null, "s", "9007199254740993", "0.1", "1E+999999999", "true", "{\"a\":[1]}", "[\"x\"]");
     }
+
+    @Test
+    void jsonArraysBoundToArrayColumnsBecomePostgresArrayLiterals() throws Exception {
+        ObjectMapper json = new ObjectMapper();
+        // As the stock SDKs upload them: JSON text, since array columns reach clients as JSON text.
+        assertThat(OpPlanner.bound("text[]", json.readTree("\"[\\\"a\\\", null, \\\"b,c\\\", \\\"NULL\\\", \\\"q\\\\\\\"\\\\\\\\\\\"]\"")))
+                .isEqualTo("{\"a\",NULL,\"b,c\",\"NULL\",\"q\\\"\\\\\"}");
+        assertThat(OpPlanner.bound("integer[]", json.readTree("[[1, 2], [3, 4]]"))).isEqualTo("{{\"1\",\"2\"},{\"3\",\"4\"}}");
+        assertThat(OpPlanner.bound("jsonb[]", json.readTree("[{\"k\": true}]"))).isEqualTo("{\"{\\\"k\\\":true}\"}");
+        assertThat(OpPlanner.bound("text[]", json.readTree("\"[]\""))).isEqualTo("{}");
+        // Already PostgreSQL array text, or not an array: passed on for PostgreSQL to judge.
+        assertThat(OpPlanner.bound("integer[]", json.readTree("\"{1,2}\""))).isEqualTo("{1,2}");
+        assertThat(OpPlanner.bound("integer[]", json.readTree("\"[0:1]={1,2}\""))).isEqualTo("[0:1]={1,2}");
+        assertThat(OpPlanner.bound("integer[]", json.readTree("7"))).isEqualTo("7");
+        // Non-array columns keep the plain text, JSON arrays included (json/jsonb columns).
+        assertThat(OpPlanner.bound("jsonb", json.readTree("[1]"))).isEqualTo("[1]");
+        assertThat(OpPlanner.bound("text[]", null)).isNull();
+    }
 }

@@ -39,6 +39,8 @@ public final class UploadApp implements AutoCloseable {
                 tags     jsonb,
                 at       timestamptz,
                 flag     boolean,
+                labels   text[],
+                grid     int4[],
                 shout    text GENERATED ALWAYS AS (upper(body)) STORED,
                 CHECK (n IS NULL OR n >= 0)
             );

@@ -226,6 +226,29 @@ class UploadEndpointIT {
     }
 
     @Test
+    void arrayColumnsTakeTheJsonArraysClientsHoldAndRaggedOnesAreATypeError() throws Exception {
+        String note = "arrays-" + UUID.randomUUID();
+        ObjectNode data = JSON.createObjectNode();
+        // What a stock SDK uploads: array columns reach clients as JSON text, and go back as such.
+        data.put("labels", "[\"a\", \"b,c\", null, \"NULL\", \"q\\\"{}\"]");
+        data.putArray("grid").add(JSON.createArrayNode().add(1).add(2)).add(JSON.createArrayNode().add(3).add(4));
+        assertThat(statuses(ok(app.upload("alice", body("c-arrays", tx(1, op("PUT", "notes", note, data)))))))
+                .containsExactly("applied");
+        assertThat(row("SELECT labels::text, array_length(labels, 1)::text, labels[3] IS NULL, labels[5], grid::text"
+                + " FROM notes WHERE id = ?", note))
+                .containsExactly("{a,\"b,c\",NULL,\"NULL\",\"q\\\"{}\"}", "5", "t", "q\"{}", "{{1,2},{3,4}}");
+
+        JsonNode outcomes = ok(app.upload("alice", body("c-arrays2",
+                tx(1, op("PATCH", "notes", note, Map.of("grid", List.of(List.of(1), List.of(2, 3))))),
+                tx(2, op("PATCH", "notes", note, Map.of("grid", "[\"x\"]"))),
+                tx(3, op("PATCH", "notes", note, Map.of("labels", "{pg,literal}"))))));
+        assertThat(statuses(outcomes)).containsExactly("rejected", "rejected", "applied");
+        assertThat(codes(outcomes)).startsWith("SYNC_U2006", "SYNC_U2006");
+        assertThat(row("SELECT labels::text, grid::text FROM notes WHERE id = ?", note))
+                .containsExactly("{pg,literal}", "{{1,2},{3,4}}");
+    }
+
+    @Test
     void malformedAndOversizedRequestsGetClear4xxAndTheServerStaysHealthy() throws Exception {
         Map<String, String[]> cases = new LinkedHashMap<>();
         cases.put("not json", new String[] {"{\"client_id\": ", "400", "SYNC_U1001"});
