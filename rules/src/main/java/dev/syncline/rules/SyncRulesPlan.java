@@ -82,6 +82,11 @@ public final class SyncRulesPlan {
         return sourceTables;
     }
 
+    /** The tables clients hold, each mapped back to its source table, for applying client writes. */
+    public List<ClientTable> clientTables() {
+        return ClientTable.of(definitions.stream().flatMap(d -> d.dataQueries().stream()).toList());
+    }
+
     /** Names of the bucket definitions, in file order. */
     public List<String> definitionNames() {
         return definitions.stream().map(CompiledDefinition::name).toList();

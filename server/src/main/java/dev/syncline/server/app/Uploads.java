@@ -1,5 +1,7 @@
 package dev.syncline.server.app;
 
+import dev.syncline.rules.ClientTable;
+import dev.syncline.rules.SourceTable;
 import dev.syncline.rules.SyncRulesPlan;
 import dev.syncline.server.config.PostgresConnectionConfig;
 import dev.syncline.server.config.SynclineConfig;
@@ -16,7 +18,10 @@ import org.postgresql.PGProperty;
 
 import java.sql.DriverManager;
 import java.time.Clock;
+import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.Properties;
 
 /** Builds the upload endpoint from the configuration: allow-list, connection pool, catalog, service. */
@@ -27,9 +32,9 @@ final class Uploads {
     static UploadHandler start(SynclineConfig config, SyncRulesPlan plan, Authenticator authenticator,
                                MeterRegistry metrics, Clock clock, List<AutoCloseable> resources) {
         UploadConfig upload = config.upload();
-        List<WritableTables.Allowed> allowed = upload.tables().isEmpty()
-                ? plan.sourceTables().stream().map(t -> new WritableTables.Allowed(t.schema(), t.name())).toList()
-                : upload.tables().stream().map(t -> new WritableTables.Allowed(t.schema(), t.table())).toList();
+        List<WritableTables.Allowed> allowed = allowed(plan, upload.tables().isEmpty()
+                ? List.copyOf(plan.sourceTables())
+                : upload.tables().stream().map(t -> new SourceTable(t.schema(), t.table())).toList());
         PostgresConnectionConfig connection = config.replication().connection();
         Properties properties = new Properties();
         properties.putAll(connection.jdbcProperties());
@@ -43,5 +48,29 @@ final class Uploads {
         UploadService service = new UploadService(pool, catalog, metrics, duration -> Thread.sleep(duration));
         service.warmUp();
         return new UploadHandler(authenticator, UploadLimits.of(upload), service);
+    }
+
+    /**
+     * The tables uploads may write, under the names clients know them by: each table the sync rules
+     * publish under its client name (an alias such as {@code FROM todos AS tasks}) with its renamed
+     * columns, and each other table in {@code tables} (e.g. one only parameter queries read) under
+     * its own name, unless a client table already has that name.
+     */
+    static List<WritableTables.Allowed> allowed(SyncRulesPlan plan, List<SourceTable> tables) {
+        List<WritableTables.Allowed> allowed = new ArrayList<>();
+        Set<String> names = new HashSet<>();
+        for (ClientTable t : plan.clientTables()) {
+            if (tables.contains(t.source())) {
+                allowed.add(new WritableTables.Allowed(t.source().schema(), t.source().name(), t.name(), t.renamed(),
+                        t.derived(), t.problem()));
+                names.add(t.name());
+            }
+        }
+        for (SourceTable t : tables) {
+            if (names.add(t.name())) {
+                allowed.add(new WritableTables.Allowed(t.schema(), t.name()));
+            }
+        }
+        return allowed;
     }
 }

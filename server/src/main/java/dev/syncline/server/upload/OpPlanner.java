@@ -3,6 +3,7 @@ package dev.syncline.server.upload;
 import com.fasterxml.jackson.databind.JsonNode;
 
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.StringJoiner;
@@ -27,30 +28,50 @@ public final class OpPlanner {
     static SqlPlan plan(CrudOp op, WritableTables tables) {
         WritableTable table = tables.find(op.type())
                 .orElseThrow(() -> new RejectedOp(UploadErrorCode.SYNC_U2001, op.describe() + ": " + tables.whyNot(op.type())));
-        for (String column : op.data().keySet()) {
-            if (!table.columns().containsKey(column)) {
-                throw new RejectedOp(UploadErrorCode.SYNC_U2002, op.describe() + ": column `" + column
-                        + "` does not exist in " + table.schema() + "." + table.name()
-                        + " or is generated — writable columns: " + String.join(", ", table.columns().keySet()));
+        Map<String, JsonNode> data = new LinkedHashMap<>();
+        for (Map.Entry<String, JsonNode> entry : op.data().entrySet()) {
+            String column = entry.getKey();
+            String why = table.derived().get(column);
+            if (why != null) {
+                throw new RejectedOp(UploadErrorCode.SYNC_U2002, op.describe() + ": column `" + column + "` cannot be written: "
+                        + why + "; leave it out of uploads or make it a plain column in the sync rules");
             }
+            if (!table.renamed().containsKey(column) && table.renamed().containsValue(column)) {
+                String clientName = table.renamed().entrySet().stream().filter(e -> e.getValue().equals(column))
+                        .map(Map.Entry::getKey).findFirst().orElseThrow();
+                throw new RejectedOp(UploadErrorCode.SYNC_U2002, op.describe() + ": column `" + column
+                        + "` is called `" + clientName + "` in `" + table.type() + "` by the sync rules; upload it under that name");
+            }
+            String source = table.sourceColumn(column);
+            if (source.equals(table.idColumn())) {
+                throw new RejectedOp(UploadErrorCode.SYNC_U2002, op.describe() + ": column `" + column
+                        + "` holds the row id, which travels as the op's `id`; leave it out of `data`");
+            }
+            if (!table.columns().containsKey(source)) {
+                throw new RejectedOp(UploadErrorCode.SYNC_U2002, op.describe() + ": column `" + column + "` "
+                        + (source.equals(column) ? "" : "(`" + source + "` in PostgreSQL) ")
+                        + "does not exist in " + table.schema() + "." + table.name()
+                        + " or is generated — writable columns: " + String.join(", ", writableColumns(table)));
+            }
+            data.put(source, entry.getValue());
         }
         return switch (op.op()) {
-            case PUT -> put(op, table);
-            case PATCH -> patch(op, table);
+            case PUT -> put(op, data, table);
+            case PATCH -> patch(op, data, table);
             case DELETE -> new SqlPlan(op, table, "DELETE FROM " + table.qualifiedSql() + " WHERE " + idMatch(table),
                     List.of(op.id()), true);
         };
     }
 
-    private static SqlPlan put(CrudOp op, WritableTable table) {
+    private static SqlPlan put(CrudOp op, Map<String, JsonNode> data, WritableTable table) {
         StringJoiner names = new StringJoiner(", ", "(", ")");
         StringJoiner values = new StringJoiner(", ", "(", ")");
         StringJoiner updates = new StringJoiner(", ");
         List<String> parameters = new ArrayList<>();
-        names.add(WritableTable.quote(WritableTable.ID_COLUMN));
+        names.add(WritableTable.quote(table.idColumn()));
         values.add(cast(table.idType()));
         parameters.add(op.id());
-        for (Map.Entry<String, JsonNode> column : op.data().entrySet()) {
+        for (Map.Entry<String, JsonNode> column : data.entrySet()) {
             String quoted = WritableTable.quote(column.getKey());
             names.add(quoted);
             values.add(cast(table.columns().get(column.getKey())));
@@ -59,32 +80,40 @@ public final class OpPlanner {
         }
         // With no columns to set, updating the id to itself still makes PostgreSQL check the UPDATE
         // policies on an existing row, where DO NOTHING would skip another user's row in silence.
-        String update = updates.length() == 0 ? WritableTable.quote(WritableTable.ID_COLUMN) + " = EXCLUDED."
-                + WritableTable.quote(WritableTable.ID_COLUMN) : updates.toString();
+        String update = updates.length() == 0 ? WritableTable.quote(table.idColumn()) + " = EXCLUDED."
+                + WritableTable.quote(table.idColumn()) : updates.toString();
         String sql = "INSERT INTO " + table.qualifiedSql() + " " + names + " VALUES " + values
-                + " ON CONFLICT (" + WritableTable.quote(WritableTable.ID_COLUMN) + ") DO UPDATE SET " + update;
+                + " ON CONFLICT (" + WritableTable.quote(table.idColumn()) + ") DO UPDATE SET " + update;
         return new SqlPlan(op, table, sql, parameters, false);
     }
 
-    private static SqlPlan patch(CrudOp op, WritableTable table) {
+    private static SqlPlan patch(CrudOp op, Map<String, JsonNode> data, WritableTable table) {
         List<String> parameters = new ArrayList<>();
         StringJoiner sets = new StringJoiner(", ");
-        for (Map.Entry<String, JsonNode> column : op.data().entrySet()) {
+        for (Map.Entry<String, JsonNode> column : data.entrySet()) {
             String type = table.columns().get(column.getKey());
             sets.add(WritableTable.quote(column.getKey()) + " = " + cast(type));
             parameters.add(bound(type, column.getValue()));
         }
         if (sets.length() == 0) {
             // Nothing to change, but the row must still exist and be writable: same check as a real update.
-            sets.add(WritableTable.quote(WritableTable.ID_COLUMN) + " = " + WritableTable.quote(WritableTable.ID_COLUMN));
+            sets.add(WritableTable.quote(table.idColumn()) + " = " + WritableTable.quote(table.idColumn()));
         }
         parameters.add(op.id());
         return new SqlPlan(op, table, "UPDATE " + table.qualifiedSql() + " SET " + sets + " WHERE " + idMatch(table),
                 parameters, true);
     }
 
+    /** Client names of the columns a write may set, for the rejection message. */
+    private static List<String> writableColumns(WritableTable table) {
+        Map<String, String> clientName = new LinkedHashMap<>();
+        table.renamed().forEach((client, source) -> clientName.put(source, client));
+        return table.columns().keySet().stream().map(c -> clientName.getOrDefault(c, c))
+                .filter(c -> !table.derived().containsKey(c)).toList();
+    }
+
     private static String idMatch(WritableTable table) {
-        return WritableTable.quote(WritableTable.ID_COLUMN) + " = " + cast(table.idType());
+        return WritableTable.quote(table.idColumn()) + " = " + cast(table.idType());
     }
 
     private static String cast(String type) {

@@ -182,7 +182,7 @@ final class TransactionApplier {
             reset.execute();
         }
         try (PreparedStatement ps = c.prepareStatement("SELECT 1 FROM " + plan.table().qualifiedSql() + " WHERE "
-                + WritableTable.quote(WritableTable.ID_COLUMN) + " = ?::" + plan.table().idType())) {
+                + WritableTable.quote(plan.table().idColumn()) + " = ?::" + plan.table().idType())) {
             ps.setString(1, plan.op().id());
             try (ResultSet rs = ps.executeQuery()) {
                 exists = rs.next();

@@ -15,10 +15,25 @@ public final class WritableTables {
     public record CatalogColumn(String schema, String table, String column, String type, boolean generated,
                                 boolean primaryKey) {}
 
-    /** An allowed table by schema and name. */
-    public record Allowed(String schema, String table) {
-        /** The client-side name: the bare table name, as PowerSync names synced tables by default. */
-        String type() { return table; }
+    /**
+     * An allowed table by schema and name, and how clients name it and its columns.
+     *
+     * @param type     the client-side name
+     * @param renamed  client column → source column
+     * @param derived  client columns that cannot be written → why
+     * @param problem  why clients cannot write this name at all, or null
+     */
+    public record Allowed(String schema, String table, String type, Map<String, String> renamed,
+                          Map<String, String> derived, String problem) {
+        public Allowed {
+            renamed = Map.copyOf(renamed);
+            derived = Map.copyOf(derived);
+        }
+
+        /** Under its own name, as PowerSync names synced tables by default, columns unrenamed. */
+        public Allowed(String schema, String table) {
+            this(schema, table, table, Map.of(), Map.of(), null);
+        }
     }
 
     private final Map<String, WritableTable> tables;
@@ -41,18 +56,21 @@ public final class WritableTables {
                     .filter(c -> c.schema().equals(a.schema()) && c.table().equals(a.table())).toList();
             String where = a.schema() + "." + a.table();
             List<String> primaryKey = columns.stream().filter(CatalogColumn::primaryKey).map(CatalogColumn::column).toList();
-            if (tables.containsKey(a.type())) {
+            String idColumn = a.renamed().getOrDefault(WritableTable.ID_COLUMN, WritableTable.ID_COLUMN);
+            if (a.problem() != null) {
+                unusable.put(a.type(), a.problem());
+            } else if (tables.containsKey(a.type())) {
                 unusable.put(a.type(), "two allowed tables are both called `" + a.type() + "` — keep one in upload.tables");
                 tables.remove(a.type());
             } else if (columns.isEmpty()) {
                 unusable.put(a.type(), "table " + where + " does not exist (or the server may not read its catalog)");
-            } else if (!primaryKey.equals(List.of(WritableTable.ID_COLUMN))) {
+            } else if (!primaryKey.equals(List.of(idColumn))) {
                 unusable.put(a.type(), "table " + where + " cannot take uploads: its primary key must be the single column"
-                        + " `id` (PowerSync's row id), found " + (primaryKey.isEmpty() ? "none" : primaryKey));
+                        + " `" + idColumn + "` (the column clients hold as `id`), found " + (primaryKey.isEmpty() ? "none" : primaryKey));
             } else if (!unusable.containsKey(a.type())) {
                 Map<String, String> types = new LinkedHashMap<>();
                 columns.stream().filter(c -> !c.generated()).forEach(c -> types.put(c.column(), c.type()));
-                tables.put(a.type(), new WritableTable(a.type(), a.schema(), a.table(), types));
+                tables.put(a.type(), new WritableTable(a.type(), a.schema(), a.table(), types, a.renamed(), a.derived()));
             }
         }
         return new WritableTables(tables, unusable);

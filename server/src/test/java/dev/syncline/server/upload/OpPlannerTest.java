@@ -107,4 +107,32 @@ class OpPlannerTest {
         assertThat(OpPlanner.bound("jsonb", json.readTree("[1]"))).isEqualTo("[1]");
         assertThat(OpPlanner.bound("text[]", null)).isNull();
     }
+
+    @Test
+    void aRowIdRenamedByTheSyncRulesIsMatchedOnItsSourceColumnAndItsPrimaryKey() {
+        WritableTables.Allowed items = new WritableTables.Allowed("public", "items", "things",
+                Map.of("id", "uuid", "name", "title"), Map.of("loud", "the sync rules compute it from an expression"), null);
+        List<WritableTables.CatalogColumn> catalog = List.of(column("public", "items", "uuid", "uuid", false, true),
+                column("public", "items", "title", "text", false, false));
+        WritableTables tables = WritableTables.from(List.of(items), catalog);
+        SqlPlan put = OpPlanner.plan(op(CrudOp.Kind.PUT, "things", Map.of("name", "n")), tables);
+        assertThat(put.sql()).isEqualTo("INSERT INTO \"public\".\"items\" (\"uuid\", \"title\") VALUES (?::uuid, ?::text)"
+                + " ON CONFLICT (\"uuid\") DO UPDATE SET \"title\" = EXCLUDED.\"title\"");
+        assertThat(OpPlanner.plan(op(CrudOp.Kind.DELETE, "things", Map.of()), tables).sql())
+                .isEqualTo("DELETE FROM \"public\".\"items\" WHERE \"uuid\" = ?::uuid");
+        assertThatThrownBy(() -> OpPlanner.plan(op(CrudOp.Kind.PATCH, "things", Map.of("uuid", "x")), tables))
+                .hasMessageContaining("is called `id`");
+        assertThatThrownBy(() -> OpPlanner.plan(op(CrudOp.Kind.PATCH, "things", Map.of("nope", "x")), tables))
+                .hasMessageContaining("writable columns: id, name");
+
+        // The primary key must be the column clients hold as `id`.
+        WritableTables wrongKey = WritableTables.from(List.of(items), List.of(column("public", "items", "uuid", "uuid", false, false),
+                column("public", "items", "title", "text", false, true)));
+        assertThat(wrongKey.find("things")).isEmpty();
+        assertThat(wrongKey.whyNot("things")).contains("`uuid`").contains("[title]");
+        // A client name fed by several source tables is refused with the rules' reason.
+        WritableTables ambiguous = WritableTables.from(List.of(new WritableTables.Allowed("public", "items", "things",
+                Map.of(), Map.of(), "client table `things` is filled from two tables")), catalog);
+        assertThat(ambiguous.whyNot("things")).isEqualTo("client table `things` is filled from two tables");
+    }
 }

@@ -77,9 +77,14 @@ public final class UploadApp implements AutoCloseable {
 
     /** @param uploadYaml the {@code upload:} section's body (indented two spaces), or empty */
     public static UploadApp start(PostgresTestServer server, Path dir, String uploadYaml) throws Exception {
+        return start(server, dir, uploadYaml, RULES);
+    }
+
+    /** @param rules the sync rules YAML (the uploads' allow-list and client names come from it) */
+    public static UploadApp start(PostgresTestServer server, Path dir, String uploadYaml, String rules) throws Exception {
         TestDatabase db = server.createDatabase();
         db.execute(DemoPostgres.resource("schema.sql"), DemoPostgres.resource("sample-data.sql"), NOTES);
-        Files.writeString(dir.resolve("rules.yaml"), RULES);
+        Files.writeString(dir.resolve("rules.yaml"), rules);
         Path file = RunningApp.writeConfig(dir, SECRET,
                 "upload:\n" + (uploadYaml.isBlank() ? "  enabled: true" : uploadYaml) + "\n");
         SynclineConfig loaded = ConfigLoader.load(file, Map.of("PG_URI", db.uri()));

@@ -249,6 +249,33 @@ class UploadEndpointIT {
     }
 
     @Test
+    void tablesAndColumnsRenamedByTheSyncRulesAreWrittenUnderTheNamesClientsKnow(@TempDir Path own) throws Exception {
+        String rules = """
+                bucket_definitions:
+                  user_notes:
+                    parameters: SELECT request.user_id() AS user_id
+                    data:
+                      - SELECT id, body AS text, upper(body) AS loud, n FROM notes AS memos WHERE owner_id = bucket.user_id
+                """;
+        try (UploadApp renamed = UploadApp.start(postgres, own, "  enabled: true", rules)) {
+            String memo = "memo-" + UUID.randomUUID();
+            JsonNode outcomes = ok(renamed.upload("alice", body("c-renamed",
+                    tx(1, op("PUT", "memos", memo, Map.of("text", "hello", "n", 3))),
+                    tx(2, op("PATCH", "memos", memo, Map.of("loud", "HELLO"))),
+                    tx(3, op("PATCH", "memos", memo, Map.of("body", "source name"))),
+                    tx(4, op("PATCH", "memos", memo, Map.of("text", "again"))),
+                    // A table that only appears under an alias still takes uploads under its own name.
+                    tx(5, op("PATCH", "notes", memo, Map.of("n", 4))))));
+            assertThat(statuses(outcomes)).containsExactly("applied", "rejected", "rejected", "applied", "applied");
+            assertThat(codes(outcomes)).containsExactly("", "SYNC_U2002", "SYNC_U2002", "", "");
+            assertThat(outcomes.at("/transactions/1/message").asText()).contains("`loud`").contains("expression");
+            assertThat(outcomes.at("/transactions/2/message").asText()).contains("`body`").contains("text");
+            assertThat(row(renamed, "SELECT body, n::text, owner_id FROM notes WHERE id = ?", memo))
+                    .containsExactly("again", "4", "alice");
+        }
+    }
+
+    @Test
     void malformedAndOversizedRequestsGetClear4xxAndTheServerStaysHealthy() throws Exception {
         Map<String, String[]> cases = new LinkedHashMap<>();
         cases.put("not json", new String[] {"{\"client_id\": ", "400", "SYNC_U1001"});
@@ -371,7 +398,11 @@ class UploadEndpointIT {
     }
 
     private static List<String> row(String sql, Object... parameters) throws Exception {
-        try (Connection c = app.db.connect(); PreparedStatement ps = c.prepareStatement(sql)) {
+        return row(app, sql, parameters);
+    }
+
+    private static List<String> row(UploadApp on, String sql, Object... parameters) throws Exception {
+        try (Connection c = on.db.connect(); PreparedStatement ps = c.prepareStatement(sql)) {
             for (int i = 0; i < parameters.length; i++) {
                 ps.setObject(i + 1, parameters[i]);
             }
