@@ -7,6 +7,7 @@ import dev.syncline.server.config.PostgresConnectionConfig;
 import dev.syncline.server.config.SynclineConfig;
 import dev.syncline.server.config.UploadConfig;
 import dev.syncline.server.http.Authenticator;
+import dev.syncline.server.upload.AppliedUploadsPruner;
 import dev.syncline.server.upload.PgConnectionPool;
 import dev.syncline.server.upload.UploadCatalog;
 import dev.syncline.server.upload.UploadHandler;
@@ -15,6 +16,8 @@ import dev.syncline.server.upload.UploadService;
 import dev.syncline.server.upload.WritableTables;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.postgresql.PGProperty;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.sql.DriverManager;
 import java.time.Clock;
@@ -22,10 +25,14 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.Properties;
 
 /** Builds the upload endpoint from the configuration: allow-list, connection pool, catalog, service. */
 final class Uploads {
+    private static final Logger log = LoggerFactory.getLogger(Uploads.class);
     private Uploads() {}
 
     /** The handler for {@code POST /api/upload}; the pool is added to {@code resources} to be closed with the app. */
@@ -47,7 +54,27 @@ final class Uploads {
         UploadCatalog catalog = new UploadCatalog(allowed, upload.role(), clock);
         UploadService service = new UploadService(pool, catalog, metrics, duration -> Thread.sleep(duration));
         service.warmUp();
+        if (!upload.appliedRetention().isZero()) {
+            resources.add(schedulePruning(new AppliedUploadsPruner(pool, upload.appliedRetention())));
+        }
         return new UploadHandler(authenticator, UploadLimits.of(upload), service);
+    }
+
+    /** Prunes a minute after start (not in the way of start-up), then hourly; closing stops it. */
+    private static AutoCloseable schedulePruning(AppliedUploadsPruner pruner) {
+        ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "syncline-upload-pruner");
+            t.setDaemon(true);
+            return t;
+        });
+        timer.scheduleWithFixedDelay(() -> {
+            try {
+                pruner.pruneOnce();
+            } catch (Exception e) {
+                log.warn("pruning syncline.applied_uploads failed (retried in an hour): {}", e.toString());
+            }
+        }, 1, 60, TimeUnit.MINUTES);
+        return timer::shutdownNow;
     }
 
     /**

@@ -6,7 +6,7 @@ import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-/** Durations ({@code 500ms}, {@code 30s}, {@code 5m}, {@code 1h}) and sizes ({@code 512KB}, {@code 64MB}, {@code 1GB}). */
+/** Durations ({@code 500ms}, {@code 30s}, {@code 5m}, {@code 1h}, {@code 30d}) and sizes ({@code 512KB}, {@code 64MB}, {@code 1GB}). */
 final class Units {
     private static final Pattern AMOUNT = Pattern.compile("([0-9]+)\\s*([a-zA-Z]*)");
 
@@ -26,11 +26,12 @@ final class Units {
                 case "s" -> Duration.ofSeconds(n);
                 case "m" -> Duration.ofMinutes(n);
                 case "h" -> Duration.ofHours(n);
+                case "d" -> Duration.ofDays(n);
                 default -> null;
             };
         }
         if (value == null) {
-            s.problem(key, "must be a duration with a unit (ms, s, m, h), e.g. `30s` — found `" + text.get() + "`");
+            s.problem(key, "must be a duration with a unit (ms, s, m, h, d), e.g. `30s` — found `" + text.get() + "`");
             return Optional.empty();
         }
         if (value.compareTo(min) < 0 || value.compareTo(max) > 0) {
@@ -74,6 +75,9 @@ final class Units {
             return d.toMillis() + "ms";
         }
         long seconds = d.toSeconds();
+        if (seconds % 86400 == 0 && seconds > 86400) {
+            return seconds / 86400 + "d";
+        }
         if (seconds % 3600 == 0) {
             return seconds / 3600 + "h";
         }

@@ -1,5 +1,6 @@
 package dev.syncline.server.config;
 
+import java.time.Duration;
 import java.util.List;
 import java.util.regex.Pattern;
 
@@ -16,15 +17,18 @@ import java.util.regex.Pattern;
  * @param maxOpsPerTransaction   operations per client transaction; more get 400
  * @param maxJsonDepth           deepest JSON nesting accepted in a body; deeper gets 400
  * @param maxConnections         PostgreSQL connections the endpoint may hold at once
+ * @param appliedRetention       how long exactly-once markers are kept; zero keeps them forever
  */
 public record UploadConfig(boolean enabled, String role, List<TableRef> tables, long maxBodyBytes, int maxTransactions,
-                           int maxOpsPerTransaction, int maxJsonDepth, int maxConnections) {
+                           int maxOpsPerTransaction, int maxJsonDepth, int maxConnections, Duration appliedRetention) {
     public static final String DEFAULT_ROLE = "authenticated";
     public static final long DEFAULT_MAX_BODY_BYTES = 1L << 20;
     public static final int DEFAULT_MAX_TRANSACTIONS = 100;
     public static final int DEFAULT_MAX_OPS_PER_TRANSACTION = 1000;
     public static final int DEFAULT_MAX_JSON_DEPTH = 32;
     public static final int DEFAULT_MAX_CONNECTIONS = 8;
+    /** Far longer than a client waits to retry a transaction whose response it lost (it retries once online). */
+    public static final Duration DEFAULT_APPLIED_RETENTION = Duration.ofDays(30);
     // A role name is used as a value of set_config('role', …), never spliced into SQL; the pattern
     // only keeps typos such as a trailing comment or spaces out of the configuration.
     private static final Pattern ROLE = Pattern.compile("[A-Za-z_][A-Za-z0-9_$-]{0,62}");
@@ -35,7 +39,7 @@ public record UploadConfig(boolean enabled, String role, List<TableRef> tables, 
 
     public static UploadConfig defaults() {
         return new UploadConfig(true, DEFAULT_ROLE, List.of(), DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_TRANSACTIONS,
-                DEFAULT_MAX_OPS_PER_TRANSACTION, DEFAULT_MAX_JSON_DEPTH, DEFAULT_MAX_CONNECTIONS);
+                DEFAULT_MAX_OPS_PER_TRANSACTION, DEFAULT_MAX_JSON_DEPTH, DEFAULT_MAX_CONNECTIONS, DEFAULT_APPLIED_RETENTION);
     }
 
     static UploadConfig read(Section s) {
@@ -51,6 +55,9 @@ public record UploadConfig(boolean enabled, String role, List<TableRef> tables, 
         int ops = s.integer("max_ops_per_transaction", DEFAULT_MAX_OPS_PER_TRANSACTION, 1, 100_000);
         int depth = s.integer("max_json_depth", DEFAULT_MAX_JSON_DEPTH, 4, 1000);
         int connections = s.integer("max_connections", DEFAULT_MAX_CONNECTIONS, 1, 256);
-        return new UploadConfig(enabled, role, tables, body, transactions, ops, depth, connections);
+        Duration retention = s.string("applied_retention").map(String::strip).filter("forever"::equalsIgnoreCase).isPresent()
+                ? Duration.ZERO
+                : Units.duration(s, "applied_retention", Duration.ofHours(1), Duration.ofDays(3650)).orElse(DEFAULT_APPLIED_RETENTION);
+        return new UploadConfig(enabled, role, tables, body, transactions, ops, depth, connections, retention);
     }
 }

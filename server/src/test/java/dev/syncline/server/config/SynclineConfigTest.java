@@ -162,9 +162,15 @@ class SynclineConfigTest {
                   max_ops_per_transaction: 50
                   max_json_depth: 10
                   max_connections: 2
+                  applied_retention: 7d
                 """).upload();
         assertThat(upload).isEqualTo(new UploadConfig(true, "app_user",
-                List.of(new TableRef("public", "todos"), new TableRef("app", "lists")), 256 << 10, 5, 50, 10, 2));
+                List.of(new TableRef("public", "todos"), new TableRef("app", "lists")), 256 << 10, 5, 50, 10, 2,
+                java.time.Duration.ofDays(7)));
+        assertThat(fx.parse(ConfigFixtures.MINIMAL + "upload:\n  applied_retention: forever\n").upload().appliedRetention())
+                .isZero();
+        assertThat(fx.problems(ConfigFixtures.MINIMAL + "upload:\n  applied_retention: 10m\n"))
+                .singleElement().asString().contains("upload.applied_retention: must be between 1h and 3650d, found `10m`");
         assertThat(fx.problems(ConfigFixtures.MINIMAL + "uploads:\n  max_batch: 10\n"))
                 .singleElement().asString().contains("uploads: unknown key `uploads` — did you mean `upload`?");
         assertThat(fx.problems(ConfigFixtures.MINIMAL + "upload:\n  role: \"x; DROP\"\n  max_transactions: 0\n"))
@@ -189,7 +195,7 @@ class SynclineConfigTest {
                 "syncline.yaml:9:7: port: must be a whole number, found text",
                 "syncline.yaml:10:10: storage: must be a map of keys, found text",
                 "syncline.yaml:12:24: capture.snapshot_chunk_rows: must be between 1 and 1000000, found 0",
-                "syncline.yaml:13:23: capture.heartbeat_interval: must be a duration with a unit (ms, s, m, h),"
+                "syncline.yaml:13:23: capture.heartbeat_interval: must be a duration with a unit (ms, s, m, h, d),"
                         + " e.g. `30s` — found `30`",
                 "syncline.yaml:14:22: capture.max_pending_bytes: must be a size such as `64MB` or `1GB`"
                         + " (units B, KB, MB, GB) — found `1TB`",

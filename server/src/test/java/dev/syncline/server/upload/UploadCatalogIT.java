@@ -128,4 +128,48 @@ class UploadCatalogIT {
             }
         }
     }
+
+    @Test
+    void markersOlderThanTheRetentionArePrunedInBatchesAndAPrunedRetryIsAppliedAgain() throws Exception {
+        try (TestDatabase db = postgres.createDatabase(); PgConnectionPool pool = pool(db)) {
+            db.execute("CREATE TABLE t (id text PRIMARY KEY, v text)",
+                    "DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'authenticated') THEN"
+                            + " CREATE ROLE authenticated NOLOGIN; END IF; END $$",
+                    "GRANT ALL ON t TO authenticated");
+            UploadService service = new UploadService(pool, new UploadCatalog(List.of(new WritableTables.Allowed("public", "t")),
+                    "authenticated", Clock.systemUTC()), new SimpleMeterRegistry(), d -> { });
+            UploadRequest request = new UploadRequest("c", List.of(new ClientTransaction(1,
+                    List.of(new CrudOp(1, CrudOp.Kind.PUT, "t", "a", Map.of("v", new com.fasterxml.jackson.databind.node.TextNode("x")))))));
+            assertThat(service.upload("alice", "{\"sub\":\"alice\"}", request)).containsExactly(TransactionOutcome.applied(1));
+            // More old markers than one batch, one just inside the retention, and the real one made old.
+            int old = AppliedUploadsPruner.BATCH + 5;
+            db.execute("INSERT INTO syncline.applied_uploads (user_id, client_id, tx_id, applied_at)"
+                            + " SELECT 'bob', 'old', g, now() - interval '31 days' FROM generate_series(1, " + old + ") g",
+                    "INSERT INTO syncline.applied_uploads (user_id, client_id, tx_id, applied_at)"
+                            + " VALUES ('bob', 'recent', 1, now() - interval '29 days')");
+            assertThat(service.upload("alice", "{\"sub\":\"alice\"}", request)).containsExactly(TransactionOutcome.duplicate(1));
+
+            AppliedUploadsPruner pruner = new AppliedUploadsPruner(pool, java.time.Duration.ofDays(30));
+            assertThat(pruner.pruneOnce()).isEqualTo(old);
+            assertThat(markers(db)).containsExactly("alice/c/1", "bob/recent/1");
+            assertThat(pruner.pruneOnce()).isZero();
+
+            db.execute("UPDATE syncline.applied_uploads SET applied_at = now() - interval '40 days' WHERE user_id = 'alice'");
+            assertThat(pruner.pruneOnce()).isOne();
+            assertThat(markers(db)).containsExactly("bob/recent/1");
+            assertThat(service.upload("alice", "{\"sub\":\"alice\"}", request))
+                    .as("without its marker, a retry is a new transaction").containsExactly(TransactionOutcome.applied(1));
+        }
+    }
+
+    private static List<String> markers(TestDatabase db) throws Exception {
+        List<String> out = new java.util.ArrayList<>();
+        try (var conn = db.connect(); var rs = conn.createStatement().executeQuery(
+                "SELECT user_id || '/' || client_id || '/' || tx_id FROM syncline.applied_uploads ORDER BY 1")) {
+            while (rs.next()) {
+                out.add(rs.getString(1));
+            }
+        }
+        return out;
+    }
 }
