@@ -5,6 +5,9 @@ import dev.syncline.server.sync.SyncException;
 import dev.syncline.server.sync.SyncSession;
 import dev.syncline.server.sync.WriteCheckpoints;
 import io.javalin.Javalin;
+import org.eclipse.jetty.ee10.servlet.SessionHandler;
+import org.eclipse.jetty.session.NullSessionCache;
+import org.eclipse.jetty.session.NullSessionDataStore;
 import io.javalin.http.Context;
 import io.javalin.http.staticfiles.Location;
 import io.javalin.websocket.WsConfig;
@@ -68,11 +71,27 @@ public final class SyncHttpServer implements AutoCloseable {
         return this;
     }
 
+    /**
+     * Javalin reads the HTTP session's attributes on every WebSocket upgrade, which creates a
+     * session: with Jetty's defaults it would set a {@code JSESSIONID} cookie and stay in memory
+     * (no idle timeout) after the connection is gone, one per WebSocket ever opened. The API is
+     * stateless (every request carries its token), so sessions get no cookie and are not kept.
+     */
+    private static SessionHandler statelessSessions() {
+        SessionHandler sessions = new SessionHandler();
+        sessions.setUsingCookies(false);
+        NullSessionCache cache = new NullSessionCache(sessions);
+        cache.setSessionDataStore(new NullSessionDataStore());
+        sessions.setSessionCache(cache);
+        return sessions;
+    }
+
     public SyncHttpServer start() {
         app = Javalin.create(config -> {
             config.startup.showJavalinBanner = false;
             config.concurrency.useVirtualThreads = true;
             config.http.maxRequestSize = settings.maxBodyBytes();
+            config.jetty.modifyServletContextHandler(handler -> handler.setSessionHandler(statelessSessions()));
             config.routes.before(this::cors);
             config.routes.options("/*", ctx -> ctx.status(204));
             config.routes.get("/probes/startup", ctx -> probe(ctx, started));

@@ -161,6 +161,25 @@ class SyncHttpServerTest {
     }
 
     @Test
+    void theWebSocketUpgradeSetsNoSessionCookie() throws Exception {
+        // The API is stateless (every request carries its token): an HTTP session cookie would only
+        // be server memory per connection and a tracking id in the browser.
+        try (java.net.Socket socket = new java.net.Socket("127.0.0.1", server.port())) {
+            socket.getOutputStream().write(("GET /sync/stream HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n"
+                    + "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n")
+                    .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            BufferedReader reader = new BufferedReader(new java.io.InputStreamReader(socket.getInputStream(),
+                    java.nio.charset.StandardCharsets.US_ASCII));
+            List<String> head = new java.util.ArrayList<>();
+            for (String line = reader.readLine(); line != null && !line.isEmpty(); line = reader.readLine()) {
+                head.add(line);
+            }
+            assertThat(head.getFirst()).contains("101");
+            assertThat(head).noneMatch(h -> h.toLowerCase(java.util.Locale.ROOT).startsWith("set-cookie"));
+        }
+    }
+
+    @Test
     void browserPreflightIsAllowed() throws Exception {
         HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + "/sync/stream"))
                 .method("OPTIONS", HttpRequest.BodyPublishers.noBody()).header("Origin", "http://app.example")
