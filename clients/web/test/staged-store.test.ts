@@ -162,3 +162,18 @@ test('a CLEAR inside a batch drops the ops staged before it, in order', async ()
   d.line({ checkpoint_complete: { last_op_id: '4' } });
   assert.deepEqual(todos(db), ['y=new']);
 });
+
+test('in one staged first download, the newest op of a row wins whatever order its buckets arrive in, and a PUT removed later in the same download is not shown', async () => {
+  const db = await memoryDb();
+  createTables(db, schema, () => 'c1');
+  const d = new Driver(db);
+  const b = [put(5, 'x', 'newer, from b')];
+  const a = [put(1, 'x', 'older, from a'), put(2, 'gone', 'briefly'), put(3, 'kept', 'a'), remove(4, 'gone')];
+  d.line(checkpoint(5, { a, b }));
+  d.line(data('b', b, '0', '5'));
+  d.line(data('a', a.slice(0, 2), '0', '2'));
+  d.line(data('a', a.slice(2), '2', '4'));
+  d.line({ checkpoint_complete: { last_op_id: '5' } });
+  assert.deepEqual(todos(db), ['kept=a', 'x=newer, from b']);
+  assert.deepEqual(db.all('SELECT count(*) AS n FROM sl_crud').map((r) => Number(r['n'])), [0], 'applied rows are not queued for upload');
+});

@@ -33,41 +33,73 @@ function clearBucket(db: SqlDb, bucket: string): void {
 
 // A segment's ops travel as one JSON array of [op, op_id, type, id, data, checksum] arrays:
 // positional ->> reads were about twice as fast as json_extract on op objects here. They are
-// read straight from the staged row, so the text crosses into SQLite only once.
-const OPS = `SELECT value ->> 0 AS op, CAST(value ->> 1 AS INTEGER) AS op_id, value ->> 2 AS type,
-  value ->> 3 AS id, value ->> 4 AS data, value ->> 5 AS checksum
-  FROM sl_staged s, json_each(s.ops) WHERE s.seq = ?2`;
+// read straight from the staged row (the text crosses into SQLite only once) and parsed once into
+// an in-memory temp table that the merge statements read.
+const SEGMENT = 'temp.sl_segment';
+const PARSE = `INSERT INTO ${SEGMENT} (op, op_id, type, id, data, checksum)
+  SELECT value ->> 0, CAST(value ->> 1 AS INTEGER), value ->> 2, value ->> 3, value ->> 4, value ->> 5
+  FROM sl_staged s, json_each(s.ops) WHERE s.seq = ?`;
+/** A segment op `s` that some bucket holds a newer op of the same row for. */
+const SUPERSEDED = `EXISTS (SELECT 1 FROM sl_oplog o WHERE o.type = s.type AND o.id = s.id AND o.op_id > s.op_id)`;
 
 function batchOf(ops: Op[]): string {
   return JSON.stringify(ops.map((o) => [o.op, o.op_id, o.object_type ?? null, o.object_id ?? null, o.data ?? null, o.checksum]));
 }
 
+/** Set when the merge runs inside an apply that covers the segment's bucket. */
+interface DirectApply {
+  schema: Schema;
+  /** App tables the merge wrote to. */
+  changed: Set<string>;
+}
+
 /**
- * Merges one staged segment (PUT and REMOVE ops of one bucket) into sl_oplog and records the rows
- * it changed in `changedInto`: sl_updated, or the apply's temp.sl_pending when the apply running
- * now covers the bucket (no need to persist a set it consumes in the same transaction).
+ * Merges one staged segment (PUT and REMOVE ops of one bucket) into sl_oplog. Outside an apply the
+ * rows it changed go to sl_updated, for the apply that validates them. Inside an apply covering the
+ * bucket, a row whose newest op (over all buckets) is a PUT of this segment — nearly every row of a
+ * first download — is written straight into its app table; the others (removed, superseded, or
+ * PUT without data) go to the apply's temp.sl_pending and are re-derived after the merge, which
+ * also corrects a row written here that a later segment removes.
  */
-function mergeSegment(db: SqlDb, bucket: string, seq: number, hasRemove: boolean, changedInto: string): void {
+function mergeSegment(db: SqlDb, bucket: string, seq: number, hasRemove: boolean, direct: DirectApply | null): void {
+  db.run(PARSE, [seq]);
   // Order inside the segment does not matter: a PUT only replaces an older op of its row and a
   // REMOVE only deletes a row whose stored op is older than it.
   db.run(
     `INSERT INTO sl_oplog (bucket, type, id, op_id, checksum, data)
-     SELECT ?1, type, id, op_id, checksum, data FROM (${OPS}) WHERE op = 'PUT'
+     SELECT ?, type, id, op_id, checksum, data FROM ${SEGMENT} WHERE op = 'PUT'
      ON CONFLICT (bucket, type, id) DO UPDATE SET op_id = excluded.op_id, checksum = excluded.checksum,
        data = excluded.data WHERE excluded.op_id > sl_oplog.op_id`,
-    [bucket, seq],
+    [bucket],
   );
   if (hasRemove) {
     // Keyed lookups of the removed rows only (a scan of the bucket per line would be quadratic).
-    const removes = `SELECT type, id, op_id FROM (${OPS}) WHERE op = 'REMOVE'`;
+    const removes = `SELECT type, id, op_id FROM ${SEGMENT} WHERE op = 'REMOVE'`;
     db.run(
-      `DELETE FROM sl_oplog WHERE bucket = ?1 AND (type, id) IN (SELECT type, id FROM (${removes}))
+      `DELETE FROM sl_oplog WHERE bucket = ? AND (type, id) IN (SELECT type, id FROM (${removes}))
          AND op_id < (SELECT max(r.op_id) FROM (${removes}) r WHERE r.type = sl_oplog.type AND r.id = sl_oplog.id)`,
-      [bucket, seq],
+      [bucket],
     );
   }
-  const changed = changedInto === PENDING ? `${PENDING} (type, id) SELECT` : 'sl_updated (bucket, type, id) SELECT ?1,';
-  db.run(`INSERT OR IGNORE INTO ${changed} type, id FROM (${OPS}) WHERE op IN ('PUT', 'REMOVE')`, [bucket, seq]);
+  if (direct === null) {
+    db.run(`INSERT OR IGNORE INTO sl_updated (bucket, type, id) SELECT ?, type, id FROM ${SEGMENT} WHERE op IN ('PUT', 'REMOVE')`, [bucket]);
+  } else {
+    for (const [table, def] of Object.entries(direct.schema.tables)) {
+      const columns = Object.keys(def.columns);
+      db.run(
+        `INSERT OR REPLACE INTO ${q(table)} (id${columns.map((c) => `, ${q(c)}`).join('')})
+         SELECT s.id${columns.map((c) => `, json_extract(s.data, '$.${c}')`).join('')} FROM ${SEGMENT} s
+         WHERE s.op = 'PUT' AND s.type = ? AND s.data IS NOT NULL AND NOT ${SUPERSEDED}`,
+        [table],
+      );
+      if (db.changes() > 0) direct.changed.add(table);
+    }
+    db.run(
+      `INSERT OR IGNORE INTO ${PENDING} (type, id) SELECT s.type, s.id FROM ${SEGMENT} s
+       WHERE s.op = 'REMOVE' OR (s.op = 'PUT' AND (s.data IS NULL OR ${SUPERSEDED}))`,
+    );
+  }
+  db.run(`DELETE FROM ${SEGMENT}`);
 }
 
 /** One data line to store: its bucket, its ops and the bucket's position/checksum after it. */
@@ -121,15 +153,17 @@ const PENDING = 'temp.sl_pending';
 /**
  * Merges every staged segment into the op store, in arrival order (then clearStaged). Runs
  * inside the caller's transaction. Merging early never changes what an apply later shows: staged
- * ops are stored ops, only in another table. Rows of buckets in `applying` go straight into the
- * apply's pending set (it must exist), the others into sl_updated.
+ * ops are stored ops, only in another table. With `direct` (inside an apply, its pending table
+ * created and the 'applying' flag set), segments of the buckets it covers are applied as they
+ * merge (see mergeSegment).
  */
-export function mergeStaged(db: SqlDb, applying: ReadonlySet<string> | 'all' = new Set()): void {
+export function mergeStaged(db: SqlDb, direct: (DirectApply & { buckets: ReadonlySet<string> | 'all' }) | null = null): void {
+  db.run(`CREATE TEMP TABLE IF NOT EXISTS sl_segment (op TEXT, op_id INTEGER, type TEXT, id TEXT, data TEXT, checksum INTEGER)`);
   for (const r of db.all('SELECT seq, bucket, clear_first, has_remove FROM sl_staged ORDER BY seq')) {
     const bucket = String(r['bucket']);
     if (Number(r['clear_first']) === 1) clearBucket(db, bucket);
-    const direct = applying === 'all' || applying.has(bucket);
-    mergeSegment(db, bucket, Number(r['seq']), Number(r['has_remove']) === 1, direct ? PENDING : 'sl_updated');
+    const covered = direct !== null && (direct.buckets === 'all' || direct.buckets.has(bucket));
+    mergeSegment(db, bucket, Number(r['seq']), Number(r['has_remove']) === 1, covered ? direct : null);
   }
 }
 
@@ -180,15 +214,16 @@ export function applyCheckpoint(db: SqlDb, schema: Schema, req: ApplyRequest): s
     const scopeBind = full ? [] : [JSON.stringify(req.buckets)];
     db.run(`CREATE TEMP TABLE IF NOT EXISTS sl_pending (type TEXT NOT NULL, id TEXT NOT NULL, PRIMARY KEY (type, id)) WITHOUT ROWID`);
     db.run('DELETE FROM temp.sl_pending');
-    mergeStaged(db, full ? 'all' : new Set(req.buckets));
+    db.run(`UPDATE sl_kv SET value = 1 WHERE key = 'applying'`);
+    const written = new Set<string>();
+    mergeStaged(db, { schema, changed: written, buckets: full ? 'all' : new Set(req.buckets) });
     db.run(`INSERT OR IGNORE INTO temp.sl_pending SELECT type, id FROM sl_updated ${scope}`, scopeBind);
     if (full) db.run('INSERT OR IGNORE INTO temp.sl_pending SELECT type, id FROM sl_touched');
     const changed: string[] = [];
-    db.run(`UPDATE sl_kv SET value = 1 WHERE key = 'applying'`);
     for (const [table, def] of Object.entries(schema.tables)) {
       const n = Number(db.all(`SELECT count(*) AS n FROM temp.sl_pending WHERE type = ?`, [table])[0]!['n']);
+      if (n > 0 || written.has(table)) changed.push(table);
       if (n === 0) continue;
-      changed.push(table);
       const columns = Object.keys(def.columns);
       const latest = `SELECT p.id AS id, (SELECT o.data FROM sl_oplog o WHERE o.type = p.type AND o.id = p.id
           ORDER BY o.op_id DESC LIMIT 1) AS data FROM temp.sl_pending p WHERE p.type = ?`;
