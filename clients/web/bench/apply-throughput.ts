@@ -1,6 +1,9 @@
 // Downloaded-rows throughput of the storage code on SQLite WASM (node build, in memory): 100k
-// PUT ops stored in data lines of 1,000 (one json_each statement set per line) and applied at
-// one checkpoint, against the same store done with one JS call per row and statement, in the same run.
+// PUT ops stored in data lines of 1,000 and applied at one checkpoint, against the same store done
+// with one JS call per row and statement, in the same run. Since P4's staging, "store" only appends
+// each line to sl_staged; the merge into the op store (one json_each parse per line) and the app
+// table writes are in "apply". In memory there are no OPFS calls, which were most of the browser's
+// cost (docs/benchmarks.md, P4).
 // Usage: npx esbuild --bundle --platform=node --format=esm --external:@sqlite.org/sqlite-wasm \
 //          bench/apply-throughput.ts --outfile=dist-test/apply-throughput.mjs && node dist-test/apply-throughput.mjs
 import type { Op } from '../src/protocol/lines.js';

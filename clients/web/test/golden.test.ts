@@ -8,8 +8,8 @@ import { parseLine } from '../src/protocol/lines.js';
 import { createTables } from '../src/storage/internal-tables.js';
 import { localWrite } from '../src/storage/local-writes.js';
 import { Schema, type TableDefinition } from '../src/storage/schema.js';
-import type { SqlDb } from '../src/storage/sql-db.js';
-import { applyCheckpoint, loadBuckets, removeBuckets, storeOps } from '../src/storage/sync-store.js';
+import { transaction, type SqlDb } from '../src/storage/sql-db.js';
+import { applyCheckpoint, clearStaged, loadBuckets, mergeStaged, removeBuckets, storeOps } from '../src/storage/sync-store.js';
 import { pendingCount, removeTransactions, oldestTransactions } from '../src/storage/upload-queue.js';
 import { initialState, step, type SyncEvent, type SyncState } from '../src/sync/state.js';
 import { memoryDb } from './sqlite.js';
@@ -70,6 +70,11 @@ class Harness {
 
   check(e: Expectation, where: string): void {
     if (e.rows !== undefined) {
+      // Staged ops are stored ops not yet merged; merging them first changes nothing an apply shows.
+      transaction(this.db, () => {
+        mergeStaged(this.db);
+        clearStaged(this.db);
+      });
       const rows: Record<string, Record<string, string>> = {};
       for (const r of this.db.all('SELECT bucket, id, data FROM sl_oplog ORDER BY bucket, id')) {
         (rows[String(r['bucket'])] ??= {})[String(r['id'])] = String(r['data']);

@@ -9,6 +9,11 @@ const INTERNAL = [
   `CREATE TABLE IF NOT EXISTS sl_oplog (bucket TEXT NOT NULL, type TEXT NOT NULL, id TEXT NOT NULL,
      op_id INTEGER NOT NULL, checksum INTEGER NOT NULL, data TEXT, PRIMARY KEY (bucket, type, id)) WITHOUT ROWID`,
   `CREATE INDEX IF NOT EXISTS sl_oplog_row ON sl_oplog (type, id, op_id)`,
+  // Downloaded data lines not yet merged into sl_oplog, in arrival order: one append per line
+  // (no random B-tree writes, so almost nothing to journal), merged by the next apply in its own
+  // transaction. Each row is one segment of a line: clear_first marks a CLEAR before it.
+  `CREATE TABLE IF NOT EXISTS sl_staged (seq INTEGER PRIMARY KEY, bucket TEXT NOT NULL, clear_first INTEGER NOT NULL,
+     has_remove INTEGER NOT NULL, ops TEXT NOT NULL)`,
   // Resume position, running checksum and op count per bucket.
   `CREATE TABLE IF NOT EXISTS sl_buckets (name TEXT PRIMARY KEY, after TEXT NOT NULL, checksum INTEGER NOT NULL,
      count INTEGER NOT NULL) WITHOUT ROWID`,

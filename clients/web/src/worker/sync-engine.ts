@@ -5,7 +5,7 @@
 import { parseLine } from '../protocol/lines.js';
 import type { Schema } from '../storage/schema.js';
 import type { SqlDb } from '../storage/sql-db.js';
-import { applyCheckpoint, loadBuckets, removeBuckets, storeOps } from '../storage/sync-store.js';
+import { applyCheckpoint, loadBuckets, removeBuckets, storeLines, type StoredLine } from '../storage/sync-store.js';
 import { pendingCount } from '../storage/upload-queue.js';
 import { initialState, step, type SyncAction, type SyncEvent, type SyncState } from '../sync/state.js';
 import { ndjsonLines } from '../sync/ndjson.js';
@@ -19,6 +19,15 @@ export interface EngineHooks {
   applied(): void;
 }
 
+/**
+ * Data lines are stored several per transaction: each commit costs a fixed number of file writes
+ * (journal header, journaled pages, database header), and in Chromium every write to OPFS is a
+ * call of a few milliseconds. A batch is stored when it holds this many ops, before any other
+ * action, or when no further line came for STORE_IDLE_MS.
+ */
+export const STORE_BATCH_OPS = 10_000;
+const STORE_IDLE_MS = 20;
+
 export class SyncEngine {
   state: SyncState;
   endpoint = '';
@@ -26,6 +35,9 @@ export class SyncEngine {
   private abort: AbortController | null = null;
   private timer: ReturnType<typeof setTimeout> | null = null;
   private actions: Promise<void> = Promise.resolve();
+  private batch: StoredLine[] = [];
+  private batchOps = 0;
+  private batchTimer: ReturnType<typeof setTimeout> | null = null;
 
   constructor(
     private readonly db: SqlDb,
@@ -49,6 +61,22 @@ export class SyncEngine {
 
   private async perform(actions: SyncAction[]): Promise<void> {
     for (const a of actions) {
+      if (a.type === 'store') {
+        this.batch.push({ bucket: a.bucket, ops: a.ops, local: a.local });
+        this.batchOps += a.ops.length;
+        if (this.batchOps >= STORE_BATCH_OPS) {
+          await this.storeBatch();
+        } else {
+          if (this.batchTimer !== null) clearTimeout(this.batchTimer);
+          this.batchTimer = setTimeout(() => {
+            this.batchTimer = null;
+            this.actions = this.actions.then(() => this.storeBatch()).catch((e) => console.error('[syncline] sync action failed', e));
+          }, STORE_IDLE_MS);
+        }
+        continue;
+      }
+      // Every other action sees the lines that came before it stored.
+      await this.storeBatch();
       switch (a.type) {
         case 'open':
           this.open(a.buckets, a.refreshCredentials);
@@ -62,9 +90,6 @@ export class SyncEngine {
             this.timer = null;
             void this.dispatch({ type: 'retry' });
           }, a.delayMs);
-          break;
-        case 'store':
-          await this.lock.run(() => storeOps(this.db, a.bucket, a.ops, a.local));
           break;
         case 'removeBuckets':
           await this.lock.run(() => removeBuckets(this.db, a.buckets));
@@ -83,6 +108,15 @@ export class SyncEngine {
           break;
       }
     }
+  }
+
+  private async storeBatch(): Promise<void> {
+    if (this.batchTimer !== null) clearTimeout(this.batchTimer);
+    this.batchTimer = null;
+    const lines = this.batch;
+    this.batch = [];
+    this.batchOps = 0;
+    if (lines.length > 0) await this.lock.run(() => storeLines(this.db, lines));
   }
 
   private closeStream(): void {
