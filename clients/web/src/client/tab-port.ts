@@ -4,6 +4,12 @@
  * BroadcastChannel and get its answers and notifications back. When the leader tab closes, the
  * browser releases its lock, the next waiting tab starts a worker and announces itself; queued
  * writes live in the database, so nothing is lost.
+ *
+ * A local transaction holds the one database until it ends, so a follower tab that dies inside
+ * `writeTransaction` would block every tab. Each tab therefore also holds a lock of its own,
+ * "syncline:<db>:tab:<id>", for its lifetime; when the leader relays a follower's `begin`, it asks
+ * for that tab's lock, which the browser grants only once the tab is gone, and then rolls back the
+ * transactions that tab opened (a no-op for those it already ended).
  */
 import type { PageMessage, WorkerMessage } from '../protocol/rpc.js';
 import type { Port } from './rpc-client.js';
@@ -29,12 +35,15 @@ export class TabPort implements Port {
   private worker: Worker | null = null;
   private leaderTab: string | null = null;
   private queue: PageMessage[] = [];
-  private readonly relayed = new Map<number, { tab: string; id: number }>();
+  private readonly relayed = new Map<number, { tab: string; id: number; method: string; tx?: number }>();
+  /** Follower tabs whose lifetime lock the leader waits for → the transactions each has opened. */
+  private readonly watched = new Map<string, Set<number>>();
   private nextRelayId = -1;
   private readonly channel: BroadcastChannel;
 
-  constructor(lockName: string, private readonly createWorker: () => Worker, private readonly hooks: TabPortHooks) {
+  constructor(private readonly lockName: string, private readonly createWorker: () => Worker, private readonly hooks: TabPortHooks) {
     this.channel = new BroadcastChannel(lockName);
+    void navigator.locks.request(this.tabLock(this.tabId), () => new Promise<never>(() => undefined));
     this.channel.onmessage = (e: MessageEvent<Wire>) => this.onWire(e.data);
     this.channel.postMessage({ type: 'hello', from: this.tabId } satisfies Wire);
     // Held until the tab goes away: the never-settling promise keeps the lock.
@@ -62,7 +71,11 @@ export class TabPort implements Port {
       if ('id' in msg && msg.id < 0) {
         const target = this.relayed.get(msg.id);
         this.relayed.delete(msg.id);
-        if (target !== undefined) this.channel.postMessage({ type: 'response', to: target.tab, msg: { ...msg, id: target.id } } satisfies Wire);
+        if (target !== undefined) {
+          if (target.method === 'begin' && 'result' in msg) this.watch(target.tab, msg.result as number);
+          if (target.tx !== undefined) this.watched.get(target.tab)?.delete(target.tx); // ended (committed, rolled back or failed)
+          this.channel.postMessage({ type: 'response', to: target.tab, msg: { ...msg, id: target.id } } satisfies Wire);
+        }
         return;
       }
       this.deliver(msg);
@@ -95,7 +108,8 @@ export class TabPort implements Port {
         if ('credentialsReply' in w.msg) break; // only the leader page answers its worker
         {
           const id = this.nextRelayId--;
-          this.relayed.set(id, { tab: w.from, id: w.msg.id });
+          const ends = w.msg.method === 'commit' || w.msg.method === 'rollback';
+          this.relayed.set(id, { tab: w.from, id: w.msg.id, method: w.msg.method, tx: ends ? (w.msg.args[0] as number) : undefined });
           this.worker!.postMessage({ ...w.msg, id });
         }
         break;
@@ -106,6 +120,28 @@ export class TabPort implements Port {
         if (!this.isLeader) this.deliver(w.msg);
         break;
     }
+  }
+
+  private tabLock(tab: string): string {
+    return `${this.lockName}:tab:${tab}`;
+  }
+
+  /** Rolls back `tx` if `tab` goes away before ending it (ids are never reused, so a late rollback is harmless). */
+  private watch(tab: string, tx: number): void {
+    const open = this.watched.get(tab);
+    if (open !== undefined) {
+      open.add(tx);
+      return;
+    }
+    this.watched.set(tab, new Set([tx]));
+    void navigator.locks.request(this.tabLock(tab), () => {
+      const txs = this.watched.get(tab) ?? new Set<number>();
+      this.watched.delete(tab);
+      for (const t of txs) {
+        const id = this.nextRelayId--; // its answer matches no relayed request and is dropped
+        this.worker?.postMessage({ id, method: 'rollback', args: [t] } satisfies PageMessage);
+      }
+    });
   }
 
   close(): void {

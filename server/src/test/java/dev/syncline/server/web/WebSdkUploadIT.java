@@ -174,6 +174,34 @@ class WebSdkUploadIT {
     }
 
     @Test
+    void aTabThatDiesInsideAWriteTransactionDoesNotBlockTheOtherTabs() throws Exception {
+        String ctx = ctx("alice");
+        open(ctx, "leader", "alice", "");
+        open(ctx, "follower", "alice", "");
+        assertThat(browser.eval("follower", "sl.isLeader()").asBoolean()).isFalse();
+        awaitTodoCount("follower", 5);
+        String stuck = UUID.randomUUID().toString();
+        // The follower writes inside a transaction that never ends, then its tab goes away.
+        browser.eval("follower", "(async () => { sl.db.writeTransaction(async (tx) => {"
+                + " await tx.execute(\"INSERT INTO todos (id, list_id, description, completed) VALUES ('" + stuck + "', '"
+                + UploadApp.SHARED_LIST + "', 'never committed', 0)\"); window.insideTx = true; await new Promise(() => {}); });"
+                + " while (!window.insideTx) await new Promise((r) => setTimeout(r, 10)); return true; })()");
+        browser.close("follower");
+
+        // The leader's own write gets the database: the dead tab's transaction was rolled back.
+        String after = UUID.randomUUID().toString();
+        browser.eval("leader", "(() => { " + insertTodo(after, UploadApp.SHARED_LIST, "after the dead tab")
+                + ".then(() => { window.afterDone = true; }); return true; })()");
+        browser.waitFor("leader", "window.afterDone === true", SYNC);
+        assertThat(awaitInPostgres(after)).isEqualTo("after the dead tab by alice");
+        assertThat(BrowserFixture.ids(awaitTodoCount("leader", 6))).contains(after).doesNotContain(stuck);
+        assertThat(browser.eval("leader", "sl.query(\"SELECT count(*) AS n FROM todos WHERE id = '" + stuck + "'\")")
+                .get(0).path("n").asInt()).isZero();
+        assertThat(inPostgres(stuck)).isEmpty();
+        browser.close("leader");
+    }
+
+    @Test
     void closingTheLeaderTabKeepsQueuedWritesAndSyncAlive() throws Exception {
         String ctx = ctx("alice");
         open(ctx, "leader", "alice", "");
