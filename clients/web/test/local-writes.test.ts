@@ -24,8 +24,12 @@ test('INSERT, UPDATE and DELETE become PUT, PATCH and DELETE entries of their lo
     [1, ['PUT a', 'PUT b']], [2, ['PATCH a']], [3, ['DELETE b']],
   ]);
   assert.deepEqual(txs[0]!.ops[0]!.data, { description: 'Milk', done: 0 });
-  assert.deepEqual(txs[1]!.ops[0]!.data, { description: 'Milk', done: 1 });
+  assert.deepEqual(txs[1]!.ops[0]!.data, { done: 1 }, 'a PATCH carries only the changed columns');
   assert.equal(txs[2]!.ops[0]!.data, undefined);
+  localWrite(db, () => db.run("UPDATE todos SET description = NULL, done = 1 WHERE id = 'a'"));
+  assert.deepEqual(oldestTransactions(db, 10).at(-1)!.ops[0]!.data, { description: null },
+    'a column set to NULL is sent, one set to the value it had is not');
+  removeTransactions(db, [4]);
   localWrite(db, () => db.run("INSERT INTO todos (id, description) VALUES ('c', NULL)"));
   assert.deepEqual(oldestTransactions(db, 10).at(-1)!.ops[0]!.data, {}, 'a PUT leaves NULL columns to the server defaults');
   removeTransactions(db, [1, 2]);

@@ -40,6 +40,10 @@ function triggers(table: string, columns: string[]): string[] {
     `json_object(${columns.map((c) => `'${c}', ${row}.${q(c)}`).join(', ') || ''})`;
   // PUT leaves out NULL columns so PostgreSQL applies its column defaults to what the app did not set.
   const put = `(SELECT json_group_object(key, value) FROM json_each(${json('NEW')}) WHERE type != 'null')`;
+  // PATCH carries only the columns the UPDATE changed (value or type), as PowerSync's SDKs send it:
+  // two users editing different columns of one row must not overwrite each other's edits.
+  const patch = `(SELECT json_group_object(n.key, n.value) FROM json_each(${json('NEW')}) n JOIN json_each(${json('OLD')}) o
+       ON o.key = n.key WHERE n.value IS NOT o.value OR n.type IS NOT o.type)`;
   const guard = `WHEN (SELECT value FROM sl_kv WHERE key = 'applying') = 0`;
   const tx = `(SELECT value FROM sl_kv WHERE key = 'tx')`;
   const touch = (row: 'NEW' | 'OLD') => `INSERT OR IGNORE INTO sl_touched (type, id) VALUES ('${table}', ${row}.id);`;
@@ -51,11 +55,10 @@ function triggers(table: string, columns: string[]): string[] {
        INSERT INTO sl_crud (tx_id, op, type, id, data) VALUES (${tx}, 'PUT', '${table}', NEW.id, ${put});
        ${touch('NEW')}
      END`,
-    // PATCH carries the whole new row: simple, and correct for last-writer-wins columns.
     `CREATE TRIGGER sl_${table}_update AFTER UPDATE ON ${q(table)} ${guard} BEGIN
        SELECT RAISE(ABORT, 'changing the id of a synced row is not supported; delete and insert instead')
          WHERE OLD.id IS NOT NEW.id;
-       INSERT INTO sl_crud (tx_id, op, type, id, data) VALUES (${tx}, 'PATCH', '${table}', NEW.id, ${json('NEW')});
+       INSERT INTO sl_crud (tx_id, op, type, id, data) VALUES (${tx}, 'PATCH', '${table}', NEW.id, ${patch});
        ${touch('NEW')}
      END`,
     `CREATE TRIGGER sl_${table}_delete AFTER DELETE ON ${q(table)} ${guard} BEGIN
