@@ -160,7 +160,7 @@ final class SqliteWriteTransaction implements WriteTransaction {
         try {
             long bucketId = w.bucketIds.idOf(bucket);
             long opId = ++lastOpId;
-            w.ops.add(opId, bucketId, type.code(), objectType, objectId, subkey, data, checksum);
+            w.ops.add(bucketId, opId, type.code(), objectType, objectId, subkey, data, checksum);
             w.deltas.op(bucketId, checksum);
             return new OpId(opId);
         } catch (SQLException e) {

@@ -26,7 +26,7 @@ final class SqliteWriter implements BucketWriter {
     final CheckpointListeners listeners;
     final BucketIds bucketIds;
     final BucketDeltas deltas;
-    final OpBuffer ops;
+    final OpSegmentBuffer ops;
     final SourceRowBuffer rows;
     final PreparedStatement selectRow;
     final PreparedStatement selectRows;
@@ -43,7 +43,7 @@ final class SqliteWriter implements BucketWriter {
         this.plain = connection.createStatement();
         this.bucketIds = new BucketIds(connection);
         this.deltas = new BucketDeltas(connection);
-        this.ops = new OpBuffer(connection);
+        this.ops = new OpSegmentBuffer(connection);
         this.rows = new SourceRowBuffer(connection);
         selectRow = connection.prepareStatement("SELECT placements, parameters, image FROM source_rows "
                 + "WHERE source_table = ? AND source_key = ?");
