@@ -4,7 +4,6 @@ import dev.syncline.protocol.OpId;
 import dev.syncline.protocol.OpType;
 import dev.syncline.server.storage.BucketOp;
 
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -14,25 +13,17 @@ import java.util.List;
  * so skipping to a resume point or summing checksums costs no string allocation. Pure.
  */
 final class OpSegmentReader {
-    private static final char[] HEX = "0123456789abcdef".toCharArray();
-
-    private final byte[] buf;
-    private int pos;
+    private final BinaryReader in;
     private long opId;
     private int type;
     private long checksum;
     /** Where the current op's texts start, and whether they were decoded or skipped yet. */
     private int textsAt;
-    private boolean textsRead;
-    private String objectType;
-    private String objectId;
-    private String subkey;
-    private String data;
+    private boolean textsRead = true;
 
     OpSegmentReader(byte[] segment) {
-        this.buf = segment;
-        this.opId = segment.length == 0 ? 0 : varint();
-        this.textsRead = true;
+        in = new BinaryReader(segment);
+        opId = in.hasMore() ? in.varint() : 0;
     }
 
     /** Every op of a segment. */
@@ -48,19 +39,19 @@ final class OpSegmentReader {
     /** Moves to the next op; false at the end of the segment. */
     boolean next() {
         if (!textsRead) {
-            skipTexts();
+            in.seek(textsAt);
+            for (int i = type == OpType.PUT.code() ? 4 : 3; i > 0; i--) {
+                in.skipText();
+            }
         }
-        if (pos >= buf.length) {
+        if (!in.hasMore()) {
             return false;
         }
-        opId += varint();
-        type = buf[pos++];
-        checksum = (buf[pos] & 0xFFL) | (buf[pos + 1] & 0xFFL) << 8 | (buf[pos + 2] & 0xFFL) << 16
-                | (buf[pos + 3] & 0xFFL) << 24;
-        pos += 4;
-        textsAt = pos;
-        textsRead = !hasTexts();
-        objectType = objectId = subkey = data = null;
+        opId += in.varint();
+        type = in.byteValue();
+        checksum = in.int32();
+        textsAt = in.position();
+        textsRead = type != OpType.PUT.code() && type != OpType.REMOVE.code();
         return true;
     }
 
@@ -78,75 +69,29 @@ final class OpSegmentReader {
 
     /** The current op with its texts. */
     BucketOp op() {
-        if (!textsRead) {
-            readTexts();
-        }
         OpId id = new OpId(opId);
         return switch (OpType.ofCode(type)) {
-            case PUT -> new BucketOp.Put(id, objectType, objectId, subkey, data, checksum);
-            case REMOVE -> new BucketOp.Remove(id, objectType, objectId, subkey, checksum);
+            case PUT -> {
+                String[] t = texts();
+                yield new BucketOp.Put(id, t[0], t[1], t[2], t[3], checksum);
+            }
+            case REMOVE -> {
+                String[] t = texts();
+                yield new BucketOp.Remove(id, t[0], t[1], t[2], checksum);
+            }
             case MOVE -> new BucketOp.Move(id, checksum);
             case CLEAR -> new BucketOp.Clear(id, checksum);
         };
     }
 
-    private boolean hasTexts() {
-        return type == OpType.PUT.code() || type == OpType.REMOVE.code();
-    }
-
-    private void readTexts() {
-        pos = textsAt;
-        objectType = text();
-        objectId = text();
-        subkey = text();
-        data = type == OpType.PUT.code() ? text() : null;
+    private String[] texts() {
+        in.seek(textsAt);
+        String[] t = new String[4];
+        t[0] = in.text();
+        t[1] = in.text();
+        t[2] = in.text();
+        t[3] = type == OpType.PUT.code() ? in.text() : null;
         textsRead = true;
-    }
-
-    private void skipTexts() {
-        pos = textsAt;
-        int n = type == OpType.PUT.code() ? 4 : 3;
-        for (int i = 0; i < n; i++) {
-            long h = varint();
-            pos += h == OpSegmentEncoder.NULL ? 0 : h == OpSegmentEncoder.UUID ? 16 : (int) (h - OpSegmentEncoder.TEXT);
-        }
-        textsRead = true;
-    }
-
-    private String text() {
-        long h = varint();
-        if (h == OpSegmentEncoder.NULL) {
-            return null;
-        }
-        if (h == OpSegmentEncoder.UUID) {
-            char[] c = new char[36];
-            int j = 0;
-            for (int n = 0; n < 16; n++) {
-                if (j == 8 || j == 13 || j == 18 || j == 23) {
-                    c[j++] = '-';
-                }
-                int b = buf[pos++] & 0xFF;
-                c[j++] = HEX[b >>> 4];
-                c[j++] = HEX[b & 0xF];
-            }
-            return new String(c);
-        }
-        int length = (int) (h - OpSegmentEncoder.TEXT);
-        String s = new String(buf, pos, length, StandardCharsets.UTF_8);
-        pos += length;
-        return s;
-    }
-
-    private long varint() {
-        long v = 0;
-        int shift = 0;
-        while (true) {
-            byte b = buf[pos++];
-            v |= (long) (b & 0x7F) << shift;
-            if (b >= 0) {
-                return v;
-            }
-            shift += 7;
-        }
+        return t;
     }
 }

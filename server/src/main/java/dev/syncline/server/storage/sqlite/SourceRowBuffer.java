@@ -23,9 +23,9 @@ import java.util.Optional;
 final class SourceRowBuffer {
     private static final int ROWS = 64;
     private static final int MAX_PENDING = 512;
-    private static final String UPSERT = "INSERT OR REPLACE INTO source_rows (source_table, source_key, placements, "
-            + "parameters, image) VALUES ";
-    private static final String ROW = "(?, ?, ?, ?, ?)";
+    private static final String UPSERT = "INSERT OR REPLACE INTO source_rows (source_table, source_key, state, image) "
+            + "VALUES ";
+    private static final String ROW = "(?, ?, ?, ?)";
 
     private final PreparedStatement many;
     private final PreparedStatement one;
@@ -95,8 +95,7 @@ final class SourceRowBuffer {
         StoredSourceRow row = e.getValue();
         s.setString(p++, e.getKey().table().toString());
         s.setString(p++, e.getKey().keyText());
-        s.setString(p++, StoredValues.encodePlacements(row.placements()));
-        s.setString(p++, StoredValues.encodeParameters(row.parameters()));
+        s.setBytes(p++, SourceRowCodec.encode(row.placements(), row.parameters()));
         if (row.image() == null) {
             s.setNull(p++, Types.VARCHAR);
         } else {

@@ -51,12 +51,12 @@ final class SqliteSchema {
         """
         CREATE INDEX op_segments_by_bucket ON op_segments
           (bucket_id, last_op_id, first_op_id, op_count, checksum, has_clear)""",
+        // state: the row's placements and parameter entries (SourceRowCodec); image: JSON, only for large rows.
         """
         CREATE TABLE source_rows (
           source_table TEXT NOT NULL,
           source_key TEXT NOT NULL,
-          placements TEXT NOT NULL,
-          parameters TEXT NOT NULL,
+          state BLOB NOT NULL,
           image TEXT,
           PRIMARY KEY (source_table, source_key)) WITHOUT ROWID""",
         """

@@ -42,18 +42,18 @@ class OpSegmentCodecTest {
 
     @Test
     void onlyCanonicalLowercaseUuidsAreStoredAsSixteenBytes() {
-        String uuid = UUID.randomUUID().toString();
-        assertThat(OpSegmentEncoder.isCanonicalUuid(uuid)).isTrue();
-        assertThat(OpSegmentEncoder.isCanonicalUuid(uuid.toUpperCase())).isFalse();
-        assertThat(OpSegmentEncoder.isCanonicalUuid(uuid.replace('-', '_'))).isFalse();
-        assertThat(OpSegmentEncoder.isCanonicalUuid(uuid.substring(1) + "g")).isFalse();
-        for (String subkey : List.of(uuid, uuid.toUpperCase(), "{" + uuid.substring(2) + "}", "")) {
+        String uuid = "0f8fad5b-d9cb-469f-a165-70867728950e";
+        for (String subkey : List.of(uuid, uuid.toUpperCase(), "{" + uuid.substring(2) + "}", "",
+                uuid.substring(0, 35) + "é", uuid.substring(0, 35) + "G")) {
             List<BucketOp> ops = List.of(new BucketOp.Remove(new OpId(5), "t", "1", subkey, 9));
             assertThat(decode(encode(ops).toBytes())).as(subkey).isEqualTo(ops);
         }
-        int compact = encode(List.of(new BucketOp.Remove(new OpId(5), "t", "1", uuid, 9))).size();
-        int text = encode(List.of(new BucketOp.Remove(new OpId(5), "t", "1", uuid.toUpperCase(), 9))).size();
-        assertThat(text - compact).as("header + 36 characters against header + 16 bytes").isEqualTo(20);
+        int compact = size(uuid);
+        // header + 36 characters against header + 16 bytes
+        for (String other : List.of(uuid.toUpperCase(), uuid.replace('-', '_'), uuid.substring(1) + "g",
+                uuid.substring(0, 35) + "é")) {
+            assertThat(size(other) - compact).as(other).isEqualTo(other.endsWith("é") ? 21 : 20);
+        }
     }
 
     @Test
@@ -94,6 +94,10 @@ class OpSegmentCodecTest {
 
     private static String subkey(Random random) {
         return random.nextBoolean() ? new UUID(random.nextLong(), random.nextLong()).toString() : "k" + random.nextInt(9);
+    }
+
+    private static int size(String subkey) {
+        return encode(List.of(new BucketOp.Remove(new OpId(5), "t", "1", subkey, 9))).size();
     }
 
     private static OpSegmentEncoder encode(List<BucketOp> ops) {
