@@ -52,46 +52,6 @@ public final class StoredValues {
         });
     }
 
-    public static String encodePlacements(List<Placement> placements) {
-        return write(g -> {
-            g.writeStartArray();
-            for (Placement p : placements) {
-                writeStrings(g, List.of(p.bucket(), p.objectType(), p.objectId()));
-            }
-            g.writeEndArray();
-        });
-    }
-
-    public static List<Placement> decodePlacements(String json) {
-        return decodeTuples(json, t -> new Placement(t.get(0), t.get(1), t.get(2)));
-    }
-
-    public static String encodeParameters(List<ParameterEntry> entries) {
-        return write(g -> {
-            g.writeStartArray();
-            for (ParameterEntry e : entries) {
-                writeStrings(g, List.of(e.lookupKey(), e.valuesJson()));
-            }
-            g.writeEndArray();
-        });
-    }
-
-    public static List<ParameterEntry> decodeParameters(String json) {
-        return decodeTuples(json, t -> new ParameterEntry(t.get(0), t.get(1)));
-    }
-
-    /** An array of string arrays, each turned into one element. */
-    private static <T> List<T> decodeTuples(String json, java.util.function.Function<List<String>, T> element) {
-        return read(json, p -> {
-            expect(p, JsonToken.START_ARRAY);
-            List<T> out = new ArrayList<>();
-            while (p.nextToken() == JsonToken.START_ARRAY) {
-                out.add(element.apply(readStringsAfterStart(p)));
-            }
-            return out;
-        });
-    }
-
     private static void writeValues(JsonGenerator g, List<SqlValue> values) throws IOException {
         g.writeStartArray();
         for (SqlValue v : values) {

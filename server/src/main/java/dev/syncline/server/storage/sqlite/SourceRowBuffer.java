@@ -1,5 +1,6 @@
 package dev.syncline.server.storage.sqlite;
 
+import dev.syncline.server.source.postgres.TableName;
 import dev.syncline.server.storage.SourceRowId;
 import dev.syncline.server.storage.StoredSourceRow;
 import dev.syncline.server.storage.StoredValues;
@@ -10,6 +11,7 @@ import java.sql.SQLException;
 import java.sql.Types;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -23,12 +25,13 @@ import java.util.Optional;
 final class SourceRowBuffer {
     private static final int ROWS = 64;
     private static final int MAX_PENDING = 512;
-    private static final String UPSERT = "INSERT OR REPLACE INTO source_rows (source_table, source_key, placements, "
-            + "parameters, image) VALUES ";
-    private static final String ROW = "(?, ?, ?, ?, ?)";
+    private static final String UPSERT = "INSERT OR REPLACE INTO source_rows (source_table, source_key, state, image) "
+            + "VALUES ";
+    private static final String ROW = "(?, ?, ?, ?)";
 
     private final PreparedStatement many;
     private final PreparedStatement one;
+    private final PreparedStatement deleteMany;
     private final PreparedStatement delete;
     /** A null value is a deleted row. */
     private final Map<SourceRowId, StoredSourceRow> pending = new LinkedHashMap<>();
@@ -36,6 +39,9 @@ final class SourceRowBuffer {
     SourceRowBuffer(Connection c) throws SQLException {
         many = c.prepareStatement(UPSERT + String.join(", ", Collections.nCopies(ROWS, ROW)));
         one = c.prepareStatement(UPSERT + ROW);
+        // Grouped by table rather than (table, key) row values, which SQLite answers with a full scan.
+        deleteMany = c.prepareStatement("DELETE FROM source_rows WHERE source_table = ? AND source_key IN ("
+                + String.join(", ", Collections.nCopies(ROWS, "?")) + ")");
         delete = c.prepareStatement("DELETE FROM source_rows WHERE source_table = ? AND source_key = ?");
     }
 
@@ -63,14 +69,16 @@ final class SourceRowBuffer {
 
     void flush() throws SQLException {
         List<Map.Entry<SourceRowId, StoredSourceRow>> upserts = new ArrayList<>(pending.size());
+        Map<TableName, List<String>> deletes = new HashMap<>();
         for (Map.Entry<SourceRowId, StoredSourceRow> e : pending.entrySet()) {
             if (e.getValue() == null) {
-                delete.setString(1, e.getKey().table().toString());
-                delete.setString(2, e.getKey().keyText());
-                delete.executeUpdate();
+                deletes.computeIfAbsent(e.getKey().table(), t -> new ArrayList<>()).add(e.getKey().keyText());
             } else {
                 upserts.add(e);
             }
+        }
+        for (Map.Entry<TableName, List<String>> e : deletes.entrySet()) {
+            delete(e.getKey().toString(), e.getValue());
         }
         int i = 0;
         for (; i + ROWS <= upserts.size(); i += ROWS) {
@@ -87,6 +95,22 @@ final class SourceRowBuffer {
         pending.clear();
     }
 
+    private void delete(String table, List<String> keys) throws SQLException {
+        int i = 0;
+        for (; i + ROWS <= keys.size(); i += ROWS) {
+            deleteMany.setString(1, table);
+            for (int j = 0; j < ROWS; j++) {
+                deleteMany.setString(2 + j, keys.get(i + j));
+            }
+            deleteMany.executeUpdate();
+        }
+        for (; i < keys.size(); i++) {
+            delete.setString(1, table);
+            delete.setString(2, keys.get(i));
+            delete.executeUpdate();
+        }
+    }
+
     void discard() {
         pending.clear();
     }
@@ -95,8 +119,7 @@ final class SourceRowBuffer {
         StoredSourceRow row = e.getValue();
         s.setString(p++, e.getKey().table().toString());
         s.setString(p++, e.getKey().keyText());
-        s.setString(p++, StoredValues.encodePlacements(row.placements()));
-        s.setString(p++, StoredValues.encodeParameters(row.parameters()));
+        s.setBytes(p++, SourceRowCodec.encode(row.placements(), row.parameters()));
         if (row.image() == null) {
             s.setNull(p++, Types.VARCHAR);
         } else {

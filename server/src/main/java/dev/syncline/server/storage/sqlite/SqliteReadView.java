@@ -1,7 +1,6 @@
 package dev.syncline.server.storage.sqlite;
 
 import dev.syncline.protocol.OpId;
-import dev.syncline.protocol.OpType;
 import dev.syncline.server.source.postgres.Lsn;
 import dev.syncline.server.storage.BucketChecksum;
 import dev.syncline.server.storage.BucketOp;
@@ -67,41 +66,17 @@ final class SqliteReadView implements ReadView {
 
     @Override
     public List<BucketOp> ops(String bucket, OpId after, OpId upTo, int limit) {
-        List<BucketOp> out = new ArrayList<>(Math.min(limit, 1024));
         try {
-            PreparedStatement opsQuery = c.prepare("SELECT o.op_id, o.op, o.object_type, o.object_id, o.subkey, "
-                    + "o.data, o.checksum FROM buckets b JOIN ops o ON o.bucket_id = b.id "
-                    + "WHERE b.name = ? AND o.op_id > ? AND o.op_id <= ? ORDER BY o.op_id LIMIT ?");
-            opsQuery.setString(1, bucket);
-            opsQuery.setLong(2, after.value());
-            opsQuery.setLong(3, upTo.value());
-            opsQuery.setInt(4, limit);
-            try (ResultSet rs = opsQuery.executeQuery()) {
-                while (rs.next()) {
-                    out.add(toOp(rs));
-                }
-            }
-            return out;
+            return OpSegments.ops(c::prepare, bucket, after.value(), upTo.value(), limit);
         } catch (SQLException e) {
             throw failed("reading ops of " + bucket, e);
         }
     }
 
-    private static final String RANGE_SQL = "SELECT coalesce(sum(o.checksum), 0), count(*), coalesce(max(o.op_id), 0), "
-            + "coalesce(max(o.op = " + OpType.CLEAR.code() + "), 0) FROM buckets b JOIN ops o ON o.bucket_id = b.id "
-            + "WHERE b.name = ? AND o.op_id > ? AND o.op_id <= ?";
-
     @Override
     public OpRange opRange(String bucket, OpId after, OpId upTo) {
         try {
-            PreparedStatement rangeQuery = c.prepare(RANGE_SQL);
-            rangeQuery.setString(1, bucket);
-            rangeQuery.setLong(2, after.value());
-            rangeQuery.setLong(3, upTo.value());
-            try (ResultSet rs = rangeQuery.executeQuery()) {
-                rs.next();
-                return new OpRange(rs.getLong(1) & 0xFFFF_FFFFL, rs.getLong(2), rs.getLong(3), rs.getInt(4) != 0);
-            }
+            return OpSegments.range(c::prepare, bucket, after.value(), upTo.value());
         } catch (SQLException e) {
             throw failed("summing ops of " + bucket, e);
         }
@@ -111,35 +86,24 @@ final class SqliteReadView implements ReadView {
     public OpRange stateAt(String bucket, OpId upTo) {
         try {
             // The stored totals cover every op in this view; ops newer than upTo (a commit that
-            // was not a checkpoint) are taken back out. Both sub-reads are range reads on the key.
-            PreparedStatement stateQuery = c.prepare("SELECT b.checksum, b.op_count, "
-                    + "(SELECT coalesce(sum(checksum), 0) FROM ops WHERE bucket_id = b.id AND op_id > ?1), "
-                    + "(SELECT count(*) FROM ops WHERE bucket_id = b.id AND op_id > ?1), "
-                    + "(SELECT coalesce(max(op_id), 0) FROM ops WHERE bucket_id = b.id AND op_id <= ?1) "
-                    + "FROM buckets b WHERE b.name = ?2");
-            stateQuery.setLong(1, upTo.value());
-            stateQuery.setString(2, bucket);
-            try (ResultSet rs = stateQuery.executeQuery()) {
+            // was not a checkpoint) are taken back out. Both are reads of a few recent segments.
+            PreparedStatement totals = c.prepare("SELECT checksum, op_count FROM buckets WHERE name = ?");
+            totals.setString(1, bucket);
+            long checksum;
+            long count;
+            try (ResultSet rs = totals.executeQuery()) {
                 if (!rs.next()) {
                     return OpRange.EMPTY;
                 }
-                return new OpRange((rs.getLong(1) - rs.getLong(3)) & 0xFFFF_FFFFL, rs.getLong(2) - rs.getLong(4),
-                        rs.getLong(5), false);
+                checksum = rs.getLong(1);
+                count = rs.getLong(2);
             }
+            OpRange newer = OpSegments.range(c::prepare, bucket, upTo.value(), Long.MAX_VALUE);
+            return new OpRange((checksum - newer.checksum()) & 0xFFFF_FFFFL, count - newer.count(),
+                    OpSegments.lastOpIdUpTo(c::prepare, bucket, upTo.value()), false);
         } catch (SQLException e) {
             throw failed("reading the state of " + bucket, e);
         }
-    }
-
-    static BucketOp toOp(ResultSet rs) throws SQLException {
-        OpId id = new OpId(rs.getLong(1));
-        long checksum = rs.getLong(7);
-        return switch (OpType.ofCode(rs.getInt(2))) {
-            case PUT -> new BucketOp.Put(id, rs.getString(3), rs.getString(4), rs.getString(5), rs.getString(6), checksum);
-            case REMOVE -> new BucketOp.Remove(id, rs.getString(3), rs.getString(4), rs.getString(5), checksum);
-            case MOVE -> new BucketOp.Move(id, checksum);
-            case CLEAR -> new BucketOp.Clear(id, checksum);
-        };
     }
 
     @Override

@@ -12,9 +12,11 @@ import java.sql.Statement;
  * code understands is refused rather than misread. docs/storage.md describes every table.
  */
 final class SqliteSchema {
-    static final int VERSION = 1;
+    static final int VERSION = 2;
+    /** Version 1 stored one row per op in an {@code ops} table; its files are not converted. */
+    private static final int ONE_ROW_PER_OP = 1;
 
-    private static final String[] V1 = {
+    private static final String[] CREATE = {
         // One row: the op id sequence, the replication position and the announced checkpoint.
         """
         CREATE TABLE state (
@@ -33,25 +35,28 @@ final class SqliteSchema {
           checksum INTEGER NOT NULL DEFAULT 0,
           op_count INTEGER NOT NULL DEFAULT 0,
           row_count INTEGER NOT NULL DEFAULT 0)""",
-        // Clustered by bucket: a bucket's log is one range, and an append touches one B-tree, not a
-        // table and an index. op_id is globally unique by construction (one allocator).
+        // A bucket's log as segments: one row per run of a bucket's consecutive ops (OpSegments,
+        // OpSegmentEncoder), so an append costs one row per bucket per batch rather than one per op.
+        // The row id is the segment's last op id (unique: op ids are unique across buckets); the
+        // index orders each bucket's segments and covers their summaries, so range sums need no blob.
         """
-        CREATE TABLE ops (
+        CREATE TABLE op_segments (
+          last_op_id INTEGER PRIMARY KEY,
           bucket_id INTEGER NOT NULL,
-          op_id INTEGER NOT NULL,
-          op INTEGER NOT NULL,
-          object_type TEXT,
-          object_id TEXT,
-          subkey TEXT,
-          data TEXT,
+          first_op_id INTEGER NOT NULL,
+          op_count INTEGER NOT NULL,
           checksum INTEGER NOT NULL,
-          PRIMARY KEY (bucket_id, op_id)) WITHOUT ROWID""",
+          has_clear INTEGER NOT NULL,
+          ops BLOB NOT NULL)""",
+        """
+        CREATE INDEX op_segments_by_bucket ON op_segments
+          (bucket_id, last_op_id, first_op_id, op_count, checksum, has_clear)""",
+        // state: the row's placements and parameter entries (SourceRowCodec); image: JSON, only for large rows.
         """
         CREATE TABLE source_rows (
           source_table TEXT NOT NULL,
           source_key TEXT NOT NULL,
-          placements TEXT NOT NULL,
-          parameters TEXT NOT NULL,
+          state BLOB NOT NULL,
           image TEXT,
           PRIMARY KEY (source_table, source_key)) WITHOUT ROWID""",
         """
@@ -61,7 +66,7 @@ final class SqliteSchema {
           source_key TEXT NOT NULL,
           values_json TEXT NOT NULL,
           PRIMARY KEY (lookup_key, source_table, source_key, values_json)) WITHOUT ROWID""",
-        "PRAGMA user_version = 1",
+        "PRAGMA user_version = " + VERSION,
     };
 
     private SqliteSchema() {}
@@ -78,10 +83,16 @@ final class SqliteSchema {
             throw new StorageException("storage file has schema version " + version + " but this Syncline reads up to "
                     + VERSION + "; use a newer Syncline or a fresh storage path");
         }
+        if (version == ONE_ROW_PER_OP) {
+            throw new StorageException("storage file has schema version 1 (one row per op), which this Syncline no "
+                    + "longer reads; stop the server, delete the storage file (with its -wal and -shm files) and "
+                    + "the replication slot (or let the server drop it) and start again: the server copies the data "
+                    + "from PostgreSQL again (docs/storage.md, schema)");
+        }
         try (Statement s = c.createStatement()) {
             s.execute("BEGIN IMMEDIATE");
             try {
-                for (String sql : V1) {
+                for (String sql : CREATE) {
                     s.execute(sql);
                 }
                 s.execute("COMMIT");

@@ -48,7 +48,7 @@ final class SqliteWriteTransaction implements WriteTransaction {
             w.selectRow.setString(1, id.table().toString());
             w.selectRow.setString(2, id.keyText());
             try (ResultSet rs = w.selectRow.executeQuery()) {
-                return rs.next() ? Optional.of(decode(rs.getString(1), rs.getString(2), rs.getString(3)))
+                return rs.next() ? Optional.of(decode(rs.getBytes(1), rs.getString(2)))
                         : Optional.empty();
             }
         } catch (SQLException e) {
@@ -66,7 +66,7 @@ final class SqliteWriteTransaction implements WriteTransaction {
             try (ResultSet rs = w.selectRows.executeQuery()) {
                 while (rs.next()) {
                     out.put(new SourceRowId(table, StoredValues.decodeValues(rs.getString(1))),
-                            decode(rs.getString(2), rs.getString(3), rs.getString(4)));
+                            decode(rs.getBytes(2), rs.getString(3)));
                 }
             }
             return out;
@@ -75,9 +75,10 @@ final class SqliteWriteTransaction implements WriteTransaction {
         }
     }
 
-    private static StoredSourceRow decode(String placements, String parameters, String image) {
-        return new StoredSourceRow(image == null ? null : StoredValues.decodeImage(image),
-                StoredValues.decodePlacements(placements), StoredValues.decodeParameters(parameters));
+    private static StoredSourceRow decode(byte[] state, String image) {
+        SourceRowCodec.State s = SourceRowCodec.decode(state);
+        return new StoredSourceRow(image == null ? null : StoredValues.decodeImage(image), s.placements(),
+                s.parameters());
     }
 
     @Override
@@ -160,7 +161,7 @@ final class SqliteWriteTransaction implements WriteTransaction {
         try {
             long bucketId = w.bucketIds.idOf(bucket);
             long opId = ++lastOpId;
-            w.ops.add(opId, bucketId, type.code(), objectType, objectId, subkey, data, checksum);
+            w.ops.add(bucketId, opId, type.code(), objectType, objectId, subkey, data, checksum);
             w.deltas.op(bucketId, checksum);
             return new OpId(opId);
         } catch (SQLException e) {

@@ -26,7 +26,7 @@ final class SqliteWriter implements BucketWriter {
     final CheckpointListeners listeners;
     final BucketIds bucketIds;
     final BucketDeltas deltas;
-    final OpBuffer ops;
+    final OpSegmentBuffer ops;
     final SourceRowBuffer rows;
     final PreparedStatement selectRow;
     final PreparedStatement selectRows;
@@ -43,11 +43,11 @@ final class SqliteWriter implements BucketWriter {
         this.plain = connection.createStatement();
         this.bucketIds = new BucketIds(connection);
         this.deltas = new BucketDeltas(connection);
-        this.ops = new OpBuffer(connection);
+        this.ops = new OpSegmentBuffer(connection);
         this.rows = new SourceRowBuffer(connection);
-        selectRow = connection.prepareStatement("SELECT placements, parameters, image FROM source_rows "
+        selectRow = connection.prepareStatement("SELECT state, image FROM source_rows "
                 + "WHERE source_table = ? AND source_key = ?");
-        selectRows = connection.prepareStatement("SELECT source_key, placements, parameters, image FROM source_rows "
+        selectRows = connection.prepareStatement("SELECT source_key, state, image FROM source_rows "
                 + "WHERE source_table = ? LIMIT ?");
         insertParameter = connection.prepareStatement("INSERT OR IGNORE INTO parameter_index (lookup_key, "
                 + "source_table, source_key, values_json) VALUES (?, ?, ?, ?)");
