@@ -23,14 +23,15 @@ import java.util.concurrent.locks.LockSupport;
  * wakeup thread of the feed, not on the publisher (storage's writer thread, which must return
  * quickly whatever the number of connections).
  *
- * <p>Memory: the log keeps the last {@value #LOG_SIZE} changes of at most {@value #MAX_TOPICS}
- * topics each (a larger change is logged as "anything"); a session is indexed under at most
+ * <p>Memory: the log keeps the last {@value #LOG_SIZE} changes holding at most
+ * {@value #MAX_LOGGED_TOPICS} topics together (a change that does not fit is logged as
+ * "anything", so a burst of large checkpoints degrades to waking everyone); a session is indexed under at most
  * {@value #MAX_INDEXED_TOPICS} topics (with more it is woken by every change and filters itself).
  * A session that falls more than {@value #LOG_SIZE} changes behind simply re-evaluates.
  */
 public final class GenerationFeed implements CheckpointFeed {
     static final int LOG_SIZE = 4096;
-    static final int MAX_TOPICS = 64;
+    static final int MAX_LOGGED_TOPICS = 65_536;
     static final int MAX_INDEXED_TOPICS = 64;
 
     /** One logged change; {@code topics} null means anything may have changed. */
@@ -38,6 +39,8 @@ public final class GenerationFeed implements CheckpointFeed {
 
     private final AtomicLong generation = new AtomicLong();
     private final AtomicReferenceArray<Change> log = new AtomicReferenceArray<>(LOG_SIZE);
+    /** Topics held by the entries now in the log; guarded by the log's monitor. */
+    private long loggedTopics;
     private final ConcurrentHashMap<String, Set<Watcher>> byTopic = new ConcurrentHashMap<>();
     private final Set<Watcher> everyChange = ConcurrentHashMap.newKeySet();
     private final Set<Watcher> all = ConcurrentHashMap.newKeySet();
@@ -51,9 +54,17 @@ public final class GenerationFeed implements CheckpointFeed {
 
     /** Something changed in {@code topics} (null: unknown, anything may have). Never blocks for long. */
     public void publish(Set<String> topics) {
-        Set<String> logged = topics == null || topics.size() > MAX_TOPICS ? null : Set.copyOf(topics);
+        Set<String> copy = topics == null || topics.size() > MAX_LOGGED_TOPICS ? null : Set.copyOf(topics);
         synchronized (log) {
             long g = generation.get() + 1;
+            Change replaced = log.get(slot(g));
+            if (replaced != null && replaced.topics != null) {
+                loggedTopics -= replaced.topics.size();
+            }
+            Set<String> logged = copy != null && loggedTopics + copy.size() <= MAX_LOGGED_TOPICS ? copy : null;
+            if (logged != null) {
+                loggedTopics += logged.size();
+            }
             log.set(slot(g), new Change(g, logged));
             generation.set(g);
         }

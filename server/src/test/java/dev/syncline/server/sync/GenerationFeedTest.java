@@ -158,4 +158,31 @@ class GenerationFeedTest {
         assertThat(woken.await(60, TimeUnit.SECONDS)).as("every watch returned well before its timeout").isTrue();
         assertThat(relevant.get()).isEqualTo(watches + 1);
     }
+
+    @Test
+    void aChangeTooLargeForTheLogIsRelevantToEveryone() throws Exception {
+        try (CheckpointFeed.Watch w = feed.watch()) {
+            w.interest(new Interest(Set.of("a[]"), false));
+            long seen = feed.generation();
+            feed.publish(IntStream.rangeClosed(0, GenerationFeed.MAX_LOGGED_TOPICS).mapToObj(i -> "b" + i + "[]")
+                    .collect(Collectors.toSet()));
+            assertThat(w.await(seen, Duration.ofMinutes(1))).isEqualTo(new CheckpointFeed.Wake(seen + 1, true));
+            // Changes that fit are logged again once the large one is in the past.
+            feed.publish(Set.of("c[]"));
+            assertThat(w.await(seen + 1, Duration.ofMillis(20))).isEqualTo(new CheckpointFeed.Wake(seen + 2, false));
+        }
+    }
+
+    @Test
+    void theLogHoldsABoundedNumberOfTopicsInAll() throws Exception {
+        int half = GenerationFeed.MAX_LOGGED_TOPICS / 2 + 1;
+        try (CheckpointFeed.Watch w = feed.watch()) {
+            w.interest(new Interest(Set.of("a[]"), false));
+            long seen = feed.generation();
+            feed.publish(IntStream.range(0, half).mapToObj(i -> "x" + i + "[]").collect(Collectors.toSet()));
+            assertThat(w.await(seen, Duration.ofMillis(20)).relevant()).as("the first large change fits").isFalse();
+            feed.publish(IntStream.range(0, half).mapToObj(i -> "y" + i + "[]").collect(Collectors.toSet()));
+            assertThat(w.await(seen + 1, Duration.ofMinutes(1)).relevant()).as("the second does not").isTrue();
+        }
+    }
 }
