@@ -95,6 +95,9 @@ class SyncSessionSkipTest {
         for (int i = 0; i < 50; i++) {
             storage.put("l2[]", "x" + i, "{}");
             feed.publish(Set.of("l2[]"));
+            // Give the session the chance to (wrongly) evaluate each one on its own; correct code
+            // passes whatever the timing, a session that evaluated every change would count ~50.
+            Thread.sleep(5);
         }
         long own = storage.put("l1[]", "t2", "{\"id\":\"t2\"}");
         feed.publish(Set.of("l1[]", "l2[]"));
