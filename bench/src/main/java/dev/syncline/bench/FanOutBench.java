@@ -27,8 +27,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * list (so their own bucket), and {@link FanOutClients} in a second JVM holding one sync stream
  * per user. Once every stream has applied its first checkpoint, a writer inserts one todo per
  * transaction at {@code txPerSecond} into the list of a random one of the first {@code active}
- * users, with {@code n = clock_timestamp()} in µs (PostgreSQL with {@code synchronous_commit=on}, its default); every checkpoint wakes all N streams, and only
- * the one whose bucket changed gets data. Heap and RSS of this JVM are sampled every 250 ms.
+ * users, with {@code n = clock_timestamp()} in µs (PostgreSQL with {@code synchronous_commit=on}, its default).
+ * Each checkpoint changes one user's bucket: only that stream is woken and gets data (the others
+ * skip it, see {@code GenerationFeed}). Heap and RSS of this JVM are sampled every 250 ms.
  *
  * <p>Usage: {@code bench/run fanout <clients> <active> [txPerSecond=100] [seconds=20] [label]}.
  */

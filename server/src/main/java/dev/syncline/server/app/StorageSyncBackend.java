@@ -21,20 +21,27 @@ import dev.syncline.server.sync.CheckpointFeed;
 import dev.syncline.server.sync.ConnectionCheckpoint;
 import dev.syncline.server.sync.ConnectionScope;
 import dev.syncline.server.sync.GenerationFeed;
+import dev.syncline.server.sync.Interest;
 import dev.syncline.server.sync.SyncException;
 import dev.syncline.server.sync.WriteCheckpoints;
 
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * The sync API over bucket storage and the sync rules: each connection's scope is evaluated from
  * one consistent storage view (checkpoint, parameter lookups, checksums), so what a client is
  * told always belongs to exactly one checkpoint; revoked access disappears at the next one.
+ *
+ * <p>Each evaluation also records what it depended on (its buckets, the lookup keys the rules
+ * read, its write-checkpoint counter), and storage says what each checkpoint changed, so a
+ * connection is only evaluated again when one of those changed (see {@link Interest}).
  */
 final class StorageSyncBackend implements SyncBackend, AutoCloseable {
     /** How stale a cached op count may get after compaction (checksums are always exact). */
@@ -48,6 +55,7 @@ final class StorageSyncBackend implements SyncBackend, AutoCloseable {
     private final SyncRulesPlan plan;
     private final WriteCheckpoints writeCheckpoints;
     private final AutoCloseable subscription;
+    private final AutoCloseable writeCheckpointSubscription;
     private final GenerationFeed feed = new GenerationFeed();
     /** Checksums shared by all connections; ~100 bytes a bucket, so at most ~20 MB. */
     private final BucketStateCache states = new BucketStateCache(200_000, REFRESH_FULL_STATE.toNanos(), System::nanoTime);
@@ -56,11 +64,12 @@ final class StorageSyncBackend implements SyncBackend, AutoCloseable {
         this.storage = storage;
         this.plan = plan;
         this.writeCheckpoints = writeCheckpoints;
-        // Listeners run on the writer thread: bump and notify, never block.
-        this.subscription = storage.checkpoints().subscribe(checkpoint -> feed.bump());
+        // Listeners run on the writer thread: publish and return, never block.
+        this.subscription = storage.checkpoints().subscribeWithChanges(
+                (checkpoint, changes) -> feed.publish(Interest.topicsOf(changes)));
+        this.writeCheckpointSubscription = writeCheckpoints.subscribe(
+                (userId, clientId) -> feed.publish(Set.of(Interest.writeCheckpointTopic(userId, clientId))));
     }
-
-
 
     @Override
     public boolean ready() {
@@ -145,10 +154,14 @@ final class StorageSyncBackend implements SyncBackend, AutoCloseable {
                 if (checkpoint.isEmpty()) {
                     throw new SyncException("SYNC_R1004", 503, "the server is still copying its initial data; retry shortly");
                 }
+                Set<String> topics = new HashSet<>();
                 List<ResolvedBucket> resolved;
                 try {
-                    resolved = plan.queryBuckets(context, key -> view.parameterValues(key.serialize()).stream()
-                            .map(ParameterValuesCodec::decode).toList());
+                    resolved = plan.queryBuckets(context, key -> {
+                        String serialized = key.serialize();
+                        topics.add(Interest.lookupTopic(serialized));
+                        return view.parameterValues(serialized).stream().map(ParameterValuesCodec::decode).toList();
+                    });
                 } catch (SyncRulesLimitException e) {
                     throw new SyncException("PSYNC_S2305", 400, e.getMessage());
                 }
@@ -169,10 +182,18 @@ final class StorageSyncBackend implements SyncBackend, AutoCloseable {
                 for (ResolvedBucket b : resolved) {
                     buckets.put(b.bucket(), b.priority());
                     bucketStates.put(b.bucket(), states.get(b.bucket(), opId, loader));
+                    topics.add(b.bucket());
                 }
                 Long writeCheckpoint = writeCheckpoints.reached(user.userId(), request.clientId(),
                         checkpoint.get().lsn()).orElse(null);
-                return new ConnectionCheckpoint(opId, writeCheckpoint, buckets, bucketStates);
+                boolean waitingForWriteCheckpoint = false;
+                if (request.clientId() != null) {
+                    topics.add(Interest.writeCheckpointTopic(user.userId(), request.clientId()));
+                    long handedOut = writeCheckpoints.latest(user.userId(), request.clientId());
+                    waitingForWriteCheckpoint = handedOut > (writeCheckpoint == null ? 0 : writeCheckpoint);
+                }
+                return new ConnectionCheckpoint(opId, writeCheckpoint, buckets, bucketStates,
+                        new Interest(topics, waitingForWriteCheckpoint));
             }
         };
     }
@@ -180,5 +201,6 @@ final class StorageSyncBackend implements SyncBackend, AutoCloseable {
     @Override
     public void close() throws Exception {
         subscription.close();
+        writeCheckpointSubscription.close();
     }
 }

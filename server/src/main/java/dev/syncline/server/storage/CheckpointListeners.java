@@ -5,13 +5,14 @@ import org.slf4j.LoggerFactory;
 
 import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 
 /** A {@link CheckpointNotifier} that backends feed after each durable commit. */
 public final class CheckpointListeners implements CheckpointNotifier {
     private static final Logger log = LoggerFactory.getLogger(CheckpointListeners.class);
 
-    private final CopyOnWriteArrayList<Consumer<Checkpoint>> listeners = new CopyOnWriteArrayList<>();
+    private final CopyOnWriteArrayList<BiConsumer<Checkpoint, CheckpointChanges>> listeners = new CopyOnWriteArrayList<>();
     private volatile Checkpoint latest;
 
     public CheckpointListeners(Checkpoint initial) {
@@ -25,16 +26,26 @@ public final class CheckpointListeners implements CheckpointNotifier {
 
     @Override
     public AutoCloseable subscribe(Consumer<Checkpoint> listener) {
+        return subscribeWithChanges((checkpoint, changes) -> listener.accept(checkpoint));
+    }
+
+    @Override
+    public AutoCloseable subscribeWithChanges(BiConsumer<Checkpoint, CheckpointChanges> listener) {
         listeners.add(listener);
         return () -> listeners.remove(listener);
     }
 
-    /** Called by the backend once {@code checkpoint} is durable and visible to readers. */
+    /** As {@link #announce(Checkpoint, CheckpointChanges)}, for a backend that does not know what changed. */
     public void announce(Checkpoint checkpoint) {
+        announce(checkpoint, CheckpointChanges.UNKNOWN);
+    }
+
+    /** Called by the backend once {@code checkpoint} is durable and visible to readers. */
+    public void announce(Checkpoint checkpoint, CheckpointChanges changes) {
         latest = checkpoint;
-        for (Consumer<Checkpoint> l : listeners) {
+        for (BiConsumer<Checkpoint, CheckpointChanges> l : listeners) {
             try {
-                l.accept(checkpoint);
+                l.accept(checkpoint, changes);
             } catch (RuntimeException e) {
                 log.warn("checkpoint listener failed on {}: {}", checkpoint, e.toString(), e);
             }

@@ -1,6 +1,7 @@
 package dev.syncline.server.storage;
 
 import java.util.Optional;
+import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 
 /**
@@ -22,4 +23,13 @@ public interface CheckpointNotifier {
 
     /** Subscribes; close the result to unsubscribe. */
     AutoCloseable subscribe(Consumer<Checkpoint> listener);
+
+    /**
+     * Subscribes to checkpoints together with what each changed since the one announced before it
+     * (same contract as {@link #subscribe}). The default, for backends that do not track changes,
+     * reports {@link CheckpointChanges#UNKNOWN} every time.
+     */
+    default AutoCloseable subscribeWithChanges(BiConsumer<Checkpoint, CheckpointChanges> listener) {
+        return subscribe(checkpoint -> listener.accept(checkpoint, CheckpointChanges.UNKNOWN));
+    }
 }

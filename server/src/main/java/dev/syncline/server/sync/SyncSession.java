@@ -9,9 +9,9 @@ import java.time.Instant;
 
 /**
  * Runs one sync connection until its token expires, the client goes away, or the server stops:
- * on every change of the feed it asks the scope for the connection's checkpoint, lets the
- * producer turn it into lines and writes them; in between it sends {@code token_expires_in}
- * keepalives (PROTOCOL.md §3). Transport-agnostic: HTTP and WebSocket adapters supply the writer.
+ * on every change of the feed that may concern it (see {@link Interest}) it asks the scope for the
+ * connection's checkpoint, lets the producer turn it into lines and writes them; in between it
+ * sends {@code token_expires_in} keepalives (PROTOCOL.md §3). Transport-agnostic: HTTP and WebSocket adapters supply the writer.
  */
 public final class SyncSession {
     static final Duration KEEPALIVE_INTERVAL = Duration.ofSeconds(20);
@@ -44,6 +44,12 @@ public final class SyncSession {
     }
 
     public End run(LineWriter out) throws IOException {
+        try (CheckpointFeed.Watch watch = feed.watch()) {
+            return run(out, watch);
+        }
+    }
+
+    private End run(LineWriter out, CheckpointFeed.Watch watch) throws IOException {
         long seen = Long.MIN_VALUE;
         Instant nextKeepalive = clock.instant();
         boolean warned = false;
@@ -63,15 +69,26 @@ public final class SyncSession {
                     nextKeepalive = now.plus(KEEPALIVE_INTERVAL);
                     warned |= warnNow;
                 }
-                long generation = seen == Long.MIN_VALUE ? feed.generation() : feed.awaitChange(seen, nextWake(now, nextKeepalive, warned));
-                if (generation != seen) {
-                    seen = generation;
+                boolean evaluate;
+                if (seen == Long.MIN_VALUE) {
+                    // Read before the scope opens its view: a change after this point is seen again.
+                    seen = feed.generation();
+                    evaluate = true;
+                } else {
+                    // Changes that touch none of this connection's buckets, lookups or write
+                    // checkpoint cannot change its lines: they are skipped without evaluating.
+                    CheckpointFeed.Wake wake = watch.await(seen, nextWake(now, nextKeepalive, warned));
+                    seen = wake.generation();
+                    evaluate = wake.relevant();
+                }
+                if (evaluate) {
                     ConnectionCheckpoint checkpoint;
                     try {
                         checkpoint = scope.current();
                     } catch (SyncException e) {
                         return End.SCOPE_FAILED;
                     }
+                    watch.interest(checkpoint.interest());
                     boolean wrote = false;
                     try (SyncStreamProducer.Lines lines = producer.onCheckpoint(checkpoint)) {
                         while (lines.hasNext()) {

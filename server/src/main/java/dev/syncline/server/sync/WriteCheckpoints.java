@@ -3,6 +3,8 @@ package dev.syncline.server.sync;
 import dev.syncline.server.source.postgres.Lsn;
 
 import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.BiConsumer;
 
 /**
  * Read-your-writes for clients (PROTOCOL.md §4): hands out write checkpoints tied to the current
@@ -16,6 +18,7 @@ public final class WriteCheckpoints {
 
     private final WriteCheckpointStore store;
     private final SourcePosition source;
+    private final CopyOnWriteArrayList<BiConsumer<String, String>> listeners = new CopyOnWriteArrayList<>();
 
     public WriteCheckpoints(WriteCheckpointStore store, SourcePosition source) {
         this.store = store;
@@ -44,10 +47,28 @@ public final class WriteCheckpoints {
         return clientId == null ? Optional.empty() : store.reached(userId, clientId, replicated);
     }
 
+    /**
+     * The newest write checkpoint of (user, client) handed out so far, 0 if none: while replication
+     * has not passed it, the connection must look at every checkpoint.
+     */
+    public long latest(String userId, String clientId) {
+        return clientId == null ? 0 : store.latest(userId, clientId);
+    }
+
+    /**
+     * Calls {@code listener} with (user, client) after each write checkpoint handed out, so that a
+     * connection that skips checkpoints learns it now has one to wait for. Close to unsubscribe.
+     */
+    public AutoCloseable subscribe(BiConsumer<String, String> listener) {
+        listeners.add(listener);
+        return () -> listeners.remove(listener);
+    }
+
     private void register(String userId, String clientId, long value) {
         Lsn lsn = source.currentWalLsn();
         store.record(userId, clientId, value, lsn);
         source.emitMarker(Long.toString(value));
+        listeners.forEach(l -> l.accept(userId, clientId));
     }
 
 }

@@ -482,4 +482,43 @@ public abstract class BucketStorageContractTest {
             assertThat(v.parameterValues("bob")).containsExactly("[1]");
         }
     }
+
+    /** Whether the backend reports what each checkpoint changed (otherwise it must say UNKNOWN). */
+    protected boolean tracksChanges() {
+        return false;
+    }
+
+    @Test
+    void announcedChangesCoverEveryBucketAndLookupKeyWrittenSinceTheLastCheckpoint() throws Exception {
+        BucketStorage s = open();
+        List<CheckpointChanges> announced = new CopyOnWriteArrayList<>();
+        s.checkpoints().subscribeWithChanges((cp, changes) -> announced.add(changes));
+        SourceRowId row = new SourceRowId(TodoRules.LISTS, List.of(SqlValue.of(1L)));
+        StoredSourceRow alice = new StoredSourceRow(null, List.of(), List.of(new ParameterEntry("alice", "[1]")));
+        StoredSourceRow bob = new StoredSourceRow(null, List.of(), List.of(new ParameterEntry("bob", "[1]")));
+        try (WriteTransaction tx = s.writer().begin()) {
+            tx.put("x[]", "t", "1", "k1", "{}");
+            tx.saveSourceRow(row, null, alice);
+            tx.commit(new Lsn(1), true);
+        }
+        try (WriteTransaction tx = s.writer().begin()) {
+            tx.put("y[]", "t", "2", "k2", "{}");
+            tx.commit(new Lsn(2), false); // no checkpoint: its changes belong to the next one
+        }
+        try (WriteTransaction tx = s.writer().begin()) {
+            tx.put("z[]", "t", "3", "k3", "{}");
+            tx.saveSourceRow(row, alice, bob);
+            tx.commit(new Lsn(3), true);
+        }
+        assertThat(announced).hasSize(2);
+        for (CheckpointChanges c : announced) {
+            assertThat(c.known()).isEqualTo(tracksChanges());
+        }
+        if (tracksChanges()) {
+            assertThat(announced.get(0).buckets()).contains("x[]");
+            assertThat(announced.get(0).lookupKeys()).contains("alice");
+            assertThat(announced.get(1).buckets()).contains("y[]", "z[]").doesNotContain("x[]");
+            assertThat(announced.get(1).lookupKeys()).contains("alice", "bob");
+        }
+    }
 }

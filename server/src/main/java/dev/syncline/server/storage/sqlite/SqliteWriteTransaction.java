@@ -131,12 +131,14 @@ final class SqliteWriteTransaction implements WriteTransaction {
         String table = id.table().toString();
         String key = id.keyText();
         for (ParameterEntry e : before) {
+            w.changes.lookupKey(e.lookupKey());
             w.deleteParameters.setString(1, e.lookupKey());
             w.deleteParameters.setString(2, table);
             w.deleteParameters.setString(3, key);
             w.deleteParameters.executeUpdate();
         }
         for (ParameterEntry e : after) {
+            w.changes.lookupKey(e.lookupKey());
             w.insertParameter.setString(1, e.lookupKey());
             w.insertParameter.setString(2, table);
             w.insertParameter.setString(3, key);
@@ -163,6 +165,7 @@ final class SqliteWriteTransaction implements WriteTransaction {
             long opId = ++lastOpId;
             w.ops.add(bucketId, opId, type.code(), objectType, objectId, subkey, data, checksum);
             w.deltas.op(bucketId, checksum);
+            w.changes.bucket(bucket);
             return new OpId(opId);
         } catch (SQLException e) {
             throw failed("appending an op to bucket " + bucket, e);
@@ -206,7 +209,7 @@ final class SqliteWriteTransaction implements WriteTransaction {
         done = true;
         w.finished(true);
         if (checkpoint != null) {
-            w.listeners.announce(checkpoint);
+            w.listeners.announce(checkpoint, w.changes.drain());
         }
         return Optional.ofNullable(checkpoint);
     }

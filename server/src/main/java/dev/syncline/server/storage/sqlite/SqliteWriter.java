@@ -4,6 +4,7 @@ import dev.syncline.protocol.OpId;
 import dev.syncline.server.source.postgres.CaptureState;
 import dev.syncline.server.source.postgres.Lsn;
 import dev.syncline.server.storage.BucketWriter;
+import dev.syncline.server.storage.CheckpointChanges;
 import dev.syncline.server.storage.CheckpointListeners;
 import dev.syncline.server.storage.StorageException;
 import dev.syncline.server.storage.StoredProgress;
@@ -24,6 +25,8 @@ import java.sql.Statement;
 final class SqliteWriter implements BucketWriter {
     final Connection connection;
     final CheckpointListeners listeners;
+    /** What changed since the last announced checkpoint (kept across unannounced commits and rollbacks: over-reporting is safe). */
+    final CheckpointChanges.Collector changes = new CheckpointChanges.Collector(4096);
     final BucketIds bucketIds;
     final BucketDeltas deltas;
     final OpSegmentBuffer ops;

@@ -30,6 +30,11 @@ class SqliteBucketStorageTest extends BucketStorageContractTest {
         return SqliteBucketStorage.open(dir.resolve("data").resolve("syncline.db"));
     }
 
+    @Override
+    protected boolean tracksChanges() {
+        return true;
+    }
+
     @Test
     void usesWalAndRefusesAFileFromANewerVersion() throws Exception {
         open().close();
