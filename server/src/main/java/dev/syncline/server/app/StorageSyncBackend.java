@@ -202,5 +202,6 @@ final class StorageSyncBackend implements SyncBackend, AutoCloseable {
     public void close() throws Exception {
         subscription.close();
         writeCheckpointSubscription.close();
+        feed.close();
     }
 }

@@ -1,5 +1,8 @@
 package dev.syncline.server.sync;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
 import java.time.Duration;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -46,6 +49,8 @@ public final class GenerationFeed implements CheckpointFeed {
     private final Set<Watcher> all = ConcurrentHashMap.newKeySet();
     private final AtomicLong wokenUpTo = new AtomicLong();
     private volatile Thread waker;
+    private volatile boolean closed;
+    private static final Logger logger = LoggerFactory.getLogger(GenerationFeed.class);
 
     /** Something changed, and what is not known: wake every session. Never blocks. */
     public void bump() {
@@ -92,31 +97,49 @@ public final class GenerationFeed implements CheckpointFeed {
         return t;
     }
 
-    /** Unparks the sessions each change concerns; runs for the life of the process, parked when idle. */
+    /**
+     * Unparks the sessions each change concerns; runs until {@link #close}, parked when idle. A
+     * failure in one pass wakes every session (each then checks the log itself) instead of ending
+     * the loop, which would leave sessions to notice changes only at their keepalive timeout.
+     */
     private void wakeLoop() {
-        while (true) {
+        while (!closed) {
             long g = generation.get();
             long from = wokenUpTo.get();
             if (from >= g) {
                 LockSupport.park(this);
                 continue;
             }
-            boolean everyone = g - from > LOG_SIZE;
-            for (long x = from + 1; x <= g && !everyone; x++) {
-                Change c = log.get(slot(x));
-                if (c == null || c.generation != x || c.topics == null) {
-                    everyone = true;
-                } else {
-                    for (String topic : c.topics) {
-                        Set<Watcher> ws = byTopic.get(topic);
-                        if (ws != null) {
-                            ws.forEach(Watcher::wake);
+            try {
+                boolean everyone = g - from > LOG_SIZE;
+                for (long x = from + 1; x <= g && !everyone; x++) {
+                    Change c = log.get(slot(x));
+                    if (c == null || c.generation != x || c.topics == null) {
+                        everyone = true;
+                    } else {
+                        for (String topic : c.topics) {
+                            Set<Watcher> ws = byTopic.get(topic);
+                            if (ws != null) {
+                                ws.forEach(Watcher::wake);
+                            }
                         }
                     }
                 }
+                (everyone ? all : everyChange).forEach(Watcher::wake);
+            } catch (RuntimeException | Error e) {
+                logger.warn("waking sync sessions for changes {}..{} failed; waking every session instead", from + 1, g, e);
+                all.forEach(Watcher::wake);
             }
-            (everyone ? all : everyChange).forEach(Watcher::wake);
             wokenUpTo.set(g);
+        }
+    }
+
+    /** Stops the waker thread; sessions still parked then notice changes at their keepalive timeout. */
+    public void close() {
+        closed = true;
+        Thread t = waker;
+        if (t != null) {
+            LockSupport.unpark(t);
         }
     }
 

@@ -49,10 +49,10 @@ final class OpSegments {
 
     /** Ops with {@code after < id <= upTo}, ascending, at most {@code limit}. */
     static List<BucketOp> ops(Statements c, String bucket, long after, long upTo, int limit) throws SQLException {
-        List<BucketOp> out = new ArrayList<>(Math.min(limit, 1024));
         if (limit <= 0) {
-            return out;
+            return new ArrayList<>();
         }
+        List<BucketOp> out = new ArrayList<>(Math.min(limit, 1024));
         PreparedStatement q = c.prepare(OPS);
         q.setString(1, bucket);
         q.setLong(2, after);
