@@ -46,7 +46,9 @@ public final class FanOutBench {
         // walsender only sees a commit once the WAL writer flushes it (every wal_writer_delay, 200 ms),
         // which would add up to 200 ms to every latency here without being Syncline's.
         try (PostgresTestServer server = PostgresTestServer.start(java.util.Map.of("synchronous_commit", "on"));
-             RunningApp running = RunningApp.start(server, dir)) {
+             // The node's connection limit (default 10,000) raised above the clients, so P5's 10k idle + 1k active fit.
+             RunningApp running = RunningApp.start(server, dir,
+                     "api:\n  parameters:\n    max_concurrent_connections: " + Math.max(10_000, clients + 100) + "\n")) {
             running.awaitReady();
             running.db.execute("INSERT INTO lists SELECT 'lu' || g, 'list of u' || g, 'u' || g FROM generate_series(0, "
                             + (clients - 1) + ") g",

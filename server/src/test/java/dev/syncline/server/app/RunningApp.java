@@ -30,6 +30,11 @@ public final class RunningApp implements AutoCloseable {
     }
 
     public static RunningApp start(PostgresTestServer server, Path dir) throws Exception {
+        return start(server, dir, "");
+    }
+
+    /** @param extraYaml further top-level config sections, e.g. {@code api:} limits (see {@link #writeConfig}) */
+    public static RunningApp start(PostgresTestServer server, Path dir, String extraYaml) throws Exception {
         TestDatabase db = server.createDatabase();
         db.execute("CREATE TABLE lists (id text PRIMARY KEY, name text, owner_id text)",
                 "CREATE TABLE list_members (list_id text, user_id text, PRIMARY KEY (list_id, user_id))",
@@ -46,7 +51,7 @@ public final class RunningApp implements AutoCloseable {
                       - SELECT * FROM lists WHERE id = bucket.list_id
                       - SELECT * FROM todos WHERE list_id = bucket.list_id
                 """);
-        Path config = writeConfig(dir, SECRET, "");
+        Path config = writeConfig(dir, SECRET, extraYaml);
         SynclineConfig loaded = ConfigLoader.load(config, Map.of("PG_URI", db.uri()));
         SynclineConfig onFreePort = loaded.withPort(0);
         SynclineApp app = SynclineApp.start(onFreePort, Clock.systemUTC());
