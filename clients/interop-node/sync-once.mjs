@@ -8,6 +8,7 @@
 //        [--transport http|websocket] [--token T2 ...] [--fail-credentials 2 ...]
 //        [--tolerate-checksum-mismatch] [--retry-delay-ms N]
 //        [--write "INSERT INTO todos (id, description) VALUES ('t7', 'local')" --upload-url URL]
+//        [--count-only]
 //
 // Every option may also come from the environment: SYNCLINE_ENDPOINT, SYNCLINE_TOKEN,
 // SYNCLINE_SCHEMA, SYNCLINE_WAIT_FOR, SYNCLINE_TIMEOUT_MS, SYNCLINE_TRANSPORT; SYNCLINE_INTEROP_LOG=debug
@@ -29,6 +30,8 @@
 //   {"event":"changed","tables":{...}}   with --wait-for TABLE:ID or TABLE:#N and/or --wait-sql,
 //                                         once row ID (or N rows) arrived and the query returns a
 //                                         row, over the still-open stream
+// --count-only (for benchmarks) makes tables = {"<table>": {"count": N}} and adds "elapsedMs", the
+// time from connect() to waitForFirstSync() resolving, to the synced event.
 // where tables = {"<table>": {"rows": [{col: value}], "types": [{col: sqlite typeof}]}}, rows
 // ordered by id; every event also carries "credentials" (fetchCredentials calls so far),
 // "checksumFailures" and "uploadQueue" (pending local changes). Exit codes: 0 done, 2 sync error
@@ -56,7 +59,8 @@ const { values: args } = parseArgs({
     'retry-delay-ms': { type: 'string' },
     'fail-credentials': { type: 'string', multiple: true, default: [] },
     write: { type: 'string' },
-    'upload-url': { type: 'string' }
+    'upload-url': { type: 'string' },
+    'count-only': { type: 'boolean', default: false }
   }
 });
 
@@ -170,6 +174,10 @@ async function snapshot() {
     uploadQueue: (await db.getUploadQueueStats()).count
   };
   for (const table of tableNames) {
+    if (args['count-only']) {
+      out[table] = { count: (await db.getAll(`SELECT count(*) AS n FROM "${table}"`))[0].n };
+      continue;
+    }
     const names = ['id', ...Object.keys(schemaDescription[table])];
     // the typeof columns are aliased to the column names, so ORDER BY must name t.id, not the alias
     const typeOf = names.map((c) => `typeof("${c}") AS "${c}"`).join(', ');
@@ -239,9 +247,11 @@ try {
   if (retryDelayMs !== undefined) {
     options.retryDelayMs = retryDelayMs;
   }
+  const connectedAt = performance.now();
   await db.connect(connector, options);
   await db.waitForFirstSync();
-  emit('synced', await snapshot());
+  const elapsedMs = performance.now() - connectedAt;
+  emit('synced', { ...(await snapshot()), ...(args['count-only'] ? { elapsedMs } : {}) });
 
   if (args.write) {
     await db.execute(args.write);

@@ -19,6 +19,7 @@ import java.util.List;
  * {@code checkpoint_complete}, checksums verified). Time runs from sending the request to that
  * commit. Replication first stores all rows; then {@code rounds} first syncs, each into a fresh
  * client file, in the same JVM (the first one also warms the JIT). Reports each round and the median.
+ * Then the same number of first syncs with the stock {@code @powersync/node} client, for the same-run ratio.
  * Usage: {@code bench/run initial-sync [rows=1000000] [rounds=3]}.
  */
 public final class InitialSyncBench {
@@ -52,7 +53,9 @@ public final class InitialSyncBench {
                         round, r.seconds, rate, r.checksumFailures));
             }
             List<Double> sorted = rates.stream().sorted().toList();
-            table.append(String.format("%nmedian: %.0f rows/s over %d rounds%n", sorted.get(sorted.size() / 2), rounds));
+            double ours = sorted.get(sorted.size() / 2);
+            table.append(String.format("%nmedian: %.0f rows/s over %d rounds%n", ours, rounds));
+            table.append(powerSyncNodeRounds(running, rounds, expected, ours));
             System.out.print(table);
             Path out = Path.of("bench", "results", "initial-sync-" + rows + "-" + LocalDate.now() + ".md");
             Files.createDirectories(out.getParent());
@@ -72,5 +75,59 @@ public final class InitialSyncBench {
             client.run(body, 1, (lastOpId, rows, visibleAt) -> appliedAt[0] = visibleAt);
             return new Result(client.rowCount(), (appliedAt[0] - start) / 1e9, client.checksumFailures());
         }
+    }
+
+    /** The client schema of RunningApp's tables, for @powersync/node. */
+    private static final String NODE_SCHEMA = "{\"lists\":{\"name\":\"text\",\"owner_id\":\"text\"},"
+            + "\"todos\":{\"list_id\":\"text\",\"description\":\"text\",\"done\":\"integer\",\"n\":\"integer\"}}";
+
+    /**
+     * The same first sync with the stock {@code @powersync/node} client against the same server, in
+     * the same run (P3's "≈ 3× @powersync/node"): each round a fresh local database, timed inside the
+     * node process from {@code connect()} to {@code waitForFirstSync()}. Skipped, saying why, when
+     * clients/interop-node is not installed.
+     */
+    static String powerSyncNodeRounds(RunningApp running, int rounds, long expected, double oursMedian) throws Exception {
+        Path script = Path.of("clients", "interop-node", "sync-once.mjs");
+        if (!Files.isDirectory(Path.of("clients", "interop-node", "node_modules", "@powersync", "node"))) {
+            return "\n@powersync/node rounds skipped: run `npm ci` in clients/interop-node first\n";
+        }
+        com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+        StringBuilder out = new StringBuilder("\n| date | load (1/5/15 min) | client | round | rows | seconds (connect → first sync) | rows/s |\n"
+                + "|---|---|---|---|---|---|---|\n");
+        List<Double> rates = new ArrayList<>();
+        for (int round = 1; round <= rounds; round++) {
+            String load = Load.average();
+            Path log = Files.createTempFile("powersync-node", ".log");
+            Process p = new ProcessBuilder("node", script.toString(), "--endpoint", running.endpoint(), "--token",
+                    running.token("alice"), "--schema", NODE_SCHEMA, "--count-only", "--timeout-ms", "900000")
+                    .redirectError(log.toFile()).start();
+            String synced = null;
+            try (var lines = new java.io.BufferedReader(new java.io.InputStreamReader(p.getInputStream(),
+                    java.nio.charset.StandardCharsets.UTF_8))) {
+                for (String line = lines.readLine(); line != null; line = lines.readLine()) {
+                    if (line.contains("\"event\":\"synced\"")) {
+                        synced = line;
+                    }
+                }
+            }
+            int exit = p.waitFor();
+            if (exit != 0 || synced == null) {
+                throw new IllegalStateException("@powersync/node round " + round + " failed (exit " + exit + "): "
+                        + Files.readString(log));
+            }
+            var event = json.readTree(synced);
+            long rows = event.at("/tables/lists/count").asLong() + event.at("/tables/todos/count").asLong();
+            if (rows != expected) {
+                throw new IllegalStateException("@powersync/node round " + round + " synced " + rows + " rows, expected " + expected);
+            }
+            double seconds = event.path("elapsedMs").asDouble() / 1000;
+            rates.add(rows / seconds);
+            out.append(String.format("| %s | %s | @powersync/node | %d | %d | %.2f | %.0f |%n", LocalDate.now(), load, round,
+                    rows, seconds, rows / seconds));
+        }
+        double theirs = rates.stream().sorted().toList().get(rates.size() / 2);
+        return out + String.format("%n@powersync/node median: %.0f rows/s; Syncline's client / @powersync/node = %.2f%n",
+                theirs, oursMedian / theirs);
     }
 }
