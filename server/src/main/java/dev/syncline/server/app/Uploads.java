@@ -62,11 +62,8 @@ final class Uploads {
 
     /** Prunes a minute after start (not in the way of start-up), then hourly; closing stops it. */
     private static AutoCloseable schedulePruning(AppliedUploadsPruner pruner) {
-        ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "syncline-upload-pruner");
-            t.setDaemon(true);
-            return t;
-        });
+        ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(
+                Thread.ofPlatform().daemon().name("syncline-upload-pruner").factory());
         timer.scheduleWithFixedDelay(() -> {
             try {
                 pruner.pruneOnce();

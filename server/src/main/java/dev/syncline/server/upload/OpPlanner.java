@@ -36,9 +36,8 @@ public final class OpPlanner {
                 throw new RejectedOp(UploadErrorCode.SYNC_U2002, op.describe() + ": column `" + column + "` cannot be written: "
                         + why + "; leave it out of uploads or make it a plain column in the sync rules");
             }
-            if (!table.renamed().containsKey(column) && table.renamed().containsValue(column)) {
-                String clientName = table.renamed().entrySet().stream().filter(e -> e.getValue().equals(column))
-                        .map(Map.Entry::getKey).findFirst().orElseThrow();
+            String clientName = table.clientColumn(column);
+            if (!clientName.equals(column) && !table.renamed().containsKey(column)) {
                 throw new RejectedOp(UploadErrorCode.SYNC_U2002, op.describe() + ": column `" + column
                         + "` is called `" + clientName + "` in `" + table.type() + "` by the sync rules; upload it under that name");
             }
@@ -106,9 +105,7 @@ public final class OpPlanner {
 
     /** Client names of the columns a write may set, for the rejection message. */
     private static List<String> writableColumns(WritableTable table) {
-        Map<String, String> clientName = new LinkedHashMap<>();
-        table.renamed().forEach((client, source) -> clientName.put(source, client));
-        return table.columns().keySet().stream().map(c -> clientName.getOrDefault(c, c))
+        return table.columns().keySet().stream().map(table::clientColumn)
                 .filter(c -> !table.derived().containsKey(c)).toList();
     }
 

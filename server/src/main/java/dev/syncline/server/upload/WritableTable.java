@@ -55,6 +55,16 @@ public record WritableTable(String type, String schema, String name, Map<String,
         return sourceColumn(renamed, clientColumn);
     }
 
+    /** The client's name for a source column: the name the sync rules give it, or its own. */
+    public String clientColumn(String sourceColumn) {
+        for (Map.Entry<String, String> e : renamed.entrySet()) {
+            if (e.getValue().equals(sourceColumn)) {
+                return e.getKey();
+            }
+        }
+        return sourceColumn;
+    }
+
     private static String sourceColumn(Map<String, String> renamed, String clientColumn) {
         return renamed.getOrDefault(clientColumn, clientColumn);
     }
