@@ -97,6 +97,12 @@ public final class RunningApp implements AutoCloseable {
 
     /** Waits until the initial copy is consistent (readiness). */
     public RunningApp awaitReady() throws InterruptedException {
+        awaitReady(app);
+        return this;
+    }
+
+    /** Waits up to 60 s until {@code app} is ready (initial copy consistent); fails if it stops first. */
+    public static void awaitReady(SynclineApp app) throws InterruptedException {
         long end = System.nanoTime() + Duration.ofSeconds(60).toNanos();
         while (!app.ready()) {
             if (System.nanoTime() > end || app.termination().isDone()) {
@@ -104,7 +110,6 @@ public final class RunningApp implements AutoCloseable {
             }
             Thread.sleep(50);
         }
-        return this;
     }
 
     @Override

@@ -3,6 +3,7 @@ package dev.syncline.server.interop;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.syncline.server.testing.PostgresTestServer;
+import dev.syncline.server.app.RunningApp;
 import dev.syncline.server.upload.UploadApp;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -58,7 +59,7 @@ class PowerSyncNodeUploadIT {
     @Test
     void aLocalWriteIsUploadedAppliedUnderRlsAndComesBackAsTheServersVersion() throws Exception {
         try (UploadApp app = UploadApp.start(server, dir)) {
-            awaitReady(app);
+            RunningApp.awaitReady(app.app());
             String todo = UUID.randomUUID().toString();
             Process process = new ProcessBuilder(node.toString(), SCRIPT, "--endpoint", app.endpoint(),
                     "--token", app.token("alice"), "--list-id", UploadApp.SHARED_LIST, "--todo-id", todo,
@@ -107,16 +108,6 @@ class PowerSyncNodeUploadIT {
                 assertThat(state.isNull()).as("the row never disappeared locally: " + history).isFalse();
                 assertThat(state.path("description").asText()).isEqualTo("written offline-first");
             }
-        }
-    }
-
-    private static void awaitReady(UploadApp app) throws InterruptedException {
-        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        while (!app.app().ready()) {
-            if (System.nanoTime() > end) {
-                throw new AssertionError("the server did not become ready");
-            }
-            Thread.sleep(50);
         }
     }
 

@@ -2,6 +2,7 @@ package dev.syncline.server.web;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.syncline.server.app.RunningApp;
 import dev.syncline.server.app.SynclineApp;
 import dev.syncline.server.auth.DevTokens;
 import dev.syncline.server.config.ConfigLoader;
@@ -78,11 +79,7 @@ class DemoAppIT {
         DevTokens tokens = DevTokens.from(config.clientAuth(), Clock.systemUTC()).orElseThrow();
         Path webRoot = DemoWebApp.builtApp(root.get().resolve(DEMO_DIR).resolve("dist")).orElseThrow();
         app = SynclineApp.start(config, Clock.systemUTC(), s -> DemoWebApp.http(tokens, Optional.of(webRoot)).apply(s).withPort(0));
-        long end = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-        while (!app.ready()) {
-            assertThat(System.nanoTime() < end && !app.termination().isDone()).as("server ready").isTrue();
-            Thread.sleep(50);
-        }
+        RunningApp.awaitReady(app);
         browser = BrowserDriver.start(node.get(), root.get(), SCRIPT);
     }
 

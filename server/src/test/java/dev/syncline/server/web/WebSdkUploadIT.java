@@ -1,5 +1,6 @@
 package dev.syncline.server.web;
 
+import dev.syncline.server.app.RunningApp;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.syncline.server.upload.UploadApp;
 import org.junit.jupiter.api.AfterAll;
@@ -50,11 +51,7 @@ class WebSdkUploadIT {
     @BeforeEach
     void startApp() throws Exception {
         app = UploadApp.start(fixture.postgres, dir);
-        long end = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-        while (!app.app().ready()) {
-            assertThat(System.nanoTime()).as("server ready").isLessThan(end);
-            Thread.sleep(50);
-        }
+        RunningApp.awaitReady(app.app());
     }
 
     @AfterEach
@@ -75,6 +72,15 @@ class WebSdkUploadIT {
 
     static JsonNode awaitTodoCount(String page, int n) throws Exception {
         return browser.waitFor(page, "sl.todos && sl.todos.length === " + n + " && sl.todos", SYNC);
+    }
+
+    /** Two tabs of one user sharing one database: "leader" runs the worker, "follower" talks to it. */
+    void openLeaderAndFollower(String user) throws Exception {
+        String ctx = ctx(user);
+        open(ctx, "leader", user, "");
+        open(ctx, "follower", user, "");
+        assertThat(browser.eval("follower", "sl.isLeader()").asBoolean()).isFalse();
+        awaitTodoCount("follower", 5);
     }
 
     static String insertTodo(String id, String list, String description) {
@@ -175,11 +181,7 @@ class WebSdkUploadIT {
 
     @Test
     void aTabThatDiesInsideAWriteTransactionDoesNotBlockTheOtherTabs() throws Exception {
-        String ctx = ctx("alice");
-        open(ctx, "leader", "alice", "");
-        open(ctx, "follower", "alice", "");
-        assertThat(browser.eval("follower", "sl.isLeader()").asBoolean()).isFalse();
-        awaitTodoCount("follower", 5);
+        openLeaderAndFollower("alice");
         String stuck = UUID.randomUUID().toString();
         // The follower writes inside a transaction that never ends, then its tab goes away.
         browser.eval("follower", "(async () => { sl.db.writeTransaction(async (tx) => {"
@@ -203,11 +205,7 @@ class WebSdkUploadIT {
 
     @Test
     void closingTheLeaderTabKeepsQueuedWritesAndSyncAlive() throws Exception {
-        String ctx = ctx("alice");
-        open(ctx, "leader", "alice", "");
-        open(ctx, "follower", "alice", "");
-        assertThat(browser.eval("follower", "sl.isLeader()").asBoolean()).isFalse();
-        awaitTodoCount("follower", 5);
+        openLeaderAndFollower("alice");
         // The leader's worker stops talking to the server; the follower's write is queued in the shared database.
         browser.eval("leader", "sl.db.setOnline(false)");
         browser.waitFor("leader", "sl.status && !sl.status.connected", SYNC);
