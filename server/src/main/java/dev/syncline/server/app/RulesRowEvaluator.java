@@ -6,6 +6,7 @@ import dev.syncline.server.pipeline.BucketRow;
 import dev.syncline.server.pipeline.RowEvaluator;
 import dev.syncline.server.source.postgres.TableName;
 import dev.syncline.server.storage.ParameterEntry;
+import dev.syncline.server.storage.ParameterValuesCodec;
 
 import java.util.ArrayList;
 import java.util.List;

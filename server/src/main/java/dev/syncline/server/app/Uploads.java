@@ -6,7 +6,7 @@ import dev.syncline.rules.SyncRulesPlan;
 import dev.syncline.server.config.PostgresConnectionConfig;
 import dev.syncline.server.config.SynclineConfig;
 import dev.syncline.server.config.UploadConfig;
-import dev.syncline.server.http.Authenticator;
+import dev.syncline.server.auth.Authenticator;
 import dev.syncline.server.upload.AppliedUploadsPruner;
 import dev.syncline.server.upload.PgConnectionPool;
 import dev.syncline.server.upload.UploadCatalog;

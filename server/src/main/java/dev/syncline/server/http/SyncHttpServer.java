@@ -1,8 +1,12 @@
 package dev.syncline.server.http;
 
 import dev.syncline.protocol.sync.StreamingSyncRequest;
+import dev.syncline.server.auth.AuthenticatedUser;
+import dev.syncline.server.auth.Authenticator;
+import dev.syncline.server.sync.SyncBackend;
 import dev.syncline.server.sync.SyncException;
 import dev.syncline.server.sync.SyncSession;
+import dev.syncline.server.sync.SyncSessions;
 import dev.syncline.server.sync.WriteCheckpoints;
 import io.javalin.Javalin;
 import org.eclipse.jetty.ee10.servlet.SessionHandler;
@@ -58,7 +62,8 @@ public final class SyncHttpServer implements AutoCloseable {
         this.settings = settings;
         this.authenticator = authenticator;
         this.backend = backend;
-        this.sessions = new SyncSessions(settings, backend, clock, metrics);
+        this.sessions = new SyncSessions(new SyncSessions.Limits(settings.maxConnections(), settings.maxOpsPerLine(),
+                settings.maxBytesPerLine()), backend, clock, metrics);
     }
 
     public PrometheusMeterRegistry metrics() {

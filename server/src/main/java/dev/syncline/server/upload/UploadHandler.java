@@ -2,8 +2,8 @@ package dev.syncline.server.upload;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
-import dev.syncline.server.http.AuthenticatedUser;
-import dev.syncline.server.http.Authenticator;
+import dev.syncline.server.auth.AuthenticatedUser;
+import dev.syncline.server.auth.Authenticator;
 import dev.syncline.server.sync.SyncException;
 import io.javalin.http.Context;
 import io.javalin.http.Handler;

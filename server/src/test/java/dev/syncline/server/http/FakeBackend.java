@@ -1,5 +1,7 @@
 package dev.syncline.server.http;
 
+import dev.syncline.server.auth.AuthenticatedUser;
+import dev.syncline.server.sync.SyncBackend;
 import dev.syncline.protocol.sync.StreamingSyncRequest;
 import dev.syncline.server.sync.BucketDataSource;
 import dev.syncline.server.sync.CheckpointFeed;

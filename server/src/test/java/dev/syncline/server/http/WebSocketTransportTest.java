@@ -1,5 +1,7 @@
 package dev.syncline.server.http;
 
+import dev.syncline.server.auth.AuthenticatedUser;
+import dev.syncline.server.auth.Authenticator;
 import dev.syncline.protocol.sync.SyncLine;
 import dev.syncline.protocol.sync.SyncLineParser;
 import dev.syncline.server.sync.ProtocolClientModel;

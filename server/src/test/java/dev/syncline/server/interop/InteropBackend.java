@@ -2,8 +2,8 @@ package dev.syncline.server.interop;
 
 import dev.syncline.protocol.sync.OplogEntry;
 import dev.syncline.protocol.sync.StreamingSyncRequest;
-import dev.syncline.server.http.AuthenticatedUser;
-import dev.syncline.server.http.SyncBackend;
+import dev.syncline.server.auth.AuthenticatedUser;
+import dev.syncline.server.sync.SyncBackend;
 import dev.syncline.server.sync.BucketDataSource;
 import dev.syncline.server.sync.CheckpointFeed;
 import dev.syncline.server.sync.ConnectionCheckpoint;

@@ -2,8 +2,8 @@ package dev.syncline.server.interop;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.syncline.server.http.AuthenticatedUser;
-import dev.syncline.server.http.Authenticator;
+import dev.syncline.server.auth.AuthenticatedUser;
+import dev.syncline.server.auth.Authenticator;
 import dev.syncline.server.http.HttpSettings;
 import dev.syncline.server.http.SyncHttpServer;
 import dev.syncline.server.sync.SyncException;

@@ -1,4 +1,4 @@
-package dev.syncline.server.app;
+package dev.syncline.server.sync;
 
 import dev.syncline.protocol.OpId;
 import dev.syncline.protocol.sync.OplogEntry;
@@ -8,22 +8,14 @@ import dev.syncline.rules.RequestContext;
 import dev.syncline.rules.ResolvedBucket;
 import dev.syncline.rules.SyncRulesLimitException;
 import dev.syncline.rules.SyncRulesPlan;
-import dev.syncline.server.http.AuthenticatedUser;
-import dev.syncline.server.http.SyncBackend;
+import dev.syncline.server.storage.ParameterValuesCodec;
+import dev.syncline.server.auth.AuthenticatedUser;
+import dev.syncline.server.auth.AuthenticatedUser;
 import dev.syncline.server.storage.BucketOp;
 import dev.syncline.server.storage.BucketStorage;
 import dev.syncline.server.storage.Checkpoint;
 import dev.syncline.server.storage.OpRange;
 import dev.syncline.server.storage.ReadView;
-import dev.syncline.server.sync.BucketDataSource;
-import dev.syncline.server.sync.BucketStateCache;
-import dev.syncline.server.sync.CheckpointFeed;
-import dev.syncline.server.sync.ConnectionCheckpoint;
-import dev.syncline.server.sync.ConnectionScope;
-import dev.syncline.server.sync.GenerationFeed;
-import dev.syncline.server.sync.Interest;
-import dev.syncline.server.sync.SyncException;
-import dev.syncline.server.sync.WriteCheckpoints;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -43,7 +35,7 @@ import java.util.Set;
  * read, its write-checkpoint counter), and storage says what each checkpoint changed, so a
  * connection is only evaluated again when one of those changed (see {@link Interest}).
  */
-final class StorageSyncBackend implements SyncBackend, AutoCloseable {
+public final class StorageSyncBackend implements SyncBackend, AutoCloseable {
     /** How stale a cached op count may get after compaction (checksums are always exact). */
     private static final Duration REFRESH_FULL_STATE = Duration.ofMinutes(1);
     /**
@@ -60,7 +52,7 @@ final class StorageSyncBackend implements SyncBackend, AutoCloseable {
     /** Checksums shared by all connections; ~100 bytes a bucket, so at most ~20 MB. */
     private final BucketStateCache states = new BucketStateCache(200_000, REFRESH_FULL_STATE.toNanos(), System::nanoTime);
 
-    StorageSyncBackend(BucketStorage storage, SyncRulesPlan plan, WriteCheckpoints writeCheckpoints) {
+    public StorageSyncBackend(BucketStorage storage, SyncRulesPlan plan, WriteCheckpoints writeCheckpoints) {
         this.storage = storage;
         this.plan = plan;
         this.writeCheckpoints = writeCheckpoints;

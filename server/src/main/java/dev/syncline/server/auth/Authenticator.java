@@ -1,4 +1,4 @@
-package dev.syncline.server.http;
+package dev.syncline.server.auth;
 
 import dev.syncline.server.sync.SyncException;
 

@@ -1,4 +1,4 @@
-package dev.syncline.server.http;
+package dev.syncline.server.auth;
 
 import java.time.Instant;
 

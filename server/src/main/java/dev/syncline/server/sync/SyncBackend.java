@@ -1,9 +1,7 @@
-package dev.syncline.server.http;
+package dev.syncline.server.sync;
 
 import dev.syncline.protocol.sync.StreamingSyncRequest;
-import dev.syncline.server.sync.BucketDataSource;
-import dev.syncline.server.sync.CheckpointFeed;
-import dev.syncline.server.sync.ConnectionScope;
+import dev.syncline.server.auth.AuthenticatedUser;
 
 /** What the sync endpoint needs from storage and the sync rules. */
 public interface SyncBackend {

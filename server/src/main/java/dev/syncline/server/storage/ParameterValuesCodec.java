@@ -1,4 +1,4 @@
-package dev.syncline.server.app;
+package dev.syncline.server.storage;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -14,12 +14,12 @@ import java.util.Map;
  * reads them back with their storage class intact: {@code {"list_id":{"t":"l1"},"n":{"i":5}}}.
  * Plain JSON would blur INTEGER 1 and REAL 1.0, which produce different bucket ids.
  */
-final class ParameterValuesCodec {
+public final class ParameterValuesCodec {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private ParameterValuesCodec() {}
 
-    static String encode(Map<String, SqlValue> outputs) {
+    public static String encode(Map<String, SqlValue> outputs) {
         ObjectNode root = JSON.createObjectNode();
         outputs.forEach((name, value) -> {
             switch (value) {
@@ -32,7 +32,7 @@ final class ParameterValuesCodec {
         return root.toString();
     }
 
-    static Map<String, SqlValue> decode(String json) {
+    public static Map<String, SqlValue> decode(String json) {
         try {
             JsonNode root = JSON.readTree(json);
             Map<String, SqlValue> out = new LinkedHashMap<>();

@@ -1,11 +1,7 @@
-package dev.syncline.server.http;
+package dev.syncline.server.sync;
 
 import dev.syncline.protocol.sync.StreamingSyncRequest;
-import dev.syncline.server.sync.ConnectionScope;
-import dev.syncline.server.sync.LineWriter;
-import dev.syncline.server.sync.SyncException;
-import dev.syncline.server.sync.SyncSession;
-import dev.syncline.server.sync.SyncStreamProducer;
+import dev.syncline.server.auth.AuthenticatedUser;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 
@@ -19,8 +15,15 @@ import java.util.concurrent.atomic.AtomicInteger;
  * connection's scope before the stream starts (so errors still get a status), counts lines and
  * bytes. Thread-safe.
  */
-final class SyncSessions {
-    private final HttpSettings settings;
+public final class SyncSessions {
+    /**
+     * @param maxConnections concurrent sync streams on this node; more get 429
+     * @param maxOpsPerLine most ops in one {@code data} line
+     * @param maxBytesPerLine most bytes of op data in one {@code data} line
+     */
+    public record Limits(int maxConnections, int maxOpsPerLine, long maxBytesPerLine) {}
+
+    private final Limits settings;
     private final SyncBackend backend;
     private final Clock clock;
     private final Semaphore slots;
@@ -29,7 +32,7 @@ final class SyncSessions {
     private final Counter bytesSent;
     private final Counter rejected;
 
-    SyncSessions(HttpSettings settings, SyncBackend backend, Clock clock, MeterRegistry metrics) {
+    public SyncSessions(Limits settings, SyncBackend backend, Clock clock, MeterRegistry metrics) {
         this.settings = settings;
         this.backend = backend;
         this.clock = clock;
@@ -41,7 +44,7 @@ final class SyncSessions {
     }
 
     /** A session that holds a connection slot until {@link #close()}. */
-    final class Prepared implements AutoCloseable {
+    public final class Prepared implements AutoCloseable {
         private final AuthenticatedUser user;
         private final StreamingSyncRequest request;
         private final ConnectionScope scope;
@@ -53,13 +56,13 @@ final class SyncSessions {
             this.scope = scope;
         }
 
-        SyncSession.End run(LineWriter out) throws IOException {
+        public SyncSession.End run(LineWriter out) throws IOException {
             SyncStreamProducer producer = new SyncStreamProducer(backend.data(), request.buckets(),
                     settings.maxOpsPerLine(), settings.maxBytesPerLine());
             return new SyncSession(producer, backend.feed(), scope, user.expiresAt(), clock).run(out);
         }
 
-        void countLine(long bytes) {
+        public void countLine(long bytes) {
             linesSent.increment();
             bytesSent.increment(bytes);
         }
@@ -75,7 +78,7 @@ final class SyncSessions {
     }
 
     /** @throws SyncException 503 when not ready, 429 at the connection limit, or what the scope reports */
-    Prepared prepare(AuthenticatedUser user, StreamingSyncRequest request) {
+    public Prepared prepare(AuthenticatedUser user, StreamingSyncRequest request) {
         if (!backend.ready()) {
             throw new SyncException("SYNC_R1004", 503, "the server is still copying its initial data; retry shortly");
         }
