@@ -18,9 +18,11 @@ import java.util.Set;
  *
  * @param clientId null when the client sent none
  * @param parametersJson a JSON object, {@code {}} when absent
+ * @param streams the Sync Streams the client asks for; {@link StreamSubscriptions#DEFAULTS} when absent
  */
 public record StreamingSyncRequest(List<BucketRequest> buckets, String clientId, String parametersJson,
-                                   boolean includeChecksum, boolean rawData, boolean binaryData) {
+                                   boolean includeChecksum, boolean rawData, boolean binaryData,
+                                   StreamSubscriptions streams) {
     /** Upper bound on buckets named in one request (the rules' per-connection limit is checked later). */
     public static final int MAX_BUCKETS = 10_000;
     private static final int MAX_NAME_LENGTH = 4_096;
@@ -34,6 +36,13 @@ public record StreamingSyncRequest(List<BucketRequest> buckets, String clientId,
 
     public StreamingSyncRequest {
         buckets = List.copyOf(buckets);
+        streams = streams == null ? StreamSubscriptions.DEFAULTS : streams;
+    }
+
+    /** A request of a client that knows nothing of Sync Streams. */
+    public StreamingSyncRequest(List<BucketRequest> buckets, String clientId, String parametersJson,
+                                boolean includeChecksum, boolean rawData, boolean binaryData) {
+        this(buckets, clientId, parametersJson, includeChecksum, rawData, binaryData, StreamSubscriptions.DEFAULTS);
     }
 
     /** Thrown for a body the server cannot use; the message says what to fix. */
@@ -87,7 +96,7 @@ public record StreamingSyncRequest(List<BucketRequest> buckets, String clientId,
         return new StreamingSyncRequest(buckets, clientId.isTextual() ? clientId.asText() : null,
                 parameters.isObject() ? parameters.toString() : "{}",
                 root.path("include_checksum").asBoolean(true), root.path("raw_data").asBoolean(false),
-                root.path("binary_data").asBoolean(false));
+                root.path("binary_data").asBoolean(false), StreamSubscriptions.parse(root.path("streams")));
     }
 
     /** Op ids travel as decimal strings; plain numbers are accepted too. Missing means 0. */

@@ -11,10 +11,19 @@ import java.util.Objects;
  */
 public sealed interface SyncLine {
 
-    /** A full checkpoint: the complete bucket list with checksums as of {@code lastOpId}. */
-    record Checkpoint(long lastOpId, Long writeCheckpoint, List<BucketChecksum> buckets) implements SyncLine {
+    /**
+     * A full checkpoint: the complete bucket list with checksums as of {@code lastOpId}, and the
+     * streams the connection is subscribed to (bucket reasons index into {@code streams}).
+     */
+    record Checkpoint(long lastOpId, Long writeCheckpoint, List<BucketChecksum> buckets,
+                      List<StreamDescription> streams) implements SyncLine {
         public Checkpoint {
             buckets = List.copyOf(buckets);
+            streams = List.copyOf(streams);
+        }
+
+        public Checkpoint(long lastOpId, Long writeCheckpoint, List<BucketChecksum> buckets) {
+            this(lastOpId, writeCheckpoint, buckets, List.of());
         }
     }
 

@@ -67,6 +67,11 @@ public final class SyncLineCodec {
                     writeBucket(g, b);
                 }
                 g.writeEndArray();
+                g.writeArrayFieldStart("streams");
+                for (StreamDescription s : c.streams()) {
+                    writeStream(g, s);
+                }
+                g.writeEndArray();
                 g.writeEndObject();
             }
             case SyncLine.CheckpointDiff d -> {
@@ -126,6 +131,35 @@ public final class SyncLineCodec {
         writeNumber(g, "checksum", b.checksum());
         writeNumber(g, "count", b.count());
         g.writeNumberField("priority", b.priority());
+        g.writeArrayFieldStart("subscriptions");
+        for (BucketReason reason : b.reasons()) {
+            g.writeStartObject();
+            switch (reason) {
+                case BucketReason.Default d -> g.writeNumberField("default", d.stream());
+                case BucketReason.Subscription s -> g.writeNumberField("sub", s.subscription());
+            }
+            g.writeEndObject();
+        }
+        g.writeEndArray();
+        g.writeEndObject();
+    }
+
+    private static void writeStream(JsonGenerator g, StreamDescription s) throws IOException {
+        g.writeStartObject();
+        g.writeStringField("name", s.name());
+        g.writeBooleanField("is_default", s.isDefault());
+        g.writeArrayFieldStart("errors");
+        for (StreamDescription.Error e : s.errors()) {
+            g.writeStartObject();
+            if (e.subscription() == null) {
+                g.writeStringField("subscription", "default");
+            } else {
+                g.writeNumberField("subscription", e.subscription());
+            }
+            g.writeStringField("message", e.message());
+            g.writeEndObject();
+        }
+        g.writeEndArray();
         g.writeEndObject();
     }
 

@@ -51,7 +51,7 @@ public final class SyncLineParser {
         JsonNode v = root.get(kind);
         return switch (kind) {
             case "checkpoint" -> new SyncLine.Checkpoint(opId(v, "last_op_id"), optionalOpId(v, "write_checkpoint"),
-                    buckets(v.path("buckets")));
+                    buckets(v.path("buckets")), streams(v.path("streams")));
             case "checkpoint_diff" -> new SyncLine.CheckpointDiff(opId(v, "last_op_id"),
                     optionalOpId(v, "write_checkpoint"), buckets(v.path("updated_buckets")), strings(v.path("removed_buckets")));
             case "data" -> new SyncLine.Data(text(v, "bucket"), ops(v.path("data")), v.path("has_more").asBoolean(),
@@ -73,7 +73,34 @@ public final class SyncLineParser {
         List<BucketChecksum> out = new ArrayList<>();
         for (JsonNode b : list) {
             out.add(new BucketChecksum(text(b, "bucket"), number(b, "checksum"), number(b, "count"),
-                    b.path("priority").asInt(BucketChecksum.DEFAULT_PRIORITY)));
+                    b.path("priority").asInt(BucketChecksum.DEFAULT_PRIORITY), reasons(b.path("subscriptions"))));
+        }
+        return out;
+    }
+
+    private static List<BucketReason> reasons(JsonNode list) {
+        List<BucketReason> out = new ArrayList<>();
+        for (JsonNode r : list) {
+            if (r.has("default")) {
+                out.add(new BucketReason.Default((int) number(r, "default")));
+            } else if (r.has("sub")) {
+                out.add(new BucketReason.Subscription((int) number(r, "sub")));
+            } else {
+                throw new MalformedLineException("a bucket's subscriptions entry needs `default` or `sub`: " + r);
+            }
+        }
+        return out;
+    }
+
+    private static List<StreamDescription> streams(JsonNode list) {
+        List<StreamDescription> out = new ArrayList<>();
+        for (JsonNode s : list) {
+            List<StreamDescription.Error> errors = new ArrayList<>();
+            for (JsonNode e : s.path("errors")) {
+                JsonNode sub = e.path("subscription");
+                errors.add(new StreamDescription.Error(sub.isIntegralNumber() ? sub.asInt() : null, text(e, "message")));
+            }
+            out.add(new StreamDescription(text(s, "name"), s.path("is_default").asBoolean(), errors));
         }
         return out;
     }

@@ -43,4 +43,34 @@ class StreamingSyncRequestTest {
                 .hasMessageContaining("not valid JSON");
         assertThatThrownBy(() -> parse("{nope")).hasMessageContaining("not valid JSON");
     }
+
+    @Test
+    void readsStreamSubscriptionsAndTreatsAMissingIncludeDefaultsAsTrue() {
+        StreamingSyncRequest r = parse("{\"streams\":{\"subscriptions\":[{\"stream\":\"list\",\"parameters\":"
+                + "{\"list_id\":\"l1\"},\"override_priority\":1},{\"stream\":\"all\",\"parameters\":null,"
+                + "\"override_priority\":null}]}}");
+        assertThat(r.streams().includeDefaults()).isTrue();
+        assertThat(r.streams().subscriptions()).containsExactly(
+                new StreamSubscriptions.Requested("list", "{\"list_id\":\"l1\"}", 1),
+                new StreamSubscriptions.Requested("all", "{}", null));
+        assertThat(parse("{\"streams\":{\"include_defaults\":false,\"subscriptions\":[]}}").streams())
+                .isEqualTo(new StreamSubscriptions(false, java.util.List.of()));
+        assertThat(parse("{}").streams()).isEqualTo(StreamSubscriptions.DEFAULTS);
+    }
+
+    @Test
+    void rejectsMalformedStreamSubscriptionsWithTheirPath() {
+        assertThatThrownBy(() -> parse("{\"streams\":[]}")).hasMessageContaining("`streams` must be an object");
+        assertThatThrownBy(() -> parse("{\"streams\":{\"include_defaults\":\"yes\"}}"))
+                .hasMessageContaining("include_defaults");
+        assertThatThrownBy(() -> parse("{\"streams\":{\"subscriptions\":[{\"parameters\":{}}]}}"))
+                .hasMessageContaining("`streams.subscriptions[0]` needs a `stream`");
+        assertThatThrownBy(() -> parse("{\"streams\":{\"subscriptions\":[{\"stream\":\"a\",\"parameters\":[1]}]}}"))
+                .hasMessageContaining("parameters must be a JSON object");
+        assertThatThrownBy(() -> parse("{\"streams\":{\"subscriptions\":[{\"stream\":\"a\",\"override_priority\":7}]}}"))
+                .hasMessageContaining("override_priority");
+        assertThatThrownBy(() -> parse("{\"streams\":{\"subscriptions\":["
+                + "{\"stream\":\"a\"},".repeat(StreamSubscriptions.MAX_SUBSCRIPTIONS) + "{\"stream\":\"a\"}]}}"))
+                .hasMessageContaining("at most");
+    }
 }

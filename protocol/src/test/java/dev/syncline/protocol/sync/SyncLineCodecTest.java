@@ -24,7 +24,24 @@ class SyncLineCodecTest {
                 List.of(new BucketChecksum("user_lists[\"l1\"]", 0xFFFF_FFFFL, 12, 3)));
         assertThat(ndjson(line)).isEqualTo("{\"checkpoint\":{\"last_op_id\":\"18446744073709551615\","
                 + "\"write_checkpoint\":\"7\",\"buckets\":[{\"bucket\":\"user_lists[\\\"l1\\\"]\","
-                + "\"checksum\":4294967295,\"count\":12,\"priority\":3}]}}\n");
+                + "\"checksum\":4294967295,\"count\":12,\"priority\":3,\"subscriptions\":[]}],\"streams\":[]}}\n");
+    }
+
+    @Test
+    void checkpointNamesItsStreamsAndEachBucketsReasonsAsPowerSyncDoes() {
+        SyncLine line = new SyncLine.Checkpoint(5, null,
+                List.of(new BucketChecksum("1#list|0[\"l1\"]", 7, 2, 1,
+                        List.of(new BucketReason.Default(0), new BucketReason.Subscription(2)))),
+                List.of(new StreamDescription("lists", true, List.of()),
+                        new StreamDescription("todos", false, List.of(new StreamDescription.Error(null, "no default"),
+                                new StreamDescription.Error(1, "list_id is required")))));
+        assertThat(ndjson(line)).isEqualTo("{\"checkpoint\":{\"last_op_id\":\"5\",\"buckets\":[{\"bucket\":"
+                + "\"1#list|0[\\\"l1\\\"]\",\"checksum\":7,\"count\":2,\"priority\":1,\"subscriptions\":"
+                + "[{\"default\":0},{\"sub\":2}]}],\"streams\":[{\"name\":\"lists\",\"is_default\":true,\"errors\":[]},"
+                + "{\"name\":\"todos\",\"is_default\":false,\"errors\":[{\"subscription\":\"default\",\"message\":"
+                + "\"no default\"},{\"subscription\":1,\"message\":\"list_id is required\"}]}]}}\n");
+        assertThat(SyncLineParser.ndjson(ndjson(line))).isEqualTo(line);
+        assertThat(SyncLineParser.bson(SyncLineCodec.bson(line))).isEqualTo(line);
     }
 
     @Test

@@ -46,6 +46,7 @@ public final class StorageSyncBackend implements SyncBackend, AutoCloseable {
     private final BucketStorage storage;
     private final SyncRulesPlan plan;
     private final WriteCheckpoints writeCheckpoints;
+    private final StreamListing streamListing;
     private final AutoCloseable subscription;
     private final AutoCloseable writeCheckpointSubscription;
     private final GenerationFeed feed = new GenerationFeed();
@@ -55,6 +56,7 @@ public final class StorageSyncBackend implements SyncBackend, AutoCloseable {
     public StorageSyncBackend(BucketStorage storage, SyncRulesPlan plan, WriteCheckpoints writeCheckpoints) {
         this.storage = storage;
         this.plan = plan;
+        this.streamListing = new StreamListing(plan.definitionNames());
         this.writeCheckpoints = writeCheckpoints;
         // Listeners run on the writer thread: publish and return, never block.
         this.subscription = storage.checkpoints().subscribeWithChanges(
@@ -169,12 +171,12 @@ public final class StorageSyncBackend implements SyncBackend, AutoCloseable {
                         return view.opRange(bucket, new OpId(after), new OpId(upTo));
                     }
                 };
-                Map<String, Integer> buckets = new HashMap<>();
+                StreamListing.Result listed = streamListing.list(resolved, request.streams());
+                Map<String, Integer> buckets = listed.buckets();
                 Map<String, BucketDataSource.BucketState> bucketStates = new HashMap<>();
-                for (ResolvedBucket b : resolved) {
-                    buckets.put(b.bucket(), b.priority());
-                    bucketStates.put(b.bucket(), states.get(b.bucket(), opId, loader));
-                    topics.add(b.bucket());
+                for (String bucket : buckets.keySet()) {
+                    bucketStates.put(bucket, states.get(bucket, opId, loader));
+                    topics.add(bucket);
                 }
                 Long writeCheckpoint = writeCheckpoints.reached(user.userId(), request.clientId(),
                         checkpoint.get().lsn()).orElse(null);
@@ -185,7 +187,7 @@ public final class StorageSyncBackend implements SyncBackend, AutoCloseable {
                     waitingForWriteCheckpoint = handedOut > (writeCheckpoint == null ? 0 : writeCheckpoint);
                 }
                 return new ConnectionCheckpoint(opId, writeCheckpoint, buckets, bucketStates,
-                        new Interest(topics, waitingForWriteCheckpoint));
+                        new Interest(topics, waitingForWriteCheckpoint), listed.streams(), listed.reasons());
             }
         };
     }

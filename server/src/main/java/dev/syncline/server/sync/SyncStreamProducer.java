@@ -69,7 +69,8 @@ public final class SyncStreamProducer {
         Map<String, BucketChecksum> current = new TreeMap<>();
         checkpoint.buckets().forEach((bucket, priority) -> {
             BucketDataSource.BucketState s = states.getOrDefault(bucket, BucketDataSource.BucketState.EMPTY);
-            current.put(bucket, new BucketChecksum(bucket, s.checksum(), s.count(), priority));
+            current.put(bucket, new BucketChecksum(bucket, s.checksum(), s.count(), priority,
+                    checkpoint.reasons().getOrDefault(bucket, List.of())));
         });
 
         List<SyncLine> head = new ArrayList<>(1);
@@ -78,7 +79,7 @@ public final class SyncStreamProducer {
         if (lastSent == null) {
             candidates = List.copyOf(current.values());
             head.add(new SyncLine.Checkpoint(checkpoint.opId(), checkpoint.writeCheckpoint(),
-                    List.copyOf(current.values())));
+                    List.copyOf(current.values()), checkpoint.streams()));
             clientAfter.keySet().retainAll(current.keySet());
         } else {
             List<BucketChecksum> updated = new ArrayList<>();
