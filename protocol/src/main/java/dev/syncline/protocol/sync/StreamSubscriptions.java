@@ -27,13 +27,13 @@ public record StreamSubscriptions(boolean includeDefaults, List<Requested> subsc
      *
      * @param stream the stream's name as written in the sync config (may name no stream: that is
      *               reported in the checkpoint's {@code streams[].errors}, not refused)
-     * @param parametersJson the subscription's parameters as a JSON object, {@code {}} when absent
+     * @param parametersJson the subscription's parameters as a JSON object, or null when the client
+     *                       sent none (or null)
      * @param overridePriority a priority (0..3) replacing the stream's own, or null
      */
     public record Requested(String stream, String parametersJson, Integer overridePriority) {
         public Requested {
             Objects.requireNonNull(stream, "stream");
-            Objects.requireNonNull(parametersJson, "parametersJson");
             if (overridePriority != null && (overridePriority < 0 || overridePriority > 3)) {
                 throw new IllegalArgumentException("override_priority must be 0..3: " + overridePriority);
             }
@@ -90,6 +90,6 @@ public record StreamSubscriptions(boolean includeDefaults, List<Requested> subsc
             }
             override = priority.asInt();
         }
-        return new Requested(stream.asText(), parameters.isObject() ? parameters.toString() : "{}", override);
+        return new Requested(stream.asText(), parameters.isObject() ? parameters.toString() : null, override);
     }
 }

@@ -52,7 +52,7 @@ class StreamingSyncRequestTest {
         assertThat(r.streams().includeDefaults()).isTrue();
         assertThat(r.streams().subscriptions()).containsExactly(
                 new StreamSubscriptions.Requested("list", "{\"list_id\":\"l1\"}", 1),
-                new StreamSubscriptions.Requested("all", "{}", null));
+                new StreamSubscriptions.Requested("all", null, null));
         assertThat(parse("{\"streams\":{\"include_defaults\":false,\"subscriptions\":[]}}").streams())
                 .isEqualTo(new StreamSubscriptions(false, java.util.List.of()));
         assertThat(parse("{}").streams()).isEqualTo(StreamSubscriptions.DEFAULTS);
