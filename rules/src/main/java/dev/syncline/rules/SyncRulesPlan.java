@@ -103,6 +103,9 @@ public final class SyncRulesPlan {
     }
 
     private static void collect(ValueSource v, List<StreamLookup> out) {
+        if (v instanceof ValueSource.Intersection i) {
+            i.sources().forEach(s -> collect(s, out));
+        }
         if (v instanceof ValueSource.Lookup l && out.stream().noneMatch(x -> x == l.lookup())) {
             out.add(l.lookup());
             l.lookup().keySources().forEach(k -> collect(k, out));

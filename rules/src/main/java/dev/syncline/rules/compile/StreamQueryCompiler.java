@@ -649,6 +649,28 @@ final class StreamQueryCompiler {
 
     /** Walks the join tree from {@code rel}; every neighbour becomes a lookup that feeds one of rel's bindings. */
     private List<Binding> traverse(Rel rel, Edge parent, Conj c) {
+        return merged(walk(rel, parent, c));
+    }
+
+    /** Bindings of the same row expression become one, whose values must satisfy all of them. */
+    private static List<Binding> merged(List<Binding> bindings) {
+        Map<String, List<Binding>> byExpr = new LinkedHashMap<>();
+        for (Binding b : bindings) {
+            byExpr.computeIfAbsent((b.rowArray() ? "array " : "") + Exprs.text(b.rowExpr()), k -> new ArrayList<>()).add(b);
+        }
+        List<Binding> out = new ArrayList<>();
+        for (List<Binding> same : byExpr.values()) {
+            Binding first = same.getFirst();
+            out.add(same.size() == 1 || first.rowArray() ? first
+                    : new Binding(first.rowExpr(), false, new ValueSource.Intersection(same.stream().map(Binding::source).toList())));
+            if (first.rowArray()) {
+                out.addAll(same.subList(1, same.size()));
+            }
+        }
+        return out;
+    }
+
+    private List<Binding> walk(Rel rel, Edge parent, Conj c) {
         c.visited.add(rel);
         List<Binding> out = new ArrayList<>(c.bindings.getOrDefault(rel, List.of()));
         for (Edge e : c.edges) {

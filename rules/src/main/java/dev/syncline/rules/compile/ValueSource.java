@@ -79,6 +79,35 @@ public sealed interface ValueSource {
         }
     }
 
+    /**
+     * Several conditions on the same row expression ({@code list_id = subscription.parameter('list')
+     * AND list_id IN (SELECT …)}): the values all of them allow. One bucket parameter, as in PowerSync.
+     */
+    record Intersection(List<ValueSource> sources) implements ValueSource {
+        public Intersection {
+            sources = List.copyOf(sources);
+        }
+
+        @Override
+        public List<SqlValue> values(Scope request, ParameterLookup lookup) {
+            List<SqlValue> out = new ArrayList<>(sources.getFirst().values(request, lookup));
+            for (int i = 1; i < sources.size() && !out.isEmpty(); i++) {
+                List<SqlValue> other = sources.get(i).values(request, lookup);
+                out.removeIf(v -> other.stream().noneMatch(o -> SqlOperators.is(v, o)));
+            }
+            return out;
+        }
+
+        @Override
+        public String describe() {
+            StringBuilder sb = new StringBuilder("both(");
+            for (int i = 0; i < sources.size(); i++) {
+                sb.append(i == 0 ? "" : " and ").append(sources.get(i).describe());
+            }
+            return sb.append(')').toString();
+        }
+    }
+
     private static List<SqlValue> distinctNonNull(List<SqlValue> values) {
         Set<SqlValue> out = new LinkedHashSet<>();
         for (SqlValue v : values) {
