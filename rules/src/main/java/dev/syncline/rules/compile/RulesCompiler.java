@@ -8,6 +8,7 @@ import dev.syncline.rules.yaml.YNode;
 import dev.syncline.rules.yaml.YamlSyntaxException;
 import dev.syncline.rules.yaml.YamlTreeReader;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -256,12 +257,13 @@ public final class RulesCompiler {
                     "add query: SELECT * FROM table WHERE …");
         }
         int[] lookupCounter = {0};
+        Map<String, StreamLookup> lookupCache = new HashMap<>();
         Set<String> subscriptionKeys = new java.util.TreeSet<>();
         Set<String> localUsed = new HashSet<>();
         List<StreamQueryCompiler.Variant> variants = new ArrayList<>();
         for (YNode.Scalar sql : queries) {
             List<StreamQueryCompiler.Variant> v = new StreamQueryCompiler(name, edition, ctes, problems, lookupCounter,
-                    subscriptionKeys, localUsed).compile(new QuerySource(sql, source));
+                    lookupCache, subscriptionKeys, localUsed).compile(new QuerySource(sql, source));
             if (v != null) {
                 variants.addAll(v);
             }

@@ -58,6 +58,7 @@ final class StreamQueryCompiler {
     private final Map<String, Cte> ctes;
     private final Problems problems;
     private final int[] lookupCounter;
+    private final Map<String, StreamLookup> lookupCache;
     private final Set<String> subscriptionKeys;
     private final Set<String> usedCtes;
     private final Map<Select, QuerySource> sourceOf = new IdentityHashMap<>();
@@ -68,7 +69,8 @@ final class StreamQueryCompiler {
      * @param usedCtes collects the names of the CTEs referenced
      */
     StreamQueryCompiler(String stream, int edition, Map<String, Cte> ctes, Problems problems, int[] lookupCounter,
-            Set<String> subscriptionKeys, Set<String> usedCtes) {
+            Map<String, StreamLookup> lookupCache, Set<String> subscriptionKeys, Set<String> usedCtes) {
+        this.lookupCache = lookupCache;
         this.stream = stream;
         this.edition = edition;
         this.ctes = ctes;
@@ -137,6 +139,11 @@ final class StreamQueryCompiler {
             return null;
         }
         DataOutputs outputs = outputs(select, block, src);
+        if (block.rels.size() > 1 && select.from() instanceof Select.Table t && t.alias() != null && !t.alias().equals(t.name())) {
+            problems.warning(RuleErrorCode.ALIASED_SYNCED_TABLE, src.at(t.pos()), "rows are synced as table '" + t.alias()
+                    + "', the alias, not as '" + t.name() + "' (as in PowerSync)", "drop the alias of the synced table "
+                    + "(write " + t.name() + ".column in the conditions) unless clients really have a table named " + t.alias());
+        }
         List<List<Atom>> conjunctions = conjunctions(block.atoms, src, select.pos());
         if (problems.errorCount() > errorsBefore || conjunctions == null) {
             return null;
@@ -703,6 +710,11 @@ final class StreamQueryCompiler {
         }
     }
 
+    /** Qualifiers name the same single table in a lookup's expressions, so they do not tell lookups apart. */
+    private static Expr unqualified(Expr e) {
+        return Exprs.map(e, n -> n instanceof Expr.Column c ? new Expr.Column(null, c.name(), c.pos()) : n);
+    }
+
     private StreamLookup newLookup(Rel rel, Expr output, List<Binding> keys, Conj c) {
         List<ParameterQuery.Table.KeyPart> parts = new ArrayList<>();
         List<ValueSource> sources = new ArrayList<>();
@@ -711,8 +723,22 @@ final class StreamQueryCompiler {
                     k.rowArray() ? ParameterQuery.Table.KeyMode.ROW_ARRAY : ParameterQuery.Table.KeyMode.EQUALS));
             sources.add(k.source());
         }
+        Expr rowFilter = and(c.filters.get(rel));
+        // The same lookup written twice (two queries using one CTE) is one lookup, so their buckets can merge.
+        StringBuilder key = new StringBuilder(rel.table().qualifiedName()).append('|').append(Exprs.text(unqualified(output)))
+                .append('|').append(rowFilter == null ? "" : Exprs.text(unqualified(rowFilter)));
+        for (int i = 0; i < parts.size(); i++) {
+            key.append('|').append(parts.get(i).mode()).append(Exprs.text(unqualified(parts.get(i).rowExpr())))
+                    .append('=').append(sources.get(i).describe());
+        }
+        StreamLookup cached = lookupCache.get(key.toString());
+        if (cached != null) {
+            return cached;
+        }
         ParameterQuery.Table index = new ParameterQuery.Table(stream, lookupCounter[0]++, rel.table(),
-                List.of(new ParameterQuery.Output(StreamLookup.RESULT, output)), parts, and(c.filters.get(rel)), null);
-        return new StreamLookup(index, sources);
+                List.of(new ParameterQuery.Output(StreamLookup.RESULT, output)), parts, rowFilter, null);
+        StreamLookup lookup = new StreamLookup(index, sources);
+        lookupCache.put(key.toString(), lookup);
+        return lookup;
     }
 }
