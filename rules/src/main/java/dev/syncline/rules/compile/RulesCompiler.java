@@ -163,8 +163,8 @@ public final class RulesCompiler {
             }
             QuerySource src = new QuerySource(s, source);
             dev.syncline.rules.sql.Select select = StreamQueryCompiler.parseCte(src, problems);
-            entries.put(e.key(), e);
             if (select != null) {
+                entries.put(e.key(), e);
                 into.put(e.key(), new StreamQueryCompiler.Cte(e.key(), select, src));
             }
         }
@@ -224,6 +224,7 @@ public final class RulesCompiler {
                 }
                 case "queries" -> {
                     if (edition < 3) {
+                        queryEntry = e;
                         problems.error(RuleErrorCode.WRONG_EDITION, e.keyMark(), "queries: (several queries in one stream) needs"
                                 + " edition 3 (this file is edition " + edition + ")", "add config: {edition: 3}, or use query:");
                     } else {

@@ -115,6 +115,7 @@ final class StreamQueryCompiler {
         final List<Edge> edges = new ArrayList<>();
         final List<StreamFilter> requestFilters = new ArrayList<>();
         final Set<Rel> visited = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
+        final Set<Edge> reportedCycles = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
     }
 
     private record Binding(Expr rowExpr, boolean rowArray, ValueSource source) {}
@@ -354,13 +355,13 @@ final class StreamQueryCompiler {
                     schema.equals("request") ? "streams use auth.user_id(), auth.parameter('claim'), connection.parameter('name')"
                             + " and subscription.parameter('name') instead of request.*"
                             : "use auth.user_id(), auth.parameter(s)(), connection.parameter(s)() or subscription.parameter(s)()");
-            return c;
+            return new Expr.Literal(SqlValue.nullValue(), c.pos()); // reported; a NULL keeps later checks quiet
         }
         int arity = fn.equals("parameter") ? 1 : 0;
         if (c.args().size() != arity) {
             problems.error(RuleErrorCode.WRONG_ARGUMENT_COUNT, src.at(c.pos()), c.name() + "() takes " + arity + " argument(s), not "
                     + c.args().size(), arity == 1 ? "write " + c.name() + "('name')" : "write " + c.name() + "()");
-            return c;
+            return new Expr.Literal(SqlValue.nullValue(), c.pos());
         }
         if (fn.equals("user_id")) {
             return new Expr.Call("request.user_id", List.of(), c.pos());
@@ -687,6 +688,9 @@ final class StreamQueryCompiler {
             boolean forward = e.a() == rel;
             Rel other = forward ? e.b() : e.a();
             if (c.visited.contains(other)) {
+                if (!c.reportedCycles.add(e)) {
+                    continue;
+                }
                 problems.error(RuleErrorCode.UNSUPPORTED_STREAM_CONDITION, e.atom().src().at(e.atom().expr().pos()),
                         "tables " + rel.ref() + " and " + other.ref() + " are connected twice (the joins form a cycle)",
                         "connect each table to the others by one equality; move further conditions into a subquery");
