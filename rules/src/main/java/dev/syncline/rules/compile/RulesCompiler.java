@@ -118,6 +118,11 @@ public final class RulesCompiler {
                 }
                 case "streams" -> {
                     sawDefinitions = true;
+                    if (edition < 2) {
+                        problems.error(RuleErrorCode.WRONG_EDITION, e.keyMark(), "streams need edition 2 or later (as in"
+                                + " PowerSync); this file is edition 1", "add config: {edition: 3} at the top of the file");
+                        continue;
+                    }
                     if (edition < 3) {
                         problems.warning(RuleErrorCode.ALPHA_STREAMS, e.keyMark(), "streams with edition " + edition
                                 + " follow PowerSync's first (alpha) version: one query each, no joins, no with:",

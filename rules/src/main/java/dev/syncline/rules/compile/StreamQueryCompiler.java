@@ -149,6 +149,7 @@ final class StreamQueryCompiler {
         if (problems.errorCount() > errorsBefore || conjunctions == null) {
             return null;
         }
+        conjunctions = inPowerSyncOrder(conjunctions);
         List<Variant> variants = new ArrayList<>();
         for (List<Atom> conjunction : conjunctions) {
             Conj c = new Conj();
@@ -470,6 +471,57 @@ final class StreamQueryCompiler {
             }
         }
         return result;
+    }
+
+    /**
+     * Orders (and merges) OR branches the way PowerSync's compiler does, so buckets get the same
+     * numbers: branches of several terms first, then single non-trivial terms, then branches that
+     * are only a request condition (OR-ed into one), then those that are only a condition on one
+     * table (OR-ed into one per table). Conditions on the same table (or on the request) in a branch
+     * count as one term.
+     */
+    private static List<List<Atom>> inPowerSyncOrder(List<List<Atom>> conjunctions) {
+        if (conjunctions.size() < 2) {
+            return conjunctions;
+        }
+        List<List<Atom>> multi = new ArrayList<>();
+        List<List<Atom>> single = new ArrayList<>();
+        Map<String, List<List<Atom>>> pureByDependency = new LinkedHashMap<>();
+        pureByDependency.put("", new ArrayList<>()); // request-only branches come before table-only ones
+        for (List<Atom> conj : conjunctions) {
+            Set<String> dependencies = new LinkedHashSet<>();
+            int others = 0;
+            for (Atom a : conj) {
+                if (pure(a.expr())) {
+                    dependencies.add(String.join(",", tablesOf(Refs.of(a.expr()))));
+                } else {
+                    others++;
+                }
+            }
+            int terms = dependencies.size() + others;
+            if (terms >= 2) {
+                multi.add(conj);
+            } else if (others == 1 || terms == 0) {
+                single.add(conj);
+            } else {
+                pureByDependency.computeIfAbsent(dependencies.iterator().next(), k -> new ArrayList<>()).add(conj);
+            }
+        }
+        List<List<Atom>> out = new ArrayList<>(multi);
+        out.addAll(single);
+        for (List<List<Atom>> group : pureByDependency.values()) {
+            if (group.size() == 1) {
+                out.add(group.getFirst());
+            } else if (group.size() > 1) {
+                Expr any = null;
+                for (List<Atom> conj : group) {
+                    Expr all = and(conj.stream().map(Atom::expr).toList());
+                    any = any == null ? all : new Expr.Binary(Expr.BinaryOp.OR, any, all, any.pos());
+                }
+                out.add(List.of(new Atom(any, group.getFirst().getFirst().src())));
+            }
+        }
+        return out;
     }
 
     private List<List<Atom>> dnf(Atom a) {
