@@ -71,11 +71,16 @@ public final class SyncRulesPlan {
                 register(dataByTable, q.table(), q);
             }
         }
+        Set<String> placedPrefixes = new java.util.HashSet<>();
         for (CompiledStream s : streams) {
             for (CompiledStream.Bucket b : s.buckets()) {
+                // A bucket shared by several streams (or OR branches) holds the same rows: place them once.
+                boolean first = placedPrefixes.add(b.prefix());
                 for (DataQuery q : b.dataQueries()) {
                     tables.add(q.table());
-                    register(dataByTable, q.table(), q);
+                    if (first) {
+                        register(dataByTable, q.table(), q);
+                    }
                 }
                 for (StreamLookup l : lookups(b)) {
                     tables.add(l.index().table());

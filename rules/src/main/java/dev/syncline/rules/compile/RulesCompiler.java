@@ -128,7 +128,7 @@ public final class RulesCompiler {
                                 + " follow PowerSync's first (alpha) version: one query each, no joins, no with:",
                                 "add config: {edition: 3} at the top of the file for the full Sync Streams language");
                     }
-                    streams.addAll(streams(e, names, globalCtes, usedCtes));
+                    streams.addAll(shareBuckets(streams(e, names, globalCtes, usedCtes)));
                 }
                 case "config", "with" -> { }
                 case "event_definitions" -> {
@@ -300,6 +300,34 @@ public final class RulesCompiler {
         List<CompiledStream.Bucket> buckets = byShape.values().stream()
                 .map(b -> new CompiledStream.Bucket(b.prefix, b.variant.parameters(), b.variant.filters(), b.data)).toList();
         return new CompiledStream(name, autoSubscribe, priority, buckets, subscriptionKeys);
+    }
+
+    /**
+     * Buckets whose rows are chosen the same way (same tables, outputs, filters and partitioning)
+     * hold the same rows, so PowerSync gives them one name, the first one's, even across streams;
+     * only their instantiation differs. The same here, so bucket ids agree.
+     */
+    private static List<CompiledStream> shareBuckets(List<CompiledStream> streams) {
+        Map<String, String> prefixByRows = new HashMap<>();
+        List<CompiledStream> out = new ArrayList<>();
+        for (CompiledStream s : streams) {
+            List<CompiledStream.Bucket> buckets = new ArrayList<>();
+            for (CompiledStream.Bucket b : s.buckets()) {
+                List<String> parts = new ArrayList<>();
+                for (DataQuery q : b.dataQueries()) {
+                    parts.add(q.table().qualifiedName() + " as " + q.outputTable() + (q.star() ? " *" : "") + " "
+                            + q.outputs().stream().map(o -> o.name() + "=" + Exprs.text(o.expr())).toList() + " "
+                            + (q.filter() == null ? "" : q.filter().describe()));
+                }
+                parts.sort(null);
+                String prefix = prefixByRows.computeIfAbsent(String.join("\n", parts), k -> b.prefix());
+                buckets.add(prefix.equals(b.prefix()) ? b : new CompiledStream.Bucket(prefix, b.parameters(), b.filters(),
+                        b.dataQueries().stream().map(q -> new DataQuery(prefix, q.bucketParameters(), q.table(), q.outputTable(),
+                                q.star(), q.outputs(), q.filter())).toList()));
+            }
+            out.add(new CompiledStream(s.name(), s.autoSubscribe(), s.priority(), buckets, s.subscriptionParameters()));
+        }
+        return out;
     }
 
     private static final class BucketBuilder {

@@ -611,6 +611,14 @@ final class StreamQueryCompiler {
                     continue;
                 }
             }
+            // Streams read `x IN (request_json)` as membership in the JSON array, as PowerSync does.
+            if (e instanceof Expr.InList in && !in.negated() && in.items().size() == 1 && requestOnly(in.items().getFirst())) {
+                Rel needle = rowSide(in.needle(), b);
+                if (needle != null) {
+                    bind(c, needle, new Binding(in.needle(), false, new ValueSource.RequestArray(in.items().getFirst())));
+                    continue;
+                }
+            }
             if (e instanceof Expr.InSelect in) {
                 subquery(in, a, b, c);
                 continue;
@@ -709,7 +717,8 @@ final class StreamQueryCompiler {
 
     /** Walks the join tree from {@code rel}; every neighbour becomes a lookup that feeds one of rel's bindings. */
     private List<Binding> traverse(Rel rel, Edge parent, Conj c) {
-        return merged(walk(rel, parent, c));
+        // PowerSync's alpha streams (edition 2) keep one parameter per condition; edition 3 merges them.
+        return edition >= 3 ? merged(walk(rel, parent, c)) : walk(rel, parent, c);
     }
 
     /** Bindings of the same row expression become one, whose values must satisfy all of them. */
