@@ -27,7 +27,7 @@ public final class SyncRules {
             throw new SyncRulesException(out.problems().stream().filter(RuleError::isError).toList());
         }
         List<RuleError> warnings = out.problems();
-        return new SyncRulesPlan(out.definitions(), warnings, limits);
+        return new SyncRulesPlan(out.definitions(), out.streams(), out.edition(), out.versionedBucketIds(), warnings, limits);
     }
 
     /** Every error and warning in the file, in file order; empty when the rules are clean. */

@@ -2,6 +2,10 @@ package dev.syncline.rules;
 
 import dev.syncline.rules.compile.BucketIds;
 import dev.syncline.rules.compile.CompiledDefinition;
+import dev.syncline.rules.compile.CompiledStream;
+import dev.syncline.rules.compile.StreamFilter;
+import dev.syncline.rules.compile.StreamLookup;
+import dev.syncline.rules.compile.ValueSource;
 import dev.syncline.rules.compile.DataQuery;
 import dev.syncline.rules.compile.ParameterQuery;
 import dev.syncline.rules.eval.RequestScope;
@@ -16,17 +20,25 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * Compiled sync rules: immutable and thread-safe. The three operations the server needs:
+ * Compiled sync rules (bucket definitions and Sync Streams): immutable and thread-safe. The
+ * operations the server needs:
  * <ul>
  *   <li>{@link #evaluateRow} — a source row → the buckets it belongs to, with its client table, id and data;</li>
- *   <li>{@link #evaluateParameterRow} — a source row → entries for the parameter-lookup index;</li>
- *   <li>{@link #queryBuckets} — a connection's JWT and client parameters → the bucket ids it may read.</li>
+ *   <li>{@link #evaluateParameterRow} — a source row → entries for the parameter-lookup index (parameter
+ *       queries, and the subqueries and joined tables of streams);</li>
+ *   <li>{@link #selectBuckets} — a connection's JWT, connection parameters and stream subscriptions → the
+ *       buckets it syncs, each with its priority and reasons, plus per-subscription errors;</li>
+ *   <li>{@link #queryBuckets} — the same for a request without subscriptions (defaults only).</li>
  * </ul>
  * Source tables are named {@code schema.table}, or {@code table} for the {@code public} schema.
  */
 public final class SyncRulesPlan {
 
     private final List<CompiledDefinition> definitions;
+    private final List<CompiledStream> streams;
+    private final int edition;
+    private final boolean versionedBucketIds;
+    private final BucketSelector selector;
     private final List<RuleError> warnings;
     private final SyncRulesLimits limits;
     private final Map<String, List<DataQuery>> dataByTable = new HashMap<>();
@@ -34,7 +46,16 @@ public final class SyncRulesPlan {
     private final Set<SourceTable> sourceTables;
 
     SyncRulesPlan(List<CompiledDefinition> definitions, List<RuleError> warnings, SyncRulesLimits limits) {
+        this(definitions, List.of(), 1, false, warnings, limits);
+    }
+
+    SyncRulesPlan(List<CompiledDefinition> definitions, List<CompiledStream> streams, int edition, boolean versionedBucketIds,
+            List<RuleError> warnings, SyncRulesLimits limits) {
         this.definitions = List.copyOf(definitions);
+        this.streams = List.copyOf(streams);
+        this.edition = edition;
+        this.versionedBucketIds = versionedBucketIds;
+        this.selector = new BucketSelector(this.streams, limits);
         this.warnings = List.copyOf(warnings);
         this.limits = limits;
         Set<SourceTable> tables = new LinkedHashSet<>();
@@ -50,9 +71,50 @@ public final class SyncRulesPlan {
                 register(dataByTable, q.table(), q);
             }
         }
+        Set<String> placedPrefixes = new java.util.HashSet<>();
+        for (CompiledStream s : streams) {
+            for (CompiledStream.Bucket b : s.buckets()) {
+                // A bucket shared by several streams (or OR branches) holds the same rows: place them once.
+                boolean first = placedPrefixes.add(b.prefix());
+                for (DataQuery q : b.dataQueries()) {
+                    tables.add(q.table());
+                    if (first) {
+                        register(dataByTable, q.table(), q);
+                    }
+                }
+                for (StreamLookup l : lookups(b)) {
+                    tables.add(l.index().table());
+                    register(parametersByTable, l.index().table(), l.index());
+                }
+            }
+        }
         this.sourceTables = Collections.unmodifiableSet(tables);
         dataByTable.replaceAll((k, v) -> List.copyOf(v));
         parametersByTable.replaceAll((k, v) -> List.copyOf(v));
+    }
+
+    /** Every lookup a stream bucket reads, nested ones included, each once. */
+    private static List<StreamLookup> lookups(CompiledStream.Bucket b) {
+        List<StreamLookup> out = new ArrayList<>();
+        for (ValueSource v : b.parameters()) {
+            collect(v, out);
+        }
+        for (StreamFilter f : b.filters()) {
+            if (f instanceof StreamFilter.Exists e) {
+                collect(e.lookup(), out);
+            }
+        }
+        return out;
+    }
+
+    private static void collect(ValueSource v, List<StreamLookup> out) {
+        if (v instanceof ValueSource.Intersection i) {
+            i.sources().forEach(s -> collect(s, out));
+        }
+        if (v instanceof ValueSource.Lookup l && out.stream().noneMatch(x -> x == l.lookup())) {
+            out.add(l.lookup());
+            l.lookup().keySources().forEach(k -> collect(k, out));
+        }
     }
 
     /** Registers under both spellings, so per-row lookups need no string building. */
@@ -65,7 +127,7 @@ public final class SyncRulesPlan {
 
     /** The same rules with other per-connection limits. */
     public SyncRulesPlan withLimits(SyncRulesLimits newLimits) {
-        return new SyncRulesPlan(definitions, warnings, newLimits);
+        return new SyncRulesPlan(definitions, streams, edition, versionedBucketIds, warnings, newLimits);
     }
 
     public SyncRulesLimits limits() {
@@ -84,7 +146,44 @@ public final class SyncRulesPlan {
 
     /** The tables clients hold, each mapped back to its source table, for applying client writes. */
     public List<ClientTable> clientTables() {
-        return ClientTable.of(definitions.stream().flatMap(d -> d.dataQueries().stream()).toList());
+        List<DataQuery> all = new ArrayList<>(definitions.stream().flatMap(d -> d.dataQueries().stream()).toList());
+        streams.forEach(s -> s.buckets().forEach(b -> all.addAll(b.dataQueries())));
+        return ClientTable.of(all);
+    }
+
+    /** The streams, in file order, as the checkpoint's {@code streams} list names them. */
+    public List<StreamInfo> streams() {
+        return streams.stream().map(s -> new StreamInfo(s.name(), s.autoSubscribe(), s.priority())).toList();
+    }
+
+    /** The file's {@code config: edition} (1 when absent). */
+    public int edition() {
+        return edition;
+    }
+
+    /**
+     * Whether PowerSync would put the rules' version into bucket ids ({@code 3#name[…]}; edition 2
+     * and up, or {@code versioned_bucket_ids: true}). Syncline's ids never carry it yet: storage
+     * rebuilds buckets on a rules change anyway, and the ids are opaque to clients.
+     */
+    public boolean versionedBucketIds() {
+        return versionedBucketIds;
+    }
+
+    /** A readable description of every stream's buckets, lookups and data queries (for tests and {@code validate}). */
+    public String describeStreams() {
+        StringBuilder sb = new StringBuilder();
+        for (CompiledStream s : streams) {
+            sb.append("stream ").append(s.name()).append(" priority ").append(s.priority())
+                    .append(s.autoSubscribe() ? " auto_subscribe" : "").append('\n');
+            for (CompiledStream.Bucket b : s.buckets()) {
+                sb.append("  bucket ").append(b.prefix()).append(b.shape()).append('\n');
+                for (DataQuery q : b.dataQueries()) {
+                    sb.append("    rows ").append(q.outputTable()).append(" FROM ").append(q.table().qualifiedName()).append('\n');
+                }
+            }
+        }
+        return sb.toString();
     }
 
     /** Names of the bucket definitions, in file order. */
@@ -141,8 +240,29 @@ public final class SyncRulesPlan {
         return new PreparedRequest(request);
     }
 
-    /** As {@link #queryBuckets(RequestContext, ParameterLookup)}, with the request values already parsed. */
+    /**
+     * As {@link #queryBuckets(RequestContext, ParameterLookup)}, with the request values already parsed:
+     * the bucket definitions' buckets, then those of {@code auto_subscribe} streams.
+     */
     public List<ResolvedBucket> queryBuckets(PreparedRequest prepared, ParameterLookup lookup) {
+        List<ResolvedBucket> defs = definitionBuckets(prepared, lookup);
+        if (streams.isEmpty()) {
+            return defs;
+        }
+        Map<String, ResolvedBucket> buckets = new LinkedHashMap<>();
+        defs.forEach(b -> add(buckets, b));
+        BucketSelector.Merged merged = new BucketSelector.Merged();
+        selector.select(prepared.scope, true, List.of(), lookup, merged, new ArrayList<>(), prepared.context().userId());
+        for (SubscribedBucket b : merged.list()) {
+            add(buckets, new ResolvedBucket(b.bucket(), b.priority(), b.source()));
+        }
+        if (buckets.size() > limits.maxBuckets()) {
+            throw tooManyBuckets(prepared.context());
+        }
+        return List.copyOf(buckets.values());
+    }
+
+    private List<ResolvedBucket> definitionBuckets(PreparedRequest prepared, ParameterLookup lookup) {
         RequestContext request = prepared.context();
         RequestScope scope = prepared.scope;
         Map<String, ResolvedBucket> buckets = new LinkedHashMap<>();
@@ -176,6 +296,33 @@ public final class SyncRulesPlan {
             throw tooManyBuckets(request);
         }
         return List.copyOf(buckets.values());
+    }
+
+    /**
+     * The buckets a connection syncs: the bucket definitions and {@code auto_subscribe} streams when
+     * {@code includeDefaults} (the request's {@code streams.include_defaults}, true when absent), plus
+     * each subscription's buckets; merged by id with the lowest priority and every reason. An
+     * unknown stream or bad subscription parameters give a {@link StreamError}, never an exception.
+     *
+     * @throws SyncRulesLimitException when the connection would exceed {@link #limits()}
+     */
+    public BucketSelection selectBuckets(PreparedRequest prepared, boolean includeDefaults,
+            List<StreamSubscription> subscriptions, ParameterLookup lookup) {
+        BucketSelector.Merged merged = new BucketSelector.Merged();
+        if (includeDefaults) {
+            for (ResolvedBucket b : definitionBuckets(prepared, lookup)) {
+                merged.add(b.bucket(), b.priority(), b.definition(), new BucketReason.Default(b.definition()));
+            }
+        }
+        List<StreamError> errors = new ArrayList<>();
+        selector.select(prepared.scope, includeDefaults, subscriptions, lookup, merged, errors, prepared.context().userId());
+        return new BucketSelection(merged.list(), errors);
+    }
+
+    /** As {@link #selectBuckets(PreparedRequest, boolean, List, ParameterLookup)}, parsing the request first. */
+    public BucketSelection selectBuckets(RequestContext request, boolean includeDefaults, List<StreamSubscription> subscriptions,
+            ParameterLookup lookup) {
+        return selectBuckets(prepare(request), includeDefaults, subscriptions, lookup);
     }
 
     private SyncRulesLimitException tooManyBuckets(RequestContext request) {

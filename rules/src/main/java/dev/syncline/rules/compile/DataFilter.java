@@ -22,6 +22,17 @@ sealed interface DataFilter {
 
     List<Map<String, SqlValue>> match(Scope row);
 
+    /** A position-free description: equal descriptions place rows in the same buckets. */
+    default String describe() {
+        return switch (this) {
+            case RowPredicate p -> "where " + Exprs.text(p.condition());
+            case ParamEquals p -> "p" + p.param() + " = " + Exprs.text(p.value());
+            case ParamInArray p -> "p" + p.param() + " in " + Exprs.text(p.array());
+            case And a -> "(" + a.left().describe() + " and " + a.right().describe() + ")";
+            case Or o -> "(" + o.left().describe() + " or " + o.right().describe() + ")";
+        };
+    }
+
     /** A condition on the row alone. */
     record RowPredicate(Expr condition) implements DataFilter {
         @Override

@@ -14,12 +14,17 @@ final class ExpressionChecks {
     private ExpressionChecks() {}
 
     static void check(Expr e, QuerySource src, Problems problems) {
+        check(e, src, problems, REQUEST_FUNCTIONS);
+    }
+
+    /** As {@link #check(Expr, QuerySource, Problems)} with another set of zero-argument request functions. */
+    static void check(Expr e, QuerySource src, Problems problems, Set<String> requestFunctions) {
         if (e == null) {
             return;
         }
         Refs.walk(e, node -> {
             if (node instanceof Expr.Call c) {
-                checkCall(c, src, problems);
+                checkCall(c, src, problems, requestFunctions);
             }
         });
     }
@@ -43,9 +48,9 @@ final class ExpressionChecks {
         }
     }
 
-    private static void checkCall(Expr.Call c, QuerySource src, Problems problems) {
+    private static void checkCall(Expr.Call c, QuerySource src, Problems problems, Set<String> requestFunctions) {
         if (c.name().contains(".")) {
-            if (!REQUEST_FUNCTIONS.contains(c.name())) {
+            if (!requestFunctions.contains(c.name())) {
                 problems.error(RuleErrorCode.UNSUPPORTED_FUNCTION, src.at(c.pos()), "unknown function " + c.name() + "()",
                         "use request.user_id(), request.jwt() or request.parameters()");
             } else if (!c.args().isEmpty()) {

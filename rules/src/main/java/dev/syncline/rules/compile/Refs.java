@@ -10,6 +10,8 @@ final class Refs {
 
     final List<Expr.Column> columns = new ArrayList<>();
     final List<Expr.Param> bucketParams = new ArrayList<>();
+    /** Subqueries ({@code x IN (SELECT …)}); their insides are not walked, they have their own scope. */
+    final List<Expr.InSelect> subqueries = new ArrayList<>();
     /** First reference to a request value, for error positions. */
     Expr firstRequest;
     boolean auth;
@@ -22,6 +24,10 @@ final class Refs {
     boolean request() {
         return auth || client;
     }
+
+    /** Request functions whose values the client chooses (the streams compiler maps its functions onto these names). */
+    static final java.util.Set<String> UNTRUSTED_REQUEST_FUNCTIONS = java.util.Set.of("request.parameters",
+            "request.subscription_parameters");
 
     static Refs of(Expr e) {
         Refs r = new Refs();
@@ -37,7 +43,8 @@ final class Refs {
                         }
                     }
                     case Expr.Call c when c.name().startsWith("request.") ->
-                            r.markRequest(c, !c.name().equals("request.parameters"));
+                            r.markRequest(c, !UNTRUSTED_REQUEST_FUNCTIONS.contains(c.name()));
+                    case Expr.InSelect s -> r.subqueries.add(s);
                     default -> { }
                 }
             });
@@ -79,6 +86,7 @@ final class Refs {
                 walk(in.haystack(), visitor);
             }
             case Expr.Cast c -> walk(c.operand(), visitor);
+            case Expr.InSelect in -> walk(in.needle(), visitor);
         }
     }
 }

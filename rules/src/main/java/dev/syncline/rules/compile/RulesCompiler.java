@@ -8,8 +8,13 @@ import dev.syncline.rules.yaml.YNode;
 import dev.syncline.rules.yaml.YamlSyntaxException;
 import dev.syncline.rules.yaml.YamlTreeReader;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
 
 /**
  * Walks the YAML of a sync-rules file ({@code bucket_definitions}, {@code config}) and compiles
@@ -17,12 +22,25 @@ import java.util.Locale;
  */
 public final class RulesCompiler {
 
-    private static final List<String> TOP_LEVEL_KEYS = List.of("bucket_definitions", "config");
+    private static final List<String> TOP_LEVEL_KEYS = List.of("bucket_definitions", "streams", "with", "config");
+    private static final List<String> STREAM_KEYS = List.of("query", "queries", "auto_subscribe", "priority", "with",
+            "accept_potentially_dangerous_queries");
+    /** PowerSync's compatibility options: accepted and checked for type; only {@code versioned_bucket_ids} changes anything here. */
+    private static final List<String> CONFIG_KEYS = List.of("edition", "timestamps_iso8601", "versioned_bucket_ids",
+            "fixed_json_extract", "custom_postgres_types", "timestamp_max_precision", "storage_version");
     private static final List<String> DEFINITION_KEYS = List.of("parameters", "data", "priority",
             "accept_potentially_dangerous_queries");
 
-    /** The outcome: definitions (complete only when there are no errors) and every problem, sorted by position. */
-    public record Output(List<CompiledDefinition> definitions, List<RuleError> problems) {
+    /**
+     * The outcome: definitions and streams (complete only when there are no errors) and every
+     * problem, sorted by position.
+     *
+     * @param edition the file's {@code config: edition} (1 when absent)
+     * @param versionedBucketIds whether bucket ids should carry the rules' version (edition 2 and up,
+     *     or {@code versioned_bucket_ids: true}), as PowerSync does
+     */
+    public record Output(List<CompiledDefinition> definitions, List<CompiledStream> streams, int edition,
+            boolean versionedBucketIds, List<RuleError> problems) {
         public boolean hasErrors() {
             return problems.stream().anyMatch(RuleError::isError);
         }
@@ -30,6 +48,8 @@ public final class RulesCompiler {
 
     private final SourceText source;
     private final Problems problems = new Problems();
+    private int edition = 1;
+    private Boolean versionedBucketIds;
 
     private RulesCompiler(String yaml) {
         this.source = new SourceText(yaml);
@@ -37,11 +57,13 @@ public final class RulesCompiler {
 
     public static Output compile(String yaml) {
         RulesCompiler c = new RulesCompiler(yaml);
-        List<CompiledDefinition> defs = c.run();
-        return new Output(defs, c.problems.sorted());
+        List<CompiledStream> streams = new ArrayList<>();
+        List<CompiledDefinition> defs = c.run(streams);
+        boolean versioned = c.versionedBucketIds != null ? c.versionedBucketIds : c.edition >= 2;
+        return new Output(defs, streams, c.edition, versioned, c.problems.sorted());
     }
 
-    private List<CompiledDefinition> run() {
+    private List<CompiledDefinition> run(List<CompiledStream> streams) {
         YNode root;
         try {
             root = YamlTreeReader.read(source);
@@ -63,28 +85,260 @@ public final class RulesCompiler {
         List<CompiledDefinition> definitions = new ArrayList<>();
         boolean sawDefinitions = false;
         boolean sawUnsupportedSection = false;
+        // The edition decides how the rest reads, so config goes first wherever it is in the file.
+        for (YNode.Entry e : top.entries()) {
+            if (e.key().equals("config")) {
+                config(e);
+            }
+        }
+        Map<String, StreamQueryCompiler.Cte> globalCtes = new LinkedHashMap<>();
+        Map<String, YNode.Entry> cteEntries = new LinkedHashMap<>();
+        Set<String> usedCtes = new HashSet<>();
+        for (YNode.Entry e : top.entries()) {
+            if (e.key().equals("with")) {
+                if (edition < 3) {
+                    problems.error(RuleErrorCode.WRONG_EDITION, e.keyMark(), "common table expressions (with:) need edition 3"
+                            + " (this file is edition " + edition + ")", "add config: {edition: 3} at the top of the file");
+                } else {
+                    ctes(e, globalCtes, cteEntries);
+                }
+            }
+        }
+        Set<String> names = new HashSet<>();
         for (YNode.Entry e : top.entries()) {
             switch (e.key()) {
                 case "bucket_definitions" -> {
                     sawDefinitions = true;
-                    definitions.addAll(definitions(e));
+                    if (edition >= 3) {
+                        problems.error(RuleErrorCode.WRONG_EDITION, e.keyMark(), "bucket_definitions are not supported with"
+                                + " edition 3 (as in PowerSync)", "translate them to streams, or use edition 2 to keep both");
+                    } else {
+                        definitions.addAll(definitions(e, names));
+                    }
                 }
-                case "config" -> config(e);
-                case "streams", "event_definitions" -> {
+                case "streams" -> {
+                    sawDefinitions = true;
+                    if (edition < 2) {
+                        problems.error(RuleErrorCode.WRONG_EDITION, e.keyMark(), "streams need edition 2 or later (as in"
+                                + " PowerSync); this file is edition 1", "add config: {edition: 3} at the top of the file");
+                        continue;
+                    }
+                    if (edition < 3) {
+                        problems.warning(RuleErrorCode.ALPHA_STREAMS, e.keyMark(), "streams with edition " + edition
+                                + " follow PowerSync's first (alpha) version: one query each, no joins, no with:",
+                                "add config: {edition: 3} at the top of the file for the full Sync Streams language");
+                    }
+                    streams.addAll(shareBuckets(streams(e, names, globalCtes, usedCtes)));
+                }
+                case "config", "with" -> { }
+                case "event_definitions" -> {
                     sawUnsupportedSection = true;
                     problems.error(RuleErrorCode.NOT_SUPPORTED_YET, e.keyMark(),
                             "'" + e.key() + "' is not supported yet",
-                            "express the rules as bucket_definitions (Sync Streams and events come in a later release)");
+                            "remove event_definitions (write-back events come in a later release)");
                 }
                 default -> problems.error(RuleErrorCode.UNKNOWN_KEY, e.keyMark(), "unknown top-level key '" + e.key() + "'",
                         suggestion(e.key(), TOP_LEVEL_KEYS));
             }
         }
+        for (Map.Entry<String, YNode.Entry> cte : cteEntries.entrySet()) {
+            if (!usedCtes.contains(cte.getKey())) {
+                problems.warning(RuleErrorCode.UNUSED_CTE, cte.getValue().keyMark(), "common table expression '" + cte.getKey()
+                        + "' is not used", "remove it, or use it in a query: WHERE column IN " + cte.getKey());
+            }
+        }
         if (!sawDefinitions && !sawUnsupportedSection && problems.errorCount() == 0) {
-            problems.error(RuleErrorCode.NO_BUCKET_DEFINITIONS, top.mark(), "no bucket_definitions section",
-                    "add bucket_definitions: with at least one bucket definition");
+            problems.error(RuleErrorCode.NO_BUCKET_DEFINITIONS, top.mark(), "no bucket_definitions or streams section",
+                    "add streams: (or bucket_definitions:) with at least one entry");
         }
         return definitions;
+    }
+
+    private void ctes(YNode.Entry entry, Map<String, StreamQueryCompiler.Cte> into, Map<String, YNode.Entry> entries) {
+        if (!(entry.value() instanceof YNode.Mapping m)) {
+            problems.error(RuleErrorCode.WRONG_TYPE, entry.value().mark(), "with must be a map of names to queries, found "
+                    + entry.value().kind(), "write with: followed by indented 'name: SELECT …' entries");
+            return;
+        }
+        for (YNode.Entry e : m.entries()) {
+            if (!(e.value() instanceof YNode.Scalar s) || s.text() == null || s.text().isBlank()) {
+                problems.error(RuleErrorCode.WRONG_TYPE, e.value().mark(), "common table expression '" + e.key()
+                        + "' must be a query, found " + e.value().kind(), "write " + e.key() + ": SELECT column FROM table WHERE …");
+                continue;
+            }
+            QuerySource src = new QuerySource(s, source);
+            dev.syncline.rules.sql.Select select = StreamQueryCompiler.parseCte(src, problems);
+            if (select != null) {
+                entries.put(e.key(), e);
+                into.put(e.key(), new StreamQueryCompiler.Cte(e.key(), select, src));
+            }
+        }
+    }
+
+    private List<CompiledStream> streams(YNode.Entry entry, Set<String> names, Map<String, StreamQueryCompiler.Cte> globalCtes,
+            Set<String> usedCtes) {
+        if (!(entry.value() instanceof YNode.Mapping m)) {
+            problems.error(RuleErrorCode.WRONG_TYPE, entry.value().mark(), "streams must be a map of stream names, found "
+                    + entry.value().kind(), "write each stream as an indented 'name:' under streams");
+            return List.of();
+        }
+        List<CompiledStream> out = new ArrayList<>();
+        for (YNode.Entry def : m.entries()) {
+            if (!names.add(def.key())) {
+                problems.error(RuleErrorCode.DUPLICATE_NAME, def.keyMark(), "'" + def.key()
+                        + "' is already the name of a stream or bucket definition", "give each stream and bucket definition its own name");
+                continue;
+            }
+            CompiledStream s = stream(def, globalCtes, usedCtes);
+            if (s != null) {
+                out.add(s);
+            }
+        }
+        return out;
+    }
+
+    private CompiledStream stream(YNode.Entry def, Map<String, StreamQueryCompiler.Cte> globalCtes, Set<String> usedCtes) {
+        String name = def.key();
+        if (!(def.value() instanceof YNode.Mapping m)) {
+            problems.error(RuleErrorCode.WRONG_TYPE, def.value().mark(), "stream '" + name + "' must be a map, found "
+                    + def.value().kind(), "give it an indented query: key");
+            return null;
+        }
+        List<YNode.Scalar> queries = new ArrayList<>();
+        YNode.Entry queryEntry = null;
+        boolean autoSubscribe = false;
+        int priority = 3;
+        Map<String, StreamQueryCompiler.Cte> ctes = new LinkedHashMap<>(globalCtes);
+        Map<String, YNode.Entry> localCteEntries = new LinkedHashMap<>();
+        int errorsBefore = problems.errorCount();
+        for (YNode.Entry e : m.entries()) {
+            switch (e.key()) {
+                case "query" -> {
+                    if (queryEntry != null) {
+                        problems.error(RuleErrorCode.STREAM_QUERY_MISSING, e.keyMark(), "stream '" + name
+                                + "' has both query and queries", "keep one of them");
+                    }
+                    queryEntry = e;
+                    if (e.value() instanceof YNode.Scalar sc && sc.text() != null && !sc.text().isBlank()) {
+                        queries.add(sc);
+                    } else {
+                        problems.error(RuleErrorCode.WRONG_TYPE, e.value().mark(), "query must be one SQL query, found "
+                                + e.value().kind(), edition >= 3 ? "write query: SELECT …, or queries: with a list"
+                                : "write query: SELECT …");
+                    }
+                }
+                case "queries" -> {
+                    if (edition < 3) {
+                        queryEntry = e;
+                        problems.error(RuleErrorCode.WRONG_EDITION, e.keyMark(), "queries: (several queries in one stream) needs"
+                                + " edition 3 (this file is edition " + edition + ")", "add config: {edition: 3}, or use query:");
+                    } else {
+                        if (queryEntry != null) {
+                            problems.error(RuleErrorCode.STREAM_QUERY_MISSING, e.keyMark(), "stream '" + name
+                                    + "' has both query and queries", "keep one of them");
+                        }
+                        queryEntry = e;
+                        queries.addAll(queries(e, false));
+                    }
+                }
+                case "auto_subscribe" -> autoSubscribe = bool(e);
+                case "priority" -> priority = priority(e);
+                case "accept_potentially_dangerous_queries" -> bool(e);
+                case "with" -> {
+                    if (edition < 3) {
+                        problems.error(RuleErrorCode.WRONG_EDITION, e.keyMark(), "common table expressions (with:) need edition 3"
+                                + " (this file is edition " + edition + ")", "add config: {edition: 3} at the top of the file");
+                    } else {
+                        Map<String, StreamQueryCompiler.Cte> local = new LinkedHashMap<>();
+                        ctes(e, local, localCteEntries);
+                        ctes.putAll(local); // stream-level CTEs shadow global ones
+                    }
+                }
+                default -> problems.error(RuleErrorCode.UNKNOWN_KEY, e.keyMark(),
+                        "unknown key '" + e.key() + "' in stream '" + name + "'", suggestion(e.key(), STREAM_KEYS));
+            }
+        }
+        if (queryEntry == null) {
+            problems.error(RuleErrorCode.STREAM_QUERY_MISSING, def.keyMark(), "stream '" + name + "' has no query",
+                    "add query: SELECT * FROM table WHERE …");
+        }
+        int[] lookupCounter = {0};
+        Map<String, StreamLookup> lookupCache = new HashMap<>();
+        Set<String> subscriptionKeys = new java.util.TreeSet<>();
+        Set<String> localUsed = new HashSet<>();
+        List<StreamQueryCompiler.Variant> variants = new ArrayList<>();
+        for (YNode.Scalar sql : queries) {
+            List<StreamQueryCompiler.Variant> v = new StreamQueryCompiler(name, edition, ctes, problems, lookupCounter,
+                    lookupCache, subscriptionKeys, localUsed).compile(new QuerySource(sql, source));
+            if (v != null) {
+                variants.addAll(v);
+            }
+        }
+        for (String used : localUsed) {
+            if (!localCteEntries.containsKey(used)) {
+                usedCtes.add(used);
+            }
+        }
+        for (Map.Entry<String, YNode.Entry> cte : localCteEntries.entrySet()) {
+            if (!localUsed.contains(cte.getKey())) {
+                problems.warning(RuleErrorCode.UNUSED_CTE, cte.getValue().keyMark(), "common table expression '" + cte.getKey()
+                        + "' is not used", "remove it, or use it in a query: WHERE column IN " + cte.getKey());
+            }
+        }
+        if (problems.errorCount() > errorsBefore) {
+            return null;
+        }
+        // Buckets are named name|0, name|1, … in the order their variants appear; a variant shaped
+        // like an earlier one of the same stream shares its bucket (PowerSync merges them the same way).
+        Map<String, BucketBuilder> byShape = new LinkedHashMap<>();
+        int counter = 0;
+        for (StreamQueryCompiler.Variant v : variants) {
+            String prefix = name + "|" + counter++;
+            BucketBuilder b = byShape.computeIfAbsent(v.shape(), k -> new BucketBuilder(prefix, v));
+            b.data.add(v.data().named(b.prefix, v.parameters().size()));
+        }
+        List<CompiledStream.Bucket> buckets = byShape.values().stream()
+                .map(b -> new CompiledStream.Bucket(b.prefix, b.variant.parameters(), b.variant.filters(), b.data)).toList();
+        return new CompiledStream(name, autoSubscribe, priority, buckets, subscriptionKeys);
+    }
+
+    /**
+     * Buckets whose rows are chosen the same way (same tables, outputs, filters and partitioning)
+     * hold the same rows, so PowerSync gives them one name, the first one's, even across streams;
+     * only their instantiation differs. The same here, so bucket ids agree.
+     */
+    private static List<CompiledStream> shareBuckets(List<CompiledStream> streams) {
+        Map<String, String> prefixByRows = new HashMap<>();
+        List<CompiledStream> out = new ArrayList<>();
+        for (CompiledStream s : streams) {
+            List<CompiledStream.Bucket> buckets = new ArrayList<>();
+            for (CompiledStream.Bucket b : s.buckets()) {
+                List<String> parts = new ArrayList<>();
+                for (DataQuery q : b.dataQueries()) {
+                    parts.add(q.table().qualifiedName() + " as " + q.outputTable() + (q.star() ? " *" : "") + " "
+                            + q.outputs().stream().map(o -> o.name() + "=" + Exprs.text(o.expr())).toList() + " "
+                            + (q.filter() == null ? "" : q.filter().describe()));
+                }
+                parts.sort(null);
+                String prefix = prefixByRows.computeIfAbsent(String.join("\n", parts), k -> b.prefix());
+                buckets.add(prefix.equals(b.prefix()) ? b : new CompiledStream.Bucket(prefix, b.parameters(), b.filters(),
+                        b.dataQueries().stream().map(q -> new DataQuery(prefix, q.bucketParameters(), q.table(), q.outputTable(),
+                                q.star(), q.outputs(), q.filter())).toList()));
+            }
+            out.add(new CompiledStream(s.name(), s.autoSubscribe(), s.priority(), buckets, s.subscriptionParameters()));
+        }
+        return out;
+    }
+
+    private static final class BucketBuilder {
+        final String prefix;
+        final StreamQueryCompiler.Variant variant;
+        final List<DataQuery> data = new ArrayList<>();
+
+        BucketBuilder(String prefix, StreamQueryCompiler.Variant variant) {
+            this.prefix = prefix;
+            this.variant = variant;
+        }
     }
 
     private void config(YNode.Entry entry) {
@@ -94,23 +348,43 @@ public final class RulesCompiler {
             return;
         }
         for (YNode.Entry e : m.entries()) {
-            if (!e.key().equals("edition")) {
+            if (!CONFIG_KEYS.contains(e.key())) {
                 problems.error(RuleErrorCode.UNKNOWN_KEY, e.keyMark(), "unknown config key '" + e.key() + "'",
-                        "the only config key supported is edition");
+                        suggestion(e.key(), CONFIG_KEYS));
                 continue;
             }
             String text = e.value() instanceof YNode.Scalar s ? s.text() : null;
-            if (text == null || !text.matches("\\d+")) {
-                problems.error(RuleErrorCode.WRONG_TYPE, e.value().mark(), "edition must be a whole number",
-                        "write edition: 1");
-            } else if (!text.equals("1")) {
-                problems.error(RuleErrorCode.NOT_SUPPORTED_YET, e.value().mark(), "edition " + text + " is not supported yet",
-                        "use edition: 1 (the legacy bucket_definitions behaviour) or remove config");
+            switch (e.key()) {
+                case "edition" -> {
+                    if (text == null || !text.matches("\\d+")) {
+                        problems.error(RuleErrorCode.WRONG_TYPE, e.value().mark(), "edition must be a whole number",
+                                "write edition: 3");
+                    } else if (!text.matches("[123]")) {
+                        problems.error(RuleErrorCode.NOT_SUPPORTED_YET, e.value().mark(), "edition " + text + " is not supported",
+                                "use edition: 3 (Sync Streams), 2 or 1 (the legacy bucket_definitions behaviour)");
+                    } else {
+                        edition = Integer.parseInt(text);
+                    }
+                }
+                case "timestamp_max_precision" -> {
+                    if (text == null || !List.of("seconds", "milliseconds", "microseconds", "nanoseconds").contains(text)) {
+                        problems.error(RuleErrorCode.WRONG_TYPE, e.value().mark(), "timestamp_max_precision must be seconds,"
+                                + " milliseconds, microseconds or nanoseconds", "write timestamp_max_precision: milliseconds");
+                    }
+                }
+                case "storage_version" -> {
+                    if (text == null || !text.matches("\\d+")) {
+                        problems.error(RuleErrorCode.WRONG_TYPE, e.value().mark(), "storage_version must be a whole number",
+                                "remove storage_version (Syncline's storage has its own versioning)");
+                    }
+                }
+                case "versioned_bucket_ids" -> versionedBucketIds = bool(e);
+                default -> bool(e);
             }
         }
     }
 
-    private List<CompiledDefinition> definitions(YNode.Entry entry) {
+    private List<CompiledDefinition> definitions(YNode.Entry entry, Set<String> names) {
         if (!(entry.value() instanceof YNode.Mapping m)) {
             problems.error(RuleErrorCode.WRONG_TYPE, entry.value().mark(),
                     "bucket_definitions must be a map of definition names, found " + entry.value().kind(),
@@ -123,6 +397,11 @@ public final class RulesCompiler {
         }
         List<CompiledDefinition> out = new ArrayList<>();
         for (YNode.Entry def : m.entries()) {
+            if (!names.add(def.key())) {
+                problems.error(RuleErrorCode.DUPLICATE_NAME, def.keyMark(), "'" + def.key()
+                        + "' is already the name of a stream or bucket definition", "give each stream and bucket definition its own name");
+                continue;
+            }
             CompiledDefinition d = definition(def);
             if (d != null) {
                 out.add(d);

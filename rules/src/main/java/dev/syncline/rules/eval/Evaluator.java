@@ -53,6 +53,8 @@ public final class Evaluator {
                 yield in.negated() ? SqlOperators.not(r) : r;
             }
             case Expr.Cast c -> SqlOperators.cast(eval(c.operand(), scope), c.type());
+            // The streams compiler turns every subquery into a parameter lookup before anything is evaluated.
+            case Expr.InSelect in -> throw new IllegalStateException("subquery left in a compiled expression at " + in.pos());
         };
     }
 

@@ -16,6 +16,7 @@ public final class RequestScope implements Scope {
     private final SqlValue clientParameters;
     private final JsonNode tokenParameters;
     private final JsonNode clientParameterObject;
+    private final SqlValue subscriptionParameters;
 
     public RequestScope(String userId, String jwtClaimsJson, String clientParametersJson) {
         JsonNode claims = jwtClaimsJson == null ? null : JsonSupport.parse(jwtClaimsJson);
@@ -30,6 +31,24 @@ public final class RequestScope implements Scope {
         // Anything but an object is ignored rather than rejected: clients are untrusted and old SDKs send junk.
         this.clientParameterObject = client != null && client.isObject() ? client : null;
         this.clientParameters = new SqlValue.Text(client != null && client.isObject() ? JsonSupport.write(client) : "{}");
+        this.subscriptionParameters = new SqlValue.Text("{}");
+    }
+
+    private RequestScope(RequestScope base, SqlValue subscriptionParameters) {
+        this.userId = base.userId;
+        this.jwt = base.jwt;
+        this.clientParameters = base.clientParameters;
+        this.tokenParameters = base.tokenParameters;
+        this.clientParameterObject = base.clientParameterObject;
+        this.subscriptionParameters = subscriptionParameters;
+    }
+
+    /**
+     * The same request seen by one stream subscription: {@code subscription.parameter(s)()} read
+     * {@code parametersJson} (a JSON object, already checked by the caller).
+     */
+    public RequestScope withSubscriptionParameters(String parametersJson) {
+        return new RequestScope(this, new SqlValue.Text(parametersJson == null ? "{}" : parametersJson));
     }
 
     @Override
@@ -53,6 +72,7 @@ public final class RequestScope implements Scope {
             case "request.user_id" -> userId;
             case "request.jwt" -> jwt;
             case "request.parameters" -> clientParameters;
+            case "request.subscription_parameters" -> subscriptionParameters;
             default -> throw new IllegalStateException("unknown request function " + function);
         };
     }

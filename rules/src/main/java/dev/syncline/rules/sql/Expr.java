@@ -44,6 +44,12 @@ public sealed interface Expr {
     /** {@code x [NOT] IN json_array_expr} — PowerSync's extension: the right side is a JSON array. */
     record InJson(Expr needle, Expr haystack, boolean negated, int pos) implements Expr {}
 
+    /**
+     * {@code x [NOT] IN (SELECT …)} — a subquery, accepted in Sync Streams queries only; a bare
+     * {@code x IN cte_name} is parsed as {@link InJson} and resolved against the stream's CTEs.
+     */
+    record InSelect(Expr needle, Select query, boolean negated, int pos) implements Expr {}
+
     /** {@code CAST(x AS type)} and {@code x::type}; type is lower-case. */
     record Cast(Expr operand, String type, int pos) implements Expr {}
 

@@ -2,12 +2,24 @@ package dev.syncline.rules.sql;
 
 import java.util.List;
 
-/** A parsed {@code SELECT items [FROM source] [WHERE filter]}; {@code from} and {@code where} may be null. */
-public record Select(List<SelectItem> items, From from, Expr where, int pos) {
+/**
+ * A parsed {@code SELECT items [FROM source [JOIN …]] [WHERE filter]}; {@code from} and {@code where}
+ * may be null. {@code joins} is empty except in Sync Streams queries (edition 3), which may join
+ * tables with {@code [INNER] JOIN t ON cond} or list them as {@code FROM a, b}.
+ */
+public record Select(List<SelectItem> items, From from, List<Join> joins, Expr where, int pos) {
 
     public Select {
         items = List.copyOf(items);
+        joins = List.copyOf(joins);
     }
+
+    public Select(List<SelectItem> items, From from, Expr where, int pos) {
+        this(items, from, List.of(), where, pos);
+    }
+
+    /** One more table of the FROM clause; {@code on} is null for a comma-separated table. */
+    public record Join(Table table, Expr on, int pos) {}
 
     /** One output of the select list. */
     public sealed interface SelectItem {

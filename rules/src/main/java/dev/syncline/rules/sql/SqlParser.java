@@ -24,11 +24,37 @@ public final class SqlParser {
 
     private static final Set<String> CAST_TYPES = Set.of("text", "integer", "int", "real", "numeric", "float", "double");
 
+    private static final Set<String> JOIN_WORDS = Set.of("inner", "left", "right", "full", "outer", "cross", "natural");
+
     private final List<Token> tokens;
+    private final boolean streams;
     private int index;
 
-    private SqlParser(List<Token> tokens) {
+    private SqlParser(List<Token> tokens, boolean streams) {
         this.tokens = tokens;
+        this.streams = streams;
+    }
+
+    private SqlParser(List<Token> tokens) {
+        this(tokens, false);
+    }
+
+    /**
+     * Parses one Sync Streams query: as {@link #parseSelect}, plus {@code IN (SELECT …)} subqueries,
+     * {@code FROM a, b} and {@code [INNER] JOIN b ON cond}. Whether joins are allowed (edition 3) is
+     * the compiler's call, so it can say why.
+     */
+    public static Select parseStreamSelect(String sql) throws SqlSyntaxException {
+        SqlParser parser = new SqlParser(Lexer.tokenize(sql), true);
+        Select select = parser.select();
+        if (parser.peek().isOp(";")) {
+            parser.index++;
+        }
+        Token rest = parser.peek();
+        if (rest.kind() != Token.Kind.END) {
+            throw parser.unexpected(rest, "the query should end here");
+        }
+        return select;
     }
 
     /** Parses one SELECT statement (an optional trailing semicolon is allowed). */
@@ -68,8 +94,12 @@ public final class SqlParser {
             items.add(selectItem());
         } while (acceptOp(","));
         Select.From from = null;
+        List<Select.Join> joins = new ArrayList<>();
         if (acceptKeyword("from")) {
             from = from();
+            if (streams) {
+                joins(joins);
+            }
         }
         Expr where = null;
         if (acceptKeyword("where")) {
@@ -86,7 +116,38 @@ public final class SqlParser {
             throw new SqlSyntaxException(t.pos(), "queries may read only one table",
                     "split the query into one data query per table");
         }
-        return new Select(items, from, where, start.pos());
+        return new Select(items, from, joins, where, start.pos());
+    }
+
+    private void joins(List<Select.Join> joins) throws SqlSyntaxException {
+        while (true) {
+            Token t = peek();
+            if (t.isOp(",")) {
+                index++;
+                joins.add(new Select.Join(joinedTable(), null, t.pos()));
+            } else if (t.isKeyword("join") || (t.isKeyword("inner") && peek(1).isKeyword("join"))) {
+                index += t.isKeyword("inner") ? 2 : 1;
+                Select.Table table = joinedTable();
+                if (!acceptKeyword("on")) {
+                    throw unexpected(peek(), "write JOIN table ON condition");
+                }
+                joins.add(new Select.Join(table, expr(), t.pos()));
+            } else if (t.kind() == Token.Kind.IDENT && JOIN_WORDS.contains(t.text().toLowerCase(Locale.ROOT))) {
+                throw new SqlSyntaxException(t.pos(), t.text().toUpperCase(Locale.ROOT) + " joins are not supported",
+                        "use an inner JOIN … ON or a subquery (… IN (SELECT …)); a stream only syncs rows that match");
+            } else {
+                return;
+            }
+        }
+    }
+
+    private Select.Table joinedTable() throws SqlSyntaxException {
+        Token t = peek();
+        Select.From f = from();
+        if (f instanceof Select.Table table) {
+            return table;
+        }
+        throw new SqlSyntaxException(t.pos(), "only tables can be joined", "join a table, or use json_each in a subquery");
     }
 
     private Select.SelectItem selectItem() throws SqlSyntaxException {
@@ -131,7 +192,8 @@ public final class SqlParser {
         if (acceptKeyword("as")) {
             return identifier("an alias after AS");
         }
-        if (isIdent(peek()) && !isReserved(peek())) {
+        if (isIdent(peek()) && !isReserved(peek())
+                && !(peek().kind() == Token.Kind.IDENT && JOIN_WORDS.contains(peek().text().toLowerCase(Locale.ROOT)))) {
             return identifier("an alias");
         }
         return null;
@@ -214,6 +276,12 @@ public final class SqlParser {
             return new Expr.InList(needle, items, negated, pos);
         }
         if (peek().isOp("(")) {
+            if (streams) {
+                index++;
+                Select sub = select();
+                expectOp(")", "close the subquery");
+                return new Expr.InSelect(needle, sub, negated, pos);
+            }
             throw new SqlSyntaxException(peek().pos(), "subqueries are not supported",
                     "move the lookup into a parameter query of the bucket definition");
         }

@@ -23,6 +23,7 @@ class SqlParserTest {
                     + String.join(",", in.items().stream().map(SqlParserTest::show).toList()) + "])";
             case Expr.InJson in -> "(" + show(in.needle()) + (in.negated() ? " NOT IN~ " : " IN~ ") + show(in.haystack()) + ")";
             case Expr.Cast c -> "cast(" + show(c.operand()) + " " + c.type() + ")";
+            case Expr.InSelect in -> "(" + show(in.needle()) + (in.negated() ? " NOT IN " : " IN ") + "(SELECT …))";
         };
     }
 

@@ -25,7 +25,7 @@ public final class ConfigParser {
         problems.throwIfAny();
         root = EnvSubstitution.apply(root, "", env, problems);
         if (!(root instanceof YamlNode.Mapping)) {
-            problems.add("", root.position(), "must be a map of keys (port, replication, storage, sync_rules,"
+            problems.add("", root.position(), "must be a map of keys (port, replication, storage, sync_config,"
                     + " client_auth, capture, upload, api), found " + YamlNode.describe(root));
             problems.throwIfAny();
         }
@@ -36,9 +36,7 @@ public final class ConfigParser {
         Section storageSection = top.section("storage");
         StorageConfig storage = StorageConfig.read(storageSection, baseDir);
         storageSection.finish();
-        Section rulesSection = top.section("sync_rules");
-        Optional<SyncRulesConfig> rules = SyncRulesConfig.read(rulesSection, baseDir, files);
-        rulesSection.finish();
+        Optional<SyncRulesConfig> rules = SyncRulesConfig.read(top, baseDir, files);
         Section authSection = top.section("client_auth");
         ClientAuthConfig auth = ClientAuthConfig.read(authSection);
         authSection.finish();

@@ -59,6 +59,12 @@ final class Section {
 
     boolean has(String key) { return node(key).isPresent(); }
 
+    /** Whether {@code key} is given, without making it a known key (for deprecated aliases hints should not offer). */
+    boolean present(String key) {
+        YamlNode.Entry entry = entries.get(key);
+        return entry != null && !(entry.value() instanceof YamlNode.Scalar s && s.value() == null);
+    }
+
     YamlNode.Position at(String key) {
         YamlNode.Entry entry = entries.get(key);
         if (entry == null) {

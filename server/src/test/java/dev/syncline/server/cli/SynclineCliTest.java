@@ -87,7 +87,7 @@ class SynclineCliTest {
                 config + ":4:16: replication.connections[0].sslmode: `sslmode` must be one of disable, allow,"
                         + " prefer, require, verify-ca, verify-full — found `nope`",
                 config + ":10:1: prot: unknown key `prot` — did you mean `port`? expected one of: port, replication,"
-                        + " storage, sync_rules, client_auth, capture, upload, api",
+                        + " storage, sync_config, sync_rules, client_auth, capture, upload, api",
                 dir.resolve("rules.yaml") + ":1:1: no `bucket_definitions` or `streams` at the top level — is this"
                         + " the sync rules file?",
                 "3 problems");

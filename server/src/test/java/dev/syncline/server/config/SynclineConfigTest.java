@@ -129,7 +129,7 @@ class SynclineConfigTest {
 
         assertThat(problems).containsExactly(
                 "syncline.yaml:1:1: prot: unknown key `prot` — did you mean `port`? expected one of: port,"
-                        + " replication, storage, sync_rules, client_auth, capture, upload, api",
+                        + " replication, storage, sync_config, sync_rules, client_auth, capture, upload, api",
                 "syncline.yaml:11:3: capture.slotName: unknown key `slotName` — did you mean `slot_name`? expected"
                         + " one of: slot_name, publication_name, tables, snapshot_chunk_rows, heartbeat_interval,"
                         + " max_pending_bytes");
@@ -235,6 +235,32 @@ class SynclineConfigTest {
                         "syncline.yaml:3:7: replication.connections[0].hostname: `hostname` is required when `uri` is not given",
                         "syncline.yaml:3:7: replication.connections[0].database: `database` is required when `uri` is not given",
                         "syncline.yaml:3:7: replication.connections[0].username: `username` is required when `uri` is not given");
+    }
+
+    @Test
+    void syncConfigIsTheCurrentKeyAndSyncRulesItsAlias() throws Exception {
+        SynclineConfig current = fx.parse(ConfigFixtures.MINIMAL.replace("sync_rules:", "sync_config:"));
+        SynclineConfig legacy = fx.parse(ConfigFixtures.MINIMAL);
+
+        assertThat(current.syncRules().key()).isEqualTo("sync_config");
+        assertThat(legacy.syncRules().key()).isEqualTo("sync_rules");
+        assertThat(current.syncRules().content()).isEqualTo(legacy.syncRules().content());
+        assertThat(fx.problems(ConfigFixtures.MINIMAL.replace("sync_rules:", "sync_config:").replace("sync-rules.yaml",
+                "missing.yaml"))).containsExactly("syncline.yaml:6:9: sync_config.path: file /cfg/missing.yaml does not"
+                + " exist — paths are relative to the config file's directory");
+    }
+
+    @Test
+    void syncConfigAndItsAliasTogetherAreAmbiguous() {
+        assertThat(fx.problems(ConfigFixtures.MINIMAL + "sync_config:\n  content: 'streams: {}'\n"))
+                .containsExactly("syncline.yaml:6:3: sync_rules: give either `sync_config` or its deprecated alias"
+                        + " `sync_rules`, not both — rename `sync_rules` to `sync_config` and keep one");
+    }
+
+    @Test
+    void missingSyncConfigNamesTheCurrentKey() {
+        assertThat(fx.problems(ConfigFixtures.MINIMAL.replace("sync_rules:\n  path: sync-rules.yaml\n", "")))
+                .singleElement().asString().contains("set `sync_config.path: sync-rules.yaml`");
     }
 
     @Test
