@@ -5,7 +5,7 @@ import dev.syncline.protocol.sync.OplogEntry;
 import dev.syncline.protocol.sync.StreamingSyncRequest;
 import dev.syncline.rules.PreparedRequest;
 import dev.syncline.rules.RequestContext;
-import dev.syncline.rules.ResolvedBucket;
+import dev.syncline.rules.BucketSelection;
 import dev.syncline.rules.SyncRulesLimitException;
 import dev.syncline.rules.SyncRulesPlan;
 import dev.syncline.server.storage.ParameterValuesCodec;
@@ -56,7 +56,7 @@ public final class StorageSyncBackend implements SyncBackend, AutoCloseable {
     public StorageSyncBackend(BucketStorage storage, SyncRulesPlan plan, WriteCheckpoints writeCheckpoints) {
         this.storage = storage;
         this.plan = plan;
-        this.streamListing = new StreamListing(plan.definitionNames());
+        this.streamListing = new StreamListing(plan.definitionNames(), plan.streams());
         this.writeCheckpoints = writeCheckpoints;
         // Listeners run on the writer thread: publish and return, never block.
         this.subscription = storage.checkpoints().subscribeWithChanges(
@@ -149,9 +149,10 @@ public final class StorageSyncBackend implements SyncBackend, AutoCloseable {
                     throw new SyncException("SYNC_R1004", 503, "the server is still copying its initial data; retry shortly");
                 }
                 Set<String> topics = new HashSet<>();
-                List<ResolvedBucket> resolved;
+                BucketSelection selection;
                 try {
-                    resolved = plan.queryBuckets(context, key -> {
+                    selection = plan.selectBuckets(context, request.streams().includeDefaults(),
+                            StreamListing.subscriptions(request.streams()), key -> {
                         String serialized = key.serialize();
                         topics.add(Interest.lookupTopic(serialized));
                         return view.parameterValues(serialized).stream().map(ParameterValuesCodec::decode).toList();
@@ -171,7 +172,7 @@ public final class StorageSyncBackend implements SyncBackend, AutoCloseable {
                         return view.opRange(bucket, new OpId(after), new OpId(upTo));
                     }
                 };
-                StreamListing.Result listed = streamListing.list(resolved, request.streams());
+                StreamListing.Result listed = streamListing.list(selection, request.streams());
                 Map<String, Integer> buckets = listed.buckets();
                 Map<String, BucketDataSource.BucketState> bucketStates = new HashMap<>();
                 for (String bucket : buckets.keySet()) {

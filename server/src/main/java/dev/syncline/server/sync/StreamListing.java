@@ -3,69 +3,91 @@ package dev.syncline.server.sync;
 import dev.syncline.protocol.sync.BucketReason;
 import dev.syncline.protocol.sync.StreamDescription;
 import dev.syncline.protocol.sync.StreamSubscriptions;
-import dev.syncline.rules.ResolvedBucket;
+import dev.syncline.rules.BucketSelection;
+import dev.syncline.rules.StreamError;
+import dev.syncline.rules.StreamInfo;
+import dev.syncline.rules.StreamSubscription;
+import dev.syncline.rules.SubscribedBucket;
 
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
- * The stream side of a checkpoint for rules made of bucket definitions (PROTOCOL.md §9): every
- * bucket definition is a default stream, listed in the full checkpoint's {@code streams} when the
- * client includes defaults or subscribes to it by name, and each of its buckets names why. An explicit subscription
- * to a name the rules do not define is listed with an error for that subscription, so the client
- * can tell its subscription failed instead of waiting for a first sync that never comes. Pure.
+ * Turns the rules' {@link BucketSelection} for one connection into what its checkpoints say on the
+ * wire (PROTOCOL.md §9): bucket → priority, the full checkpoint's {@code streams} list and each
+ * bucket's {@code subscriptions}. As in PowerSync, the list holds the bucket definitions and
+ * {@code auto_subscribe} streams when the client includes defaults, plus every stream it subscribed
+ * to; unlike PowerSync, a subscription to a stream the config does not define is listed too, with
+ * an error for that subscription, so the client can report it instead of waiting for a first sync
+ * that never comes. Pure.
  */
 public final class StreamListing {
     private final List<String> definitions;
+    private final List<StreamInfo> streams;
 
-    public StreamListing(List<String> definitionNames) {
+    public StreamListing(List<String> definitionNames, List<StreamInfo> streams) {
         this.definitions = List.copyOf(definitionNames);
+        this.streams = List.copyOf(streams);
     }
 
-    /** The buckets, streams and reasons a connection asking for {@code streams} gets of {@code resolved}. */
-    public Result list(List<ResolvedBucket> resolved, StreamSubscriptions streams) {
+    /** The request's subscriptions as the rules take them. */
+    public static List<StreamSubscription> subscriptions(StreamSubscriptions requested) {
+        return requested.subscriptions().stream()
+                .map(s -> new StreamSubscription(s.stream(), s.parametersJson(), s.overridePriority())).toList();
+    }
+
+    public Result list(BucketSelection selection, StreamSubscriptions requested) {
+        Set<String> subscribed = new LinkedHashSet<>();
+        requested.subscriptions().forEach(s -> subscribed.add(s.stream()));
+        Map<String, List<StreamDescription.Error>> errors = new LinkedHashMap<>();
+        for (StreamError e : selection.errors()) {
+            errors.computeIfAbsent(e.stream(), k -> new ArrayList<>())
+                    .add(new StreamDescription.Error(e.subscription(), e.message()));
+        }
+
         List<StreamDescription> listed = new ArrayList<>();
         Map<String, Integer> index = new HashMap<>();
-        Map<String, List<Integer>> explicit = new HashMap<>();
-        Map<String, List<StreamDescription.Error>> unknown = new LinkedHashMap<>();
-        for (int i = 0; i < streams.subscriptions().size(); i++) {
-            String name = streams.subscriptions().get(i).stream();
-            if (definitions.contains(name)) {
-                explicit.computeIfAbsent(name, n -> new ArrayList<>()).add(i);
-            } else {
-                unknown.computeIfAbsent(name, n -> new ArrayList<>()).add(new StreamDescription.Error(i,
-                        "the sync config defines no stream named `" + name + "`"));
-            }
-        }
         for (String name : definitions) {
-            if (streams.includeDefaults() || explicit.containsKey(name)) {
+            if (requested.includeDefaults() || subscribed.contains(name)) {
                 index.put(name, listed.size());
-                listed.add(new StreamDescription(name, true, List.of()));
+                listed.add(new StreamDescription(name, true, errors.getOrDefault(name, List.of())));
             }
         }
-        unknown.forEach((name, errors) -> listed.add(new StreamDescription(name, false, errors)));
+        for (StreamInfo s : streams) {
+            if ((requested.includeDefaults() && s.autoSubscribe()) || subscribed.contains(s.name())) {
+                index.put(s.name(), listed.size());
+                listed.add(new StreamDescription(s.name(), s.autoSubscribe(), errors.getOrDefault(s.name(), List.of())));
+            }
+        }
+        errors.forEach((name, list) -> {
+            if (!index.containsKey(name)) {
+                index.put(name, listed.size());
+                listed.add(new StreamDescription(name, false, list));
+            }
+        });
 
         Map<String, Integer> buckets = new HashMap<>();
         Map<String, List<BucketReason>> reasons = new HashMap<>();
-        for (ResolvedBucket b : resolved) {
-            Integer stream = index.get(b.definition());
-            if (stream == null) {
-                continue; // the client asked for no default streams and did not subscribe to this one
+        for (SubscribedBucket b : selection.buckets()) {
+            buckets.put(b.bucket(), b.priority());
+            List<BucketReason> why = new ArrayList<>(b.reasons().size());
+            for (dev.syncline.rules.BucketReason r : b.reasons()) {
+                switch (r) {
+                    case dev.syncline.rules.BucketReason.Default d -> {
+                        Integer stream = index.get(d.source());
+                        if (stream != null) {
+                            why.add(new BucketReason.Default(stream));
+                        }
+                    }
+                    case dev.syncline.rules.BucketReason.Subscription s -> why.add(new BucketReason.Subscription(s.index()));
+                }
             }
-            List<BucketReason> why = reasons.computeIfAbsent(b.bucket(), k -> new ArrayList<>());
-            if (streams.includeDefaults()) {
-                why.add(new BucketReason.Default(stream));
-            }
-            int priority = b.priority();
-            for (int sub : explicit.getOrDefault(b.definition(), List.of())) {
-                why.add(new BucketReason.Subscription(sub));
-                Integer override = streams.subscriptions().get(sub).overridePriority();
-                priority = override == null ? priority : Math.min(priority, override);
-            }
-            buckets.merge(b.bucket(), priority, Math::min);
+            reasons.put(b.bucket(), why);
         }
         return new Result(buckets, listed, reasons);
     }

@@ -3,7 +3,9 @@ package dev.syncline.server.sync;
 import dev.syncline.protocol.sync.BucketReason;
 import dev.syncline.protocol.sync.StreamDescription;
 import dev.syncline.protocol.sync.StreamSubscriptions;
-import dev.syncline.rules.ResolvedBucket;
+import dev.syncline.rules.RequestContext;
+import dev.syncline.rules.SyncRules;
+import dev.syncline.rules.SyncRulesPlan;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;
@@ -12,38 +14,60 @@ import java.util.Map;
 import static org.assertj.core.api.Assertions.assertThat;
 
 class StreamListingTest {
-    final StreamListing listing = new StreamListing(List.of("global", "by_user"));
-    final List<ResolvedBucket> resolved = List.of(new ResolvedBucket("global[]", 3, "global"),
-            new ResolvedBucket("by_user[\"u1\"]", 1, "by_user"));
+    static final SyncRulesPlan PLAN = SyncRules.compile("""
+            config:
+              edition: 2
+            bucket_definitions:
+              global:
+                data:
+                  - SELECT * FROM settings
+            streams:
+              my_lists:
+                auto_subscribe: true
+                query: SELECT * FROM lists WHERE owner_id = auth.user_id()
+              list:
+                priority: 1
+                query: SELECT * FROM todos WHERE list_id = subscription.parameter('list_id')
+            """);
+    final StreamListing listing = new StreamListing(PLAN.definitionNames(), PLAN.streams());
 
-    @Test
-    void aClientThatSaysNothingOfStreamsGetsEveryDefinitionAsADefaultStream() {
-        StreamListing.Result r = listing.list(resolved, StreamSubscriptions.DEFAULTS);
-        assertThat(r.buckets()).isEqualTo(Map.of("global[]", 3, "by_user[\"u1\"]", 1));
-        assertThat(r.streams()).containsExactly(new StreamDescription("global", true, List.of()),
-                new StreamDescription("by_user", true, List.of()));
-        assertThat(r.reasons()).isEqualTo(Map.of("global[]", List.of(new BucketReason.Default(0)),
-                "by_user[\"u1\"]", List.of(new BucketReason.Default(1))));
+    StreamListing.Result list(StreamSubscriptions requested) {
+        var selection = PLAN.selectBuckets(new RequestContext("u1", "{\"sub\":\"u1\"}", "{}"),
+                requested.includeDefaults(), StreamListing.subscriptions(requested), key -> List.of());
+        return listing.list(selection, requested);
     }
 
     @Test
-    void withoutDefaultsOnlyExplicitlySubscribedDefinitionsSyncWithTheirOverriddenPriority() {
-        StreamListing.Result r = listing.list(resolved, new StreamSubscriptions(false,
-                List.of(new StreamSubscriptions.Requested("global", "{}", 0))));
-        assertThat(r.buckets()).isEqualTo(Map.of("global[]", 0));
-        assertThat(r.streams()).containsExactly(new StreamDescription("global", true, List.of()));
-        assertThat(r.reasons()).containsEntry("global[]", List.of(new BucketReason.Subscription(0)));
+    void aClientThatSaysNothingOfStreamsGetsDefinitionsAndAutoSubscribedStreams() {
+        StreamListing.Result r = list(StreamSubscriptions.DEFAULTS);
+        assertThat(r.streams()).containsExactly(new StreamDescription("global", true, List.of()),
+                new StreamDescription("my_lists", true, List.of()));
+        assertThat(r.buckets()).hasSize(2);
+        assertThat(r.reasons().values()).containsExactlyInAnyOrder(List.of(new BucketReason.Default(0)),
+                List.of(new BucketReason.Default(1)));
+    }
+
+    @Test
+    void aSubscriptionAddsItsStreamAndItsBucketsNameIt() {
+        StreamListing.Result r = list(new StreamSubscriptions(false,
+                List.of(new StreamSubscriptions.Requested("list", "{\"list_id\":\"l1\"}", 0))));
+        assertThat(r.streams()).containsExactly(new StreamDescription("list", false, List.of()));
+        assertThat(r.buckets()).hasSize(1);
+        assertThat(r.buckets().values()).containsExactly(0);
+        assertThat(r.reasons().values()).containsExactly(List.of(new BucketReason.Subscription(0)));
     }
 
     // A client subscribing to a stream the config lacks must learn so, or it waits for a first sync forever.
     @Test
     void aSubscriptionToAnUnknownStreamIsListedWithAnErrorAndNeverThrows() {
-        StreamListing.Result r = listing.list(resolved, new StreamSubscriptions(true,
-                List.of(new StreamSubscriptions.Requested("nope", "{}", null),
-                        new StreamSubscriptions.Requested("nope", "{\"a\":1}", null))));
+        StreamListing.Result r = list(new StreamSubscriptions(true,
+                List.of(new StreamSubscriptions.Requested("nope", null, null))));
         assertThat(r.buckets()).hasSize(2);
-        assertThat(r.streams()).last().isEqualTo(new StreamDescription("nope", false, List.of(
-                new StreamDescription.Error(0, "the sync config defines no stream named `nope`"),
-                new StreamDescription.Error(1, "the sync config defines no stream named `nope`"))));
+        StreamDescription last = r.streams().getLast();
+        assertThat(last.name()).isEqualTo("nope");
+        assertThat(last.isDefault()).isFalse();
+        assertThat(last.errors()).singleElement().satisfies(e -> assertThat(e.subscription()).isZero());
+        assertThat(r.reasons()).allSatisfy((bucket, why) -> assertThat(why).isNotEmpty());
+        assertThat(Map.copyOf(r.buckets())).doesNotContainKey("nope");
     }
 }
