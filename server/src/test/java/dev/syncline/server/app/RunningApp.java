@@ -35,6 +35,22 @@ public final class RunningApp implements AutoCloseable {
 
     /** @param extraYaml further top-level config sections, e.g. {@code api:} limits (see {@link #writeConfig}) */
     public static RunningApp start(PostgresTestServer server, Path dir, String extraYaml) throws Exception {
+        return start(server, dir, extraYaml, MEMBERSHIP_RULES);
+    }
+
+    /** The membership rules {@link #start(PostgresTestServer, Path)} serves. */
+    public static final String MEMBERSHIP_RULES = """
+            bucket_definitions:
+              user_lists:
+                parameters: SELECT list_id FROM list_members WHERE user_id = request.user_id()
+                data:
+                  - SELECT * FROM lists WHERE id = bucket.list_id
+                  - SELECT * FROM todos WHERE list_id = bucket.list_id
+            """;
+
+    /** As {@link #start(PostgresTestServer, Path, String)} with the sync config {@code rulesYaml} over the same tables. */
+    public static RunningApp start(PostgresTestServer server, Path dir, String extraYaml, String rulesYaml)
+            throws Exception {
         TestDatabase db = server.createDatabase();
         db.execute("CREATE TABLE lists (id text PRIMARY KEY, name text, owner_id text)",
                 "CREATE TABLE list_members (list_id text, user_id text, PRIMARY KEY (list_id, user_id))",
@@ -43,14 +59,7 @@ public final class RunningApp implements AutoCloseable {
                 "INSERT INTO list_members VALUES ('l1', 'alice'), ('l1', 'bob'), ('l2', 'alice'), ('l3', 'bob')",
                 "INSERT INTO todos VALUES ('t1', 'l1', 'Milk', false, 9007199254740993), ('t2', 'l2', 'Report', true, 1),"
                         + " ('t3', 'l3', 'Book', false, 2)");
-        Files.writeString(dir.resolve("rules.yaml"), """
-                bucket_definitions:
-                  user_lists:
-                    parameters: SELECT list_id FROM list_members WHERE user_id = request.user_id()
-                    data:
-                      - SELECT * FROM lists WHERE id = bucket.list_id
-                      - SELECT * FROM todos WHERE list_id = bucket.list_id
-                """);
+        Files.writeString(dir.resolve("rules.yaml"), rulesYaml);
         Path config = writeConfig(dir, SECRET, extraYaml);
         SynclineConfig loaded = ConfigLoader.load(config, Map.of("PG_URI", db.uri()));
         SynclineConfig onFreePort = loaded.withPort(0);

@@ -146,6 +146,13 @@ final class NodeSyncClient implements AutoCloseable {
         return event;
     }
 
+    /** Writes one line to the script's stdin (a command for scripts that read them, e.g. streams.mjs). */
+    void send(String line) throws IOException {
+        var in = process.getOutputStream();
+        in.write((line + "\n").getBytes(StandardCharsets.UTF_8));
+        in.flush();
+    }
+
     int awaitExit(Duration timeout) throws InterruptedException {
         if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
             throw new AssertionError("node client did not exit within " + timeout + "; stderr:\n" + stderr);
