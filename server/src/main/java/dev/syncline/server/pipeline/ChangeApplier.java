@@ -69,7 +69,7 @@ final class ChangeApplier {
             }
             puts.add(new PreparedChange.Put(e.getKey(), r.dataJson(), checksum));
         }
-        RowImage image = ToastImages.mayBeToasted(row) ? RowImage.of(row) : null;
+        RowImage image = ToastImages.mayBeToasted(row) ? SourceIds.image(row) : null;
         return new PreparedChange.Upsert(id, puts, evaluator.parameterRows(table, values), image,
                 OpChecksum.remove(id.subkey()));
     }
@@ -151,7 +151,7 @@ final class ChangeApplier {
     long removeAll(WriteTransaction tx, TableName table) {
         long n = 0;
         while (true) {
-            Map<SourceRowId, StoredSourceRow> page = tx.sourceRows(table, TRUNCATE_PAGE);
+            Map<SourceRowId, StoredSourceRow> page = tx.sourceRows(SourceIds.table(table), TRUNCATE_PAGE);
             if (page.isEmpty()) {
                 return n;
             }
@@ -161,7 +161,7 @@ final class ChangeApplier {
     }
 
     private static SourceRowId id(Row row) {
-        SourceRowId id = new SourceRowId(row.table().name(), row.key());
+        SourceRowId id = SourceIds.rowId(row.table().name(), row.key());
         id.subkey();    // computed here, so that a prepared change carries it to the writer thread
         return id;
     }

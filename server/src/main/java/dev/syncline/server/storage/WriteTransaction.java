@@ -2,9 +2,6 @@ package dev.syncline.server.storage;
 
 import dev.syncline.protocol.OpChecksum;
 import dev.syncline.protocol.OpId;
-import dev.syncline.server.source.postgres.Lsn;
-import dev.syncline.server.source.postgres.SnapshotProgress;
-import dev.syncline.server.source.postgres.TableName;
 
 import java.util.List;
 import java.util.Map;
@@ -35,7 +32,7 @@ public interface WriteTransaction extends AutoCloseable {
     Optional<StoredSourceRow> sourceRow(SourceRowId id);
 
     /** Up to {@code limit} stored rows of a table (any order); used to remove a truncated table page by page. */
-    Map<SourceRowId, StoredSourceRow> sourceRows(TableName table, int limit);
+    Map<SourceRowId, StoredSourceRow> sourceRows(TableId table, int limit);
 
     /**
      * Stores a row's new state and updates the parameter-lookup index from {@code previous}
@@ -64,19 +61,21 @@ public interface WriteTransaction extends AutoCloseable {
     /** A REMOVE whose checksum the caller computed already: it must equal {@link OpChecksum#remove}{@code (subkey)}. */
     OpId remove(String bucket, String objectType, String objectId, String subkey, long checksum);
 
-    void snapshotProgress(SnapshotProgress progress);
+    /** Stores the source's snapshot progress (opaque to storage) with this transaction. */
+    void snapshotProgress(String progress);
 
     /**
      * Commits durably.
      *
-     * @param commitLsn the commit LSN of the last source transaction included, or null if this
-     *                  transaction holds no source transaction (a snapshot chunk)
+     * @param commit the commit position of the last source transaction included, or null if this
+     *               transaction holds no source transaction (a snapshot chunk); the stored position
+     *               never moves back
      * @param consistent true if the stored state is a consistent image of the source (the copy is
      *                   complete and the stream has passed its consistent point): only then is a
      *                   checkpoint recorded and announced
      * @return the new checkpoint, if one was recorded
      */
-    Optional<Checkpoint> commit(Lsn commitLsn, boolean consistent);
+    Optional<Checkpoint> commit(CommitPosition commit, boolean consistent);
 
     /** Rolls back unless committed. */
     @Override

@@ -3,6 +3,7 @@ package dev.syncline.server.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.syncline.server.config.SynclineConfig;
+import dev.syncline.server.storage.CommitPosition;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -58,7 +59,7 @@ class SynclineCliTest {
             try (var tx = storage.writer().begin()) {
                 tx.put("global[]", "lists", "1", "k", "{\"v\":1}");
                 tx.put("global[]", "lists", "1", "k", "{\"v\":2}");
-                tx.commit(new dev.syncline.server.source.postgres.Lsn(1), true);
+                tx.commit(new CommitPosition(1), true);
             }
         }
 

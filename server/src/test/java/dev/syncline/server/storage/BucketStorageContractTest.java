@@ -6,11 +6,11 @@ import dev.syncline.protocol.OpType;
 import dev.syncline.rules.value.SqlValue;
 import dev.syncline.server.pipeline.BatchPolicy;
 import dev.syncline.server.pipeline.ReplicationPipeline;
+import dev.syncline.server.pipeline.SourceIds;
 import dev.syncline.server.pipeline.TodoRules;
 import dev.syncline.server.pipeline.TodoTables;
 import dev.syncline.server.source.postgres.Lsn;
 import dev.syncline.server.source.postgres.RowChange;
-import dev.syncline.server.source.postgres.SnapshotProgress;
 import dev.syncline.server.source.postgres.SourceTransaction;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -69,19 +69,19 @@ public abstract class BucketStorageContractTest {
         try (WriteTransaction tx = s.writer().begin()) {
             ids.add(tx.put("a[]", "t", "1", "k1", "{}"));
             ids.add(tx.put("b[]", "t", "2", "k2", "{}"));
-            tx.commit(new Lsn(100), true);
+            tx.commit(new CommitPosition(100), true);
         }
         try (WriteTransaction tx = s.writer().begin()) {
             tx.put("a[]", "t", "3", "k3", "{}");   // rolled back: nobody saw it
         }
         s.close();
         BucketStorage reopened = open();
-        assertThat(reopened.checkpoints().latest()).hasValue(new Checkpoint(ids.getLast(), new Lsn(100)));
-        assertThat(reopened.writer().loadState().storedCommitLsn()).isEqualTo(new Lsn(100));
+        assertThat(reopened.checkpoints().latest()).hasValue(new Checkpoint(ids.getLast(), new CommitPosition(100)));
+        assertThat(reopened.writer().loadState().storedCommit()).isEqualTo(new CommitPosition(100));
         try (WriteTransaction tx = reopened.writer().begin()) {
             ids.add(tx.remove("a[]", "t", "1", "k1"));
             ids.add(tx.put("c[]", "t", "4", "k4", "{}"));
-            tx.commit(new Lsn(200), true);
+            tx.commit(new CommitPosition(200), true);
         }
         assertThat(ids).isSorted().doesNotHaveDuplicates();
         assertThat(ids.getFirst()).isGreaterThan(OpId.ZERO);
@@ -103,7 +103,7 @@ public abstract class BucketStorageContractTest {
                         tx.remove(bucket, "t", id, "k" + id);
                     }
                 }
-                tx.commit(new Lsn(t + 1), true);
+                tx.commit(new CommitPosition(t + 1), true);
             }
         }
         try (ReadView v = s.reader().open()) {
@@ -131,16 +131,16 @@ public abstract class BucketStorageContractTest {
             tx.put("a[]", "t", "1", "k1", "{\"v\":1}");
             tx.put("a[]", "t", "2", "k2", "{\"v\":2}");
             checkpoints.add(tx.put("b[]", "t", "3", "k3", "{}"));
-            tx.commit(new Lsn(1), true);
+            tx.commit(new CommitPosition(1), true);
         }
         try (WriteTransaction tx = s.writer().begin()) {
             tx.remove("a[]", "t", "1", "k1");
             checkpoints.add(tx.put("a[]", "t", "2", "k2", "{\"v\":3}"));
-            tx.commit(new Lsn(2), true);
+            tx.commit(new CommitPosition(2), true);
         }
         try (WriteTransaction tx = s.writer().begin()) {
             tx.put("a[]", "t", "4", "k4", "{}"); // committed but not a checkpoint: must not count at one
-            tx.commit(new Lsn(3), false);
+            tx.commit(new CommitPosition(3), false);
         }
         try (ReadView v = s.reader().open()) {
             List<BucketOp> all = v.ops("a[]", OpId.ZERO, ALL, Integer.MAX_VALUE);
@@ -163,7 +163,7 @@ public abstract class BucketStorageContractTest {
             tx.remove("a[]", "t", "2", "k2");
             tx.remove("a[]", "t", "4", "k4");
             checkpoints.add(tx.remove("b[]", "t", "3", "k3"));
-            tx.commit(new Lsn(4), true);
+            tx.commit(new CommitPosition(4), true);
         }
         long before;
         try (ReadView v = s.reader().open()) {
@@ -208,7 +208,7 @@ public abstract class BucketStorageContractTest {
                                     new BucketOp.Remove(op, "t", id, subkey, OpChecksum.remove(subkey)));
                         }
                     }
-                    tx.commit(new Lsn(++lsn), true);
+                    tx.commit(new CommitPosition(++lsn), true);
                 }
             }
             if (random.nextBoolean()) {
@@ -252,7 +252,7 @@ public abstract class BucketStorageContractTest {
                     original.computeIfAbsent(bucket, b -> new ArrayList<>())
                             .add(new BucketOp.Put(op, "t", id, "k", data, OpChecksum.put("t", id, data)));
                 }
-                tx.commit(new Lsn(t + 1), true);
+                tx.commit(new CommitPosition(t + 1), true);
             }
         }
         writing.set(false);
@@ -271,7 +271,7 @@ public abstract class BucketStorageContractTest {
             for (int i = 0; i < 10; i++) {
                 tx.put("bg[]", "t", "1", "k", "{\"v\":" + i + "}");
             }
-            tx.commit(new Lsn(1), true);
+            tx.commit(new CommitPosition(1), true);
         }
         long before;
         try (ReadView v = s.reader().open()) {
@@ -314,24 +314,24 @@ public abstract class BucketStorageContractTest {
     @Test
     void uncommittedWritesVanishOnCrashAndCommittedOnesStay() {
         BucketStorage s = open();
-        SourceRowId row = new SourceRowId(TodoRules.TODOS, List.of(SqlValue.of(1L)));
+        SourceRowId row = new SourceRowId(SourceIds.table(TodoRules.TODOS), List.of(SqlValue.of(1L)));
         StoredSourceRow stored = new StoredSourceRow(null, List.of(new Placement("a[]", "todos", "1")),
                 List.of(new ParameterEntry("[\"k\"]", "[1]")));
         try (WriteTransaction tx = s.writer().begin()) {
             tx.put("a[]", "todos", "1", row.subkey(), "{}");
             tx.saveSourceRow(row, null, stored);
             assertThat(tx.sourceRow(row)).as("own pending write").hasValue(stored);
-            tx.commit(new Lsn(10), true);
+            tx.commit(new CommitPosition(10), true);
         }
         WriteTransaction pending = s.writer().begin();
         pending.put("a[]", "todos", "2", "x", "{}");
         pending.deleteSourceRow(row, stored);
-        pending.snapshotProgress(new SnapshotProgress("slot", new Lsn(5), List.of()));
+        pending.snapshotProgress("progress-5");
         s.close();    // "crash": never committed
 
         BucketStorage reopened = open();
         assertThat(ops(reopened, "a[]")).hasSize(1);
-        assertThat(reopened.writer().loadState().snapshot()).isNull();
+        assertThat(reopened.writer().loadState().snapshotProgress()).isNull();
         try (WriteTransaction tx = reopened.writer().begin()) {
             assertThat(tx.sourceRow(row)).hasValue(stored);
         }
@@ -424,7 +424,7 @@ public abstract class BucketStorageContractTest {
                     Thread.onSpinWait();
                     tx.put("y[]", "t", Integer.toString(i), "k" + i, "{\"t\":" + t + "}");
                 }
-                tx.commit(new Lsn(t + 1), true);
+                tx.commit(new CommitPosition(t + 1), true);
             }
         }
         writing.set(false);
@@ -441,16 +441,16 @@ public abstract class BucketStorageContractTest {
         BucketStorage s = open();
         try (WriteTransaction tx = s.writer().begin()) {
             tx.put("a[]", "t", "1", "k", "{}");
-            tx.snapshotProgress(new SnapshotProgress("slot", new Lsn(50), List.of()));
+            tx.snapshotProgress("progress-50");
             assertThat(tx.commit(null, false)).isEmpty();
         }
         try (ReadView v = s.reader().open()) {
             assertThat(v.checkpoint()).isEmpty();
         }
         assertThat(s.checkpoints().latest()).isEmpty();
-        assertThat(s.writer().loadState().snapshot().consistentAfter()).isEqualTo(new Lsn(50));
+        assertThat(s.writer().loadState().snapshotProgress()).isEqualTo("progress-50");
         try (WriteTransaction tx = s.writer().begin()) {
-            assertThat(tx.commit(new Lsn(60), true)).hasValue(new Checkpoint(new OpId(1), new Lsn(60)));
+            assertThat(tx.commit(new CommitPosition(60), true)).hasValue(new Checkpoint(new OpId(1), new CommitPosition(60)));
         }
         assertThat(s.compactor().compactAll().buckets()).isEqualTo(1);
     }
@@ -458,15 +458,15 @@ public abstract class BucketStorageContractTest {
     @Test
     void parameterIndexFollowsTheRowsThatProduceIt() {
         BucketStorage s = open();
-        SourceRowId a = new SourceRowId(TodoRules.LISTS, List.of(SqlValue.of(1L)));
-        SourceRowId b = new SourceRowId(TodoRules.LISTS, List.of(SqlValue.of(2L)));
+        SourceRowId a = new SourceRowId(SourceIds.table(TodoRules.LISTS), List.of(SqlValue.of(1L)));
+        SourceRowId b = new SourceRowId(SourceIds.table(TodoRules.LISTS), List.of(SqlValue.of(2L)));
         StoredSourceRow a1 = new StoredSourceRow(null, List.of(), List.of(new ParameterEntry("alice", "[1]")));
         StoredSourceRow b1 = new StoredSourceRow(null, List.of(), List.of(new ParameterEntry("alice", "[2]")));
         StoredSourceRow a2 = new StoredSourceRow(null, List.of(), List.of(new ParameterEntry("bob", "[1]")));
         try (WriteTransaction tx = s.writer().begin()) {
             tx.saveSourceRow(a, null, a1);
             tx.saveSourceRow(b, null, b1);
-            tx.commit(new Lsn(1), true);
+            tx.commit(new CommitPosition(1), true);
         }
         try (ReadView v = s.reader().open()) {
             assertThat(v.parameterValues("alice")).containsExactlyInAnyOrder("[1]", "[2]");
@@ -474,8 +474,8 @@ public abstract class BucketStorageContractTest {
         try (WriteTransaction tx = s.writer().begin()) {
             tx.saveSourceRow(a, a1, a2);
             tx.deleteSourceRow(b, b1);
-            assertThat(tx.sourceRows(TodoRules.LISTS, 10)).containsOnlyKeys(a);
-            tx.commit(new Lsn(2), true);
+            assertThat(tx.sourceRows(SourceIds.table(TodoRules.LISTS), 10)).containsOnlyKeys(a);
+            tx.commit(new CommitPosition(2), true);
         }
         try (ReadView v = s.reader().open()) {
             assertThat(v.parameterValues("alice")).isEmpty();
@@ -493,22 +493,22 @@ public abstract class BucketStorageContractTest {
         BucketStorage s = open();
         List<CheckpointChanges> announced = new CopyOnWriteArrayList<>();
         s.checkpoints().subscribeWithChanges((cp, changes) -> announced.add(changes));
-        SourceRowId row = new SourceRowId(TodoRules.LISTS, List.of(SqlValue.of(1L)));
+        SourceRowId row = new SourceRowId(SourceIds.table(TodoRules.LISTS), List.of(SqlValue.of(1L)));
         StoredSourceRow alice = new StoredSourceRow(null, List.of(), List.of(new ParameterEntry("alice", "[1]")));
         StoredSourceRow bob = new StoredSourceRow(null, List.of(), List.of(new ParameterEntry("bob", "[1]")));
         try (WriteTransaction tx = s.writer().begin()) {
             tx.put("x[]", "t", "1", "k1", "{}");
             tx.saveSourceRow(row, null, alice);
-            tx.commit(new Lsn(1), true);
+            tx.commit(new CommitPosition(1), true);
         }
         try (WriteTransaction tx = s.writer().begin()) {
             tx.put("y[]", "t", "2", "k2", "{}");
-            tx.commit(new Lsn(2), false); // no checkpoint: its changes belong to the next one
+            tx.commit(new CommitPosition(2), false); // no checkpoint: its changes belong to the next one
         }
         try (WriteTransaction tx = s.writer().begin()) {
             tx.put("z[]", "t", "3", "k3", "{}");
             tx.saveSourceRow(row, alice, bob);
-            tx.commit(new Lsn(3), true);
+            tx.commit(new CommitPosition(3), true);
         }
         assertThat(announced).hasSize(2);
         for (CheckpointChanges c : announced) {

@@ -1,6 +1,6 @@
 package dev.syncline.server.sync;
 
-import dev.syncline.server.source.postgres.Lsn;
+import dev.syncline.server.storage.CommitPosition;
 import dev.syncline.server.storage.sqlite.SqliteWriteCheckpointStore;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -31,9 +31,9 @@ class SqliteWriteCheckpointStoreTest extends WriteCheckpointStoreContract {
 
     @Test
     void mappingsSurviveARestart() {
-        store().record("alice", "c1", 3, new Lsn(300));
+        store().record("alice", "c1", 3, new CommitPosition(300));
         opened.getFirst().close();
         opened.clear();
-        assertThat(store().reached("alice", "c1", new Lsn(300))).contains(3L);
+        assertThat(store().reached("alice", "c1", new CommitPosition(300))).contains(3L);
     }
 }

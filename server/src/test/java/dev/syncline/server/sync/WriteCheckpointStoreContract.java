@@ -1,6 +1,6 @@
 package dev.syncline.server.sync;
 
-import dev.syncline.server.source.postgres.Lsn;
+import dev.syncline.server.storage.CommitPosition;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -13,25 +13,25 @@ abstract class WriteCheckpointStoreContract {
     void latestAndReachedPerUserAndClient() {
         WriteCheckpointStore s = store();
         assertThat(s.latest("alice", "c1")).isZero();
-        s.record("alice", "c1", 1, new Lsn(100));
-        s.record("alice", "c1", 2, new Lsn(200));
-        s.record("bob", "c1", 7, new Lsn(50));
+        s.record("alice", "c1", 1, new CommitPosition(100));
+        s.record("alice", "c1", 2, new CommitPosition(200));
+        s.record("bob", "c1", 7, new CommitPosition(50));
         assertThat(s.latest("alice", "c1")).isEqualTo(2);
-        assertThat(s.reached("alice", "c1", new Lsn(99))).isEmpty();
-        assertThat(s.reached("alice", "c1", new Lsn(150))).contains(1L);
-        assertThat(s.reached("alice", "c1", new Lsn(200))).contains(2L);
-        assertThat(s.reached("alice", "c2", new Lsn(1000))).isEmpty();
-        assertThat(s.reached("bob", "c1", new Lsn(1000))).contains(7L);
+        assertThat(s.reached("alice", "c1", new CommitPosition(99))).isEmpty();
+        assertThat(s.reached("alice", "c1", new CommitPosition(150))).contains(1L);
+        assertThat(s.reached("alice", "c1", new CommitPosition(200))).contains(2L);
+        assertThat(s.reached("alice", "c2", new CommitPosition(1000))).isEmpty();
+        assertThat(s.reached("bob", "c1", new CommitPosition(1000))).contains(7L);
     }
 
     @Test
     void onlyTheNewestValuesAreKept() {
         WriteCheckpointStore s = store();
         for (int i = 1; i <= 40; i++) {
-            s.record("alice", "c1", i, new Lsn(i * 10L));
+            s.record("alice", "c1", i, new CommitPosition(i * 10L));
         }
         assertThat(s.latest("alice", "c1")).isEqualTo(40);
-        assertThat(s.reached("alice", "c1", new Lsn(400))).contains(40L);
-        assertThat(s.reached("alice", "c1", new Lsn(15))).as("old values pruned").isEmpty();
+        assertThat(s.reached("alice", "c1", new CommitPosition(400))).contains(40L);
+        assertThat(s.reached("alice", "c1", new CommitPosition(15))).as("old values pruned").isEmpty();
     }
 }

@@ -1,7 +1,6 @@
 package dev.syncline.server.storage.sqlite;
 
 import dev.syncline.protocol.OpId;
-import dev.syncline.server.source.postgres.Lsn;
 import dev.syncline.server.storage.BucketCompactor;
 import dev.syncline.server.storage.BucketReader;
 import dev.syncline.server.storage.BucketStorage;
@@ -9,6 +8,7 @@ import dev.syncline.server.storage.BucketWriter;
 import dev.syncline.server.storage.Checkpoint;
 import dev.syncline.server.storage.CheckpointListeners;
 import dev.syncline.server.storage.CheckpointNotifier;
+import dev.syncline.server.storage.CommitPosition;
 import dev.syncline.server.storage.ReadView;
 import dev.syncline.server.storage.StorageException;
 import dev.syncline.server.storage.StorageUsage;
@@ -82,7 +82,7 @@ public final class SqliteBucketStorage implements BucketStorage {
              ResultSet rs = s.executeQuery("SELECT checkpoint_op_id, checkpoint_lsn FROM state WHERE id = 1")) {
             rs.next();
             long op = rs.getLong(1);
-            return rs.wasNull() ? null : new Checkpoint(new OpId(op), new Lsn(rs.getLong(2)));
+            return rs.wasNull() ? null : new Checkpoint(new OpId(op), new CommitPosition(rs.getLong(2)));
         }
     }
 

@@ -1,6 +1,6 @@
 package dev.syncline.server.storage.sqlite;
 
-import dev.syncline.server.source.postgres.Lsn;
+import dev.syncline.server.storage.CommitPosition;
 import dev.syncline.server.storage.StorageException;
 import dev.syncline.server.sync.WriteCheckpointStore;
 
@@ -48,7 +48,7 @@ public final class SqliteWriteCheckpointStore implements WriteCheckpointStore, A
     }
 
     @Override
-    public synchronized void record(String userId, String clientId, long value, Lsn lsn) {
+    public synchronized void record(String userId, String clientId, long value, CommitPosition lsn) {
         try (PreparedStatement insert = connection.prepareStatement(
                 "INSERT OR REPLACE INTO write_checkpoints (user_id, client_id, value, lsn) VALUES (?, ?, ?, ?)");
              PreparedStatement prune = connection.prepareStatement(
@@ -77,12 +77,12 @@ public final class SqliteWriteCheckpointStore implements WriteCheckpointStore, A
     }
 
     @Override
-    public synchronized Optional<Long> reached(String userId, String clientId, Lsn replicated) {
+    public synchronized Optional<Long> reached(String userId, String clientId, CommitPosition replicated) {
         return query("SELECT max(value) FROM write_checkpoints WHERE user_id = ? AND client_id = ? AND lsn <= ?",
                 userId, clientId, replicated);
     }
 
-    private Optional<Long> query(String sql, String userId, String clientId, Lsn lsn) {
+    private Optional<Long> query(String sql, String userId, String clientId, CommitPosition lsn) {
         try (PreparedStatement ps = connection.prepareStatement(sql)) {
             ps.setString(1, userId);
             ps.setString(2, clientId);

@@ -2,17 +2,15 @@ package dev.syncline.server.storage.sqlite;
 
 import dev.syncline.protocol.OpId;
 import dev.syncline.protocol.OpType;
-import dev.syncline.server.source.postgres.Lsn;
-import dev.syncline.server.source.postgres.SnapshotProgress;
-import dev.syncline.server.source.postgres.TableName;
 import dev.syncline.server.storage.Checkpoint;
+import dev.syncline.server.storage.CommitPosition;
 import dev.syncline.server.storage.ParameterEntry;
 import dev.syncline.server.storage.Placement;
 import dev.syncline.server.storage.SourceRowId;
 import dev.syncline.server.storage.StorageException;
-import dev.syncline.server.storage.StoredProgress;
 import dev.syncline.server.storage.StoredSourceRow;
 import dev.syncline.server.storage.StoredValues;
+import dev.syncline.server.storage.TableId;
 import dev.syncline.server.storage.WriteTransaction;
 
 import java.sql.ResultSet;
@@ -28,14 +26,14 @@ import java.util.Set;
 /** A {@link WriteTransaction} inside one SQLite {@code BEGIN IMMEDIATE} … {@code COMMIT}. */
 final class SqliteWriteTransaction implements WriteTransaction {
     private final SqliteWriter w;
-    private final Lsn storedCommitLsn;
+    private final CommitPosition storedCommit;
     private long lastOpId;
     private boolean done;
 
-    SqliteWriteTransaction(SqliteWriter writer, OpId lastOpId, Lsn storedCommitLsn) {
+    SqliteWriteTransaction(SqliteWriter writer, OpId lastOpId, CommitPosition storedCommit) {
         this.w = writer;
         this.lastOpId = lastOpId.value();
-        this.storedCommitLsn = storedCommitLsn;
+        this.storedCommit = storedCommit;
     }
 
     @Override
@@ -57,7 +55,7 @@ final class SqliteWriteTransaction implements WriteTransaction {
     }
 
     @Override
-    public Map<SourceRowId, StoredSourceRow> sourceRows(TableName table, int limit) {
+    public Map<SourceRowId, StoredSourceRow> sourceRows(TableId table, int limit) {
         Map<SourceRowId, StoredSourceRow> out = new LinkedHashMap<>();
         try {
             w.rows.flush();
@@ -173,9 +171,9 @@ final class SqliteWriteTransaction implements WriteTransaction {
     }
 
     @Override
-    public void snapshotProgress(SnapshotProgress progress) {
+    public void snapshotProgress(String progress) {
         try {
-            w.updateSnapshot.setString(1, StoredProgress.encode(progress));
+            w.updateSnapshot.setString(1, progress);
             w.updateSnapshot.executeUpdate();
         } catch (SQLException e) {
             throw failed("storing snapshot progress", e);
@@ -183,9 +181,9 @@ final class SqliteWriteTransaction implements WriteTransaction {
     }
 
     @Override
-    public Optional<Checkpoint> commit(Lsn commitLsn, boolean consistent) {
+    public Optional<Checkpoint> commit(CommitPosition commit, boolean consistent) {
         checkOpen();
-        Lsn position = commitLsn == null ? storedCommitLsn : Lsn.max(commitLsn, storedCommitLsn);
+        CommitPosition position = commit == null ? storedCommit : CommitPosition.max(commit, storedCommit);
         Checkpoint checkpoint = consistent ? new Checkpoint(new OpId(lastOpId), position) : null;
         try {
             w.ops.flush();

@@ -2,10 +2,10 @@ package dev.syncline.server.storage.sqlite;
 
 import dev.syncline.protocol.OpChecksum;
 import dev.syncline.protocol.OpId;
-import dev.syncline.server.source.postgres.Lsn;
 import dev.syncline.server.storage.BucketOp;
 import dev.syncline.server.storage.BucketStorage;
 import dev.syncline.server.storage.BucketStorageContractTest;
+import dev.syncline.server.storage.CommitPosition;
 import dev.syncline.server.storage.OpRange;
 import dev.syncline.server.storage.ReadView;
 import dev.syncline.server.storage.StorageException;
@@ -85,7 +85,7 @@ class SqliteBucketStorageTest extends BucketStorageContractTest {
                         log.add(new BucketOp.Put(op, "t", id, "k" + id, data, OpChecksum.put("t", id, data)));
                     }
                 }
-                tx.commit(new Lsn(t + 1), true);
+                tx.commit(new CommitPosition(t + 1), true);
             }
         }
         Path file = dir.resolve("data").resolve("syncline.db");
