@@ -122,13 +122,12 @@ final class ChangeApplier {
             java.util.Collection<Placement> now = placements.size() > 16 ? new HashSet<>(placements) : placements;
             for (Placement p : previous.placements()) {
                 if (!now.contains(p)) {
-                    tx.remove(p.bucket(), p.objectType(), p.objectId(), subkey, change.removeChecksum());
+                    tx.remove(p, subkey, change.removeChecksum());
                 }
             }
         }
         for (PreparedChange.Put put : change.puts()) {
-            Placement p = put.placement();
-            tx.put(p.bucket(), p.objectType(), p.objectId(), subkey, put.dataJson(), put.checksum());
+            tx.put(put.placement(), subkey, put.dataJson(), put.checksum());
         }
         StoredSourceRow next = new StoredSourceRow(change.image(), placements, change.parameters());
         if (!next.equals(previous)) {    // most updates keep a small row in the same buckets
@@ -141,7 +140,7 @@ final class ChangeApplier {
         Set<Placement> done = new HashSet<>();
         for (Placement p : previous.placements()) {
             if (done.add(p)) {
-                tx.remove(p.bucket(), p.objectType(), p.objectId(), subkey, removeChecksum);
+                tx.remove(p, subkey, removeChecksum);
             }
         }
         tx.deleteSourceRow(id, previous);

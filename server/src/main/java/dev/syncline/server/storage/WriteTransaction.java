@@ -43,8 +43,12 @@ public interface WriteTransaction extends AutoCloseable {
     /** Forgets a row and its parameter entries; {@code previous} as for {@link #saveSourceRow}. */
     void deleteSourceRow(SourceRowId id, StoredSourceRow previous);
 
-    default OpId put(String bucket, String objectType, String objectId, String subkey, String dataJson) {
-        return put(bucket, objectType, objectId, subkey, dataJson, OpChecksum.put(objectType, objectId, dataJson));
+    /**
+     * A PUT of the client row {@code (placement.objectType, placement.objectId, subkey)} into
+     * {@code placement.bucket}, carrying the row's full data.
+     */
+    default OpId put(Placement placement, String subkey, String dataJson) {
+        return put(placement, subkey, dataJson, OpChecksum.put(placement.objectType(), placement.objectId(), dataJson));
     }
 
     /**
@@ -52,14 +56,15 @@ public interface WriteTransaction extends AutoCloseable {
      * {@link OpChecksum#put}{@code (objectType, objectId, dataJson)}): a row in several buckets
      * then hashes its data once, and the hashing can run on another thread.
      */
-    OpId put(String bucket, String objectType, String objectId, String subkey, String dataJson, long checksum);
+    OpId put(Placement placement, String subkey, String dataJson, long checksum);
 
-    default OpId remove(String bucket, String objectType, String objectId, String subkey) {
-        return remove(bucket, objectType, objectId, subkey, OpChecksum.remove(subkey));
+    /** A REMOVE of the client row {@code (placement.objectType, placement.objectId, subkey)} from {@code placement.bucket}. */
+    default OpId remove(Placement placement, String subkey) {
+        return remove(placement, subkey, OpChecksum.remove(subkey));
     }
 
     /** A REMOVE whose checksum the caller computed already: it must equal {@link OpChecksum#remove}{@code (subkey)}. */
-    OpId remove(String bucket, String objectType, String objectId, String subkey, long checksum);
+    OpId remove(Placement placement, String subkey, long checksum);
 
     /** Stores the source's snapshot progress (opaque to storage) with this transaction. */
     void snapshotProgress(String progress);

@@ -67,20 +67,20 @@ public abstract class BucketStorageContractTest {
         BucketStorage s = open();
         List<OpId> ids = new ArrayList<>();
         try (WriteTransaction tx = s.writer().begin()) {
-            ids.add(tx.put("a[]", "t", "1", "k1", "{}"));
-            ids.add(tx.put("b[]", "t", "2", "k2", "{}"));
+            ids.add(tx.put(new Placement("a[]", "t", "1"), "k1", "{}"));
+            ids.add(tx.put(new Placement("b[]", "t", "2"), "k2", "{}"));
             tx.commit(new CommitPosition(100), true);
         }
         try (WriteTransaction tx = s.writer().begin()) {
-            tx.put("a[]", "t", "3", "k3", "{}");   // rolled back: nobody saw it
+            tx.put(new Placement("a[]", "t", "3"), "k3", "{}");   // rolled back: nobody saw it
         }
         s.close();
         BucketStorage reopened = open();
         assertThat(reopened.checkpoints().latest()).hasValue(new Checkpoint(ids.getLast(), new CommitPosition(100)));
         assertThat(reopened.writer().loadState().storedCommit()).isEqualTo(new CommitPosition(100));
         try (WriteTransaction tx = reopened.writer().begin()) {
-            ids.add(tx.remove("a[]", "t", "1", "k1"));
-            ids.add(tx.put("c[]", "t", "4", "k4", "{}"));
+            ids.add(tx.remove(new Placement("a[]", "t", "1"), "k1"));
+            ids.add(tx.put(new Placement("c[]", "t", "4"), "k4", "{}"));
             tx.commit(new CommitPosition(200), true);
         }
         assertThat(ids).isSorted().doesNotHaveDuplicates();
@@ -98,9 +98,9 @@ public abstract class BucketStorageContractTest {
                     String bucket = "b[" + random.nextInt(4) + "]";
                     String id = Integer.toString(random.nextInt(30));
                     if (random.nextBoolean()) {
-                        tx.put(bucket, "t", id, "k" + id, "{\"v\":" + random.nextInt() + "}");
+                        tx.put(new Placement(bucket, "t", id), "k" + id, "{\"v\":" + random.nextInt() + "}");
                     } else {
-                        tx.remove(bucket, "t", id, "k" + id);
+                        tx.remove(new Placement(bucket, "t", id), "k" + id);
                     }
                 }
                 tx.commit(new CommitPosition(t + 1), true);
@@ -128,18 +128,18 @@ public abstract class BucketStorageContractTest {
         BucketStorage s = open();
         List<OpId> checkpoints = new ArrayList<>();
         try (WriteTransaction tx = s.writer().begin()) {
-            tx.put("a[]", "t", "1", "k1", "{\"v\":1}");
-            tx.put("a[]", "t", "2", "k2", "{\"v\":2}");
-            checkpoints.add(tx.put("b[]", "t", "3", "k3", "{}"));
+            tx.put(new Placement("a[]", "t", "1"), "k1", "{\"v\":1}");
+            tx.put(new Placement("a[]", "t", "2"), "k2", "{\"v\":2}");
+            checkpoints.add(tx.put(new Placement("b[]", "t", "3"), "k3", "{}"));
             tx.commit(new CommitPosition(1), true);
         }
         try (WriteTransaction tx = s.writer().begin()) {
-            tx.remove("a[]", "t", "1", "k1");
-            checkpoints.add(tx.put("a[]", "t", "2", "k2", "{\"v\":3}"));
+            tx.remove(new Placement("a[]", "t", "1"), "k1");
+            checkpoints.add(tx.put(new Placement("a[]", "t", "2"), "k2", "{\"v\":3}"));
             tx.commit(new CommitPosition(2), true);
         }
         try (WriteTransaction tx = s.writer().begin()) {
-            tx.put("a[]", "t", "4", "k4", "{}"); // committed but not a checkpoint: must not count at one
+            tx.put(new Placement("a[]", "t", "4"), "k4", "{}"); // committed but not a checkpoint: must not count at one
             tx.commit(new CommitPosition(3), false);
         }
         try (ReadView v = s.reader().open()) {
@@ -160,9 +160,9 @@ public abstract class BucketStorageContractTest {
         // Compaction folds the REMOVE-only prefix into a CLEAR; the state keeps its checksum and a
         // range that holds the CLEAR says so.
         try (WriteTransaction tx = s.writer().begin()) {
-            tx.remove("a[]", "t", "2", "k2");
-            tx.remove("a[]", "t", "4", "k4");
-            checkpoints.add(tx.remove("b[]", "t", "3", "k3"));
+            tx.remove(new Placement("a[]", "t", "2"), "k2");
+            tx.remove(new Placement("a[]", "t", "4"), "k4");
+            checkpoints.add(tx.remove(new Placement("b[]", "t", "3"), "k3"));
             tx.commit(new CommitPosition(4), true);
         }
         long before;
@@ -199,11 +199,11 @@ public abstract class BucketStorageContractTest {
                         String subkey = "sk" + random.nextInt(2);
                         if (random.nextInt(3) > 0) {
                             String data = "{\"v\":" + random.nextInt(5) + "}";
-                            OpId op = tx.put(bucket, "t", id, subkey, data);
+                            OpId op = tx.put(new Placement(bucket, "t", id), subkey, data);
                             original.computeIfAbsent(bucket, b -> new ArrayList<>()).add(
                                     new BucketOp.Put(op, "t", id, subkey, data, OpChecksum.put("t", id, data)));
                         } else {
-                            OpId op = tx.remove(bucket, "t", id, subkey);
+                            OpId op = tx.remove(new Placement(bucket, "t", id), subkey);
                             original.computeIfAbsent(bucket, b -> new ArrayList<>()).add(
                                     new BucketOp.Remove(op, "t", id, subkey, OpChecksum.remove(subkey)));
                         }
@@ -248,7 +248,7 @@ public abstract class BucketStorageContractTest {
                     String bucket = "c[" + random.nextInt(2) + "]";
                     String id = Integer.toString(random.nextInt(5));
                     String data = "{\"t\":" + t + "}";
-                    OpId op = tx.put(bucket, "t", id, "k", data);
+                    OpId op = tx.put(new Placement(bucket, "t", id), "k", data);
                     original.computeIfAbsent(bucket, b -> new ArrayList<>())
                             .add(new BucketOp.Put(op, "t", id, "k", data, OpChecksum.put("t", id, data)));
                 }
@@ -269,7 +269,7 @@ public abstract class BucketStorageContractTest {
         BucketStorage s = open();
         try (WriteTransaction tx = s.writer().begin()) {
             for (int i = 0; i < 10; i++) {
-                tx.put("bg[]", "t", "1", "k", "{\"v\":" + i + "}");
+                tx.put(new Placement("bg[]", "t", "1"), "k", "{\"v\":" + i + "}");
             }
             tx.commit(new CommitPosition(1), true);
         }
@@ -318,13 +318,13 @@ public abstract class BucketStorageContractTest {
         StoredSourceRow stored = new StoredSourceRow(null, List.of(new Placement("a[]", "todos", "1")),
                 List.of(new ParameterEntry("[\"k\"]", "[1]")));
         try (WriteTransaction tx = s.writer().begin()) {
-            tx.put("a[]", "todos", "1", row.subkey(), "{}");
+            tx.put(new Placement("a[]", "todos", "1"), row.subkey(), "{}");
             tx.saveSourceRow(row, null, stored);
             assertThat(tx.sourceRow(row)).as("own pending write").hasValue(stored);
             tx.commit(new CommitPosition(10), true);
         }
         WriteTransaction pending = s.writer().begin();
-        pending.put("a[]", "todos", "2", "x", "{}");
+        pending.put(new Placement("a[]", "todos", "2"), "x", "{}");
         pending.deleteSourceRow(row, stored);
         pending.snapshotProgress("progress-5");
         s.close();    // "crash": never committed
@@ -420,9 +420,9 @@ public abstract class BucketStorageContractTest {
         for (int t = 0; t < 200; t++) {
             try (WriteTransaction tx = s.writer().begin()) {
                 for (int i = 0; i < 5; i++) {
-                    tx.put("x[]", "t", Integer.toString(i), "k" + i, "{\"t\":" + t + "}");
+                    tx.put(new Placement("x[]", "t", Integer.toString(i)), "k" + i, "{\"t\":" + t + "}");
                     Thread.onSpinWait();
-                    tx.put("y[]", "t", Integer.toString(i), "k" + i, "{\"t\":" + t + "}");
+                    tx.put(new Placement("y[]", "t", Integer.toString(i)), "k" + i, "{\"t\":" + t + "}");
                 }
                 tx.commit(new CommitPosition(t + 1), true);
             }
@@ -440,7 +440,7 @@ public abstract class BucketStorageContractTest {
     void noCheckpointUntilTheStateIsConsistent() {
         BucketStorage s = open();
         try (WriteTransaction tx = s.writer().begin()) {
-            tx.put("a[]", "t", "1", "k", "{}");
+            tx.put(new Placement("a[]", "t", "1"), "k", "{}");
             tx.snapshotProgress("progress-50");
             assertThat(tx.commit(null, false)).isEmpty();
         }
@@ -497,16 +497,16 @@ public abstract class BucketStorageContractTest {
         StoredSourceRow alice = new StoredSourceRow(null, List.of(), List.of(new ParameterEntry("alice", "[1]")));
         StoredSourceRow bob = new StoredSourceRow(null, List.of(), List.of(new ParameterEntry("bob", "[1]")));
         try (WriteTransaction tx = s.writer().begin()) {
-            tx.put("x[]", "t", "1", "k1", "{}");
+            tx.put(new Placement("x[]", "t", "1"), "k1", "{}");
             tx.saveSourceRow(row, null, alice);
             tx.commit(new CommitPosition(1), true);
         }
         try (WriteTransaction tx = s.writer().begin()) {
-            tx.put("y[]", "t", "2", "k2", "{}");
+            tx.put(new Placement("y[]", "t", "2"), "k2", "{}");
             tx.commit(new CommitPosition(2), false); // no checkpoint: its changes belong to the next one
         }
         try (WriteTransaction tx = s.writer().begin()) {
-            tx.put("z[]", "t", "3", "k3", "{}");
+            tx.put(new Placement("z[]", "t", "3"), "k3", "{}");
             tx.saveSourceRow(row, alice, bob);
             tx.commit(new CommitPosition(3), true);
         }

@@ -146,27 +146,26 @@ final class SqliteWriteTransaction implements WriteTransaction {
     }
 
     @Override
-    public OpId put(String bucket, String objectType, String objectId, String subkey, String dataJson, long checksum) {
-        return append(bucket, OpType.PUT, objectType, objectId, subkey, dataJson, checksum);
+    public OpId put(Placement placement, String subkey, String dataJson, long checksum) {
+        return append(placement, OpType.PUT, subkey, dataJson, checksum);
     }
 
     @Override
-    public OpId remove(String bucket, String objectType, String objectId, String subkey, long checksum) {
-        return append(bucket, OpType.REMOVE, objectType, objectId, subkey, null, checksum);
+    public OpId remove(Placement placement, String subkey, long checksum) {
+        return append(placement, OpType.REMOVE, subkey, null, checksum);
     }
 
-    private OpId append(String bucket, OpType type, String objectType, String objectId, String subkey, String data,
-                        long checksum) {
+    private OpId append(Placement p, OpType type, String subkey, String data, long checksum) {
         checkOpen();
         try {
-            long bucketId = w.bucketIds.idOf(bucket);
+            long bucketId = w.bucketIds.idOf(p.bucket());
             long opId = ++lastOpId;
-            w.ops.add(bucketId, opId, type.code(), objectType, objectId, subkey, data, checksum);
+            w.ops.add(bucketId, opId, type.code(), p.objectType(), p.objectId(), subkey, data, checksum);
             w.deltas.op(bucketId, checksum);
-            w.changes.bucket(bucket);
+            w.changes.bucket(p.bucket());
             return new OpId(opId);
         } catch (SQLException e) {
-            throw failed("appending an op to bucket " + bucket, e);
+            throw failed("appending an op to bucket " + p.bucket(), e);
         }
     }
 

@@ -7,6 +7,7 @@ import dev.syncline.server.storage.BucketStorage;
 import dev.syncline.server.storage.BucketStorageContractTest;
 import dev.syncline.server.storage.CommitPosition;
 import dev.syncline.server.storage.OpRange;
+import dev.syncline.server.storage.Placement;
 import dev.syncline.server.storage.ReadView;
 import dev.syncline.server.storage.StorageException;
 import dev.syncline.server.storage.WriteTransaction;
@@ -75,13 +76,13 @@ class SqliteBucketStorageTest extends BucketStorageContractTest {
                 for (int i = 0; i < n; i++) {
                     String id = Integer.toString(random.nextInt(10));
                     String other = "o" + random.nextInt(3) + "[]";
-                    tx.put(other, "t", id, "k" + id, "{}"); // interleaved with another bucket's ops
+                    tx.put(new Placement(other, "t", id), "k" + id, "{}"); // interleaved with another bucket's ops
                     if (random.nextInt(4) == 0) {
-                        OpId op = tx.remove("a[]", "t", id, "k" + id);
+                        OpId op = tx.remove(new Placement("a[]", "t", id), "k" + id);
                         log.add(new BucketOp.Remove(op, "t", id, "k" + id, OpChecksum.remove("k" + id)));
                     } else {
                         String data = t == 2 ? "{\"v\":\"" + big + i + "\"}" : "{\"v\":" + i + "}";
-                        OpId op = tx.put("a[]", "t", id, "k" + id, data);
+                        OpId op = tx.put(new Placement("a[]", "t", id), "k" + id, data);
                         log.add(new BucketOp.Put(op, "t", id, "k" + id, data, OpChecksum.put("t", id, data)));
                     }
                 }
