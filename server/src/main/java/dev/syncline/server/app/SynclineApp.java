@@ -21,13 +21,11 @@ import dev.syncline.server.source.postgres.PostgresChangeCapture;
 import dev.syncline.server.source.postgres.TableName;
 import dev.syncline.server.storage.BackgroundCompaction;
 import dev.syncline.server.storage.sqlite.SqliteBucketStorage;
-import dev.syncline.server.storage.sqlite.SqliteWriteCheckpointStore;
 import dev.syncline.server.sync.StorageSyncBackend;
 import dev.syncline.server.sync.WriteCheckpoints;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.nio.file.Path;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
@@ -91,11 +89,7 @@ public final class SynclineApp implements AutoCloseable {
         resources.add(auth);
         PgSourcePosition position = new PgSourcePosition(new PgConnections(source));
         resources.add(position);
-        Path storageFile = config.storage().path();
-        SqliteWriteCheckpointStore checkpointStore = SqliteWriteCheckpointStore.open(
-                storageFile.resolveSibling(storageFile.getFileName() + ".write-checkpoints"));
-        resources.add(checkpointStore);
-        WriteCheckpoints writeCheckpoints = new WriteCheckpoints(checkpointStore, position);
+        WriteCheckpoints writeCheckpoints = new WriteCheckpoints(storage.writeCheckpoints(), position);
         backend = new StorageSyncBackend(storage, plan, writeCheckpoints);
         resources.add(backend);
         JwtAuthenticator authenticator = new JwtAuthenticator(auth.verifier());

@@ -13,6 +13,7 @@ import dev.syncline.server.source.postgres.Lsn;
 import dev.syncline.server.source.postgres.RowChange;
 import dev.syncline.server.source.postgres.SourceTransaction;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -520,5 +521,46 @@ public abstract class BucketStorageContractTest {
             assertThat(announced.get(1).buckets()).contains("y[]", "z[]").doesNotContain("x[]");
             assertThat(announced.get(1).lookupKeys()).contains("alice", "bob");
         }
+    }
+
+    /** The write-checkpoint contract on this backend's store: write checkpoints live in the same storage. */
+    @Nested
+    class WriteCheckpoints extends WriteCheckpointStoreContract {
+        @Override
+        protected WriteCheckpointStore store() {
+            return open().writeCheckpoints();
+        }
+    }
+
+    @Test
+    void writeCheckpointsSurviveARestartBesideTheBuckets() {
+        BucketStorage s = open();
+        s.writeCheckpoints().record("alice", "c1", 3, new CommitPosition(300));
+        try (WriteTransaction tx = s.writer().begin()) {
+            tx.put(new Placement("a[]", "t", "1"), "k1", "{}");
+            tx.commit(new CommitPosition(250), true);
+        }
+        s.close();
+        BucketStorage reopened = open();
+        WriteCheckpointStore store = reopened.writeCheckpoints();
+        assertThat(store.latest("alice", "c1")).isEqualTo(3);
+        assertThat(store.reached("alice", "c1", reopened.checkpoints().latest().orElseThrow().position())).isEmpty();
+        assertThat(store.reached("alice", "c1", new CommitPosition(300))).contains(3L);
+    }
+
+    /** Uploads record write checkpoints on request threads while the pipeline holds a batch open. */
+    @Test
+    void aWriteCheckpointIsRecordedWhileTheWriterHoldsATransactionOpen() throws Exception {
+        BucketStorage s = open();
+        Thread recorder;
+        try (WriteTransaction tx = s.writer().begin()) {
+            tx.put(new Placement("a[]", "t", "1"), "k1", "{}");
+            recorder = Thread.ofPlatform().start(() -> s.writeCheckpoints().record("bob", "c9", 1, new CommitPosition(7)));
+            tx.put(new Placement("a[]", "t", "2"), "k2", "{}");
+            tx.commit(new CommitPosition(5), true);
+        }
+        recorder.join();
+        assertThat(s.writeCheckpoints().reached("bob", "c9", new CommitPosition(7))).contains(1L);
+        assertThat(ops(s, "a[]")).hasSize(2);
     }
 }

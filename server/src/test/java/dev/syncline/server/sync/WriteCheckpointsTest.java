@@ -1,6 +1,7 @@
 package dev.syncline.server.sync;
 
 import dev.syncline.server.storage.CommitPosition;
+import dev.syncline.server.storage.WriteCheckpointStore;
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;

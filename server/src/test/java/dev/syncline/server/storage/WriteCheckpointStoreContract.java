@@ -1,13 +1,15 @@
-package dev.syncline.server.sync;
+package dev.syncline.server.storage;
 
-import dev.syncline.server.storage.CommitPosition;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** What every {@link WriteCheckpointStore} must do; one subclass per implementation. */
-abstract class WriteCheckpointStoreContract {
-    abstract WriteCheckpointStore store();
+/**
+ * What every {@link WriteCheckpointStore} must do; one subclass per implementation. Every bucket
+ * storage runs it on its {@link BucketStorage#writeCheckpoints()} ({@link BucketStorageContractTest}).
+ */
+public abstract class WriteCheckpointStoreContract {
+    protected abstract WriteCheckpointStore store();
 
     @Test
     void latestAndReachedPerUserAndClient() {
