@@ -20,7 +20,8 @@ import dev.syncline.server.source.postgres.PgSourceSettings;
 import dev.syncline.server.source.postgres.PostgresChangeCapture;
 import dev.syncline.server.source.postgres.TableName;
 import dev.syncline.server.storage.BackgroundCompaction;
-import dev.syncline.server.storage.sqlite.SqliteBucketStorage;
+import dev.syncline.server.storage.BucketStorage;
+import dev.syncline.server.storage.StorageFactory;
 import dev.syncline.server.sync.StorageSyncBackend;
 import dev.syncline.server.sync.WriteCheckpoints;
 import org.slf4j.Logger;
@@ -75,9 +76,9 @@ public final class SynclineApp implements AutoCloseable {
         PgSourceSettings source = sourceSettings(config, plan);
         log.info("capturing {}", source.tables());
 
-        SqliteBucketStorage storage = SqliteBucketStorage.open(config.storage().path());
+        BucketStorage storage = StorageFactory.open(config.storage());
         resources.add(storage);
-        resources.add(new BackgroundCompaction(storage, config.storage().path().toString(), COMPACTION_INTERVAL));
+        resources.add(new BackgroundCompaction(storage, StorageFactory.describe(config.storage()), COMPACTION_INTERVAL));
         // Storage writes on a thread of their own; decoding and the sync rules stay on the capture thread.
         HandOffPipeline pipeline = new HandOffPipeline(new ReplicationPipeline(storage, new RulesRowEvaluator(plan),
                 BatchPolicy.DEFAULT, System::nanoTime));
