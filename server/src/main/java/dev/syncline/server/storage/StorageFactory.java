@@ -1,6 +1,7 @@
 package dev.syncline.server.storage;
 
 import dev.syncline.server.config.StorageConfig;
+import dev.syncline.server.storage.postgres.PostgresBucketStorage;
 import dev.syncline.server.storage.sqlite.SqliteBucketStorage;
 
 import java.util.List;
@@ -12,7 +13,7 @@ import java.util.List;
  */
 public final class StorageFactory {
     /** The {@code storage.type} values this build can open. */
-    public static final List<String> TYPES = List.of("sqlite");
+    public static final List<String> TYPES = List.of("sqlite", "postgresql");
 
     private StorageFactory() {}
 
@@ -24,6 +25,8 @@ public final class StorageFactory {
     public static BucketStorage open(StorageConfig config) {
         return switch (config.type()) {
             case "sqlite" -> SqliteBucketStorage.open(config.path());
+            case "postgresql" -> PostgresBucketStorage.open(config.postgres().jdbcUrl(),
+                    config.postgres().jdbcProperties(), config.schema());
             default -> throw new StorageException("storage.type `" + config.type() + "` is not a storage backend "
                     + "this Syncline can open; supported: " + String.join(", ", TYPES)
                     + " (docs/configuration.md, storage)");
@@ -32,6 +35,7 @@ public final class StorageFactory {
 
     /** Where the configured storage lives, for log lines (never a secret). */
     public static String describe(StorageConfig config) {
-        return config.type() + " " + config.path();
+        return config.type().equals("postgresql") ? "postgresql " + config.postgres().jdbcUrl() + " schema " + config.schema()
+                : config.type() + " " + config.path();
     }
 }

@@ -1,8 +1,16 @@
 package dev.syncline.server.storage.postgres;
 
+import dev.syncline.server.config.PostgresConnectionConfig;
+import dev.syncline.server.config.Secret;
+import dev.syncline.server.config.SslMode;
+import dev.syncline.server.config.StorageConfig;
 import dev.syncline.server.storage.BucketStorage;
 import dev.syncline.server.storage.BucketStorageContractTest;
+import dev.syncline.server.storage.CommitPosition;
+import dev.syncline.server.storage.Placement;
 import dev.syncline.server.storage.StorageException;
+import dev.syncline.server.storage.StorageFactory;
+import dev.syncline.server.storage.WriteTransaction;
 import dev.syncline.server.testing.PostgresTestServer;
 import dev.syncline.server.testing.TestDatabase;
 import org.junit.jupiter.api.AfterAll;
@@ -70,5 +78,20 @@ class PostgresBucketStorageIT extends BucketStorageContractTest {
             assertThat(rs.getInt(1)).isEqualTo(1);
             assertThat(rs.getInt(2)).isEqualTo(PostgresSchema.VERSION);
         }
+    }
+
+    @Test
+    void theFactoryOpensItFromTheStorageConfig() {
+        StorageConfig config = new StorageConfig("postgresql", null, new PostgresConnectionConfig("default", db.host(),
+                db.port(), db.name(), db.user(), new Secret(db.password()), SslMode.DISABLE), "from_config");
+        try (BucketStorage s = StorageFactory.open(config)) {
+            try (WriteTransaction tx = s.writer().begin()) {
+                tx.put(new Placement("a[]", "t", "1"), "k1", "{}");
+                tx.commit(new CommitPosition(1), true);
+            }
+            assertThat(s.checkpoints().latest()).isPresent();
+            assertThat(s.diskBytes()).isPositive();
+        }
+        assertThat(StorageFactory.describe(config)).startsWith("postgresql jdbc:postgresql:").endsWith("schema from_config");
     }
 }
