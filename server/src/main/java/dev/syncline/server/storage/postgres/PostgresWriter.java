@@ -65,6 +65,10 @@ final class PostgresWriter implements BucketWriter {
 
     @Override
     public WriterState loadState() {
+        if (open != null) {
+            // It would see (and its rollback would discard) the open transaction's writes.
+            throw new IllegalStateException("loadState while a write transaction is open");
+        }
         try {
             WriterState state;
             try (ResultSet rs = lockState.executeQuery()) {
