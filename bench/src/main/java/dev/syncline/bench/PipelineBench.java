@@ -1,6 +1,7 @@
 package dev.syncline.bench;
 
 import dev.syncline.rules.value.SqlValue;
+import dev.syncline.server.config.StorageConfig;
 import dev.syncline.server.pipeline.AckSwitch;
 import dev.syncline.server.pipeline.BatchPolicy;
 import dev.syncline.server.pipeline.BucketRow;
@@ -12,8 +13,10 @@ import dev.syncline.server.source.postgres.PgSourceSettings;
 import dev.syncline.server.source.postgres.PostgresChangeCapture;
 import dev.syncline.server.source.postgres.RowImageLookup;
 import dev.syncline.server.source.postgres.TableName;
+import dev.syncline.server.storage.BucketStorage;
 import dev.syncline.server.storage.ParameterEntry;
-import dev.syncline.server.storage.sqlite.SqliteBucketStorage;
+import dev.syncline.server.storage.StorageFactory;
+import dev.syncline.server.storage.StorageUsage;
 import dev.syncline.server.testing.PostgresTestServer;
 import dev.syncline.server.testing.TestDatabase;
 
@@ -60,7 +63,7 @@ public final class PipelineBench {
         Path dir = Files.createTempDirectory("syncline-bench");
         PgSourceSettings settings = PgSourceSettings.defaults(db.jdbcUrl(), db.user(), db.password(),
                 List.of(TableName.parse("todos")));
-        try (SqliteBucketStorage storage = SqliteBucketStorage.open(dir.resolve("syncline.db"))) {
+        try (BucketStorage storage = StorageFactory.open(new StorageConfig("sqlite", dir.resolve("syncline.db")))) {
             ReplicationPipeline pipeline = new ReplicationPipeline(storage, new BenchRules(), batchPolicy(),
                     System::nanoTime);
             HandOffPipeline handOff = HAND_OFF ? new HandOffPipeline(pipeline) : null;
@@ -97,7 +100,7 @@ public final class PipelineBench {
             if (ops != expectedOps) {
                 throw new IllegalStateException("pipeline stored " + ops + " ops, expected " + expectedOps);
             }
-            storage.logUsage("after the round");
+            StorageUsage.log(storage, dir.toString(), "after the round");
             return new double[] {raw, changes / seconds, ops / seconds};
         } finally {
             try (var files = Files.walk(dir)) {

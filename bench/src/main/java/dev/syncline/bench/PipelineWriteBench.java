@@ -1,6 +1,7 @@
 package dev.syncline.bench;
 
 import dev.syncline.rules.value.SqlValue;
+import dev.syncline.server.config.StorageConfig;
 import dev.syncline.server.pipeline.BatchPolicy;
 import dev.syncline.server.pipeline.HandOffPipeline;
 import dev.syncline.server.pipeline.ReplicationPipeline;
@@ -12,7 +13,8 @@ import dev.syncline.server.source.postgres.SnapshotProgress;
 import dev.syncline.server.source.postgres.SourceTable;
 import dev.syncline.server.source.postgres.SourceTransaction;
 import dev.syncline.server.source.postgres.TableName;
-import dev.syncline.server.storage.sqlite.SqliteBucketStorage;
+import dev.syncline.server.storage.BucketStorage;
+import dev.syncline.server.storage.StorageFactory;
 
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
@@ -63,7 +65,7 @@ public final class PipelineWriteBench {
         var processCpu = (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
         for (int round = 1; round <= rounds; round++) {
             Path dir = Files.createTempDirectory("syncline-bench");
-            try (SqliteBucketStorage storage = SqliteBucketStorage.open(dir.resolve("syncline.db"))) {
+            try (BucketStorage storage = StorageFactory.open(new StorageConfig("sqlite", dir.resolve("syncline.db")))) {
                 ReplicationPipeline pipeline = new ReplicationPipeline(storage, new PipelineBench.BenchRules(),
                         BatchPolicy.DEFAULT, System::nanoTime);
                 HandOffPipeline handOff = HAND_OFF ? new HandOffPipeline(pipeline) : null;

@@ -3,6 +3,7 @@ package dev.syncline.server.app;
 import dev.syncline.server.source.postgres.Lsn;
 import dev.syncline.server.source.postgres.PgConnections;
 import dev.syncline.server.source.postgres.PgSourceSettings;
+import dev.syncline.server.storage.CommitPosition;
 import dev.syncline.server.sync.SourcePosition;
 import dev.syncline.server.sync.SyncException;
 
@@ -25,12 +26,12 @@ final class PgSourcePosition implements SourcePosition, AutoCloseable {
     }
 
     @Override
-    public synchronized Lsn currentWalLsn() {
+    public synchronized CommitPosition current() {
         return withConnection(c -> {
             try (PreparedStatement ps = c.prepareStatement("SELECT pg_current_wal_lsn()::text");
                  ResultSet rs = ps.executeQuery()) {
                 rs.next();
-                return Lsn.parse(rs.getString(1));
+                return new CommitPosition(Lsn.parse(rs.getString(1)).value());
             }
         });
     }

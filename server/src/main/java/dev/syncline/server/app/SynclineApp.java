@@ -20,14 +20,13 @@ import dev.syncline.server.source.postgres.PgSourceSettings;
 import dev.syncline.server.source.postgres.PostgresChangeCapture;
 import dev.syncline.server.source.postgres.TableName;
 import dev.syncline.server.storage.BackgroundCompaction;
-import dev.syncline.server.storage.sqlite.SqliteBucketStorage;
-import dev.syncline.server.storage.sqlite.SqliteWriteCheckpointStore;
+import dev.syncline.server.storage.BucketStorage;
+import dev.syncline.server.storage.StorageFactory;
 import dev.syncline.server.sync.StorageSyncBackend;
 import dev.syncline.server.sync.WriteCheckpoints;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.nio.file.Path;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
@@ -77,9 +76,9 @@ public final class SynclineApp implements AutoCloseable {
         PgSourceSettings source = sourceSettings(config, plan);
         log.info("capturing {}", source.tables());
 
-        SqliteBucketStorage storage = SqliteBucketStorage.open(config.storage().path());
+        BucketStorage storage = StorageFactory.open(config.storage());
         resources.add(storage);
-        resources.add(new BackgroundCompaction(storage, config.storage().path().toString(), COMPACTION_INTERVAL));
+        resources.add(new BackgroundCompaction(storage, StorageFactory.describe(config.storage()), COMPACTION_INTERVAL));
         // Storage writes on a thread of their own; decoding and the sync rules stay on the capture thread.
         HandOffPipeline pipeline = new HandOffPipeline(new ReplicationPipeline(storage, new RulesRowEvaluator(plan),
                 BatchPolicy.DEFAULT, System::nanoTime));
@@ -91,11 +90,7 @@ public final class SynclineApp implements AutoCloseable {
         resources.add(auth);
         PgSourcePosition position = new PgSourcePosition(new PgConnections(source));
         resources.add(position);
-        Path storageFile = config.storage().path();
-        SqliteWriteCheckpointStore checkpointStore = SqliteWriteCheckpointStore.open(
-                storageFile.resolveSibling(storageFile.getFileName() + ".write-checkpoints"));
-        resources.add(checkpointStore);
-        WriteCheckpoints writeCheckpoints = new WriteCheckpoints(checkpointStore, position);
+        WriteCheckpoints writeCheckpoints = new WriteCheckpoints(storage.writeCheckpoints(), position);
         backend = new StorageSyncBackend(storage, plan, writeCheckpoints);
         resources.add(backend);
         JwtAuthenticator authenticator = new JwtAuthenticator(auth.verifier());

@@ -1,8 +1,11 @@
 package dev.syncline.server.cli;
 
 import dev.syncline.server.config.SynclineConfig;
+import dev.syncline.server.config.StorageConfig;
 import dev.syncline.server.storage.BucketCompactor;
-import dev.syncline.server.storage.sqlite.SqliteBucketStorage;
+import dev.syncline.server.storage.BucketStorage;
+import dev.syncline.server.storage.StorageFactory;
+import dev.syncline.server.storage.StorageUsage;
 import java.io.PrintWriter;
 import java.util.Optional;
 import java.util.concurrent.Callable;
@@ -31,13 +34,14 @@ final class CompactCommand implements Callable<Integer> {
             return SynclineCli.INVALID;
         }
         PrintWriter out = spec.commandLine().getOut();
-        try (SqliteBucketStorage storage = SqliteBucketStorage.open(loaded.get().storage().path())) {
+        StorageConfig config = loaded.get().storage();
+        try (BucketStorage storage = StorageFactory.open(config)) {
             long before = storage.diskBytes();
             BucketCompactor.CompactionResult result = storage.compactor().compactAll();
             out.printf("compacted %d buckets: %d ops became MOVE, %d ops folded into CLEAR; %d bytes on disk before, "
                     + "%d after (space is reused, the file does not shrink)%n", result.buckets(), result.movedOps(),
                     result.clearedOps(), before, storage.diskBytes());
-            storage.logUsage("after compaction");
+            StorageUsage.log(storage, StorageFactory.describe(config), "after compaction");
         }
         return SynclineCli.OK;
     }

@@ -69,7 +69,7 @@ final class ChangeApplier {
             }
             puts.add(new PreparedChange.Put(e.getKey(), r.dataJson(), checksum));
         }
-        RowImage image = ToastImages.mayBeToasted(row) ? RowImage.of(row) : null;
+        RowImage image = ToastImages.mayBeToasted(row) ? SourceIds.image(row) : null;
         return new PreparedChange.Upsert(id, puts, evaluator.parameterRows(table, values), image,
                 OpChecksum.remove(id.subkey()));
     }
@@ -122,13 +122,12 @@ final class ChangeApplier {
             java.util.Collection<Placement> now = placements.size() > 16 ? new HashSet<>(placements) : placements;
             for (Placement p : previous.placements()) {
                 if (!now.contains(p)) {
-                    tx.remove(p.bucket(), p.objectType(), p.objectId(), subkey, change.removeChecksum());
+                    tx.remove(p, subkey, change.removeChecksum());
                 }
             }
         }
         for (PreparedChange.Put put : change.puts()) {
-            Placement p = put.placement();
-            tx.put(p.bucket(), p.objectType(), p.objectId(), subkey, put.dataJson(), put.checksum());
+            tx.put(put.placement(), subkey, put.dataJson(), put.checksum());
         }
         StoredSourceRow next = new StoredSourceRow(change.image(), placements, change.parameters());
         if (!next.equals(previous)) {    // most updates keep a small row in the same buckets
@@ -141,7 +140,7 @@ final class ChangeApplier {
         Set<Placement> done = new HashSet<>();
         for (Placement p : previous.placements()) {
             if (done.add(p)) {
-                tx.remove(p.bucket(), p.objectType(), p.objectId(), subkey, removeChecksum);
+                tx.remove(p, subkey, removeChecksum);
             }
         }
         tx.deleteSourceRow(id, previous);
@@ -151,7 +150,7 @@ final class ChangeApplier {
     long removeAll(WriteTransaction tx, TableName table) {
         long n = 0;
         while (true) {
-            Map<SourceRowId, StoredSourceRow> page = tx.sourceRows(table, TRUNCATE_PAGE);
+            Map<SourceRowId, StoredSourceRow> page = tx.sourceRows(SourceIds.table(table), TRUNCATE_PAGE);
             if (page.isEmpty()) {
                 return n;
             }
@@ -161,7 +160,7 @@ final class ChangeApplier {
     }
 
     private static SourceRowId id(Row row) {
-        SourceRowId id = new SourceRowId(row.table().name(), row.key());
+        SourceRowId id = SourceIds.rowId(row.table().name(), row.key());
         id.subkey();    // computed here, so that a prepared change carries it to the writer thread
         return id;
     }

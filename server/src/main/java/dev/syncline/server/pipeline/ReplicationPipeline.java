@@ -13,9 +13,9 @@ import dev.syncline.server.source.postgres.SourceTable;
 import dev.syncline.server.source.postgres.SourceTransaction;
 import dev.syncline.server.source.postgres.TableName;
 import dev.syncline.server.storage.BucketStorage;
-import dev.syncline.server.storage.SourceRowId;
 import dev.syncline.server.storage.StoredSourceRow;
 import dev.syncline.server.storage.WriteTransaction;
+import dev.syncline.server.storage.WriterState;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -78,7 +78,9 @@ public final class ReplicationPipeline implements CaptureSink, RowImageLookup {
         // A capture (re)starting resumes from what is durable; a batch left open by a previous
         // capture run was never acknowledged and will be streamed again.
         abort();
-        CaptureState state = storage.writer().loadState();
+        WriterState stored = storage.writer().loadState();
+        CaptureState state = new CaptureState(stored.snapshotProgress() == null ? null
+                : StoredProgress.decode(stored.snapshotProgress()), SourceIds.lsn(stored.storedCommit()));
         snapshot = state.snapshot();
         storedCommitLsn = state.storedCommitLsn();
         consistent = storage.checkpoints().latest().isPresent();
@@ -91,7 +93,7 @@ public final class ReplicationPipeline implements CaptureSink, RowImageLookup {
             commitBatch();
             snapshot = progress;
             try (WriteTransaction t = storage.writer().begin()) {
-                t.snapshotProgress(progress);
+                t.snapshotProgress(StoredProgress.encode(progress));
                 t.commit(null, false);
             }
         });
@@ -105,7 +107,7 @@ public final class ReplicationPipeline implements CaptureSink, RowImageLookup {
                 for (Row row : rows) {
                     applier.upsert(t, row);
                 }
-                t.snapshotProgress(progress);
+                t.snapshotProgress(StoredProgress.encode(progress));
                 t.commit(null, false);
             }
             snapshot = progress;
@@ -206,8 +208,8 @@ public final class ReplicationPipeline implements CaptureSink, RowImageLookup {
 
     @Override
     public Optional<Row> lastImage(TableName table, List<SqlValue> key) {
-        return transaction().sourceRow(new SourceRowId(table, key)).map(StoredSourceRow::image)
-                .map(image -> image.toRow(table));
+        return transaction().sourceRow(SourceIds.rowId(table, key)).map(StoredSourceRow::image)
+                .map(image -> SourceIds.row(image, table));
     }
 
     /** True if this position makes the stored state consistent for the first time. */
@@ -235,7 +237,7 @@ public final class ReplicationPipeline implements CaptureSink, RowImageLookup {
         }
         WriteTransaction t = tx;
         tx = null;
-        t.commit(batchCommitLsn, consistent);
+        t.commit(SourceIds.position(batchCommitLsn), consistent);
         if (batchCommitLsn != null) {
             storedCommitLsn = Lsn.max(storedCommitLsn, batchCommitLsn);
         }

@@ -14,6 +14,9 @@ public interface BucketStorage extends AutoCloseable {
 
     BucketCompactor compactor();
 
+    /** Write-checkpoint bookkeeping, durable in the same storage (see {@link WriteCheckpointStore}). */
+    WriteCheckpointStore writeCheckpoints();
+
     /** Bytes used on disk (all files of the backend), for operators. */
     long diskBytes();
 

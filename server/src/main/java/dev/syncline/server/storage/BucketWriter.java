@@ -1,7 +1,5 @@
 package dev.syncline.server.storage;
 
-import dev.syncline.server.source.postgres.CaptureState;
-
 /**
  * The single writer of bucket storage (the replication pipeline).
  *
@@ -16,7 +14,7 @@ import dev.syncline.server.source.postgres.CaptureState;
  */
 public interface BucketWriter {
 
-    CaptureState loadState();
+    WriterState loadState();
 
     /** Opens a write transaction; holds the storage's write lock until commit or close. */
     WriteTransaction begin();

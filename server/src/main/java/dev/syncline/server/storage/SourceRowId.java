@@ -1,7 +1,6 @@
 package dev.syncline.server.storage;
 
 import dev.syncline.rules.value.SqlValue;
-import dev.syncline.server.source.postgres.TableName;
 
 import java.nio.charset.StandardCharsets;
 import java.util.List;
@@ -13,17 +12,17 @@ import java.util.UUID;
  * only so that the key text and subkey, needed several times per change, are computed once.
  */
 public final class SourceRowId {
-    private final TableName table;
+    private final TableId table;
     private final List<SqlValue> key;
     private String keyText;
     private String subkey;
 
-    public SourceRowId(TableName table, List<SqlValue> key) {
+    public SourceRowId(TableId table, List<SqlValue> key) {
         this.table = Objects.requireNonNull(table, "table");
         this.key = List.copyOf(key);
     }
 
-    public TableName table() {
+    public TableId table() {
         return table;
     }
 

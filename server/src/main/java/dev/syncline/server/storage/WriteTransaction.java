@@ -2,9 +2,6 @@ package dev.syncline.server.storage;
 
 import dev.syncline.protocol.OpChecksum;
 import dev.syncline.protocol.OpId;
-import dev.syncline.server.source.postgres.Lsn;
-import dev.syncline.server.source.postgres.SnapshotProgress;
-import dev.syncline.server.source.postgres.TableName;
 
 import java.util.List;
 import java.util.Map;
@@ -35,7 +32,7 @@ public interface WriteTransaction extends AutoCloseable {
     Optional<StoredSourceRow> sourceRow(SourceRowId id);
 
     /** Up to {@code limit} stored rows of a table (any order); used to remove a truncated table page by page. */
-    Map<SourceRowId, StoredSourceRow> sourceRows(TableName table, int limit);
+    Map<SourceRowId, StoredSourceRow> sourceRows(TableId table, int limit);
 
     /**
      * Stores a row's new state and updates the parameter-lookup index from {@code previous}
@@ -46,8 +43,12 @@ public interface WriteTransaction extends AutoCloseable {
     /** Forgets a row and its parameter entries; {@code previous} as for {@link #saveSourceRow}. */
     void deleteSourceRow(SourceRowId id, StoredSourceRow previous);
 
-    default OpId put(String bucket, String objectType, String objectId, String subkey, String dataJson) {
-        return put(bucket, objectType, objectId, subkey, dataJson, OpChecksum.put(objectType, objectId, dataJson));
+    /**
+     * A PUT of the client row {@code (placement.objectType, placement.objectId, subkey)} into
+     * {@code placement.bucket}, carrying the row's full data.
+     */
+    default OpId put(Placement placement, String subkey, String dataJson) {
+        return put(placement, subkey, dataJson, OpChecksum.put(placement.objectType(), placement.objectId(), dataJson));
     }
 
     /**
@@ -55,28 +56,31 @@ public interface WriteTransaction extends AutoCloseable {
      * {@link OpChecksum#put}{@code (objectType, objectId, dataJson)}): a row in several buckets
      * then hashes its data once, and the hashing can run on another thread.
      */
-    OpId put(String bucket, String objectType, String objectId, String subkey, String dataJson, long checksum);
+    OpId put(Placement placement, String subkey, String dataJson, long checksum);
 
-    default OpId remove(String bucket, String objectType, String objectId, String subkey) {
-        return remove(bucket, objectType, objectId, subkey, OpChecksum.remove(subkey));
+    /** A REMOVE of the client row {@code (placement.objectType, placement.objectId, subkey)} from {@code placement.bucket}. */
+    default OpId remove(Placement placement, String subkey) {
+        return remove(placement, subkey, OpChecksum.remove(subkey));
     }
 
     /** A REMOVE whose checksum the caller computed already: it must equal {@link OpChecksum#remove}{@code (subkey)}. */
-    OpId remove(String bucket, String objectType, String objectId, String subkey, long checksum);
+    OpId remove(Placement placement, String subkey, long checksum);
 
-    void snapshotProgress(SnapshotProgress progress);
+    /** Stores the source's snapshot progress (opaque to storage) with this transaction. */
+    void snapshotProgress(String progress);
 
     /**
      * Commits durably.
      *
-     * @param commitLsn the commit LSN of the last source transaction included, or null if this
-     *                  transaction holds no source transaction (a snapshot chunk)
+     * @param commit the commit position of the last source transaction included, or null if this
+     *               transaction holds no source transaction (a snapshot chunk); the stored position
+     *               never moves back
      * @param consistent true if the stored state is a consistent image of the source (the copy is
      *                   complete and the stream has passed its consistent point): only then is a
      *                   checkpoint recorded and announced
      * @return the new checkpoint, if one was recorded
      */
-    Optional<Checkpoint> commit(Lsn commitLsn, boolean consistent);
+    Optional<Checkpoint> commit(CommitPosition commit, boolean consistent);
 
     /** Rolls back unless committed. */
     @Override

@@ -1,6 +1,7 @@
 package dev.syncline.server.sync;
 
-import dev.syncline.server.source.postgres.Lsn;
+import dev.syncline.server.storage.CommitPosition;
+import dev.syncline.server.storage.WriteCheckpointStore;
 
 import java.util.Map;
 import java.util.NavigableMap;
@@ -13,13 +14,13 @@ import java.util.concurrent.ConcurrentHashMap;
  * mappings, so a client waiting for one reconnects and waits until its next upload asks again.
  */
 public final class InMemoryWriteCheckpointStore implements WriteCheckpointStore {
-    private final Map<String, NavigableMap<Long, Lsn>> byClient = new ConcurrentHashMap<>();
+    private final Map<String, NavigableMap<Long, CommitPosition>> byClient = new ConcurrentHashMap<>();
 
     @Override
-    public void record(String userId, String clientId, long value, Lsn lsn) {
-        NavigableMap<Long, Lsn> values = byClient.computeIfAbsent(key(userId, clientId), k -> new TreeMap<>());
+    public void record(String userId, String clientId, long value, CommitPosition position) {
+        NavigableMap<Long, CommitPosition> values = byClient.computeIfAbsent(key(userId, clientId), k -> new TreeMap<>());
         synchronized (values) {
-            values.put(value, lsn);
+            values.put(value, position);
             // Only the newest few matter: a client waits for its latest checkpoint.
             while (values.size() > 16) {
                 values.pollFirstEntry();
@@ -29,7 +30,7 @@ public final class InMemoryWriteCheckpointStore implements WriteCheckpointStore 
 
     @Override
     public long latest(String userId, String clientId) {
-        NavigableMap<Long, Lsn> values = byClient.get(key(userId, clientId));
+        NavigableMap<Long, CommitPosition> values = byClient.get(key(userId, clientId));
         if (values == null) {
             return 0;
         }
@@ -39,13 +40,13 @@ public final class InMemoryWriteCheckpointStore implements WriteCheckpointStore 
     }
 
     @Override
-    public Optional<Long> reached(String userId, String clientId, Lsn replicated) {
-        NavigableMap<Long, Lsn> values = byClient.get(key(userId, clientId));
+    public Optional<Long> reached(String userId, String clientId, CommitPosition replicated) {
+        NavigableMap<Long, CommitPosition> values = byClient.get(key(userId, clientId));
         if (values == null) {
             return Optional.empty();
         }
         synchronized (values) {
-            for (Map.Entry<Long, Lsn> e : values.descendingMap().entrySet()) {
+            for (Map.Entry<Long, CommitPosition> e : values.descendingMap().entrySet()) {
                 if (e.getValue().isAtOrBefore(replicated)) {
                     return Optional.of(e.getKey());
                 }

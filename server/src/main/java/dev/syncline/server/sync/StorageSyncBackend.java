@@ -180,7 +180,7 @@ public final class StorageSyncBackend implements SyncBackend, AutoCloseable {
                     topics.add(bucket);
                 }
                 Long writeCheckpoint = writeCheckpoints.reached(user.userId(), request.clientId(),
-                        checkpoint.get().lsn()).orElse(null);
+                        checkpoint.get().position()).orElse(null);
                 boolean waitingForWriteCheckpoint = false;
                 if (request.clientId() != null) {
                     topics.add(Interest.writeCheckpointTopic(user.userId(), request.clientId()));

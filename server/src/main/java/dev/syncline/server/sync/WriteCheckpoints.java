@@ -1,6 +1,7 @@
 package dev.syncline.server.sync;
 
-import dev.syncline.server.source.postgres.Lsn;
+import dev.syncline.server.storage.CommitPosition;
+import dev.syncline.server.storage.WriteCheckpointStore;
 
 import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -43,7 +44,7 @@ public final class WriteCheckpoints {
     }
 
     /** The newest write checkpoint of (user, client) that replication at {@code replicated} has passed. */
-    public Optional<Long> reached(String userId, String clientId, Lsn replicated) {
+    public Optional<Long> reached(String userId, String clientId, CommitPosition replicated) {
         return clientId == null ? Optional.empty() : store.reached(userId, clientId, replicated);
     }
 
@@ -65,8 +66,8 @@ public final class WriteCheckpoints {
     }
 
     private void register(String userId, String clientId, long value) {
-        Lsn lsn = source.currentWalLsn();
-        store.record(userId, clientId, value, lsn);
+        CommitPosition position = source.current();
+        store.record(userId, clientId, value, position);
         source.emitMarker(Long.toString(value));
         listeners.forEach(l -> l.accept(userId, clientId));
     }

@@ -3,6 +3,8 @@ package dev.syncline.server.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.syncline.server.config.SynclineConfig;
+import dev.syncline.server.storage.CommitPosition;
+import dev.syncline.server.storage.Placement;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -56,9 +58,9 @@ class SynclineCliTest {
         try (var storage = dev.syncline.server.storage.sqlite.SqliteBucketStorage.open(
                 dir.resolve("data").resolve("syncline.db"))) {
             try (var tx = storage.writer().begin()) {
-                tx.put("global[]", "lists", "1", "k", "{\"v\":1}");
-                tx.put("global[]", "lists", "1", "k", "{\"v\":2}");
-                tx.commit(new dev.syncline.server.source.postgres.Lsn(1), true);
+                tx.put(new Placement("global[]", "lists", "1"), "k", "{\"v\":1}");
+                tx.put(new Placement("global[]", "lists", "1"), "k", "{\"v\":2}");
+                tx.commit(new CommitPosition(1), true);
             }
         }
 

@@ -287,10 +287,18 @@ class SynclineConfigTest {
     }
 
     @Test
-    void postgresqlStorageIsNotSupportedYet() {
+    void postgresqlStorageTakesAUriAndSslmodeLikeTheSource() throws Exception {
+        SynclineConfig config = fx.parse(ConfigFixtures.MINIMAL + "storage:\n  type: postgresql\n"
+                + "  uri: postgresql://sync:pw@store.internal:5432/buckets\n  sslmode: disable\n");
+        assertThat(config.storage()).isEqualTo(new StorageConfig("postgresql", null, new PostgresConnectionConfig(
+                "default", "store.internal", 5432, "buckets", "sync", new Secret("pw"), SslMode.DISABLE),
+                StorageConfig.DEFAULT_SCHEMA));
+    }
+
+    @Test
+    void postgresqlStorageWithoutADatabaseSaysWhatToSet() {
         assertThat(fx.problems(ConfigFixtures.MINIMAL + "storage:\n  type: postgresql\n"))
-                .containsExactly("syncline.yaml:10:9: storage.type: `type: postgresql` storage is not supported yet"
-                        + " — use sqlite");
+                .singleElement().asString().contains("storage").contains("no database given");
     }
 
     @Test

@@ -4,8 +4,8 @@ import dev.syncline.server.auth.AuthenticatedUser;
 import dev.syncline.server.auth.Authenticator;
 import dev.syncline.protocol.sync.SyncLine;
 import dev.syncline.protocol.sync.SyncLineParser;
+import dev.syncline.server.storage.CommitPosition;
 import dev.syncline.server.sync.ProtocolClientModel;
-import dev.syncline.server.source.postgres.Lsn;
 import dev.syncline.server.sync.InMemoryWriteCheckpointStore;
 import dev.syncline.server.sync.SourcePosition;
 import dev.syncline.server.sync.SyncException;
@@ -48,7 +48,7 @@ class SyncHttpServerTest {
             return new AuthenticatedUser(header.substring("Token ".length()), "{}", expiry);
         };
         WriteCheckpoints writeCheckpoints = new WriteCheckpoints(new InMemoryWriteCheckpointStore(), new SourcePosition() {
-            @Override public Lsn currentWalLsn() { return new Lsn(100); }
+            @Override public CommitPosition current() { return new CommitPosition(100); }
             @Override public void emitMarker(String content) { markers.add(content); }
         });
         server = new SyncHttpServer(new HttpSettings("127.0.0.1", 0, List.of("*"), 2, 4096, 1000, 1 << 20),

@@ -13,6 +13,7 @@ import dev.syncline.server.source.postgres.TableName;
 import dev.syncline.server.storage.BucketOp;
 import dev.syncline.server.storage.BucketStats;
 import dev.syncline.server.storage.BucketStorage;
+import dev.syncline.server.storage.CommitPosition;
 import dev.syncline.server.storage.ParameterEntry;
 import dev.syncline.server.storage.ReadView;
 import dev.syncline.server.storage.StorageException;
@@ -149,7 +150,7 @@ class HandOffPipelineTest {
         Map<String, List<String>> expected = everything(direct);
         assertThat(expected).isNotEmpty();
         assertThat(everything(handedOff)).as("same op ids, rows and checksums").isEqualTo(expected);
-        assertThat(handedOff.writer().loadState().storedCommitLsn()).isEqualTo(new Lsn(lsn));
+        assertThat(handedOff.writer().loadState().storedCommit()).isEqualTo(new CommitPosition(lsn));
     }
 
     @Test
@@ -262,7 +263,7 @@ class HandOffPipelineTest {
         assertThatThrownBy(() -> pipeline.begin(new SourceTransaction.Begin(3000, new Lsn(3000), Instant.EPOCH)))
                 .as("every later call fails until capture restarts").isInstanceOf(StorageException.class);
         assertThat(acks).isEmpty();
-        assertThat(storage.writer().loadState().storedCommitLsn()).isEqualTo(new Lsn(2000));
+        assertThat(storage.writer().loadState().storedCommit()).isEqualTo(new CommitPosition(2000));
 
         // Capture restarts: state reloads, and the transaction (here without the bad row) replays.
         assertThat(pipeline.loadState().storedCommitLsn()).isEqualTo(new Lsn(2000));

@@ -7,7 +7,6 @@ import dev.syncline.server.source.postgres.TableName;
 import dev.syncline.server.storage.BucketStats;
 import dev.syncline.server.storage.BucketStorage;
 import dev.syncline.server.storage.ReadView;
-import dev.syncline.server.storage.sqlite.SqliteBucketStorage;
 import dev.syncline.server.testing.PostgresTestServer;
 import dev.syncline.server.testing.TestDatabase;
 import org.junit.jupiter.api.AfterAll;
@@ -34,9 +33,9 @@ import java.util.Random;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * End to end: PostgreSQL → capture → {@link ReplicationPipeline} → SQLite bucket storage, checked
- * against the rules evaluated over PostgreSQL directly, across restarts, lost acknowledgements
- * and compaction.
+ * End to end: PostgreSQL → capture → {@link ReplicationPipeline} → bucket storage (SQLite here,
+ * PostgreSQL in {@link PostgresStorageReplicationPipelineIT}), checked against the rules evaluated
+ * over PostgreSQL directly, across restarts, lost acknowledgements, compaction and kill -9.
  */
 class ReplicationPipelineIT {
     private static final Duration DEADLINE = Duration.ofSeconds(60);
@@ -61,6 +60,11 @@ class ReplicationPipelineIT {
     @BeforeEach
     void createDatabase() { db = server.createDatabase(); }
 
+    /** How the storage named {@code name} is opened ({@link PipelineProcess#openStorage}); SQLite files in the test directory. */
+    String storageSpec(String name) {
+        return dir.resolve(name + ".db").toString();
+    }
+
     @AfterEach
     void stop() {
         stopPipeline();
@@ -74,19 +78,19 @@ class ReplicationPipelineIT {
                 "INSERT INTO lists SELECT g, 'user' || (g % 4), 'list ' || g FROM generate_series(1, 20) g",
                 "INSERT INTO todos SELECT g, g % 20 + 1, 'todo ' || g, g % 2 FROM generate_series(1, 1000) g");
         Random random = new Random(99);
-        Path file = dir.resolve("killed.db");
+        String killed = storageSpec("killed");
         Path log = dir.resolve("pipeline-process.log");
-        Process p = PipelineProcess.start(db.jdbcUrl(), db.user(), db.password(), file, log);
+        Process p = PipelineProcess.start(db.jdbcUrl(), db.user(), db.password(), killed, dir, log);
         try {
             for (int kill = 0; kill < 3; kill++) {
                 workload(random, 60);
                 Thread.sleep(random.nextInt(300));   // somewhere between receiving, storing and acknowledging
                 p.destroyForcibly().waitFor();       // SIGKILL: no shutdown hooks, no rollback, no close
                 workload(random, 20);                // written while the server is down
-                p = PipelineProcess.start(db.jdbcUrl(), db.user(), db.password(), file, log);
+                p = PipelineProcess.start(db.jdbcUrl(), db.user(), db.password(), killed, dir, log);
             }
             workload(random, 60);
-            try (BucketStorage observer = SqliteBucketStorage.open(file)) {
+            try (BucketStorage observer = PipelineProcess.openStorage(db.jdbcUrl(), db.user(), db.password(), killed)) {
                 awaitConverged("after three kill -9 and restarts", observer);
             }
             String output = java.nio.file.Files.readString(log);
@@ -99,7 +103,7 @@ class ReplicationPipelineIT {
     }
 
     private void start(boolean dropAcks) {
-        storage = SqliteBucketStorage.open(dir.resolve("syncline.db"));
+        storage = PipelineProcess.openStorage(db.jdbcUrl(), db.user(), db.password(), storageSpec("syncline"));
         // As the server runs it: storage on a writer thread of its own, rules on the capture thread.
         pipeline = new HandOffPipeline(new ReplicationPipeline(storage, rules, BatchPolicy.DEFAULT, System::nanoTime));
         sink = new AckSwitch(pipeline);

@@ -11,6 +11,7 @@ import dev.syncline.server.source.postgres.SourceTransaction;
 import dev.syncline.server.source.postgres.TableName;
 import dev.syncline.server.storage.BucketOp;
 import dev.syncline.server.storage.BucketStorage;
+import dev.syncline.server.storage.CommitPosition;
 import dev.syncline.server.storage.ReadView;
 import dev.syncline.server.storage.sqlite.SqliteBucketStorage;
 import org.junit.jupiter.api.AfterEach;
@@ -103,7 +104,7 @@ class ReplicationPipelineTest {
         assertThat(storage.checkpoints().latest()).isEmpty();
         pipeline.idle();
         assertThat(acks).containsExactly(new Lsn(lsn + 1));
-        assertThat(storage.writer().loadState().storedCommitLsn()).isEqualTo(new Lsn(lsn));
+        assertThat(storage.writer().loadState().storedCommit()).isEqualTo(new CommitPosition(lsn));
         assertThat(storage.checkpoints().latest().orElseThrow().lastOpId()).isEqualTo(new OpId(4));
     }
 

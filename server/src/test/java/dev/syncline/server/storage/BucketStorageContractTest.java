@@ -6,13 +6,14 @@ import dev.syncline.protocol.OpType;
 import dev.syncline.rules.value.SqlValue;
 import dev.syncline.server.pipeline.BatchPolicy;
 import dev.syncline.server.pipeline.ReplicationPipeline;
+import dev.syncline.server.pipeline.SourceIds;
 import dev.syncline.server.pipeline.TodoRules;
 import dev.syncline.server.pipeline.TodoTables;
 import dev.syncline.server.source.postgres.Lsn;
 import dev.syncline.server.source.postgres.RowChange;
-import dev.syncline.server.source.postgres.SnapshotProgress;
 import dev.syncline.server.source.postgres.SourceTransaction;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -67,21 +68,21 @@ public abstract class BucketStorageContractTest {
         BucketStorage s = open();
         List<OpId> ids = new ArrayList<>();
         try (WriteTransaction tx = s.writer().begin()) {
-            ids.add(tx.put("a[]", "t", "1", "k1", "{}"));
-            ids.add(tx.put("b[]", "t", "2", "k2", "{}"));
-            tx.commit(new Lsn(100), true);
+            ids.add(tx.put(new Placement("a[]", "t", "1"), "k1", "{}"));
+            ids.add(tx.put(new Placement("b[]", "t", "2"), "k2", "{}"));
+            tx.commit(new CommitPosition(100), true);
         }
         try (WriteTransaction tx = s.writer().begin()) {
-            tx.put("a[]", "t", "3", "k3", "{}");   // rolled back: nobody saw it
+            tx.put(new Placement("a[]", "t", "3"), "k3", "{}");   // rolled back: nobody saw it
         }
         s.close();
         BucketStorage reopened = open();
-        assertThat(reopened.checkpoints().latest()).hasValue(new Checkpoint(ids.getLast(), new Lsn(100)));
-        assertThat(reopened.writer().loadState().storedCommitLsn()).isEqualTo(new Lsn(100));
+        assertThat(reopened.checkpoints().latest()).hasValue(new Checkpoint(ids.getLast(), new CommitPosition(100)));
+        assertThat(reopened.writer().loadState().storedCommit()).isEqualTo(new CommitPosition(100));
         try (WriteTransaction tx = reopened.writer().begin()) {
-            ids.add(tx.remove("a[]", "t", "1", "k1"));
-            ids.add(tx.put("c[]", "t", "4", "k4", "{}"));
-            tx.commit(new Lsn(200), true);
+            ids.add(tx.remove(new Placement("a[]", "t", "1"), "k1"));
+            ids.add(tx.put(new Placement("c[]", "t", "4"), "k4", "{}"));
+            tx.commit(new CommitPosition(200), true);
         }
         assertThat(ids).isSorted().doesNotHaveDuplicates();
         assertThat(ids.getFirst()).isGreaterThan(OpId.ZERO);
@@ -98,12 +99,12 @@ public abstract class BucketStorageContractTest {
                     String bucket = "b[" + random.nextInt(4) + "]";
                     String id = Integer.toString(random.nextInt(30));
                     if (random.nextBoolean()) {
-                        tx.put(bucket, "t", id, "k" + id, "{\"v\":" + random.nextInt() + "}");
+                        tx.put(new Placement(bucket, "t", id), "k" + id, "{\"v\":" + random.nextInt() + "}");
                     } else {
-                        tx.remove(bucket, "t", id, "k" + id);
+                        tx.remove(new Placement(bucket, "t", id), "k" + id);
                     }
                 }
-                tx.commit(new Lsn(t + 1), true);
+                tx.commit(new CommitPosition(t + 1), true);
             }
         }
         try (ReadView v = s.reader().open()) {
@@ -128,19 +129,19 @@ public abstract class BucketStorageContractTest {
         BucketStorage s = open();
         List<OpId> checkpoints = new ArrayList<>();
         try (WriteTransaction tx = s.writer().begin()) {
-            tx.put("a[]", "t", "1", "k1", "{\"v\":1}");
-            tx.put("a[]", "t", "2", "k2", "{\"v\":2}");
-            checkpoints.add(tx.put("b[]", "t", "3", "k3", "{}"));
-            tx.commit(new Lsn(1), true);
+            tx.put(new Placement("a[]", "t", "1"), "k1", "{\"v\":1}");
+            tx.put(new Placement("a[]", "t", "2"), "k2", "{\"v\":2}");
+            checkpoints.add(tx.put(new Placement("b[]", "t", "3"), "k3", "{}"));
+            tx.commit(new CommitPosition(1), true);
         }
         try (WriteTransaction tx = s.writer().begin()) {
-            tx.remove("a[]", "t", "1", "k1");
-            checkpoints.add(tx.put("a[]", "t", "2", "k2", "{\"v\":3}"));
-            tx.commit(new Lsn(2), true);
+            tx.remove(new Placement("a[]", "t", "1"), "k1");
+            checkpoints.add(tx.put(new Placement("a[]", "t", "2"), "k2", "{\"v\":3}"));
+            tx.commit(new CommitPosition(2), true);
         }
         try (WriteTransaction tx = s.writer().begin()) {
-            tx.put("a[]", "t", "4", "k4", "{}"); // committed but not a checkpoint: must not count at one
-            tx.commit(new Lsn(3), false);
+            tx.put(new Placement("a[]", "t", "4"), "k4", "{}"); // committed but not a checkpoint: must not count at one
+            tx.commit(new CommitPosition(3), false);
         }
         try (ReadView v = s.reader().open()) {
             List<BucketOp> all = v.ops("a[]", OpId.ZERO, ALL, Integer.MAX_VALUE);
@@ -160,10 +161,10 @@ public abstract class BucketStorageContractTest {
         // Compaction folds the REMOVE-only prefix into a CLEAR; the state keeps its checksum and a
         // range that holds the CLEAR says so.
         try (WriteTransaction tx = s.writer().begin()) {
-            tx.remove("a[]", "t", "2", "k2");
-            tx.remove("a[]", "t", "4", "k4");
-            checkpoints.add(tx.remove("b[]", "t", "3", "k3"));
-            tx.commit(new Lsn(4), true);
+            tx.remove(new Placement("a[]", "t", "2"), "k2");
+            tx.remove(new Placement("a[]", "t", "4"), "k4");
+            checkpoints.add(tx.remove(new Placement("b[]", "t", "3"), "k3"));
+            tx.commit(new CommitPosition(4), true);
         }
         long before;
         try (ReadView v = s.reader().open()) {
@@ -199,16 +200,16 @@ public abstract class BucketStorageContractTest {
                         String subkey = "sk" + random.nextInt(2);
                         if (random.nextInt(3) > 0) {
                             String data = "{\"v\":" + random.nextInt(5) + "}";
-                            OpId op = tx.put(bucket, "t", id, subkey, data);
+                            OpId op = tx.put(new Placement(bucket, "t", id), subkey, data);
                             original.computeIfAbsent(bucket, b -> new ArrayList<>()).add(
                                     new BucketOp.Put(op, "t", id, subkey, data, OpChecksum.put("t", id, data)));
                         } else {
-                            OpId op = tx.remove(bucket, "t", id, subkey);
+                            OpId op = tx.remove(new Placement(bucket, "t", id), subkey);
                             original.computeIfAbsent(bucket, b -> new ArrayList<>()).add(
                                     new BucketOp.Remove(op, "t", id, subkey, OpChecksum.remove(subkey)));
                         }
                     }
-                    tx.commit(new Lsn(++lsn), true);
+                    tx.commit(new CommitPosition(++lsn), true);
                 }
             }
             if (random.nextBoolean()) {
@@ -248,11 +249,11 @@ public abstract class BucketStorageContractTest {
                     String bucket = "c[" + random.nextInt(2) + "]";
                     String id = Integer.toString(random.nextInt(5));
                     String data = "{\"t\":" + t + "}";
-                    OpId op = tx.put(bucket, "t", id, "k", data);
+                    OpId op = tx.put(new Placement(bucket, "t", id), "k", data);
                     original.computeIfAbsent(bucket, b -> new ArrayList<>())
                             .add(new BucketOp.Put(op, "t", id, "k", data, OpChecksum.put("t", id, data)));
                 }
-                tx.commit(new Lsn(t + 1), true);
+                tx.commit(new CommitPosition(t + 1), true);
             }
         }
         writing.set(false);
@@ -269,9 +270,9 @@ public abstract class BucketStorageContractTest {
         BucketStorage s = open();
         try (WriteTransaction tx = s.writer().begin()) {
             for (int i = 0; i < 10; i++) {
-                tx.put("bg[]", "t", "1", "k", "{\"v\":" + i + "}");
+                tx.put(new Placement("bg[]", "t", "1"), "k", "{\"v\":" + i + "}");
             }
-            tx.commit(new Lsn(1), true);
+            tx.commit(new CommitPosition(1), true);
         }
         long before;
         try (ReadView v = s.reader().open()) {
@@ -314,24 +315,24 @@ public abstract class BucketStorageContractTest {
     @Test
     void uncommittedWritesVanishOnCrashAndCommittedOnesStay() {
         BucketStorage s = open();
-        SourceRowId row = new SourceRowId(TodoRules.TODOS, List.of(SqlValue.of(1L)));
+        SourceRowId row = new SourceRowId(SourceIds.table(TodoRules.TODOS), List.of(SqlValue.of(1L)));
         StoredSourceRow stored = new StoredSourceRow(null, List.of(new Placement("a[]", "todos", "1")),
                 List.of(new ParameterEntry("[\"k\"]", "[1]")));
         try (WriteTransaction tx = s.writer().begin()) {
-            tx.put("a[]", "todos", "1", row.subkey(), "{}");
+            tx.put(new Placement("a[]", "todos", "1"), row.subkey(), "{}");
             tx.saveSourceRow(row, null, stored);
             assertThat(tx.sourceRow(row)).as("own pending write").hasValue(stored);
-            tx.commit(new Lsn(10), true);
+            tx.commit(new CommitPosition(10), true);
         }
         WriteTransaction pending = s.writer().begin();
-        pending.put("a[]", "todos", "2", "x", "{}");
+        pending.put(new Placement("a[]", "todos", "2"), "x", "{}");
         pending.deleteSourceRow(row, stored);
-        pending.snapshotProgress(new SnapshotProgress("slot", new Lsn(5), List.of()));
+        pending.snapshotProgress("progress-5");
         s.close();    // "crash": never committed
 
         BucketStorage reopened = open();
         assertThat(ops(reopened, "a[]")).hasSize(1);
-        assertThat(reopened.writer().loadState().snapshot()).isNull();
+        assertThat(reopened.writer().loadState().snapshotProgress()).isNull();
         try (WriteTransaction tx = reopened.writer().begin()) {
             assertThat(tx.sourceRow(row)).hasValue(stored);
         }
@@ -420,11 +421,11 @@ public abstract class BucketStorageContractTest {
         for (int t = 0; t < 200; t++) {
             try (WriteTransaction tx = s.writer().begin()) {
                 for (int i = 0; i < 5; i++) {
-                    tx.put("x[]", "t", Integer.toString(i), "k" + i, "{\"t\":" + t + "}");
+                    tx.put(new Placement("x[]", "t", Integer.toString(i)), "k" + i, "{\"t\":" + t + "}");
                     Thread.onSpinWait();
-                    tx.put("y[]", "t", Integer.toString(i), "k" + i, "{\"t\":" + t + "}");
+                    tx.put(new Placement("y[]", "t", Integer.toString(i)), "k" + i, "{\"t\":" + t + "}");
                 }
-                tx.commit(new Lsn(t + 1), true);
+                tx.commit(new CommitPosition(t + 1), true);
             }
         }
         writing.set(false);
@@ -440,17 +441,17 @@ public abstract class BucketStorageContractTest {
     void noCheckpointUntilTheStateIsConsistent() {
         BucketStorage s = open();
         try (WriteTransaction tx = s.writer().begin()) {
-            tx.put("a[]", "t", "1", "k", "{}");
-            tx.snapshotProgress(new SnapshotProgress("slot", new Lsn(50), List.of()));
+            tx.put(new Placement("a[]", "t", "1"), "k", "{}");
+            tx.snapshotProgress("progress-50");
             assertThat(tx.commit(null, false)).isEmpty();
         }
         try (ReadView v = s.reader().open()) {
             assertThat(v.checkpoint()).isEmpty();
         }
         assertThat(s.checkpoints().latest()).isEmpty();
-        assertThat(s.writer().loadState().snapshot().consistentAfter()).isEqualTo(new Lsn(50));
+        assertThat(s.writer().loadState().snapshotProgress()).isEqualTo("progress-50");
         try (WriteTransaction tx = s.writer().begin()) {
-            assertThat(tx.commit(new Lsn(60), true)).hasValue(new Checkpoint(new OpId(1), new Lsn(60)));
+            assertThat(tx.commit(new CommitPosition(60), true)).hasValue(new Checkpoint(new OpId(1), new CommitPosition(60)));
         }
         assertThat(s.compactor().compactAll().buckets()).isEqualTo(1);
     }
@@ -458,15 +459,15 @@ public abstract class BucketStorageContractTest {
     @Test
     void parameterIndexFollowsTheRowsThatProduceIt() {
         BucketStorage s = open();
-        SourceRowId a = new SourceRowId(TodoRules.LISTS, List.of(SqlValue.of(1L)));
-        SourceRowId b = new SourceRowId(TodoRules.LISTS, List.of(SqlValue.of(2L)));
+        SourceRowId a = new SourceRowId(SourceIds.table(TodoRules.LISTS), List.of(SqlValue.of(1L)));
+        SourceRowId b = new SourceRowId(SourceIds.table(TodoRules.LISTS), List.of(SqlValue.of(2L)));
         StoredSourceRow a1 = new StoredSourceRow(null, List.of(), List.of(new ParameterEntry("alice", "[1]")));
         StoredSourceRow b1 = new StoredSourceRow(null, List.of(), List.of(new ParameterEntry("alice", "[2]")));
         StoredSourceRow a2 = new StoredSourceRow(null, List.of(), List.of(new ParameterEntry("bob", "[1]")));
         try (WriteTransaction tx = s.writer().begin()) {
             tx.saveSourceRow(a, null, a1);
             tx.saveSourceRow(b, null, b1);
-            tx.commit(new Lsn(1), true);
+            tx.commit(new CommitPosition(1), true);
         }
         try (ReadView v = s.reader().open()) {
             assertThat(v.parameterValues("alice")).containsExactlyInAnyOrder("[1]", "[2]");
@@ -474,8 +475,8 @@ public abstract class BucketStorageContractTest {
         try (WriteTransaction tx = s.writer().begin()) {
             tx.saveSourceRow(a, a1, a2);
             tx.deleteSourceRow(b, b1);
-            assertThat(tx.sourceRows(TodoRules.LISTS, 10)).containsOnlyKeys(a);
-            tx.commit(new Lsn(2), true);
+            assertThat(tx.sourceRows(SourceIds.table(TodoRules.LISTS), 10)).containsOnlyKeys(a);
+            tx.commit(new CommitPosition(2), true);
         }
         try (ReadView v = s.reader().open()) {
             assertThat(v.parameterValues("alice")).isEmpty();
@@ -493,22 +494,22 @@ public abstract class BucketStorageContractTest {
         BucketStorage s = open();
         List<CheckpointChanges> announced = new CopyOnWriteArrayList<>();
         s.checkpoints().subscribeWithChanges((cp, changes) -> announced.add(changes));
-        SourceRowId row = new SourceRowId(TodoRules.LISTS, List.of(SqlValue.of(1L)));
+        SourceRowId row = new SourceRowId(SourceIds.table(TodoRules.LISTS), List.of(SqlValue.of(1L)));
         StoredSourceRow alice = new StoredSourceRow(null, List.of(), List.of(new ParameterEntry("alice", "[1]")));
         StoredSourceRow bob = new StoredSourceRow(null, List.of(), List.of(new ParameterEntry("bob", "[1]")));
         try (WriteTransaction tx = s.writer().begin()) {
-            tx.put("x[]", "t", "1", "k1", "{}");
+            tx.put(new Placement("x[]", "t", "1"), "k1", "{}");
             tx.saveSourceRow(row, null, alice);
-            tx.commit(new Lsn(1), true);
+            tx.commit(new CommitPosition(1), true);
         }
         try (WriteTransaction tx = s.writer().begin()) {
-            tx.put("y[]", "t", "2", "k2", "{}");
-            tx.commit(new Lsn(2), false); // no checkpoint: its changes belong to the next one
+            tx.put(new Placement("y[]", "t", "2"), "k2", "{}");
+            tx.commit(new CommitPosition(2), false); // no checkpoint: its changes belong to the next one
         }
         try (WriteTransaction tx = s.writer().begin()) {
-            tx.put("z[]", "t", "3", "k3", "{}");
+            tx.put(new Placement("z[]", "t", "3"), "k3", "{}");
             tx.saveSourceRow(row, alice, bob);
-            tx.commit(new Lsn(3), true);
+            tx.commit(new CommitPosition(3), true);
         }
         assertThat(announced).hasSize(2);
         for (CheckpointChanges c : announced) {
@@ -520,5 +521,46 @@ public abstract class BucketStorageContractTest {
             assertThat(announced.get(1).buckets()).contains("y[]", "z[]").doesNotContain("x[]");
             assertThat(announced.get(1).lookupKeys()).contains("alice", "bob");
         }
+    }
+
+    /** The write-checkpoint contract on this backend's store: write checkpoints live in the same storage. */
+    @Nested
+    class WriteCheckpoints extends WriteCheckpointStoreContract {
+        @Override
+        protected WriteCheckpointStore store() {
+            return open().writeCheckpoints();
+        }
+    }
+
+    @Test
+    void writeCheckpointsSurviveARestartBesideTheBuckets() {
+        BucketStorage s = open();
+        s.writeCheckpoints().record("alice", "c1", 3, new CommitPosition(300));
+        try (WriteTransaction tx = s.writer().begin()) {
+            tx.put(new Placement("a[]", "t", "1"), "k1", "{}");
+            tx.commit(new CommitPosition(250), true);
+        }
+        s.close();
+        BucketStorage reopened = open();
+        WriteCheckpointStore store = reopened.writeCheckpoints();
+        assertThat(store.latest("alice", "c1")).isEqualTo(3);
+        assertThat(store.reached("alice", "c1", reopened.checkpoints().latest().orElseThrow().position())).isEmpty();
+        assertThat(store.reached("alice", "c1", new CommitPosition(300))).contains(3L);
+    }
+
+    /** Uploads record write checkpoints on request threads while the pipeline holds a batch open. */
+    @Test
+    void aWriteCheckpointIsRecordedWhileTheWriterHoldsATransactionOpen() throws Exception {
+        BucketStorage s = open();
+        Thread recorder;
+        try (WriteTransaction tx = s.writer().begin()) {
+            tx.put(new Placement("a[]", "t", "1"), "k1", "{}");
+            recorder = Thread.ofPlatform().start(() -> s.writeCheckpoints().record("bob", "c9", 1, new CommitPosition(7)));
+            tx.put(new Placement("a[]", "t", "2"), "k2", "{}");
+            tx.commit(new CommitPosition(5), true);
+        }
+        recorder.join();
+        assertThat(s.writeCheckpoints().reached("bob", "c9", new CommitPosition(7))).contains(1L);
+        assertThat(ops(s, "a[]")).hasSize(2);
     }
 }

@@ -18,9 +18,9 @@ class StoredValuesTest {
 
     @Test
     void equalKeysGiveEqualTextAndSubkeys() {
-        SourceRowId a = new SourceRowId(dev.syncline.server.source.postgres.TableName.parse("t"), List.of(SqlValue.of(1L)));
-        SourceRowId b = new SourceRowId(dev.syncline.server.source.postgres.TableName.parse("t"), List.of(SqlValue.of(1L)));
-        SourceRowId c = new SourceRowId(dev.syncline.server.source.postgres.TableName.parse("t"), List.of(SqlValue.of("1")));
+        SourceRowId a = new SourceRowId(new TableId("public", "t"), List.of(SqlValue.of(1L)));
+        SourceRowId b = new SourceRowId(new TableId("public", "t"), List.of(SqlValue.of(1L)));
+        SourceRowId c = new SourceRowId(new TableId("public", "t"), List.of(SqlValue.of("1")));
         assertThat(a.subkey()).isEqualTo(b.subkey()).isNotEqualTo(c.subkey());
     }
 

@@ -1,6 +1,7 @@
 package dev.syncline.server.sync;
 
-import dev.syncline.server.source.postgres.Lsn;
+import dev.syncline.server.storage.CommitPosition;
+import dev.syncline.server.storage.WriteCheckpointStore;
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
@@ -14,7 +15,7 @@ class WriteCheckpointsTest {
     final InMemoryWriteCheckpointStore memory = new InMemoryWriteCheckpointStore();
     final WriteCheckpointStore store = new WriteCheckpointStore() {
         @Override
-        public void record(String userId, String clientId, long value, Lsn lsn) {
+        public void record(String userId, String clientId, long value, CommitPosition lsn) {
             log.add("record " + value + "@" + lsn.value());
             memory.record(userId, clientId, value, lsn);
         }
@@ -22,12 +23,12 @@ class WriteCheckpointsTest {
         @Override public long latest(String userId, String clientId) { return memory.latest(userId, clientId); }
 
         @Override
-        public java.util.Optional<Long> reached(String userId, String clientId, Lsn replicated) {
+        public java.util.Optional<Long> reached(String userId, String clientId, CommitPosition replicated) {
             return memory.reached(userId, clientId, replicated);
         }
     };
     final WriteCheckpoints checkpoints = new WriteCheckpoints(store, new SourcePosition() {
-        @Override public Lsn currentWalLsn() { return new Lsn(wal); }
+        @Override public CommitPosition current() { return new CommitPosition(wal); }
         @Override public void emitMarker(String content) { log.add("emit " + content); wal += 10; }
     });
 
@@ -42,11 +43,11 @@ class WriteCheckpointsTest {
         assertThat(checkpoints.create("alice", "c1")).isEqualTo(1);   // at 100
         assertThat(checkpoints.create("alice", "c1")).isEqualTo(2);   // at 110
         assertThat(checkpoints.create("bob", "c1")).isEqualTo(1);
-        assertThat(checkpoints.reached("alice", "c1", new Lsn(99))).isEmpty();
-        assertThat(checkpoints.reached("alice", "c1", new Lsn(100))).contains(1L);
-        assertThat(checkpoints.reached("alice", "c1", new Lsn(115))).contains(2L);
-        assertThat(checkpoints.reached("alice", "c2", new Lsn(500))).isEmpty();
-        assertThat(checkpoints.reached("alice", null, new Lsn(500))).isEmpty();
+        assertThat(checkpoints.reached("alice", "c1", new CommitPosition(99))).isEmpty();
+        assertThat(checkpoints.reached("alice", "c1", new CommitPosition(100))).contains(1L);
+        assertThat(checkpoints.reached("alice", "c1", new CommitPosition(115))).contains(2L);
+        assertThat(checkpoints.reached("alice", "c2", new CommitPosition(500))).isEmpty();
+        assertThat(checkpoints.reached("alice", null, new CommitPosition(500))).isEmpty();
     }
 
     @Test

@@ -1,9 +1,9 @@
 package dev.syncline.server.storage.sqlite;
 
-import dev.syncline.server.source.postgres.TableName;
 import dev.syncline.server.storage.SourceRowId;
 import dev.syncline.server.storage.StoredSourceRow;
 import dev.syncline.server.storage.StoredValues;
+import dev.syncline.server.storage.TableId;
 
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -69,7 +69,7 @@ final class SourceRowBuffer {
 
     void flush() throws SQLException {
         List<Map.Entry<SourceRowId, StoredSourceRow>> upserts = new ArrayList<>(pending.size());
-        Map<TableName, List<String>> deletes = new HashMap<>();
+        Map<TableId, List<String>> deletes = new HashMap<>();
         for (Map.Entry<SourceRowId, StoredSourceRow> e : pending.entrySet()) {
             if (e.getValue() == null) {
                 deletes.computeIfAbsent(e.getKey().table(), t -> new ArrayList<>()).add(e.getKey().keyText());
@@ -77,7 +77,7 @@ final class SourceRowBuffer {
                 upserts.add(e);
             }
         }
-        for (Map.Entry<TableName, List<String>> e : deletes.entrySet()) {
+        for (Map.Entry<TableId, List<String>> e : deletes.entrySet()) {
             delete(e.getKey().toString(), e.getValue());
         }
         int i = 0;

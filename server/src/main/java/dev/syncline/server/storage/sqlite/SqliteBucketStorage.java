@@ -1,7 +1,6 @@
 package dev.syncline.server.storage.sqlite;
 
 import dev.syncline.protocol.OpId;
-import dev.syncline.server.source.postgres.Lsn;
 import dev.syncline.server.storage.BucketCompactor;
 import dev.syncline.server.storage.BucketReader;
 import dev.syncline.server.storage.BucketStorage;
@@ -9,9 +8,11 @@ import dev.syncline.server.storage.BucketWriter;
 import dev.syncline.server.storage.Checkpoint;
 import dev.syncline.server.storage.CheckpointListeners;
 import dev.syncline.server.storage.CheckpointNotifier;
+import dev.syncline.server.storage.CommitPosition;
 import dev.syncline.server.storage.ReadView;
 import dev.syncline.server.storage.StorageException;
 import dev.syncline.server.storage.StorageUsage;
+import dev.syncline.server.storage.WriteCheckpointStore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -28,7 +29,7 @@ import java.util.concurrent.BlockingQueue;
 
 /**
  * The embedded default backend: one SQLite file (plus its {@code -wal} and {@code -shm}) at the
- * configured path. WAL journal, so readers on their own connections never block the single
+ * configured path, holding the buckets and the write checkpoints. WAL journal, so readers on their own connections never block the single
  * writer; {@code synchronous=FULL}, so a returned commit survives power loss.
  */
 public final class SqliteBucketStorage implements BucketStorage {
@@ -39,6 +40,7 @@ public final class SqliteBucketStorage implements BucketStorage {
     private final SqliteWriter writer;
     private final CheckpointListeners checkpoints;
     private final SqliteCompactor compactor;
+    private final SqliteWriteCheckpointStore writeCheckpoints;
     private final BlockingQueue<SqliteReader> idleReaders = new ArrayBlockingQueue<>(IDLE_READERS);
     private volatile boolean closed;
 
@@ -47,6 +49,7 @@ public final class SqliteBucketStorage implements BucketStorage {
         this.checkpoints = new CheckpointListeners(readCheckpoint(writerConnection));
         this.writer = new SqliteWriter(writerConnection, checkpoints);
         this.compactor = new SqliteCompactor(connections::openWriter);
+        this.writeCheckpoints = new SqliteWriteCheckpointStore(connections.openWriter());
     }
 
     /** Opens (creating if needed) the storage file at {@code file}. */
@@ -63,6 +66,7 @@ public final class SqliteBucketStorage implements BucketStorage {
         Connection c = connections.openWriter();
         try {
             SqliteSchema.migrate(c);
+            LegacyWriteCheckpointFile.importInto(c, file);
             SqliteBucketStorage storage = new SqliteBucketStorage(connections, c);
             storage.logUsage("opened");
             return storage;
@@ -82,7 +86,7 @@ public final class SqliteBucketStorage implements BucketStorage {
              ResultSet rs = s.executeQuery("SELECT checkpoint_op_id, checkpoint_lsn FROM state WHERE id = 1")) {
             rs.next();
             long op = rs.getLong(1);
-            return rs.wasNull() ? null : new Checkpoint(new OpId(op), new Lsn(rs.getLong(2)));
+            return rs.wasNull() ? null : new Checkpoint(new OpId(op), new CommitPosition(rs.getLong(2)));
         }
     }
 
@@ -121,6 +125,11 @@ public final class SqliteBucketStorage implements BucketStorage {
     }
 
     @Override
+    public WriteCheckpointStore writeCheckpoints() {
+        return writeCheckpoints;
+    }
+
+    @Override
     public long diskBytes() {
         long total = 0;
         for (String suffix : List.of("", "-wal", "-shm")) {
@@ -146,6 +155,7 @@ public final class SqliteBucketStorage implements BucketStorage {
         }
         closed = true;
         writer.close();
+        writeCheckpoints.close();
         SqliteReader r;
         while ((r = idleReaders.poll()) != null) {
             r.close();

@@ -1,11 +1,11 @@
 package dev.syncline.server.storage.sqlite;
 
 import dev.syncline.protocol.OpId;
-import dev.syncline.server.source.postgres.Lsn;
 import dev.syncline.server.storage.BucketChecksum;
 import dev.syncline.server.storage.BucketOp;
 import dev.syncline.server.storage.BucketStats;
 import dev.syncline.server.storage.Checkpoint;
+import dev.syncline.server.storage.CommitPosition;
 import dev.syncline.server.storage.OpRange;
 import dev.syncline.server.storage.ReadView;
 import dev.syncline.server.storage.StorageException;
@@ -38,7 +38,7 @@ final class SqliteReadView implements ReadView {
             try (ResultSet rs = c.prepare("SELECT checkpoint_op_id, checkpoint_lsn FROM state WHERE id = 1").executeQuery()) {
                 rs.next();
                 long op = rs.getLong(1);
-                checkpoint = rs.wasNull() ? null : new Checkpoint(new OpId(op), new Lsn(rs.getLong(2)));
+                checkpoint = rs.wasNull() ? null : new Checkpoint(new OpId(op), new CommitPosition(rs.getLong(2)));
             }
         } catch (SQLException e) {
             close();

@@ -12,9 +12,11 @@ import java.sql.Statement;
  * code understands is refused rather than misread. docs/storage.md describes every table.
  */
 final class SqliteSchema {
-    static final int VERSION = 2;
+    static final int VERSION = 3;
     /** Version 1 stored one row per op in an {@code ops} table; its files are not converted. */
     private static final int ONE_ROW_PER_OP = 1;
+    /** Version 2 kept write checkpoints in a file of their own; version 3 adds their table here. */
+    private static final int WITHOUT_WRITE_CHECKPOINTS = 2;
 
     private static final String[] CREATE = {
         // One row: the op id sequence, the replication position and the announced checkpoint.
@@ -66,6 +68,13 @@ final class SqliteSchema {
           source_key TEXT NOT NULL,
           values_json TEXT NOT NULL,
           PRIMARY KEY (lookup_key, source_table, source_key, values_json)) WITHOUT ROWID""",
+        // Write-checkpoint mappings (SqliteWriteCheckpointStore).
+        SqliteWriteCheckpointStore.CREATE_TABLE,
+        "PRAGMA user_version = " + VERSION,
+    };
+
+    private static final String[] FROM_2 = {
+        SqliteWriteCheckpointStore.CREATE_TABLE,
         "PRAGMA user_version = " + VERSION,
     };
 
@@ -89,10 +98,14 @@ final class SqliteSchema {
                     + "the replication slot (or let the server drop it) and start again: the server copies the data "
                     + "from PostgreSQL again (docs/storage.md, schema)");
         }
+        run(c, version == WITHOUT_WRITE_CHECKPOINTS ? FROM_2 : CREATE);
+    }
+
+    private static void run(Connection c, String[] statements) throws SQLException {
         try (Statement s = c.createStatement()) {
             s.execute("BEGIN IMMEDIATE");
             try {
-                for (String sql : CREATE) {
+                for (String sql : statements) {
                     s.execute(sql);
                 }
                 s.execute("COMMIT");

@@ -1,54 +1,38 @@
 package dev.syncline.server.storage.sqlite;
 
-import dev.syncline.server.source.postgres.Lsn;
+import dev.syncline.server.storage.CommitPosition;
 import dev.syncline.server.storage.StorageException;
-import dev.syncline.server.sync.WriteCheckpointStore;
+import dev.syncline.server.storage.WriteCheckpointStore;
 
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.util.Optional;
 
 /**
- * Write-checkpoint mappings in their own small SQLite file, committed with
- * {@code synchronous=FULL} before the marker is written, so a client waiting for its write
- * checkpoint still gets it after a server restart. Only the newest few values per (user, client)
- * are kept: a client waits for its latest one. Calls are serialised (uploads are rare next to
- * replication).
+ * Write-checkpoint mappings in the storage file's {@code write_checkpoints} table, on a connection
+ * of their own (WAL, {@code synchronous=FULL}), committed before the marker is written, so a client
+ * waiting for its write checkpoint still gets it after a server restart. Only the newest few values
+ * per (user, client) are kept: a client waits for its latest one. Calls are serialised (uploads are
+ * rare next to replication). A record waits for the write lock while the pipeline commits a batch
+ * (at most about a second under {@code BatchPolicy.DEFAULT}; longer only inside one huge source
+ * transaction), reads never wait.
  */
-public final class SqliteWriteCheckpointStore implements WriteCheckpointStore, AutoCloseable {
+final class SqliteWriteCheckpointStore implements WriteCheckpointStore, AutoCloseable {
     private static final int KEEP_PER_CLIENT = 16;
+    /** The table, created by {@link SqliteSchema}; the standalone file of earlier versions had the same. */
+    static final String CREATE_TABLE = "CREATE TABLE IF NOT EXISTS write_checkpoints (user_id TEXT NOT NULL, "
+            + "client_id TEXT NOT NULL, value INTEGER NOT NULL, lsn INTEGER NOT NULL, "
+            + "PRIMARY KEY (user_id, client_id, value)) WITHOUT ROWID";
     private final Connection connection;
 
-    private SqliteWriteCheckpointStore(Connection connection) {
+    SqliteWriteCheckpointStore(Connection connection) {
         this.connection = connection;
     }
 
-    public static SqliteWriteCheckpointStore open(Path file) {
-        try {
-            if (file.getParent() != null) {
-                Files.createDirectories(file.getParent());
-            }
-            Connection c = DriverManager.getConnection("jdbc:sqlite:" + file);
-            try (Statement s = c.createStatement()) {
-                s.execute("PRAGMA journal_mode = WAL");
-                s.execute("PRAGMA synchronous = FULL");
-                s.execute("CREATE TABLE IF NOT EXISTS write_checkpoints (user_id TEXT NOT NULL, client_id TEXT NOT NULL, "
-                        + "value INTEGER NOT NULL, lsn INTEGER NOT NULL, PRIMARY KEY (user_id, client_id, value)) WITHOUT ROWID");
-            }
-            return new SqliteWriteCheckpointStore(c);
-        } catch (SQLException | java.io.IOException e) {
-            throw new StorageException("cannot open the write-checkpoint store " + file + ": " + e.getMessage(), e);
-        }
-    }
-
     @Override
-    public synchronized void record(String userId, String clientId, long value, Lsn lsn) {
+    public synchronized void record(String userId, String clientId, long value, CommitPosition lsn) {
         try (PreparedStatement insert = connection.prepareStatement(
                 "INSERT OR REPLACE INTO write_checkpoints (user_id, client_id, value, lsn) VALUES (?, ?, ?, ?)");
              PreparedStatement prune = connection.prepareStatement(
@@ -77,12 +61,12 @@ public final class SqliteWriteCheckpointStore implements WriteCheckpointStore, A
     }
 
     @Override
-    public synchronized Optional<Long> reached(String userId, String clientId, Lsn replicated) {
+    public synchronized Optional<Long> reached(String userId, String clientId, CommitPosition replicated) {
         return query("SELECT max(value) FROM write_checkpoints WHERE user_id = ? AND client_id = ? AND lsn <= ?",
                 userId, clientId, replicated);
     }
 
-    private Optional<Long> query(String sql, String userId, String clientId, Lsn lsn) {
+    private Optional<Long> query(String sql, String userId, String clientId, CommitPosition lsn) {
         try (PreparedStatement ps = connection.prepareStatement(sql)) {
             ps.setString(1, userId);
             ps.setString(2, clientId);

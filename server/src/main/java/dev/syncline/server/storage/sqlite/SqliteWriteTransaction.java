@@ -2,17 +2,15 @@ package dev.syncline.server.storage.sqlite;
 
 import dev.syncline.protocol.OpId;
 import dev.syncline.protocol.OpType;
-import dev.syncline.server.source.postgres.Lsn;
-import dev.syncline.server.source.postgres.SnapshotProgress;
-import dev.syncline.server.source.postgres.TableName;
 import dev.syncline.server.storage.Checkpoint;
+import dev.syncline.server.storage.CommitPosition;
 import dev.syncline.server.storage.ParameterEntry;
 import dev.syncline.server.storage.Placement;
 import dev.syncline.server.storage.SourceRowId;
 import dev.syncline.server.storage.StorageException;
-import dev.syncline.server.storage.StoredProgress;
 import dev.syncline.server.storage.StoredSourceRow;
 import dev.syncline.server.storage.StoredValues;
+import dev.syncline.server.storage.TableId;
 import dev.syncline.server.storage.WriteTransaction;
 
 import java.sql.ResultSet;
@@ -28,14 +26,14 @@ import java.util.Set;
 /** A {@link WriteTransaction} inside one SQLite {@code BEGIN IMMEDIATE} … {@code COMMIT}. */
 final class SqliteWriteTransaction implements WriteTransaction {
     private final SqliteWriter w;
-    private final Lsn storedCommitLsn;
+    private final CommitPosition storedCommit;
     private long lastOpId;
     private boolean done;
 
-    SqliteWriteTransaction(SqliteWriter writer, OpId lastOpId, Lsn storedCommitLsn) {
+    SqliteWriteTransaction(SqliteWriter writer, OpId lastOpId, CommitPosition storedCommit) {
         this.w = writer;
         this.lastOpId = lastOpId.value();
-        this.storedCommitLsn = storedCommitLsn;
+        this.storedCommit = storedCommit;
     }
 
     @Override
@@ -57,7 +55,7 @@ final class SqliteWriteTransaction implements WriteTransaction {
     }
 
     @Override
-    public Map<SourceRowId, StoredSourceRow> sourceRows(TableName table, int limit) {
+    public Map<SourceRowId, StoredSourceRow> sourceRows(TableId table, int limit) {
         Map<SourceRowId, StoredSourceRow> out = new LinkedHashMap<>();
         try {
             w.rows.flush();
@@ -148,34 +146,33 @@ final class SqliteWriteTransaction implements WriteTransaction {
     }
 
     @Override
-    public OpId put(String bucket, String objectType, String objectId, String subkey, String dataJson, long checksum) {
-        return append(bucket, OpType.PUT, objectType, objectId, subkey, dataJson, checksum);
+    public OpId put(Placement placement, String subkey, String dataJson, long checksum) {
+        return append(placement, OpType.PUT, subkey, dataJson, checksum);
     }
 
     @Override
-    public OpId remove(String bucket, String objectType, String objectId, String subkey, long checksum) {
-        return append(bucket, OpType.REMOVE, objectType, objectId, subkey, null, checksum);
+    public OpId remove(Placement placement, String subkey, long checksum) {
+        return append(placement, OpType.REMOVE, subkey, null, checksum);
     }
 
-    private OpId append(String bucket, OpType type, String objectType, String objectId, String subkey, String data,
-                        long checksum) {
+    private OpId append(Placement p, OpType type, String subkey, String data, long checksum) {
         checkOpen();
         try {
-            long bucketId = w.bucketIds.idOf(bucket);
+            long bucketId = w.bucketIds.idOf(p.bucket());
             long opId = ++lastOpId;
-            w.ops.add(bucketId, opId, type.code(), objectType, objectId, subkey, data, checksum);
+            w.ops.add(bucketId, opId, type.code(), p.objectType(), p.objectId(), subkey, data, checksum);
             w.deltas.op(bucketId, checksum);
-            w.changes.bucket(bucket);
+            w.changes.bucket(p.bucket());
             return new OpId(opId);
         } catch (SQLException e) {
-            throw failed("appending an op to bucket " + bucket, e);
+            throw failed("appending an op to bucket " + p.bucket(), e);
         }
     }
 
     @Override
-    public void snapshotProgress(SnapshotProgress progress) {
+    public void snapshotProgress(String progress) {
         try {
-            w.updateSnapshot.setString(1, StoredProgress.encode(progress));
+            w.updateSnapshot.setString(1, progress);
             w.updateSnapshot.executeUpdate();
         } catch (SQLException e) {
             throw failed("storing snapshot progress", e);
@@ -183,9 +180,9 @@ final class SqliteWriteTransaction implements WriteTransaction {
     }
 
     @Override
-    public Optional<Checkpoint> commit(Lsn commitLsn, boolean consistent) {
+    public Optional<Checkpoint> commit(CommitPosition commit, boolean consistent) {
         checkOpen();
-        Lsn position = commitLsn == null ? storedCommitLsn : Lsn.max(commitLsn, storedCommitLsn);
+        CommitPosition position = commit == null ? storedCommit : CommitPosition.max(commit, storedCommit);
         Checkpoint checkpoint = consistent ? new Checkpoint(new OpId(lastOpId), position) : null;
         try {
             w.ops.flush();

@@ -1,14 +1,13 @@
 package dev.syncline.server.storage.sqlite;
 
 import dev.syncline.protocol.OpId;
-import dev.syncline.server.source.postgres.CaptureState;
-import dev.syncline.server.source.postgres.Lsn;
 import dev.syncline.server.storage.BucketWriter;
 import dev.syncline.server.storage.CheckpointChanges;
 import dev.syncline.server.storage.CheckpointListeners;
+import dev.syncline.server.storage.CommitPosition;
 import dev.syncline.server.storage.StorageException;
-import dev.syncline.server.storage.StoredProgress;
 import dev.syncline.server.storage.WriteTransaction;
+import dev.syncline.server.storage.WriterState;
 
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -62,20 +61,20 @@ final class SqliteWriter implements BucketWriter {
         updateSnapshot = connection.prepareStatement("UPDATE state SET snapshot = ? WHERE id = 1");
     }
 
-    record State(long lastOpId, Lsn commitLsn, String snapshot) {}
+    record State(long lastOpId, CommitPosition commit, String snapshot) {}
 
     State readState() throws SQLException {
         try (ResultSet rs = plain.executeQuery("SELECT last_op_id, commit_lsn, snapshot FROM state WHERE id = 1")) {
             rs.next();
-            return new State(rs.getLong(1), new Lsn(rs.getLong(2)), rs.getString(3));
+            return new State(rs.getLong(1), new CommitPosition(rs.getLong(2)), rs.getString(3));
         }
     }
 
     @Override
-    public CaptureState loadState() {
+    public WriterState loadState() {
         try {
             State s = readState();
-            return new CaptureState(s.snapshot() == null ? null : StoredProgress.decode(s.snapshot()), s.commitLsn());
+            return new WriterState(s.snapshot(), s.commit());
         } catch (SQLException e) {
             throw new StorageException("cannot read the stored replication state: " + e.getMessage(), e);
         }
@@ -89,7 +88,7 @@ final class SqliteWriter implements BucketWriter {
         try {
             plain.execute("BEGIN IMMEDIATE");
             State s = readState();
-            open = new SqliteWriteTransaction(this, new OpId(s.lastOpId()), s.commitLsn());
+            open = new SqliteWriteTransaction(this, new OpId(s.lastOpId()), s.commit());
             return open;
         } catch (SQLException e) {
             throw new StorageException("cannot begin a storage transaction: " + e.getMessage(), e);

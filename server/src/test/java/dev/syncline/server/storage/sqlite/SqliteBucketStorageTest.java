@@ -2,11 +2,12 @@ package dev.syncline.server.storage.sqlite;
 
 import dev.syncline.protocol.OpChecksum;
 import dev.syncline.protocol.OpId;
-import dev.syncline.server.source.postgres.Lsn;
 import dev.syncline.server.storage.BucketOp;
 import dev.syncline.server.storage.BucketStorage;
 import dev.syncline.server.storage.BucketStorageContractTest;
+import dev.syncline.server.storage.CommitPosition;
 import dev.syncline.server.storage.OpRange;
+import dev.syncline.server.storage.Placement;
 import dev.syncline.server.storage.ReadView;
 import dev.syncline.server.storage.StorageException;
 import dev.syncline.server.storage.WriteTransaction;
@@ -59,6 +60,54 @@ class SqliteBucketStorageTest extends BucketStorageContractTest {
                 .hasMessageContaining("schema version 1").hasMessageContaining("delete the storage file");
     }
 
+    /** A file of schema version 2 (write checkpoints elsewhere) gets their table and keeps its data. */
+    @Test
+    void aVersion2FileGainsTheWriteCheckpointTableAndKeepsItsBuckets() throws Exception {
+        BucketStorage s = open();
+        try (WriteTransaction tx = s.writer().begin()) {
+            tx.put(new Placement("a[]", "t", "1"), "k1", "{}");
+            tx.commit(new CommitPosition(10), true);
+        }
+        s.close();
+        Path file = dir.resolve("data").resolve("syncline.db");
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + file); Statement st = c.createStatement()) {
+            st.execute("DROP TABLE write_checkpoints");
+            st.execute("PRAGMA user_version = 2");
+        }
+        BucketStorage reopened = open();
+        reopened.writeCheckpoints().record("alice", "c1", 1, new CommitPosition(10));
+        assertThat(reopened.writeCheckpoints().reached("alice", "c1", new CommitPosition(10))).contains(1L);
+        try (ReadView v = reopened.reader().open()) {
+            assertThat(v.checkpoint().orElseThrow().position()).isEqualTo(new CommitPosition(10));
+            assertThat(v.ops("a[]", OpId.ZERO, new OpId(Long.MAX_VALUE), 10)).hasSize(1);
+        }
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + file); Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("PRAGMA user_version")) {
+            assertThat(rs.getInt(1)).isEqualTo(3);
+        }
+    }
+
+    /** Data directories from before keep their write checkpoints: the standalone file is imported once, then renamed. */
+    @Test
+    void writeCheckpointsOfTheOldStandaloneFileAreImportedAndTheFileSetAside() throws Exception {
+        Path legacy = dir.resolve("data").resolve("syncline.db.write-checkpoints");
+        java.nio.file.Files.createDirectories(legacy.getParent());
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + legacy); Statement st = c.createStatement()) {
+            st.execute("PRAGMA journal_mode = WAL");
+            st.execute("CREATE TABLE IF NOT EXISTS write_checkpoints (user_id TEXT NOT NULL, client_id TEXT NOT NULL, "
+                    + "value INTEGER NOT NULL, lsn INTEGER NOT NULL, PRIMARY KEY (user_id, client_id, value)) WITHOUT ROWID");
+            st.execute("INSERT INTO write_checkpoints VALUES ('alice', 'c1', 3, 300), ('alice', 'c1', 4, 400)");
+        }
+        BucketStorage s = open();
+        assertThat(s.writeCheckpoints().latest("alice", "c1")).isEqualTo(4);
+        assertThat(s.writeCheckpoints().reached("alice", "c1", new CommitPosition(350))).contains(3L);
+        assertThat(legacy).doesNotExist();
+        assertThat(legacy.resolveSibling("syncline.db.write-checkpoints.imported")).exists();
+        s.close();
+        BucketStorage reopened = open();
+        assertThat(reopened.writeCheckpoints().reached("alice", "c1", new CommitPosition(400))).contains(4L);
+    }
+
     /**
      * Ops of one bucket land in few segment rows (split at the size bound), and every read — a
      * client resuming after any op id, any page size, any range — sees exactly the op-by-op log.
@@ -75,17 +124,17 @@ class SqliteBucketStorageTest extends BucketStorageContractTest {
                 for (int i = 0; i < n; i++) {
                     String id = Integer.toString(random.nextInt(10));
                     String other = "o" + random.nextInt(3) + "[]";
-                    tx.put(other, "t", id, "k" + id, "{}"); // interleaved with another bucket's ops
+                    tx.put(new Placement(other, "t", id), "k" + id, "{}"); // interleaved with another bucket's ops
                     if (random.nextInt(4) == 0) {
-                        OpId op = tx.remove("a[]", "t", id, "k" + id);
+                        OpId op = tx.remove(new Placement("a[]", "t", id), "k" + id);
                         log.add(new BucketOp.Remove(op, "t", id, "k" + id, OpChecksum.remove("k" + id)));
                     } else {
                         String data = t == 2 ? "{\"v\":\"" + big + i + "\"}" : "{\"v\":" + i + "}";
-                        OpId op = tx.put("a[]", "t", id, "k" + id, data);
+                        OpId op = tx.put(new Placement("a[]", "t", id), "k" + id, data);
                         log.add(new BucketOp.Put(op, "t", id, "k" + id, data, OpChecksum.put("t", id, data)));
                     }
                 }
-                tx.commit(new Lsn(t + 1), true);
+                tx.commit(new CommitPosition(t + 1), true);
             }
         }
         Path file = dir.resolve("data").resolve("syncline.db");

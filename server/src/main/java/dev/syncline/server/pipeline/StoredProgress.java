@@ -1,4 +1,4 @@
-package dev.syncline.server.storage;
+package dev.syncline.server.pipeline;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -7,17 +7,21 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.syncline.server.source.postgres.Lsn;
 import dev.syncline.server.source.postgres.SnapshotProgress;
 import dev.syncline.server.source.postgres.TableName;
+import dev.syncline.server.storage.StorageException;
 
 import java.util.ArrayList;
 import java.util.List;
 
-/** JSON form of {@link SnapshotProgress} as backends store it. Pure. */
-public final class StoredProgress {
+/**
+ * JSON form of {@link SnapshotProgress}, the text storage keeps for the source without reading it
+ * ({@code WriteTransaction.snapshotProgress}). Pure.
+ */
+final class StoredProgress {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private StoredProgress() {}
 
-    public static String encode(SnapshotProgress p) {
+    static String encode(SnapshotProgress p) {
         ObjectNode root = JSON.createObjectNode();
         root.put("slot", p.slotName());
         root.put("consistentAfter", p.consistentAfter().value());
@@ -35,7 +39,7 @@ public final class StoredProgress {
         return root.toString();
     }
 
-    public static SnapshotProgress decode(String json) {
+    static SnapshotProgress decode(String json) {
         try {
             JsonNode root = JSON.readTree(json);
             List<SnapshotProgress.TableProgress> tables = new ArrayList<>();

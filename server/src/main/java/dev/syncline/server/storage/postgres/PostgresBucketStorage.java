@@ -1,0 +1,164 @@
+package dev.syncline.server.storage.postgres;
+
+import dev.syncline.protocol.OpId;
+import dev.syncline.server.storage.BucketCompactor;
+import dev.syncline.server.storage.BucketReader;
+import dev.syncline.server.storage.BucketStorage;
+import dev.syncline.server.storage.BucketWriter;
+import dev.syncline.server.storage.Checkpoint;
+import dev.syncline.server.storage.CheckpointListeners;
+import dev.syncline.server.storage.CheckpointNotifier;
+import dev.syncline.server.storage.CommitPosition;
+import dev.syncline.server.storage.ReadView;
+import dev.syncline.server.storage.StorageException;
+import dev.syncline.server.storage.StorageUsage;
+import dev.syncline.server.storage.WriteCheckpointStore;
+
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.Properties;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+
+/**
+ * Bucket storage in a PostgreSQL database, in a schema of its own (the source database or
+ * another). Same model and contract as the SQLite backend: one writer connection whose
+ * transactions lock the {@code state} row, readers in {@code REPEATABLE READ} snapshots, a
+ * compactor in short transactions, write checkpoints in autocommit. Commits are durable under
+ * PostgreSQL's default {@code synchronous_commit = on}. Schema migrations run at open.
+ *
+ * <p>Checkpoints are announced to listeners of this process only; other nodes do not learn of
+ * them yet (issue 15: LISTEN/NOTIFY).
+ */
+public final class PostgresBucketStorage implements BucketStorage {
+    private static final int IDLE_READERS = 8;
+
+    private final PostgresConnections connections;
+    private final PostgresWriter writer;
+    private final CheckpointListeners checkpoints;
+    private final PostgresCompactor compactor;
+    private final PostgresWriteCheckpointStore writeCheckpoints;
+    private final BlockingQueue<Connection> idleReaders = new ArrayBlockingQueue<>(IDLE_READERS);
+    private volatile boolean closed;
+
+    private PostgresBucketStorage(PostgresConnections connections, Connection writerConnection) throws SQLException {
+        this.connections = connections;
+        this.checkpoints = new CheckpointListeners(readCheckpoint(writerConnection));
+        this.writer = new PostgresWriter(writerConnection, checkpoints);
+        this.compactor = new PostgresCompactor(connections::open);
+        this.writeCheckpoints = new PostgresWriteCheckpointStore(connections.open());
+    }
+
+    /**
+     * Opens the storage in {@code schema} of the database at {@code jdbcUrl}, creating or
+     * migrating its tables first.
+     *
+     * @param properties JDBC properties (user, password, sslmode, ...)
+     */
+    public static PostgresBucketStorage open(String jdbcUrl, Properties properties, String schema) {
+        PostgresConnections connections = new PostgresConnections(jdbcUrl, properties, schema);
+        Connection c = connections.open();
+        try {
+            PostgresSchema.migrate(c, schema);
+            PostgresBucketStorage storage = new PostgresBucketStorage(connections, c);
+            StorageUsage.log(storage, connections.describe(), "opened");
+            return storage;
+        } catch (SQLException | RuntimeException e) {
+            try {
+                c.close();
+            } catch (SQLException ignored) {
+                // reporting the original failure
+            }
+            throw e instanceof StorageException se ? se
+                    : new StorageException("cannot open storage " + connections.describe() + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static Checkpoint readCheckpoint(Connection c) throws SQLException {
+        try (Statement s = c.createStatement();
+             ResultSet rs = s.executeQuery("SELECT checkpoint_op_id, checkpoint_position FROM state WHERE id = 1")) {
+            rs.next();
+            long op = rs.getLong(1);
+            return rs.wasNull() ? null : new Checkpoint(new OpId(op), new CommitPosition(rs.getLong(2)));
+        }
+    }
+
+    @Override
+    public BucketWriter writer() {
+        return writer;
+    }
+
+    @Override
+    public BucketReader reader() {
+        return this::openView;
+    }
+
+    private ReadView openView() {
+        if (closed) {
+            throw new IllegalStateException("storage is closed");
+        }
+        Connection c = idleReaders.poll();
+        return new PostgresReadView(c != null ? c : connections.open(), this::release);
+    }
+
+    private void release(Connection c) {
+        if (closed || !idleReaders.offer(c)) {
+            closeQuietly(c);
+        }
+    }
+
+    @Override
+    public CheckpointNotifier checkpoints() {
+        return checkpoints;
+    }
+
+    @Override
+    public BucketCompactor compactor() {
+        return compactor;
+    }
+
+    @Override
+    public WriteCheckpointStore writeCheckpoints() {
+        return writeCheckpoints;
+    }
+
+    /** The size of the storage schema's tables with their indexes and TOAST. */
+    @Override
+    public long diskBytes() {
+        try (Connection c = connections.open();
+             java.sql.PreparedStatement s = c.prepareStatement("SELECT coalesce(sum(pg_total_relation_size(c.oid)), 0) "
+                     + "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = ? AND c.relkind = 'r'")) {
+            s.setString(1, connections.schema());
+            try (ResultSet rs = s.executeQuery()) {
+                rs.next();
+                return rs.getLong(1);
+            }
+        } catch (SQLException e) {
+            throw new StorageException("cannot read the storage size: " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        writer.close();
+        writeCheckpoints.close();
+        Connection c;
+        while ((c = idleReaders.poll()) != null) {
+            closeQuietly(c);
+        }
+    }
+
+    private static void closeQuietly(Connection c) {
+        try {
+            c.close();
+        } catch (SQLException ignored) {
+            // closing anyway
+        }
+    }
+}

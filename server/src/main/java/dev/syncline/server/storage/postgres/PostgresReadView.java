@@ -1,0 +1,203 @@
+package dev.syncline.server.storage.postgres;
+
+import dev.syncline.protocol.OpId;
+import dev.syncline.protocol.OpType;
+import dev.syncline.server.storage.BucketChecksum;
+import dev.syncline.server.storage.BucketOp;
+import dev.syncline.server.storage.BucketStats;
+import dev.syncline.server.storage.Checkpoint;
+import dev.syncline.server.storage.CommitPosition;
+import dev.syncline.server.storage.OpRange;
+import dev.syncline.server.storage.ReadView;
+import dev.syncline.server.storage.StorageException;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Consumer;
+
+/**
+ * A {@link ReadView} as one {@code REPEATABLE READ READ ONLY} transaction: every read sees the
+ * snapshot taken at its first query, and under MVCC it never blocks the writer or is blocked by it.
+ */
+final class PostgresReadView implements ReadView {
+    private final Connection c;
+    private final Consumer<Connection> release;
+    private final Checkpoint checkpoint;
+    private boolean closed;
+
+    /** @param release takes the connection back when the view closes cleanly; otherwise it is closed */
+    PostgresReadView(Connection c, Consumer<Connection> release) {
+        this.c = c;
+        this.release = release;
+        try {
+            c.setAutoCommit(false);
+            try (Statement s = c.createStatement()) {
+                s.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY");
+                // The first query fixes the snapshot for the rest of the transaction.
+                try (ResultSet rs = s.executeQuery("SELECT checkpoint_op_id, checkpoint_position FROM state WHERE id = 1")) {
+                    rs.next();
+                    long op = rs.getLong(1);
+                    checkpoint = rs.wasNull() ? null : new Checkpoint(new OpId(op), new CommitPosition(rs.getLong(2)));
+                }
+            }
+        } catch (SQLException e) {
+            closeConnection();
+            throw failed("opening a read view", e);
+        }
+    }
+
+    @Override
+    public java.util.Optional<Checkpoint> checkpoint() {
+        return java.util.Optional.ofNullable(checkpoint);
+    }
+
+    @Override
+    public BucketChecksum checksum(String bucket) {
+        try (PreparedStatement s = c.prepareStatement("SELECT checksum, op_count FROM buckets WHERE name = ?")) {
+            s.setString(1, bucket);
+            try (ResultSet rs = s.executeQuery()) {
+                return rs.next() ? new BucketChecksum(bucket, rs.getLong(1), rs.getLong(2)) : BucketChecksum.empty(bucket);
+            }
+        } catch (SQLException e) {
+            throw failed("reading the checksum of " + bucket, e);
+        }
+    }
+
+    @Override
+    public List<BucketOp> ops(String bucket, OpId after, OpId upTo, int limit) {
+        List<BucketOp> out = new ArrayList<>();
+        try (PreparedStatement s = c.prepareStatement("SELECT op_id, op_type, object_type, object_id, subkey, data, "
+                + "checksum FROM ops WHERE bucket = ? AND op_id > ? AND op_id <= ? ORDER BY op_id LIMIT ?")) {
+            s.setString(1, bucket);
+            s.setLong(2, after.value());
+            s.setLong(3, upTo.value());
+            s.setLong(4, limit);
+            s.setFetchSize(1000);
+            try (ResultSet rs = s.executeQuery()) {
+                while (rs.next()) {
+                    OpId id = new OpId(rs.getLong(1));
+                    long checksum = rs.getLong(7);
+                    out.add(switch (OpType.ofCode(rs.getInt(2))) {
+                        case PUT -> new BucketOp.Put(id, rs.getString(3), rs.getString(4), rs.getString(5), rs.getString(6),
+                                checksum);
+                        case REMOVE -> new BucketOp.Remove(id, rs.getString(3), rs.getString(4), rs.getString(5), checksum);
+                        case MOVE -> new BucketOp.Move(id, checksum);
+                        case CLEAR -> new BucketOp.Clear(id, checksum);
+                    });
+                }
+            }
+            return out;
+        } catch (SQLException e) {
+            throw failed("reading ops of " + bucket, e);
+        }
+    }
+
+    @Override
+    public OpRange opRange(String bucket, OpId after, OpId upTo) {
+        try (PreparedStatement s = c.prepareStatement("SELECT coalesce(sum(checksum) % 4294967296, 0)::bigint, count(*), "
+                + "coalesce(max(op_id), 0), coalesce(bool_or(op_type = " + OpType.CLEAR.code() + "), false) "
+                + "FROM ops WHERE bucket = ? AND op_id > ? AND op_id <= ?")) {
+            s.setString(1, bucket);
+            s.setLong(2, after.value());
+            s.setLong(3, upTo.value());
+            try (ResultSet rs = s.executeQuery()) {
+                rs.next();
+                return rs.getLong(2) == 0 ? OpRange.EMPTY
+                        : new OpRange(rs.getLong(1), rs.getLong(2), rs.getLong(3), rs.getBoolean(4));
+            }
+        } catch (SQLException e) {
+            throw failed("summing ops of " + bucket, e);
+        }
+    }
+
+    @Override
+    public OpRange stateAt(String bucket, OpId upTo) {
+        long checksum;
+        long count;
+        try (PreparedStatement s = c.prepareStatement("SELECT checksum, op_count FROM buckets WHERE name = ?")) {
+            s.setString(1, bucket);
+            try (ResultSet rs = s.executeQuery()) {
+                if (!rs.next()) {
+                    return OpRange.EMPTY;
+                }
+                checksum = rs.getLong(1);
+                count = rs.getLong(2);
+            }
+        } catch (SQLException e) {
+            throw failed("reading the state of " + bucket, e);
+        }
+        // The stored totals cover every op in this view; ops newer than upTo are taken back out.
+        OpRange newer = opRange(bucket, upTo, new OpId(Long.MAX_VALUE));
+        try (PreparedStatement s = c.prepareStatement("SELECT coalesce(max(op_id), 0) FROM ops WHERE bucket = ? AND op_id <= ?")) {
+            s.setString(1, bucket);
+            s.setLong(2, upTo.value());
+            try (ResultSet rs = s.executeQuery()) {
+                rs.next();
+                return new OpRange((checksum - newer.checksum()) & 0xFFFF_FFFFL, count - newer.count(), rs.getLong(1), false);
+            }
+        } catch (SQLException e) {
+            throw failed("reading the state of " + bucket, e);
+        }
+    }
+
+    @Override
+    public List<String> parameterValues(String lookupKey) {
+        List<String> out = new ArrayList<>();
+        try (PreparedStatement s = c.prepareStatement("SELECT values_json FROM parameter_index WHERE lookup_key = ?")) {
+            s.setString(1, lookupKey);
+            try (ResultSet rs = s.executeQuery()) {
+                while (rs.next()) {
+                    out.add(rs.getString(1));
+                }
+            }
+            return out;
+        } catch (SQLException e) {
+            throw failed("reading parameter lookup " + lookupKey, e);
+        }
+    }
+
+    @Override
+    public List<BucketStats> bucketStats() {
+        List<BucketStats> out = new ArrayList<>();
+        try (Statement s = c.createStatement();
+             ResultSet rs = s.executeQuery("SELECT name, row_count, op_count FROM buckets ORDER BY name")) {
+            while (rs.next()) {
+                out.add(new BucketStats(rs.getString(1), rs.getLong(2), rs.getLong(3)));
+            }
+            return out;
+        } catch (SQLException e) {
+            throw failed("reading bucket statistics", e);
+        }
+    }
+
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        try {
+            c.rollback();
+            release.accept(c);
+        } catch (SQLException e) {
+            closeConnection(); // the connection is in an unknown state: discard it
+        }
+    }
+
+    private void closeConnection() {
+        try {
+            c.close();
+        } catch (SQLException ignored) {
+            // already broken
+        }
+    }
+
+    private static StorageException failed(String what, SQLException e) {
+        return new StorageException("storage read failed (" + what + "): " + e.getMessage(), e);
+    }
+}

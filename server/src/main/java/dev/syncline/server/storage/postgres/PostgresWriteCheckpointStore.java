@@ -1,0 +1,86 @@
+package dev.syncline.server.storage.postgres;
+
+import dev.syncline.server.storage.CommitPosition;
+import dev.syncline.server.storage.StorageException;
+import dev.syncline.server.storage.WriteCheckpointStore;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.Optional;
+
+/**
+ * Write-checkpoint mappings in the storage schema's {@code write_checkpoints} table, on a
+ * connection of their own in autocommit mode: a record is durable when it returns and never waits
+ * for the bucket writer. Only the newest few values per (user, client) are kept. Calls are
+ * serialised.
+ */
+final class PostgresWriteCheckpointStore implements WriteCheckpointStore, AutoCloseable {
+    private static final int KEEP_PER_CLIENT = 16;
+    private final Connection connection;
+
+    PostgresWriteCheckpointStore(Connection connection) {
+        this.connection = connection;
+    }
+
+    @Override
+    public synchronized void record(String userId, String clientId, long value, CommitPosition position) {
+        try (PreparedStatement insert = connection.prepareStatement("INSERT INTO write_checkpoints (user_id, client_id, "
+                + "value, position) VALUES (?, ?, ?, ?) ON CONFLICT (user_id, client_id, value) DO UPDATE "
+                + "SET position = EXCLUDED.position");
+             PreparedStatement prune = connection.prepareStatement("DELETE FROM write_checkpoints WHERE user_id = ? "
+                     + "AND client_id = ? AND value NOT IN (SELECT value FROM write_checkpoints WHERE user_id = ? "
+                     + "AND client_id = ? ORDER BY value DESC LIMIT " + KEEP_PER_CLIENT + ")")) {
+            insert.setString(1, userId);
+            insert.setString(2, clientId);
+            insert.setLong(3, value);
+            insert.setLong(4, position.value());
+            insert.executeUpdate();
+            prune.setString(1, userId);
+            prune.setString(2, clientId);
+            prune.setString(3, userId);
+            prune.setString(4, clientId);
+            prune.executeUpdate();
+        } catch (SQLException e) {
+            throw new StorageException("cannot record a write checkpoint: " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public synchronized long latest(String userId, String clientId) {
+        return query("SELECT max(value) FROM write_checkpoints WHERE user_id = ? AND client_id = ?", userId, clientId,
+                null).orElse(0L);
+    }
+
+    @Override
+    public synchronized Optional<Long> reached(String userId, String clientId, CommitPosition replicated) {
+        return query("SELECT max(value) FROM write_checkpoints WHERE user_id = ? AND client_id = ? AND position <= ?",
+                userId, clientId, replicated);
+    }
+
+    private Optional<Long> query(String sql, String userId, String clientId, CommitPosition position) {
+        try (PreparedStatement ps = connection.prepareStatement(sql)) {
+            ps.setString(1, userId);
+            ps.setString(2, clientId);
+            if (position != null) {
+                ps.setLong(3, position.value());
+            }
+            try (ResultSet rs = ps.executeQuery()) {
+                long value = rs.next() ? rs.getLong(1) : 0;
+                return rs.wasNull() ? Optional.empty() : Optional.of(value);
+            }
+        } catch (SQLException e) {
+            throw new StorageException("cannot read write checkpoints: " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public synchronized void close() {
+        try {
+            connection.close();
+        } catch (SQLException e) {
+            throw new StorageException("cannot close the write-checkpoint store: " + e.getMessage(), e);
+        }
+    }
+}

@@ -1,0 +1,296 @@
+package dev.syncline.server.storage.postgres;
+
+import dev.syncline.protocol.OpId;
+import dev.syncline.protocol.OpType;
+import dev.syncline.server.storage.Checkpoint;
+import dev.syncline.server.storage.CommitPosition;
+import dev.syncline.server.storage.ParameterEntry;
+import dev.syncline.server.storage.Placement;
+import dev.syncline.server.storage.SourceRowId;
+import dev.syncline.server.storage.StorageException;
+import dev.syncline.server.storage.StoredSourceRow;
+import dev.syncline.server.storage.StoredValues;
+import dev.syncline.server.storage.TableId;
+import dev.syncline.server.storage.WriteTransaction;
+
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Types;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * A {@link WriteTransaction} inside one PostgreSQL transaction. Ops go out in JDBC batches (at
+ * most {@link #OPS_PER_BATCH} held); bucket totals are summed in memory and applied as one
+ * relative upsert per touched bucket at commit, so the compactor's changes compose with them.
+ */
+final class PostgresWriteTransaction implements WriteTransaction {
+    private static final int OPS_PER_BATCH = 1000;
+    private static final int MAX_PENDING_BUCKETS = 50_000;
+
+    private final PostgresWriter w;
+    private final CommitPosition storedCommit;
+    /** Per bucket: checksum delta, op count delta, row count delta. */
+    private final Map<String, long[]> deltas = new HashMap<>();
+    private long lastOpId;
+    private int batchedOps;
+    private boolean done;
+
+    PostgresWriteTransaction(PostgresWriter writer, OpId lastOpId, CommitPosition storedCommit) {
+        this.w = writer;
+        this.lastOpId = lastOpId.value();
+        this.storedCommit = storedCommit;
+    }
+
+    @Override
+    public Optional<StoredSourceRow> sourceRow(SourceRowId id) {
+        try {
+            w.selectRow.setString(1, id.table().toString());
+            w.selectRow.setString(2, id.keyText());
+            try (ResultSet rs = w.selectRow.executeQuery()) {
+                return rs.next() ? Optional.of(decode(rs.getString(1), rs.getString(2))) : Optional.empty();
+            }
+        } catch (SQLException e) {
+            throw failed("reading source row " + id, e);
+        }
+    }
+
+    @Override
+    public Map<SourceRowId, StoredSourceRow> sourceRows(TableId table, int limit) {
+        Map<SourceRowId, StoredSourceRow> out = new LinkedHashMap<>();
+        try {
+            w.selectRows.setString(1, table.toString());
+            w.selectRows.setInt(2, limit);
+            try (ResultSet rs = w.selectRows.executeQuery()) {
+                while (rs.next()) {
+                    out.put(new SourceRowId(table, StoredValues.decodeValues(rs.getString(1))),
+                            decode(rs.getString(2), rs.getString(3)));
+                }
+            }
+            return out;
+        } catch (SQLException e) {
+            throw failed("reading source rows of " + table, e);
+        }
+    }
+
+    private static StoredSourceRow decode(String state, String image) {
+        RowStateJson.State s = RowStateJson.decode(state);
+        return new StoredSourceRow(image == null ? null : StoredValues.decodeImage(image), s.placements(), s.parameters());
+    }
+
+    @Override
+    public void saveSourceRow(SourceRowId id, StoredSourceRow previous, StoredSourceRow next) {
+        try {
+            w.upsertRow.setString(1, id.table().toString());
+            w.upsertRow.setString(2, id.keyText());
+            w.upsertRow.setString(3, RowStateJson.encode(next.placements(), next.parameters()));
+            if (next.image() == null) {
+                w.upsertRow.setNull(4, Types.VARCHAR);
+            } else {
+                w.upsertRow.setString(4, StoredValues.encodeImage(next.image()));
+            }
+            w.upsertRow.executeUpdate();
+            countRows(previous == null ? List.of() : previous.placements(), next.placements());
+            replaceParameters(id, previous == null ? List.of() : previous.parameters(), next.parameters());
+        } catch (SQLException e) {
+            throw failed("writing source row " + id, e);
+        }
+    }
+
+    @Override
+    public void deleteSourceRow(SourceRowId id, StoredSourceRow previous) {
+        try {
+            w.deleteRow.setString(1, id.table().toString());
+            w.deleteRow.setString(2, id.keyText());
+            w.deleteRow.executeUpdate();
+            if (previous != null) {
+                countRows(previous.placements(), List.of());
+                replaceParameters(id, previous.parameters(), List.of());
+            }
+        } catch (SQLException e) {
+            throw failed("deleting source row " + id, e);
+        }
+    }
+
+    private void countRows(List<Placement> before, List<Placement> after) throws SQLException {
+        if (before.equals(after)) {
+            return;
+        }
+        Set<Placement> old = new HashSet<>(before);
+        Set<Placement> now = new HashSet<>(after);
+        for (Placement p : old) {
+            if (!now.contains(p)) {
+                delta(p.bucket())[2]--;
+            }
+        }
+        for (Placement p : now) {
+            if (!old.contains(p)) {
+                delta(p.bucket())[2]++;
+            }
+        }
+    }
+
+    private void replaceParameters(SourceRowId id, List<ParameterEntry> before, List<ParameterEntry> after)
+            throws SQLException {
+        if (before.equals(after)) {
+            return;
+        }
+        String table = id.table().toString();
+        String key = id.keyText();
+        for (ParameterEntry e : before) {
+            w.changes.lookupKey(e.lookupKey());
+            w.deleteParameter.setString(1, e.lookupKey());
+            w.deleteParameter.setString(2, table);
+            w.deleteParameter.setString(3, key);
+            w.deleteParameter.executeUpdate();
+        }
+        for (ParameterEntry e : after) {
+            w.changes.lookupKey(e.lookupKey());
+            w.insertParameter.setString(1, e.lookupKey());
+            w.insertParameter.setString(2, table);
+            w.insertParameter.setString(3, key);
+            w.insertParameter.setString(4, e.valuesJson());
+            w.insertParameter.executeUpdate();
+        }
+    }
+
+    @Override
+    public OpId put(Placement placement, String subkey, String dataJson, long checksum) {
+        return append(placement, OpType.PUT, subkey, dataJson, checksum);
+    }
+
+    @Override
+    public OpId remove(Placement placement, String subkey, long checksum) {
+        return append(placement, OpType.REMOVE, subkey, null, checksum);
+    }
+
+    private OpId append(Placement p, OpType type, String subkey, String data, long checksum) {
+        checkOpen();
+        try {
+            long opId = ++lastOpId;
+            w.insertOp.setString(1, p.bucket());
+            w.insertOp.setLong(2, opId);
+            w.insertOp.setShort(3, (short) type.code());
+            w.insertOp.setString(4, p.objectType());
+            w.insertOp.setString(5, p.objectId());
+            w.insertOp.setString(6, subkey);
+            w.insertOp.setString(7, data);
+            w.insertOp.setLong(8, checksum);
+            w.insertOp.addBatch();
+            if (++batchedOps >= OPS_PER_BATCH) {
+                flushOps();
+            }
+            long[] d = delta(p.bucket());
+            d[0] += checksum;
+            d[1]++;
+            w.changes.bucket(p.bucket());
+            return new OpId(opId);
+        } catch (SQLException e) {
+            throw failed("appending an op to bucket " + p.bucket(), e);
+        }
+    }
+
+    private long[] delta(String bucket) throws SQLException {
+        long[] d = deltas.get(bucket);
+        if (d == null) {
+            if (deltas.size() >= MAX_PENDING_BUCKETS) {
+                flushDeltas();
+            }
+            d = new long[3];
+            deltas.put(bucket, d);
+        }
+        return d;
+    }
+
+    private void flushOps() throws SQLException {
+        if (batchedOps > 0) {
+            w.insertOp.executeBatch();
+            batchedOps = 0;
+        }
+    }
+
+    private void flushDeltas() throws SQLException {
+        for (Map.Entry<String, long[]> e : deltas.entrySet()) {
+            long[] d = e.getValue();
+            w.bucketDelta.setString(1, e.getKey());
+            w.bucketDelta.setLong(2, d[0] & 0xFFFF_FFFFL);
+            w.bucketDelta.setLong(3, d[1]);
+            w.bucketDelta.setLong(4, d[2]);
+            w.bucketDelta.addBatch();
+        }
+        if (!deltas.isEmpty()) {
+            w.bucketDelta.executeBatch();
+        }
+        deltas.clear();
+    }
+
+    @Override
+    public void snapshotProgress(String progress) {
+        try {
+            w.updateSnapshot.setString(1, progress);
+            w.updateSnapshot.executeUpdate();
+        } catch (SQLException e) {
+            throw failed("storing snapshot progress", e);
+        }
+    }
+
+    @Override
+    public Optional<Checkpoint> commit(CommitPosition commit, boolean consistent) {
+        checkOpen();
+        CommitPosition position = commit == null ? storedCommit : CommitPosition.max(commit, storedCommit);
+        Checkpoint checkpoint = consistent ? new Checkpoint(new OpId(lastOpId), position) : null;
+        try {
+            flushOps();
+            flushDeltas();
+            w.updateState.setLong(1, lastOpId);
+            w.updateState.setLong(2, position.value());
+            if (checkpoint == null) {
+                w.updateState.setNull(3, Types.BIGINT);
+                w.updateState.setNull(4, Types.BIGINT);
+            } else {
+                w.updateState.setLong(3, lastOpId);
+                w.updateState.setLong(4, position.value());
+            }
+            w.updateState.executeUpdate();
+            w.connection.commit();
+        } catch (SQLException e) {
+            close();
+            throw failed("committing", e);
+        }
+        done = true;
+        w.finished(true);
+        if (checkpoint != null) {
+            w.listeners.announce(checkpoint, w.changes.drain());
+        }
+        return Optional.ofNullable(checkpoint);
+    }
+
+    @Override
+    public void close() {
+        if (!done) {
+            done = true;
+            try {
+                w.insertOp.clearBatch();
+                w.bucketDelta.clearBatch();
+            } catch (SQLException ignored) {
+                // rolled back below either way
+            }
+            w.finished(false);
+        }
+    }
+
+    private void checkOpen() {
+        if (done) {
+            throw new IllegalStateException("write transaction already finished");
+        }
+    }
+
+    private static StorageException failed(String what, SQLException e) {
+        return new StorageException("storage write failed (" + what + "): " + e.getMessage(), e);
+    }
+}

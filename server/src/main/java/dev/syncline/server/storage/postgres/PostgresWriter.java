@@ -1,0 +1,120 @@
+package dev.syncline.server.storage.postgres;
+
+import dev.syncline.protocol.OpId;
+import dev.syncline.server.storage.BucketWriter;
+import dev.syncline.server.storage.CheckpointChanges;
+import dev.syncline.server.storage.CheckpointListeners;
+import dev.syncline.server.storage.CommitPosition;
+import dev.syncline.server.storage.StorageException;
+import dev.syncline.server.storage.WriteTransaction;
+import dev.syncline.server.storage.WriterState;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+
+/**
+ * The {@link BucketWriter} on its own connection (autocommit off). Each transaction locks the
+ * {@code state} row first, so writers of other processes and the compactor wait for it, and op ids
+ * continue from what is committed. One thread.
+ */
+final class PostgresWriter implements BucketWriter {
+    final Connection connection;
+    final CheckpointListeners listeners;
+    /** What changed since the last announced checkpoint (over-reporting after a rollback is safe). */
+    final CheckpointChanges.Collector changes = new CheckpointChanges.Collector(4096);
+    final PreparedStatement insertOp;
+    final PreparedStatement selectRow;
+    final PreparedStatement selectRows;
+    final PreparedStatement upsertRow;
+    final PreparedStatement deleteRow;
+    final PreparedStatement insertParameter;
+    final PreparedStatement deleteParameter;
+    final PreparedStatement bucketDelta;
+    final PreparedStatement updateState;
+    final PreparedStatement updateSnapshot;
+    private final PreparedStatement lockState;
+    private PostgresWriteTransaction open;
+
+    PostgresWriter(Connection connection, CheckpointListeners listeners) throws SQLException {
+        this.connection = connection;
+        this.listeners = listeners;
+        connection.setAutoCommit(false);
+        insertOp = connection.prepareStatement("INSERT INTO ops (bucket, op_id, op_type, object_type, object_id, subkey, "
+                + "data, checksum) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
+        selectRow = connection.prepareStatement("SELECT state, image FROM source_rows WHERE source_table = ? AND source_key = ?");
+        selectRows = connection.prepareStatement("SELECT source_key, state, image FROM source_rows WHERE source_table = ? LIMIT ?");
+        upsertRow = connection.prepareStatement("INSERT INTO source_rows (source_table, source_key, state, image) "
+                + "VALUES (?, ?, ?, ?) ON CONFLICT (source_table, source_key) DO UPDATE SET state = EXCLUDED.state, "
+                + "image = EXCLUDED.image");
+        deleteRow = connection.prepareStatement("DELETE FROM source_rows WHERE source_table = ? AND source_key = ?");
+        insertParameter = connection.prepareStatement("INSERT INTO parameter_index (lookup_key, source_table, source_key, "
+                + "values_json) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING");
+        deleteParameter = connection.prepareStatement("DELETE FROM parameter_index WHERE lookup_key = ? AND source_table = ? "
+                + "AND source_key = ?");
+        bucketDelta = connection.prepareStatement("INSERT INTO buckets (name, checksum, op_count, row_count) VALUES (?, ?, ?, ?) "
+                + "ON CONFLICT (name) DO UPDATE SET checksum = (buckets.checksum + EXCLUDED.checksum) % 4294967296, "
+                + "op_count = buckets.op_count + EXCLUDED.op_count, row_count = buckets.row_count + EXCLUDED.row_count");
+        updateState = connection.prepareStatement("UPDATE state SET last_op_id = ?, commit_position = ?, "
+                + "checkpoint_op_id = coalesce(?, checkpoint_op_id), checkpoint_position = coalesce(?, checkpoint_position) "
+                + "WHERE id = 1");
+        updateSnapshot = connection.prepareStatement("UPDATE state SET snapshot = ? WHERE id = 1");
+        lockState = connection.prepareStatement("SELECT last_op_id, commit_position, snapshot FROM state WHERE id = 1 FOR UPDATE");
+    }
+
+    @Override
+    public WriterState loadState() {
+        if (open != null) {
+            // It would see (and its rollback would discard) the open transaction's writes.
+            throw new IllegalStateException("loadState while a write transaction is open");
+        }
+        try {
+            WriterState state;
+            try (ResultSet rs = lockState.executeQuery()) {
+                rs.next();
+                state = new WriterState(rs.getString(3), new CommitPosition(rs.getLong(2)));
+            }
+            connection.rollback();
+            return state;
+        } catch (SQLException e) {
+            throw new StorageException("cannot read the stored replication state: " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public WriteTransaction begin() {
+        if (open != null) {
+            throw new IllegalStateException("a write transaction is already open");
+        }
+        try (ResultSet rs = lockState.executeQuery()) {
+            rs.next();
+            open = new PostgresWriteTransaction(this, new OpId(rs.getLong(1)), new CommitPosition(rs.getLong(2)));
+            return open;
+        } catch (SQLException e) {
+            throw new StorageException("cannot begin a storage transaction: " + e.getMessage(), e);
+        }
+    }
+
+    void finished(boolean committed) {
+        open = null;
+        if (!committed) {
+            try {
+                connection.rollback();
+            } catch (SQLException e) {
+                throw new StorageException("rollback failed: " + e.getMessage(), e);
+            }
+        }
+    }
+
+    void close() {
+        try {
+            if (open != null) {
+                open.close();
+            }
+            connection.close();
+        } catch (SQLException e) {
+            throw new StorageException("closing the storage writer: " + e.getMessage(), e);
+        }
+    }
+}
