@@ -20,6 +20,7 @@ import dev.syncline.server.source.postgres.PgSourceSettings;
 import dev.syncline.server.source.postgres.PostgresChangeCapture;
 import dev.syncline.server.source.postgres.TableName;
 import dev.syncline.server.storage.BackgroundCompaction;
+import dev.syncline.server.storage.StorageLock;
 import dev.syncline.server.storage.sqlite.SqliteBucketStorage;
 import dev.syncline.server.storage.sqlite.SqliteWriteCheckpointStore;
 import dev.syncline.server.sync.StorageSyncBackend;
@@ -77,6 +78,7 @@ public final class SynclineApp implements AutoCloseable {
         PgSourceSettings source = sourceSettings(config, plan);
         log.info("capturing {}", source.tables());
 
+        resources.add(StorageLock.acquire(config.storage().path()));   // before storage: one server per storage
         SqliteBucketStorage storage = SqliteBucketStorage.open(config.storage().path());
         resources.add(storage);
         resources.add(new BackgroundCompaction(storage, config.storage().path().toString(), COMPACTION_INTERVAL));

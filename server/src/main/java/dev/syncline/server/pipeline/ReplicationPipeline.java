@@ -183,7 +183,7 @@ public final class ReplicationPipeline implements CaptureSink, RowImageLookup {
                 batchCommitLsn = max(batchCommitLsn, message.lsn());
                 commitBatch();
             } else if (tx == null) {
-                acknowledge();
+                acknowledgeDurably();
             }
         });
     }
@@ -235,11 +235,30 @@ public final class ReplicationPipeline implements CaptureSink, RowImageLookup {
         }
         WriteTransaction t = tx;
         tx = null;
+        if (ackAfterCommit != null) {
+            t.acknowledged(ackAfterCommit);   // durable with the batch, before PostgreSQL hears of it
+        }
         t.commit(batchCommitLsn, consistent);
         if (batchCommitLsn != null) {
             storedCommitLsn = Lsn.max(storedCommitLsn, batchCommitLsn);
         }
         batchCommitLsn = null;
+        acknowledge();
+    }
+
+    /**
+     * A message outside any batch (an idle source's heartbeat): store the position it lets us
+     * confirm before confirming it, so storage always knows how far the slot may have moved. No
+     * checkpoint: nothing changed for clients.
+     */
+    private void acknowledgeDurably() {
+        if (ackAfterCommit == null) {
+            return;
+        }
+        try (WriteTransaction t = storage.writer().begin()) {
+            t.acknowledged(ackAfterCommit);
+            t.commit(null, false);
+        }
         acknowledge();
     }
 

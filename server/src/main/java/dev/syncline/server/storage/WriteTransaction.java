@@ -67,6 +67,14 @@ public interface WriteTransaction extends AutoCloseable {
     void snapshotProgress(SnapshotProgress progress);
 
     /**
+     * Records, as part of this transaction, that {@code position} will be confirmed to the source
+     * once this transaction is durable. {@link BucketWriter#loadState()} returns the highest such
+     * position ({@code CaptureState.acknowledged}), so a restart can tell that a slot moved past
+     * what this storage ever confirmed.
+     */
+    void acknowledged(Lsn position);
+
+    /**
      * Commits durably.
      *
      * @param commitLsn the commit LSN of the last source transaction included, or null if this

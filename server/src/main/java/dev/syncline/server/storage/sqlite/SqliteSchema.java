@@ -12,7 +12,11 @@ import java.sql.Statement;
  * code understands is refused rather than misread. docs/storage.md describes every table.
  */
 final class SqliteSchema {
-    static final int VERSION = 2;
+    static final int VERSION = 3;
+    /** Version 2 lacked {@code state.acked_lsn}; the column is added, NULL (not known) for its row. */
+    private static final int WITHOUT_ACKED_LSN = 2;
+    /** The last position acknowledged to the source, stored in the commit that made it durable (SlotGuard). */
+    private static final String ADD_ACKED_LSN = "ALTER TABLE state ADD COLUMN acked_lsn INTEGER";
     /** Version 1 stored one row per op in an {@code ops} table; its files are not converted. */
     private static final int ONE_ROW_PER_OP = 1;
 
@@ -86,14 +90,21 @@ final class SqliteSchema {
         if (version == ONE_ROW_PER_OP) {
             throw new StorageException("storage file has schema version 1 (one row per op), which this Syncline no "
                     + "longer reads; stop the server, delete the storage file (with its -wal and -shm files) and "
-                    + "the replication slot (or let the server drop it) and start again: the server copies the data "
-                    + "from PostgreSQL again (docs/storage.md, schema)");
+                    + "the replication slot — `syncline serve --resnapshot` does both — and start again: the server "
+                    + "copies the data from PostgreSQL again (docs/storage.md, schema)");
         }
         try (Statement s = c.createStatement()) {
             s.execute("BEGIN IMMEDIATE");
             try {
-                for (String sql : CREATE) {
-                    s.execute(sql);
+                if (version == WITHOUT_ACKED_LSN) {
+                    s.execute(ADD_ACKED_LSN);
+                    s.execute("PRAGMA user_version = " + VERSION);
+                } else {
+                    for (String sql : CREATE) {
+                        s.execute(sql);
+                    }
+                    s.execute(ADD_ACKED_LSN);
+                    s.execute("UPDATE state SET acked_lsn = 0");   // a new file knows it acknowledged nothing yet
                 }
                 s.execute("COMMIT");
             } catch (SQLException e) {

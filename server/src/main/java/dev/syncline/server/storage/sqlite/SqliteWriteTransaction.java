@@ -183,6 +183,16 @@ final class SqliteWriteTransaction implements WriteTransaction {
     }
 
     @Override
+    public void acknowledged(Lsn position) {
+        try {
+            w.updateAcknowledged.setLong(1, position.value());
+            w.updateAcknowledged.executeUpdate();
+        } catch (SQLException e) {
+            throw failed("storing the acknowledged position", e);
+        }
+    }
+
+    @Override
     public Optional<Checkpoint> commit(Lsn commitLsn, boolean consistent) {
         checkOpen();
         Lsn position = commitLsn == null ? storedCommitLsn : Lsn.max(commitLsn, storedCommitLsn);

@@ -37,6 +37,7 @@ final class SqliteWriter implements BucketWriter {
     final PreparedStatement deleteParameters;
     final PreparedStatement updateState;
     final PreparedStatement updateSnapshot;
+    final PreparedStatement updateAcknowledged;
     private final Statement plain;
     private SqliteWriteTransaction open;
 
@@ -60,6 +61,8 @@ final class SqliteWriter implements BucketWriter {
                 + "checkpoint_op_id = coalesce(?, checkpoint_op_id), checkpoint_lsn = coalesce(?, checkpoint_lsn) "
                 + "WHERE id = 1");
         updateSnapshot = connection.prepareStatement("UPDATE state SET snapshot = ? WHERE id = 1");
+        updateAcknowledged = connection.prepareStatement(
+                "UPDATE state SET acked_lsn = max(coalesce(acked_lsn, 0), ?) WHERE id = 1");
     }
 
     record State(long lastOpId, Lsn commitLsn, String snapshot) {}
@@ -75,9 +78,19 @@ final class SqliteWriter implements BucketWriter {
     public CaptureState loadState() {
         try {
             State s = readState();
-            return new CaptureState(s.snapshot() == null ? null : StoredProgress.decode(s.snapshot()), s.commitLsn());
+            return new CaptureState(s.snapshot() == null ? null : StoredProgress.decode(s.snapshot()), s.commitLsn(),
+                    readAcknowledged());
         } catch (SQLException e) {
             throw new StorageException("cannot read the stored replication state: " + e.getMessage(), e);
+        }
+    }
+
+    /** {@code state.acked_lsn}, or null where the file predates it and nothing was acknowledged since. */
+    private Lsn readAcknowledged() throws SQLException {
+        try (ResultSet rs = plain.executeQuery("SELECT acked_lsn FROM state WHERE id = 1")) {
+            rs.next();
+            long acked = rs.getLong(1);
+            return rs.wasNull() ? null : new Lsn(acked);
         }
     }
 

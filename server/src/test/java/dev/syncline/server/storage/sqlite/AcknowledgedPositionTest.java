@@ -1,0 +1,83 @@
+package dev.syncline.server.storage.sqlite;
+
+import dev.syncline.server.source.postgres.Lsn;
+import dev.syncline.server.source.postgres.SlotIdentity;
+import dev.syncline.server.source.postgres.SnapshotProgress;
+import dev.syncline.server.storage.WriteTransaction;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.Statement;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The acknowledged position and the slot identity that {@code SlotGuard} relies on: stored with
+ * the commit, never moving back, gone with a rollback, and unknown (not zero) in an upgraded file.
+ */
+class AcknowledgedPositionTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void theAcknowledgedPositionIsStoredWithItsCommitAndNeverMovesBack() {
+        try (SqliteBucketStorage storage = SqliteBucketStorage.open(dir.resolve("s.db"))) {
+            assertThat(storage.writer().loadState().acknowledged()).as("a new file acknowledged nothing").isEqualTo(Lsn.ZERO);
+            try (WriteTransaction t = storage.writer().begin()) {
+                t.acknowledged(new Lsn(100));
+                t.commit(null, false);
+            }
+            try (WriteTransaction t = storage.writer().begin()) {
+                t.acknowledged(new Lsn(50));
+                t.commit(new Lsn(40), false);
+            }
+            try (WriteTransaction t = storage.writer().begin()) {
+                t.acknowledged(new Lsn(900));   // rolled back
+            }
+            assertThat(storage.writer().loadState().acknowledged()).isEqualTo(new Lsn(100));
+        }
+        try (SqliteBucketStorage reopened = SqliteBucketStorage.open(dir.resolve("s.db"))) {
+            assertThat(reopened.writer().loadState().acknowledged()).isEqualTo(new Lsn(100));
+        }
+    }
+
+    @Test
+    void theSlotIdentityAndItsIntentSurviveInTheStoredProgress() {
+        SlotIdentity intent = new SlotIdentity("syncline", "7400000000000000001", null);
+        SnapshotProgress progress = new SnapshotProgress("syncline", Lsn.ZERO, List.of(), intent);
+        try (SqliteBucketStorage storage = SqliteBucketStorage.open(dir.resolve("s.db"))) {
+            try (WriteTransaction t = storage.writer().begin()) {
+                t.snapshotProgress(progress);
+                t.commit(null, false);
+            }
+            assertThat(storage.writer().loadState().snapshot().slot()).isEqualTo(intent);
+            try (WriteTransaction t = storage.writer().begin()) {
+                t.snapshotProgress(progress.withSlot(intent.created(new Lsn(77))).withConsistentAfter(new Lsn(77)));
+                t.commit(null, false);
+            }
+            assertThat(storage.writer().loadState().snapshot().slot().createdAt()).isEqualTo(new Lsn(77));
+        }
+    }
+
+    @Test
+    void aVersionTwoFileIsUpgradedWithAnUnknownPosition() throws Exception {
+        Path file = dir.resolve("v2.db");
+        SqliteBucketStorage.open(file).close();
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + file); Statement s = c.createStatement()) {
+            s.execute("ALTER TABLE state DROP COLUMN acked_lsn");
+            s.execute("PRAGMA user_version = 2");
+        }
+        try (SqliteBucketStorage storage = SqliteBucketStorage.open(file)) {
+            assertThat(storage.writer().loadState().acknowledged()).as("not known").isNull();
+            try (WriteTransaction t = storage.writer().begin()) {
+                t.acknowledged(new Lsn(5));
+                t.commit(null, false);
+            }
+            assertThat(storage.writer().loadState().acknowledged()).isEqualTo(new Lsn(5));
+        }
+    }
+}
