@@ -24,8 +24,8 @@ public enum CaptureError {
                     + "cluster): changes between the two positions may be missing, so Syncline does not stream from it; "
                     + "re-copy with `bin/syncline serve --resnapshot` (docs/operations.md, Slot incidents)"),
     SLOT_NOT_OURS("SYNC_C1106", false,
-            "storage is empty but a slot of this name exists that this storage did not create; another Syncline "
-                    + "server may own it: give each server its own capture.slot_name, or drop the slot if it is unused"),
+            "another Syncline server may own it: give each server its own capture.slot_name (and storage), or drop "
+                    + "the slot with the statement above if nothing uses it"),
     SLOT_HELD_ELSEWHERE("SYNC_C1107", false,
             "another process (another Syncline server with the same capture.slot_name?) is streaming from the slot; "
                     + "give each server its own capture.slot_name and storage"),

@@ -75,12 +75,12 @@ public final class SlotGuard {
         if (stored != null && !stored.name().equals(slot)) {
             throw new CaptureException(CaptureError.SLOT_REPLACED, "this storage was built from replication slot "
                     + stored + " but capture.slot_name is now " + slot + "; set capture.slot_name back to "
-                    + stored.name() + ", or " + RESNAPSHOT);
+                    + stored.name() + " if that was not intended");
         }
         if (stored != null && !stored.systemId().equals(systemId)) {
             throw new CaptureException(CaptureError.SLOT_REPLACED, "this storage was built from replication slot "
                     + stored + " on database system " + stored.systemId() + ", but the source is database system "
-                    + systemId + " (another cluster, or one restored from a dump); " + RESNAPSHOT);
+                    + systemId + " (another cluster, or one restored from a dump)");
         }
         Observed status = observed.orElseThrow(() -> new CaptureException(CaptureError.SLOT_MISSING,
                 "replication slot " + slot + " does not exist, but this storage was built from "
@@ -104,7 +104,7 @@ public final class SlotGuard {
                     + status.describe() + ", but this storage (built from " + (stored == null ? slot : stored)
                     + ") only ever acknowledged up to " + mayBeAt + ": the slot was dropped and re-created, advanced, "
                     + "or used by another server, and transactions committed between " + mayBeAt + " and "
-                    + status.confirmedFlush() + " would never reach clients; not streaming from it. " + RESNAPSHOT);
+                    + status.confirmedFlush() + " would never reach clients; not streaming from it");
         }
         // "syncline" alone is a walsender of a version before slot identities: possibly our own, still exiting.
         if (status.activePid() != null && status.activeApplication() != null
