@@ -22,8 +22,10 @@ public final class SlotGuard {
                            boolean invalidated, String walStatus, String invalidationReason,
                            String activeApplication) {
         static Observed of(SlotManager.SlotStatus s, String activeApplication) {
-            return new Observed(s.plugin(), s.database(), s.confirmedFlush(), s.activePid(), s.invalidated(),
-                    s.walStatus(), s.invalidationReason(), activeApplication);
+            // No backend has pid 0; SlotManager.inspect reports an inactive slot's NULL active_pid as 0.
+            Integer pid = s.activePid() == null || s.activePid() == 0 ? null : s.activePid();
+            return new Observed(s.plugin(), s.database(), s.confirmedFlush(), pid, s.invalidated(),
+                    s.walStatus(), s.invalidationReason(), pid == null ? null : activeApplication);
         }
 
         String describe() {

@@ -25,8 +25,8 @@ final class SlotProbe {
 
     /** The slot as {@link SlotGuard} sees it, with the {@code application_name} of the walsender holding it. */
     static Optional<SlotGuard.Observed> observe(SlotManager slots, Connection catalog, String slot) {
-        return slots.inspect(slot).map(s -> SlotGuard.Observed.of(s, s.activePid() == null ? null
-                : applicationOf(catalog, s.activePid())));
+        return slots.inspect(slot).map(s -> SlotGuard.Observed.of(s, s.activePid() == null || s.activePid() == 0
+                ? null : applicationOf(catalog, s.activePid())));
     }
 
     private static String applicationOf(Connection catalog, int pid) {
