@@ -1,5 +1,6 @@
 package dev.syncline.server.app;
 
+import dev.syncline.server.cli.SynclineCli;
 import dev.syncline.server.config.ConfigLoader;
 import dev.syncline.server.config.SynclineConfig;
 import dev.syncline.server.pipeline.BucketOracle;
@@ -9,7 +10,10 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
 
+import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -18,6 +22,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -69,6 +74,24 @@ class SlotOwnershipIT {
             first.db.execute("INSERT INTO todos VALUES ('t9', 'l1', 'still captured', false, 9)");
             awaitRow(first, "t9");
             assertThat(first.app.termination()).isNotDone();
+        }
+    }
+
+    @Test
+    void serveResnapshotRefusesWhileAServerRunsOnTheStorageAndDeletesNothing() throws Exception {
+        try (RunningApp first = RunningApp.start(server, dir).awaitReady()) {
+            StringWriter err = new StringWriter();
+            AtomicBoolean served = new AtomicBoolean();
+            CommandLine cli = SynclineCli.commandLine(new SynclineCli(Map.of("PG_URI", first.db.uri()),
+                    config -> served.set(true)));
+            cli.setErr(new PrintWriter(err, true));
+            int exit = cli.execute("serve", "--resnapshot", "--config", dir.resolve("syncline.yaml").toString());
+            assertThat(exit).isEqualTo(SynclineCli.INVALID);
+            assertThat(err.toString()).contains("SYNC_D1001");
+            assertThat(served).isFalse();
+            assertThat(dir.resolve("storage/syncline.db")).exists();
+            first.db.execute("INSERT INTO todos VALUES ('t9', 'l1', 'still captured', false, 9)");
+            awaitRow(first, "t9");
         }
     }
 
