@@ -22,6 +22,7 @@ import dev.syncline.server.source.postgres.TableName;
 import dev.syncline.server.storage.BackgroundCompaction;
 import dev.syncline.server.storage.BucketStorage;
 import dev.syncline.server.storage.StorageFactory;
+import dev.syncline.server.storage.StorageLock;
 import dev.syncline.server.sync.StorageSyncBackend;
 import dev.syncline.server.sync.WriteCheckpoints;
 import org.slf4j.Logger;
@@ -76,6 +77,9 @@ public final class SynclineApp implements AutoCloseable {
         PgSourceSettings source = sourceSettings(config, plan);
         log.info("capturing {}", source.tables());
 
+        if (config.storage().path() != null) {
+            resources.add(StorageLock.acquire(config.storage().path()));   // before storage: one server per file
+        }
         BucketStorage storage = StorageFactory.open(config.storage());
         resources.add(storage);
         resources.add(new BackgroundCompaction(storage, StorageFactory.describe(config.storage()), COMPACTION_INTERVAL));

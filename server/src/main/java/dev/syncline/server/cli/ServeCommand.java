@@ -1,10 +1,12 @@
 package dev.syncline.server.cli;
 
+import dev.syncline.server.app.Resnapshot;
 import dev.syncline.server.config.SynclineConfig;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
@@ -18,6 +20,9 @@ final class ServeCommand implements Callable<Integer> {
     CommandSpec spec;
     @Mixin
     ConfigFileOption config;
+    @Option(names = "--resnapshot", description = "First discard the storage and the replication slot, then copy "
+            + "everything again (after a slot incident; see docs/operations.md). Refuses while another server uses either.")
+    boolean resnapshot;
 
     @Override
     public Integer call() throws Exception {
@@ -26,6 +31,9 @@ final class ServeCommand implements Callable<Integer> {
             return SynclineCli.INVALID;
         }
         try {
+            if (resnapshot) {
+                Resnapshot.run(loaded.get());
+            }
             cli.server.run(loaded.get());
         } catch (Exception e) {
             spec.commandLine().getErr().println("syncline serve: " + e.getMessage());

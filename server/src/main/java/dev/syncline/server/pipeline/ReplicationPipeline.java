@@ -80,7 +80,8 @@ public final class ReplicationPipeline implements CaptureSink, RowImageLookup {
         abort();
         WriterState stored = storage.writer().loadState();
         CaptureState state = new CaptureState(stored.snapshotProgress() == null ? null
-                : StoredProgress.decode(stored.snapshotProgress()), SourceIds.lsn(stored.storedCommit()));
+                : StoredProgress.decode(stored.snapshotProgress()), SourceIds.lsn(stored.storedCommit()),
+                stored.acknowledged() == null ? null : SourceIds.lsn(stored.acknowledged()));
         snapshot = state.snapshot();
         storedCommitLsn = state.storedCommitLsn();
         consistent = storage.checkpoints().latest().isPresent();
@@ -185,7 +186,7 @@ public final class ReplicationPipeline implements CaptureSink, RowImageLookup {
                 batchCommitLsn = max(batchCommitLsn, message.lsn());
                 commitBatch();
             } else if (tx == null) {
-                acknowledge();
+                acknowledgeDurably();
             }
         });
     }
@@ -237,11 +238,30 @@ public final class ReplicationPipeline implements CaptureSink, RowImageLookup {
         }
         WriteTransaction t = tx;
         tx = null;
+        if (ackAfterCommit != null) {
+            t.acknowledged(SourceIds.position(ackAfterCommit));   // durable with the batch, before PostgreSQL hears of it
+        }
         t.commit(SourceIds.position(batchCommitLsn), consistent);
         if (batchCommitLsn != null) {
             storedCommitLsn = Lsn.max(storedCommitLsn, batchCommitLsn);
         }
         batchCommitLsn = null;
+        acknowledge();
+    }
+
+    /**
+     * A message outside any batch (an idle source's heartbeat): store the position it lets us
+     * confirm before confirming it, so storage always knows how far the slot may have moved. No
+     * checkpoint: nothing changed for clients.
+     */
+    private void acknowledgeDurably() {
+        if (ackAfterCommit == null) {
+            return;
+        }
+        try (WriteTransaction t = storage.writer().begin()) {
+            t.acknowledged(SourceIds.position(ackAfterCommit));
+            t.commit(null, false);
+        }
         acknowledge();
     }
 

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.syncline.server.source.postgres.Lsn;
+import dev.syncline.server.source.postgres.SlotIdentity;
 import dev.syncline.server.source.postgres.SnapshotProgress;
 import dev.syncline.server.source.postgres.TableName;
 import dev.syncline.server.storage.StorageException;
@@ -25,6 +26,14 @@ final class StoredProgress {
         ObjectNode root = JSON.createObjectNode();
         root.put("slot", p.slotName());
         root.put("consistentAfter", p.consistentAfter().value());
+        if (p.slot() != null) {
+            ObjectNode slot = root.putObject("slotIdentity");
+            slot.put("name", p.slot().name());
+            slot.put("systemId", p.slot().systemId());
+            if (p.slot().createdAt() != null) {
+                slot.put("createdAt", p.slot().createdAt().value());
+            }
+        }
         ArrayNode tables = root.putArray("tables");
         for (SnapshotProgress.TableProgress t : p.tables()) {
             ObjectNode n = tables.addObject();
@@ -50,7 +59,11 @@ final class StoredProgress {
                         n.get("name").asText()), n.get("relationId").asInt(), key, n.get("rowsCopied").asLong(),
                         n.get("done").asBoolean()));
             }
-            return new SnapshotProgress(root.get("slot").asText(), new Lsn(root.get("consistentAfter").asLong()), tables);
+            JsonNode slot = root.get("slotIdentity");
+            SlotIdentity identity = slot == null ? null : new SlotIdentity(slot.get("name").asText(),
+                    slot.get("systemId").asText(), slot.has("createdAt") ? new Lsn(slot.get("createdAt").asLong()) : null);
+            return new SnapshotProgress(root.get("slot").asText(), new Lsn(root.get("consistentAfter").asLong()), tables,
+                    identity);
         } catch (Exception e) {
             throw new StorageException("unreadable stored snapshot progress: " + e.getMessage(), e);
         }

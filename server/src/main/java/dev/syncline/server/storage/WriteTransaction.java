@@ -70,6 +70,14 @@ public interface WriteTransaction extends AutoCloseable {
     void snapshotProgress(String progress);
 
     /**
+     * Records, as part of this transaction, that {@code position} will be confirmed to the source
+     * once this transaction is durable. {@link BucketWriter#loadState()} returns the highest such
+     * position ({@link WriterState#acknowledged()}), so a restart can tell that a slot moved past
+     * what this storage ever confirmed.
+     */
+    void acknowledged(CommitPosition position);
+
+    /**
      * Commits durably.
      *
      * @param commit the commit position of the last source transaction included, or null if this

@@ -13,11 +13,22 @@ public enum CaptureError {
             "PostgreSQL removed WAL the slot still needed (max_slot_wal_keep_size?); drop the slot and the storage "
                     + "to re-snapshot, and raise max_slot_wal_keep_size or keep Syncline running"),
     SLOT_MISSING("SYNC_C1102", false,
-            "the replication slot was dropped while storage still depends on it; delete the storage to re-snapshot"),
+            "the replication slot was dropped while storage still depends on it; re-copy with "
+                    + "`bin/syncline serve --resnapshot` (docs/operations.md, Slot incidents)"),
     SLOT_IN_USE("SYNC_C1103", true,
             "another process is streaming from this slot; stop it or configure a different capture.slot_name"),
     SLOT_INCOMPATIBLE("SYNC_C1104", false,
             "the slot exists but belongs to another database or output plugin; choose another capture.slot_name"),
+    SLOT_REPLACED("SYNC_C1105", false,
+            "the slot is not the one this storage was built from (dropped and re-created, advanced, or on another "
+                    + "cluster): changes between the two positions may be missing, so Syncline does not stream from it; "
+                    + "re-copy with `bin/syncline serve --resnapshot` (docs/operations.md, Slot incidents)"),
+    SLOT_NOT_OURS("SYNC_C1106", false,
+            "another Syncline server may own it: give each server its own capture.slot_name (and storage), or drop "
+                    + "the slot with the statement above if nothing uses it"),
+    SLOT_HELD_ELSEWHERE("SYNC_C1107", false,
+            "another process (another Syncline server with the same capture.slot_name?) is streaming from the slot; "
+                    + "give each server its own capture.slot_name and storage"),
     TABLE_MISSING("SYNC_C1201", false, "create the table or remove it from the sync rules / capture.tables"),
     TABLE_WITHOUT_KEY("SYNC_C1202", false,
             "add a PRIMARY KEY to the table: rows are identified and copied in key order"),

@@ -41,6 +41,13 @@ public final class PostgresChangeCapture implements AutoCloseable {
     private volatile ReplicationStreamReader reader;
     private Heartbeat heartbeat;
     private Thread captureThread;
+    /** Set in {@link #start} for {@link SlotGuard}: whose slot, and how far storage acknowledged it. */
+    private SlotProbe.SourceSystem system;
+    private SlotManager slotManager;
+    private SlotIdentity slotIdentity;
+    private Lsn acknowledged;
+    /** The identity stored by a run that died before its slot was recorded (storage holds nothing else). */
+    private SlotIdentity pendingIntent;
 
     public PostgresChangeCapture(PgSourceSettings settings, CaptureSink sink, RowImageLookup storedImages) {
         this.settings = Objects.requireNonNull(settings, "settings");
@@ -69,6 +76,12 @@ public final class PostgresChangeCapture implements AutoCloseable {
             RowMapper rowMapper = new RowMapper(new PgValueMapper(new CatalogPgTypeResolver(connections::open)));
 
             CaptureState state = sink.loadState();
+            system = identifySource();
+            acknowledged = state.acknowledged();
+            if (state.snapshot() != null && state.snapshot().slot() != null && state.snapshot().slot().intentOnly()) {
+                pendingIntent = state.snapshot().slot();
+                state = new CaptureState(null, state.storedCommitLsn(), state.acknowledged());
+            }
             SnapshotProgress progress = ensureSnapshot(state, tables, catalog, rowMapper);
             checkNotRecreated(progress, tables);
 
@@ -109,8 +122,11 @@ public final class PostgresChangeCapture implements AutoCloseable {
         while (true) {
             Connection replication = connections.openReplication();
             try {
-                return new ReplicationStreamReader(replication, settings.slotName(), settings.publicationName(),
-                        Lsn.ZERO, settings.maxPendingBytes());
+                nameConnection(replication);
+                ReplicationStreamReader started = new ReplicationStreamReader(replication, settings.slotName(),
+                        settings.publicationName(), Lsn.ZERO, settings.maxPendingBytes());
+                requireHeldByUs(replication, started);
+                return started;
             } catch (SQLException e) {
                 replication.close();
                 if (!"55006".equals(e.getSQLState())) {
@@ -130,22 +146,64 @@ public final class PostgresChangeCapture implements AutoCloseable {
         }
     }
 
+    /** The source's system identifier and database, from {@code IDENTIFY_SYSTEM} on a short walsender connection. */
+    private SlotProbe.SourceSystem identifySource() throws SQLException {
+        try (Connection replication = connections.openReplication()) {
+            return SlotProbe.identify(replication);
+        }
+    }
+
+    /** Our walsender carries this storage's {@link SlotIdentity#applicationName}, so others can tell it from theirs. */
+    private void nameConnection(Connection replication) throws SQLException {
+        try (java.sql.Statement s = replication.createStatement()) {
+            s.execute("SET application_name = '" + slotIdentity.applicationName() + "'");
+        }
+    }
+
+    /**
+     * Once streaming started the slot cannot be dropped or taken; check again that it is ours and
+     * has not moved past storage, so nothing between the first check and now can slip through.
+     */
+    private void requireHeldByUs(Connection replication, ReplicationStreamReader started) throws SQLException {
+        try {
+            int pid = replication.unwrap(org.postgresql.PGConnection.class).getBackendPID();
+            SlotGuard.Observed held = SlotGuard.requireOwn(settings.slotName(), system.database(), slotIdentity,
+                    acknowledged, system.systemId(), SlotProbe.observe(slotManager, catalogConnection,
+                            settings.slotName()), slotIdentity.applicationName());
+            if (held.activePid() == null || held.activePid() != pid) {
+                throw new CaptureException(CaptureError.SLOT_HELD_ELSEWHERE, "replication slot " + settings.slotName()
+                        + " is " + held.describe() + " instead of by this server's walsender (pid " + pid + ")");
+            }
+        } catch (RuntimeException e) {
+            started.close();
+            throw e;
+        }
+    }
+
     private SnapshotProgress ensureSnapshot(CaptureState state, List<TableCatalog.TableInfo> tables,
                                             TableCatalog catalog, RowMapper rowMapper) throws SQLException {
         SlotManager slots = new SlotManager(catalogConnection);
         if (state.snapshot() == null) {
-            if (slots.inspect(settings.slotName()).isPresent()) {
-                log.warn("storage is empty but slot {} exists; dropping it to start a fresh snapshot",
-                        settings.slotName());
+            slotManager = slots;
+            SlotGuard.FreshStart action = SlotGuard.freshStart(settings.slotName(), pendingIntent, system.systemId(),
+                    SlotProbe.observe(slots, catalogConnection, settings.slotName()));
+            if (action == SlotGuard.FreshStart.DROP_OWN_AND_CREATE) {
+                log.warn("slot {} was created by this storage's previous run, which stopped before recording it; "
+                        + "dropping it to start a fresh snapshot", settings.slotName());
                 slots.drop(settings.slotName());
             }
+            // Recorded before the slot exists: after a crash right after creating it, the slot is known as ours.
+            SlotIdentity intent = new SlotIdentity(settings.slotName(), system.systemId(), null);
+            SnapshotProgress fresh = new SnapshotProgress(settings.slotName(), Lsn.ZERO,
+                    tables.stream().map(t -> new SnapshotProgress.TableProgress(t.table().name(),
+                            t.table().relationId(), List.of(), 0, false)).toList(), intent);
+            sink.snapshotStarted(fresh);
             try (Connection replication = connections.openReplication();
                  Connection copy = connections.open()) {
                 // The exported snapshot lives only while `replication` stays open and idle.
                 SlotManager.CreatedSlot slot = SlotManager.create(replication, settings.slotName());
-                SnapshotProgress progress = new SnapshotProgress(slot.name(), slot.consistentPoint(),
-                        tables.stream().map(t -> new SnapshotProgress.TableProgress(t.table().name(),
-                                t.table().relationId(), List.of(), 0, false)).toList());
+                slotIdentity = intent.created(slot.consistentPoint());
+                SnapshotProgress progress = fresh.withConsistentAfter(slot.consistentPoint()).withSlot(slotIdentity);
                 sink.snapshotStarted(progress);
                 InitialSnapshot snapshot = new InitialSnapshot(copy, rowMapper, settings.snapshotChunkRows(),
                         System::nanoTime);
@@ -153,8 +211,19 @@ public final class PostgresChangeCapture implements AutoCloseable {
                 return snapshot.copy(tables, progress, sink);
             }
         }
-        slots.requireUsable(settings.slotName(), null);
+        slotManager = slots;
         SnapshotProgress progress = state.snapshot();
+        SlotGuard.Observed slot = SlotGuard.requireOwn(settings.slotName(), system.database(), progress.slot(),
+                acknowledged, system.systemId(), SlotProbe.observe(slots, catalogConnection, settings.slotName()),
+                progress.slot() == null ? null : progress.slot().applicationName());
+        slotIdentity = progress.slot();
+        if (slotIdentity == null) {
+            // Storage from before slot identities: adopt the slot as it is now, and check it from here on.
+            slotIdentity = new SlotIdentity(settings.slotName(), system.systemId(), slot.confirmedFlush());
+            progress = progress.withSlot(slotIdentity);
+            sink.snapshotStarted(progress);
+            log.info("recorded the identity of replication slot {}", slotIdentity);
+        }
         List<TableName> stored = progress.tables().stream().map(SnapshotProgress.TableProgress::table).toList();
         if (!stored.equals(settings.tables())) {
             throw new CaptureException(CaptureError.TABLE_SET_CHANGED, "stored snapshot covers " + stored

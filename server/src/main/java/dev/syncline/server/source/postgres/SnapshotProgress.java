@@ -11,10 +11,16 @@ import java.util.List;
  * @param consistentAfter the stream must pass this LSN before the copied data is consistent: the
  *                        slot's consistent point for a copy from the exported snapshot, or the WAL
  *                        position at which a resumed copy took its newer snapshot
+ * @param slot which slot this storage was built from ({@link SlotIdentity}); null in storage
+ *             written before slot identities were recorded
  */
-public record SnapshotProgress(String slotName, Lsn consistentAfter, List<TableProgress> tables) {
+public record SnapshotProgress(String slotName, Lsn consistentAfter, List<TableProgress> tables, SlotIdentity slot) {
     public SnapshotProgress {
         tables = List.copyOf(tables);
+    }
+
+    public SnapshotProgress(String slotName, Lsn consistentAfter, List<TableProgress> tables) {
+        this(slotName, consistentAfter, tables, null);
     }
 
     /**
@@ -42,10 +48,14 @@ public record SnapshotProgress(String slotName, Lsn consistentAfter, List<TableP
     public SnapshotProgress with(TableProgress updated) {
         List<TableProgress> copy = new ArrayList<>(tables);
         copy.replaceAll(t -> t.table().equals(updated.table()) ? updated : t);
-        return new SnapshotProgress(slotName, consistentAfter, copy);
+        return new SnapshotProgress(slotName, consistentAfter, copy, slot);
     }
 
     public SnapshotProgress withConsistentAfter(Lsn lsn) {
-        return new SnapshotProgress(slotName, lsn, tables);
+        return new SnapshotProgress(slotName, lsn, tables, slot);
+    }
+
+    public SnapshotProgress withSlot(SlotIdentity identity) {
+        return new SnapshotProgress(slotName, consistentAfter, tables, identity);
     }
 }

@@ -25,7 +25,8 @@ final class PostgresSchema {
           commit_position bigint NOT NULL,
           checkpoint_op_id bigint,
           checkpoint_position bigint,
-          snapshot text)""",
+          snapshot text,
+          acked_position bigint NOT NULL DEFAULT 0)""",
         "INSERT INTO state (id, last_op_id, commit_position) VALUES (1, 0, 0)",
         """
         CREATE TABLE buckets (

@@ -34,6 +34,7 @@ final class PostgresWriter implements BucketWriter {
     final PreparedStatement bucketDelta;
     final PreparedStatement updateState;
     final PreparedStatement updateSnapshot;
+    final PreparedStatement updateAcknowledged;
     private final PreparedStatement lockState;
     private PostgresWriteTransaction open;
 
@@ -60,7 +61,10 @@ final class PostgresWriter implements BucketWriter {
                 + "checkpoint_op_id = coalesce(?, checkpoint_op_id), checkpoint_position = coalesce(?, checkpoint_position) "
                 + "WHERE id = 1");
         updateSnapshot = connection.prepareStatement("UPDATE state SET snapshot = ? WHERE id = 1");
-        lockState = connection.prepareStatement("SELECT last_op_id, commit_position, snapshot FROM state WHERE id = 1 FOR UPDATE");
+        updateAcknowledged = connection.prepareStatement(
+                "UPDATE state SET acked_position = greatest(acked_position, ?) WHERE id = 1");
+        lockState = connection.prepareStatement(
+                "SELECT last_op_id, commit_position, snapshot, acked_position FROM state WHERE id = 1 FOR UPDATE");
     }
 
     @Override
@@ -73,7 +77,8 @@ final class PostgresWriter implements BucketWriter {
             WriterState state;
             try (ResultSet rs = lockState.executeQuery()) {
                 rs.next();
-                state = new WriterState(rs.getString(3), new CommitPosition(rs.getLong(2)));
+                state = new WriterState(rs.getString(3), new CommitPosition(rs.getLong(2)),
+                        new CommitPosition(rs.getLong(4)));
             }
             connection.rollback();
             return state;

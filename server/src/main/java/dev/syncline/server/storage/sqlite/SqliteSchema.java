@@ -15,8 +15,13 @@ final class SqliteSchema {
     static final int VERSION = 3;
     /** Version 1 stored one row per op in an {@code ops} table; its files are not converted. */
     private static final int ONE_ROW_PER_OP = 1;
-    /** Version 2 kept write checkpoints in a file of their own; version 3 adds their table here. */
+    /**
+     * Version 2 kept write checkpoints in a file of their own and lacked {@code state.acked_lsn};
+     * version 3 adds their table here and the column (NULL, not known, for an upgraded file).
+     */
     private static final int WITHOUT_WRITE_CHECKPOINTS = 2;
+    /** The last position acknowledged to the source, stored in the commit that made it durable (SlotGuard). */
+    private static final String ADD_ACKED_LSN = "ALTER TABLE state ADD COLUMN acked_lsn INTEGER";
 
     private static final String[] CREATE = {
         // One row: the op id sequence, the replication position and the announced checkpoint.
@@ -28,7 +33,9 @@ final class SqliteSchema {
           checkpoint_op_id INTEGER,
           checkpoint_lsn INTEGER,
           snapshot TEXT)""",
-        "INSERT INTO state (id, last_op_id, commit_lsn) VALUES (1, 0, 0)",
+        ADD_ACKED_LSN,
+        // a new file knows it acknowledged nothing yet
+        "INSERT INTO state (id, last_op_id, commit_lsn, acked_lsn) VALUES (1, 0, 0, 0)",
         // Bucket names are long and repeated on every op, so ops refer to them by a small id.
         """
         CREATE TABLE buckets (
@@ -75,6 +82,7 @@ final class SqliteSchema {
 
     private static final String[] FROM_2 = {
         SqliteWriteCheckpointStore.CREATE_TABLE,
+        ADD_ACKED_LSN,
         "PRAGMA user_version = " + VERSION,
     };
 
@@ -95,8 +103,8 @@ final class SqliteSchema {
         if (version == ONE_ROW_PER_OP) {
             throw new StorageException("storage file has schema version 1 (one row per op), which this Syncline no "
                     + "longer reads; stop the server, delete the storage file (with its -wal and -shm files) and "
-                    + "the replication slot (or let the server drop it) and start again: the server copies the data "
-                    + "from PostgreSQL again (docs/storage.md, schema)");
+                    + "the replication slot — `syncline serve --resnapshot` does both — and start again: the server "
+                    + "copies the data from PostgreSQL again (docs/storage.md, schema)");
         }
         run(c, version == WITHOUT_WRITE_CHECKPOINTS ? FROM_2 : CREATE);
     }

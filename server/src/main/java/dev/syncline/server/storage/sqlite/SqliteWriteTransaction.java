@@ -180,6 +180,16 @@ final class SqliteWriteTransaction implements WriteTransaction {
     }
 
     @Override
+    public void acknowledged(CommitPosition position) {
+        try {
+            w.updateAcknowledged.setLong(1, position.value());
+            w.updateAcknowledged.executeUpdate();
+        } catch (SQLException e) {
+            throw failed("storing the acknowledged position", e);
+        }
+    }
+
+    @Override
     public Optional<Checkpoint> commit(CommitPosition commit, boolean consistent) {
         checkOpen();
         CommitPosition position = commit == null ? storedCommit : CommitPosition.max(commit, storedCommit);

@@ -36,6 +36,7 @@ final class SqliteWriter implements BucketWriter {
     final PreparedStatement deleteParameters;
     final PreparedStatement updateState;
     final PreparedStatement updateSnapshot;
+    final PreparedStatement updateAcknowledged;
     private final Statement plain;
     private SqliteWriteTransaction open;
 
@@ -59,6 +60,8 @@ final class SqliteWriter implements BucketWriter {
                 + "checkpoint_op_id = coalesce(?, checkpoint_op_id), checkpoint_lsn = coalesce(?, checkpoint_lsn) "
                 + "WHERE id = 1");
         updateSnapshot = connection.prepareStatement("UPDATE state SET snapshot = ? WHERE id = 1");
+        updateAcknowledged = connection.prepareStatement(
+                "UPDATE state SET acked_lsn = max(coalesce(acked_lsn, 0), ?) WHERE id = 1");
     }
 
     record State(long lastOpId, CommitPosition commit, String snapshot) {}
@@ -74,9 +77,18 @@ final class SqliteWriter implements BucketWriter {
     public WriterState loadState() {
         try {
             State s = readState();
-            return new WriterState(s.snapshot(), s.commit());
+            return new WriterState(s.snapshot(), s.commit(), readAcknowledged());
         } catch (SQLException e) {
             throw new StorageException("cannot read the stored replication state: " + e.getMessage(), e);
+        }
+    }
+
+    /** {@code state.acked_lsn}, or null where the file predates it and nothing was acknowledged since. */
+    private CommitPosition readAcknowledged() throws SQLException {
+        try (ResultSet rs = plain.executeQuery("SELECT acked_lsn FROM state WHERE id = 1")) {
+            rs.next();
+            long acked = rs.getLong(1);
+            return rs.wasNull() ? null : new CommitPosition(acked);
         }
     }
 
