@@ -37,6 +37,7 @@ public final class PostgresChangeCapture implements AutoCloseable {
     private final CompletableFuture<Void> completion = new CompletableFuture<>();
     private volatile boolean running;
     private Connection catalogConnection;
+    private PgServerVersion version;
     /** Volatile: the sink may acknowledge from a thread of its own (a storage writer). */
     private volatile ReplicationStreamReader reader;
     private Heartbeat heartbeat;
@@ -62,10 +63,12 @@ public final class PostgresChangeCapture implements AutoCloseable {
         });
         catalogConnection = connections.open();
         try {
+            version = PgServerVersion.read(catalogConnection).requireSupported();
             TableCatalog catalog = new TableCatalog(catalogConnection);
             catalog.requireLogicalWal();
             List<TableCatalog.TableInfo> tables = catalog.describeAll(settings.tables());
-            new PublicationManager(catalogConnection).ensure(settings.publicationName(), settings.tables());
+            new PublicationManager(catalogConnection).ensure(settings.publicationName(), settings.tables(),
+                    settings.managePublication());
             RowMapper rowMapper = new RowMapper(new PgValueMapper(new CatalogPgTypeResolver(connections::open)));
 
             CaptureState state = sink.loadState();
@@ -93,7 +96,7 @@ public final class PostgresChangeCapture implements AutoCloseable {
                     state.storedCommitLsn());
         } catch (SQLException e) {
             close();
-            throw new CaptureException(CaptureError.CONNECTION, "capture set-up failed: " + e.getMessage(), e);
+            throw SetupFailures.classify(e, "capture set-up failed");
         } catch (RuntimeException e) {
             close();
             throw e;
@@ -109,8 +112,10 @@ public final class PostgresChangeCapture implements AutoCloseable {
         while (true) {
             Connection replication = connections.openReplication();
             try {
-                return new ReplicationStreamReader(replication, settings.slotName(), settings.publicationName(),
-                        Lsn.ZERO, settings.maxPendingBytes());
+                // The walsender may run another version than the catalog connection saw (a failover); ask it.
+                PgServerVersion walsender = PgServerVersion.read(replication).requireSupported();
+                return new ReplicationStreamReader(replication, settings.slotName(),
+                        walsender.pgoutputOptions(settings.publicationName()), Lsn.ZERO, settings.maxPendingBytes());
             } catch (SQLException e) {
                 replication.close();
                 if (!"55006".equals(e.getSQLState())) {
@@ -132,7 +137,7 @@ public final class PostgresChangeCapture implements AutoCloseable {
 
     private SnapshotProgress ensureSnapshot(CaptureState state, List<TableCatalog.TableInfo> tables,
                                             TableCatalog catalog, RowMapper rowMapper) throws SQLException {
-        SlotManager slots = new SlotManager(catalogConnection);
+        SlotManager slots = new SlotManager(catalogConnection, version);
         if (state.snapshot() == null) {
             if (slots.inspect(settings.slotName()).isPresent()) {
                 log.warn("storage is empty but slot {} exists; dropping it to start a fresh snapshot",
