@@ -72,15 +72,14 @@ public final class PostgresTestServer implements AutoCloseable {
         try {
             EmbeddedPostgres.Builder builder = EmbeddedPostgres.builder();
             requestedMajor().ifPresent(major -> builder.setPgBinaryResolver(binariesOf(major)));
-            extraConfig.forEach(builder::setServerConfig);
-            EmbeddedPostgres pg = builder
-                    .setServerConfig("wal_level", "logical")
+            builder.setServerConfig("wal_level", "logical")
                     .setServerConfig("max_replication_slots", "40")
                     .setServerConfig("max_wal_senders", "40")
                     .setServerConfig("max_connections", "200")
                     .setServerConfig("wal_sender_timeout", "60s")
-                    .setServerConfig("fsync", "off")
-                    .start();
+                    .setServerConfig("fsync", "off");
+            extraConfig.forEach(builder::setServerConfig); // after the defaults, so a test may override them
+            EmbeddedPostgres pg = builder.start();
             PostgresTestServer server = new PostgresTestServer(pg, "localhost", pg.getPort(), "postgres", "postgres",
                     "postgres");
             requestedMajor().ifPresent(server::requireMajor);

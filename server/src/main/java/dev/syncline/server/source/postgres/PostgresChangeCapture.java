@@ -64,6 +64,8 @@ public final class PostgresChangeCapture implements AutoCloseable {
         catalogConnection = connections.open();
         try {
             version = PgServerVersion.read(catalogConnection).requireSupported();
+            log.info("source is PostgreSQL {}; slot {}, publication {}", version, settings.slotName(),
+                    settings.publicationName());
             TableCatalog catalog = new TableCatalog(catalogConnection);
             catalog.requireLogicalWal();
             List<TableCatalog.TableInfo> tables = catalog.describeAll(settings.tables());

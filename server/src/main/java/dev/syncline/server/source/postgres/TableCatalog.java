@@ -104,8 +104,7 @@ public final class TableCatalog {
             String level = rs.getString(1);
             if (!"logical".equals(level)) {
                 throw new CaptureException(CaptureError.WAL_LEVEL_NOT_LOGICAL,
-                        "the source runs with wal_level = " + level + "; fix: ALTER SYSTEM SET wal_level = logical, "
-                                + "then restart PostgreSQL");
+                        "the source runs with wal_level = " + level);
             }
         } catch (SQLException e) {
             throw SetupFailures.classify(e, "cannot read wal_level");
