@@ -132,6 +132,41 @@ class SetupProblemsIT {
         }
     }
 
+    /** Managed PostgreSQL: REPLICATION but no table ownership, so the admin's publication is used as it is. */
+    @Test
+    void aLoginThatOwnsNoTableUsesThePublicationAnAdminMade(@TempDir Path dir) throws Exception {
+        try (TestDatabase db = database(server)) {
+            String role = loginWithoutReplication(db);
+            db.execute("ALTER ROLE " + role + " WITH REPLICATION");
+            Path config = config(dir, "upload:\n  enabled: false\n");
+            Result r = doctor(config, uri(db, role, "pw"));
+            assertThat(r.out()).contains("ok      replication: user " + role + " has REPLICATION",
+                    "ok      publication syncline: covers");
+            assertThat(r.exit()).isZero();
+            var loaded = ConfigLoader.load(config, Map.of("PG_URI", uri(db, role, "pw"))).withPort(0);
+            try (SynclineApp app = SynclineApp.start(loaded, Clock.systemUTC())) {
+                RunningApp.awaitReady(app);
+                assertThat(get("http://127.0.0.1:" + app.port() + "/probes/readiness").statusCode()).isEqualTo(200);
+            }
+        }
+    }
+
+    @Test
+    void aLoginThatMayNotCreateThePublicationIsToldTheStatement(@TempDir Path dir) throws Exception {
+        try (TestDatabase db = database(server)) {
+            String role = loginWithoutReplication(db);
+            db.execute("ALTER ROLE " + role + " WITH REPLICATION", "DROP PUBLICATION syncline");
+            Path config = config(dir, "upload:\n  enabled: false\n");
+            Result r = doctor(config, uri(db, role, "pw"));
+            assertThat(r.out()).contains("problem publication syncline: does not exist and user " + role
+                    + " may not create it — fix: as an admin: CREATE PUBLICATION \"syncline\" FOR TABLE "
+                    + "\"public\".\"lists\", \"public\".\"todos\"");
+            assertThat(r.exit()).isEqualTo(SynclineCli.INVALID);
+
+            assertServerReportsProblem(dir, config, uri(db, role, "pw"), "SYNC_C1008");
+        }
+    }
+
     @Test
     void walLevelReplica(@TempDir Path dir) throws Exception {
         Assumptions.assumeFalse(PostgresTestServer.external(), "needs a server started with wal_level=replica");

@@ -168,7 +168,7 @@ public final class SourceChecks {
     }
 
     private static String megabytes(long bytes) {
-        return bytes < (1 << 20) ? bytes / 1024 + " kB" : bytes / (1 << 20) + " MB";
+        return bytes < 1024 ? bytes + " bytes" : bytes < (1 << 20) ? bytes / 1024 + " kB" : bytes / (1 << 20) + " MB";
     }
 
     private static String list(List<TableName> tables) {
