@@ -1,12 +1,17 @@
 package dev.syncline.server.app;
 
+import dev.syncline.server.source.postgres.CaptureError;
 import dev.syncline.server.source.postgres.CaptureException;
 import dev.syncline.server.source.postgres.PostgresChangeCapture;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
-import java.util.concurrent.CompletableFuture;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.function.Supplier;
@@ -14,8 +19,13 @@ import java.util.function.Supplier;
 /**
  * Keeps change capture running: a retryable failure (the connection to PostgreSQL dropped, the
  * slot still held by a dying walsender, PostgreSQL restarting) is retried with exponential backoff
- * up to 30 s; anything else ends the server through {@code termination}. Every attempt is a fresh
- * capture that resumes from what storage durably holds, so a retry loses and repeats nothing.
+ * up to 30 s. Every attempt is a fresh capture that resumes from what storage durably holds, so a
+ * retry loses and repeats nothing.
+ *
+ * <p>A failure no retry can heal (wrong {@code wal_level}, missing privileges, no free slot, a
+ * table without a key...) stops capture once, logged with its code and fix; the HTTP API stays up,
+ * {@link #problem()} feeds {@code /probes/readiness} (false, with the code) and
+ * {@code syncline_capture_stopped{code=…}} in {@code /metrics}, so an operator sees why without the log.
  */
 final class CaptureSupervisor implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(CaptureSupervisor.class);
@@ -23,22 +33,51 @@ final class CaptureSupervisor implements AutoCloseable {
     private static final Duration MAX_BACKOFF = Duration.ofSeconds(30);
 
     private final Supplier<PostgresChangeCapture> captures;
-    private final CompletableFuture<Void> termination;
+    private final MeterRegistry metrics;
+    private final Runnable startupReport;
     private final Thread thread;
     private volatile boolean running = true;
     private volatile PostgresChangeCapture current;
+    private volatile CaptureException problem;
 
-    CaptureSupervisor(Supplier<PostgresChangeCapture> captures, CompletableFuture<Void> termination) {
+    /** @param startupReport runs once before the first capture (the source checks `serve` logs) */
+    CaptureSupervisor(Supplier<PostgresChangeCapture> captures, Runnable startupReport, MeterRegistry metrics) {
         this.captures = captures;
-        this.termination = termination;
+        this.startupReport = startupReport;
+        this.metrics = metrics;
         this.thread = Thread.ofPlatform().name("syncline-capture-supervisor").unstarted(this::supervise);
+        Gauge.builder("syncline.capture.up", () -> problem == null ? 1 : 0)
+                .description("1 while change capture runs or retries, 0 once a set-up problem stopped it")
+                .register(metrics);
     }
 
     void start() {
         thread.start();
     }
 
+    /** The set-up problem that stopped capture, if any. */
+    Optional<CaptureException> problem() {
+        return Optional.ofNullable(problem);
+    }
+
+    /** What {@code /probes/readiness} adds while capture is stopped: the code and the message with its fix. */
+    Map<String, Object> readinessProblem() {
+        CaptureException p = problem;
+        if (p == null) {
+            return Map.of();
+        }
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("code", p.error().code());
+        body.put("message", p.getMessage());
+        return body;
+    }
+
     private void supervise() {
+        try {
+            startupReport.run();
+        } catch (RuntimeException e) {
+            log.warn("source checks failed: {}", e.toString());
+        }
         Duration backoff = FIRST_BACKOFF;
         while (running) {
             PostgresChangeCapture capture = captures.get();
@@ -58,8 +97,11 @@ final class CaptureSupervisor implements AutoCloseable {
                     return;
                 }
                 if (!(cause instanceof CaptureException ce) || !ce.retryable()) {
-                    log.error("change capture stopped: {}", cause.getMessage());
-                    termination.completeExceptionally(cause);
+                    if (!(cause instanceof CaptureException)) {
+                        log.error("change capture failed unexpectedly", cause);
+                    }
+                    stop(cause instanceof CaptureException ce ? ce : new CaptureException(
+                            CaptureError.PROTOCOL, String.valueOf(cause), cause));
                     return;
                 }
                 log.warn("change capture interrupted ({}); retrying in {} s", cause.getMessage(), backoff.toSeconds());
@@ -72,6 +114,16 @@ final class CaptureSupervisor implements AutoCloseable {
                 backoff = backoff.multipliedBy(2).compareTo(MAX_BACKOFF) > 0 ? MAX_BACKOFF : backoff.multipliedBy(2);
             }
         }
+    }
+
+    private void stop(CaptureException cause) {
+        problem = cause;
+        Gauge.builder("syncline.capture.stopped", () -> 1)
+                .description("1: change capture stopped on a set-up problem an operator must fix (code tag)")
+                .tag("code", cause.error().code())
+                .register(metrics);
+        log.error("change capture stopped, not retrying (the HTTP API stays up; /probes/readiness reports it): {}",
+                cause.getMessage());
     }
 
     @Override

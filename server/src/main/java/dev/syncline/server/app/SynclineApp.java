@@ -18,6 +18,7 @@ import dev.syncline.server.pipeline.ReplicationPipeline;
 import dev.syncline.server.source.postgres.PgConnections;
 import dev.syncline.server.source.postgres.PgSourceSettings;
 import dev.syncline.server.source.postgres.PostgresChangeCapture;
+import dev.syncline.server.source.postgres.SourceDoctor;
 import dev.syncline.server.source.postgres.TableName;
 import dev.syncline.server.storage.BackgroundCompaction;
 import dev.syncline.server.storage.BucketStorage;
@@ -49,6 +50,7 @@ public final class SynclineApp implements AutoCloseable {
     private final CompletableFuture<Void> termination = new CompletableFuture<>();
     private SyncHttpServer http;
     private StorageSyncBackend backend;
+    private CaptureSupervisor supervisor;
 
     private SynclineApp() {}
 
@@ -75,7 +77,9 @@ public final class SynclineApp implements AutoCloseable {
             log.warn("sync rules: {}", warning);
         }
         PgSourceSettings source = sourceSettings(config, plan);
-        log.info("capturing {}", source.tables());
+        log.info("capturing {} through slot {} and publication {}{}", source.tables(), source.slotName(),
+                source.publicationName(), source.managePublication() ? "" : " (made by an admin)");
+        log.info("storage: {}", config.storage().path().toAbsolutePath());
 
         if (config.storage().path() != null) {
             resources.add(StorageLock.acquire(config.storage().path()));   // before storage: one server per file
@@ -104,13 +108,18 @@ public final class SynclineApp implements AutoCloseable {
         if (config.upload().enabled()) {
             http.uploads(Uploads.start(config, plan, authenticator, http.metrics(), clock, resources));
         }
+        supervisor = new CaptureSupervisor(() -> new PostgresChangeCapture(source, pipeline, pipeline),
+                () -> SourceDoctor.logChecks(source), http.metrics());
+        http.readinessProblem(supervisor::readinessProblem);
         http.start();
         resources.add(http);
-
-        CaptureSupervisor supervisor = new CaptureSupervisor(
-                () -> new PostgresChangeCapture(source, pipeline, pipeline), termination);
         resources.add(supervisor);
         supervisor.start();
+    }
+
+    /** What capture (and {@code syncline doctor}) uses: the configured tables, or those the sync rules read. */
+    public static PgSourceSettings sourceSettings(SynclineConfig config) {
+        return sourceSettings(config, SyncRules.compile(config.syncRules().content()));
     }
 
     private static PgSourceSettings sourceSettings(SynclineConfig config, SyncRulesPlan plan) {
@@ -121,7 +130,7 @@ public final class SynclineApp implements AutoCloseable {
         PostgresConnectionConfig connection = config.replication().connection();
         return new PgSourceSettings(connection.jdbcUrl(), connection.jdbcProperties(), capture.slotName(),
                 capture.publicationName(), tables, capture.snapshotChunkRows(), capture.heartbeatInterval(),
-                capture.maxPendingBytes());
+                capture.maxPendingBytes(), capture.managePublication());
     }
 
     /** True once the initial copy is consistent and clients can sync. */
@@ -133,7 +142,12 @@ public final class SynclineApp implements AutoCloseable {
         return http.port();
     }
 
-    /** Completes normally when asked to stop, exceptionally when replication fails. */
+    /** The set-up problem that stopped change capture (the API keeps serving what storage holds). */
+    public java.util.Optional<dev.syncline.server.source.postgres.CaptureException> captureProblem() {
+        return supervisor == null ? java.util.Optional.empty() : supervisor.problem();
+    }
+
+    /** Completes normally when asked to stop (capture problems do not end the server: see {@link #captureProblem()}). */
     public CompletableFuture<Void> termination() {
         return termination;
     }

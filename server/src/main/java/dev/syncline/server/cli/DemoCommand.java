@@ -49,7 +49,7 @@ final class DemoCommand implements Callable<Integer> {
             err.println("syncline demo: --port must be between 0 and 65535");
             return SynclineCli.INVALID;
         }
-        out.println("Starting the demo in " + dataDir.toAbsolutePath() + " (embedded PostgreSQL 17; first start takes a few seconds) ...");
+        out.println("Starting the demo in " + dataDir.toAbsolutePath() + " (embedded PostgreSQL 18; first start takes a few seconds) ...");
         out.flush();
         try (DemoPostgres postgres = DemoPostgres.start(dataDir, 0)) {
             // The configuration file needs a real port; --port 0 (any free one) is applied to the HTTP settings.
@@ -67,8 +67,11 @@ final class DemoCommand implements Callable<Integer> {
             Optional<Path> web = DemoWebApp.builtApp(webRoot);
             UnaryOperator<HttpSettings> http = s -> DemoWebApp.http(tokens, web).apply(s).withPort(port);
             try (SynclineApp app = SynclineApp.start(config, Clock.systemUTC(), http)) {
-                while (!app.ready() && !app.termination().isDone()) {
+                while (!app.ready() && !app.termination().isDone() && app.captureProblem().isEmpty()) {
                     Thread.sleep(100); // the initial copy of the sample data takes a moment
+                }
+                if (app.captureProblem().isPresent()) {
+                    throw app.captureProblem().get();
                 }
                 if (!app.termination().isDone()) {
                     printWelcome(out, app.port(), web, postgres, tokens, configFile);

@@ -10,13 +10,13 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
 
 /**
- * Entry point of {@code bin/syncline}. Exit codes: 0 ok, 1 invalid configuration or usage, 2 the
- * command is not available yet.
+ * Entry point of {@code bin/syncline}. Exit codes: 0 ok, 1 invalid configuration or usage (or a
+ * problem {@code doctor} found), 2 the command is not available yet.
  */
 @Command(name = "syncline", mixinStandardHelpOptions = true, version = "Syncline 0.1.0",
         description = "Local-first sync from PostgreSQL to SQLite.",
         subcommands = {ServeCommand.class, ValidateCommand.class, CompactCommand.class, DemoCommand.class,
-                TokenCommand.class})
+                TokenCommand.class, DoctorCommand.class})
 public final class SynclineCli implements Callable<Integer> {
     public static final int OK = 0;
     public static final int INVALID = 1;

@@ -9,7 +9,7 @@ import java.util.regex.Pattern;
  * lower-case identifiers so they never need quoting and cannot collide by case with another tool's.
  */
 public record CaptureConfig(String slotName, String publicationName, List<TableRef> tables, int snapshotChunkRows,
-                            Duration heartbeatInterval, long maxPendingBytes) {
+                            Duration heartbeatInterval, long maxPendingBytes, boolean managePublication) {
     public static final String DEFAULT_NAME = "syncline";
     public static final int DEFAULT_SNAPSHOT_CHUNK_ROWS = 10_000;
     public static final Duration DEFAULT_HEARTBEAT_INTERVAL = Duration.ofSeconds(30);
@@ -18,7 +18,7 @@ public record CaptureConfig(String slotName, String publicationName, List<TableR
 
     public static CaptureConfig defaults() {
         return new CaptureConfig(DEFAULT_NAME, DEFAULT_NAME, List.of(), DEFAULT_SNAPSHOT_CHUNK_ROWS,
-                DEFAULT_HEARTBEAT_INTERVAL, DEFAULT_MAX_PENDING_BYTES);
+                DEFAULT_HEARTBEAT_INTERVAL, DEFAULT_MAX_PENDING_BYTES, true);
     }
 
     static CaptureConfig read(Section s) {
@@ -29,7 +29,8 @@ public record CaptureConfig(String slotName, String publicationName, List<TableR
         Duration heartbeat = Units.duration(s, "heartbeat_interval", Duration.ofSeconds(1), Duration.ofHours(1))
                 .orElse(DEFAULT_HEARTBEAT_INTERVAL);
         long pending = Units.bytes(s, "max_pending_bytes", 1L << 20, 16L << 30).orElse(DEFAULT_MAX_PENDING_BYTES);
-        return new CaptureConfig(slot, publication, tables, chunk, heartbeat, pending);
+        boolean manage = s.bool("manage_publication", true);
+        return new CaptureConfig(slot, publication, tables, chunk, heartbeat, pending, manage);
     }
 
     private static String name(Section s, String key) {

@@ -15,7 +15,7 @@ import java.sql.SQLException;
 import java.sql.Statement;
 
 /**
- * The demo's own PostgreSQL 17: embedded (binaries from Maven Central), logical replication on,
+ * The demo's own PostgreSQL 18: embedded (binaries from Maven Central), logical replication on,
  * data kept under the demo's data directory so a restart keeps the rows, schema and sample data
  * applied idempotently. For the demo only; production points Syncline at its own PostgreSQL.
  */
@@ -47,7 +47,19 @@ public final class DemoPostgres implements AutoCloseable {
         if (port > 0) {
             builder.setPort(port);
         }
-        DemoPostgres demo = new DemoPostgres(builder.start());
+        DemoPostgres demo;
+        try {
+            demo = new DemoPostgres(builder.start());
+        } catch (IOException | RuntimeException e) {
+            Path version = pgData.resolve("PG_VERSION");
+            if (Files.exists(version)) {
+                // Data directories are per major version: a demo made before an upgrade of the binaries cannot start.
+                throw new IOException("could not start PostgreSQL on the demo data in " + pgData + " (made by "
+                        + "PostgreSQL " + Files.readString(version).trim() + "): " + e.getMessage()
+                        + " — if the bundled PostgreSQL version changed, delete " + dataDir + " to start afresh", e);
+            }
+            throw e;
+        }
         demo.applySchema();
         return demo;
     }

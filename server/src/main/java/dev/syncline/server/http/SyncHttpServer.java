@@ -66,6 +66,8 @@ public final class SyncHttpServer implements AutoCloseable {
                 settings.maxBytesPerLine()), backend, clock, metrics);
     }
 
+    private volatile java.util.function.Supplier<java.util.Map<String, Object>> readinessProblem = java.util.Map::of;
+
     public PrometheusMeterRegistry metrics() {
         return metrics;
     }
@@ -101,7 +103,7 @@ public final class SyncHttpServer implements AutoCloseable {
             config.routes.options("/*", ctx -> ctx.status(204));
             config.routes.get("/probes/startup", ctx -> probe(ctx, started));
             config.routes.get("/probes/liveness", ctx -> probe(ctx, true));
-            config.routes.get("/probes/readiness", ctx -> probe(ctx, started && backend.ready()));
+            config.routes.get("/probes/readiness", this::readiness);
             config.routes.get("/metrics", ctx -> ctx.contentType("text/plain; version=0.0.4").result(metrics.scrape()));
             config.routes.post("/sync/stream", this::syncStream);
             config.routes.ws("/sync/stream", this::webSocket);
@@ -134,6 +136,23 @@ public final class SyncHttpServer implements AutoCloseable {
 
     public int port() {
         return app.port();
+    }
+
+    /** While {@code problem} returns a non-empty map (code, message), readiness is false and the body carries it. */
+    public SyncHttpServer readinessProblem(java.util.function.Supplier<java.util.Map<String, Object>> problem) {
+        this.readinessProblem = problem;
+        return this;
+    }
+
+    private void readiness(Context ctx) {
+        java.util.Map<String, Object> problem = readinessProblem.get();
+        if (problem.isEmpty()) {
+            probe(ctx, started && backend.ready());
+            return;
+        }
+        java.util.Map<String, Object> body = new java.util.LinkedHashMap<>(java.util.Map.of("ok", false));
+        body.putAll(problem);
+        ctx.status(503).json(body);
     }
 
     private void probe(Context ctx, boolean ok) {

@@ -114,8 +114,9 @@ public final class RunningApp implements AutoCloseable {
     public static void awaitReady(SynclineApp app) throws InterruptedException {
         long end = System.nanoTime() + Duration.ofSeconds(60).toNanos();
         while (!app.ready()) {
-            if (System.nanoTime() > end || app.termination().isDone()) {
-                throw new AssertionError("the server did not become ready");
+            if (System.nanoTime() > end || app.termination().isDone() || app.captureProblem().isPresent()) {
+                throw new AssertionError("the server did not become ready: "
+                        + app.captureProblem().map(Throwable::getMessage).orElse("timed out"));
             }
             Thread.sleep(50);
         }

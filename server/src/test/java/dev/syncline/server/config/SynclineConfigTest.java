@@ -68,7 +68,7 @@ class SynclineConfigTest {
         assertThat(auth.jwks()).containsExactly(Map.of("kty", "oct", "alg", "HS256", "kid", "dev", "k", ConfigFixtures.HS256_KEY));
         assertThat(config.capture()).isEqualTo(new CaptureConfig("shop_slot", "shop_pub",
                 List.of(new TableRef("public", "lists"), new TableRef("sales", "orders")), 500,
-                Duration.ofMinutes(2), 1L << 30));
+                Duration.ofMinutes(2), 1L << 30, true));
     }
 
     @Test
@@ -132,7 +132,7 @@ class SynclineConfigTest {
                         + " replication, storage, sync_config, sync_rules, client_auth, capture, upload, api",
                 "syncline.yaml:11:3: capture.slotName: unknown key `slotName` — did you mean `slot_name`? expected"
                         + " one of: slot_name, publication_name, tables, snapshot_chunk_rows, heartbeat_interval,"
-                        + " max_pending_bytes");
+                        + " max_pending_bytes, manage_publication");
     }
 
     @Test

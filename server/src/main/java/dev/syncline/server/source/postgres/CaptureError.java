@@ -2,13 +2,31 @@ package dev.syncline.server.source.postgres;
 
 /**
  * The catalogue of change-capture errors: a stable code, whether retrying can help, and what the
- * operator should do. Messages built from it carry the slot, table or LSN concerned.
+ * operator should do. Messages built from it carry the slot, table, role or value found, and where
+ * the fix is a statement, the exact statement. Only {@code retryable} errors are retried: a set-up
+ * problem (C10xx, C12xx, C1503) needs an operator, so capture stops and the probes report it.
  */
 public enum CaptureError {
     WAL_LEVEL_NOT_LOGICAL("SYNC_C1001", false,
             "set wal_level = logical in postgresql.conf (or ALTER SYSTEM SET wal_level = logical) and restart PostgreSQL"),
     NOT_REPLICATION_USER("SYNC_C1002", false,
-            "grant the user the REPLICATION attribute (ALTER ROLE <user> WITH REPLICATION) or use a superuser"),
+            "grant the user the REPLICATION attribute (ALTER ROLE <user> WITH REPLICATION; on RDS/Aurora "
+                    + "GRANT rds_replication TO <user>; on Cloud SQL ALTER USER <user> WITH REPLICATION as "
+                    + "cloudsqlsuperuser; see docs/postgres-setup.md) or use a superuser"),
+    UNSUPPORTED_VERSION("SYNC_C1003", false, "upgrade the source to PostgreSQL 14 or newer"),
+    NO_FREE_SLOT("SYNC_C1004", false,
+            "every replication slot is taken: drop an unused one (SELECT pg_drop_replication_slot(slot_name) FROM "
+                    + "pg_replication_slots WHERE NOT active) or raise max_replication_slots and restart PostgreSQL"),
+    NO_WAL_SENDER("SYNC_C1005", false,
+            "every WAL sender is busy: stop another replication client or raise max_wal_senders and restart PostgreSQL"),
+    LOGIN_REJECTED("SYNC_C1006", false,
+            "check the user, password and database in replication.connections and that pg_hba.conf admits them"),
+    PUBLICATION_NOT_OWNED("SYNC_C1007", false,
+            "the publication belongs to another role: have its owner or an admin run the statement shown, or "
+                    + "name a publication this user owns in capture.publication_name"),
+    PUBLICATION_NOT_PERMITTED("SYNC_C1008", false,
+            "this user may not create or change the publication: have an admin run the statement shown "
+                    + "(docs/postgres-setup.md), then restart Syncline"),
     SLOT_INVALIDATED("SYNC_C1101", false,
             "PostgreSQL removed WAL the slot still needed (max_slot_wal_keep_size?); drop the slot and the storage "
                     + "to re-snapshot, and raise max_slot_wal_keep_size or keep Syncline running"),
@@ -32,6 +50,12 @@ public enum CaptureError {
     TABLE_MISSING("SYNC_C1201", false, "create the table or remove it from the sync rules / capture.tables"),
     TABLE_WITHOUT_KEY("SYNC_C1202", false,
             "add a PRIMARY KEY to the table: rows are identified and copied in key order"),
+    TABLE_WITHOUT_REPLICA_IDENTITY("SYNC_C1205", false,
+            "the table has REPLICA IDENTITY NOTHING, so its updates and deletes cannot be replicated: "
+                    + "ALTER TABLE <table> REPLICA IDENTITY DEFAULT"),
+    TABLE_NOT_READABLE("SYNC_C1206", false,
+            "the user may not read the table for the initial copy: GRANT SELECT ON <table> TO <user> "
+                    + "(and GRANT USAGE ON SCHEMA <schema> TO <user>)"),
     TABLE_RECREATED("SYNC_C1203", false,
             "the table was dropped and re-created; delete the storage to re-snapshot (automatic recovery comes later)"),
     TABLE_SET_CHANGED("SYNC_C1204", false,
@@ -39,7 +63,10 @@ public enum CaptureError {
     TOAST_UNRESOLVED("SYNC_C1301", false,
             "an unchanged TOAST value had no known previous image; set REPLICA IDENTITY FULL on the table"),
     PROTOCOL("SYNC_C1401", true, "unexpected replication message; this is a bug, please report it with the log"),
-    CONNECTION("SYNC_C1501", true, "check that PostgreSQL is reachable and the credentials are right");
+    CONNECTION("SYNC_C1501", true, "check that PostgreSQL is reachable; Syncline retries with backoff"),
+    UNDEFINED_OBJECT("SYNC_C1503", false,
+            "a catalog column or function Syncline uses does not exist on this server; report it with the "
+                    + "PostgreSQL version (SELECT version()) and the log");
 
     private final String code;
     private final boolean retryable;

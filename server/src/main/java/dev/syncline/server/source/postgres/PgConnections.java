@@ -29,8 +29,7 @@ public final class PgConnections {
             }
             return c;
         } catch (SQLException e) {
-            throw new CaptureException(CaptureError.CONNECTION,
-                    "cannot connect to " + settings.jdbcUrl() + ": " + e.getMessage(), e);
+            throw SetupFailures.classify(e, "cannot connect to " + settings.jdbcUrl() + " as " + user());
         }
     }
 
@@ -46,14 +45,18 @@ public final class PgConnections {
         try {
             return DriverManager.getConnection(settings.jdbcUrl(), p);
         } catch (SQLException e) {
+            // 28000 here is pg_hba.conf without a `replication` line for the user, or no REPLICATION attribute.
             if ("42501".equals(e.getSQLState()) || "28000".equals(e.getSQLState())) {
-                throw new CaptureException(CaptureError.NOT_REPLICATION_USER, "user "
-                        + settings.connectionProperties().getProperty("user") + " may not open a replication connection: "
-                        + e.getMessage(), e);
+                throw new CaptureException(CaptureError.NOT_REPLICATION_USER, "user " + user()
+                        + " may not open a replication connection: " + e.getMessage(), e);
             }
-            throw new CaptureException(CaptureError.CONNECTION,
-                    "cannot open a replication connection to " + settings.jdbcUrl() + ": " + e.getMessage(), e);
+            throw SetupFailures.classify(e, "cannot open a replication connection to " + settings.jdbcUrl()
+                    + " as " + user());
         }
+    }
+
+    private String user() {
+        return settings.connectionProperties().getProperty("user");
     }
 
     private Properties baseProperties() {

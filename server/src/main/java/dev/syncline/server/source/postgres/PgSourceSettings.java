@@ -14,10 +14,12 @@ import java.util.Properties;
  * @param snapshotChunkRows rows per snapshot chunk (bounds memory during the copy)
  * @param heartbeatInterval how often an idle source gets a logical-message heartbeat
  * @param maxPendingBytes bytes of received but unprocessed WAL messages before the reader pauses
+ * @param managePublication whether capture may create the publication and set its tables; false: an admin
+ *        made it, and capture only checks that it covers every table
  */
 public record PgSourceSettings(String jdbcUrl, Properties connectionProperties, String slotName,
                                String publicationName, List<TableName> tables, int snapshotChunkRows,
-                               Duration heartbeatInterval, long maxPendingBytes) {
+                               Duration heartbeatInterval, long maxPendingBytes, boolean managePublication) {
     public static final String HEARTBEAT_PREFIX = "syncline-heartbeat";
     /** Prefix of the logical messages that mark write checkpoints (PROTOCOL.md §4). */
     public static final String WRITE_CHECKPOINT_PREFIX = "syncline-write-checkpoint";
@@ -36,22 +38,27 @@ public record PgSourceSettings(String jdbcUrl, Properties connectionProperties, 
         p.setProperty("user", user);
         p.setProperty("password", password);
         return new PgSourceSettings(jdbcUrl, p, "syncline", "syncline", tables, 10_000, Duration.ofSeconds(30),
-                64L << 20);
+                64L << 20, true);
     }
 
     public PgSourceSettings withSnapshotChunkRows(int rows) {
         return new PgSourceSettings(jdbcUrl, connectionProperties, slotName, publicationName, tables, rows,
-                heartbeatInterval, maxPendingBytes);
+                heartbeatInterval, maxPendingBytes, managePublication);
     }
 
     public PgSourceSettings withHeartbeatInterval(Duration interval) {
         return new PgSourceSettings(jdbcUrl, connectionProperties, slotName, publicationName, tables,
-                snapshotChunkRows, interval, maxPendingBytes);
+                snapshotChunkRows, interval, maxPendingBytes, managePublication);
+    }
+
+    public PgSourceSettings withManagedPublication(boolean manage) {
+        return new PgSourceSettings(jdbcUrl, connectionProperties, slotName, publicationName, tables,
+                snapshotChunkRows, heartbeatInterval, maxPendingBytes, manage);
     }
 
     public PgSourceSettings withSlotName(String slot) {
         return new PgSourceSettings(jdbcUrl, connectionProperties, slot, publicationName, tables, snapshotChunkRows,
-                heartbeatInterval, maxPendingBytes);
+                heartbeatInterval, maxPendingBytes, managePublication);
     }
 
     private static Properties copy(Properties p) {

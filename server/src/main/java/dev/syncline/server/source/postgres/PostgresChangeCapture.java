@@ -37,6 +37,7 @@ public final class PostgresChangeCapture implements AutoCloseable {
     private final CompletableFuture<Void> completion = new CompletableFuture<>();
     private volatile boolean running;
     private Connection catalogConnection;
+    private PgServerVersion version;
     /** Volatile: the sink may acknowledge from a thread of its own (a storage writer). */
     private volatile ReplicationStreamReader reader;
     private Heartbeat heartbeat;
@@ -69,10 +70,14 @@ public final class PostgresChangeCapture implements AutoCloseable {
         });
         catalogConnection = connections.open();
         try {
+            version = PgServerVersion.read(catalogConnection).requireSupported();
+            log.info("source is PostgreSQL {}; slot {}, publication {}", version, settings.slotName(),
+                    settings.publicationName());
             TableCatalog catalog = new TableCatalog(catalogConnection);
             catalog.requireLogicalWal();
             List<TableCatalog.TableInfo> tables = catalog.describeAll(settings.tables());
-            new PublicationManager(catalogConnection).ensure(settings.publicationName(), settings.tables());
+            new PublicationManager(catalogConnection).ensure(settings.publicationName(), settings.tables(),
+                    settings.managePublication());
             RowMapper rowMapper = new RowMapper(new PgValueMapper(new CatalogPgTypeResolver(connections::open)));
 
             CaptureState state = sink.loadState();
@@ -106,7 +111,7 @@ public final class PostgresChangeCapture implements AutoCloseable {
                     state.storedCommitLsn());
         } catch (SQLException e) {
             close();
-            throw new CaptureException(CaptureError.CONNECTION, "capture set-up failed: " + e.getMessage(), e);
+            throw SetupFailures.classify(e, "capture set-up failed");
         } catch (RuntimeException e) {
             close();
             throw e;
@@ -123,8 +128,10 @@ public final class PostgresChangeCapture implements AutoCloseable {
             Connection replication = connections.openReplication();
             try {
                 nameConnection(replication);
+                // The walsender may run another version than the catalog connection saw (a failover); ask it.
+                PgServerVersion walsender = PgServerVersion.read(replication).requireSupported();
                 ReplicationStreamReader started = new ReplicationStreamReader(replication, settings.slotName(),
-                        settings.publicationName(), Lsn.ZERO, settings.maxPendingBytes());
+                        walsender.pgoutputOptions(settings.publicationName()), Lsn.ZERO, settings.maxPendingBytes());
                 requireHeldByUs(replication, started);
                 return started;
             } catch (SQLException e) {
@@ -182,7 +189,7 @@ public final class PostgresChangeCapture implements AutoCloseable {
 
     private SnapshotProgress ensureSnapshot(CaptureState state, List<TableCatalog.TableInfo> tables,
                                             TableCatalog catalog, RowMapper rowMapper) throws SQLException {
-        SlotManager slots = new SlotManager(catalogConnection);
+        SlotManager slots = new SlotManager(catalogConnection, version);
         if (state.snapshot() == null) {
             slotManager = slots;
             SlotGuard.FreshStart action = SlotGuard.freshStart(settings.slotName(), pendingIntent, system.systemId(),

@@ -38,8 +38,8 @@ final class ReplicationStreamReader implements AutoCloseable {
     private volatile boolean running = true;
     private volatile Throwable failure;
 
-    ReplicationStreamReader(Connection replicationConnection, String slot, String publication, Lsn start,
-                            long maxPendingBytes) throws SQLException {
+    ReplicationStreamReader(Connection replicationConnection, String slot, PgServerVersion.PgOutputOptions options,
+                            Lsn start, long maxPendingBytes) throws SQLException {
         this.connection = replicationConnection;
         this.maxPermits = (int) Math.min(Integer.MAX_VALUE, Math.max(1 << 20, maxPendingBytes));
         this.budget = new Semaphore(maxPermits);
@@ -47,9 +47,10 @@ final class ReplicationStreamReader implements AutoCloseable {
                 .logical()
                 .withSlotName(slot)
                 .withStartPosition(LogSequenceNumber.valueOf(start.value()))
-                .withSlotOption("proto_version", "1")
-                .withSlotOption("publication_names", TableName.quoteIdentifier(publication))
-                .withSlotOption("messages", "true")
+                .withSlotOption("proto_version", String.valueOf(options.protoVersion()))
+                .withSlotOption("publication_names", TableName.quoteIdentifier(options.publication()))
+                .withSlotOption("messages", String.valueOf(options.messages()))
+                .withSlotOption("binary", String.valueOf(options.binary()))
                 .withStatusInterval(10, TimeUnit.SECONDS)
                 .start();
         this.thread = Thread.ofPlatform().daemon().name("syncline-wal-reader").unstarted(this::readLoop);

@@ -17,16 +17,23 @@ public final class SlotManager {
     static final String PLUGIN = "pgoutput";
 
     private final Connection connection;
+    private final PgServerVersion version;
 
-    public SlotManager(Connection connection) {
+    /** @param version the server version of {@code connection}, which decides the catalog columns read */
+    public SlotManager(Connection connection, PgServerVersion version) {
         this.connection = connection;
+        this.version = version;
     }
 
-    /** What {@code pg_replication_slots} says about a slot. */
+    /**
+     * What {@code pg_replication_slots} says about a slot. {@code invalidationReason} (17+) and
+     * {@code conflicting} (16+) are null where the server has no such column; {@code retainedBytes}
+     * is the WAL the slot holds back (null on a standby or before the slot reserved any).
+     */
     public record SlotStatus(String name, String plugin, String database, String walStatus, Lsn confirmedFlush,
-                             Integer activePid, String invalidationReason) {
+                             Integer activePid, String invalidationReason, Boolean conflicting, Long retainedBytes) {
         public boolean invalidated() {
-            return "lost".equals(walStatus) || invalidationReason != null;
+            return "lost".equals(walStatus) || invalidationReason != null || Boolean.TRUE.equals(conflicting);
         }
     }
 
@@ -35,8 +42,7 @@ public final class SlotManager {
 
     public Optional<SlotStatus> inspect(String slot) {
         try (PreparedStatement ps = connection.prepareStatement(
-                "SELECT slot_name, plugin, database, wal_status, confirmed_flush_lsn::text, active_pid, "
-                        + "invalidation_reason FROM pg_replication_slots WHERE slot_name = ?")) {
+                "SELECT " + version.slotColumns() + " FROM pg_replication_slots WHERE slot_name = ?")) {
             ps.setString(1, slot);
             try (ResultSet rs = ps.executeQuery()) {
                 if (!rs.next()) {
@@ -46,10 +52,10 @@ public final class SlotManager {
                 int pid = rs.getInt(6);
                 return Optional.of(new SlotStatus(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4),
                         confirmed == null ? Lsn.ZERO : Lsn.parse(confirmed), rs.wasNull() ? null : pid,
-                        rs.getString(7)));
+                        rs.getString(7), (Boolean) rs.getObject(8), (Long) rs.getObject(9)));
             }
         } catch (SQLException e) {
-            throw new CaptureException(CaptureError.CONNECTION, "cannot inspect slot " + slot + ": " + e.getMessage(), e);
+            throw SetupFailures.classify(e, "cannot inspect replication slot " + slot + " on PostgreSQL " + version);
         }
     }
 
@@ -82,8 +88,7 @@ public final class SlotManager {
                     info.getSnapshotName());
             return new CreatedSlot(slot, consistent, info.getSnapshotName());
         } catch (SQLException e) {
-            throw new CaptureException(CaptureError.CONNECTION, "cannot create replication slot " + slot
-                    + " (max_replication_slots reached?): " + e.getMessage(), e);
+            throw SetupFailures.classify(e, "cannot create replication slot " + slot);
         }
     }
 
@@ -96,7 +101,7 @@ public final class SlotManager {
             if ("55006".equals(e.getSQLState())) {
                 throw new CaptureException(CaptureError.SLOT_IN_USE, "replication slot " + slot + " is active", e);
             }
-            throw new CaptureException(CaptureError.CONNECTION, "cannot drop slot " + slot + ": " + e.getMessage(), e);
+            throw SetupFailures.classify(e, "cannot drop replication slot " + slot);
         }
     }
 }

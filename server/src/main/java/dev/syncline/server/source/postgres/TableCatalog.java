@@ -74,8 +74,7 @@ public final class TableCatalog {
             }
             return Optional.of(new TableInfo(new SourceTable(name, oid, columns, key, identity), keyTypes, estimate));
         } catch (SQLException e) {
-            throw new CaptureException(CaptureError.CONNECTION, "cannot read the catalog for " + name + ": "
-                    + e.getMessage(), e);
+            throw SetupFailures.classify(e, "cannot read the catalog for " + name);
         }
     }
 
@@ -87,6 +86,10 @@ public final class TableCatalog {
                     "table " + name + " does not exist in the source database"));
             if (info.table().primaryKey().isEmpty()) {
                 throw new CaptureException(CaptureError.TABLE_WITHOUT_KEY, "table " + name + " has no primary key");
+            }
+            if (info.table().replicaIdentity() == 'n') {
+                throw new CaptureException(CaptureError.TABLE_WITHOUT_REPLICA_IDENTITY, "table " + name
+                        + " has REPLICA IDENTITY NOTHING; fix: ALTER TABLE " + name.quoted() + " REPLICA IDENTITY DEFAULT");
             }
             infos.add(info);
         }
@@ -104,7 +107,7 @@ public final class TableCatalog {
                         "the source runs with wal_level = " + level);
             }
         } catch (SQLException e) {
-            throw new CaptureException(CaptureError.CONNECTION, "cannot read wal_level: " + e.getMessage(), e);
+            throw SetupFailures.classify(e, "cannot read wal_level");
         }
     }
 
@@ -114,7 +117,7 @@ public final class TableCatalog {
             rs.next();
             return Lsn.parse(rs.getString(1));
         } catch (SQLException e) {
-            throw new CaptureException(CaptureError.CONNECTION, "cannot read the WAL position: " + e.getMessage(), e);
+            throw SetupFailures.classify(e, "cannot read the WAL position");
         }
     }
 }

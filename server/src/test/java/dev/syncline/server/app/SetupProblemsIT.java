@@ -1,0 +1,208 @@
+package dev.syncline.server.app;
+
+import dev.syncline.server.cli.SynclineCli;
+import dev.syncline.server.config.ConfigLoader;
+import dev.syncline.server.testing.PostgresTestServer;
+import dev.syncline.server.testing.TestDatabase;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The set-ups users get wrong, on a real PostgreSQL: {@code syncline doctor} names the problem and
+ * its fix and exits non-zero, and a running server keeps its API up with readiness false and the
+ * error code in the probe and the metrics, instead of retrying forever.
+ */
+class SetupProblemsIT {
+    private static final AtomicInteger ROLES = new AtomicInteger();
+    static PostgresTestServer server;
+    static PostgresTestServer replicaWal;
+    private final HttpClient http = HttpClient.newHttpClient();
+
+    @BeforeAll
+    static void start() {
+        server = PostgresTestServer.start();
+    }
+
+    @AfterAll
+    static void stop() {
+        server.close();
+        if (replicaWal != null) {
+            replicaWal.close();
+        }
+    }
+
+    private static TestDatabase database(PostgresTestServer on) {
+        TestDatabase db = on.createDatabase();
+        db.execute("CREATE TABLE lists (id text PRIMARY KEY, name text)",
+                "CREATE TABLE todos (id text PRIMARY KEY, list_id text, description text)",
+                "INSERT INTO lists VALUES ('l1', 'Shared')", "INSERT INTO todos VALUES ('t1', 'l1', 'Milk')");
+        return db;
+    }
+
+    private static Path config(Path dir, String extraCapture) throws Exception {
+        Files.writeString(dir.resolve("rules.yaml"), """
+                bucket_definitions:
+                  everything:
+                    data:
+                      - SELECT * FROM lists
+                      - SELECT * FROM todos
+                """);
+        return RunningApp.writeConfig(dir, RunningApp.SECRET, extraCapture);
+    }
+
+    private record Result(int exit, String out) {}
+
+    private static Result doctor(Path config, String uri) {
+        StringWriter out = new StringWriter();
+        var cli = SynclineCli.commandLine(new SynclineCli(Map.of("PG_URI", uri), c -> {}));
+        cli.setOut(new PrintWriter(out));
+        cli.setErr(new PrintWriter(out));
+        int exit = cli.execute("doctor", "--config", config.toString());
+        return new Result(exit, out.toString());
+    }
+
+    private static String uri(TestDatabase db, String user, String password) {
+        return "postgresql://" + user + ":" + password + "@" + db.host() + ":" + db.port() + "/" + db.name();
+    }
+
+    /** A login role without REPLICATION that may read the tables, and a publication an admin made. */
+    private static String loginWithoutReplication(TestDatabase db) {
+        String role = "app_" + ProcessHandle.current().pid() + "_" + ROLES.incrementAndGet();
+        db.execute("CREATE ROLE " + role + " LOGIN PASSWORD 'pw'",
+                "GRANT SELECT ON lists, todos TO " + role,
+                "CREATE PUBLICATION syncline FOR TABLE lists, todos");
+        return role;
+    }
+
+    @Test
+    void aGoodSetUpPassesEveryCheck(@TempDir Path dir) throws Exception {
+        try (TestDatabase db = database(server)) {
+            Result r = doctor(config(dir, ""), db.uri());
+            assertThat(r.out()).contains("ok      wal_level: logical", "ok      replication: user ",
+                    "ok      publication syncline: does not exist yet; Syncline creates it",
+                    "ok      table public.todos: primary key", "no problems");
+            assertThat(r.out()).doesNotContain("\nproblem ");
+            assertThat(r.exit()).isZero();
+        }
+    }
+
+    @Test
+    void aLoginWithoutReplication(@TempDir Path dir) throws Exception {
+        try (TestDatabase db = database(server)) {
+            String role = loginWithoutReplication(db);
+            Path config = config(dir, "  manage_publication: false\n");
+            Result r = doctor(config, uri(db, role, "pw"));
+            assertThat(r.out()).contains("problem replication: user " + role + " has neither REPLICATION nor "
+                    + "superuser — fix: ALTER ROLE \"" + role + "\" WITH REPLICATION");
+            assertThat(r.exit()).isEqualTo(SynclineCli.INVALID);
+
+            assertServerReportsProblem(dir, config, uri(db, role, "pw"), "SYNC_C1002");
+        }
+    }
+
+    @Test
+    void aTableMissingFromAPublicationAnAdminMade(@TempDir Path dir) throws Exception {
+        try (TestDatabase db = database(server)) {
+            db.execute("CREATE PUBLICATION syncline FOR TABLE lists");
+            Path config = config(dir, "  manage_publication: false\n");
+            Result r = doctor(config, db.uri());
+            assertThat(r.out()).contains("problem publication syncline: lacks \"public\".\"todos\"",
+                    "fix: as its owner or an admin: ALTER PUBLICATION \"syncline\" ADD TABLE \"public\".\"todos\"");
+            assertThat(r.exit()).isEqualTo(SynclineCli.INVALID);
+
+            assertServerReportsProblem(dir, config, db.uri(), "SYNC_C1008");
+        }
+    }
+
+    /** Managed PostgreSQL: REPLICATION but no table ownership, so the admin's publication is used as it is. */
+    @Test
+    void aLoginThatOwnsNoTableUsesThePublicationAnAdminMade(@TempDir Path dir) throws Exception {
+        try (TestDatabase db = database(server)) {
+            String role = loginWithoutReplication(db);
+            db.execute("ALTER ROLE " + role + " WITH REPLICATION");
+            Path config = config(dir, "upload:\n  enabled: false\n");
+            Result r = doctor(config, uri(db, role, "pw"));
+            assertThat(r.out()).contains("ok      replication: user " + role + " has REPLICATION",
+                    "ok      publication syncline: covers");
+            assertThat(r.exit()).isZero();
+            var loaded = ConfigLoader.load(config, Map.of("PG_URI", uri(db, role, "pw"))).withPort(0);
+            try (SynclineApp app = SynclineApp.start(loaded, Clock.systemUTC())) {
+                RunningApp.awaitReady(app);
+                assertThat(get("http://127.0.0.1:" + app.port() + "/probes/readiness").statusCode()).isEqualTo(200);
+            }
+        }
+    }
+
+    @Test
+    void aLoginThatMayNotCreateThePublicationIsToldTheStatement(@TempDir Path dir) throws Exception {
+        try (TestDatabase db = database(server)) {
+            String role = loginWithoutReplication(db);
+            db.execute("ALTER ROLE " + role + " WITH REPLICATION", "DROP PUBLICATION syncline");
+            Path config = config(dir, "upload:\n  enabled: false\n");
+            Result r = doctor(config, uri(db, role, "pw"));
+            assertThat(r.out()).contains("problem publication syncline: does not exist and user " + role
+                    + " may not create it — fix: as an admin: CREATE PUBLICATION \"syncline\" FOR TABLE "
+                    + "\"public\".\"lists\", \"public\".\"todos\"");
+            assertThat(r.exit()).isEqualTo(SynclineCli.INVALID);
+
+            assertServerReportsProblem(dir, config, uri(db, role, "pw"), "SYNC_C1008");
+        }
+    }
+
+    @Test
+    void walLevelReplica(@TempDir Path dir) throws Exception {
+        Assumptions.assumeFalse(PostgresTestServer.external(), "needs a server started with wal_level=replica");
+        replicaWal = replicaWal != null ? replicaWal : PostgresTestServer.start(Map.of("wal_level", "replica"));
+        try (TestDatabase db = database(replicaWal)) {
+            Path config = config(dir, "");
+            Result r = doctor(config, db.uri());
+            assertThat(r.out()).contains("problem wal_level: replica — fix: ALTER SYSTEM SET wal_level = logical");
+            assertThat(r.exit()).isEqualTo(SynclineCli.INVALID);
+
+            assertServerReportsProblem(dir, config, db.uri(), "SYNC_C1001");
+        }
+    }
+
+    /** The server stays up: liveness answers, readiness is false with the code, /metrics names it, no retries. */
+    private void assertServerReportsProblem(Path dir, Path config, String uri, String code) throws Exception {
+        var loaded = ConfigLoader.load(config, Map.of("PG_URI", uri)).withPort(0);
+        try (SynclineApp app = SynclineApp.start(loaded, Clock.systemUTC())) {
+            String base = "http://127.0.0.1:" + app.port();
+            long end = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+            HttpResponse<String> readiness = get(base + "/probes/readiness");
+            while (!readiness.body().contains(code) && System.nanoTime() < end) {
+                Thread.sleep(100);
+                readiness = get(base + "/probes/readiness");
+            }
+            assertThat(readiness.statusCode()).isEqualTo(503);
+            assertThat(readiness.body()).contains("\"ok\":false", "\"code\":\"" + code + "\"");
+            assertThat(get(base + "/probes/liveness").statusCode()).isEqualTo(200);
+            assertThat(get(base + "/metrics").body()).contains("syncline_capture_stopped{code=\"" + code + "\"} 1")
+                    .contains("syncline_capture_up 0");
+            assertThat(app.captureProblem()).get().extracting(e -> e.error().code()).isEqualTo(code);
+            assertThat(app.termination()).isNotDone();
+        }
+    }
+
+    private HttpResponse<String> get(String url) throws Exception {
+        return http.send(HttpRequest.newBuilder(URI.create(url)).build(), HttpResponse.BodyHandlers.ofString());
+    }
+}
