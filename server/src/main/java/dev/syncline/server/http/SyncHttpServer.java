@@ -16,6 +16,7 @@ import io.javalin.http.Context;
 import io.javalin.http.staticfiles.Location;
 import io.javalin.websocket.WsConfig;
 import dev.syncline.server.ws.CreditLineWriter;
+import dev.syncline.server.ws.Outbox;
 import dev.syncline.server.ws.RSocketSyncConnection;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -28,6 +29,8 @@ import java.time.Clock;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The HTTP API: {@code POST /sync/stream} (PowerSync-compatible streaming, NDJSON or BSON, gzip
@@ -47,6 +50,10 @@ public final class SyncHttpServer implements AutoCloseable {
     private final WriteCheckpoints writeCheckpoints;
     private final Set<Thread> sessionThreads = ConcurrentHashMap.newKeySet();
     private final java.util.Map<String, RSocketSyncConnection> webSockets = new ConcurrentHashMap<>();
+    private final Outbox.Gauges webSocketGauges = new Outbox.Gauges();
+    private final ScheduledThreadPoolExecutor setupTimer = new ScheduledThreadPoolExecutor(1,
+            Thread.ofPlatform().daemon().name("syncline-ws-setup-timer").factory());
+    private final Clock clock;
     private volatile boolean started;
     private Javalin app;
     private io.javalin.http.Handler uploads;
@@ -62,6 +69,10 @@ public final class SyncHttpServer implements AutoCloseable {
         this.settings = settings;
         this.authenticator = authenticator;
         this.backend = backend;
+        this.clock = clock;
+        setupTimer.setRemoveOnCancelPolicy(true);
+        metrics.gauge("syncline_ws_queued_bytes", webSocketGauges.queuedBytes());
+        metrics.gauge("syncline_ws_streams_waiting_to_send", webSocketGauges.waitingStreams());
         this.sessions = new SyncSessions(new SyncSessions.Limits(settings.maxConnections(), settings.maxOpsPerLine(),
                 settings.maxBytesPerLine()), backend, clock, metrics);
     }
@@ -230,26 +241,34 @@ public final class SyncHttpServer implements AutoCloseable {
         ctx.contentType("application/json").result("{\"data\":{\"checkpoint_request_id\":\"" + value + "\"}}");
     }
 
-    /** RSocket over WebSocket on the same path (PROTOCOL.md §5). */
+    /**
+     * RSocket over WebSocket on the same path (PROTOCOL.md §5). Sends complete asynchronously into
+     * a bounded {@link Outbox} per connection; a connection without SETUP is closed after the
+     * setup timeout.
+     */
     private void webSocket(WsConfig ws) {
         ws.onConnect(ctx -> {
             ctx.session.setIdleTimeout(java.time.Duration.ofMinutes(2));
-            webSockets.put(ctx.sessionId(), new RSocketSyncConnection(authenticator, this::runWebSocketStream,
-                    new RSocketSyncConnection.FrameSender() {
-                        @Override
-                        public void send(java.nio.ByteBuffer frame) {
-                            synchronized (ctx) {
-                                ctx.send(frame);
-                            }
-                        }
+            Outbox outbox = new Outbox(new Outbox.Transport() {
+                @Override
+                public void send(java.nio.ByteBuffer frame, Runnable done) {
+                    synchronized (ctx) {
+                        ctx.session.sendBinary(frame, org.eclipse.jetty.websocket.api.Callback.from(done, failed -> done.run()));
+                    }
+                }
 
-                        @Override
-                        public void close() {
-                            if (ctx.session.isOpen()) {
-                                ctx.closeSession();
-                            }
-                        }
-                    }));
+                @Override
+                public void close() {
+                    if (ctx.session.isOpen()) {
+                        ctx.closeSession();
+                    }
+                }
+            }, settings.clientLimits().maxQueuedBytesPerWebSocket(), webSocketGauges, clock);
+            RSocketSyncConnection connection = new RSocketSyncConnection(authenticator, this::runWebSocketStream, outbox,
+                    settings.clientLimits().maxFramesBeforeSetup(), clock);
+            webSockets.put(ctx.sessionId(), connection);
+            setupTimer.schedule(connection::setupDeadlinePassed,
+                    settings.clientLimits().webSocketSetupTimeout().toMillis(), TimeUnit.MILLISECONDS);
         });
         ws.onBinaryMessage(ctx -> {
             RSocketSyncConnection connection = webSockets.get(ctx.sessionId());
@@ -300,6 +319,7 @@ public final class SyncHttpServer implements AutoCloseable {
     public void close() {
         started = false;
         sessionThreads.forEach(Thread::interrupt);
+        setupTimer.shutdownNow();
         if (app != null) {
             app.stop();
         }
