@@ -57,7 +57,7 @@ class CreditLineWriterTest {
             } catch (java.io.IOException e) {
                 throw new java.util.concurrent.CompletionException(e);
             }
-        });
+        }, Thread.ofVirtual()::start); // its own thread: a writer that never returns blocks no pool
     }
 
     /** Regression: a client that withholds credits kept the stream (and its token) alive forever. */
