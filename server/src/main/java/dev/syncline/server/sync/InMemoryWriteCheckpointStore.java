@@ -2,6 +2,8 @@ package dev.syncline.server.sync;
 
 import dev.syncline.server.source.postgres.Lsn;
 
+import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.NavigableMap;
 import java.util.Optional;
@@ -14,10 +16,21 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 public final class InMemoryWriteCheckpointStore implements WriteCheckpointStore {
     private final Map<String, NavigableMap<Long, Lsn>> byClient = new ConcurrentHashMap<>();
+    /** Per user, its clients from least to most recently recorded. */
+    private final Map<String, LinkedHashMap<String, Boolean>> clientsByUser = new HashMap<>();
 
     @Override
     public void record(String userId, String clientId, long value, Lsn lsn) {
         NavigableMap<Long, Lsn> values = byClient.computeIfAbsent(key(userId, clientId), k -> new TreeMap<>());
+        synchronized (clientsByUser) {
+            LinkedHashMap<String, Boolean> clients = clientsByUser.computeIfAbsent(userId,
+                    u -> new LinkedHashMap<>(16, 0.75f, true));
+            clients.put(clientId, Boolean.TRUE);
+            for (var it = clients.keySet().iterator(); clients.size() > MAX_CLIENTS_PER_USER; ) {
+                byClient.remove(key(userId, it.next()));
+                it.remove();
+            }
+        }
         synchronized (values) {
             values.put(value, lsn);
             // Only the newest few matter: a client waits for its latest checkpoint.
