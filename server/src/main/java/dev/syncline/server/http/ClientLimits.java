@@ -1,5 +1,7 @@
 package dev.syncline.server.http;
 
+import dev.syncline.server.config.ApiConfig;
+
 import java.time.Duration;
 
 /**
@@ -16,10 +18,27 @@ import java.time.Duration;
  */
 public record ClientLimits(int maxStreamsPerUser, int writeCheckpointsPerUserPerMinute, Duration webSocketSetupTimeout,
                            int maxFramesBeforeSetup, long maxQueuedBytesPerWebSocket) {
-    public static final ClientLimits DEFAULTS = new ClientLimits(50, 120, Duration.ofSeconds(5), 4, 256 * 1024);
+    public static final ClientLimits DEFAULTS = new ClientLimits(ApiConfig.DEFAULT_MAX_STREAMS_PER_USER,
+            ApiConfig.DEFAULT_WRITE_CHECKPOINTS_PER_USER_PER_MINUTE, ApiConfig.DEFAULT_WEBSOCKET_SETUP_TIMEOUT, 4, 256 * 1024);
+
+    /** The limits {@code api.parameters} configures; the rest at their defaults. */
+    public static ClientLimits of(ApiConfig api) {
+        return new ClientLimits(api.maxStreamsPerUser(), api.writeCheckpointsPerUserPerMinute(),
+                api.webSocketSetupTimeout(), DEFAULTS.maxFramesBeforeSetup(), DEFAULTS.maxQueuedBytesPerWebSocket());
+    }
 
     public ClientLimits withWebSocketSetupTimeout(Duration timeout) {
         return new ClientLimits(maxStreamsPerUser, writeCheckpointsPerUserPerMinute, timeout, maxFramesBeforeSetup,
+                maxQueuedBytesPerWebSocket);
+    }
+
+    public ClientLimits withMaxStreamsPerUser(int max) {
+        return new ClientLimits(max, writeCheckpointsPerUserPerMinute, webSocketSetupTimeout, maxFramesBeforeSetup,
+                maxQueuedBytesPerWebSocket);
+    }
+
+    public ClientLimits withWriteCheckpointsPerUserPerMinute(int perMinute) {
+        return new ClientLimits(maxStreamsPerUser, perMinute, webSocketSetupTimeout, maxFramesBeforeSetup,
                 maxQueuedBytesPerWebSocket);
     }
 }

@@ -3,6 +3,7 @@ package dev.syncline.server.http;
 import dev.syncline.protocol.sync.StreamingSyncRequest;
 import dev.syncline.server.auth.AuthenticatedUser;
 import dev.syncline.server.auth.Authenticator;
+import dev.syncline.server.sync.PerUserRateLimit;
 import dev.syncline.server.sync.SyncBackend;
 import dev.syncline.server.sync.SyncException;
 import dev.syncline.server.sync.SyncSession;
@@ -54,6 +55,7 @@ public final class SyncHttpServer implements AutoCloseable {
     private final ScheduledThreadPoolExecutor setupTimer = new ScheduledThreadPoolExecutor(1,
             Thread.ofPlatform().daemon().name("syncline-ws-setup-timer").factory());
     private final Clock clock;
+    private final PerUserRateLimit writeCheckpointRate;
     private volatile boolean started;
     private Javalin app;
     private io.javalin.http.Handler uploads;
@@ -74,7 +76,8 @@ public final class SyncHttpServer implements AutoCloseable {
         metrics.gauge("syncline_ws_queued_bytes", webSocketGauges.queuedBytes());
         metrics.gauge("syncline_ws_streams_waiting_to_send", webSocketGauges.waitingStreams());
         this.sessions = new SyncSessions(new SyncSessions.Limits(settings.maxConnections(), settings.maxOpsPerLine(),
-                settings.maxBytesPerLine()), backend, clock, metrics);
+                settings.maxBytesPerLine(), settings.clientLimits().maxStreamsPerUser()), backend, clock, metrics);
+        this.writeCheckpointRate = new PerUserRateLimit(settings.clientLimits().writeCheckpointsPerUserPerMinute(), clock);
     }
 
     public PrometheusMeterRegistry metrics() {
@@ -134,7 +137,12 @@ public final class SyncHttpServer implements AutoCloseable {
                     files.headers = java.util.Map.of("Cache-Control", "no-cache");
                 });
             }
-            config.routes.exception(SyncException.class, (e, ctx) -> error(ctx, e.code(), e.status(), e.getMessage()));
+            config.routes.exception(SyncException.class, (e, ctx) -> {
+                if (e.retryAfterSeconds() > 0) {
+                    ctx.header("Retry-After", Long.toString(e.retryAfterSeconds()));
+                }
+                error(ctx, e.code(), e.status(), e.getMessage());
+            });
             config.routes.exception(StreamingSyncRequest.InvalidRequestException.class,
                     (e, ctx) -> error(ctx, "SYNC_R1001", 400, e.getMessage()));
         }).start(settings.host(), settings.port());
@@ -212,8 +220,19 @@ public final class SyncHttpServer implements AutoCloseable {
         if (clientId == null || clientId.isBlank() || clientId.length() > 256) {
             throw new SyncException("SYNC_R1005", 400, "`client_id` query parameter is required (the client's database id)");
         }
+        limitWriteCheckpoints(user);
         long value = writeCheckpoints.create(user.userId(), clientId);
         ctx.contentType("application/json").result("{\"data\":{\"write_checkpoint\":\"" + value + "\"}}");
+    }
+
+    /** Each write checkpoint costs a lock, a PostgreSQL round trip and an fsync: a budget per user. */
+    private void limitWriteCheckpoints(AuthenticatedUser user) {
+        java.time.Duration wait = writeCheckpointRate.acquire(user.userId());
+        if (!wait.isZero()) {
+            throw new SyncException("SYNC_R1008", 429, "too many write checkpoints for this user (at most "
+                    + settings.clientLimits().writeCheckpointsPerUserPerMinute() + " a minute); retry after the "
+                    + "Retry-After seconds", Math.max(1, (wait.toMillis() + 999) / 1000));
+        }
     }
 
     /** {@code POST /sync/checkpoint-request {client_id, checkpoint_request_id}}: the client-chosen variant. */
@@ -237,6 +256,7 @@ public final class SyncHttpServer implements AutoCloseable {
             throw new SyncException("SYNC_R1005", 400,
                     "body must be {\"client_id\": \"…\", \"checkpoint_request_id\": <non-negative integer>}");
         }
+        limitWriteCheckpoints(user);
         long value = writeCheckpoints.request(user.userId(), clientId, requestId);
         ctx.contentType("application/json").result("{\"data\":{\"checkpoint_request_id\":\"" + value + "\"}}");
     }
