@@ -3,6 +3,7 @@ package dev.syncline.server.http;
 import dev.syncline.protocol.sync.StreamingSyncRequest;
 import dev.syncline.server.auth.AuthenticatedUser;
 import dev.syncline.server.auth.Authenticator;
+import dev.syncline.server.sync.InternalFailure;
 import dev.syncline.server.sync.PerUserRateLimit;
 import dev.syncline.server.sync.SyncBackend;
 import dev.syncline.server.sync.SyncException;
@@ -142,6 +143,13 @@ public final class SyncHttpServer implements AutoCloseable {
                     ctx.header("Retry-After", Long.toString(e.retryAfterSeconds()));
                 }
                 error(ctx, e.code(), e.status(), e.getMessage());
+            });
+            config.routes.exception(Exception.class, (e, ctx) -> {
+                if (e instanceof io.javalin.http.HttpResponseException h) { // Javalin's own 4xx (404, 413, …)
+                    error(ctx, "SYNC_R1000", h.getStatus(), h.getMessage());
+                    return;
+                }
+                error(ctx, InternalFailure.CODE, 500, InternalFailure.report(log, ctx.method() + " " + ctx.path(), e));
             });
             config.routes.exception(StreamingSyncRequest.InvalidRequestException.class,
                     (e, ctx) -> error(ctx, "SYNC_R1001", 400, e.getMessage()));

@@ -6,6 +6,7 @@ import de.undercouch.bson4jackson.BsonFactory;
 import dev.syncline.protocol.sync.StreamingSyncRequest;
 import dev.syncline.server.auth.AuthenticatedUser;
 import dev.syncline.server.auth.Authenticator;
+import dev.syncline.server.sync.InternalFailure;
 import dev.syncline.server.sync.SyncException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -63,6 +64,15 @@ public final class RSocketSyncConnection {
     }
 
     public void onFrame(ByteBuffer bytes) {
+        try {
+            handle(bytes);
+        } catch (RuntimeException e) {
+            fail(0, RSocketFrame.ERROR_CONNECTION_ERROR,
+                    "[" + InternalFailure.CODE + "] " + InternalFailure.report(log, "WebSocket frame", e));
+        }
+    }
+
+    private void handle(ByteBuffer bytes) {
         if (user == null && ++framesBeforeSetup > maxFramesBeforeSetup) {
             fail(0, RSocketFrame.ERROR_CONNECTION_ERROR, "[SYNC_W1005] send SETUP with a token first; "
                     + maxFramesBeforeSetup + " frames without it close the connection");
@@ -152,8 +162,11 @@ public final class RSocketSyncConnection {
             } catch (SyncException e) {
                 outbox.offer(RSocketCodec.encode(new RSocketFrame.Error(frame.streamId(),
                         RSocketFrame.ERROR_APPLICATION_ERROR, "[" + e.code() + "] " + e.getMessage())));
-            } catch (IOException | RuntimeException e) {
+            } catch (IOException e) {
                 log.info("WebSocket sync stream ended: {}", e.toString());
+            } catch (RuntimeException e) {
+                outbox.offer(RSocketCodec.encode(new RSocketFrame.Error(frame.streamId(), RSocketFrame.ERROR_APPLICATION_ERROR,
+                        "[" + InternalFailure.CODE + "] " + InternalFailure.report(log, "WebSocket sync stream", e))));
             } finally {
                 outbox.close();
             }

@@ -205,6 +205,41 @@ class SyncHttpServerTest {
                 .as("another user is not limited").isEqualTo(200);
     }
 
+    static final String INTERNALS = "connection to db.internal:5432 as user replicator failed: SELECT secret FROM accounts";
+
+    /** Regression: internal failures reached clients with hosts, database users and SQL in the body. */
+    @Test
+    void internalFailuresAnswerACodeAndASafeMessageOnly() throws Exception {
+        backend.grants.put("user-a", List.of());
+        backend.scopeFailure = new IllegalStateException(INTERNALS);
+        HttpResponse<String> r = http.send(post("user-a", "{}").build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(r.statusCode()).isEqualTo(500);
+        assertThat(r.body()).contains("\"code\":\"SYNC_S5000\"").doesNotContain("db.internal", "replicator", "SELECT",
+                "IllegalStateException");
+        HttpResponse<String> missing = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port()
+                + "/no-such-path")).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(missing.statusCode()).as("Javalin's own 4xx keep their status").isEqualTo(404);
+    }
+
+    @Test
+    void aFailingWriteCheckpointStoreAnswersACodeAndASafeMessageOnly() throws Exception {
+        SyncHttpServer failing = new SyncHttpServer(new HttpSettings("127.0.0.1", 0, List.of("*"), 2, 4096, 1000, 1 << 20),
+                header -> new AuthenticatedUser("user-a", "{}", expiry), backend,
+                new WriteCheckpoints(new InMemoryWriteCheckpointStore(), new SourcePosition() {
+                    @Override public Lsn currentWalLsn() { throw new IllegalStateException(INTERNALS); }
+                    @Override public void emitMarker(String content) { }
+                }), Clock.systemUTC()).start();
+        try {
+            HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + failing.port()
+                    + "/write-checkpoint2.json?client_id=c1")).header("Authorization", "Token user-a").build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(r.statusCode()).isEqualTo(500);
+            assertThat(r.body()).contains("SYNC_S5000").doesNotContain("db.internal", "replicator", "SELECT");
+        } finally {
+            failing.close();
+        }
+    }
+
     @Test
     void theWebSocketUpgradeSetsNoSessionCookie() throws Exception {
         // The API is stateless (every request carries its token): an HTTP session cookie would only
