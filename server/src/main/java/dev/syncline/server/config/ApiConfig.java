@@ -12,7 +12,7 @@ import java.time.Duration;
  * @param maxStreamsPerUser sync streams one user ({@code sub}) may hold on this node, so one token
  *                          cannot take every slot (Syncline only)
  * @param writeCheckpointsPerUserPerMinute write checkpoints one user may ask for per minute (Syncline only)
- * @param webSocketSetupTimeout a WebSocket without an authenticated SETUP by then is closed (Syncline only)
+ * @param webSocketSetupTimeout a WebSocket without an authenticated SETUP and a stream by then is closed (Syncline only)
  */
 public record ApiConfig(int maxConcurrentConnections, int maxStreamsPerUser, int writeCheckpointsPerUserPerMinute,
                         Duration webSocketSetupTimeout) {

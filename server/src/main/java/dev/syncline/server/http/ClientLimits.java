@@ -11,7 +11,7 @@ import java.time.Duration;
  * @param maxStreamsPerUser concurrent sync streams of one user ({@code sub}); more get 429
  * @param writeCheckpointsPerUserPerMinute write checkpoints one user may ask for per minute (a burst
  *                                         of this many, refilled evenly); more get 429
- * @param webSocketSetupTimeout a WebSocket that has not authenticated with SETUP by then is closed
+ * @param webSocketSetupTimeout a WebSocket that has not authenticated with SETUP and requested its stream by then is closed
  * @param maxFramesBeforeSetup frames a WebSocket may send before SETUP authenticates it, SETUP included
  * @param maxQueuedBytesPerWebSocket bytes of frames one WebSocket may have waiting to be written;
  *                                   its stream waits beyond that (plus one frame)

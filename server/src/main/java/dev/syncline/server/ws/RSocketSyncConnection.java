@@ -181,10 +181,14 @@ public final class RSocketSyncConnection {
         return JSON.writeValueAsString(BSON.readTree(data)).getBytes(StandardCharsets.UTF_8);
     }
 
-    /** Called once the SETUP timeout has passed: a connection still not authenticated is closed. */
+    /**
+     * Called once the SETUP timeout has passed: a connection that has not authenticated and
+     * requested its stream by then is closed. Authenticated connections without a stream would
+     * otherwise escape the per-user stream limit.
+     */
     public void setupDeadlinePassed() {
-        if (user == null) {
-            fail(0, RSocketFrame.ERROR_CONNECTION_ERROR, "[SYNC_W1006] no SETUP with a token in time");
+        if (user == null || stream == null) {
+            fail(0, RSocketFrame.ERROR_CONNECTION_ERROR, "[SYNC_W1006] no SETUP with a token and REQUEST_STREAM in time");
         }
     }
 

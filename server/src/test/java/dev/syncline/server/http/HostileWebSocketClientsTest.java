@@ -68,6 +68,17 @@ class HostileWebSocketClientsTest {
         assertThat(closed).as("anonymous sockets closed by the server").isEqualTo(ANONYMOUS);
     }
 
+    /** Authenticated but without a stream, a socket would escape the per-user stream limit. */
+    @Test
+    void anAuthenticatedSocketThatRequestsNoStreamIsClosedToo() throws Exception {
+        start(Duration.ofSeconds(1));
+        RawWebSocket ws = RawWebSocket.open(server.port());
+        sockets.add(ws);
+        ws.sendBinary(RSocketCodec.encode(new RSocketFrame.Setup(1, 0, 20_000, 30_000, false, false, "application/json",
+                "application/bson", "{\"token\":\"Token user-idle\"}".getBytes(StandardCharsets.UTF_8), null)));
+        assertThat(ws.awaitClosed(Duration.ofSeconds(30))).isTrue();
+    }
+
     @Test
     void framesInsteadOfSetupCloseTheConnectionAfterAFew() throws Exception {
         start(Duration.ofMinutes(1));
