@@ -56,8 +56,7 @@ public final class Outbox {
             reserve(size);
         }
         // Outside the monitor: Jetty may complete the send (and call back) on another thread.
-        transport.send(frame, () -> sent(size));
-        return true;
+        return dispatch(frame, size);
     }
 
     /**
@@ -84,7 +83,20 @@ public final class Outbox {
             }
             reserve(size);
         }
-        transport.send(frame, () -> sent(size));
+        if (!dispatch(frame, size)) {
+            throw new IOException("the WebSocket connection refused a frame");
+        }
+    }
+
+    /** A transport that throws instead of calling back must not leave its bytes counted for good. */
+    private boolean dispatch(ByteBuffer frame, int size) {
+        try {
+            transport.send(frame, () -> sent(size));
+            return true;
+        } catch (RuntimeException e) {
+            sent(size);
+            return false;
+        }
     }
 
     private void reserve(int size) {
