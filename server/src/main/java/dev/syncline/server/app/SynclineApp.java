@@ -9,6 +9,7 @@ import dev.syncline.server.auth.TokenVerifier;
 import dev.syncline.server.config.CaptureConfig;
 import dev.syncline.server.config.PostgresConnectionConfig;
 import dev.syncline.server.config.SynclineConfig;
+import dev.syncline.server.http.ClientLimits;
 import dev.syncline.server.http.HttpSettings;
 import dev.syncline.server.auth.JwtAuthenticator;
 import dev.syncline.server.http.SyncHttpServer;
@@ -103,7 +104,8 @@ public final class SynclineApp implements AutoCloseable {
         resources.add(backend);
         JwtAuthenticator authenticator = new JwtAuthenticator(auth.verifier());
         HttpSettings settings = HttpSettings.defaults(config.port())
-                .withMaxConnections(config.api().maxConcurrentConnections());
+                .withMaxConnections(config.api().maxConcurrentConnections())
+                .withClientLimits(ClientLimits.of(config.api()));
         http = new SyncHttpServer(httpSettings.apply(settings), authenticator, backend, writeCheckpoints, clock);
         if (config.upload().enabled()) {
             http.uploads(Uploads.start(config, plan, authenticator, http.metrics(), clock, resources));

@@ -15,9 +15,11 @@ import java.util.Map;
  * @param webRoot a directory of static files served at {@code /} (the demo app); null serves none
  * @param extraGets GET routes added by the command that embeds the server (the demo's token
  *                  endpoint); empty for {@code serve}
+ * @param clientLimits what one user or one WebSocket may cost the node
  */
 public record HttpSettings(String host, int port, List<String> corsOrigins, int maxConnections, long maxBodyBytes,
-                           int maxOpsPerLine, long maxBytesPerLine, Path webRoot, Map<String, Handler> extraGets) {
+                           int maxOpsPerLine, long maxBytesPerLine, Path webRoot, Map<String, Handler> extraGets,
+                           ClientLimits clientLimits) {
     public HttpSettings {
         corsOrigins = List.copyOf(corsOrigins);
         extraGets = Map.copyOf(extraGets);
@@ -25,7 +27,8 @@ public record HttpSettings(String host, int port, List<String> corsOrigins, int 
 
     public HttpSettings(String host, int port, List<String> corsOrigins, int maxConnections, long maxBodyBytes,
                         int maxOpsPerLine, long maxBytesPerLine) {
-        this(host, port, corsOrigins, maxConnections, maxBodyBytes, maxOpsPerLine, maxBytesPerLine, null, Map.of());
+        this(host, port, corsOrigins, maxConnections, maxBodyBytes, maxOpsPerLine, maxBytesPerLine, null, Map.of(),
+                ClientLimits.DEFAULTS);
     }
 
     public static HttpSettings defaults(int port) {
@@ -33,22 +36,22 @@ public record HttpSettings(String host, int port, List<String> corsOrigins, int 
     }
 
     public HttpSettings withMaxConnections(int max) {
-        return new HttpSettings(host, port, corsOrigins, max, maxBodyBytes, maxOpsPerLine, maxBytesPerLine, webRoot, extraGets);
+        return new HttpSettings(host, port, corsOrigins, max, maxBodyBytes, maxOpsPerLine, maxBytesPerLine, webRoot, extraGets, clientLimits);
     }
 
     public HttpSettings withMaxBodyBytes(long max) {
-        return new HttpSettings(host, port, corsOrigins, maxConnections, max, maxOpsPerLine, maxBytesPerLine, webRoot, extraGets);
+        return new HttpSettings(host, port, corsOrigins, maxConnections, max, maxOpsPerLine, maxBytesPerLine, webRoot, extraGets, clientLimits);
     }
 
     public HttpSettings withPort(int port) {
         return new HttpSettings(host, port, corsOrigins, maxConnections, maxBodyBytes, maxOpsPerLine, maxBytesPerLine, webRoot,
-                extraGets);
+                extraGets, clientLimits);
     }
 
     /** Serves the files of {@code dir} at {@code /} (index.html for {@code /}). */
     public HttpSettings withWebRoot(Path dir) {
         return new HttpSettings(host, port, corsOrigins, maxConnections, maxBodyBytes, maxOpsPerLine, maxBytesPerLine,
-                dir.toAbsolutePath().normalize(), extraGets);
+                dir.toAbsolutePath().normalize(), extraGets, clientLimits);
     }
 
     /** Adds {@code GET path} answered by {@code handler}. */
@@ -56,6 +59,11 @@ public record HttpSettings(String host, int port, List<String> corsOrigins, int 
         Map<String, Handler> gets = new java.util.HashMap<>(extraGets);
         gets.put(path, handler);
         return new HttpSettings(host, port, corsOrigins, maxConnections, maxBodyBytes, maxOpsPerLine, maxBytesPerLine,
-                webRoot, gets);
+                webRoot, gets, clientLimits);
+    }
+
+    public HttpSettings withClientLimits(ClientLimits limits) {
+        return new HttpSettings(host, port, corsOrigins, maxConnections, maxBodyBytes, maxOpsPerLine, maxBytesPerLine,
+                webRoot, extraGets, limits);
     }
 }

@@ -3,6 +3,8 @@ package dev.syncline.server.http;
 import dev.syncline.protocol.sync.StreamingSyncRequest;
 import dev.syncline.server.auth.AuthenticatedUser;
 import dev.syncline.server.auth.Authenticator;
+import dev.syncline.server.sync.InternalFailure;
+import dev.syncline.server.sync.PerUserRateLimit;
 import dev.syncline.server.sync.SyncBackend;
 import dev.syncline.server.sync.SyncException;
 import dev.syncline.server.sync.SyncSession;
@@ -16,6 +18,7 @@ import io.javalin.http.Context;
 import io.javalin.http.staticfiles.Location;
 import io.javalin.websocket.WsConfig;
 import dev.syncline.server.ws.CreditLineWriter;
+import dev.syncline.server.ws.Outbox;
 import dev.syncline.server.ws.RSocketSyncConnection;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -28,6 +31,8 @@ import java.time.Clock;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The HTTP API: {@code POST /sync/stream} (PowerSync-compatible streaming, NDJSON or BSON, gzip
@@ -47,6 +52,11 @@ public final class SyncHttpServer implements AutoCloseable {
     private final WriteCheckpoints writeCheckpoints;
     private final Set<Thread> sessionThreads = ConcurrentHashMap.newKeySet();
     private final java.util.Map<String, RSocketSyncConnection> webSockets = new ConcurrentHashMap<>();
+    private final Outbox.Gauges webSocketGauges = new Outbox.Gauges();
+    private final ScheduledThreadPoolExecutor setupTimer = new ScheduledThreadPoolExecutor(1,
+            Thread.ofPlatform().daemon().name("syncline-ws-setup-timer").factory());
+    private final Clock clock;
+    private final PerUserRateLimit writeCheckpointRate;
     private volatile boolean started;
     private Javalin app;
     private io.javalin.http.Handler uploads;
@@ -62,8 +72,13 @@ public final class SyncHttpServer implements AutoCloseable {
         this.settings = settings;
         this.authenticator = authenticator;
         this.backend = backend;
+        this.clock = clock;
+        setupTimer.setRemoveOnCancelPolicy(true);
+        metrics.gauge("syncline_ws_queued_bytes", webSocketGauges.queuedBytes());
+        metrics.gauge("syncline_ws_streams_waiting_to_send", webSocketGauges.waitingStreams());
         this.sessions = new SyncSessions(new SyncSessions.Limits(settings.maxConnections(), settings.maxOpsPerLine(),
-                settings.maxBytesPerLine()), backend, clock, metrics);
+                settings.maxBytesPerLine(), settings.clientLimits().maxStreamsPerUser()), backend, clock, metrics);
+        this.writeCheckpointRate = new PerUserRateLimit(settings.clientLimits().writeCheckpointsPerUserPerMinute(), clock);
     }
 
     private volatile java.util.function.Supplier<java.util.Map<String, Object>> readinessProblem = java.util.Map::of;
@@ -125,7 +140,19 @@ public final class SyncHttpServer implements AutoCloseable {
                     files.headers = java.util.Map.of("Cache-Control", "no-cache");
                 });
             }
-            config.routes.exception(SyncException.class, (e, ctx) -> error(ctx, e.code(), e.status(), e.getMessage()));
+            config.routes.exception(SyncException.class, (e, ctx) -> {
+                if (e.retryAfterSeconds() > 0) {
+                    ctx.header("Retry-After", Long.toString(e.retryAfterSeconds()));
+                }
+                error(ctx, e.code(), e.status(), e.getMessage());
+            });
+            config.routes.exception(Exception.class, (e, ctx) -> {
+                if (e instanceof io.javalin.http.HttpResponseException h) { // Javalin's own 4xx (404, 413, …)
+                    error(ctx, "SYNC_R1000", h.getStatus(), h.getMessage());
+                    return;
+                }
+                error(ctx, InternalFailure.CODE, 500, InternalFailure.report(log, ctx.method() + " " + ctx.path(), e));
+            });
             config.routes.exception(StreamingSyncRequest.InvalidRequestException.class,
                     (e, ctx) -> error(ctx, "SYNC_R1001", 400, e.getMessage()));
         }).start(settings.host(), settings.port());
@@ -220,8 +247,19 @@ public final class SyncHttpServer implements AutoCloseable {
         if (clientId == null || clientId.isBlank() || clientId.length() > 256) {
             throw new SyncException("SYNC_R1005", 400, "`client_id` query parameter is required (the client's database id)");
         }
+        limitWriteCheckpoints(user);
         long value = writeCheckpoints.create(user.userId(), clientId);
         ctx.contentType("application/json").result("{\"data\":{\"write_checkpoint\":\"" + value + "\"}}");
+    }
+
+    /** Each write checkpoint costs a lock, a PostgreSQL round trip and an fsync: a budget per user. */
+    private void limitWriteCheckpoints(AuthenticatedUser user) {
+        java.time.Duration wait = writeCheckpointRate.acquire(user.userId());
+        if (!wait.isZero()) {
+            throw new SyncException("SYNC_R1008", 429, "too many write checkpoints for this user (at most "
+                    + settings.clientLimits().writeCheckpointsPerUserPerMinute() + " a minute); retry after the "
+                    + "Retry-After seconds", Math.max(1, (wait.toMillis() + 999) / 1000));
+        }
     }
 
     /** {@code POST /sync/checkpoint-request {client_id, checkpoint_request_id}}: the client-chosen variant. */
@@ -245,30 +283,39 @@ public final class SyncHttpServer implements AutoCloseable {
             throw new SyncException("SYNC_R1005", 400,
                     "body must be {\"client_id\": \"…\", \"checkpoint_request_id\": <non-negative integer>}");
         }
+        limitWriteCheckpoints(user);
         long value = writeCheckpoints.request(user.userId(), clientId, requestId);
         ctx.contentType("application/json").result("{\"data\":{\"checkpoint_request_id\":\"" + value + "\"}}");
     }
 
-    /** RSocket over WebSocket on the same path (PROTOCOL.md §5). */
+    /**
+     * RSocket over WebSocket on the same path (PROTOCOL.md §5). Sends complete asynchronously into
+     * a bounded {@link Outbox} per connection; a connection without SETUP is closed after the
+     * setup timeout.
+     */
     private void webSocket(WsConfig ws) {
         ws.onConnect(ctx -> {
             ctx.session.setIdleTimeout(java.time.Duration.ofMinutes(2));
-            webSockets.put(ctx.sessionId(), new RSocketSyncConnection(authenticator, this::runWebSocketStream,
-                    new RSocketSyncConnection.FrameSender() {
-                        @Override
-                        public void send(java.nio.ByteBuffer frame) {
-                            synchronized (ctx) {
-                                ctx.send(frame);
-                            }
-                        }
+            Outbox outbox = new Outbox(new Outbox.Transport() {
+                @Override
+                public void send(java.nio.ByteBuffer frame, Runnable done) {
+                    synchronized (ctx) {
+                        ctx.session.sendBinary(frame, org.eclipse.jetty.websocket.api.Callback.from(done, failed -> done.run()));
+                    }
+                }
 
-                        @Override
-                        public void close() {
-                            if (ctx.session.isOpen()) {
-                                ctx.closeSession();
-                            }
-                        }
-                    }));
+                @Override
+                public void close() {
+                    if (ctx.session.isOpen()) {
+                        ctx.closeSession();
+                    }
+                }
+            }, settings.clientLimits().maxQueuedBytesPerWebSocket(), webSocketGauges, clock);
+            RSocketSyncConnection connection = new RSocketSyncConnection(authenticator, this::runWebSocketStream, outbox,
+                    settings.clientLimits().maxFramesBeforeSetup(), clock);
+            webSockets.put(ctx.sessionId(), connection);
+            setupTimer.schedule(connection::setupDeadlinePassed,
+                    settings.clientLimits().webSocketSetupTimeout().toMillis(), TimeUnit.MILLISECONDS);
         });
         ws.onBinaryMessage(ctx -> {
             RSocketSyncConnection connection = webSockets.get(ctx.sessionId());
@@ -319,6 +366,7 @@ public final class SyncHttpServer implements AutoCloseable {
     public void close() {
         started = false;
         sessionThreads.forEach(Thread::interrupt);
+        setupTimer.shutdownNow();
         if (app != null) {
             app.stop();
         }

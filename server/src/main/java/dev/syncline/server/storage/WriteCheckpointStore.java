@@ -15,9 +15,16 @@ import java.util.Optional;
  *       same storage) {@link #latest} and {@link #reached} still see it.</li>
  *   <li>Only the newest values per (user, client) need to be kept (at least the newest 16): a
  *       client waits for its latest write checkpoint.</li>
+ *   <li>Bounded per user: only the {@value #MAX_CLIENTS_PER_USER} clients of a user that asked
+ *       most recently (newest position) are kept at all, so random {@code client_id}s cannot grow
+ *       the store without end. The client just recorded is never the one dropped; a client dropped
+ *       that way starts again at 1.</li>
  * </ul>
  */
 public interface WriteCheckpointStore {
+    /** Clients per user whose write checkpoints are kept. */
+    int MAX_CLIENTS_PER_USER = 64;
+
     /** Records that checkpoint {@code value} of (user, client) waits for replication to pass {@code position}; durable on return. */
     void record(String userId, String clientId, long value, CommitPosition position);
 

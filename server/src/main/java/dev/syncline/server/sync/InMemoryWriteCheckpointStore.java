@@ -3,6 +3,8 @@ package dev.syncline.server.sync;
 import dev.syncline.server.storage.CommitPosition;
 import dev.syncline.server.storage.WriteCheckpointStore;
 
+import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.NavigableMap;
 import java.util.Optional;
@@ -15,10 +17,21 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 public final class InMemoryWriteCheckpointStore implements WriteCheckpointStore {
     private final Map<String, NavigableMap<Long, CommitPosition>> byClient = new ConcurrentHashMap<>();
+    /** Per user, its clients from least to most recently recorded. */
+    private final Map<String, LinkedHashMap<String, Boolean>> clientsByUser = new HashMap<>();
 
     @Override
     public void record(String userId, String clientId, long value, CommitPosition position) {
         NavigableMap<Long, CommitPosition> values = byClient.computeIfAbsent(key(userId, clientId), k -> new TreeMap<>());
+        synchronized (clientsByUser) {
+            LinkedHashMap<String, Boolean> clients = clientsByUser.computeIfAbsent(userId,
+                    u -> new LinkedHashMap<>(16, 0.75f, true));
+            clients.put(clientId, Boolean.TRUE);
+            for (var it = clients.keySet().iterator(); clients.size() > MAX_CLIENTS_PER_USER; ) {
+                byClient.remove(key(userId, it.next()));
+                it.remove();
+            }
+        }
         synchronized (values) {
             values.put(value, position);
             // Only the newest few matter: a client waits for its latest checkpoint.

@@ -13,4 +13,15 @@ public interface LineWriter {
 
     /** Pushes written lines to the client (and through any compression). */
     void flush() throws IOException;
+
+    /**
+     * Thrown by a writer that waited for the client (credits, or room to send) until the
+     * connection's token expired: the session ends as {@link SyncSession.End#TOKEN_EXPIRED}
+     * instead of outliving its token behind a client that stopped reading.
+     */
+    final class TokenExpired extends IOException {
+        public TokenExpired() {
+            super("the token expired while waiting for the client to read");
+        }
+    }
 }

@@ -7,13 +7,21 @@ package dev.syncline.server.sync;
 public class SyncException extends RuntimeException {
     private final String code;
     private final int status;
+    private final long retryAfterSeconds;
 
     public SyncException(String code, int status, String description) {
+        this(code, status, description, 0);
+    }
+
+    /** @param retryAfterSeconds sent as {@code Retry-After} (with 429 and 503); 0 sends none */
+    public SyncException(String code, int status, String description, long retryAfterSeconds) {
         super(description);
         this.code = code;
         this.status = status;
+        this.retryAfterSeconds = retryAfterSeconds;
     }
 
     public String code() { return code; }
     public int status() { return status; }
+    public long retryAfterSeconds() { return retryAfterSeconds; }
 }

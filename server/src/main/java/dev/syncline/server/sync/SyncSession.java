@@ -8,7 +8,8 @@ import java.time.Duration;
 import java.time.Instant;
 
 /**
- * Runs one sync connection until its token expires, the client goes away, or the server stops:
+ * Runs one sync connection until its token expires (checked before every line; a writer that waits
+ * for the client stops waiting at expiry too), the client goes away, or the server stops:
  * on every change of the feed that may concern it (see {@link Interest}) it asks the scope for the
  * connection's checkpoint, lets the producer turn it into lines and writes them; in between it
  * sends {@code token_expires_in} keepalives (PROTOCOL.md §3). Transport-agnostic: HTTP and WebSocket adapters supply the writer.
@@ -46,6 +47,8 @@ public final class SyncSession {
     public End run(LineWriter out) throws IOException {
         try (CheckpointFeed.Watch watch = feed.watch()) {
             return run(out, watch);
+        } catch (LineWriter.TokenExpired e) {
+            return End.TOKEN_EXPIRED; // the writer waited for the client until the token ran out
         }
     }
 
@@ -92,6 +95,13 @@ public final class SyncSession {
                     boolean wrote = false;
                     try (SyncStreamProducer.Lines lines = producer.onCheckpoint(checkpoint)) {
                         while (lines.hasNext()) {
+                            // A data phase can outlast the token (a large bucket, a slow client):
+                            // checked before every line, not only between checkpoints.
+                            if (!clock.instant().isBefore(tokenExpiresAt)) {
+                                out.write(new SyncLine.TokenExpiresIn(0));
+                                out.flush();
+                                return End.TOKEN_EXPIRED;
+                            }
                             out.write(lines.next());
                             wrote = true;
                         }

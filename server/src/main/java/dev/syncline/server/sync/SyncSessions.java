@@ -7,11 +7,13 @@ import io.micrometer.core.instrument.MeterRegistry;
 
 import java.io.IOException;
 import java.time.Clock;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * Opens sync sessions for any transport: enforces the per-node connection limit, checks the
+ * Opens sync sessions for any transport: enforces the per-node and per-user connection limits
+ * (so one token cannot take every slot of the node), checks the
  * connection's scope before the stream starts (so errors still get a status), counts lines and
  * bytes. Thread-safe.
  */
@@ -20,14 +22,19 @@ public final class SyncSessions {
      * @param maxConnections concurrent sync streams on this node; more get 429
      * @param maxOpsPerLine most ops in one {@code data} line
      * @param maxBytesPerLine most bytes of op data in one {@code data} line
+     * @param maxStreamsPerUser concurrent sync streams of one user on this node; more get 429
      */
-    public record Limits(int maxConnections, int maxOpsPerLine, long maxBytesPerLine) {}
+    public record Limits(int maxConnections, int maxOpsPerLine, long maxBytesPerLine, int maxStreamsPerUser) {}
+
+    /** Seconds a client refused for a limit is asked to wait before retrying. */
+    static final long RETRY_AFTER_SECONDS = 5;
 
     private final Limits settings;
     private final SyncBackend backend;
     private final Clock clock;
     private final Semaphore slots;
     private final AtomicInteger active = new AtomicInteger();
+    private final ConcurrentHashMap<String, Integer> streamsByUser = new ConcurrentHashMap<>();
     private final Counter linesSent;
     private final Counter bytesSent;
     private final Counter rejected;
@@ -71,21 +78,38 @@ public final class SyncSessions {
         public void close() {
             if (!closed) {
                 closed = true;
-                active.decrementAndGet();
-                slots.release();
+                release(user.userId());
             }
         }
     }
 
-    /** @throws SyncException 503 when not ready, 429 at the connection limit, or what the scope reports */
+    /** @throws SyncException 503 when not ready, 429 at the user's or the node's limit, or what the scope reports */
     public Prepared prepare(AuthenticatedUser user, StreamingSyncRequest request) {
         if (!backend.ready()) {
-            throw new SyncException("SYNC_R1004", 503, "the server is still copying its initial data; retry shortly");
+            throw new SyncException("SYNC_R1004", 503, "the server is still copying its initial data; retry shortly",
+                    RETRY_AFTER_SECONDS);
+        }
+        String userId = user.userId();
+        boolean[] admitted = {false};
+        streamsByUser.compute(userId, (u, n) -> {
+            int open = n == null ? 0 : n;
+            if (open >= settings.maxStreamsPerUser()) {
+                return n;
+            }
+            admitted[0] = true;
+            return open + 1;
+        });
+        if (!admitted[0]) {
+            rejected.increment();
+            throw new SyncException("SYNC_R1007", 429, "this user already has " + settings.maxStreamsPerUser()
+                    + " sync streams open on this node; close one (another tab or device) or retry later",
+                    RETRY_AFTER_SECONDS);
         }
         if (!slots.tryAcquire()) {
+            releaseUser(userId);
             rejected.increment();
             throw new SyncException("SYNC_R1003", 429, "this node serves its maximum of " + settings.maxConnections()
-                    + " sync connections; retry later or add a node");
+                    + " sync connections; retry later or add a node", RETRY_AFTER_SECONDS);
         }
         active.incrementAndGet();
         Prepared prepared = null;
@@ -96,9 +120,19 @@ public final class SyncSessions {
             return prepared;
         } finally {
             if (prepared == null) {
-                active.decrementAndGet();
-                slots.release();
+                release(userId);
             }
         }
     }
+
+    private void release(String userId) {
+        active.decrementAndGet();
+        slots.release();
+        releaseUser(userId);
+    }
+
+    private void releaseUser(String userId) {
+        streamsByUser.computeIfPresent(userId, (u, n) -> n <= 1 ? null : n - 1);
+    }
+
 }

@@ -5,28 +5,40 @@ import dev.syncline.protocol.sync.SyncLineCodec;
 import dev.syncline.server.sync.LineWriter;
 
 import java.io.IOException;
-import java.io.InterruptedIOException;
+import java.time.Clock;
+import java.time.Instant;
 
 /**
  * Sends each sync line as one RSocket PAYLOAD (NEXT) with a BSON document, but only while the
- * client has granted credits (REQUEST_N): a client that stops asking stops the stream, so the
- * server never queues lines for it.
+ * client has granted credits (REQUEST_N) and the connection's {@link Outbox} has room: a client
+ * that stops asking, or asks without reading, stops the stream, so the server never queues lines
+ * for it. Every wait ends when the token expires ({@link LineWriter.TokenExpired}).
  */
 public final class CreditLineWriter implements LineWriter {
+    /** RSocket: 2^31−1 credits mean "unbounded"; grants beyond are not counted. */
+    static final long UNBOUNDED = Integer.MAX_VALUE;
+
     private final int streamId;
-    private final RSocketSyncConnection.FrameSender sender;
+    private final Outbox outbox;
+    private final Instant deadline;
+    private final Clock clock;
     private long credits;
     private boolean cancelled;
 
-    CreditLineWriter(int streamId, RSocketSyncConnection.FrameSender sender, long initialCredits) {
+    /** @param deadline when the connection's token expires: no wait lasts beyond it */
+    CreditLineWriter(int streamId, Outbox outbox, long initialCredits, Instant deadline, Clock clock) {
         this.streamId = streamId;
-        this.sender = sender;
-        this.credits = initialCredits;
+        this.outbox = outbox;
+        this.deadline = deadline;
+        this.clock = clock;
+        this.credits = Math.min(UNBOUNDED, Math.max(0, initialCredits));
     }
 
     synchronized void grant(long n) {
-        // 2^31-1 means "unbounded" in RSocket; saturate instead of overflowing.
-        credits = credits > Long.MAX_VALUE - n ? Long.MAX_VALUE : credits + n;
+        if (n <= 0) {
+            return; // RSocket requires n > 0; a zero grant changes nothing
+        }
+        credits = Math.min(UNBOUNDED, credits + n); // n < 2^32: no overflow
         notifyAll();
     }
 
@@ -38,20 +50,18 @@ public final class CreditLineWriter implements LineWriter {
     @Override
     public void write(SyncLine line) throws IOException {
         synchronized (this) {
-            try {
-                while (credits <= 0 && !cancelled) {
-                    wait();
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new InterruptedIOException("stream cancelled");
+            while (credits <= 0 && !cancelled) {
+                Waits.await(this, clock, deadline);
             }
             if (cancelled) {
                 throw new IOException("stream cancelled by the client");
             }
-            credits--;
+            if (credits < UNBOUNDED) {
+                credits--;
+            }
         }
-        sender.send(RSocketCodec.encode(new RSocketFrame.Payload(streamId, true, false, null, SyncLineCodec.bson(line))));
+        outbox.send(RSocketCodec.encode(new RSocketFrame.Payload(streamId, true, false, null, SyncLineCodec.bson(line))),
+                deadline);
     }
 
     @Override

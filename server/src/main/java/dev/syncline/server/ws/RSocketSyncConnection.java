@@ -6,6 +6,7 @@ import de.undercouch.bson4jackson.BsonFactory;
 import dev.syncline.protocol.sync.StreamingSyncRequest;
 import dev.syncline.server.auth.AuthenticatedUser;
 import dev.syncline.server.auth.Authenticator;
+import dev.syncline.server.sync.InternalFailure;
 import dev.syncline.server.sync.SyncException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -13,6 +14,7 @@ import org.slf4j.LoggerFactory;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.time.Clock;
 
 /**
  * One WebSocket connection speaking RSocket (PROTOCOL.md §5): authenticates the SETUP frame's
@@ -20,18 +22,16 @@ import java.nio.charset.StandardCharsets;
  * credits as backpressure, echoes KEEPALIVEs that ask for it, and reports failures as ERROR frames
  * whose message starts with {@code [CODE]}. Frames arrive on the WebSocket thread; the stream runs
  * on its own virtual thread.
+ *
+ * <p>Until SETUP authenticates it, a connection costs the server without naming anyone: it may send
+ * only a few frames ({@code maxFramesBeforeSetup}), and the server closes it when
+ * {@link #setupDeadlinePassed()} finds it still anonymous. Everything sent goes through a bounded
+ * {@link Outbox}.
  */
 public final class RSocketSyncConnection {
     private static final Logger log = LoggerFactory.getLogger(RSocketSyncConnection.class);
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final ObjectMapper BSON = new ObjectMapper(new BsonFactory());
-
-    /** Sends frames to the peer and closes the connection; implementations serialise sends. */
-    public interface FrameSender {
-        void send(ByteBuffer frame);
-
-        void close();
-    }
 
     /** Runs a sync stream for a user and request into a writer; blocking until it ends. */
     @FunctionalInterface
@@ -41,18 +41,43 @@ public final class RSocketSyncConnection {
 
     private final Authenticator authenticator;
     private final StreamRunner runner;
-    private final FrameSender sender;
-    private AuthenticatedUser user;
+    private final Outbox outbox;
+    private final int maxFramesBeforeSetup;
+    private final Clock clock;
+    private volatile AuthenticatedUser user;
+    private int framesBeforeSetup;
     private volatile Thread stream;
     private volatile CreditLineWriter writer;
 
-    public RSocketSyncConnection(Authenticator authenticator, StreamRunner runner, FrameSender sender) {
+    /**
+     * @param maxFramesBeforeSetup frames a connection may send before its SETUP authenticates it
+     *                             (SETUP included); one more closes it
+     * @param clock measures the token's expiry while the stream waits for the client
+     */
+    public RSocketSyncConnection(Authenticator authenticator, StreamRunner runner, Outbox outbox,
+                                 int maxFramesBeforeSetup, Clock clock) {
         this.authenticator = authenticator;
         this.runner = runner;
-        this.sender = sender;
+        this.outbox = outbox;
+        this.maxFramesBeforeSetup = maxFramesBeforeSetup;
+        this.clock = clock;
     }
 
     public void onFrame(ByteBuffer bytes) {
+        try {
+            handle(bytes);
+        } catch (RuntimeException e) {
+            fail(0, RSocketFrame.ERROR_CONNECTION_ERROR,
+                    "[" + InternalFailure.CODE + "] " + InternalFailure.report(log, "WebSocket frame", e));
+        }
+    }
+
+    private void handle(ByteBuffer bytes) {
+        if (user == null && ++framesBeforeSetup > maxFramesBeforeSetup) {
+            fail(0, RSocketFrame.ERROR_CONNECTION_ERROR, "[SYNC_W1005] send SETUP with a token first; "
+                    + maxFramesBeforeSetup + " frames without it close the connection");
+            return;
+        }
         RSocketFrame frame;
         try {
             frame = RSocketCodec.decode(bytes);
@@ -72,7 +97,8 @@ public final class RSocketSyncConnection {
             case RSocketFrame.Cancel c -> close();
             case RSocketFrame.Keepalive k -> {
                 if (k.respond()) {
-                    sender.send(RSocketCodec.encode(new RSocketFrame.Keepalive(false, 0, new byte[0])));
+                    // Dropped when the outbox is full: a client that reads gets every echo.
+                    outbox.offer(RSocketCodec.encode(new RSocketFrame.Keepalive(false, 0, new byte[0])));
                 }
             }
             case RSocketFrame.Payload p -> { } // the client sends no payloads on a request-stream
@@ -80,7 +106,7 @@ public final class RSocketSyncConnection {
                 log.info("client reported RSocket error {}: {}", e.errorCode(), e.message());
                 close();
             }
-            case RSocketFrame.Other o -> sender.send(RSocketCodec.encode(new RSocketFrame.Error(o.streamId(),
+            case RSocketFrame.Other o -> outbox.offer(RSocketCodec.encode(new RSocketFrame.Error(o.streamId(),
                     RSocketFrame.ERROR_REJECTED, "[SYNC_W1002] only REQUEST_STREAM on /sync/stream is served")));
         }
     }
@@ -113,7 +139,7 @@ public final class RSocketSyncConnection {
             return;
         }
         if (stream != null) {
-            sender.send(RSocketCodec.encode(new RSocketFrame.Error(frame.streamId(), RSocketFrame.ERROR_REJECTED,
+            outbox.offer(RSocketCodec.encode(new RSocketFrame.Error(frame.streamId(), RSocketFrame.ERROR_REJECTED,
                     "[SYNC_W1004] one sync stream per connection")));
             return;
         }
@@ -121,24 +147,28 @@ public final class RSocketSyncConnection {
         try {
             request = StreamingSyncRequest.parse(asJson(frame.data()));
         } catch (StreamingSyncRequest.InvalidRequestException | IOException e) {
-            sender.send(RSocketCodec.encode(new RSocketFrame.Error(frame.streamId(), RSocketFrame.ERROR_INVALID,
+            outbox.offer(RSocketCodec.encode(new RSocketFrame.Error(frame.streamId(), RSocketFrame.ERROR_INVALID,
                     "[SYNC_R1001] " + e.getMessage())));
             return;
         }
-        CreditLineWriter w = new CreditLineWriter(frame.streamId(), sender, frame.initialRequestN());
-        writer = w;
         AuthenticatedUser streamUser = user;
+        CreditLineWriter w = new CreditLineWriter(frame.streamId(), outbox, frame.initialRequestN(),
+                streamUser.expiresAt(), clock);
+        writer = w;
         stream = Thread.ofVirtual().name("syncline-ws-stream").start(() -> {
             try {
                 runner.run(streamUser, request, w);
-                sender.send(RSocketCodec.encode(new RSocketFrame.Payload(frame.streamId(), false, true, null, null)));
+                outbox.offer(RSocketCodec.encode(new RSocketFrame.Payload(frame.streamId(), false, true, null, null)));
             } catch (SyncException e) {
-                sender.send(RSocketCodec.encode(new RSocketFrame.Error(frame.streamId(),
+                outbox.offer(RSocketCodec.encode(new RSocketFrame.Error(frame.streamId(),
                         RSocketFrame.ERROR_APPLICATION_ERROR, "[" + e.code() + "] " + e.getMessage())));
-            } catch (IOException | RuntimeException e) {
+            } catch (IOException e) {
                 log.info("WebSocket sync stream ended: {}", e.toString());
+            } catch (RuntimeException e) {
+                outbox.offer(RSocketCodec.encode(new RSocketFrame.Error(frame.streamId(), RSocketFrame.ERROR_APPLICATION_ERROR,
+                        "[" + InternalFailure.CODE + "] " + InternalFailure.report(log, "WebSocket sync stream", e))));
             } finally {
-                sender.close();
+                outbox.close();
             }
         });
     }
@@ -151,8 +181,19 @@ public final class RSocketSyncConnection {
         return JSON.writeValueAsString(BSON.readTree(data)).getBytes(StandardCharsets.UTF_8);
     }
 
+    /**
+     * Called once the SETUP timeout has passed: a connection that has not authenticated and
+     * requested its stream by then is closed. Authenticated connections without a stream would
+     * otherwise escape the per-user stream limit.
+     */
+    public void setupDeadlinePassed() {
+        if (user == null || stream == null) {
+            fail(0, RSocketFrame.ERROR_CONNECTION_ERROR, "[SYNC_W1006] no SETUP with a token and REQUEST_STREAM in time");
+        }
+    }
+
     private void fail(int streamId, int code, String message) {
-        sender.send(RSocketCodec.encode(new RSocketFrame.Error(streamId, code, message)));
+        outbox.offer(RSocketCodec.encode(new RSocketFrame.Error(streamId, code, message)));
         close();
     }
 
@@ -166,6 +207,6 @@ public final class RSocketSyncConnection {
         if (w != null) {
             w.cancel();
         }
-        sender.close();
+        outbox.close();
     }
 }

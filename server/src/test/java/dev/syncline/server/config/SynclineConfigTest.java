@@ -151,6 +151,19 @@ class SynclineConfigTest {
     }
 
     @Test
+    void apiParametersLimitWhatOneClientMayCost() throws Exception {
+        assertThat(fx.parse(ConfigFixtures.MINIMAL + """
+                api:
+                  parameters:
+                    max_streams_per_user: 5
+                    max_write_checkpoints_per_user_per_minute: 30
+                    websocket_setup_timeout: 2s
+                """).api()).isEqualTo(new ApiConfig(10_000, 5, 30, java.time.Duration.ofSeconds(2)));
+        assertThat(fx.problems(ConfigFixtures.MINIMAL + "api:\n  parameters:\n    websocket_setup_timeout: 5\n"))
+                .singleElement().asString().contains("api.parameters.websocket_setup_timeout: must be a duration");
+    }
+
+    @Test
     void uploadSectionHasDefaultsAndChecksItsKeys() throws Exception {
         assertThat(fx.parse(ConfigFixtures.MINIMAL).upload()).isEqualTo(UploadConfig.defaults());
         UploadConfig upload = fx.parse(ConfigFixtures.MINIMAL + """

@@ -21,6 +21,8 @@ final class FakeBackend implements SyncBackend {
     final Map<String, List<String>> grants = new HashMap<>();
     private final GenerationFeed feed = new GenerationFeed();
     volatile boolean ready = true;
+    /** When set, every scope evaluation fails with it (an internal fault, e.g. storage or the database). */
+    volatile RuntimeException scopeFailure;
 
     void publish() {
         feed.bump();
@@ -33,6 +35,9 @@ final class FakeBackend implements SyncBackend {
     @Override
     public ConnectionScope scope(AuthenticatedUser user, StreamingSyncRequest request) {
         return () -> {
+            if (scopeFailure != null) {
+                throw scopeFailure;
+            }
             List<String> granted = grants.getOrDefault(user.userId(), List.of());
             if (granted.size() > 2) {
                 throw new SyncException("SYNC_B1001", 400, "too many buckets for user " + user.userId());

@@ -51,7 +51,8 @@ class SyncHttpServerTest {
             @Override public CommitPosition current() { return new CommitPosition(100); }
             @Override public void emitMarker(String content) { markers.add(content); }
         });
-        server = new SyncHttpServer(new HttpSettings("127.0.0.1", 0, List.of("*"), 2, 4096, 1000, 1 << 20),
+        server = new SyncHttpServer(new HttpSettings("127.0.0.1", 0, List.of("*"), 2, 4096, 1000, 1 << 20)
+                .withClientLimits(ClientLimits.DEFAULTS.withMaxStreamsPerUser(1).withWriteCheckpointsPerUserPerMinute(3)),
                 auth, backend, writeCheckpoints, Clock.systemUTC()).start();
     }
 
@@ -149,16 +150,93 @@ class SyncHttpServerTest {
 
     @Test
     void connectionsBeyondTheLimitGet429() throws Exception {
-        backend.grants.put("user-a", List.of());
         List<HttpResponse<InputStream>> open = new ArrayList<>();
-        for (int i = 0; i < 2; i++) {
-            open.add(http.send(post("user-a", "{}").build(), HttpResponse.BodyHandlers.ofInputStream()));
+        for (String user : List.of("user-a", "user-b")) {
+            backend.grants.put(user, List.of());
+            open.add(http.send(post(user, "{}").build(), HttpResponse.BodyHandlers.ofInputStream()));
         }
-        HttpResponse<String> third = http.send(post("user-a", "{}").build(), HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> third = http.send(post("user-c", "{}").build(), HttpResponse.BodyHandlers.ofString());
         assertThat(third.statusCode()).isEqualTo(429);
         assertThat(third.body()).contains("SYNC_R1003");
+        assertThat(third.headers().firstValue("Retry-After")).isPresent();
         for (HttpResponse<InputStream> r : open) {
             r.body().close();
+        }
+    }
+
+    /** Regression: one token could take every stream slot of the node. */
+    @Test
+    void oneUserAtItsStreamLimitGets429WithRetryAfterWhileOthersStillConnect() throws Exception {
+        backend.grants.put("user-a", List.of());
+        backend.grants.put("user-b", List.of());
+        HttpResponse<InputStream> first = http.send(post("user-a", "{}").build(), HttpResponse.BodyHandlers.ofInputStream());
+        assertThat(first.statusCode()).isEqualTo(200);
+        HttpResponse<InputStream> second = http.send(post("user-a", "{}").build(), HttpResponse.BodyHandlers.ofInputStream());
+        String body;
+        try (InputStream in = second.body()) {
+            assertThat(second.statusCode()).isEqualTo(429); // before reading: a 200 would be an endless stream
+            body = new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        }
+        assertThat(body).contains("SYNC_R1007");
+        assertThat(second.headers().firstValue("Retry-After")).hasValue("5");
+        HttpResponse<InputStream> other = http.send(post("user-b", "{}").build(), HttpResponse.BodyHandlers.ofInputStream());
+        assertThat(other.statusCode()).as("another user still gets a slot").isEqualTo(200);
+        first.body().close();
+        other.body().close();
+    }
+
+    /** Regression: random client_ids cost a lock, a round trip and an fsync each, without limit. */
+    @Test
+    void writeCheckpointsBeyondTheUsersRateGet429WithRetryAfter() throws Exception {
+        String base = "http://127.0.0.1:" + server.port();
+        for (int i = 0; i < 3; i++) {
+            HttpResponse<String> ok = http.send(HttpRequest.newBuilder(URI.create(base + "/write-checkpoint2.json?client_id=r" + i))
+                    .header("Authorization", "Token user-w").build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(ok.statusCode()).isEqualTo(200);
+        }
+        HttpResponse<String> limited = http.send(HttpRequest.newBuilder(URI.create(base + "/write-checkpoint2.json?client_id=r9"))
+                .header("Authorization", "Token user-w").build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(limited.statusCode()).isEqualTo(429);
+        assertThat(limited.body()).contains("SYNC_R1008");
+        assertThat(limited.headers().firstValue("Retry-After")).hasValueSatisfying(v -> assertThat(Long.parseLong(v)).isPositive());
+        assertThat(markers).hasSize(3);
+        assertThat(http.send(HttpRequest.newBuilder(URI.create(base + "/write-checkpoint2.json?client_id=r9"))
+                .header("Authorization", "Token user-x").build(), HttpResponse.BodyHandlers.ofString()).statusCode())
+                .as("another user is not limited").isEqualTo(200);
+    }
+
+    static final String INTERNALS = "connection to db.internal:5432 as user replicator failed: SELECT secret FROM accounts";
+
+    /** Regression: internal failures reached clients with hosts, database users and SQL in the body. */
+    @Test
+    void internalFailuresAnswerACodeAndASafeMessageOnly() throws Exception {
+        backend.grants.put("user-a", List.of());
+        backend.scopeFailure = new IllegalStateException(INTERNALS);
+        HttpResponse<String> r = http.send(post("user-a", "{}").build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(r.statusCode()).isEqualTo(500);
+        assertThat(r.body()).contains("\"code\":\"SYNC_S5000\"").doesNotContain("db.internal", "replicator", "SELECT",
+                "IllegalStateException");
+        HttpResponse<String> missing = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port()
+                + "/no-such-path")).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(missing.statusCode()).as("Javalin's own 4xx keep their status").isEqualTo(404);
+    }
+
+    @Test
+    void aFailingWriteCheckpointStoreAnswersACodeAndASafeMessageOnly() throws Exception {
+        SyncHttpServer failing = new SyncHttpServer(new HttpSettings("127.0.0.1", 0, List.of("*"), 2, 4096, 1000, 1 << 20),
+                header -> new AuthenticatedUser("user-a", "{}", expiry), backend,
+                new WriteCheckpoints(new InMemoryWriteCheckpointStore(), new SourcePosition() {
+                    @Override public CommitPosition current() { throw new IllegalStateException(INTERNALS); }
+                    @Override public void emitMarker(String content) { }
+                }), Clock.systemUTC()).start();
+        try {
+            HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + failing.port()
+                    + "/write-checkpoint2.json?client_id=c1")).header("Authorization", "Token user-a").build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(r.statusCode()).isEqualTo(500);
+            assertThat(r.body()).contains("SYNC_S5000").doesNotContain("db.internal", "replicator", "SELECT");
+        } finally {
+            failing.close();
         }
     }
 

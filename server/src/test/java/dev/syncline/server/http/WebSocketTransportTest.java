@@ -139,4 +139,20 @@ class WebSocketTransportTest {
         });
         ws.abort();
     }
+
+    /** Regression: an internal failure ended the stream without a code; its detail belongs in the log only. */
+    @Test
+    void anInternalFailureGetsAnErrorFrameWithACodeAndNoDetail() throws Exception {
+        backend.scopeFailure = new IllegalStateException("connection to db.internal:5432 as user replicator failed");
+        Frames frames = new Frames();
+        WebSocket ws = connect(frames);
+        ws.sendBinary(setup("Token user-a"), true).join();
+        ws.sendBinary(requestStream(10), true).join();
+        RSocketFrame f = frames.next();
+        assertThat(f).isInstanceOfSatisfying(RSocketFrame.Error.class, e -> {
+            assertThat(e.streamId()).isEqualTo(1);
+            assertThat(e.message()).startsWith("[SYNC_S5000]").doesNotContain("db.internal", "replicator");
+        });
+        ws.abort();
+    }
 }

@@ -36,4 +36,23 @@ public abstract class WriteCheckpointStoreContract {
         assertThat(s.reached("alice", "c1", new CommitPosition(400))).contains(40L);
         assertThat(s.reached("alice", "c1", new CommitPosition(15))).as("old values pruned").isEmpty();
     }
+
+    /** Regression: every random client_id left a row that was never pruned. */
+    @Test
+    void onlyTheNewestClientsOfAUserAreKept() {
+        WriteCheckpointStore s = store();
+        int clients = WriteCheckpointStore.MAX_CLIENTS_PER_USER + 36;
+        s.record("bob", "phone", 3, new CommitPosition(5));
+        for (int i = 0; i < clients; i++) {
+            s.record("alice", "c" + i, 1, new CommitPosition(10L + i));
+        }
+        assertThat(s.latest("alice", "c0")).as("oldest client dropped").isZero();
+        assertThat(s.latest("alice", "c35")).isZero();
+        assertThat(s.latest("alice", "c36")).isEqualTo(1);
+        assertThat(s.latest("alice", "c" + (clients - 1))).isEqualTo(1);
+        assertThat(s.latest("bob", "phone")).as("other users untouched").isEqualTo(3);
+        // The client recorded last is kept even when its position ties with or trails the others.
+        s.record("alice", "late", 1, new CommitPosition(1));
+        assertThat(s.latest("alice", "late")).isEqualTo(1);
+    }
 }

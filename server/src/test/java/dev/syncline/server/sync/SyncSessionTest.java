@@ -74,4 +74,41 @@ class SyncSessionTest {
         assertThat(end).isEqualTo(SyncSession.End.SCOPE_FAILED);
         assertThat(lines).endsWith(new SyncLine.CheckpointComplete(0));
     }
+
+    /** Regression: expiry was checked only between checkpoints, so a long data phase outlived its token. */
+    @Test
+    void aLongDataPhaseEndsAtTokenExpiryBeforeTheNextLine() throws Exception {
+        for (int i = 0; i < 6; i++) {
+            buckets.put("b[]", "r" + i, "{}");
+        }
+        ConnectionScope scope = () -> new ConnectionCheckpoint(buckets.lastOpId(), null, Map.of("b[]", 3),
+                buckets.bucketStates(buckets.lastOpId(), List.of("b[]")));
+        List<SyncLine> lines = new ArrayList<>();
+        SyncSession.End end = new SyncSession(new SyncStreamProducer(buckets, List.of(), 1, 1 << 20), quietFeed,
+                scope, start.plusSeconds(25), clock).run(new LineWriter() {
+                    @Override public void write(SyncLine line) {
+                        lines.add(line);
+                        if (line instanceof SyncLine.Data) {
+                            now = now.plusSeconds(10); // each data line takes the slow client 10 s
+                        }
+                    }
+                    @Override public void flush() { }
+                });
+        assertThat(end).isEqualTo(SyncSession.End.TOKEN_EXPIRED);
+        assertThat(lines.stream().filter(SyncLine.Data.class::isInstance)).as("data lines before expiry").hasSize(3);
+        assertThat(lines.getLast()).isEqualTo(new SyncLine.TokenExpiresIn(0));
+    }
+
+    @Test
+    void aWriterThatWaitedUntilExpiryEndsTheSessionAsExpired() throws Exception {
+        SyncSession.End end = new SyncSession(new SyncStreamProducer(buckets, List.of(), 1000, 1 << 20), quietFeed,
+                () -> new ConnectionCheckpoint(0, null, Map.of(), Map.of()), start.plusSeconds(3600), clock)
+                .run(new LineWriter() {
+                    @Override public void write(SyncLine line) throws java.io.IOException {
+                        throw new LineWriter.TokenExpired();
+                    }
+                    @Override public void flush() { }
+                });
+        assertThat(end).isEqualTo(SyncSession.End.TOKEN_EXPIRED);
+    }
 }

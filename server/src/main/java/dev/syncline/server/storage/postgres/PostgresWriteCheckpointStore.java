@@ -31,7 +31,12 @@ final class PostgresWriteCheckpointStore implements WriteCheckpointStore, AutoCl
                 + "SET position = EXCLUDED.position");
              PreparedStatement prune = connection.prepareStatement("DELETE FROM write_checkpoints WHERE user_id = ? "
                      + "AND client_id = ? AND value NOT IN (SELECT value FROM write_checkpoints WHERE user_id = ? "
-                     + "AND client_id = ? ORDER BY value DESC LIMIT " + KEEP_PER_CLIENT + ")")) {
+                     + "AND client_id = ? ORDER BY value DESC LIMIT " + KEEP_PER_CLIENT + ")");
+             // Random client ids must not grow the table without end: keep the user's newest clients.
+             PreparedStatement pruneClients = connection.prepareStatement("DELETE FROM write_checkpoints "
+                     + "WHERE user_id = ? AND client_id <> ? AND client_id NOT IN (SELECT client_id "
+                     + "FROM write_checkpoints WHERE user_id = ? AND client_id <> ? GROUP BY client_id "
+                     + "ORDER BY max(position) DESC LIMIT " + (MAX_CLIENTS_PER_USER - 1) + ")")) {
             insert.setString(1, userId);
             insert.setString(2, clientId);
             insert.setLong(3, value);
@@ -42,6 +47,11 @@ final class PostgresWriteCheckpointStore implements WriteCheckpointStore, AutoCl
             prune.setString(3, userId);
             prune.setString(4, clientId);
             prune.executeUpdate();
+            pruneClients.setString(1, userId);
+            pruneClients.setString(2, clientId);
+            pruneClients.setString(3, userId);
+            pruneClients.setString(4, clientId);
+            pruneClients.executeUpdate();
         } catch (SQLException e) {
             throw new StorageException("cannot record a write checkpoint: " + e.getMessage(), e);
         }

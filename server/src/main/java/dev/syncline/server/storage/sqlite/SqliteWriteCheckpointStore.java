@@ -38,7 +38,12 @@ final class SqliteWriteCheckpointStore implements WriteCheckpointStore, AutoClos
              PreparedStatement prune = connection.prepareStatement(
                      "DELETE FROM write_checkpoints WHERE user_id = ? AND client_id = ? AND value NOT IN "
                              + "(SELECT value FROM write_checkpoints WHERE user_id = ? AND client_id = ? "
-                             + "ORDER BY value DESC LIMIT " + KEEP_PER_CLIENT + ")")) {
+                             + "ORDER BY value DESC LIMIT " + KEEP_PER_CLIENT + ")");
+             // Random client ids must not grow the file without end: keep the user's newest clients.
+             PreparedStatement pruneClients = connection.prepareStatement(
+                     "DELETE FROM write_checkpoints WHERE user_id = ? AND client_id <> ? AND client_id NOT IN "
+                             + "(SELECT client_id FROM write_checkpoints WHERE user_id = ? AND client_id <> ? "
+                             + "GROUP BY client_id ORDER BY max(lsn) DESC LIMIT " + (MAX_CLIENTS_PER_USER - 1) + ")")) {
             insert.setString(1, userId);
             insert.setString(2, clientId);
             insert.setLong(3, value);
@@ -49,6 +54,11 @@ final class SqliteWriteCheckpointStore implements WriteCheckpointStore, AutoClos
             prune.setString(3, userId);
             prune.setString(4, clientId);
             prune.executeUpdate();
+            pruneClients.setString(1, userId);
+            pruneClients.setString(2, clientId);
+            pruneClients.setString(3, userId);
+            pruneClients.setString(4, clientId);
+            pruneClients.executeUpdate();
         } catch (SQLException e) {
             throw new StorageException("cannot record a write checkpoint: " + e.getMessage(), e);
         }
