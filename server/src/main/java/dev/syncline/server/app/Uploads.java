@@ -41,7 +41,8 @@ final class Uploads {
         UploadConfig upload = config.upload();
         List<WritableTables.Allowed> allowed = allowed(plan, upload.tables().isEmpty()
                 ? List.copyOf(plan.sourceTables())
-                : upload.tables().stream().map(t -> new SourceTable(t.schema(), t.table())).toList());
+                : upload.tables().stream().map(t -> new SourceTable(t.schema(), t.table())).toList(),
+                upload.trustedTables().stream().map(t -> new SourceTable(t.schema(), t.table())).toList());
         PostgresConnectionConfig connection = config.replication().connection();
         Properties properties = new Properties();
         properties.putAll(connection.jdbcProperties());
@@ -80,19 +81,26 @@ final class Uploads {
      * columns, and each other table in {@code tables} (e.g. one only parameter queries read) under
      * its own name, unless a client table already has that name.
      */
-    static List<WritableTables.Allowed> allowed(SyncRulesPlan plan, List<SourceTable> tables) {
+    static List<WritableTables.Allowed> allowed(SyncRulesPlan plan, List<SourceTable> tables, List<SourceTable> trusted) {
         List<WritableTables.Allowed> allowed = new ArrayList<>();
         Set<String> names = new HashSet<>();
         for (ClientTable t : plan.clientTables()) {
             if (tables.contains(t.source())) {
                 allowed.add(new WritableTables.Allowed(t.source().schema(), t.source().name(), t.name(), t.renamed(),
-                        t.derived(), t.problem()));
+                        t.derived(), t.problem(), trusted.contains(t.source())));
                 names.add(t.name());
             }
         }
         for (SourceTable t : tables) {
             if (names.add(t.name())) {
-                allowed.add(new WritableTables.Allowed(t.schema(), t.name()));
+                WritableTables.Allowed own = new WritableTables.Allowed(t.schema(), t.name());
+                allowed.add(trusted.contains(t) ? own.trust() : own);
+            }
+        }
+        for (SourceTable t : trusted) {
+            if (!tables.contains(t)) {
+                log.warn("upload.trusted_tables lists {}.{}, which uploads do not write (not in upload.tables or the sync"
+                        + " rules) — remove it or add it to upload.tables", t.schema(), t.name());
             }
         }
         return allowed;

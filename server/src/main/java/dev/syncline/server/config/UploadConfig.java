@@ -12,6 +12,7 @@ import java.util.regex.Pattern;
  * @param enabled                false leaves the endpoint out (404)
  * @param role                   database role the writes run as ({@code SET LOCAL ROLE})
  * @param tables                 writable tables; empty means the sync rules' source tables
+ * @param trustedTables          tables uploads may write although Row-Level Security does not guard them
  * @param maxBodyBytes           larger bodies get 413
  * @param maxTransactions        client transactions per request; more get 400
  * @param maxOpsPerTransaction   operations per client transaction; more get 400
@@ -19,8 +20,9 @@ import java.util.regex.Pattern;
  * @param maxConnections         PostgreSQL connections the endpoint may hold at once
  * @param appliedRetention       how long exactly-once markers are kept; zero keeps them forever
  */
-public record UploadConfig(boolean enabled, String role, List<TableRef> tables, long maxBodyBytes, int maxTransactions,
-                           int maxOpsPerTransaction, int maxJsonDepth, int maxConnections, Duration appliedRetention) {
+public record UploadConfig(boolean enabled, String role, List<TableRef> tables, List<TableRef> trustedTables,
+                           long maxBodyBytes, int maxTransactions, int maxOpsPerTransaction, int maxJsonDepth,
+                           int maxConnections, Duration appliedRetention) {
     public static final String DEFAULT_ROLE = "authenticated";
     public static final long DEFAULT_MAX_BODY_BYTES = 1L << 20;
     public static final int DEFAULT_MAX_TRANSACTIONS = 100;
@@ -35,10 +37,11 @@ public record UploadConfig(boolean enabled, String role, List<TableRef> tables, 
 
     public UploadConfig {
         tables = List.copyOf(tables);
+        trustedTables = List.copyOf(trustedTables);
     }
 
     public static UploadConfig defaults() {
-        return new UploadConfig(true, DEFAULT_ROLE, List.of(), DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_TRANSACTIONS,
+        return new UploadConfig(true, DEFAULT_ROLE, List.of(), List.of(), DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_TRANSACTIONS,
                 DEFAULT_MAX_OPS_PER_TRANSACTION, DEFAULT_MAX_JSON_DEPTH, DEFAULT_MAX_CONNECTIONS, DEFAULT_APPLIED_RETENTION);
     }
 
@@ -50,6 +53,7 @@ public record UploadConfig(boolean enabled, String role, List<TableRef> tables, 
             role = DEFAULT_ROLE;
         }
         List<TableRef> tables = TableRef.readList(s, "tables");
+        List<TableRef> trusted = TableRef.readList(s, "trusted_tables");
         long body = Units.bytes(s, "max_body_bytes", 1L << 10, 64L << 20).orElse(DEFAULT_MAX_BODY_BYTES);
         int transactions = s.integer("max_transactions", DEFAULT_MAX_TRANSACTIONS, 1, 10_000);
         int ops = s.integer("max_ops_per_transaction", DEFAULT_MAX_OPS_PER_TRANSACTION, 1, 100_000);
@@ -58,6 +62,6 @@ public record UploadConfig(boolean enabled, String role, List<TableRef> tables, 
         Duration retention = s.string("applied_retention").map(String::strip).filter("forever"::equalsIgnoreCase).isPresent()
                 ? Duration.ZERO
                 : Units.duration(s, "applied_retention", Duration.ofHours(1), Duration.ofDays(3650)).orElse(DEFAULT_APPLIED_RETENTION);
-        return new UploadConfig(enabled, role, tables, body, transactions, ops, depth, connections, retention);
+        return new UploadConfig(enabled, role, tables, trusted, body, transactions, ops, depth, connections, retention);
     }
 }

@@ -26,8 +26,10 @@ public final class OpPlanner {
 
     /** @throws RejectedOp for an unknown table or column */
     static SqlPlan plan(CrudOp op, WritableTables tables) {
-        WritableTable table = tables.find(op.type())
-                .orElseThrow(() -> new RejectedOp(UploadErrorCode.SYNC_U2001, op.describe() + ": " + tables.whyNot(op.type())));
+        WritableTable table = tables.find(op.type()).orElseThrow(() -> {
+            WritableTables.Refusal refusal = tables.whyNot(op.type());
+            return new RejectedOp(refusal.code(), op.describe() + ": " + refusal.reason());
+        });
         Map<String, JsonNode> data = new LinkedHashMap<>();
         for (Map.Entry<String, JsonNode> entry : op.data().entrySet()) {
             String column = entry.getKey();

@@ -34,7 +34,12 @@ public enum UploadErrorCode {
     /** rejected: any other database error (a trigger raising, an unknown function, …). */
     SYNC_U2007(0),
     /** retryable: a transient failure (serialization, deadlock, connection) outlasted the server's retries. */
-    SYNC_U2008(0);
+    SYNC_U2008(0),
+    /**
+     * rejected: the table is not guarded by Row-Level Security for the upload role (RLS off, the
+     * role bypasses it or owns the table) and is not in {@code upload.trusted_tables}.
+     */
+    SYNC_U2009(0);
 
     private final int httpStatus;
 

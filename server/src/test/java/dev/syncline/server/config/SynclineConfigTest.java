@@ -157,6 +157,7 @@ class SynclineConfigTest {
                 upload:
                   role: app_user
                   tables: [todos, app.lists]
+                  trusted_tables: [app.lists]
                   max_body_bytes: 256KB
                   max_transactions: 5
                   max_ops_per_transaction: 50
@@ -165,7 +166,8 @@ class SynclineConfigTest {
                   applied_retention: 7d
                 """).upload();
         assertThat(upload).isEqualTo(new UploadConfig(true, "app_user",
-                List.of(new TableRef("public", "todos"), new TableRef("app", "lists")), 256 << 10, 5, 50, 10, 2,
+                List.of(new TableRef("public", "todos"), new TableRef("app", "lists")), List.of(new TableRef("app", "lists")),
+                256 << 10, 5, 50, 10, 2,
                 java.time.Duration.ofDays(7)));
         assertThat(fx.parse(ConfigFixtures.MINIMAL + "upload:\n  applied_retention: forever\n").upload().appliedRetention())
                 .isZero();

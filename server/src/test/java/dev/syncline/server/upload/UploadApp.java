@@ -82,8 +82,17 @@ public final class UploadApp implements AutoCloseable {
 
     /** @param rules the sync rules YAML (the uploads' allow-list and client names come from it) */
     public static UploadApp start(PostgresTestServer server, Path dir, String uploadYaml, String rules) throws Exception {
+        return start(server, dir, uploadYaml, rules, new String[0]);
+    }
+
+    /** @param setupSql run on the new database after the demo schema, before the server starts */
+    public static UploadApp start(PostgresTestServer server, Path dir, String uploadYaml, String rules, String... setupSql)
+            throws Exception {
         TestDatabase db = server.createDatabase();
         db.execute(DemoPostgres.resource("schema.sql"), DemoPostgres.resource("sample-data.sql"), NOTES);
+        if (setupSql.length > 0) {
+            db.execute(setupSql);
+        }
         Files.writeString(dir.resolve("rules.yaml"), rules);
         Path file = RunningApp.writeConfig(dir, SECRET,
                 "upload:\n" + (uploadYaml.isBlank() ? "  enabled: true" : uploadYaml) + "\n");

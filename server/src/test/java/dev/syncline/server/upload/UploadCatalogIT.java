@@ -45,7 +45,7 @@ class UploadCatalogIT {
                 @Override public java.time.Instant instant() { return now.get(); }
             };
             String role = "upload_role_" + ProcessHandle.current().pid();
-            UploadService service = new UploadService(pool, new UploadCatalog(List.of(new WritableTables.Allowed("public", "t")),
+            UploadService service = new UploadService(pool, new UploadCatalog(List.of(new WritableTables.Allowed("public", "t").trust()),
                     role, clock), new SimpleMeterRegistry(), d -> { });
             UploadRequest request = new UploadRequest("c", List.of(new ClientTransaction(1,
                     List.of(new CrudOp(1, CrudOp.Kind.PUT, "t", "a", Map.of())))));
@@ -80,7 +80,7 @@ class UploadCatalogIT {
                     UploadCatalog.DEDUPE_DDL); // created by someone else; the server's user gets no grant on it
             try (PgConnectionPool pool = new PgConnectionPool(() -> DriverManager.getConnection(db.jdbcUrl(), user, "pw"), 1)) {
                 UploadService service = new UploadService(pool, new UploadCatalog(
-                        List.of(new WritableTables.Allowed("public", "t")), "authenticated", Clock.systemUTC()),
+                        List.of(new WritableTables.Allowed("public", "t").trust()), "authenticated", Clock.systemUTC()),
                         new SimpleMeterRegistry(), d -> { });
                 UploadRequest request = new UploadRequest("c", List.of(new ClientTransaction(1,
                         List.of(new CrudOp(1, CrudOp.Kind.PUT, "t", "a", Map.of())))));
@@ -101,6 +101,7 @@ class UploadCatalogIT {
             db.execute("CREATE SCHEMA app",
                     "CREATE TABLE app.\"Odd \"\"Name\"\"\" (id uuid PRIMARY KEY, at timestamptz, label varchar(20),"
                             + " n numeric(10,2), big bigint GENERATED ALWAYS AS (1) STORED)",
+                    "ALTER TABLE app.\"Odd \"\"Name\"\"\" ENABLE ROW LEVEL SECURITY",
                     "CREATE TABLE public.no_pk (id text, v text)",
                     "DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'authenticated') THEN"
                             + " CREATE ROLE authenticated NOLOGIN; END IF; END $$");
@@ -119,8 +120,8 @@ class UploadCatalogIT {
             assertThat(odd.columns()).containsExactly(Map.entry("id", "uuid"), Map.entry("at", "timestamp with time zone"),
                     Map.entry("label", "character varying"), Map.entry("n", "numeric"));
             assertThat(odd.qualifiedSql()).isEqualTo("\"app\".\"Odd \"\"Name\"\"\"");
-            assertThat(snapshot.tables().whyNot("no_pk")).contains("primary key").contains("none");
-            assertThat(snapshot.tables().whyNot("missing")).contains("does not exist");
+            assertThat(snapshot.tables().whyNot("no_pk").reason()).contains("primary key").contains("none");
+            assertThat(snapshot.tables().whyNot("missing").reason()).contains("does not exist");
             try (var conn = db.connect(); var rs = conn.createStatement().executeQuery(
                     "SELECT count(*) FROM syncline.applied_uploads")) {
                 rs.next();
@@ -136,7 +137,7 @@ class UploadCatalogIT {
                     "DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'authenticated') THEN"
                             + " CREATE ROLE authenticated NOLOGIN; END IF; END $$",
                     "GRANT ALL ON t TO authenticated");
-            UploadService service = new UploadService(pool, new UploadCatalog(List.of(new WritableTables.Allowed("public", "t")),
+            UploadService service = new UploadService(pool, new UploadCatalog(List.of(new WritableTables.Allowed("public", "t").trust()),
                     "authenticated", Clock.systemUTC()), new SimpleMeterRegistry(), d -> { });
             UploadRequest request = new UploadRequest("c", List.of(new ClientTransaction(1,
                     List.of(new CrudOp(1, CrudOp.Kind.PUT, "t", "a", Map.of("v", new com.fasterxml.jackson.databind.node.TextNode("x")))))));
