@@ -43,7 +43,13 @@ final class Uploads {
                 ? List.copyOf(plan.sourceTables())
                 : upload.tables().stream().map(t -> new SourceTable(t.schema(), t.table())).toList(),
                 upload.trustedTables().stream().map(t -> new SourceTable(t.schema(), t.table())).toList());
-        PostgresConnectionConfig connection = config.replication().connection();
+        PostgresConnectionConfig connection = upload.connection().orElse(config.replication().connection());
+        if (upload.connection().isEmpty()) {
+            log.warn("uploads connect as the replication user {}; give them a login of their own that can only become"
+                    + " role {} (upload.connection, a NOINHERIT login: docs/upload.md)", connection.username(), upload.role());
+        } else {
+            log.info("uploads connect as {} to {}", connection.username(), connection.jdbcUrl());
+        }
         Properties properties = new Properties();
         properties.putAll(connection.jdbcProperties());
         PGProperty.APPLICATION_NAME.set(properties, "syncline-upload");

@@ -2,6 +2,7 @@ package dev.syncline.server.config;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 import java.util.regex.Pattern;
 
 /**
@@ -13,6 +14,7 @@ import java.util.regex.Pattern;
  * @param role                   database role the writes run as ({@code SET LOCAL ROLE})
  * @param tables                 writable tables; empty means the sync rules' source tables
  * @param trustedTables          tables uploads may write although Row-Level Security does not guard them
+ * @param connection             the login uploads connect as; empty: the replication connection's
  * @param maxBodyBytes           larger bodies get 413
  * @param maxTransactions        client transactions per request; more get 400
  * @param maxOpsPerTransaction   operations per client transaction; more get 400
@@ -21,7 +23,7 @@ import java.util.regex.Pattern;
  * @param appliedRetention       how long exactly-once markers are kept; zero keeps them forever
  */
 public record UploadConfig(boolean enabled, String role, List<TableRef> tables, List<TableRef> trustedTables,
-                           long maxBodyBytes, int maxTransactions, int maxOpsPerTransaction, int maxJsonDepth,
+                           Optional<PostgresConnectionConfig> connection, long maxBodyBytes, int maxTransactions, int maxOpsPerTransaction, int maxJsonDepth,
                            int maxConnections, Duration appliedRetention) {
     public static final String DEFAULT_ROLE = "authenticated";
     public static final long DEFAULT_MAX_BODY_BYTES = 1L << 20;
@@ -41,7 +43,7 @@ public record UploadConfig(boolean enabled, String role, List<TableRef> tables, 
     }
 
     public static UploadConfig defaults() {
-        return new UploadConfig(true, DEFAULT_ROLE, List.of(), List.of(), DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_TRANSACTIONS,
+        return new UploadConfig(true, DEFAULT_ROLE, List.of(), List.of(), Optional.empty(), DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_TRANSACTIONS,
                 DEFAULT_MAX_OPS_PER_TRANSACTION, DEFAULT_MAX_JSON_DEPTH, DEFAULT_MAX_CONNECTIONS, DEFAULT_APPLIED_RETENTION);
     }
 
@@ -54,6 +56,13 @@ public record UploadConfig(boolean enabled, String role, List<TableRef> tables, 
         }
         List<TableRef> tables = TableRef.readList(s, "tables");
         List<TableRef> trusted = TableRef.readList(s, "trusted_tables");
+        Optional<PostgresConnectionConfig> connection = Optional.empty();
+        if (s.has("connection")) {
+            // The same keys as an entry of replication.connections (uri or fields, type: postgresql).
+            Section c = s.section("connection");
+            connection = PostgresConnectionConfig.read(c);
+            c.finish();
+        }
         long body = Units.bytes(s, "max_body_bytes", 1L << 10, 64L << 20).orElse(DEFAULT_MAX_BODY_BYTES);
         int transactions = s.integer("max_transactions", DEFAULT_MAX_TRANSACTIONS, 1, 10_000);
         int ops = s.integer("max_ops_per_transaction", DEFAULT_MAX_OPS_PER_TRANSACTION, 1, 100_000);
@@ -62,6 +71,6 @@ public record UploadConfig(boolean enabled, String role, List<TableRef> tables, 
         Duration retention = s.string("applied_retention").map(String::strip).filter("forever"::equalsIgnoreCase).isPresent()
                 ? Duration.ZERO
                 : Units.duration(s, "applied_retention", Duration.ofHours(1), Duration.ofDays(3650)).orElse(DEFAULT_APPLIED_RETENTION);
-        return new UploadConfig(enabled, role, tables, trusted, body, transactions, ops, depth, connections, retention);
+        return new UploadConfig(enabled, role, tables, trusted, connection, body, transactions, ops, depth, connections, retention);
     }
 }

@@ -57,8 +57,10 @@ public final class UploadCatalog {
             WHERE c.relkind IN ('r', 'p')
               AND (n.nspname, c.relname) IN (SELECT * FROM unnest(?::text[], ?::text[]))""";
     private static final String ROLE = """
-            SELECT r.oid IS NOT NULL, r.oid IS NOT NULL AND pg_has_role(current_user, r.oid, 'MEMBER'), current_user
-            FROM (SELECT 1) one LEFT JOIN pg_roles r ON r.rolname = ?""";
+            SELECT r.oid IS NOT NULL, r.oid IS NOT NULL AND pg_has_role(current_user, r.oid, 'MEMBER'), current_user,
+                   me.rolsuper, me.rolinherit
+            FROM (SELECT 1) one LEFT JOIN pg_roles r ON r.rolname = ?
+            LEFT JOIN pg_roles me ON me.rolname = current_user""";
 
     /** What uploads can write now; {@code problem} non-null means uploads are refused with it (503). */
     public record Snapshot(WritableTables tables, String problem, Instant loadedAt) {}
@@ -70,6 +72,7 @@ public final class UploadCatalog {
     // Reloads happen every few seconds while a client writes an unknown table: log a refusal once, not each time.
     private String lastRowSecurityLog;
     private boolean trustedLogged;
+    private volatile boolean loginWarned;
 
     public UploadCatalog(List<WritableTables.Allowed> allowed, String role, Clock clock) {
         this.allowed = List.copyOf(allowed);
@@ -124,6 +127,14 @@ public final class UploadCatalog {
                     } else if (!rs.getBoolean(2)) {
                         problem = "the server's database user " + rs.getString(3) + " may not assume the role `" + role
                                 + "` — run GRANT " + role + " TO " + rs.getString(3) + ";";
+                    }
+                    if (problem == null && (rs.getBoolean(4) || rs.getBoolean(5)) && !loginWarned) {
+                        loginWarned = true;
+                        // Not refused (the replication login is the documented default), but said: from a
+                        // superuser or an inheriting login, RESET ROLE in a trigger or function gets it all.
+                        log.warn("uploads connect as {}, which {} — set upload.connection to a NOINHERIT login that"
+                                + " can only become role {} (docs/upload.md)", rs.getString(3),
+                                rs.getBoolean(4) ? "is a superuser" : "inherits the privileges of its roles", role);
                     }
                 }
             }

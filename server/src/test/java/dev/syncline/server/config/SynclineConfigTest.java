@@ -167,8 +167,19 @@ class SynclineConfigTest {
                 """).upload();
         assertThat(upload).isEqualTo(new UploadConfig(true, "app_user",
                 List.of(new TableRef("public", "todos"), new TableRef("app", "lists")), List.of(new TableRef("app", "lists")),
-                256 << 10, 5, 50, 10, 2,
+                java.util.Optional.empty(), 256 << 10, 5, 50, 10, 2,
                 java.time.Duration.ofDays(7)));
+        PostgresConnectionConfig login = fx.parse(ConfigFixtures.MINIMAL + """
+                upload:
+                  connection:
+                    type: postgresql
+                    uri: postgresql://syncline_upload:pw@db.internal:5433/app
+                """).upload().connection().orElseThrow();
+        assertThat(login.username()).isEqualTo("syncline_upload");
+        assertThat(login.jdbcUrl()).isEqualTo("jdbc:postgresql://db.internal:5433/app");
+        assertThat(fx.problems(ConfigFixtures.MINIMAL + "upload:\n  connection:\n    uri: postgresql://u@h/d\n    pool: 3\n"))
+                .anySatisfy(p -> assertThat(p).contains("upload.connection.type"))
+                .anySatisfy(p -> assertThat(p).contains("upload.connection.pool: unknown key"));
         assertThat(fx.parse(ConfigFixtures.MINIMAL + "upload:\n  applied_retention: forever\n").upload().appliedRetention())
                 .isZero();
         assertThat(fx.problems(ConfigFixtures.MINIMAL + "upload:\n  applied_retention: 10m\n"))

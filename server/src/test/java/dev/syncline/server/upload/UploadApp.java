@@ -75,7 +75,10 @@ public final class UploadApp implements AutoCloseable {
         this.app = SynclineApp.start(config, Clock.systemUTC());
     }
 
-    /** @param uploadYaml the {@code upload:} section's body (indented two spaces), or empty */
+    /**
+     * @param uploadYaml the {@code upload:} section's body (indented two spaces), or empty; it may use
+     *                   {@code ${PG_HOST}}, {@code ${PG_PORT}} and {@code ${PG_DATABASE}} of the test database
+     */
     public static UploadApp start(PostgresTestServer server, Path dir, String uploadYaml) throws Exception {
         return start(server, dir, uploadYaml, RULES);
     }
@@ -96,7 +99,8 @@ public final class UploadApp implements AutoCloseable {
         Files.writeString(dir.resolve("rules.yaml"), rules);
         Path file = RunningApp.writeConfig(dir, SECRET,
                 "upload:\n" + (uploadYaml.isBlank() ? "  enabled: true" : uploadYaml) + "\n");
-        SynclineConfig loaded = ConfigLoader.load(file, Map.of("PG_URI", db.uri()));
+        SynclineConfig loaded = ConfigLoader.load(file, Map.of("PG_URI", db.uri(), "PG_HOST", db.host(),
+                "PG_PORT", Integer.toString(db.port()), "PG_DATABASE", db.name()));
         return new UploadApp(db, loaded.withPort(0));
     }
 
