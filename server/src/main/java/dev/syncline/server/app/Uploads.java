@@ -59,7 +59,8 @@ final class Uploads {
                 () -> DriverManager.getConnection(connection.jdbcUrl(), properties), upload.maxConnections());
         resources.add(pool);
         UploadCatalog catalog = new UploadCatalog(allowed, upload.role(), clock);
-        UploadService service = new UploadService(pool, catalog, metrics, duration -> Thread.sleep(duration));
+        UploadService service = new UploadService(pool, catalog, metrics, duration -> Thread.sleep(duration),
+                UploadService.Settings.of(upload));
         service.warmUp();
         if (!upload.appliedRetention().isZero()) {
             resources.add(schedulePruning(new AppliedUploadsPruner(pool, upload.appliedRetention())));

@@ -21,10 +21,13 @@ import java.util.regex.Pattern;
  * @param maxJsonDepth           deepest JSON nesting accepted in a body; deeper gets 400
  * @param maxConnections         PostgreSQL connections the endpoint may hold at once
  * @param appliedRetention       how long exactly-once markers are kept; zero keeps them forever
+ * @param statementTimeout       PostgreSQL {@code statement_timeout} of each upload statement
+ * @param timeoutAttempts        requests in which a client transaction may time out before it is rejected
  */
 public record UploadConfig(boolean enabled, String role, List<TableRef> tables, List<TableRef> trustedTables,
                            Optional<PostgresConnectionConfig> connection, long maxBodyBytes, int maxTransactions, int maxOpsPerTransaction, int maxJsonDepth,
-                           int maxConnections, Duration appliedRetention) {
+                           int maxConnections, Duration appliedRetention, Duration statementTimeout,
+                           int timeoutAttempts) {
     public static final String DEFAULT_ROLE = "authenticated";
     public static final long DEFAULT_MAX_BODY_BYTES = 1L << 20;
     public static final int DEFAULT_MAX_TRANSACTIONS = 100;
@@ -33,6 +36,9 @@ public record UploadConfig(boolean enabled, String role, List<TableRef> tables, 
     public static final int DEFAULT_MAX_CONNECTIONS = 8;
     /** Far longer than a client waits to retry a transaction whose response it lost (it retries once online). */
     public static final Duration DEFAULT_APPLIED_RETENTION = Duration.ofDays(30);
+    public static final Duration DEFAULT_STATEMENT_TIMEOUT = Duration.ofSeconds(30);
+    /** A transaction that times out in this many requests will time out again: reject it so the queue moves. */
+    public static final int DEFAULT_TIMEOUT_ATTEMPTS = 3;
     // A role name is used as a value of set_config('role', …), never spliced into SQL; the pattern
     // only keeps typos such as a trailing comment or spaces out of the configuration.
     private static final Pattern ROLE = Pattern.compile("[A-Za-z_][A-Za-z0-9_$-]{0,62}");
@@ -44,7 +50,8 @@ public record UploadConfig(boolean enabled, String role, List<TableRef> tables, 
 
     public static UploadConfig defaults() {
         return new UploadConfig(true, DEFAULT_ROLE, List.of(), List.of(), Optional.empty(), DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_TRANSACTIONS,
-                DEFAULT_MAX_OPS_PER_TRANSACTION, DEFAULT_MAX_JSON_DEPTH, DEFAULT_MAX_CONNECTIONS, DEFAULT_APPLIED_RETENTION);
+                DEFAULT_MAX_OPS_PER_TRANSACTION, DEFAULT_MAX_JSON_DEPTH, DEFAULT_MAX_CONNECTIONS, DEFAULT_APPLIED_RETENTION,
+                DEFAULT_STATEMENT_TIMEOUT, DEFAULT_TIMEOUT_ATTEMPTS);
     }
 
     static UploadConfig read(Section s) {
@@ -71,6 +78,10 @@ public record UploadConfig(boolean enabled, String role, List<TableRef> tables, 
         Duration retention = s.string("applied_retention").map(String::strip).filter("forever"::equalsIgnoreCase).isPresent()
                 ? Duration.ZERO
                 : Units.duration(s, "applied_retention", Duration.ofHours(1), Duration.ofDays(3650)).orElse(DEFAULT_APPLIED_RETENTION);
-        return new UploadConfig(enabled, role, tables, trusted, connection, body, transactions, ops, depth, connections, retention);
+        Duration statementTimeout = Units.duration(s, "statement_timeout", Duration.ofMillis(100), Duration.ofHours(1))
+                .orElse(DEFAULT_STATEMENT_TIMEOUT);
+        int timeoutAttempts = s.integer("timeout_attempts", DEFAULT_TIMEOUT_ATTEMPTS, 1, 100);
+        return new UploadConfig(enabled, role, tables, trusted, connection, body, transactions, ops, depth, connections,
+                retention, statementTimeout, timeoutAttempts);
     }
 }

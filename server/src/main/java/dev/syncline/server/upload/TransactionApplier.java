@@ -22,7 +22,6 @@ final class TransactionApplier {
     private static final String ALREADY = "SELECT 1 FROM syncline.applied_uploads WHERE user_id = ? AND client_id = ? AND tx_id = ?";
     private static final String BECOME = "SELECT set_config('role', ?, true), set_config('request.jwt.claims', ?, true),"
             + " set_config('request.jwt.claim.sub', ?, true), set_config('statement_timeout', ?, true)";
-    static final String STATEMENT_TIMEOUT = "30s";
 
     /** Who writes: the token's subject and its whole claim set as JSON. */
     record Writer(String userId, String claimsJson) {}
@@ -31,9 +30,11 @@ final class TransactionApplier {
     record Result(TransactionOutcome outcome, boolean schemaChanged) {}
 
     private final String role;
+    private final String statementTimeout;
 
-    TransactionApplier(String role) {
+    TransactionApplier(String role, java.time.Duration statementTimeout) {
         this.role = role;
+        this.statementTimeout = statementTimeout.toMillis() + "ms";
     }
 
     /**
@@ -81,6 +82,8 @@ final class TransactionApplier {
                 return null;
             });
             return result != null ? result : new Result(TransactionOutcome.applied(txId), false);
+        } catch (TransientFailure e) {
+            throw current[0] < 0 ? e : e.at("op " + current[0] + " (" + plans.get(current[0]).op().describe() + ")");
         } catch (RejectedSql e) {
             if (current[0] < 0) {
                 // The marker row or the role switch failed: the server's setup, not this user's write.
@@ -118,7 +121,7 @@ final class TransactionApplier {
         } catch (SQLException e) {
             rollbackQuietly(c);
             SqlStateOutcomes.Classification kind = SqlStateOutcomes.classify(e.getSQLState());
-            if (kind.kind() == SqlStateOutcomes.Kind.TRANSIENT) {
+            if (kind.kind() != SqlStateOutcomes.Kind.REJECTED) {
                 throw new TransientFailure(e);
             }
             throw new RejectedSql(kind.code(), serverMessage(e), kind.schemaChanged());
@@ -152,7 +155,7 @@ final class TransactionApplier {
             ps.setString(1, role);
             ps.setString(2, writer.claimsJson());
             ps.setString(3, writer.userId());
-            ps.setString(4, STATEMENT_TIMEOUT);
+            ps.setString(4, statementTimeout);
             ps.execute();
         }
     }

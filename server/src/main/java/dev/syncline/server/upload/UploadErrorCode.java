@@ -39,7 +39,9 @@ public enum UploadErrorCode {
      * rejected: the table is not guarded by Row-Level Security for the upload role (RLS off, the
      * role bypasses it or owns the table) and is not in {@code upload.trusted_tables}.
      */
-    SYNC_U2009(0);
+    SYNC_U2009(0),
+    /** rejected: the transaction ran past {@code statement_timeout} in {@code upload.timeout_attempts} requests. */
+    SYNC_U2010(0);
 
     private final int httpStatus;
 

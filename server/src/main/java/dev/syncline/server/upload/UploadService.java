@@ -1,5 +1,6 @@
 package dev.syncline.server.upload;
 
+import dev.syncline.server.config.UploadConfig;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.slf4j.Logger;
@@ -32,17 +33,40 @@ public final class UploadService {
         void pause(Duration duration) throws InterruptedException;
     }
 
+    /**
+     * @param statementTimeout PostgreSQL {@code statement_timeout} of each upload statement
+     * @param timeoutAttempts  requests a transaction may time out in before it is rejected
+     */
+    public record Settings(Duration statementTimeout, int timeoutAttempts) {
+        public static Settings of(UploadConfig config) {
+            return new Settings(config.statementTimeout(), config.timeoutAttempts());
+        }
+
+        public static Settings defaults() {
+            return of(UploadConfig.defaults());
+        }
+    }
+
     private final PgConnectionPool pool;
     private final UploadCatalog catalog;
     private final TransactionApplier applier;
     private final Backoff backoff;
+    private final Settings settings;
+    private final TimeoutAttempts timeouts;
     private final Map<TransactionOutcome.Status, Counter> counters = new EnumMap<>(TransactionOutcome.Status.class);
 
     public UploadService(PgConnectionPool pool, UploadCatalog catalog, MeterRegistry metrics, Backoff backoff) {
+        this(pool, catalog, metrics, backoff, Settings.defaults());
+    }
+
+    public UploadService(PgConnectionPool pool, UploadCatalog catalog, MeterRegistry metrics, Backoff backoff,
+                         Settings settings) {
         this.pool = pool;
         this.catalog = catalog;
-        this.applier = new TransactionApplier(catalog.role());
+        this.applier = new TransactionApplier(catalog.role(), settings.statementTimeout());
         this.backoff = backoff;
+        this.settings = settings;
+        this.timeouts = new TimeoutAttempts(settings.timeoutAttempts());
         for (TransactionOutcome.Status status : TransactionOutcome.Status.values()) {
             counters.put(status, Counter.builder("syncline.upload.transactions")
                     .description("client transactions received through POST /api/upload, by outcome")
@@ -104,7 +128,7 @@ public final class UploadService {
         } catch (SQLException e) {
             // No connection, or the catalog could not be read: nothing of this request ran.
             broken = true;
-            if (SqlStateOutcomes.classify(e.getSQLState()).kind() == SqlStateOutcomes.Kind.TRANSIENT) {
+            if (SqlStateOutcomes.classify(e.getSQLState()).kind() != SqlStateOutcomes.Kind.REJECTED) {
                 throw new UploadException(UploadErrorCode.SYNC_U1006, "the database is unreachable for uploads ("
                         + e.getMessage() + ") — retry later");
             }
@@ -123,6 +147,7 @@ public final class UploadService {
     private Attempt applyWithRetries(Connection c, TransactionApplier.Writer writer, String clientId, ClientTransaction tx) {
         Duration pause = FIRST_BACKOFF;
         boolean reloaded = false;
+        TimeoutAttempts.Key key = new TimeoutAttempts.Key(writer.userId(), clientId, tx.txId());
         for (int attempt = 1; ; attempt++) {
             try {
                 TransactionApplier.Result result = applier.apply(c, writer, clientId, tx, catalog.current().tables());
@@ -130,8 +155,13 @@ public final class UploadService {
                     reloaded = true; // the table or column may have been added since: try once more
                     continue;
                 }
+                timeouts.settled(key);
                 return new Attempt(result.outcome(), c);
             } catch (TransientFailure e) {
+                if (e.timedOut()) {
+                    // Not retried here: each try holds a connection for the whole statement_timeout.
+                    return new Attempt(timedOut(tx, writer, clientId, key, e), c);
+                }
                 if (e.connectionLost()) {
                     pool.release(c, true);
                     c = null;
@@ -157,6 +187,28 @@ public final class UploadService {
                 }
             }
         }
+    }
+
+    /**
+     * One more request in which {@code tx} ran past the statement timeout: retryable until it has
+     * done so {@code timeoutAttempts} times, then rejected so the client's later transactions run.
+     */
+    private TransactionOutcome timedOut(ClientTransaction tx, TransactionApplier.Writer writer, String clientId,
+                                        TimeoutAttempts.Key key, TransientFailure e) {
+        int n = timeouts.timedOut(key);
+        String where = e.op() == null ? "the transaction" : e.op();
+        String limit = "statement_timeout " + settings.statementTimeout().toMillis() + " ms";
+        if (n >= timeouts.limit()) {
+            log.warn("upload of tx {} from client {} of user {} rejected: {} ran past the {} in {} requests ({})",
+                    tx.txId(), clientId, writer.userId(), where, limit, n, e.getMessage());
+            return TransactionOutcome.rejected(tx.txId(), UploadErrorCode.SYNC_U2010, where + " ran past the server's "
+                    + limit + " in " + n + " requests; rejected so the transactions after it can run — make the"
+                    + " write smaller, or ask an operator about slow triggers, locks or upload.statement_timeout");
+        }
+        log.info("upload of tx {} from client {} of user {}: {} ran past the {} ({} of {} attempts)", tx.txId(), clientId,
+                writer.userId(), where, limit, n, timeouts.limit());
+        return TransactionOutcome.retryable(tx.txId(), where + " ran past the server's " + limit + " (attempt " + n
+                + " of " + timeouts.limit() + ") — send it again later");
     }
 
     private boolean reload(Connection c) {

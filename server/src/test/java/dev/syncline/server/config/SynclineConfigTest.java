@@ -164,11 +164,13 @@ class SynclineConfigTest {
                   max_json_depth: 10
                   max_connections: 2
                   applied_retention: 7d
+                  statement_timeout: 5s
+                  timeout_attempts: 4
                 """).upload();
         assertThat(upload).isEqualTo(new UploadConfig(true, "app_user",
                 List.of(new TableRef("public", "todos"), new TableRef("app", "lists")), List.of(new TableRef("app", "lists")),
                 java.util.Optional.empty(), 256 << 10, 5, 50, 10, 2,
-                java.time.Duration.ofDays(7)));
+                java.time.Duration.ofDays(7), java.time.Duration.ofSeconds(5), 4));
         PostgresConnectionConfig login = fx.parse(ConfigFixtures.MINIMAL + """
                 upload:
                   connection:
