@@ -53,6 +53,9 @@ final class Uploads {
         Properties properties = new Properties();
         properties.putAll(connection.jdbcProperties());
         PGProperty.APPLICATION_NAME.set(properties, "syncline-upload");
+        // Sends application_name and extra_float_digits in the startup packet instead of SET after
+        // connecting, so the RESET ALL each connection gets when given back to the pool keeps them.
+        PGProperty.ASSUME_MIN_SERVER_VERSION.set(properties, "10");
         // Timestamps without an offset are read as UTC, whatever the database's default time zone.
         PGProperty.OPTIONS.set(properties, "-c TimeZone=UTC");
         PgConnectionPool pool = new PgConnectionPool(
