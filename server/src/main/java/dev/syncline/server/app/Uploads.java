@@ -13,6 +13,7 @@ import dev.syncline.server.upload.UploadCatalog;
 import dev.syncline.server.upload.UploadHandler;
 import dev.syncline.server.upload.UploadLimits;
 import dev.syncline.server.upload.UploadService;
+import dev.syncline.server.upload.UserUploadSlots;
 import dev.syncline.server.upload.WritableTables;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.postgresql.PGProperty;
@@ -68,7 +69,8 @@ final class Uploads {
         if (!upload.appliedRetention().isZero()) {
             resources.add(schedulePruning(new AppliedUploadsPruner(pool, upload.appliedRetention())));
         }
-        return new UploadHandler(authenticator, UploadLimits.of(upload), service);
+        return new UploadHandler(authenticator, UploadLimits.of(upload), service,
+                new UserUploadSlots(upload.maxConcurrentPerUser()));
     }
 
     /** Prunes a minute after start (not in the way of start-up), then hourly; closing stops it. */

@@ -23,11 +23,12 @@ import java.util.regex.Pattern;
  * @param appliedRetention       how long exactly-once markers are kept; zero keeps them forever
  * @param statementTimeout       PostgreSQL {@code statement_timeout} of each upload statement
  * @param timeoutAttempts        requests in which a client transaction may time out before it is rejected
+ * @param maxConcurrentPerUser   uploads one user may have in flight; more get 429
  */
 public record UploadConfig(boolean enabled, String role, List<TableRef> tables, List<TableRef> trustedTables,
                            Optional<PostgresConnectionConfig> connection, long maxBodyBytes, int maxTransactions, int maxOpsPerTransaction, int maxJsonDepth,
                            int maxConnections, Duration appliedRetention, Duration statementTimeout,
-                           int timeoutAttempts) {
+                           int timeoutAttempts, int maxConcurrentPerUser) {
     public static final String DEFAULT_ROLE = "authenticated";
     public static final long DEFAULT_MAX_BODY_BYTES = 1L << 20;
     public static final int DEFAULT_MAX_TRANSACTIONS = 100;
@@ -39,6 +40,8 @@ public record UploadConfig(boolean enabled, String role, List<TableRef> tables, 
     public static final Duration DEFAULT_STATEMENT_TIMEOUT = Duration.ofSeconds(30);
     /** A transaction that times out in this many requests will time out again: reject it so the queue moves. */
     public static final int DEFAULT_TIMEOUT_ATTEMPTS = 3;
+    /** A client uploads one request at a time; two leaves room for a second tab or device of the same user. */
+    public static final int DEFAULT_MAX_CONCURRENT_PER_USER = 2;
     // A role name is used as a value of set_config('role', …), never spliced into SQL; the pattern
     // only keeps typos such as a trailing comment or spaces out of the configuration.
     private static final Pattern ROLE = Pattern.compile("[A-Za-z_][A-Za-z0-9_$-]{0,62}");
@@ -51,7 +54,7 @@ public record UploadConfig(boolean enabled, String role, List<TableRef> tables, 
     public static UploadConfig defaults() {
         return new UploadConfig(true, DEFAULT_ROLE, List.of(), List.of(), Optional.empty(), DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_TRANSACTIONS,
                 DEFAULT_MAX_OPS_PER_TRANSACTION, DEFAULT_MAX_JSON_DEPTH, DEFAULT_MAX_CONNECTIONS, DEFAULT_APPLIED_RETENTION,
-                DEFAULT_STATEMENT_TIMEOUT, DEFAULT_TIMEOUT_ATTEMPTS);
+                DEFAULT_STATEMENT_TIMEOUT, DEFAULT_TIMEOUT_ATTEMPTS, DEFAULT_MAX_CONCURRENT_PER_USER);
     }
 
     static UploadConfig read(Section s) {
@@ -81,7 +84,8 @@ public record UploadConfig(boolean enabled, String role, List<TableRef> tables, 
         Duration statementTimeout = Units.duration(s, "statement_timeout", Duration.ofMillis(100), Duration.ofHours(1))
                 .orElse(DEFAULT_STATEMENT_TIMEOUT);
         int timeoutAttempts = s.integer("timeout_attempts", DEFAULT_TIMEOUT_ATTEMPTS, 1, 100);
+        int perUser = s.integer("max_concurrent_per_user", DEFAULT_MAX_CONCURRENT_PER_USER, 1, 256);
         return new UploadConfig(enabled, role, tables, trusted, connection, body, transactions, ops, depth, connections,
-                retention, statementTimeout, timeoutAttempts);
+                retention, statementTimeout, timeoutAttempts, perUser);
     }
 }

@@ -18,6 +18,8 @@ public enum UploadErrorCode {
     SYNC_U1005(400),
     /** 503: uploads cannot be served now (database unreachable, role missing); try again later. */
     SYNC_U1006(503),
+    /** 429: the user already has {@code upload.max_concurrent_per_user} uploads in flight; retry after {@code Retry-After}. */
+    SYNC_U1007(429),
 
     /** rejected: {@code type} names no writable table. */
     SYNC_U2001(0),

@@ -166,11 +166,12 @@ class SynclineConfigTest {
                   applied_retention: 7d
                   statement_timeout: 5s
                   timeout_attempts: 4
+                  max_concurrent_per_user: 3
                 """).upload();
         assertThat(upload).isEqualTo(new UploadConfig(true, "app_user",
                 List.of(new TableRef("public", "todos"), new TableRef("app", "lists")), List.of(new TableRef("app", "lists")),
                 java.util.Optional.empty(), 256 << 10, 5, 50, 10, 2,
-                java.time.Duration.ofDays(7), java.time.Duration.ofSeconds(5), 4));
+                java.time.Duration.ofDays(7), java.time.Duration.ofSeconds(5), 4, 3));
         PostgresConnectionConfig login = fx.parse(ConfigFixtures.MINIMAL + """
                 upload:
                   connection:
