@@ -169,7 +169,8 @@ public final class UploadCatalog {
             if (problem != null) {
                 log.warn("uploads unavailable: {}", problem);
             } else {
-                log.info("uploads may write {} of {} allowed tables as role {}", loaded.tables().size(), allowed.size(), role);
+                log.info("uploads may write {} of {} allowed tables as role {}: {}", loaded.tables().size(), allowed.size(),
+                        role, loaded.tables().names());
             }
             snapshot = loaded;
             return loaded;

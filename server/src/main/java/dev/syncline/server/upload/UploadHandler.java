@@ -63,6 +63,9 @@ public final class UploadHandler implements Handler {
             log.debug("upload from user {} client {}: {}", user.userId(), request.clientId(), outcomes);
             ctx.status(200).contentType("application/json").result(render(outcomes));
         } catch (UploadException e) {
+            if (e.operatorDetail() != null) {
+                log.warn("upload from user {} refused with {}: {}", user.userId(), e.code(), e.operatorDetail());
+            }
             throw new SyncException(e.code().name(), e.status(), e.getMessage());
         }
     }

@@ -26,6 +26,9 @@ public final class UploadService {
     static final Duration CONNECTION_WAIT = Duration.ofSeconds(10);
     static final int MAX_ATTEMPTS = 4;
     static final Duration FIRST_BACKOFF = Duration.ofMillis(20);
+    /** What clients hear of a setup problem; the server log has the SQL that fixes it. */
+    static final String SETUP_PROBLEM = "uploads are unavailable because of a problem in the server's database setup"
+            + " — retry later; the server log says what an operator must fix";
 
     /** Waits between attempts; tests pass one that does not sleep. */
     @FunctionalInterface
@@ -108,7 +111,7 @@ public final class UploadService {
                 snapshot = catalog.current(); // the operator may have created or granted the role since
             }
             if (snapshot.problem() != null) {
-                throw new UploadException(UploadErrorCode.SYNC_U1006, snapshot.problem());
+                throw new UploadException(UploadErrorCode.SYNC_U1006, SETUP_PROBLEM, snapshot.problem());
             }
             String stopped = null;
             for (ClientTransaction tx : request.transactions()) {
@@ -128,11 +131,12 @@ public final class UploadService {
         } catch (SQLException e) {
             // No connection, or the catalog could not be read: nothing of this request ran.
             broken = true;
+            // pgjdbc's messages name the host, port and database user: for the log only.
             if (SqlStateOutcomes.classify(e.getSQLState()).kind() != SqlStateOutcomes.Kind.REJECTED) {
-                throw new UploadException(UploadErrorCode.SYNC_U1006, "the database is unreachable for uploads ("
-                        + e.getMessage() + ") — retry later");
+                throw new UploadException(UploadErrorCode.SYNC_U1006, "the database cannot be reached for uploads"
+                        + " right now — retry later", "database unreachable for uploads: " + e.getMessage());
             }
-            throw new UploadException(UploadErrorCode.SYNC_U1006, "uploads cannot run: " + e.getMessage()
+            throw new UploadException(UploadErrorCode.SYNC_U1006, SETUP_PROBLEM, "uploads cannot run: " + e.getMessage()
                     + " — " + TransactionApplier.setupHint(catalog.role()));
         } finally {
             if (c != null) {
@@ -169,8 +173,8 @@ public final class UploadService {
                 if (attempt >= MAX_ATTEMPTS) {
                     log.warn("upload of tx {} for user {} still failing after {} attempts: {}", tx.txId(),
                             writer.userId(), attempt, e.getMessage());
-                    return new Attempt(TransactionOutcome.retryable(tx.txId(), "transient database failure after "
-                            + attempt + " attempts (" + e.getMessage() + ") — send it again later"), c);
+                    return new Attempt(TransactionOutcome.retryable(tx.txId(), "a transient database failure"
+                            + sqlState(e) + " outlasted " + attempt + " attempts — send it again later"), c);
                 }
                 try {
                     backoff.pause(pause.plusMillis(ThreadLocalRandom.current().nextLong(pause.toMillis() + 1)));
@@ -182,8 +186,10 @@ public final class UploadService {
                     if (stop instanceof InterruptedException) {
                         Thread.currentThread().interrupt();
                     }
-                    return new Attempt(TransactionOutcome.retryable(tx.txId(), "the database is unreachable ("
-                            + stop.getMessage() + ") — send it again later"), c);
+                    log.warn("upload of tx {} for user {}: no connection to retry on: {}", tx.txId(), writer.userId(),
+                            stop.getMessage());
+                    return new Attempt(TransactionOutcome.retryable(tx.txId(), "the database cannot be reached right now"
+                            + " — send it again later"), c);
                 }
             }
         }
@@ -211,7 +217,12 @@ public final class UploadService {
                 + " of " + timeouts.limit() + ") — send it again later");
     }
 
-    private boolean reload(Connection c) {
+    private static String sqlState(TransientFailure e) {
+        String state = ((SQLException) e.getCause()).getSQLState();
+        return state == null ? "" : " (SQLSTATE " + state + ")";
+    }
+
+        private boolean reload(Connection c) {
         try {
             return catalog.reloadIfStale(c);
         } catch (SQLException e) {

@@ -114,15 +114,19 @@ public final class WritableTables {
         if (refusal != null) {
             return refusal;
         }
-        return new Refusal(UploadErrorCode.SYNC_U2001, "`" + type + "` is not a writable table"
-                + (tables.isEmpty() ? " (no table is writable)"
-                : " — writable: " + String.join(", ", tables.keySet().stream().sorted().toList()))
-                + "; add it to upload.tables or to the sync rules");
+        // Not the list of writable tables: a client learns nothing of the schema it was not given.
+        return new Refusal(UploadErrorCode.SYNC_U2001, "`" + type + "` is not a writable table; the server's log lists"
+                + " them at start (upload.tables, or the tables of the sync rules)");
     }
 
     /** Every refused client table name with its reason, for the log at catalog load. */
     public Map<String, Refusal> refusals() {
         return unusable;
+    }
+
+    /** Client names of the writable tables, for the log. */
+    public java.util.Set<String> names() {
+        return tables.keySet();
     }
 
     public int size() {
