@@ -13,6 +13,7 @@ import dev.syncline.server.upload.UploadCatalog;
 import dev.syncline.server.upload.UploadHandler;
 import dev.syncline.server.upload.UploadLimits;
 import dev.syncline.server.upload.UploadService;
+import dev.syncline.server.upload.UserUploadSlots;
 import dev.syncline.server.upload.WritableTables;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.postgresql.PGProperty;
@@ -41,23 +42,35 @@ final class Uploads {
         UploadConfig upload = config.upload();
         List<WritableTables.Allowed> allowed = allowed(plan, upload.tables().isEmpty()
                 ? List.copyOf(plan.sourceTables())
-                : upload.tables().stream().map(t -> new SourceTable(t.schema(), t.table())).toList());
-        PostgresConnectionConfig connection = config.replication().connection();
+                : upload.tables().stream().map(t -> new SourceTable(t.schema(), t.table())).toList(),
+                upload.trustedTables().stream().map(t -> new SourceTable(t.schema(), t.table())).toList());
+        PostgresConnectionConfig connection = upload.connection().orElse(config.replication().connection());
+        if (upload.connection().isEmpty()) {
+            log.warn("uploads connect as the replication user {}; give them a login of their own that can only become"
+                    + " role {} (upload.connection, a NOINHERIT login: docs/upload.md)", connection.username(), upload.role());
+        } else {
+            log.info("uploads connect as {} to {}", connection.username(), connection.jdbcUrl());
+        }
         Properties properties = new Properties();
         properties.putAll(connection.jdbcProperties());
         PGProperty.APPLICATION_NAME.set(properties, "syncline-upload");
+        // Sends application_name and extra_float_digits in the startup packet instead of SET after
+        // connecting, so the RESET ALL each connection gets when given back to the pool keeps them.
+        PGProperty.ASSUME_MIN_SERVER_VERSION.set(properties, "10");
         // Timestamps without an offset are read as UTC, whatever the database's default time zone.
         PGProperty.OPTIONS.set(properties, "-c TimeZone=UTC");
         PgConnectionPool pool = new PgConnectionPool(
                 () -> DriverManager.getConnection(connection.jdbcUrl(), properties), upload.maxConnections());
         resources.add(pool);
         UploadCatalog catalog = new UploadCatalog(allowed, upload.role(), clock);
-        UploadService service = new UploadService(pool, catalog, metrics, duration -> Thread.sleep(duration));
+        UploadService service = new UploadService(pool, catalog, metrics, duration -> Thread.sleep(duration),
+                UploadService.Settings.of(upload));
         service.warmUp();
         if (!upload.appliedRetention().isZero()) {
             resources.add(schedulePruning(new AppliedUploadsPruner(pool, upload.appliedRetention())));
         }
-        return new UploadHandler(authenticator, UploadLimits.of(upload), service);
+        return new UploadHandler(authenticator, UploadLimits.of(upload), service,
+                new UserUploadSlots(upload.maxConcurrentPerUser()));
     }
 
     /** Prunes a minute after start (not in the way of start-up), then hourly; closing stops it. */
@@ -80,19 +93,26 @@ final class Uploads {
      * columns, and each other table in {@code tables} (e.g. one only parameter queries read) under
      * its own name, unless a client table already has that name.
      */
-    static List<WritableTables.Allowed> allowed(SyncRulesPlan plan, List<SourceTable> tables) {
+    static List<WritableTables.Allowed> allowed(SyncRulesPlan plan, List<SourceTable> tables, List<SourceTable> trusted) {
         List<WritableTables.Allowed> allowed = new ArrayList<>();
         Set<String> names = new HashSet<>();
         for (ClientTable t : plan.clientTables()) {
             if (tables.contains(t.source())) {
                 allowed.add(new WritableTables.Allowed(t.source().schema(), t.source().name(), t.name(), t.renamed(),
-                        t.derived(), t.problem()));
+                        t.derived(), t.problem(), trusted.contains(t.source())));
                 names.add(t.name());
             }
         }
         for (SourceTable t : tables) {
             if (names.add(t.name())) {
-                allowed.add(new WritableTables.Allowed(t.schema(), t.name()));
+                WritableTables.Allowed own = new WritableTables.Allowed(t.schema(), t.name());
+                allowed.add(trusted.contains(t) ? own.trust() : own);
+            }
+        }
+        for (SourceTable t : trusted) {
+            if (!tables.contains(t)) {
+                log.warn("upload.trusted_tables lists {}.{}, which uploads do not write (not in upload.tables or the sync"
+                        + " rules) — remove it or add it to upload.tables", t.schema(), t.name());
             }
         }
         return allowed;

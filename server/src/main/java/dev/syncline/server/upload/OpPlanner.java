@@ -26,8 +26,10 @@ public final class OpPlanner {
 
     /** @throws RejectedOp for an unknown table or column */
     static SqlPlan plan(CrudOp op, WritableTables tables) {
-        WritableTable table = tables.find(op.type())
-                .orElseThrow(() -> new RejectedOp(UploadErrorCode.SYNC_U2001, op.describe() + ": " + tables.whyNot(op.type())));
+        WritableTable table = tables.find(op.type()).orElseThrow(() -> {
+            WritableTables.Refusal refusal = tables.whyNot(op.type());
+            return new RejectedOp(refusal.code(), op.describe() + ": " + refusal.reason());
+        });
         Map<String, JsonNode> data = new LinkedHashMap<>();
         for (Map.Entry<String, JsonNode> entry : op.data().entrySet()) {
             String column = entry.getKey();
@@ -47,10 +49,9 @@ public final class OpPlanner {
                         + "` holds the row id, which travels as the op's `id`; leave it out of `data`");
             }
             if (!table.columns().containsKey(source)) {
-                throw new RejectedOp(UploadErrorCode.SYNC_U2002, op.describe() + ": column `" + column + "` "
-                        + (source.equals(column) ? "" : "(`" + source + "` in PostgreSQL) ")
-                        + "does not exist in " + table.schema() + "." + table.name()
-                        + " or is generated — writable columns: " + String.join(", ", writableColumns(table)));
+                // Neither the source name nor the other columns: a client learns nothing it was not given.
+                throw new RejectedOp(UploadErrorCode.SYNC_U2002, op.describe() + ": column `" + column
+                        + "` does not exist in `" + table.type() + "` or is generated");
             }
             data.put(source, entry.getValue());
         }
@@ -101,12 +102,6 @@ public final class OpPlanner {
         parameters.add(op.id());
         return new SqlPlan(op, table, "UPDATE " + table.qualifiedSql() + " SET " + sets + " WHERE " + idMatch(table),
                 parameters, true);
-    }
-
-    /** Client names of the columns a write may set, for the rejection message. */
-    private static List<String> writableColumns(WritableTable table) {
-        return table.columns().keySet().stream().map(table::clientColumn)
-                .filter(c -> !table.derived().containsKey(c)).toList();
     }
 
     private static String idMatch(WritableTable table) {

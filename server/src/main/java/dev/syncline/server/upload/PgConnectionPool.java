@@ -2,6 +2,7 @@ package dev.syncline.server.upload;
 
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.sql.Statement;
 import java.time.Duration;
 import java.util.concurrent.ConcurrentLinkedDeque;
 import java.util.concurrent.Semaphore;
@@ -11,6 +12,13 @@ import java.util.concurrent.TimeUnit;
  * A small bounded pool of PostgreSQL connections for uploads: at most {@code max} exist, a borrower
  * waits up to a deadline for one, and a connection that failed with a connection error is closed
  * rather than handed out again. Connections are kept with autocommit off.
+ *
+ * <p>Every connection given back is rolled back and reset ({@link #RESET}) before the next
+ * borrower gets it, so nothing one upload left behind (an open transaction, a role taken with a
+ * session-level {@code SET ROLE}, a {@code statement_timeout} or claim set without {@code LOCAL},
+ * a cursor, a listen, an advisory lock) reaches another user's upload. One that cannot be reset
+ * is closed. {@code DISCARD ALL} would do the same but also drop pgjdbc's server-prepared
+ * statements and cannot run inside the transaction autocommit-off connections are always in.
  */
 public final class PgConnectionPool implements AutoCloseable {
     /** Opens one new connection. */
@@ -18,6 +26,10 @@ public final class PgConnectionPool implements AutoCloseable {
     public interface Opener {
         Connection open() throws SQLException;
     }
+
+    // role and session_authorization are not reset by RESET ALL (GUC_NO_RESET_ALL): name them.
+    static final String RESET = "RESET ALL; RESET ROLE; RESET SESSION AUTHORIZATION; CLOSE ALL; UNLISTEN *;"
+            + " SELECT pg_advisory_unlock_all(); DISCARD TEMP";
 
     private final Opener opener;
     private final Semaphore permits;
@@ -54,12 +66,13 @@ public final class PgConnectionPool implements AutoCloseable {
         }
     }
 
-    /** Returns {@code c}; a {@code broken} one is closed instead of reused. */
+    /** Returns {@code c} rolled back and reset; a {@code broken} one, or one that cannot be reset, is closed instead. */
     public void release(Connection c, boolean broken) {
         try {
             if (broken || closed || c.isClosed()) {
                 closeQuietly(c);
             } else {
+                reset(c);
                 idle.addFirst(c);
             }
         } catch (SQLException e) {
@@ -67,6 +80,14 @@ public final class PgConnectionPool implements AutoCloseable {
         } finally {
             permits.release();
         }
+    }
+
+    private static void reset(Connection c) throws SQLException {
+        c.rollback();
+        try (Statement s = c.createStatement()) {
+            s.execute(RESET);
+        }
+        c.commit();
     }
 
     @Override

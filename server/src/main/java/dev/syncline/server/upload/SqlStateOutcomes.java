@@ -2,11 +2,14 @@ package dev.syncline.server.upload;
 
 /**
  * SQLSTATE → what an upload failure means, decided once here (PostgreSQL Appendix A codes).
- * Transient failures are worth retrying with the same transaction; everything else rejects it.
+ * Transient failures are worth retrying with the same transaction; a statement timeout may pass
+ * (a lock held elsewhere, a busy server) but more often comes back every time, so it is retried
+ * by the client, a bounded number of times ({@code upload.timeout_attempts}); everything else
+ * rejects the transaction.
  */
 public final class SqlStateOutcomes {
     /** How a failed client transaction is handled. */
-    public enum Kind { TRANSIENT, REJECTED }
+    public enum Kind { TRANSIENT, TIMED_OUT, REJECTED }
 
     /** {@code code} is null unless the kind is {@link Kind#REJECTED}; {@code schemaChanged} asks for a catalog reload. */
     public record Classification(Kind kind, UploadErrorCode code, boolean schemaChanged) {}
@@ -20,8 +23,10 @@ public final class SqlStateOutcomes {
         }
         String category = sqlState.substring(0, 2);
         return switch (sqlState) {
-            case "40001", "40P01", "55P03", "57P01", "57P02", "57P03", "57014", "25P03" ->
+            case "40001", "40P01", "55P03", "57P01", "57P02", "57P03", "25P03" ->
                     new Classification(Kind.TRANSIENT, null, false);
+            // query_canceled: statement_timeout (or an operator's pg_cancel_backend).
+            case "57014" -> new Classification(Kind.TIMED_OUT, null, false);
             case "42501" -> rejected(UploadErrorCode.SYNC_U2003);
             case "42P01" -> new Classification(Kind.REJECTED, UploadErrorCode.SYNC_U2001, true);
             case "42703" -> new Classification(Kind.REJECTED, UploadErrorCode.SYNC_U2002, true);

@@ -17,12 +17,12 @@ import java.util.List;
  * marker row commits or rolls back with the writes, so a retry after a lost response finds it.
  */
 final class TransactionApplier {
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(TransactionApplier.class);
     private static final String MARK = "INSERT INTO syncline.applied_uploads (user_id, client_id, tx_id) VALUES (?, ?, ?)"
             + " ON CONFLICT DO NOTHING";
     private static final String ALREADY = "SELECT 1 FROM syncline.applied_uploads WHERE user_id = ? AND client_id = ? AND tx_id = ?";
     private static final String BECOME = "SELECT set_config('role', ?, true), set_config('request.jwt.claims', ?, true),"
             + " set_config('request.jwt.claim.sub', ?, true), set_config('statement_timeout', ?, true)";
-    static final String STATEMENT_TIMEOUT = "30s";
 
     /** Who writes: the token's subject and its whole claim set as JSON. */
     record Writer(String userId, String claimsJson) {}
@@ -31,9 +31,11 @@ final class TransactionApplier {
     record Result(TransactionOutcome outcome, boolean schemaChanged) {}
 
     private final String role;
+    private final String statementTimeout;
 
-    TransactionApplier(String role) {
+    TransactionApplier(String role, java.time.Duration statementTimeout) {
         this.role = role;
+        this.statementTimeout = statementTimeout.toMillis() + "ms";
     }
 
     /**
@@ -81,15 +83,17 @@ final class TransactionApplier {
                 return null;
             });
             return result != null ? result : new Result(TransactionOutcome.applied(txId), false);
+        } catch (TransientFailure e) {
+            throw current[0] < 0 ? e : e.at("op " + current[0] + " (" + plans.get(current[0]).op().describe() + ")");
         } catch (RejectedSql e) {
             if (current[0] < 0) {
                 // The marker row or the role switch failed: the server's setup, not this user's write.
-                throw new UploadException(UploadErrorCode.SYNC_U1006, "uploads cannot run: " + e.getMessage() + " — "
-                        + setupHint(role));
+                throw new UploadException(UploadErrorCode.SYNC_U1006, UploadService.SETUP_PROBLEM,
+                        "uploads cannot run: " + e.getMessage() + " — " + setupHint(role));
             }
             String where = "op " + current[0] + " (" + plans.get(current[0]).op().describe() + "): ";
-            String hint = e.code == UploadErrorCode.SYNC_U2003 ? " — Row-Level Security or a privilege of role `" + role
-                    + "` refused this write for user `" + writer.userId() + "`; check the table's policies and grants" : "";
+            String hint = e.code == UploadErrorCode.SYNC_U2003 ? " — Row-Level Security or a privilege refused this write"
+                    + " for user `" + writer.userId() + "`; check the table's policies and grants" : "";
             return new Result(TransactionOutcome.rejected(txId, e.code, where + e.getMessage() + hint), e.schemaChanged);
         }
     }
@@ -118,9 +122,10 @@ final class TransactionApplier {
         } catch (SQLException e) {
             rollbackQuietly(c);
             SqlStateOutcomes.Classification kind = SqlStateOutcomes.classify(e.getSQLState());
-            if (kind.kind() == SqlStateOutcomes.Kind.TRANSIENT) {
+            if (kind.kind() != SqlStateOutcomes.Kind.REJECTED) {
                 throw new TransientFailure(e);
             }
+            log.info("upload statement refused with {}: {}", kind.code(), operatorDetail(e));
             throw new RejectedSql(kind.code(), serverMessage(e), kind.schemaChanged());
         }
     }
@@ -152,7 +157,7 @@ final class TransactionApplier {
             ps.setString(1, role);
             ps.setString(2, writer.claimsJson());
             ps.setString(3, writer.userId());
-            ps.setString(4, STATEMENT_TIMEOUT);
+            ps.setString(4, statementTimeout);
             ps.execute();
         }
     }
@@ -189,26 +194,43 @@ final class TransactionApplier {
             }
         }
         if (exists) {
-            return new RejectedOp(UploadErrorCode.SYNC_U2003, "the row exists but Row-Level Security does not let role `"
-                    + role + "` change it for user `" + writer.userId() + "`; check the table's policies");
+            return new RejectedOp(UploadErrorCode.SYNC_U2003, "the row exists but Row-Level Security does not let user `"
+                    + writer.userId() + "` change it; check the table's policies");
         }
         if (plan.op().op() == CrudOp.Kind.PATCH) {
-            return new RejectedOp(UploadErrorCode.SYNC_U2004, "no row with this id in " + plan.table().schema() + "."
-                    + plan.table().name() + " — it was deleted, or never uploaded (a PATCH cannot create a row; PUT can)");
+            return new RejectedOp(UploadErrorCode.SYNC_U2004, "no row with this id in `" + plan.table().type()
+                    + "` — it was deleted, or never uploaded (a PATCH cannot create a row; PUT can)");
         }
         become(c, writer);
         return null;
     }
 
-    private static String serverMessage(SQLException e) {
-        if (e instanceof org.postgresql.util.PSQLException pg && pg.getServerErrorMessage() != null) {
-            var m = pg.getServerErrorMessage();
-            return m.getMessage() + (m.getDetail() == null ? "" : " (" + m.getDetail() + ")");
+    /**
+     * PostgreSQL's primary message only (it names the table, column or constraint). Its DETAIL is
+     * left out, of the response and of the log: it shows row values ("Failing row contains (…)",
+     * "Key (email)=(…) already exists"), possibly of columns the user never sent. Without a server
+     * message (pgjdbc's own, which may name the host), only the SQLSTATE.
+     */
+    static String serverMessage(SQLException e) {
+        if (e instanceof org.postgresql.util.PSQLException pg && pg.getServerErrorMessage() != null
+                && pg.getServerErrorMessage().getMessage() != null) {
+            return pg.getServerErrorMessage().getMessage();
         }
-        return e.getMessage();
+        return "database error (SQLSTATE " + e.getSQLState() + ")";
     }
 
-    private static void rollbackQuietly(Connection c) {
+    /** SQLSTATE, message and the objects PostgreSQL names; never DETAIL (row values) or WHERE. */
+    private static String operatorDetail(SQLException e) {
+        if (e instanceof org.postgresql.util.PSQLException pg && pg.getServerErrorMessage() != null) {
+            var m = pg.getServerErrorMessage();
+            return "SQLSTATE " + e.getSQLState() + " " + m.getMessage() + (m.getTable() == null ? "" : ", table "
+                    + m.getSchema() + "." + m.getTable()) + (m.getColumn() == null ? "" : ", column " + m.getColumn())
+                    + (m.getConstraint() == null ? "" : ", constraint " + m.getConstraint());
+        }
+        return "SQLSTATE " + e.getSQLState() + " " + e.getMessage();
+    }
+
+        private static void rollbackQuietly(Connection c) {
         try {
             c.rollback();
         } catch (SQLException ignored) {

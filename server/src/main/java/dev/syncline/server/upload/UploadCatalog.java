@@ -14,6 +14,8 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
 
 /**
  * Reads what uploads may write from the PostgreSQL catalog (columns, types, primary keys of the
@@ -43,9 +45,22 @@ public final class UploadCatalog {
             WHERE c.relkind IN ('r', 'p')
               AND (n.nspname, c.relname) IN (SELECT * FROM unnest(?::text[], ?::text[]))
             ORDER BY n.nspname, c.relname, a.attnum""";
+    // How RLS applies to the upload role on each allowed table (RowSecurity): enabled, forced, and
+    // whether the role is the owner (owners bypass unforced RLS) or may bypass RLS altogether.
+    private static final String ROW_SECURITY = """
+            SELECT n.nspname, c.relname, c.relrowsecurity, c.relforcerowsecurity,
+                   coalesce(pg_has_role(r.oid, c.relowner, 'USAGE'), false),
+                   coalesce(r.rolsuper OR r.rolbypassrls, false)
+            FROM pg_class c
+            JOIN pg_namespace n ON n.oid = c.relnamespace
+            LEFT JOIN pg_roles r ON r.rolname = ?
+            WHERE c.relkind IN ('r', 'p')
+              AND (n.nspname, c.relname) IN (SELECT * FROM unnest(?::text[], ?::text[]))""";
     private static final String ROLE = """
-            SELECT r.oid IS NOT NULL, r.oid IS NOT NULL AND pg_has_role(current_user, r.oid, 'MEMBER'), current_user
-            FROM (SELECT 1) one LEFT JOIN pg_roles r ON r.rolname = ?""";
+            SELECT r.oid IS NOT NULL, r.oid IS NOT NULL AND pg_has_role(current_user, r.oid, 'MEMBER'), current_user,
+                   me.rolsuper, me.rolinherit
+            FROM (SELECT 1) one LEFT JOIN pg_roles r ON r.rolname = ?
+            LEFT JOIN pg_roles me ON me.rolname = current_user""";
 
     /** What uploads can write now; {@code problem} non-null means uploads are refused with it (503). */
     public record Snapshot(WritableTables tables, String problem, Instant loadedAt) {}
@@ -54,6 +69,10 @@ public final class UploadCatalog {
     private final String role;
     private final Clock clock;
     private volatile Snapshot snapshot;
+    // Reloads happen every few seconds while a client writes an unknown table: log a refusal once, not each time.
+    private String lastRowSecurityLog;
+    private boolean trustedLogged;
+    private volatile boolean loginWarned;
 
     public UploadCatalog(List<WritableTables.Allowed> allowed, String role, Clock clock) {
         this.allowed = List.copyOf(allowed);
@@ -109,12 +128,32 @@ public final class UploadCatalog {
                         problem = "the server's database user " + rs.getString(3) + " may not assume the role `" + role
                                 + "` — run GRANT " + role + " TO " + rs.getString(3) + ";";
                     }
+                    if (problem == null && (rs.getBoolean(4) || rs.getBoolean(5)) && !loginWarned) {
+                        loginWarned = true;
+                        // Not refused (the replication login is the documented default), but said: from a
+                        // superuser or an inheriting login, RESET ROLE in a trigger or function gets it all.
+                        log.warn("uploads connect as {}, which {} — set upload.connection to a NOINHERIT login that"
+                                + " can only become role {} (docs/upload.md)", rs.getString(3),
+                                rs.getBoolean(4) ? "is a superuser" : "inherits the privileges of its roles", role);
+                    }
+                }
+            }
+            Array schemas = c.createArrayOf("text", allowed.stream().map(WritableTables.Allowed::schema).toArray());
+            Array names = c.createArrayOf("text", allowed.stream().map(WritableTables.Allowed::table).toArray());
+            List<RowSecurity> security = new ArrayList<>();
+            try (PreparedStatement ps = c.prepareStatement(ROW_SECURITY)) {
+                ps.setString(1, role);
+                ps.setArray(2, schemas);
+                ps.setArray(3, names);
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        security.add(new RowSecurity(rs.getString(1), rs.getString(2), rs.getBoolean(3), rs.getBoolean(4),
+                                rs.getBoolean(5), rs.getBoolean(6)));
+                    }
                 }
             }
             List<WritableTables.CatalogColumn> columns = new ArrayList<>();
             try (PreparedStatement ps = c.prepareStatement(COLUMNS)) {
-                Array schemas = c.createArrayOf("text", allowed.stream().map(WritableTables.Allowed::schema).toArray());
-                Array names = c.createArrayOf("text", allowed.stream().map(WritableTables.Allowed::table).toArray());
                 ps.setArray(1, schemas);
                 ps.setArray(2, names);
                 try (ResultSet rs = ps.executeQuery()) {
@@ -125,11 +164,13 @@ public final class UploadCatalog {
                 }
             }
             c.commit();
-            Snapshot loaded = new Snapshot(WritableTables.from(allowed, columns), problem, clock.instant());
+            Snapshot loaded = new Snapshot(WritableTables.from(allowed, columns, security, role), problem, clock.instant());
+            logRowSecurity(loaded.tables(), security);
             if (problem != null) {
                 log.warn("uploads unavailable: {}", problem);
             } else {
-                log.info("uploads may write {} of {} allowed tables as role {}", loaded.tables().size(), allowed.size(), role);
+                log.info("uploads may write {} of {} allowed tables as role {}: {}", loaded.tables().size(), allowed.size(),
+                        role, loaded.tables().names());
             }
             snapshot = loaded;
             return loaded;
@@ -141,5 +182,29 @@ public final class UploadCatalog {
             }
             throw e;
         }
+    }
+
+    /**
+     * Says at every load which tables uploads refuse for want of Row-Level Security, and which are
+     * written without it because the operator trusts them, so the choice is visible in the log.
+     */
+    private synchronized void logRowSecurity(WritableTables tables, List<RowSecurity> security) {
+        Map<String, WritableTables.Refusal> refusals = tables.refusals();
+        String changed = refusals.entrySet().stream().filter(e -> e.getValue().code() == UploadErrorCode.SYNC_U2009)
+                .map(e -> e.getValue().reason()).sorted().collect(Collectors.joining("; "));
+        if (!changed.equals(lastRowSecurityLog)) {
+            lastRowSecurityLog = changed;
+            refusals.values().stream().filter(r -> r.code() == UploadErrorCode.SYNC_U2009)
+                    .forEach(r -> log.warn("{} ({})", r.reason(), UploadErrorCode.SYNC_U2009));
+        }
+        for (WritableTables.Allowed a : allowed) {
+            if (a.trusted() && tables.find(a.type()).isPresent() && !trustedLogged) {
+                security.stream().filter(r -> r.schema().equals(a.schema()) && r.table().equals(a.table()))
+                        .map(r -> r.gap(role)).filter(java.util.Objects::nonNull).findFirst()
+                        .ifPresent(gap -> log.info("uploads write {}.{} without Row-Level Security: it is listed in"
+                                + " upload.trusted_tables", a.schema(), a.table()));
+            }
+        }
+        trustedLogged = true;
     }
 }

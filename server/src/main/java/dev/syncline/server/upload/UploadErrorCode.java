@@ -18,6 +18,8 @@ public enum UploadErrorCode {
     SYNC_U1005(400),
     /** 503: uploads cannot be served now (database unreachable, role missing); try again later. */
     SYNC_U1006(503),
+    /** 429: the user already has {@code upload.max_concurrent_per_user} uploads in flight; retry after {@code Retry-After}. */
+    SYNC_U1007(429),
 
     /** rejected: {@code type} names no writable table. */
     SYNC_U2001(0),
@@ -34,7 +36,14 @@ public enum UploadErrorCode {
     /** rejected: any other database error (a trigger raising, an unknown function, …). */
     SYNC_U2007(0),
     /** retryable: a transient failure (serialization, deadlock, connection) outlasted the server's retries. */
-    SYNC_U2008(0);
+    SYNC_U2008(0),
+    /**
+     * rejected: the table is not guarded by Row-Level Security for the upload role (RLS off, the
+     * role bypasses it or owns the table) and is not in {@code upload.trusted_tables}.
+     */
+    SYNC_U2009(0),
+    /** rejected: the transaction ran past {@code statement_timeout} in {@code upload.timeout_attempts} requests. */
+    SYNC_U2010(0);
 
     private final int httpStatus;
 

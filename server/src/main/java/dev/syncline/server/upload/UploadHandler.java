@@ -30,18 +30,29 @@ public final class UploadHandler implements Handler {
     private final UploadRequestParser parser;
     private final UploadService service;
     private final long maxBodyBytes;
+    private final UserUploadSlots slots;
+    // Uploads take milliseconds; a second is long enough for one of the user's to finish.
+    static final String RETRY_AFTER_SECONDS = "1";
 
-    public UploadHandler(Authenticator authenticator, UploadLimits limits, UploadService service) {
+    public UploadHandler(Authenticator authenticator, UploadLimits limits, UploadService service, UserUploadSlots slots) {
         this.authenticator = authenticator;
         this.parser = new UploadRequestParser(limits);
         this.service = service;
         this.maxBodyBytes = limits.maxBodyBytes();
+        this.slots = slots;
     }
 
     @Override
     public void handle(Context ctx) throws IOException {
         AuthenticatedUser user = authenticator.authenticate(ctx.header("Authorization"));
-        try {
+        UserUploadSlots.Slot slot = slots.tryAcquire(user.userId());
+        if (slot == null) {
+            ctx.header("Retry-After", RETRY_AFTER_SECONDS);
+            throw new SyncException(UploadErrorCode.SYNC_U1007.name(), UploadErrorCode.SYNC_U1007.httpStatus(),
+                    "this user already has " + slots.perUser() + " uploads in progress (upload.max_concurrent_per_user)"
+                            + " — wait for them and send this one again after Retry-After");
+        }
+        try (slot) {
             long declared = ctx.req().getContentLengthLong();
             if (declared > maxBodyBytes) {
                 throw tooLarge(declared + " bytes");
@@ -52,6 +63,9 @@ public final class UploadHandler implements Handler {
             log.debug("upload from user {} client {}: {}", user.userId(), request.clientId(), outcomes);
             ctx.status(200).contentType("application/json").result(render(outcomes));
         } catch (UploadException e) {
+            if (e.operatorDetail() != null) {
+                log.warn("upload from user {} refused with {}: {}", user.userId(), e.code(), e.operatorDetail());
+            }
             throw new SyncException(e.code().name(), e.status(), e.getMessage());
         }
     }

@@ -1,5 +1,6 @@
 package dev.syncline.server.upload;
 
+import dev.syncline.server.config.UploadConfig;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.slf4j.Logger;
@@ -25,6 +26,9 @@ public final class UploadService {
     static final Duration CONNECTION_WAIT = Duration.ofSeconds(10);
     static final int MAX_ATTEMPTS = 4;
     static final Duration FIRST_BACKOFF = Duration.ofMillis(20);
+    /** What clients hear of a setup problem; the server log has the SQL that fixes it. */
+    static final String SETUP_PROBLEM = "uploads are unavailable because of a problem in the server's database setup"
+            + " — retry later; the server log says what an operator must fix";
 
     /** Waits between attempts; tests pass one that does not sleep. */
     @FunctionalInterface
@@ -32,17 +36,40 @@ public final class UploadService {
         void pause(Duration duration) throws InterruptedException;
     }
 
+    /**
+     * @param statementTimeout PostgreSQL {@code statement_timeout} of each upload statement
+     * @param timeoutAttempts  requests a transaction may time out in before it is rejected
+     */
+    public record Settings(Duration statementTimeout, int timeoutAttempts) {
+        public static Settings of(UploadConfig config) {
+            return new Settings(config.statementTimeout(), config.timeoutAttempts());
+        }
+
+        public static Settings defaults() {
+            return of(UploadConfig.defaults());
+        }
+    }
+
     private final PgConnectionPool pool;
     private final UploadCatalog catalog;
     private final TransactionApplier applier;
     private final Backoff backoff;
+    private final Settings settings;
+    private final TimeoutAttempts timeouts;
     private final Map<TransactionOutcome.Status, Counter> counters = new EnumMap<>(TransactionOutcome.Status.class);
 
     public UploadService(PgConnectionPool pool, UploadCatalog catalog, MeterRegistry metrics, Backoff backoff) {
+        this(pool, catalog, metrics, backoff, Settings.defaults());
+    }
+
+    public UploadService(PgConnectionPool pool, UploadCatalog catalog, MeterRegistry metrics, Backoff backoff,
+                         Settings settings) {
         this.pool = pool;
         this.catalog = catalog;
-        this.applier = new TransactionApplier(catalog.role());
+        this.applier = new TransactionApplier(catalog.role(), settings.statementTimeout());
         this.backoff = backoff;
+        this.settings = settings;
+        this.timeouts = new TimeoutAttempts(settings.timeoutAttempts());
         for (TransactionOutcome.Status status : TransactionOutcome.Status.values()) {
             counters.put(status, Counter.builder("syncline.upload.transactions")
                     .description("client transactions received through POST /api/upload, by outcome")
@@ -84,7 +111,7 @@ public final class UploadService {
                 snapshot = catalog.current(); // the operator may have created or granted the role since
             }
             if (snapshot.problem() != null) {
-                throw new UploadException(UploadErrorCode.SYNC_U1006, snapshot.problem());
+                throw new UploadException(UploadErrorCode.SYNC_U1006, SETUP_PROBLEM, snapshot.problem());
             }
             String stopped = null;
             for (ClientTransaction tx : request.transactions()) {
@@ -104,11 +131,12 @@ public final class UploadService {
         } catch (SQLException e) {
             // No connection, or the catalog could not be read: nothing of this request ran.
             broken = true;
-            if (SqlStateOutcomes.classify(e.getSQLState()).kind() == SqlStateOutcomes.Kind.TRANSIENT) {
-                throw new UploadException(UploadErrorCode.SYNC_U1006, "the database is unreachable for uploads ("
-                        + e.getMessage() + ") — retry later");
+            // pgjdbc's messages name the host, port and database user: for the log only.
+            if (SqlStateOutcomes.classify(e.getSQLState()).kind() != SqlStateOutcomes.Kind.REJECTED) {
+                throw new UploadException(UploadErrorCode.SYNC_U1006, "the database cannot be reached for uploads"
+                        + " right now — retry later", "database unreachable for uploads: " + e.getMessage());
             }
-            throw new UploadException(UploadErrorCode.SYNC_U1006, "uploads cannot run: " + e.getMessage()
+            throw new UploadException(UploadErrorCode.SYNC_U1006, SETUP_PROBLEM, "uploads cannot run: " + e.getMessage()
                     + " — " + TransactionApplier.setupHint(catalog.role()));
         } finally {
             if (c != null) {
@@ -123,6 +151,7 @@ public final class UploadService {
     private Attempt applyWithRetries(Connection c, TransactionApplier.Writer writer, String clientId, ClientTransaction tx) {
         Duration pause = FIRST_BACKOFF;
         boolean reloaded = false;
+        TimeoutAttempts.Key key = new TimeoutAttempts.Key(writer.userId(), clientId, tx.txId());
         for (int attempt = 1; ; attempt++) {
             try {
                 TransactionApplier.Result result = applier.apply(c, writer, clientId, tx, catalog.current().tables());
@@ -130,8 +159,13 @@ public final class UploadService {
                     reloaded = true; // the table or column may have been added since: try once more
                     continue;
                 }
+                timeouts.settled(key);
                 return new Attempt(result.outcome(), c);
             } catch (TransientFailure e) {
+                if (e.timedOut()) {
+                    // Not retried here: each try holds a connection for the whole statement_timeout.
+                    return new Attempt(timedOut(tx, writer, clientId, key, e), c);
+                }
                 if (e.connectionLost()) {
                     pool.release(c, true);
                     c = null;
@@ -139,8 +173,8 @@ public final class UploadService {
                 if (attempt >= MAX_ATTEMPTS) {
                     log.warn("upload of tx {} for user {} still failing after {} attempts: {}", tx.txId(),
                             writer.userId(), attempt, e.getMessage());
-                    return new Attempt(TransactionOutcome.retryable(tx.txId(), "transient database failure after "
-                            + attempt + " attempts (" + e.getMessage() + ") — send it again later"), c);
+                    return new Attempt(TransactionOutcome.retryable(tx.txId(), "a transient database failure"
+                            + sqlState(e) + " outlasted " + attempt + " attempts — send it again later"), c);
                 }
                 try {
                     backoff.pause(pause.plusMillis(ThreadLocalRandom.current().nextLong(pause.toMillis() + 1)));
@@ -152,14 +186,43 @@ public final class UploadService {
                     if (stop instanceof InterruptedException) {
                         Thread.currentThread().interrupt();
                     }
-                    return new Attempt(TransactionOutcome.retryable(tx.txId(), "the database is unreachable ("
-                            + stop.getMessage() + ") — send it again later"), c);
+                    log.warn("upload of tx {} for user {}: no connection to retry on: {}", tx.txId(), writer.userId(),
+                            stop.getMessage());
+                    return new Attempt(TransactionOutcome.retryable(tx.txId(), "the database cannot be reached right now"
+                            + " — send it again later"), c);
                 }
             }
         }
     }
 
-    private boolean reload(Connection c) {
+    /**
+     * One more request in which {@code tx} ran past the statement timeout: retryable until it has
+     * done so {@code timeoutAttempts} times, then rejected so the client's later transactions run.
+     */
+    private TransactionOutcome timedOut(ClientTransaction tx, TransactionApplier.Writer writer, String clientId,
+                                        TimeoutAttempts.Key key, TransientFailure e) {
+        int n = timeouts.timedOut(key);
+        String where = e.op() == null ? "the transaction" : e.op();
+        String limit = "statement_timeout " + settings.statementTimeout().toMillis() + " ms";
+        if (n >= timeouts.limit()) {
+            log.warn("upload of tx {} from client {} of user {} rejected: {} ran past the {} in {} requests ({})",
+                    tx.txId(), clientId, writer.userId(), where, limit, n, e.getMessage());
+            return TransactionOutcome.rejected(tx.txId(), UploadErrorCode.SYNC_U2010, where + " ran past the server's "
+                    + limit + " in " + n + " requests; rejected so the transactions after it can run — make the"
+                    + " write smaller, or ask an operator about slow triggers, locks or upload.statement_timeout");
+        }
+        log.info("upload of tx {} from client {} of user {}: {} ran past the {} ({} of {} attempts)", tx.txId(), clientId,
+                writer.userId(), where, limit, n, timeouts.limit());
+        return TransactionOutcome.retryable(tx.txId(), where + " ran past the server's " + limit + " (attempt " + n
+                + " of " + timeouts.limit() + ") — send it again later");
+    }
+
+    private static String sqlState(TransientFailure e) {
+        String state = ((SQLException) e.getCause()).getSQLState();
+        return state == null ? "" : " (SQLSTATE " + state + ")";
+    }
+
+        private boolean reload(Connection c) {
         try {
             return catalog.reloadIfStale(c);
         } catch (SQLException e) {

@@ -22,24 +22,37 @@ public final class WritableTables {
      * @param renamed  client column → source column
      * @param derived  client columns that cannot be written → why
      * @param problem  why clients cannot write this name at all, or null
+     * @param trusted  listed in {@code upload.trusted_tables}: writable without Row-Level Security
      */
     public record Allowed(String schema, String table, String type, Map<String, String> renamed,
-                          Map<String, String> derived, String problem) {
+                          Map<String, String> derived, String problem, boolean trusted) {
         public Allowed {
             renamed = Map.copyOf(renamed);
             derived = Map.copyOf(derived);
+        }
+
+        public Allowed(String schema, String table, String type, Map<String, String> renamed,
+                       Map<String, String> derived, String problem) {
+            this(schema, table, type, renamed, derived, problem, false);
         }
 
         /** Under its own name, as PowerSync names synced tables by default, columns unrenamed. */
         public Allowed(String schema, String table) {
             this(schema, table, table, Map.of(), Map.of(), null);
         }
+
+        public Allowed trust() {
+            return new Allowed(schema, table, type, renamed, derived, problem, true);
+        }
     }
 
-    private final Map<String, WritableTable> tables;
-    private final Map<String, String> unusable;
+    /** Why a client table name cannot be written: the code to reject with and what to fix. */
+    public record Refusal(UploadErrorCode code, String reason) {}
 
-    private WritableTables(Map<String, WritableTable> tables, Map<String, String> unusable) {
+    private final Map<String, WritableTable> tables;
+    private final Map<String, Refusal> unusable;
+
+    private WritableTables(Map<String, WritableTable> tables, Map<String, Refusal> unusable) {
         this.tables = Map.copyOf(tables);
         this.unusable = Map.copyOf(unusable);
     }
@@ -48,25 +61,40 @@ public final class WritableTables {
         return new WritableTables(Map.of(), Map.of());
     }
 
-    public static WritableTables from(List<Allowed> allowed, List<CatalogColumn> catalog) {
+    /**
+     * @param security how Row-Level Security applies to the upload role on each allowed table; a
+     *                 table without an entry, or whose RLS has a gap, is writable only when trusted
+     * @param role     the upload role, for the messages
+     */
+    public static WritableTables from(List<Allowed> allowed, List<CatalogColumn> catalog, List<RowSecurity> security,
+                                      String role) {
         Map<String, WritableTable> tables = new LinkedHashMap<>();
-        Map<String, String> unusable = new LinkedHashMap<>();
+        Map<String, Refusal> unusable = new LinkedHashMap<>();
         for (Allowed a : allowed) {
             List<CatalogColumn> columns = catalog.stream()
                     .filter(c -> c.schema().equals(a.schema()) && c.table().equals(a.table())).toList();
             String where = a.schema() + "." + a.table();
             List<String> primaryKey = columns.stream().filter(CatalogColumn::primaryKey).map(CatalogColumn::column).toList();
             String idColumn = a.renamed().getOrDefault(WritableTable.ID_COLUMN, WritableTable.ID_COLUMN);
+            RowSecurity rls = security.stream().filter(r -> r.schema().equals(a.schema()) && r.table().equals(a.table()))
+                    .findFirst().orElse(null);
+            String rlsGap = rls == null ? "table " + where + " has no Row-Level Security information" : rls.gap(role);
             if (a.problem() != null) {
-                unusable.put(a.type(), a.problem());
+                unusable.put(a.type(), new Refusal(UploadErrorCode.SYNC_U2001, a.problem()));
             } else if (tables.containsKey(a.type())) {
-                unusable.put(a.type(), "two allowed tables are both called `" + a.type() + "` — keep one in upload.tables");
+                unusable.put(a.type(), new Refusal(UploadErrorCode.SYNC_U2001, "two allowed tables are both called `"
+                        + a.type() + "` — keep one in upload.tables"));
                 tables.remove(a.type());
             } else if (columns.isEmpty()) {
-                unusable.put(a.type(), "table " + where + " does not exist (or the server may not read its catalog)");
+                unusable.put(a.type(), new Refusal(UploadErrorCode.SYNC_U2001, "table " + where
+                        + " does not exist (or the server may not read its catalog)"));
             } else if (!primaryKey.equals(List.of(idColumn))) {
-                unusable.put(a.type(), "table " + where + " cannot take uploads: its primary key must be the single column"
-                        + " `" + idColumn + "` (the column clients hold as `id`), found " + (primaryKey.isEmpty() ? "none" : primaryKey));
+                unusable.put(a.type(), new Refusal(UploadErrorCode.SYNC_U2001, "table " + where + " cannot take uploads:"
+                        + " its primary key must be the single column `" + idColumn + "` (the column clients hold as `id`),"
+                        + " found " + (primaryKey.isEmpty() ? "none" : primaryKey)));
+            } else if (rlsGap != null && !a.trusted()) {
+                unusable.put(a.type(), new Refusal(UploadErrorCode.SYNC_U2009, "uploads to `" + a.type()
+                        + "` are refused: " + rlsGap));
             } else if (!unusable.containsKey(a.type())) {
                 Map<String, String> types = new LinkedHashMap<>();
                 columns.stream().filter(c -> !c.generated()).forEach(c -> types.put(c.column(), c.type()));
@@ -80,15 +108,25 @@ public final class WritableTables {
         return Optional.ofNullable(tables.get(type));
     }
 
-    /** Why {@code type} is not writable, for the rejection message. */
-    public String whyNot(String type) {
-        String reason = unusable.get(type);
-        if (reason != null) {
-            return reason;
+    /** Why {@code type} is not writable, for the rejection. */
+    public Refusal whyNot(String type) {
+        Refusal refusal = unusable.get(type);
+        if (refusal != null) {
+            return refusal;
         }
-        return "`" + type + "` is not a writable table" + (tables.isEmpty() ? " (no table is writable)"
-                : " — writable: " + String.join(", ", tables.keySet().stream().sorted().toList()))
-                + "; add it to upload.tables or to the sync rules";
+        // Not the list of writable tables: a client learns nothing of the schema it was not given.
+        return new Refusal(UploadErrorCode.SYNC_U2001, "`" + type + "` is not a writable table; the server's log lists"
+                + " them at start (upload.tables, or the tables of the sync rules)");
+    }
+
+    /** Every refused client table name with its reason, for the log at catalog load. */
+    public Map<String, Refusal> refusals() {
+        return unusable;
+    }
+
+    /** Client names of the writable tables, for the log. */
+    public java.util.Set<String> names() {
+        return tables.keySet();
     }
 
     public int size() {

@@ -170,16 +170,32 @@ class SynclineConfigTest {
                 upload:
                   role: app_user
                   tables: [todos, app.lists]
+                  trusted_tables: [app.lists]
                   max_body_bytes: 256KB
                   max_transactions: 5
                   max_ops_per_transaction: 50
                   max_json_depth: 10
                   max_connections: 2
                   applied_retention: 7d
+                  statement_timeout: 5s
+                  timeout_attempts: 4
+                  max_concurrent_per_user: 3
                 """).upload();
         assertThat(upload).isEqualTo(new UploadConfig(true, "app_user",
-                List.of(new TableRef("public", "todos"), new TableRef("app", "lists")), 256 << 10, 5, 50, 10, 2,
-                java.time.Duration.ofDays(7)));
+                List.of(new TableRef("public", "todos"), new TableRef("app", "lists")), List.of(new TableRef("app", "lists")),
+                java.util.Optional.empty(), 256 << 10, 5, 50, 10, 2,
+                java.time.Duration.ofDays(7), java.time.Duration.ofSeconds(5), 4, 3));
+        PostgresConnectionConfig login = fx.parse(ConfigFixtures.MINIMAL + """
+                upload:
+                  connection:
+                    type: postgresql
+                    uri: postgresql://syncline_upload:pw@db.internal:5433/app
+                """).upload().connection().orElseThrow();
+        assertThat(login.username()).isEqualTo("syncline_upload");
+        assertThat(login.jdbcUrl()).isEqualTo("jdbc:postgresql://db.internal:5433/app");
+        assertThat(fx.problems(ConfigFixtures.MINIMAL + "upload:\n  connection:\n    uri: postgresql://u@h/d\n    pool: 3\n"))
+                .anySatisfy(p -> assertThat(p).contains("upload.connection.type"))
+                .anySatisfy(p -> assertThat(p).contains("upload.connection.pool: unknown key"));
         assertThat(fx.parse(ConfigFixtures.MINIMAL + "upload:\n  applied_retention: forever\n").upload().appliedRetention())
                 .isZero();
         assertThat(fx.problems(ConfigFixtures.MINIMAL + "upload:\n  applied_retention: 10m\n"))

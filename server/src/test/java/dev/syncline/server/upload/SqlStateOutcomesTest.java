@@ -12,6 +12,8 @@ class SqlStateOutcomesTest {
         for (String state : new String[] {"40001", "40P01", "08006", "08003", "57P01", "53300", "55P03", null, ""}) {
             assertThat(SqlStateOutcomes.classify(state).kind()).as(state).isEqualTo(TRANSIENT);
         }
+        assertThat(SqlStateOutcomes.classify("57014").kind()).as("statement timeout: counted, not retried forever")
+                .isEqualTo(SqlStateOutcomes.Kind.TIMED_OUT);
         assertThat(SqlStateOutcomes.classify("42501").code()).isEqualTo(UploadErrorCode.SYNC_U2003);
         assertThat(SqlStateOutcomes.classify("23505").code()).isEqualTo(UploadErrorCode.SYNC_U2005);
         assertThat(SqlStateOutcomes.classify("23503").code()).isEqualTo(UploadErrorCode.SYNC_U2005);

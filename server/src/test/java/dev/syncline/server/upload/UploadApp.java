@@ -75,19 +75,32 @@ public final class UploadApp implements AutoCloseable {
         this.app = SynclineApp.start(config, Clock.systemUTC());
     }
 
-    /** @param uploadYaml the {@code upload:} section's body (indented two spaces), or empty */
+    /**
+     * @param uploadYaml the {@code upload:} section's body (indented two spaces), or empty; it may use
+     *                   {@code ${PG_HOST}}, {@code ${PG_PORT}} and {@code ${PG_DATABASE}} of the test database
+     */
     public static UploadApp start(PostgresTestServer server, Path dir, String uploadYaml) throws Exception {
         return start(server, dir, uploadYaml, RULES);
     }
 
     /** @param rules the sync rules YAML (the uploads' allow-list and client names come from it) */
     public static UploadApp start(PostgresTestServer server, Path dir, String uploadYaml, String rules) throws Exception {
+        return start(server, dir, uploadYaml, rules, new String[0]);
+    }
+
+    /** @param setupSql run on the new database after the demo schema, before the server starts */
+    public static UploadApp start(PostgresTestServer server, Path dir, String uploadYaml, String rules, String... setupSql)
+            throws Exception {
         TestDatabase db = server.createDatabase();
         db.execute(DemoPostgres.resource("schema.sql"), DemoPostgres.resource("sample-data.sql"), NOTES);
+        if (setupSql.length > 0) {
+            db.execute(setupSql);
+        }
         Files.writeString(dir.resolve("rules.yaml"), rules);
         Path file = RunningApp.writeConfig(dir, SECRET,
                 "upload:\n" + (uploadYaml.isBlank() ? "  enabled: true" : uploadYaml) + "\n");
-        SynclineConfig loaded = ConfigLoader.load(file, Map.of("PG_URI", db.uri()));
+        SynclineConfig loaded = ConfigLoader.load(file, Map.of("PG_URI", db.uri(), "PG_HOST", db.host(),
+                "PG_PORT", Integer.toString(db.port()), "PG_DATABASE", db.name()));
         return new UploadApp(db, loaded.withPort(0));
     }
 

@@ -45,7 +45,7 @@ class UploadCatalogIT {
                 @Override public java.time.Instant instant() { return now.get(); }
             };
             String role = "upload_role_" + ProcessHandle.current().pid();
-            UploadService service = new UploadService(pool, new UploadCatalog(List.of(new WritableTables.Allowed("public", "t")),
+            UploadService service = new UploadService(pool, new UploadCatalog(List.of(new WritableTables.Allowed("public", "t").trust()),
                     role, clock), new SimpleMeterRegistry(), d -> { });
             UploadRequest request = new UploadRequest("c", List.of(new ClientTransaction(1,
                     List.of(new CrudOp(1, CrudOp.Kind.PUT, "t", "a", Map.of())))));
@@ -53,7 +53,8 @@ class UploadCatalogIT {
                     .isInstanceOfSatisfying(UploadException.class, e -> {
                         assertThat(e.status()).isEqualTo(503);
                         assertThat(e.code()).isEqualTo(UploadErrorCode.SYNC_U1006);
-                        assertThat(e.getMessage()).contains("CREATE ROLE " + role + " NOLOGIN; GRANT " + role + " TO");
+                        assertThat(e.operatorDetail()).contains("CREATE ROLE " + role + " NOLOGIN; GRANT " + role + " TO");
+                        assertThat(e.getMessage()).doesNotContain(role).contains("server log");
                     });
 
             db.execute("CREATE ROLE " + role + " NOLOGIN", "GRANT INSERT, UPDATE, SELECT ON t TO " + role);
@@ -80,14 +81,15 @@ class UploadCatalogIT {
                     UploadCatalog.DEDUPE_DDL); // created by someone else; the server's user gets no grant on it
             try (PgConnectionPool pool = new PgConnectionPool(() -> DriverManager.getConnection(db.jdbcUrl(), user, "pw"), 1)) {
                 UploadService service = new UploadService(pool, new UploadCatalog(
-                        List.of(new WritableTables.Allowed("public", "t")), "authenticated", Clock.systemUTC()),
+                        List.of(new WritableTables.Allowed("public", "t").trust()), "authenticated", Clock.systemUTC()),
                         new SimpleMeterRegistry(), d -> { });
                 UploadRequest request = new UploadRequest("c", List.of(new ClientTransaction(1,
                         List.of(new CrudOp(1, CrudOp.Kind.PUT, "t", "a", Map.of())))));
                 assertThatThrownBy(() -> service.upload("alice", "{\"sub\":\"alice\"}", request))
                         .isInstanceOfSatisfying(UploadException.class, e -> {
                             assertThat(e.code()).isEqualTo(UploadErrorCode.SYNC_U1006);
-                            assertThat(e.getMessage()).contains("uploads cannot run").contains("write syncline.applied_uploads");
+                            assertThat(e.operatorDetail()).contains("uploads cannot run").contains("write syncline.applied_uploads");
+                            assertThat(e.getMessage()).doesNotContain(user).contains("server log");
                         });
             } finally {
                 db.execute("DROP OWNED BY " + user, "DROP ROLE " + user);
@@ -101,6 +103,7 @@ class UploadCatalogIT {
             db.execute("CREATE SCHEMA app",
                     "CREATE TABLE app.\"Odd \"\"Name\"\"\" (id uuid PRIMARY KEY, at timestamptz, label varchar(20),"
                             + " n numeric(10,2), big bigint GENERATED ALWAYS AS (1) STORED)",
+                    "ALTER TABLE app.\"Odd \"\"Name\"\"\" ENABLE ROW LEVEL SECURITY",
                     "CREATE TABLE public.no_pk (id text, v text)",
                     "DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'authenticated') THEN"
                             + " CREATE ROLE authenticated NOLOGIN; END IF; END $$");
@@ -119,8 +122,8 @@ class UploadCatalogIT {
             assertThat(odd.columns()).containsExactly(Map.entry("id", "uuid"), Map.entry("at", "timestamp with time zone"),
                     Map.entry("label", "character varying"), Map.entry("n", "numeric"));
             assertThat(odd.qualifiedSql()).isEqualTo("\"app\".\"Odd \"\"Name\"\"\"");
-            assertThat(snapshot.tables().whyNot("no_pk")).contains("primary key").contains("none");
-            assertThat(snapshot.tables().whyNot("missing")).contains("does not exist");
+            assertThat(snapshot.tables().whyNot("no_pk").reason()).contains("primary key").contains("none");
+            assertThat(snapshot.tables().whyNot("missing").reason()).contains("does not exist");
             try (var conn = db.connect(); var rs = conn.createStatement().executeQuery(
                     "SELECT count(*) FROM syncline.applied_uploads")) {
                 rs.next();
@@ -136,7 +139,7 @@ class UploadCatalogIT {
                     "DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'authenticated') THEN"
                             + " CREATE ROLE authenticated NOLOGIN; END IF; END $$",
                     "GRANT ALL ON t TO authenticated");
-            UploadService service = new UploadService(pool, new UploadCatalog(List.of(new WritableTables.Allowed("public", "t")),
+            UploadService service = new UploadService(pool, new UploadCatalog(List.of(new WritableTables.Allowed("public", "t").trust()),
                     "authenticated", Clock.systemUTC()), new SimpleMeterRegistry(), d -> { });
             UploadRequest request = new UploadRequest("c", List.of(new ClientTransaction(1,
                     List.of(new CrudOp(1, CrudOp.Kind.PUT, "t", "a", Map.of("v", new com.fasterxml.jackson.databind.node.TextNode("x")))))));

@@ -220,8 +220,8 @@ class UploadEndpointIT {
                 tx(6, op("DELETE", "notes", "never-existed", null)))));
         assertThat(codes(other)).containsExactly("SYNC_U2005", "SYNC_U2002", "SYNC_U2002", "SYNC_U2001", "SYNC_U2004", "");
         assertThat(statuses(other)).endsWith("applied");
-        assertThat(other.at("/transactions/2/message").asText()).contains("no_such_column").contains("writable columns");
-        assertThat(other.at("/transactions/3/message").asText()).contains("no_such_table").contains("notes");
+        assertThat(other.at("/transactions/2/message").asText()).contains("no_such_column").contains("does not exist in `notes`");
+        assertThat(other.at("/transactions/3/message").asText()).contains("`no_such_table` is not a writable table");
         assertThat(scalar("SELECT n::text FROM notes WHERE id = ?", note)).isEqualTo("9007199254740993");
     }
 
