@@ -105,6 +105,10 @@ public final class SynclineApp implements AutoCloseable {
         if (config.upload().enabled()) {
             http.uploads(Uploads.start(config, plan, authenticator, http.metrics(), clock, resources));
         }
+        http.shapes(new dev.syncline.server.shape.ShapeService(authenticator, backend, plan.clientTables(),
+                new dev.syncline.server.shape.PgCatalogColumnTypes(new PgConnections(source)::open),
+                dev.syncline.server.shape.ShapeService.generationOf(config.syncRules().content()),
+                dev.syncline.server.shape.ShapeService.Settings.DEFAULT));
         http.start();
         resources.add(http);
 
