@@ -50,6 +50,24 @@ public final class ShapeSchema {
         }
     }
 
+    /**
+     * Refuses a column the table does not have (when the catalog knows the table): in {@code where}
+     * it would silently read NULL, in {@code columns} it would silently be missing.
+     *
+     * @throws ShapeException 400 naming the column and the table's columns
+     */
+    public void requireKnown(Iterable<String> columns, String parameter) {
+        if (types.isEmpty() || columns == null) {
+            return;
+        }
+        for (String c : columns) {
+            if (!types.containsKey(c) && !table.client().derived().containsKey(c)) {
+                throw ShapeException.badRequest("SHAPE_R2012", "`" + parameter + "` names column `" + c
+                        + "`, which table " + table.source() + " does not have; its columns: " + types.keySet());
+            }
+        }
+    }
+
     /** Whether the shape sends {@code column}. */
     public boolean sends(String column) {
         return selected == null || selected.contains(column);

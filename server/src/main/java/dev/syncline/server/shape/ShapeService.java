@@ -102,6 +102,8 @@ public final class ShapeService implements Handler {
         if (request.offset() < 0) {
             String handle = ShapeLogs.belongsTo(request.handle(), hash) ? request.handle() : logs.newHandle(hash);
             ShapeSchema schema = new ShapeSchema(table, types.columns(table.source()), request.columns());
+            schema.requireKnown(request.columns(), "columns");
+            schema.requireKnown(where.columns(), "where");
             ShapeLogs.Entry entry = logs.getOrCreate(handle, h -> new ShapeLog(h,
                     new ShapeLog.Definition(table, schema, where, request.replicaFull())));
             List<ShapeChange> changes;
@@ -161,7 +163,8 @@ public final class ShapeService implements Handler {
                 if (!request.live() || !changes.isEmpty() || left <= 0) {
                     if (schemaHeader != null) {
                         ctx.header("electric-schema", schemaHeader);
-                        ctx.header("Cache-Control", "private, max-age=604800, s-maxage=3600, stale-while-revalidate=2629746");
+                        // Not Electric's week: a resumed response runs up to the current checkpoint, so it is not immutable.
+                        ctx.header("Cache-Control", "private, max-age=60, stale-while-revalidate=300");
                     } else {
                         ctx.header("Cache-Control", "private, max-age=5, stale-while-revalidate=5");
                     }

@@ -151,6 +151,9 @@ class ShapeApiIT {
         r = get("alice", "table=todos&offset=-1&columns=description");
         assertThat(r.statusCode()).isEqualTo(400);
         assertThat(r.body()).contains("primary key");
+        r = get("alice", "table=todos&offset=-1&where=" + q("owner = 'x'"));
+        assertThat(r.statusCode()).isEqualTo(400);
+        assertThat(r.body()).contains("`owner`");
     }
 
     @Test
@@ -210,6 +213,28 @@ class ShapeApiIT {
         running.db.execute("INSERT INTO todos VALUES ('t20', 'l3', 'Pen', false, 1)");
         HttpResponse<String> r = poll.get();
         assertThat(keys(r, "insert")).containsExactly("t20");
+    }
+
+    @Test
+    void aLongPollThatSeesNoChangeOfItsShapeEndsUpToDateWithNone() throws Exception {
+        HttpResponse<String> first = get("alice", "table=todos&offset=-1");
+        String handle = first.headers().firstValue("electric-handle").orElseThrow();
+        String offset = first.headers().firstValue("electric-offset").orElseThrow();
+        CompletableFuture<HttpResponse<String>> poll = CompletableFuture.supplyAsync(() -> {
+            try {
+                return get("alice", "table=todos&live=true&handle=" + handle + "&offset=" + offset);
+            } catch (Exception e) {
+                throw new RuntimeException(e);
+            }
+        });
+        running.db.execute("INSERT INTO todos VALUES ('t21', 'l3', 'Bob''s', false, 1)");
+        HttpResponse<String> r = poll.get();
+        assertThat(r.statusCode()).isEqualTo(200);
+        JsonNode body = JSON.readTree(r.body());
+        assertThat(body.size()).as(r.body()).isEqualTo(1);
+        assertThat(body.get(0).path("headers").path("control").asText()).isEqualTo("up-to-date");
+        assertThat(r.headers().firstValue("electric-up-to-date")).isPresent();
+        assertThat(r.headers().firstValue("electric-cursor")).isPresent();
     }
 
     @Test
