@@ -104,6 +104,17 @@ class ShapeApiIT {
         assertThat(r.headers().firstValue("electric-offset").orElseThrow()).matches("\\d+_0");
         assertThat(r.headers().firstValue("electric-up-to-date")).isPresent();
         assertThat(r.headers().firstValue("vary").orElseThrow()).contains("Authorization");
+        assertThat(r.headers().firstValue("access-control-expose-headers").orElseThrow())
+                .contains("electric-handle", "electric-offset", "electric-schema", "electric-cursor", "electric-up-to-date");
+
+        String handle = r.headers().firstValue("electric-handle").orElseThrow();
+        String offset = r.headers().firstValue("electric-offset").orElseThrow();
+        HttpResponse<String> resumed = get("alice", "table=todos&handle=" + handle + "&offset=" + offset);
+        HttpRequest again = HttpRequest.newBuilder(URI.create(running.endpoint() + "/v1/shape?table=todos&handle="
+                        + handle + "&offset=" + offset))
+                .header("Authorization", "Bearer " + running.token("alice"))
+                .header("If-None-Match", resumed.headers().firstValue("etag").orElseThrow()).build();
+        assertThat(http.send(again, HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(304);
     }
 
     @Test
