@@ -209,6 +209,31 @@ class ShapeApiIT {
     }
 
     @Test
+    void compactionBetweenTwoRequestsNeitherForcesARefetchNorLosesAChange() throws Exception {
+        HttpResponse<String> first = get("alice", "table=todos&offset=-1");
+        String handle = first.headers().firstValue("electric-handle").orElseThrow();
+        String offset = first.headers().firstValue("electric-offset").orElseThrow();
+        running.db.execute("DELETE FROM todos WHERE id = 't2'", "UPDATE todos SET n = 1 WHERE id = 't1'",
+                "UPDATE todos SET n = 2 WHERE id = 't1'");
+        // another shape of alice's tells when the changes are in storage (this one's log stays behind)
+        HttpResponse<String> probe = get("alice", "table=todos&offset=-1&columns=id,n");
+        String probeHandle = probe.headers().firstValue("electric-handle").orElseThrow();
+        long end = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (!probe.body().contains("\"n\":\"2\"") && System.nanoTime() < end) {
+            probe = get("alice", "table=todos&offset=-1&columns=id,n&handle=" + probeHandle);
+        }
+        try (var storage = dev.syncline.server.storage.sqlite.SqliteBucketStorage.open(dir.resolve("storage/syncline.db"))) {
+            var result = storage.compactor().compactAll();
+            assertThat(result.movedOps() + result.clearedOps()).as("compaction did something").isPositive();
+        }
+        HttpResponse<String> next = get("alice", "table=todos&handle=" + handle + "&offset=" + offset);
+        assertThat(next.statusCode()).as(next.body()).isEqualTo(200);
+        assertThat(keys(next, "delete")).containsExactly("t2");
+        assertThat(keys(next, "update")).containsExactly("t1");
+        assertThat(next.body()).contains("\"n\":\"2\"");
+    }
+
+    @Test
     void aLongPollIsAnsweredByTheNextChangeOfItsShape() throws Exception {
         HttpResponse<String> first = get("bob", "table=todos&offset=-1");
         String handle = first.headers().firstValue("electric-handle").orElseThrow();
