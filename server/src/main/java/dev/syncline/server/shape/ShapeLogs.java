@@ -21,6 +21,8 @@ public final class ShapeLogs {
     private final long maxRows;
     private final int maxLogs;
     private final LinkedHashMap<String, Entry> logs = new LinkedHashMap<>(16, 0.75f, true);
+    /** The newest log of each shape definition, so new clients of one shape (tabs, reloads) share it. */
+    private final Map<String, String> latestByDefinition = new java.util.HashMap<>();
     private final AtomicLong serial = new AtomicLong(System.currentTimeMillis() * 1000);
 
     public ShapeLogs(long maxRows, int maxLogs) {
@@ -33,6 +35,16 @@ public final class ShapeLogs {
         return definitionHash + "-" + serial.incrementAndGet();
     }
 
+    /**
+     * The handle a 409 sends a client of {@code definitionHash} to; new clients of the shape start
+     * there too, so none is handed the handle a tab next door has just seen expire.
+     */
+    public synchronized String replacement(String definitionHash) {
+        String handle = newHandle(definitionHash);
+        latestByDefinition.put(definitionHash, handle);
+        return handle;
+    }
+
     /** Whether {@code handle} was minted for a shape of {@code definitionHash}. */
     public static boolean belongsTo(String handle, String definitionHash) {
         return handle != null && handle.startsWith(definitionHash + "-");
@@ -42,13 +54,21 @@ public final class ShapeLogs {
         return handle == null ? null : logs.get(handle);
     }
 
-    /** The log of {@code handle}, created by {@code create} when absent. */
-    public synchronized Entry getOrCreate(String handle, Function<String, ShapeLog> create) {
-        Entry e = logs.get(handle);
+    /**
+     * The log a new client of a shape starts on: {@code requested} when it names one of this shape
+     * (the handle a 409 handed out), else the shape's newest log, else a new one made by {@code create}.
+     */
+    public synchronized Entry forNewClient(String definitionHash, String requested, Function<String, ShapeLog> create) {
+        String handle = belongsTo(requested, definitionHash) ? requested : latestByDefinition.get(definitionHash);
+        Entry e = handle == null ? null : logs.get(handle);
         if (e == null) {
+            if (handle == null) {
+                handle = newHandle(definitionHash);
+            }
             e = new Entry(create.apply(handle), new ReentrantLock());
             logs.put(handle, e);
         }
+        latestByDefinition.put(definitionHash, handle);
         return e;
     }
 
@@ -60,8 +80,10 @@ public final class ShapeLogs {
         }
         Iterator<Map.Entry<String, Entry>> it = logs.entrySet().iterator();
         while (it.hasNext() && logs.size() > 1 && (rows > maxRows || logs.size() > maxLogs)) {
-            Entry e = it.next().getValue();
-            rows -= e.log().size();
+            Map.Entry<String, Entry> oldest = it.next();
+            rows -= oldest.getValue().log().size();
+            String hash = oldest.getKey().substring(0, Math.max(0, oldest.getKey().lastIndexOf('-')));
+            latestByDefinition.remove(hash, oldest.getKey());
             it.remove();
         }
     }

@@ -100,12 +100,12 @@ public final class ShapeService implements Handler {
         }
         ConnectionScope scope = backend.scope(user, NO_CLIENT_STATE);
         if (request.offset() < 0) {
-            String handle = ShapeLogs.belongsTo(request.handle(), hash) ? request.handle() : logs.newHandle(hash);
             ShapeSchema schema = new ShapeSchema(table, types.columns(table.source()), request.columns());
             schema.requireKnown(request.columns(), "columns");
             schema.requireKnown(where.columns(), "where");
-            ShapeLogs.Entry entry = logs.getOrCreate(handle, h -> new ShapeLog(h,
+            ShapeLogs.Entry entry = logs.forNewClient(hash, request.handle(), h -> new ShapeLog(h,
                     new ShapeLog.Definition(table, schema, where, request.replicaFull())));
+            String handle = entry.log().handle();
             List<ShapeChange> changes;
             long offset;
             String schemaHeader;
@@ -203,7 +203,7 @@ public final class ShapeService implements Handler {
     }
 
     private void mustRefetch(Context ctx, String hash, String why) {
-        String handle = logs.newHandle(hash);
+        String handle = logs.replacement(hash);
         log.debug("shape must refetch ({}); new handle {}", why, handle);
         ctx.header("electric-handle", handle);
         ctx.header("Cache-Control", "private, max-age=60, must-revalidate");
