@@ -105,12 +105,14 @@ public final class SynclineApp implements AutoCloseable {
         if (config.upload().enabled()) {
             http.uploads(Uploads.start(config, plan, authenticator, http.metrics(), clock, resources));
         }
-        http.shapes(new dev.syncline.server.shape.ShapeService(authenticator, backend, plan.clientTables(),
+        var shapes = new dev.syncline.server.shape.ShapeService(authenticator, backend, plan.clientTables(),
                 new dev.syncline.server.shape.PgCatalogColumnTypes(new PgConnections(source)::open),
                 dev.syncline.server.shape.ShapeService.generationOf(config.syncRules().content()),
-                dev.syncline.server.shape.ShapeService.Settings.DEFAULT));
+                dev.syncline.server.shape.ShapeService.Settings.DEFAULT);
+        http.shapes(shapes);
         http.start();
         resources.add(http);
+        resources.add(shapes); // closed before http: parked shape requests end instead of holding the stop
 
         CaptureSupervisor supervisor = new CaptureSupervisor(
                 () -> new PostgresChangeCapture(source, pipeline, pipeline), termination);

@@ -31,7 +31,7 @@ import java.util.concurrent.ThreadLocalRandom;
  * up to {@link Settings#liveTimeout()} (long-poll) or {@link Settings#sseDuration()} (SSE). Each
  * request runs on its own virtual thread, so a parked request costs memory, not a platform thread.
  */
-public final class ShapeService implements Handler {
+public final class ShapeService implements Handler, AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ShapeService.class);
     static final String EXPOSED = "electric-handle, electric-offset, electric-schema, electric-up-to-date, "
             + "electric-cursor, electric-internal-known-error, retry-after";
@@ -57,6 +57,9 @@ public final class ShapeService implements Handler {
     private final String rulesGeneration;
     private final Settings settings;
     private final ShapeLogs logs;
+    /** Requests being served, so {@link #close} can end parked ones instead of waiting out their timeout. */
+    private final java.util.Set<Thread> serving = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    private volatile boolean closed;
 
     /**
      * @param tables          the rules' client tables ({@code SyncRulesPlan.clientTables()})
@@ -78,15 +81,35 @@ public final class ShapeService implements Handler {
     public void handle(Context ctx) throws Exception {
         ctx.header("Access-Control-Expose-Headers", EXPOSED);
         ctx.header("Vary", "Authorization, Origin");
+        serving.add(Thread.currentThread());
         try {
+            if (closed) {
+                throw new ShapeException("SHAPE_R1003", 503, "the server is shutting down; retry");
+            }
             serve(ctx);
+        } catch (InterruptedException e) {
+            if (!ctx.res().isCommitted()) {
+                ctx.status(503).contentType("application/json").result(ShapeMessages.error("SHAPE_R1003", 503,
+                        "the server is shutting down; retry"));
+            }
         } catch (ShapeException e) {
             ctx.status(e.status()).contentType("application/json").result(ShapeMessages.error(e.code(), e.status(),
                     e.getMessage()));
         } catch (SyncException e) {
             ctx.status(e.status()).contentType("application/json").result(ShapeMessages.error(e.code(), e.status(),
                     e.getMessage()));
+        } catch (IOException e) {
+            log.debug("shape response closed by the client: {}", e.getMessage());
+        } finally {
+            serving.remove(Thread.currentThread());
         }
+    }
+
+    /** Ends parked live requests (they answer 503, or their SSE stream closes); later requests get 503. */
+    @Override
+    public void close() {
+        closed = true;
+        serving.forEach(Thread::interrupt);
     }
 
     private void serve(Context ctx) throws IOException, InterruptedException {

@@ -274,6 +274,25 @@ class ShapeApiIT {
     }
 
     @Test
+    void stoppingTheServerEndsAParkedLongPollWith503() throws Exception {
+        HttpResponse<String> first = get("alice", "table=todos&offset=-1");
+        String handle = first.headers().firstValue("electric-handle").orElseThrow();
+        String offset = first.headers().firstValue("electric-offset").orElseThrow();
+        CompletableFuture<HttpResponse<String>> poll = CompletableFuture.supplyAsync(() -> {
+            try {
+                return get("alice", "table=todos&live=true&handle=" + handle + "&offset=" + offset);
+            } catch (Exception e) {
+                throw new RuntimeException(e);
+            }
+        });
+        Thread.sleep(500);
+        running.app.close();
+        HttpResponse<String> r = poll.get();
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(503);
+        assertThat(r.body()).contains("shutting down");
+    }
+
+    @Test
     void anUnknownHandleOrOffsetGets409WithANewHandle() throws Exception {
         HttpResponse<String> r = get("alice", "table=todos&handle=0000-1&offset=5_0");
         assertThat(r.statusCode()).isEqualTo(409);
