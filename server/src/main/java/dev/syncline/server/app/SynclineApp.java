@@ -109,7 +109,7 @@ public final class SynclineApp implements AutoCloseable {
                 new dev.syncline.server.shape.PgCatalogColumnTypes(new PgConnections(source)::open),
                 dev.syncline.server.shape.ShapeService.generationOf(config.syncRules().content()),
                 dev.syncline.server.shape.ShapeService.Settings.DEFAULT);
-        http.shapes(shapes);
+        http.shapes(shapes.metrics(http.metrics()));
         http.start();
         resources.add(http);
         resources.add(shapes); // closed before http: parked shape requests end instead of holding the stop

@@ -60,6 +60,7 @@ public final class ShapeService implements Handler, AutoCloseable {
     /** Requests being served, so {@link #close} can end parked ones instead of waiting out their timeout. */
     private final java.util.Set<Thread> serving = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private volatile boolean closed;
+    private final java.util.concurrent.atomic.AtomicInteger parked = new java.util.concurrent.atomic.AtomicInteger();
 
     /**
      * @param tables          the rules' client tables ({@code SyncRulesPlan.clientTables()})
@@ -194,7 +195,12 @@ public final class ShapeService implements Handler, AutoCloseable {
                     respond(ctx, request.handle(), entry.log().definition().table(), request, changes, offset);
                     return;
                 }
-                seen = watch.await(seen, Duration.ofNanos(left)).generation();
+                parked.incrementAndGet();
+                try {
+                    seen = watch.await(seen, Duration.ofNanos(left)).generation();
+                } finally {
+                    parked.decrementAndGet();
+                }
             }
         }
     }
@@ -289,7 +295,13 @@ public final class ShapeService implements Handler, AutoCloseable {
                 if (left <= 0) {
                     return;
                 }
-                CheckpointFeed.Wake wake = watch.await(seen, Duration.ofNanos(Math.min(left, Duration.ofSeconds(15).toNanos())));
+                CheckpointFeed.Wake wake;
+                parked.incrementAndGet();
+                try {
+                    wake = watch.await(seen, Duration.ofNanos(Math.min(left, Duration.ofSeconds(15).toNanos())));
+                } finally {
+                    parked.decrementAndGet();
+                }
                 if (wake.generation() == seen || !wake.relevant()) {
                     out.write(": keep-alive\n\n".getBytes(StandardCharsets.UTF_8));
                     out.flush();
@@ -322,6 +334,18 @@ public final class ShapeService implements Handler, AutoCloseable {
         } catch (java.security.NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }
+    }
+
+    /**
+     * Registers {@code syncline_shape_requests_parked} (live requests waiting for a change) and
+     * {@code syncline_shape_logs} (shape logs held) with {@code registry}.
+     */
+    public ShapeService metrics(io.micrometer.core.instrument.MeterRegistry registry) {
+        io.micrometer.core.instrument.Gauge.builder("syncline_shape_requests_parked", parked, java.util.concurrent.atomic.AtomicInteger::get)
+                .description("Electric shape requests parked until their shape changes").register(registry);
+        io.micrometer.core.instrument.Gauge.builder("syncline_shape_logs", logs, ShapeLogs::count)
+                .description("Electric shape logs held in memory").register(registry);
+        return this;
     }
 
     /** Shape logs held now (for tests and metrics). */

@@ -70,6 +70,20 @@ class ShapeApiIT {
         return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
     }
 
+    /** Waits until a live request is parked on the checkpoint feed (the server's metrics say so). */
+    private void awaitParked() throws Exception {
+        long end = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (System.nanoTime() < end) {
+            HttpResponse<String> metrics = http.send(HttpRequest.newBuilder(URI.create(running.endpoint() + "/metrics")).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            if (metrics.body().contains("syncline_shape_requests_parked 1.0")) {
+                return;
+            }
+            Thread.sleep(20);
+        }
+        throw new AssertionError("no shape request parked");
+    }
+
     private static String q(String s) {
         return URLEncoder.encode(s, StandardCharsets.UTF_8);
     }
@@ -245,7 +259,7 @@ class ShapeApiIT {
                 throw new RuntimeException(e);
             }
         });
-        Thread.sleep(300);
+        awaitParked();
         running.db.execute("INSERT INTO todos VALUES ('t20', 'l3', 'Pen', false, 1)");
         HttpResponse<String> r = poll.get();
         assertThat(keys(r, "insert")).containsExactly("t20");
@@ -263,6 +277,7 @@ class ShapeApiIT {
                 throw new RuntimeException(e);
             }
         });
+        awaitParked();
         running.db.execute("INSERT INTO todos VALUES ('t21', 'l3', 'Bob''s', false, 1)");
         HttpResponse<String> r = poll.get();
         assertThat(r.statusCode()).isEqualTo(200);
@@ -285,7 +300,7 @@ class ShapeApiIT {
                 throw new RuntimeException(e);
             }
         });
-        Thread.sleep(500);
+        awaitParked();
         running.app.close();
         HttpResponse<String> r = poll.get();
         assertThat(r.statusCode()).as(r.body()).isEqualTo(503);
