@@ -110,11 +110,17 @@ public final class SynclineApp implements AutoCloseable {
         if (config.upload().enabled()) {
             http.uploads(Uploads.start(config, plan, authenticator, http.metrics(), clock, resources));
         }
+        var shapes = new dev.syncline.server.shape.ShapeService(authenticator, backend, plan.clientTables(),
+                new dev.syncline.server.shape.PgCatalogColumnTypes(new PgConnections(source)::open),
+                dev.syncline.server.shape.ShapeService.generationOf(config.syncRules().content()),
+                dev.syncline.server.shape.ShapeService.Settings.DEFAULT);
+        http.shapes(shapes.metrics(http.metrics()));
         supervisor = new CaptureSupervisor(() -> new PostgresChangeCapture(source, pipeline, pipeline),
                 () -> SourceDoctor.logChecks(source), http.metrics());
         http.readinessProblem(supervisor::readinessProblem);
         http.start();
         resources.add(http);
+        resources.add(shapes); // closed before http: parked shape requests end instead of holding the stop
         resources.add(supervisor);
         supervisor.start();
     }

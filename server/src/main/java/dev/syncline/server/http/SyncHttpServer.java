@@ -60,6 +60,7 @@ public final class SyncHttpServer implements AutoCloseable {
     private volatile boolean started;
     private Javalin app;
     private io.javalin.http.Handler uploads;
+    private io.javalin.http.Handler shapes;
 
     public SyncHttpServer(HttpSettings settings, Authenticator authenticator, SyncBackend backend, Clock clock) {
         this(settings, authenticator, backend, null, clock);
@@ -90,6 +91,12 @@ public final class SyncHttpServer implements AutoCloseable {
     /** Serves {@code POST /api/upload} (PROTOCOL.md §8) with {@code handler}; call before {@link #start()}. */
     public SyncHttpServer uploads(io.javalin.http.Handler handler) {
         this.uploads = handler;
+        return this;
+    }
+
+    /** Serves Electric's {@code GET /v1/shape} (PROTOCOL.md §10) with {@code handler}; call before {@link #start()}. */
+    public SyncHttpServer shapes(io.javalin.http.Handler handler) {
+        this.shapes = handler;
         return this;
     }
 
@@ -128,6 +135,9 @@ public final class SyncHttpServer implements AutoCloseable {
             }
             if (uploads != null) {
                 config.routes.post("/api/upload", uploads);
+            }
+            if (shapes != null) {
+                config.routes.get("/v1/shape", shapes);
             }
             settings.extraGets().forEach(config.routes::get);
             if (settings.webRoot() != null) {

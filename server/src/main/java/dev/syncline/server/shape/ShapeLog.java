@@ -1,0 +1,355 @@
+package dev.syncline.server.shape;
+
+import dev.syncline.protocol.sync.OplogEntry;
+import dev.syncline.rules.value.SqlValue;
+import dev.syncline.server.sync.BucketDataSource;
+
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Deque;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+
+/**
+ * One shape handle's log: the rows of its table held by the user's buckets, as of {@link #offset()}
+ * (a checkpoint op id), and the changes of its last few advances so a client may resume at any of
+ * the recent offsets it was given.
+ *
+ * <p>{@link #advance} moves the log to a newer checkpoint and bucket set. A bucket the grant still
+ * holds is read from the last offset on (its new ops), a bucket newly granted is read whole, a
+ * bucket no longer granted is dropped; only the rows those touch are compared before and after,
+ * each as the union over the granted buckets (the newest op wins where several hold it), narrowed
+ * by the where clause and projected to the requested columns. So a grant change arrives as inserts
+ * and deletes, never as a refetch. A bucket whose new ops start with a CLEAR (compaction folded ops
+ * this log had not read yet) is read whole again and compared the same way.
+ *
+ * <p>Not thread-safe: {@link ShapeLogs} serialises access to each log.
+ */
+public final class ShapeLog {
+    static final int CHUNK = 2_000;
+    /** Resumable offsets are kept while their changes together stay below this many messages. */
+    static final int MAX_HISTORY_CHANGES = 20_000;
+    static final int MAX_HISTORY_STEPS = 256;
+
+    /** What a shape is: its table, columns and types, filter and replica mode. */
+    public record Definition(ShapeTable table, ShapeSchema schema, WhereClause where, boolean replicaFull) {}
+
+    /** One stored row version of a bucket. */
+    private record Version(String subkey, long opId, String dataJson) {}
+
+    /** Changes that took the log from {@code from} to {@code to}. */
+    private record Step(long from, long to, List<ShapeChange> changes) {}
+
+    private final String handle;
+    private final Definition definition;
+    /** bucket → row id → versions (one per subkey). */
+    private final Map<String, Map<String, List<Version>>> buckets = new HashMap<>();
+    private final Deque<Step> history = new ArrayDeque<>();
+    private int historyChanges;
+    /** The checkpoint op id the buckets were read up to; -1 before the first advance. */
+    private long opId = -1;
+    /** The log's position: see {@link #position}. */
+    private long offset = -1;
+    private volatile long rowCount;
+
+    public ShapeLog(String handle, Definition definition) {
+        this.handle = handle;
+        this.definition = definition;
+    }
+
+    public String handle() {
+        return handle;
+    }
+
+    public Definition definition() {
+        return definition;
+    }
+
+    /**
+     * How far steps at one op id may go: a grant change (a parameter lookup, no bucket op) moves the
+     * log without moving the checkpoint op id, and each such step needs an offset of its own.
+     */
+    static final long STEPS_PER_OP = 1_000_000;
+
+    /**
+     * The log's position, which every advance that may change the shape increases: the checkpoint
+     * op id × {@value #STEPS_PER_OP} + the steps taken at that op id. A single number because
+     * Electric's SSE clients take their next offset from the up-to-date message's number.
+     */
+    static long position(long opId, long step) {
+        return opId * STEPS_PER_OP + step;
+    }
+
+    /** The log's position (see {@link #position}); -1 before the first advance. */
+    public long offset() {
+        return offset;
+    }
+
+    /** Row versions held (a measure of the log's memory). */
+    public long size() {
+        return rowCount;
+    }
+
+    /**
+     * Moves the log to {@code checkpoint} with the granted {@code granted} buckets, reading ops
+     * through {@code reader}; returns the changes (empty when nothing in the shape changed).
+     */
+    public List<ShapeChange> advance(long checkpoint, Collection<String> granted, BucketDataSource.Reader reader) {
+        if (checkpoint < opId) {
+            throw new IllegalStateException("checkpoint " + checkpoint + " is older than the log's " + opId);
+        }
+        Set<String> grant = Set.copyOf(granted);
+        if (checkpoint == opId && grant.equals(buckets.keySet())) {
+            return List.of();
+        }
+        long next = checkpoint > opId ? position(checkpoint, 0) : offset + 1;
+        if (next >= position(checkpoint + 1, 0)) {
+            throw new ShapeException("SHAPE_R1002", 409, "the shape's grant changed " + STEPS_PER_OP
+                    + " times at one checkpoint; refetch it");
+        }
+        Set<String> candidates = new HashSet<>();
+        Map<String, List<OplogEntry>> newOps = new HashMap<>();
+        Map<String, Map<String, List<Version>>> reloaded = new HashMap<>();
+        for (String bucket : grant) {
+            Map<String, List<Version>> held = buckets.get(bucket);
+            if (held != null) {
+                List<OplogEntry> ops = readAll(reader, bucket, opId, checkpoint);
+                if (ops.stream().anyMatch(o -> o.op() == OplogEntry.Op.CLEAR)) {
+                    Map<String, List<Version>> whole = readBucket(reader, bucket, checkpoint);
+                    candidates.addAll(held.keySet());
+                    candidates.addAll(whole.keySet());
+                    reloaded.put(bucket, whole);
+                } else {
+                    for (OplogEntry o : ops) {
+                        if (o.objectId() != null && definition.table().clientTable().equals(o.objectType())) {
+                            candidates.add(o.objectId());
+                        }
+                    }
+                    newOps.put(bucket, ops);
+                }
+            } else {
+                Map<String, List<Version>> whole = readBucket(reader, bucket, checkpoint);
+                candidates.addAll(whole.keySet());
+                reloaded.put(bucket, whole);
+            }
+        }
+        for (Map.Entry<String, Map<String, List<Version>>> e : buckets.entrySet()) {
+            if (!grant.contains(e.getKey())) {
+                candidates.addAll(e.getValue().keySet());
+            }
+        }
+        boolean initial = offset < 0;
+        Map<String, Map<String, SqlValue>> before = new HashMap<>();
+        if (!initial) {
+            for (String id : candidates) {
+                Map<String, SqlValue> row = visible(id);
+                if (row != null) {
+                    before.put(id, row);
+                }
+            }
+        }
+        buckets.keySet().retainAll(grant);
+        buckets.putAll(reloaded);
+        newOps.forEach((bucket, ops) -> apply(buckets.get(bucket), ops));
+        rowCount = buckets.values().stream().mapToLong(Map::size).sum();
+        List<ShapeChange> changes = new ArrayList<>();
+        for (String id : initial ? sorted(candidates) : candidates) {
+            ShapeChange c = diff(id, before.get(id), visible(id));
+            if (c != null) {
+                changes.add(c);
+            }
+        }
+        if (!initial) {
+            remember(new Step(offset, next, List.copyOf(changes)));
+        }
+        offset = next;
+        opId = checkpoint;
+        return changes;
+    }
+
+    /** Every row of the shape now, as inserts (a snapshot at {@link #offset()}). */
+    public List<ShapeChange> snapshot() {
+        Set<String> ids = new HashSet<>();
+        buckets.values().forEach(b -> ids.addAll(b.keySet()));
+        List<ShapeChange> out = new ArrayList<>();
+        for (String id : sorted(ids)) {
+            ShapeChange c = diff(id, null, visible(id));
+            if (c != null) {
+                out.add(c);
+            }
+        }
+        return out;
+    }
+
+    /** A few of the shape's rows, for the schema header's inferred types. */
+    public List<Map<String, SqlValue>> sample(int max) {
+        List<Map<String, SqlValue>> out = new ArrayList<>();
+        for (Map<String, List<Version>> b : buckets.values()) {
+            for (String id : b.keySet()) {
+                if (out.size() >= max) {
+                    return out;
+                }
+                Map<String, SqlValue> row = visible(id);
+                if (row != null) {
+                    out.add(row);
+                }
+            }
+        }
+        return out;
+    }
+
+    /**
+     * The changes after {@code from}, an offset this log handed out; null when it no longer knows
+     * them (older than its history), in which case the client must refetch.
+     */
+    public List<ShapeChange> changesSince(long from) {
+        if (from == offset) {
+            return List.of();
+        }
+        List<ShapeChange> out = null;
+        for (Step s : history) {
+            if (out == null && s.from == from) {
+                out = new ArrayList<>();
+            }
+            if (out != null) {
+                out.addAll(s.changes);
+            }
+        }
+        return out;
+    }
+
+    private void remember(Step step) {
+        history.addLast(step);
+        historyChanges += step.changes.size();
+        while (history.size() > 1 && (history.size() > MAX_HISTORY_STEPS || historyChanges > MAX_HISTORY_CHANGES)) {
+            historyChanges -= history.removeFirst().changes.size();
+        }
+    }
+
+    private static List<String> sorted(Set<String> ids) {
+        List<String> out = new ArrayList<>(ids);
+        out.sort(null);
+        return out;
+    }
+
+    /** The row as the shape sees it (union over buckets, newest op wins), or null when absent or filtered out. */
+    private Map<String, SqlValue> visible(String id) {
+        Version newest = null;
+        for (Map<String, List<Version>> b : buckets.values()) {
+            List<Version> versions = b.get(id);
+            if (versions != null) {
+                for (Version v : versions) {
+                    if (newest == null || v.opId > newest.opId) {
+                        newest = v;
+                    }
+                }
+            }
+        }
+        if (newest == null || newest.dataJson == null) {
+            return null;
+        }
+        Map<String, SqlValue> row = SyncedRows.parse(newest.dataJson);
+        return definition.where().test(row) ? row : null;
+    }
+
+    private ShapeChange diff(String id, Map<String, SqlValue> before, Map<String, SqlValue> after) {
+        String key = definition.table().key(id);
+        ShapeSchema schema = definition.schema();
+        if (after == null) {
+            if (before == null) {
+                return null;
+            }
+            Map<String, String> old = schema.render(before);
+            Map<String, String> value = definition.replicaFull() ? old : pkOnly(old, id);
+            return new ShapeChange(ShapeChange.Operation.DELETE, key, value, null);
+        }
+        Map<String, String> now = schema.render(after);
+        if (before == null) {
+            return new ShapeChange(ShapeChange.Operation.INSERT, key, now, null);
+        }
+        Map<String, String> old = schema.render(before);
+        if (old.equals(now)) {
+            return null;
+        }
+        Map<String, String> changed = new LinkedHashMap<>();
+        Map<String, String> oldChanged = new LinkedHashMap<>();
+        for (Map.Entry<String, String> e : now.entrySet()) {
+            boolean differs = !old.containsKey(e.getKey()) || !Objects.equals(old.get(e.getKey()), e.getValue());
+            if (differs || e.getKey().equals("id")) {
+                changed.put(e.getKey(), e.getValue());
+            }
+            if (differs) {
+                oldChanged.put(e.getKey(), old.get(e.getKey()));
+            }
+        }
+        return definition.replicaFull()
+                ? new ShapeChange(ShapeChange.Operation.UPDATE, key, now, oldChanged)
+                : new ShapeChange(ShapeChange.Operation.UPDATE, key, changed, null);
+    }
+
+    private static Map<String, String> pkOnly(Map<String, String> row, String id) {
+        Map<String, String> out = new LinkedHashMap<>();
+        out.put("id", row.getOrDefault("id", id));
+        return out;
+    }
+
+    private Map<String, List<Version>> readBucket(BucketDataSource.Reader reader, String bucket, long upTo) {
+        Map<String, List<Version>> rows = new HashMap<>();
+        apply(rows, readAll(reader, bucket, 0, upTo));
+        return rows;
+    }
+
+    private static List<OplogEntry> readAll(BucketDataSource.Reader reader, String bucket, long after, long upTo) {
+        List<OplogEntry> out = new ArrayList<>();
+        long from = Math.max(after, 0);
+        while (true) {
+            List<OplogEntry> chunk = reader.ops(bucket, from, upTo, CHUNK);
+            out.addAll(chunk);
+            if (chunk.size() < CHUNK) {
+                return out;
+            }
+            from = chunk.getLast().opId();
+        }
+    }
+
+    private void apply(Map<String, List<Version>> rows, List<OplogEntry> ops) {
+        String table = definition.table().clientTable();
+        for (OplogEntry o : ops) {
+            switch (o.op()) {
+                case CLEAR -> rows.clear();
+                case MOVE -> {
+                    // superseded by a later op of the same row, which follows
+                }
+                case PUT, REMOVE -> {
+                    if (!table.equals(o.objectType()) || o.objectId() == null) {
+                        continue;
+                    }
+                    String subkey = o.subkey() == null ? "" : o.subkey();
+                    List<Version> versions = rows.get(o.objectId());
+                    List<Version> next = new ArrayList<>(versions == null ? 1 : versions.size() + 1);
+                    if (versions != null) {
+                        for (Version v : versions) {
+                            if (!v.subkey.equals(subkey)) {
+                                next.add(v);
+                            }
+                        }
+                    }
+                    if (o.op() == OplogEntry.Op.PUT) {
+                        next.add(new Version(subkey, o.opId(), o.data()));
+                    }
+                    if (next.isEmpty()) {
+                        rows.remove(o.objectId());
+                    } else {
+                        rows.put(o.objectId(), next);
+                    }
+                }
+            }
+        }
+    }
+}
