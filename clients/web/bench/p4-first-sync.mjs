@@ -9,11 +9,11 @@
 // JSON.parse'd in the page without storing anything: {"sdk":"download-only","ms":…,"parseMs":…,"ops":…}.
 // stdout: one JSON line {"sdk":…,"storage":…,"checkpointMs":…,"totalMs":…,"count":…}.
 // Exit codes: 0 done, 2 failed (message on stderr), 64 bad usage.
-import { chromium } from 'playwright-core';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { serve } from './static-server.mjs';
+import { openUserBrowser } from './user-browser.mjs';
 
 const { values: args } = parseArgs({
   options: {
@@ -23,6 +23,7 @@ const { values: args } = parseArgs({
     expected: { type: 'string' },
     'timeout-ms': { type: 'string', default: '300000' },
     probe: { type: 'string' },
+    incognito: { type: 'boolean', default: false },
   },
 });
 if (!args.endpoint || !args.token || !(Number(args.expected) > 0)) {
@@ -46,15 +47,11 @@ if (args.sdk === 'powersync' && !existsSync(INTEROP_DIST + 'p4-page.js')) {
 }
 
 const { server, origin } = await serve(sdk.serve);
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
-  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-    '--disable-component-update', '--disable-sync'],
-});
+// A fresh on-disk profile has its own, empty origin private file system: every round starts from nothing.
+const browser = await openUserBrowser({ incognito: args.incognito });
+const { page } = browser;
 let code = 0;
 try {
-  // A new context has its own, empty origin private file system: every round starts from nothing.
-  const page = await (await browser.newContext()).newPage();
   page.on('pageerror', (e) => process.stderr.write(`[page error] ${e.stack ?? e}\n`));
   page.on('console', (m) => m.type() === 'error' && process.stderr.write(`[page error] ${m.text()}\n`));
   await page.goto(`${origin}/${sdk.path}`);

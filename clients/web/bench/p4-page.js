@@ -66,7 +66,9 @@ async function downloadOnly({ endpoint, token }) {
     headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', accept: 'application/x-ndjson' },
     body: JSON.stringify({ buckets: [], client_id: 'p4-probe', include_checksum: true, raw_data: true, parameters: {} }),
   });
+  const headersMs = performance.now() - t0;
   const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
+  let firstByteMs = null;
   let buffer = '';
   let ops = 0;
   let bytes = 0;
@@ -74,6 +76,7 @@ async function downloadOnly({ endpoint, token }) {
   for (;;) {
     const { value, done } = await reader.read();
     if (done) throw new Error('stream ended before checkpoint_complete');
+    firstByteMs ??= performance.now() - t0;
     bytes += value.length;
     buffer += value;
     let nl;
@@ -87,7 +90,7 @@ async function downloadOnly({ endpoint, token }) {
       if (msg.data) ops += msg.data.data.length;
       if (msg.checkpoint_complete) {
         await reader.cancel();
-        return { ms: performance.now() - t0, parseMs, ops, chars: bytes };
+        return { ms: performance.now() - t0, headersMs, firstByteMs, parseMs, ops, chars: bytes };
       }
     }
   }

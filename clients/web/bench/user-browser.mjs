@@ -1,0 +1,41 @@
+// Chromium for the browser benchmarks, launched the way a user's browser runs a page: one fresh
+// on-disk profile per run (chromium.launchPersistentContext on a new temporary directory, removed
+// afterwards), so OPFS, IndexedDB and the HTTP cache live on disk as they do for a user.
+//
+// Why not chromium.launch() + browser.newContext(): Playwright's newContext() is an
+// off-the-record (incognito) browser context. Chromium keeps an incognito profile's storage in
+// memory and serves OPFS through the browser process, so every small-page VFS write is an IPC
+// round trip; @powersync/web with OPFSCoopSyncVFS ran ~7-9x slower there (43 s instead of ~5 s
+// for 100k rows) and our SDK ~2x slower. docs/benchmarks.md, "How the browser is driven".
+// `incognito: true` keeps that old way, only for the A/B that shows the difference.
+import { chromium } from 'playwright-core';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+/**
+ * Flags needed on this machine only: root needs --no-sandbox (Playwright adds it), and the closed
+ * network makes background fetches (component updates, variations, first-run pages) time out.
+ * Nothing here changes how a page, a worker or storage runs. Playwright adds --headless itself.
+ */
+export const CHROMIUM_ARGS = ['--no-sandbox', '--no-first-run', '--disable-background-networking',
+  '--disable-component-update', '--disable-sync'];
+
+/** Opens one page in a fresh browser; returns { page, close }. */
+export async function openUserBrowser({ incognito = false, executablePath = process.env.CHROMIUM ?? '/usr/bin/chromium' } = {}) {
+  if (incognito) {
+    const browser = await chromium.launch({ executablePath, args: CHROMIUM_ARGS });
+    const page = await (await browser.newContext()).newPage();
+    return { page, close: () => browser.close() };
+  }
+  const profile = await mkdtemp(join(tmpdir(), 'syncline-bench-profile-'));
+  const context = await chromium.launchPersistentContext(profile, { executablePath, args: CHROMIUM_ARGS });
+  const page = context.pages()[0] ?? await context.newPage();
+  return {
+    page,
+    close: async () => {
+      await context.close();
+      await rm(profile, { recursive: true, force: true });
+    },
+  };
+}
