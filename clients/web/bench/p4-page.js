@@ -71,6 +71,7 @@ async function downloadOnly({ endpoint, token }) {
   let firstByteMs = null;
   let buffer = '';
   let ops = 0;
+  let lines = 0;
   let bytes = 0;
   let parseMs = 0;
   for (;;) {
@@ -86,11 +87,12 @@ async function downloadOnly({ endpoint, token }) {
       if (line.length === 0) continue;
       const p0 = performance.now();
       const msg = JSON.parse(line);
+      lines++;
       parseMs += performance.now() - p0;
       if (msg.data) ops += msg.data.data.length;
       if (msg.checkpoint_complete) {
         await reader.cancel();
-        return { ms: performance.now() - t0, headersMs, firstByteMs, parseMs, ops, chars: bytes };
+        return { ms: performance.now() - t0, headersMs, firstByteMs, parseMs, ops, lines, chars: bytes };
       }
     }
   }

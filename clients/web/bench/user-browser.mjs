@@ -19,7 +19,9 @@ import { join } from 'node:path';
  * Nothing here changes how a page, a worker or storage runs. Playwright adds --headless itself.
  */
 export const CHROMIUM_ARGS = ['--no-sandbox', '--no-first-run', '--disable-background-networking',
-  '--disable-component-update', '--disable-sync'];
+  '--disable-component-update', '--disable-sync',
+  // For A/B runs only (e.g. the old harness's --disable-gpu --disable-quic): space-separated.
+  ...(process.env.CHROMIUM_EXTRA_ARGS ?? '').split(' ').filter(Boolean)];
 
 /** Opens one page in a fresh browser; returns { page, close }. */
 export async function openUserBrowser({ incognito = false, executablePath = process.env.CHROMIUM ?? '/usr/bin/chromium' } = {}) {

@@ -96,10 +96,12 @@ public final class BrowserInitialSyncBench {
             for (Target target : targets) {
                 JsonNode probe = firstSync("syncline", target.endpoint, running.token("alice"), target.todos,
                         List.of("--probe", "download"));
-                profile.append(String.format("- download + JSON.parse only (%s stream, in the page, nothing stored): first "
-                        + "byte after %.2f s, %.2f s for %d ops, %.2f s of it in JSON.parse%n", target.stream,
+                profile.append(String.format("- download + JSON.parse only (%s stream, in the page, nothing stored): response "
+                        + "headers after %.2f s, first byte after %.2f s, %.2f s for %d ops in %d lines (%.1f MB), %.2f s of it "
+                        + "in JSON.parse%n", target.stream, probe.path("headersMs").asDouble() / 1000,
                         probe.path("firstByteMs").asDouble() / 1000, probe.path("ms").asDouble() / 1000,
-                        probe.path("ops").asLong(), probe.path("parseMs").asDouble() / 1000));
+                        probe.path("ops").asLong(), probe.path("lines").asLong(), probe.path("chars").asDouble() / 1e6,
+                        probe.path("parseMs").asDouble() / 1000));
             }
             table.append(summary(seconds, rounds, rows, expectedTodos));
             table.append("\nprofile of our SDK (status events from the worker, coalesced):\n").append(profile);
