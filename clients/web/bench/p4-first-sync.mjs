@@ -5,6 +5,8 @@
 // Run by bench BrowserInitialSyncBench, once per round and SDK.
 //   npm run build && node bench/p4-first-sync.mjs --sdk syncline|powersync --endpoint URL --token JWT \
 //        --expected N [--timeout-ms 300000] [--probe download]
+// --incognito: the old harness's off-the-record context, for A/B runs only (user-browser.mjs).
+// --trace FILE: also write a Chromium CPU-profile trace; bench/cpu-profile-summary.mjs FILE reads it.
 // --probe download (syncline page only): the profile probe instead, the same stream fetched and
 // JSON.parse'd in the page without storing anything: {"sdk":"download-only","ms":…,"parseMs":…,"ops":…}.
 // stdout: one JSON line {"sdk":…,"storage":…,"checkpointMs":…,"totalMs":…,"count":…}.
@@ -24,6 +26,7 @@ const { values: args } = parseArgs({
     'timeout-ms': { type: 'string', default: '300000' },
     probe: { type: 'string' },
     incognito: { type: 'boolean', default: false },
+    trace: { type: 'string' },
   },
 });
 if (!args.endpoint || !args.token || !(Number(args.expected) > 0)) {
@@ -48,7 +51,7 @@ if (args.sdk === 'powersync' && !existsSync(INTEROP_DIST + 'p4-page.js')) {
 
 const { server, origin } = await serve(sdk.serve);
 // A fresh on-disk profile has its own, empty origin private file system: every round starts from nothing.
-const browser = await openUserBrowser({ incognito: args.incognito });
+const browser = await openUserBrowser({ incognito: args.incognito, trace: args.trace ?? null });
 const { page } = browser;
 let code = 0;
 try {

@@ -23,15 +23,20 @@ export const CHROMIUM_ARGS = ['--no-sandbox', '--no-first-run', '--disable-backg
   // For A/B runs only (e.g. the old harness's --disable-gpu --disable-quic): space-separated.
   ...(process.env.CHROMIUM_EXTRA_ARGS ?? '').split(' ').filter(Boolean)];
 
-/** Opens one page in a fresh browser; returns { page, close }. */
-export async function openUserBrowser({ incognito = false, executablePath = process.env.CHROMIUM ?? '/usr/bin/chromium' } = {}) {
+/**
+ * Opens one page in a fresh browser; returns { page, close }. `trace`: a file for a Chromium trace
+ * of V8's sampling profiler on every thread (cpu-profile-summary.mjs reads it), written at close.
+ */
+export async function openUserBrowser({ incognito = false, trace = null, executablePath = process.env.CHROMIUM ?? '/usr/bin/chromium' } = {}) {
+  const args = trace === null ? CHROMIUM_ARGS : [...CHROMIUM_ARGS, '--trace-startup=disabled-by-default-v8.cpu_profiler',
+    `--trace-startup-file=${trace}`, '--trace-startup-format=json', '--trace-startup-duration=0'];
   if (incognito) {
-    const browser = await chromium.launch({ executablePath, args: CHROMIUM_ARGS });
+    const browser = await chromium.launch({ executablePath, args });
     const page = await (await browser.newContext()).newPage();
     return { page, close: () => browser.close() };
   }
   const profile = await mkdtemp(join(tmpdir(), 'syncline-bench-profile-'));
-  const context = await chromium.launchPersistentContext(profile, { executablePath, args: CHROMIUM_ARGS });
+  const context = await chromium.launchPersistentContext(profile, { executablePath, args });
   const page = context.pages()[0] ?? await context.newPage();
   return {
     page,

@@ -103,6 +103,10 @@ public final class BrowserInitialSyncBench {
                         probe.path("ops").asLong(), probe.path("lines").asLong(), probe.path("chars").asDouble() / 1e6,
                         probe.path("parseMs").asDouble() / 1000));
             }
+            // CPU profile: one more first sync of ours per stream with V8's sampling profiler on (not counted above).
+            for (Target target : targets) {
+                profile.append(cpuProfile(target, running.token("alice")));
+            }
             table.append(summary(seconds, rounds, rows, expectedTodos));
             table.append("\nprofile of our SDK (status events from the worker, coalesced):\n").append(profile);
             System.out.print(table);
@@ -127,6 +131,49 @@ public final class BrowserInitialSyncBench {
                 + "stream", theirsServer / oursServer, theirsCanned / oursCanned);
         s.append(verdict.broken() ? "(not a result, broken baseline) " + ratios : "RESULT: " + ratios).append('\n');
         return s.toString();
+    }
+
+    /** Our SDK's worker under V8's sampling profiler: CPU time per phase (clients/web/bench/cpu-profile-summary.mjs). */
+    private static String cpuProfile(Target target, String token) throws Exception {
+        Path trace = Files.createTempFile("p4-trace", ".json");
+        try {
+            JsonNode r = firstSync("syncline", target.endpoint, token, target.todos, List.of("--trace", trace.toString()));
+            Process p = new ProcessBuilder("node", WEB.resolve("bench").resolve("cpu-profile-summary.mjs").toString(),
+                    trace.toString(), "--json", "--top", "60").redirectError(ProcessBuilder.Redirect.INHERIT).start();
+            String json = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            if (p.waitFor() != 0) {
+                return "- CPU profile (" + target.stream + "): cpu-profile-summary.mjs failed\n";
+            }
+            JsonNode worker = null;
+            for (JsonNode thread : new ObjectMapper().readTree(json)) {
+                if (thread.path("thread").asText().startsWith("DedicatedWorker") && worker == null) {
+                    worker = thread; // sorted by busy time: the sync worker
+                }
+            }
+            if (worker == null) {
+                return "- CPU profile (" + target.stream + "): no worker samples in the trace\n";
+            }
+            Map<String, Long> incl = new LinkedHashMap<>();
+            worker.path("inclusive").forEach(f -> incl.put(f.path("name").asText(), f.path("ms").asLong()));
+            Map<String, Long> self = new LinkedHashMap<>();
+            worker.path("self").forEach(f -> self.put(f.path("name").asText(), f.path("ms").asLong()));
+            return String.format("- CPU profile of our worker (%s stream, one traced first sync of %.2f s, not counted above): "
+                    + "%d ms busy, %d ms idle; apply at checkpoint_complete (applyCheckpoint) %d ms, of it merging staged "
+                    + "lines into the op store and app tables (mergeStaged) %d ms; storing data lines (storeLines) %d ms; "
+                    + "reading the stream + JSON.parse (ndjsonLines) %d ms; op decoding (parseLine) %d ms; self time in "
+                    + "SQLite's wasm %d ms, in sqlite-wasm's JS glue %d ms, garbage collector %d ms%n", target.stream,
+                    r.path("totalMs").asDouble() / 1000, worker.path("busyMs").asLong(),
+                    worker.path("totalMs").asLong() - worker.path("busyMs").asLong(),
+                    incl.getOrDefault("storage/sync-store.ts:applyCheckpoint", 0L),
+                    incl.getOrDefault("storage/sync-store.ts:mergeStaged", 0L),
+                    incl.getOrDefault("storage/sync-store.ts:storeLines", 0L),
+                    incl.getOrDefault("sync/ndjson.ts:ndjsonLines", 0L),
+                    incl.getOrDefault("protocol/lines.ts:parseLine", 0L),
+                    self.getOrDefault("SQLite (wasm)", 0L), self.getOrDefault("@sqlite.org/sqlite-wasm (JS)", 0L),
+                    self.getOrDefault("(garbage collector)", 0L));
+        } finally {
+            Files.deleteIfExists(trace);
+        }
     }
 
     private static void requireBuilt() {
