@@ -1,6 +1,11 @@
 // A /sync/stream that costs nothing: answers every request with one synthetic first checkpoint of
-// N todos (the P4 row shape: id, list_id, a description of 80 characters by default, done, n) in
-// data lines of 1,000 ops, then keeps the stream open. No PostgreSQL, no server. The benchmarks
+// N todos in data lines of 1,000 ops, then keeps the stream open. The rows are the ones the
+// benchmarks insert on the real server (BrowserInitialSyncBench, InitialSyncBench): id 'b1'…'bN',
+// list_id 'l1', description rpad('todo number N', 80, '.') (or 'todo number N' with
+// descriptionChars 0, P3's rows), done 1 for even N, n = N, in bucket user_lists["l1"], so that
+// 'b1', 'b10', 'b100' … reach the client's B-trees in the same (not key) order as from the server.
+// (An earlier version sent increasing UUID-like ids; in an A/B at load 15-17 neither SDK showed a
+// difference beyond the noise: bench/results/canned-ids-ab-2026-12-07T0010Z.md.) No PostgreSQL, no server. The benchmarks
 // run every peer (and our own SDK) against it in the same session as against the real server: a
 // peer much slower against Syncline than against this stream is either the server's fault or a
 // broken harness (BENCHMARKS.md, "Baselines must not flatter us"). Also a development aid for
@@ -14,7 +19,7 @@ const rows = Number(process.argv[2] ?? 100_000);
 const port = Number(process.argv[3] ?? 0);
 const descriptionChars = Number(process.argv[4] ?? 80);
 const LINE = 1000;
-const BUCKET = 'user_todos["alice"]';
+const BUCKET = 'user_lists["l1"]';
 
 /** Deterministic per-op checksum in [0, 2^32). */
 const checksumOf = (i) => Math.imul(i + 1, 2654435761) >>> 0;
@@ -31,9 +36,10 @@ function body() {
     const end = Math.min(rows, start + LINE);
     const data = [];
     for (let i = start; i < end; i++) {
-      const id = `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`;
-      const description = descriptionChars > 0 ? `todo ${i} `.padEnd(descriptionChars, 'x') : `todo number ${i}`;
-      const row = { id, list_id: 'l1', description, done: i % 2, n: i };
+      const g = i + 1;
+      const id = `b${g}`;
+      const description = descriptionChars > 0 ? `todo number ${g}`.padEnd(descriptionChars, '.') : `todo number ${g}`;
+      const row = { id, list_id: 'l1', description, done: g % 2 === 0 ? 1 : 0, n: g };
       data.push({ op_id: String(i + 1), op: 'PUT', object_type: 'todos', object_id: id, data: JSON.stringify(row), checksum: checksumOf(i) });
     }
     lines.push(line({ data: { bucket: BUCKET, data, has_more: end < rows, after: String(start), next_after: String(end) } }));
