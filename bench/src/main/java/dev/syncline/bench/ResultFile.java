@@ -18,10 +18,14 @@ final class ResultFile {
 
     private ResultFile() {}
 
-    /** Writes {@code body} under a new dated name and returns the path (printed by the caller). */
+    /** Writes {@code body} under a new dated name in bench/results and returns the path. */
     static Path write(String name, String body) throws IOException {
+        return write(Path.of("bench", "results"), name, body);
+    }
+
+    /** Writes {@code body} as {@code dir/<name>-<UTC stamp>[-n].md}, never replacing an existing file. */
+    static Path write(Path dir, String name, String body) throws IOException {
         ZonedDateTime now = ZonedDateTime.now(ZoneOffset.UTC);
-        Path dir = Path.of("bench", "results");
         Files.createDirectories(dir);
         Path out = dir.resolve(name + "-" + now.format(STAMP) + ".md");
         for (int n = 2; Files.exists(out); n++) {
