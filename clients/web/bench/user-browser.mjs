@@ -24,7 +24,7 @@ export const CHROMIUM_ARGS = ['--no-sandbox', '--no-first-run', '--disable-backg
   ...(process.env.CHROMIUM_EXTRA_ARGS ?? '').split(' ').filter(Boolean)];
 
 /**
- * Opens one page in a fresh browser; returns { page, close }. `trace`: a file for a Chromium trace
+ * Opens one page in a fresh browser; returns { page, profile (its directory, null when incognito), close }. `trace`: a file for a Chromium trace
  * of V8's sampling profiler on every thread (cpu-profile-summary.mjs reads it), written at close.
  */
 export async function openUserBrowser({ incognito = false, trace = null, executablePath = process.env.CHROMIUM ?? '/usr/bin/chromium' } = {}) {
@@ -33,13 +33,14 @@ export async function openUserBrowser({ incognito = false, trace = null, executa
   if (incognito) {
     const browser = await chromium.launch({ executablePath, args });
     const page = await (await browser.newContext()).newPage();
-    return { page, close: () => browser.close() };
+    return { page, profile: null, close: () => browser.close() };
   }
   const profile = await mkdtemp(join(tmpdir(), 'syncline-bench-profile-'));
   const context = await chromium.launchPersistentContext(profile, { executablePath, args });
   const page = context.pages()[0] ?? await context.newPage();
   return {
     page,
+    profile,
     close: async () => {
       await context.close();
       await rm(profile, { recursive: true, force: true });
