@@ -5,8 +5,9 @@
 // Why not chromium.launch() + browser.newContext(): Playwright's newContext() is an
 // off-the-record (incognito) browser context. Chromium keeps an incognito profile's storage in
 // memory and serves OPFS through the browser process, so every small-page VFS write is an IPC
-// round trip; @powersync/web with OPFSCoopSyncVFS ran ~7-9x slower there (43 s instead of ~5 s
-// for 100k rows) and our SDK ~2x slower. docs/benchmarks.md, "How the browser is driven".
+// round trip; @powersync/web with OPFSCoopSyncVFS ran 3-5x slower there (30-39 s instead of
+// 8-10 s for 100k rows at load ~20) and our SDK up to 1.6x slower. docs/benchmarks.md, "How the
+// browser is driven".
 // `incognito: true` keeps that old way, only for the A/B that shows the difference.
 import { chromium } from 'playwright-core';
 import { mkdtemp, rm } from 'node:fs/promises';
