@@ -9,7 +9,8 @@
 // --trace FILE: also write a Chromium CPU-profile trace; bench/cpu-profile-summary.mjs FILE reads it.
 // --probe download (syncline page only): the profile probe instead, the same stream fetched and
 // JSON.parse'd in the page without storing anything: {"sdk":"download-only","ms":…,"parseMs":…,"ops":…}.
-// stdout: one JSON line {"sdk":…,"storage":…,"checkpointMs":…,"totalMs":…,"count":…}.
+// stdout: one JSON line {"sdk":…,"storage":…,"checkpointMs":…,"totalMs":…,"count":…,"opfs":{"files","bytes"}};
+// it fails unless the origin's OPFS holds the database afterwards (≥ 1 MB).
 // Exit codes: 0 done, 2 failed (message on stderr), 64 bad usage.
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -70,7 +71,26 @@ try {
     if (result.count < Number(args.expected)) {
       throw new Error(`only ${result.count} of ${args.expected} todos after ${result.totalMs} ms`);
     }
-    process.stdout.write(JSON.stringify({ sdk: args.sdk, ...result }) + '\n');
+    // What the origin's OPFS holds afterwards: the figure is only an OPFS figure if the database is there.
+    const opfs = await page.evaluate(async () => {
+      let files = 0;
+      let bytes = 0;
+      const walk = async (dir) => {
+        for await (const handle of dir.values()) {
+          if (handle.kind === 'directory') await walk(handle);
+          else {
+            files++;
+            bytes += (await handle.getFile()).size;
+          }
+        }
+      };
+      await walk(await navigator.storage.getDirectory());
+      return { files, bytes };
+    });
+    if (opfs.bytes < 1_000_000) {
+      throw new Error(`the origin's OPFS holds only ${opfs.bytes} bytes in ${opfs.files} files after the sync: not an OPFS database`);
+    }
+    process.stdout.write(JSON.stringify({ sdk: args.sdk, ...result, opfs }) + '\n');
   }
 } catch (e) {
   process.stderr.write(`p4-first-sync: ${e.stack ?? e}\n`);

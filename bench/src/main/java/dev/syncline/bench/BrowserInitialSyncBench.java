@@ -64,8 +64,8 @@ public final class BrowserInitialSyncBench {
             List<Target> targets = List.of(new Target("server", running.endpoint(), expectedTodos),
                     new Target("canned", canned.endpoint, rows));
 
-            StringBuilder table = new StringBuilder("| date | load (1/5/15 min) | round | SDK | stream | storage | todos "
-                    + "| connect → checkpoint applied (s) | → count = rows (s) | rows/s |\n|---|---|---|---|---|---|---|---|---|---|\n");
+            StringBuilder table = new StringBuilder("| date | load (1/5/15 min) | round | SDK | stream | storage | OPFS after (MB) "
+                    + "| todos | connect → checkpoint applied (s) | → count = rows (s) | rows/s |\n|---|---|---|---|---|---|---|---|---|---|---|\n");
             Map<String, List<Double>> seconds = new LinkedHashMap<>(); // "sdk stream" → totals
             StringBuilder profile = new StringBuilder();
             for (int round = 1; round <= rounds; round++) {
@@ -76,8 +76,9 @@ public final class BrowserInitialSyncBench {
                         JsonNode r = firstSync(sdk, target.endpoint, running.token("alice"), target.todos, List.of());
                         double total = r.path("totalMs").asDouble() / 1000;
                         seconds.computeIfAbsent(sdk + " " + target.stream, x -> new ArrayList<>()).add(total);
-                        String line = String.format("| %s | %s | %d | %s | %s | %s | %d | %.2f | %.2f | %.0f |%n", LocalDate.now(),
-                                load, round, sdk, target.stream, r.path("storage").asText(), r.path("count").asLong(),
+                        String line = String.format("| %s | %s | %d | %s | %s | %s | %.1f | %d | %.2f | %.2f | %.0f |%n",
+                                LocalDate.now(), load, round, sdk, target.stream, r.path("storage").asText(),
+                                r.path("opfs").path("bytes").asDouble() / 1e6, r.path("count").asLong(),
                                 r.path("checkpointMs").asDouble() / 1000, total, r.path("count").asLong() / total);
                         System.out.print(line);
                         table.append(line);
