@@ -5,15 +5,18 @@
 // Run by bench BrowserInitialSyncBench, once per round and SDK.
 //   npm run build && node bench/p4-first-sync.mjs --sdk syncline|powersync --endpoint URL --token JWT \
 //        --expected N [--timeout-ms 300000] [--probe download]
+// --incognito: the old harness's off-the-record context, for A/B runs only (user-browser.mjs).
+// --trace FILE: also write a Chromium CPU-profile trace; bench/cpu-profile-summary.mjs FILE reads it.
 // --probe download (syncline page only): the profile probe instead, the same stream fetched and
 // JSON.parse'd in the page without storing anything: {"sdk":"download-only","ms":…,"parseMs":…,"ops":…}.
-// stdout: one JSON line {"sdk":…,"storage":…,"checkpointMs":…,"totalMs":…,"count":…}.
+// stdout: one JSON line {"sdk":…,"storage":…,"checkpointMs":…,"totalMs":…,"count":…,"opfs":{"files","bytes"}};
+// it fails unless the origin's OPFS holds the database afterwards (≥ 1 MB).
 // Exit codes: 0 done, 2 failed (message on stderr), 64 bad usage.
-import { chromium } from 'playwright-core';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { serve } from './static-server.mjs';
+import { openUserBrowser } from './user-browser.mjs';
 
 const { values: args } = parseArgs({
   options: {
@@ -23,6 +26,8 @@ const { values: args } = parseArgs({
     expected: { type: 'string' },
     'timeout-ms': { type: 'string', default: '300000' },
     probe: { type: 'string' },
+    incognito: { type: 'boolean', default: false },
+    trace: { type: 'string' },
   },
 });
 if (!args.endpoint || !args.token || !(Number(args.expected) > 0)) {
@@ -46,15 +51,11 @@ if (args.sdk === 'powersync' && !existsSync(INTEROP_DIST + 'p4-page.js')) {
 }
 
 const { server, origin } = await serve(sdk.serve);
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
-  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-    '--disable-component-update', '--disable-sync'],
-});
+// A fresh on-disk profile has its own, empty origin private file system: every round starts from nothing.
+const browser = await openUserBrowser({ incognito: args.incognito, trace: args.trace ?? null });
+const { page } = browser;
 let code = 0;
 try {
-  // A new context has its own, empty origin private file system: every round starts from nothing.
-  const page = await (await browser.newContext()).newPage();
   page.on('pageerror', (e) => process.stderr.write(`[page error] ${e.stack ?? e}\n`));
   page.on('console', (m) => m.type() === 'error' && process.stderr.write(`[page error] ${m.text()}\n`));
   await page.goto(`${origin}/${sdk.path}`);
@@ -70,7 +71,26 @@ try {
     if (result.count < Number(args.expected)) {
       throw new Error(`only ${result.count} of ${args.expected} todos after ${result.totalMs} ms`);
     }
-    process.stdout.write(JSON.stringify({ sdk: args.sdk, ...result }) + '\n');
+    // What the origin's OPFS holds afterwards: the figure is only an OPFS figure if the database is there.
+    const opfs = await page.evaluate(async () => {
+      let files = 0;
+      let bytes = 0;
+      const walk = async (dir) => {
+        for await (const handle of dir.values()) {
+          if (handle.kind === 'directory') await walk(handle);
+          else {
+            files++;
+            bytes += (await handle.getFile()).size;
+          }
+        }
+      };
+      await walk(await navigator.storage.getDirectory());
+      return { files, bytes };
+    });
+    if (opfs.bytes < 1_000_000) {
+      throw new Error(`the origin's OPFS holds only ${opfs.bytes} bytes in ${opfs.files} files after the sync: not an OPFS database`);
+    }
+    process.stdout.write(JSON.stringify({ sdk: args.sdk, ...result, opfs }) + '\n');
   }
 } catch (e) {
   process.stderr.write(`p4-first-sync: ${e.stack ?? e}\n`);

@@ -66,14 +66,18 @@ async function downloadOnly({ endpoint, token }) {
     headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', accept: 'application/x-ndjson' },
     body: JSON.stringify({ buckets: [], client_id: 'p4-probe', include_checksum: true, raw_data: true, parameters: {} }),
   });
+  const headersMs = performance.now() - t0;
   const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
+  let firstByteMs = null;
   let buffer = '';
   let ops = 0;
+  let lines = 0;
   let bytes = 0;
   let parseMs = 0;
   for (;;) {
     const { value, done } = await reader.read();
     if (done) throw new Error('stream ended before checkpoint_complete');
+    firstByteMs ??= performance.now() - t0;
     bytes += value.length;
     buffer += value;
     let nl;
@@ -83,11 +87,12 @@ async function downloadOnly({ endpoint, token }) {
       if (line.length === 0) continue;
       const p0 = performance.now();
       const msg = JSON.parse(line);
+      lines++;
       parseMs += performance.now() - p0;
       if (msg.data) ops += msg.data.data.length;
       if (msg.checkpoint_complete) {
         await reader.cancel();
-        return { ms: performance.now() - t0, parseMs, ops, chars: bytes };
+        return { ms: performance.now() - t0, headersMs, firstByteMs, parseMs, ops, lines, chars: bytes };
       }
     }
   }

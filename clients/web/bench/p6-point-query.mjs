@@ -1,19 +1,16 @@
 // P6 (BENCHMARKS.md): point-query latency page → worker → SQLite (opfs-sahpool) → page, in Chromium.
 // 100k rows in a plain table, then N lookups by primary key from the page, one at a time.
 // Usage: npm run build && node bench/p6-point-query.mjs [iterations=5000] [rows=100000]
-import { chromium } from 'playwright-core';
 import { serve } from './static-server.mjs';
+import { openUserBrowser } from './user-browser.mjs';
 
 const iterations = Number(process.argv[2] ?? 5000);
 const rows = Number(process.argv[3] ?? 100000);
 const { server, origin } = await serve();
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
-  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-    '--disable-component-update', '--disable-sync'],
-});
+// A fresh on-disk profile, as a user's browser (user-browser.mjs says why not an incognito context).
+const browser = await openUserBrowser({ incognito: process.env.INCOGNITO === '1' });
 try {
-  const page = await (await browser.newContext()).newPage();
+  const { page } = browser;
   await page.goto(`${origin}/test-pages/sdk.html?connect=0&db=p6.db`);
   await page.waitForFunction(() => window.sl && (window.sl.ready || window.sl.errors.length > 0));
   const result = await page.evaluate(async ({ iterations, rows, process_cache }) => {

@@ -186,10 +186,7 @@ public final class CaptureBench {
                 median(raw), median(syncline), median(ratio));
         System.out.println();
         System.out.print(table);
-        Path out = Path.of("bench", "results", "capture-" + LocalDate.now() + (singleTransaction ? "-single-transaction" : "") + ".md");
-        Files.createDirectories(out.getParent());
-        Files.writeString(out, table);
-        System.out.println("written to " + out);
+        ResultFile.write("capture" + (singleTransaction ? "-single-transaction" : ""), table);
     }
 
     static double median(List<Double> values) {

@@ -113,9 +113,7 @@ public final class FanOutBench {
                     + String.format("%nstreams connected and first-synced in %.1f s; heap limit %d MiB%n", connectSeconds,
                     memory.getHeapMemoryUsage().getMax() >> 20);
             System.out.print(table);
-            Path out = Path.of("bench", "results", "fanout-" + label + "-" + LocalDate.now() + ".md");
-            Files.createDirectories(out.getParent());
-            Files.writeString(out, table, java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND);
+            ResultFile.write("fanout-" + label, table.toString());
         }
     }
 

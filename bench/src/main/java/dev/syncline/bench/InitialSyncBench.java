@@ -55,11 +55,9 @@ public final class InitialSyncBench {
             List<Double> sorted = rates.stream().sorted().toList();
             double ours = sorted.get(sorted.size() / 2);
             table.append(String.format("%nmedian: %.0f rows/s over %d rounds%n", ours, rounds));
-            table.append(powerSyncNodeRounds(running, rounds, expected, ours));
+            table.append(powerSyncNodeComparison(running, rounds, rows, expected, ours));
             System.out.print(table);
-            Path out = Path.of("bench", "results", "initial-sync-" + rows + "-" + LocalDate.now() + ".md");
-            Files.createDirectories(out.getParent());
-            Files.writeString(out, table);
+            ResultFile.write("initial-sync-" + rows, table.toString());
         }
     }
 
@@ -77,57 +75,75 @@ public final class InitialSyncBench {
         }
     }
 
+    /**
+     * The same first sync with the stock {@code @powersync/node} client against the same server, in
+     * the same run (P3's "≈ 3× @powersync/node"), paired round by round with the same client against
+     * the canned stream ({@link CannedStream}, the same number of todos with P3's short
+     * descriptions); the median against the server is checked by {@link Baseline#POWERSYNC_NODE}, and
+     * the ratio is printed as a result only when the baseline holds. Skipped, saying why, when
+     * clients/interop-node is not installed.
+     */
+    static String powerSyncNodeComparison(RunningApp running, int rounds, int rows, long expected, double oursMedian)
+            throws Exception {
+        if (!Files.isDirectory(Path.of("clients", "interop-node", "node_modules", "@powersync", "node"))) {
+            return "\n@powersync/node rounds skipped: run `npm ci` in clients/interop-node first\n";
+        }
+        StringBuilder out = new StringBuilder("\n| date | load (1/5/15 min) | client | stream | round | rows "
+                + "| seconds (connect → first sync) | rows/s |\n|---|---|---|---|---|---|---|---|\n");
+        List<Double> server = new ArrayList<>();
+        List<Double> canned = new ArrayList<>();
+        try (CannedStream stream = CannedStream.start(rows, 0)) {
+            for (int round = 1; round <= rounds; round++) {
+                server.add(nodeRound(out, round, "server", running.endpoint(), running.token("alice"), expected));
+                canned.add(nodeRound(out, round, "canned", stream.endpoint, "canned", rows));
+            }
+        }
+        double theirsServer = BrowserInitialSyncBench.median(server);
+        double theirsCanned = BrowserInitialSyncBench.median(canned);
+        Baseline.Verdict verdict = Baseline.POWERSYNC_NODE.check(theirsServer, theirsCanned, rows);
+        String ratio = String.format("Syncline's client / @powersync/node = %.2f (rows/s, against the server)",
+                oursMedian / (expected / theirsServer));
+        return out + String.format("%n@powersync/node medians: %.2f s against the server (%.0f rows/s), %.2f s against the "
+                + "canned stream%n%s%n%s%n", theirsServer, expected / theirsServer, theirsCanned, verdict.text(),
+                verdict.broken() ? "(not a result, broken baseline) " + ratio : "RESULT: " + ratio);
+    }
+
     /** The client schema of RunningApp's tables, for @powersync/node. */
     private static final String NODE_SCHEMA = "{\"lists\":{\"name\":\"text\",\"owner_id\":\"text\"},"
             + "\"todos\":{\"list_id\":\"text\",\"description\":\"text\",\"done\":\"integer\",\"n\":\"integer\"}}";
 
-    /**
-     * The same first sync with the stock {@code @powersync/node} client against the same server, in
-     * the same run (P3's "≈ 3× @powersync/node"): each round a fresh local database, timed inside the
-     * node process from {@code connect()} to {@code waitForFirstSync()}. Skipped, saying why, when
-     * clients/interop-node is not installed.
-     */
-    static String powerSyncNodeRounds(RunningApp running, int rounds, long expected, double oursMedian) throws Exception {
+    /** One @powersync/node first sync into a fresh local database, timed in the node process; returns seconds. */
+    private static double nodeRound(StringBuilder out, int round, String stream, String endpoint, String token, long expected)
+            throws Exception {
         Path script = Path.of("clients", "interop-node", "sync-once.mjs");
-        if (!Files.isDirectory(Path.of("clients", "interop-node", "node_modules", "@powersync", "node"))) {
-            return "\n@powersync/node rounds skipped: run `npm ci` in clients/interop-node first\n";
-        }
-        com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
-        StringBuilder out = new StringBuilder("\n| date | load (1/5/15 min) | client | round | rows | seconds (connect → first sync) | rows/s |\n"
-                + "|---|---|---|---|---|---|---|\n");
-        List<Double> rates = new ArrayList<>();
-        for (int round = 1; round <= rounds; round++) {
-            String load = Load.average();
-            Path log = Files.createTempFile("powersync-node", ".log");
-            Process p = new ProcessBuilder("node", script.toString(), "--endpoint", running.endpoint(), "--token",
-                    running.token("alice"), "--schema", NODE_SCHEMA, "--count-only", "--timeout-ms", "900000")
-                    .redirectError(log.toFile()).start();
-            String synced = null;
-            try (var lines = new java.io.BufferedReader(new java.io.InputStreamReader(p.getInputStream(),
-                    java.nio.charset.StandardCharsets.UTF_8))) {
-                for (String line = lines.readLine(); line != null; line = lines.readLine()) {
-                    if (line.contains("\"event\":\"synced\"")) {
-                        synced = line;
-                    }
+        String load = Load.average();
+        Path log = Files.createTempFile("powersync-node", ".log");
+        Process p = new ProcessBuilder("node", script.toString(), "--endpoint", endpoint, "--token", token,
+                "--schema", NODE_SCHEMA, "--count-only", "--timeout-ms", "900000")
+                .redirectError(log.toFile()).start();
+        String synced = null;
+        try (var lines = new java.io.BufferedReader(new java.io.InputStreamReader(p.getInputStream(),
+                java.nio.charset.StandardCharsets.UTF_8))) {
+            for (String line = lines.readLine(); line != null; line = lines.readLine()) {
+                if (line.contains("\"event\":\"synced\"")) {
+                    synced = line;
                 }
             }
-            int exit = p.waitFor();
-            if (exit != 0 || synced == null) {
-                throw new IllegalStateException("@powersync/node round " + round + " failed (exit " + exit + "): "
-                        + Files.readString(log));
-            }
-            var event = json.readTree(synced);
-            long rows = event.at("/tables/lists/count").asLong() + event.at("/tables/todos/count").asLong();
-            if (rows != expected) {
-                throw new IllegalStateException("@powersync/node round " + round + " synced " + rows + " rows, expected " + expected);
-            }
-            double seconds = event.path("elapsedMs").asDouble() / 1000;
-            rates.add(rows / seconds);
-            out.append(String.format("| %s | %s | @powersync/node | %d | %d | %.2f | %.0f |%n", LocalDate.now(), load, round,
-                    rows, seconds, rows / seconds));
         }
-        double theirs = rates.stream().sorted().toList().get(rates.size() / 2);
-        return out + String.format("%n@powersync/node median: %.0f rows/s; Syncline's client / @powersync/node = %.2f%n",
-                theirs, oursMedian / theirs);
+        int exit = p.waitFor();
+        if (exit != 0 || synced == null) {
+            throw new IllegalStateException("@powersync/node round " + round + " (" + stream + ") failed (exit " + exit + "): "
+                    + Files.readString(log));
+        }
+        var event = new com.fasterxml.jackson.databind.ObjectMapper().readTree(synced);
+        long rows = event.at("/tables/lists/count").asLong() + event.at("/tables/todos/count").asLong();
+        if (rows != expected) {
+            throw new IllegalStateException("@powersync/node round " + round + " (" + stream + ") synced " + rows
+                    + " rows, expected " + expected);
+        }
+        double seconds = event.path("elapsedMs").asDouble() / 1000;
+        out.append(String.format("| %s | %s | @powersync/node | %s | %d | %d | %.2f | %.0f |%n", LocalDate.now(), load, stream,
+                round, rows, seconds, rows / seconds));
+        return seconds;
     }
 }

@@ -197,9 +197,6 @@ public final class PipelineBench {
                 CaptureBench.median(ops), CaptureBench.median(ratio));
         System.out.println();
         System.out.print(table);
-        Path out = Path.of("bench", "results", "pipeline-" + LocalDate.now() + ".md");
-        Files.createDirectories(out.getParent());
-        Files.writeString(out, table);
-        System.out.println("written to " + out);
+        ResultFile.write("pipeline", table);
     }
 }

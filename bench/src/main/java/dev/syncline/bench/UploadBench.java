@@ -70,9 +70,7 @@ public final class UploadBench {
                 + "|---|---|---|---|---|---|---|---|---|---|\n");
         results.forEach(r -> table.append(r.row()));
         System.out.print(table);
-        Path out = Path.of("bench", "results", "upload-" + LocalDate.now() + ".md");
-        Files.createDirectories(out.getParent());
-        Files.writeString(out, table);
+        ResultFile.write("upload", table.toString());
     }
 
     private static final AtomicLong TX_IDS = new AtomicLong();

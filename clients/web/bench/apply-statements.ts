@@ -1,0 +1,82 @@
+// Which SQL statements a 100k-row first sync spends its SQLite time in (P4 profile, issue 17): the
+// SDK's own storage code (storeLines in batches of 10 lines, as the worker stores them, then
+// applyCheckpoint) on SQLite WASM in node, in memory, with the P4 rows the server sends (ids
+// b1…bN, an 80-character description). Every db.run/db.all is timed and grouped by statement.
+// In memory there is no OPFS and no worker, so this splits the SQL CPU cost, not the browser's
+// wall time (bench/cpu-profile-summary.mjs does that).
+// Usage: npx esbuild --bundle --platform=node --format=esm --external:@sqlite.org/sqlite-wasm \
+//          bench/apply-statements.ts --outfile=dist-test/apply-statements.mjs && node dist-test/apply-statements.mjs [rows]
+import type { Op } from '../src/protocol/lines.js';
+import { createTables } from '../src/storage/internal-tables.js';
+import { Schema } from '../src/storage/schema.js';
+import type { SqlDb } from '../src/storage/sql-db.js';
+import { applyCheckpoint, storeLines, type StoredLine } from '../src/storage/sync-store.js';
+import { memoryDb } from '../test/sqlite.js';
+
+const ROWS = Number(process.argv[2] ?? 100_000);
+const LINE = 1000;
+const BATCH_LINES = 10; // STORE_BATCH_OPS / LINE in worker/sync-engine.ts
+const schema = new Schema({
+  lists: { columns: { name: 'text', owner_id: 'text' } },
+  todos: { columns: { list_id: 'text', description: 'text', done: 'integer', n: 'integer' } },
+});
+
+const stats = new Map<string, { n: number; ms: number }>();
+let phase = 'store';
+function timed(db: SqlDb): SqlDb {
+  const key = (sql: string) => `${phase}: ${sql.replace(/\s+/g, ' ').trim().slice(0, 110)}`;
+  const time = <T>(sql: string, f: () => T): T => {
+    const t0 = performance.now();
+    try {
+      return f();
+    } finally {
+      const s = stats.get(key(sql)) ?? { n: 0, ms: 0 };
+      s.n++;
+      s.ms += performance.now() - t0;
+      stats.set(key(sql), s);
+    }
+  };
+  return {
+    run: (sql, bind) => time(sql, () => db.run(sql, bind)),
+    all: (sql, bind) => time(sql, () => db.all(sql, bind)),
+    changes: () => db.changes(),
+  };
+}
+
+const raw = await memoryDb();
+createTables(raw, schema, () => 'bench');
+const db = timed(raw);
+let checksum = 0;
+let batch: StoredLine[] = [];
+const t0 = performance.now();
+let jsMs = 0;
+for (let start = 0; start < ROWS; start += LINE) {
+  const j0 = performance.now();
+  const ops: Op[] = [];
+  for (let g = start + 1; g <= Math.min(ROWS, start + LINE); g++) {
+    const row = { id: `b${g}`, list_id: 'l1', description: `todo number ${g}`.padEnd(80, '.'), done: g % 2 === 0 ? 1 : 0, n: g };
+    ops.push({ op_id: String(g), op: 'PUT', object_type: 'todos', object_id: row.id, data: JSON.stringify(row), checksum: g });
+    checksum = (checksum + g) >>> 0;
+  }
+  jsMs += performance.now() - j0;
+  const end = Math.min(ROWS, start + LINE);
+  batch.push({ bucket: 'user_lists["l1"]', ops, local: { after: String(end), checksum, count: end } });
+  if (batch.length === BATCH_LINES || end === ROWS) {
+    storeLines(db, batch);
+    batch = [];
+  }
+}
+const stored = performance.now() - t0 - jsMs;
+phase = 'apply';
+const a0 = performance.now();
+applyCheckpoint(db, schema, { buckets: ['user_lists["l1"]'], priority: null, applyRows: true, positions: null });
+const applied = performance.now() - a0;
+const n = Number(raw.all('SELECT count(*) AS n FROM todos')[0]!['n']);
+if (n !== ROWS) throw new Error(`expected ${ROWS} rows, found ${n}`);
+
+console.log(`${ROWS} rows: store ${stored.toFixed(0)} ms, apply ${applied.toFixed(0)} ms (in memory, node)`);
+console.log('| phase: statement | calls | ms | share |\n|---|---|---|---|');
+const total = stored + applied;
+for (const [k, s] of [...stats.entries()].sort((a, b) => b[1].ms - a[1].ms).slice(0, 14)) {
+  console.log(`| ${k.replace(/\|/g, '\\|')} | ${s.n} | ${s.ms.toFixed(0)} | ${((100 * s.ms) / total).toFixed(0)} % |`);
+}

@@ -1,0 +1,119 @@
+// Where a first sync's CPU time goes in the browser: reads a Chromium trace written by
+// p4-first-sync.mjs --trace FILE (V8's sampling profiler on every thread), takes the dedicated
+// worker's samples (our SDK's worker, or @powersync/web's database and sync workers) and the
+// page's, maps minified frames of dist/worker.js back to the TypeScript function through the
+// source map, and prints inclusive and self milliseconds per function plus a phase breakdown.
+//   node bench/cpu-profile-summary.mjs TRACE.json [--top 25] [--json]
+// Samples are taken every ~0.1-1 ms, so figures are approximate; "(idle)" is time the thread
+// waited (for the network, a lock, the page).
+import { readFileSync, existsSync } from 'node:fs';
+import { SourceMap } from 'node:module';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+
+const { values: args, positionals } = parseArgs({ allowPositionals: true, options: { top: { type: 'string', default: '25' }, json: { type: 'boolean', default: false } } });
+const trace = JSON.parse(readFileSync(positionals[0], 'utf8'));
+const events = trace.traceEvents ?? trace;
+
+const DIST = fileURLToPath(new URL('../dist/', import.meta.url));
+const SRC = fileURLToPath(new URL('../src/', import.meta.url));
+const map = existsSync(DIST + 'worker.js.map') ? new SourceMap(JSON.parse(readFileSync(DIST + 'worker.js.map', 'utf8'))) : null;
+const sourceCache = new Map();
+
+/** The name of the TypeScript function that contains line (0-based) of src/<file>. */
+function enclosingFunction(file, line) {
+  if (!sourceCache.has(file)) {
+    const path = SRC + file.replace(/^\.\.\/src\//, '');
+    sourceCache.set(file, existsSync(path) ? readFileSync(path, 'utf8').split('\n') : null);
+  }
+  const lines = sourceCache.get(file);
+  if (!lines) return '?';
+  const decl = /^\s*(?:export\s+)?(?:private\s+|public\s+|static\s+)*(?:async\s+)?(?:function\*?\s+([A-Za-z0-9_$]+)|\*?([A-Za-z0-9_$]+)\s*\([^)]*\)?[^=]*\{\s*$|(?:const|let)\s+([A-Za-z0-9_$]+)\s*=)/;
+  for (let i = Math.min(line, lines.length - 1); i >= 0; i--) {
+    const m = decl.exec(lines[i]);
+    if (m && !/^\s*(if|for|while|switch|catch|return)\b/.test(lines[i])) return m[1] ?? m[2] ?? m[3];
+  }
+  return '(module)';
+}
+
+function frameName(cf) {
+  const url = cf.url ?? '';
+  if (url.endsWith('/worker.js') && map) {
+    const e = map.findEntry(cf.lineNumber, cf.columnNumber);
+    if (e && e.originalSource) {
+      const file = e.originalSource.replace(/^\.\.\/src\//, '').replace(/^\.\.\/node_modules\//, 'node_modules/');
+      if (file.startsWith('node_modules/')) return `${file.split('/').slice(1, 3).join('/')} (JS)`;
+      return `${file}:${enclosingFunction(e.originalSource, e.originalLine)}`;
+    }
+  }
+  if (url.endsWith('.wasm') || /^\$|wasm-function/.test(cf.functionName)) return 'SQLite (wasm)';
+  const fn = cf.functionName || '(anonymous)';
+  if (!url) return fn; // (program), (idle), (garbage collector), builtins
+  return `${url.split('/').pop()}:${fn}`;
+}
+
+// Profiles: one per thread, id → { pid, tid, nodes, samples, deltas }.
+const threads = new Map();
+for (const e of events) {
+  if (e.name === 'thread_name') threads.set(`${e.pid}/${e.tid}`, e.args.name);
+}
+const profiles = new Map();
+for (const e of events) {
+  if (e.name === 'Profile') profiles.set(`${e.pid}:${e.id}`, { thread: threads.get(`${e.pid}/${e.tid}`) ?? `${e.pid}/${e.tid}`, nodes: new Map(), samples: [], deltas: [] });
+}
+for (const e of events) {
+  if (e.name !== 'ProfileChunk') continue;
+  const p = profiles.get(`${e.pid}:${e.id}`);
+  if (!p) continue;
+  const data = e.args.data;
+  for (const n of data.cpuProfile?.nodes ?? []) p.nodes.set(n.id, n);
+  p.samples.push(...(data.cpuProfile?.samples ?? []));
+  p.deltas.push(...(data.timeDeltas ?? []));
+}
+
+const report = [];
+for (const p of profiles.values()) {
+  if (p.samples.length === 0) continue;
+  const names = new Map();
+  const nameOf = (id) => {
+    if (!names.has(id)) names.set(id, frameName(p.nodes.get(id).callFrame));
+    return names.get(id);
+  };
+  const self = new Map();
+  const incl = new Map();
+  let total = 0;
+  for (let i = 0; i < p.samples.length; i++) {
+    const ms = (p.deltas[i + 1] ?? 0) / 1000; // a sample lasts until the next one
+    total += ms;
+    let id = p.samples[i];
+    const leaf = nameOf(id);
+    self.set(leaf, (self.get(leaf) ?? 0) + ms);
+    const seen = new Set();
+    while (id !== undefined) {
+      const node = p.nodes.get(id);
+      if (!node) break;
+      const n = nameOf(id);
+      if (!seen.has(n)) {
+        seen.add(n);
+        incl.set(n, (incl.get(n) ?? 0) + ms);
+      }
+      id = node.parent;
+    }
+  }
+  const idle = self.get('(idle)') ?? 0;
+  const top = (m) => [...m.entries()].filter(([n]) => n !== '(root)').sort((a, b) => b[1] - a[1]).slice(0, Number(args.top))
+    .map(([n, ms]) => ({ name: n, ms: Math.round(ms) }));
+  report.push({ thread: p.thread, totalMs: Math.round(total), busyMs: Math.round(total - idle), self: top(self), inclusive: top(incl) });
+}
+report.sort((a, b) => b.busyMs - a.busyMs);
+if (args.json) {
+  process.stdout.write(JSON.stringify(report) + '\n');
+} else {
+  for (const r of report) {
+    console.log(`\n## ${r.thread}: ${r.totalMs} ms sampled, ${r.busyMs} ms busy`);
+    console.log('inclusive ms | function');
+    for (const f of r.inclusive) console.log(`${String(f.ms).padStart(8)} | ${f.name}`);
+    console.log('self ms | function');
+    for (const f of r.self) console.log(`${String(f.ms).padStart(8)} | ${f.name}`);
+  }
+}
