@@ -122,6 +122,22 @@ public final class RunningApp implements AutoCloseable {
         }
     }
 
+    /**
+     * Waits up to {@code timeout} until change capture has stopped on a problem no retry heals
+     * (the server itself stays up: see {@link SynclineApp#captureProblem()}); fails otherwise.
+     */
+    public static dev.syncline.server.source.postgres.CaptureException awaitCaptureProblem(SynclineApp app,
+            Duration timeout) throws InterruptedException {
+        long end = System.nanoTime() + timeout.toNanos();
+        while (app.captureProblem().isEmpty()) {
+            if (System.nanoTime() > end) {
+                throw new AssertionError("capture did not stop on a problem within " + timeout);
+            }
+            Thread.sleep(50);
+        }
+        return app.captureProblem().get();
+    }
+
     @Override
     public void close() {
         app.close();
