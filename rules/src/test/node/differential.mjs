@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { parse } from 'yaml';
+import { JSONBig } from '@powersync/service-jsonbig';
 import { SqlSyncRules, DEFAULT_HYDRATION_STATE, RequestParameters, BaseJwtPayload } from '@powersync/service-sync-rules';
 
 if (!Object.groupBy) {
@@ -51,6 +52,11 @@ async function runCase(file) {
       const record = Object.fromEntries(Object.entries(r).map(([k, v]) => [k, value(v)]));
       const placed = hydrated.evaluateRowWithErrors({ sourceTable: table(name), record });
       result.rows[`${name} ${r.id}`] = placed.results.map((p) => p.bucket).sort();
+      // What a client receives for the row: bucket, table and data as the PUT op would carry it.
+      result.data ??= {};
+      result.data[`${name} ${r.id}`] = placed.results
+        .map((p) => `${p.bucket} ${p.table} ${p.id} ${JSONBig.stringify(p.data)}`)
+        .sort();
       const params = hydrated.evaluateParameterRowWithErrors(table(name), record);
       for (const p of params.results) {
         const key = p.lookup.serializedRepresentation;

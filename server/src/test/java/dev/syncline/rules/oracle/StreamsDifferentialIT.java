@@ -101,12 +101,21 @@ class StreamsDifferentialIT {
             for (JsonNode r : table.getValue()) {
                 Map<String, SqlValue> row = row(r);
                 String key = table.getKey() + " " + r.get("id").asText();
-                List<String> buckets = new ArrayList<>(plan.evaluateRow(table.getKey(), row).stream().map(BucketRow::bucket).toList());
+                List<BucketRow> placed = plan.evaluateRow(table.getKey(), row);
+                List<String> buckets = new ArrayList<>(placed.stream().map(BucketRow::bucket).toList());
                 buckets.sort(null);
                 List<String> expected = JSON.convertValue(theirs.get("rows").get(key), JSON.getTypeFactory()
                         .constructCollectionType(List.class, String.class));
                 if (!buckets.equals(expected)) {
                     differences.add(name + ": row " + key + " goes to " + buckets + " here, " + expected + " in PowerSync");
+                }
+                List<String> data = new ArrayList<>(placed.stream()
+                        .map(b -> b.bucket() + " " + b.table() + " " + b.id() + " " + b.dataJson()).toList());
+                data.sort(null);
+                List<String> expectedData = JSON.convertValue(theirs.get("data").get(key), JSON.getTypeFactory()
+                        .constructCollectionType(List.class, String.class));
+                if (buckets.equals(expected) && !data.equals(expectedData)) {
+                    differences.add(name + ": row " + key + " is sent as " + data + " here, " + expectedData + " in PowerSync");
                 }
                 for (ParameterEntry e : plan.evaluateParameterRow(table.getKey(), row)) {
                     index.computeIfAbsent(e.key().serialize(), k -> new ArrayList<>()).add(e.outputs());
