@@ -752,9 +752,13 @@ final class StreamQueryCompiler {
                 if (!c.reportedCycles.add(e)) {
                     continue;
                 }
+                boolean sameNeighbour = parent != null && (parent.a() == other || parent.b() == other);
                 problems.error(RuleErrorCode.UNSUPPORTED_STREAM_CONDITION, e.atom().src().at(e.atom().expr().pos()),
-                        "tables " + rel.ref() + " and " + other.ref() + " are connected twice (the joins form a cycle)",
-                        "connect each table to the others by one equality; move further conditions into a subquery");
+                        sameNeighbour ? "tables " + rel.ref() + " and " + other.ref() + " are joined on more than one column,"
+                                + " which is not supported yet"
+                                : "tables " + rel.ref() + " and " + other.ref() + " are connected twice (the joins form a cycle)",
+                        sameNeighbour ? "join on one column (for example a single key column), or filter through a subquery"
+                                : "connect each table to the others by one equality; move further conditions into a subquery");
                 continue;
             }
             List<Binding> keys = traverse(other, e, c);
