@@ -316,7 +316,18 @@ public final class SyncRulesPlan {
         }
         List<StreamError> errors = new ArrayList<>();
         selector.select(prepared.scope, includeDefaults, subscriptions, lookup, merged, errors, prepared.context().userId());
-        return new BucketSelection(merged.list(), errors);
+        Set<String> subscribed = new java.util.HashSet<>();
+        subscriptions.forEach(s -> subscribed.add(s == null ? null : s.stream()));
+        List<StreamInfo> listed = new ArrayList<>();
+        if (includeDefaults) {
+            definitions.forEach(d -> listed.add(new StreamInfo(d.name(), true, d.priority())));
+        }
+        for (CompiledStream s : streams) {
+            if ((s.autoSubscribe() && includeDefaults) || subscribed.contains(s.name())) {
+                listed.add(new StreamInfo(s.name(), s.autoSubscribe(), s.priority()));
+            }
+        }
+        return new BucketSelection(merged.list(), errors, listed);
     }
 
     /** As {@link #selectBuckets(PreparedRequest, boolean, List, ParameterLookup)}, parsing the request first. */

@@ -46,6 +46,7 @@ class SelectBucketsTest {
                 List.of(new BucketReason.Default("mine"), new BucketReason.Subscription(0), new BucketReason.Subscription(1))));
         assertThat(s.errors()).isEmpty();
         assertThat(plan.streams()).extracting(StreamInfo::name).containsExactly("mine", "by_owner", "lists");
+        assertThat(s.streams()).containsExactly(new StreamInfo("mine", true, 2), new StreamInfo("by_owner", false, 3));
     }
 
     @Test
@@ -56,6 +57,7 @@ class SelectBucketsTest {
                 ParameterLookup.none());
 
         assertThat(s.buckets()).extracting(SubscribedBucket::bucket).containsExactly("lists|0[7]");
+        assertThat(s.streams()).containsExactly(new StreamInfo("lists", false, 3));
     }
 
     @Test
