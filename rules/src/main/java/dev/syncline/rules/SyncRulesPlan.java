@@ -162,12 +162,26 @@ public final class SyncRulesPlan {
     }
 
     /**
-     * Whether PowerSync would put the rules' version into bucket ids ({@code 3#name[…]}; edition 2
-     * and up, or {@code versioned_bucket_ids: true}). Syncline's ids never carry it yet: storage
-     * rebuilds buckets on a rules change anyway, and the ids are opaque to clients.
+     * Whether bucket ids carry the rules' version ({@code 3#name[…]}; edition 2 and up, or
+     * {@code versioned_bucket_ids: true}), as in PowerSync: see {@link #withBucketVersion}.
      */
     public boolean versionedBucketIds() {
         return versionedBucketIds;
+    }
+
+    /**
+     * The rules as deployed as version {@code version}: when {@link #versionedBucketIds()}, every
+     * bucket id starts with {@code version#} ({@code 3#lists|0["l1"]}), as PowerSync forms them, so a
+     * redeploy gives clients new buckets instead of checksum failures; otherwise this plan. Call it
+     * once, on the compiled plan. Parameter-lookup keys do not change.
+     */
+    public SyncRulesPlan withBucketVersion(long version) {
+        if (!versionedBucketIds) {
+            return this;
+        }
+        String prefix = version + "#";
+        return new SyncRulesPlan(definitions.stream().map(d -> d.withBucketPrefix(prefix)).toList(),
+                streams.stream().map(s -> s.withBucketPrefix(prefix)).toList(), edition, versionedBucketIds, warnings, limits);
     }
 
     /** A readable description of every stream's buckets, lookups and data queries (for tests and {@code validate}). */
@@ -269,7 +283,7 @@ public final class SyncRulesPlan {
         int parameterResults = 0;
         for (CompiledDefinition d : definitions) {
             if (d.parameterQueries().isEmpty()) {
-                add(buckets, new ResolvedBucket(d.name() + "[]", d.priority(), d.name()));
+                add(buckets, new ResolvedBucket(d.bucketPrefix() + "[]", d.priority(), d.name()));
                 continue;
             }
             for (ParameterQuery q : d.parameterQueries()) {
@@ -285,7 +299,7 @@ public final class SyncRulesPlan {
                     if (hasNull(row, d.parameters())) {
                         continue;
                     }
-                    add(buckets, new ResolvedBucket(BucketIds.of(d.name(), d.parameters(), row), d.priority(), d.name()));
+                    add(buckets, new ResolvedBucket(BucketIds.of(d.bucketPrefix(), d.parameters(), row), d.priority(), d.name()));
                 }
             }
             if (buckets.size() > limits.maxBuckets()) {

@@ -80,6 +80,22 @@ class SelectBucketsTest {
     }
 
     @Test
+    void aDeployedVersionPrefixesBucketIdsOnBothSidesWhenTheEditionVersionsThem() {
+        SyncRulesPlan plan = SyncRules.compile(RULES).withBucketVersion(5);
+
+        assertThat(plan.queryBuckets(ALICE, ParameterLookup.none())).extracting(ResolvedBucket::bucket)
+                .containsExactly("5#mine|0[\"alice\"]");
+        assertThat(plan.evaluateRow("todos", java.util.Map.of("id", new dev.syncline.rules.value.SqlValue.Text("t1"),
+                "owner", new dev.syncline.rules.value.SqlValue.Text("alice")))).extracting(BucketRow::bucket)
+                .containsExactly("5#mine|0[\"alice\"]");
+        SyncRulesPlan legacy = SyncRules.compile("bucket_definitions:\n  g:\n    data: [SELECT * FROM t]\n");
+        assertThat(legacy.withBucketVersion(5)).isSameAs(legacy);
+        SyncRulesPlan edition2 = SyncRules.compile("config:\n  edition: 2\nbucket_definitions:\n  g:\n    data: [SELECT * FROM t]\n");
+        assertThat(edition2.withBucketVersion(5).queryBuckets(ALICE, ParameterLookup.none()))
+                .containsExactly(new ResolvedBucket("5#g[]", 3, "g"));
+    }
+
+    @Test
     void theBucketLimitStillThrows() {
         SyncRulesPlan plan = SyncRules.compile(RULES).withLimits(new SyncRulesLimits(1, 1000));
 
