@@ -5,7 +5,15 @@
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { parse } from 'yaml';
-import { SqlSyncRules, DEFAULT_HYDRATION_STATE, RequestParameters, BaseJwtPayload } from '@powersync/service-sync-rules';
+import { JSONBig } from '@powersync/service-jsonbig';
+import {
+  SqlSyncRules,
+  DEFAULT_HYDRATION_STATE,
+  RequestParameters,
+  BaseJwtPayload,
+  CompatibilityOption,
+  versionedHydrationState
+} from '@powersync/service-sync-rules';
 
 if (!Object.groupBy) {
   // Node 20 lacks Object.groupBy, which the edition-3 compiler uses.
@@ -44,13 +52,21 @@ async function runCase(file) {
   result.accepted = result.errors.length === 0;
   result.warnings = errors.filter((e) => e.type === "warning").map((e) => e.message);
   if (!result.accepted) return result;
-  const hydrated = config.hydrate({ hydrationState: DEFAULT_HYDRATION_STATE, sqlite: null });
+  // As the service deploys rules: with versioned bucket ids (edition 2 and up) under version 1.
+  const versioned = config.compatibility.isEnabled(CompatibilityOption.versionedBucketIds);
+  const hydrationState = versioned ? versionedHydrationState(1) : DEFAULT_HYDRATION_STATE;
+  const hydrated = config.hydrate({ hydrationState, sqlite: null });
   const index = new Map();
   for (const [name, rows] of Object.entries(c.rows ?? {})) {
     for (const r of rows) {
       const record = Object.fromEntries(Object.entries(r).map(([k, v]) => [k, value(v)]));
       const placed = hydrated.evaluateRowWithErrors({ sourceTable: table(name), record });
       result.rows[`${name} ${r.id}`] = placed.results.map((p) => p.bucket).sort();
+      // What a client receives for the row: bucket, table and data as the PUT op would carry it.
+      result.data ??= {};
+      result.data[`${name} ${r.id}`] = placed.results
+        .map((p) => `${p.bucket} ${p.table} ${p.id} ${JSONBig.stringify(p.data)}`)
+        .sort();
       const params = hydrated.evaluateParameterRowWithErrors(table(name), record);
       for (const p of params.results) {
         const key = p.lookup.serializedRepresentation;

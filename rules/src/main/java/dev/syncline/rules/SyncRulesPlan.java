@@ -162,12 +162,26 @@ public final class SyncRulesPlan {
     }
 
     /**
-     * Whether PowerSync would put the rules' version into bucket ids ({@code 3#name[…]}; edition 2
-     * and up, or {@code versioned_bucket_ids: true}). Syncline's ids never carry it yet: storage
-     * rebuilds buckets on a rules change anyway, and the ids are opaque to clients.
+     * Whether bucket ids carry the rules' version ({@code 3#name[…]}; edition 2 and up, or
+     * {@code versioned_bucket_ids: true}), as in PowerSync: see {@link #withBucketVersion}.
      */
     public boolean versionedBucketIds() {
         return versionedBucketIds;
+    }
+
+    /**
+     * The rules as deployed as version {@code version}: when {@link #versionedBucketIds()}, every
+     * bucket id starts with {@code version#} ({@code 3#lists|0["l1"]}), as PowerSync forms them, so a
+     * redeploy gives clients new buckets instead of checksum failures; otherwise this plan. Call it
+     * once, on the compiled plan. Parameter-lookup keys do not change.
+     */
+    public SyncRulesPlan withBucketVersion(long version) {
+        if (!versionedBucketIds) {
+            return this;
+        }
+        String prefix = version + "#";
+        return new SyncRulesPlan(definitions.stream().map(d -> d.withBucketPrefix(prefix)).toList(),
+                streams.stream().map(s -> s.withBucketPrefix(prefix)).toList(), edition, versionedBucketIds, warnings, limits);
     }
 
     /** A readable description of every stream's buckets, lookups and data queries (for tests and {@code validate}). */
@@ -269,7 +283,7 @@ public final class SyncRulesPlan {
         int parameterResults = 0;
         for (CompiledDefinition d : definitions) {
             if (d.parameterQueries().isEmpty()) {
-                add(buckets, new ResolvedBucket(d.name() + "[]", d.priority(), d.name()));
+                add(buckets, new ResolvedBucket(d.bucketPrefix() + "[]", d.priority(), d.name()));
                 continue;
             }
             for (ParameterQuery q : d.parameterQueries()) {
@@ -285,7 +299,7 @@ public final class SyncRulesPlan {
                     if (hasNull(row, d.parameters())) {
                         continue;
                     }
-                    add(buckets, new ResolvedBucket(BucketIds.of(d.name(), d.parameters(), row), d.priority(), d.name()));
+                    add(buckets, new ResolvedBucket(BucketIds.of(d.bucketPrefix(), d.parameters(), row), d.priority(), d.name()));
                 }
             }
             if (buckets.size() > limits.maxBuckets()) {
@@ -316,7 +330,18 @@ public final class SyncRulesPlan {
         }
         List<StreamError> errors = new ArrayList<>();
         selector.select(prepared.scope, includeDefaults, subscriptions, lookup, merged, errors, prepared.context().userId());
-        return new BucketSelection(merged.list(), errors);
+        Set<String> subscribed = new java.util.HashSet<>();
+        subscriptions.forEach(s -> subscribed.add(s == null ? null : s.stream()));
+        List<StreamInfo> listed = new ArrayList<>();
+        if (includeDefaults) {
+            definitions.forEach(d -> listed.add(new StreamInfo(d.name(), true, d.priority())));
+        }
+        for (CompiledStream s : streams) {
+            if ((s.autoSubscribe() && includeDefaults) || subscribed.contains(s.name())) {
+                listed.add(new StreamInfo(s.name(), s.autoSubscribe(), s.priority()));
+            }
+        }
+        return new BucketSelection(merged.list(), errors, listed);
     }
 
     /** As {@link #selectBuckets(PreparedRequest, boolean, List, ParameterLookup)}, parsing the request first. */

@@ -18,6 +18,13 @@ public record CompiledStream(String name, boolean autoSubscribe, int priority, L
         subscriptionParameters = Set.copyOf(subscriptionParameters);
     }
 
+    /** The same stream with bucket ids starting with {@code prefix} (versioned bucket ids); lookups keep their keys. */
+    public CompiledStream withBucketPrefix(String prefix) {
+        return new CompiledStream(name, autoSubscribe, priority, buckets.stream().map(b -> new Bucket(prefix + b.prefix(),
+                b.parameters(), b.filters(), b.dataQueries().stream().map(q -> q.withBucketPrefix(prefix)).toList())).toList(),
+                subscriptionParameters);
+    }
+
     /**
      * One bucket family of a stream ({@code name|0}, {@code name|1}, … as PowerSync names them; one per
      * OR branch, shared by queries of the stream that are parameterised the same way).

@@ -33,6 +33,11 @@ public record DataQuery(String definition, List<String> bucketParameters, Source
         outputs = List.copyOf(outputs);
     }
 
+    /** The same query placing rows into buckets whose ids start with {@code prefix} (versioned bucket ids). */
+    public DataQuery withBucketPrefix(String prefix) {
+        return new DataQuery(prefix + definition, bucketParameters, table, outputTable, star, outputs, filter);
+    }
+
     /** Appends this row's bucket placements to {@code out}. */
     public void evaluate(Map<String, SqlValue> row, List<BucketRow> out) {
         RowScope scope = new RowScope(row);

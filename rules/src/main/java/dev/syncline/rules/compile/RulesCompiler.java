@@ -23,8 +23,6 @@ import java.util.Set;
 public final class RulesCompiler {
 
     private static final List<String> TOP_LEVEL_KEYS = List.of("bucket_definitions", "streams", "with", "config");
-    private static final List<String> STREAM_KEYS = List.of("query", "queries", "auto_subscribe", "priority", "with",
-            "accept_potentially_dangerous_queries");
     /** PowerSync's compatibility options: accepted and checked for type; only {@code versioned_bucket_ids} changes anything here. */
     private static final List<String> CONFIG_KEYS = List.of("edition", "timestamps_iso8601", "versioned_bucket_ids",
             "fixed_json_extract", "custom_postgres_types", "timestamp_max_precision", "storage_version");
@@ -46,10 +44,11 @@ public final class RulesCompiler {
         }
     }
 
-    private final SourceText source;
-    private final Problems problems = new Problems();
-    private int edition = 1;
+    final SourceText source;
+    final Problems problems = new Problems();
+    int edition = 1;
     private Boolean versionedBucketIds;
+    private final StreamsSection streamsSection = new StreamsSection(this);
 
     private RulesCompiler(String yaml) {
         this.source = new SourceText(yaml);
@@ -100,7 +99,7 @@ public final class RulesCompiler {
                     problems.error(RuleErrorCode.WRONG_EDITION, e.keyMark(), "common table expressions (with:) need edition 3"
                             + " (this file is edition " + edition + ")", "add config: {edition: 3} at the top of the file");
                 } else {
-                    ctes(e, globalCtes, cteEntries);
+                    streamsSection.ctes(e, globalCtes, cteEntries);
                 }
             }
         }
@@ -128,7 +127,7 @@ public final class RulesCompiler {
                                 + " follow PowerSync's first (alpha) version: one query each, no joins, no with:",
                                 "add config: {edition: 3} at the top of the file for the full Sync Streams language");
                     }
-                    streams.addAll(shareBuckets(streams(e, names, globalCtes, usedCtes)));
+                    streams.addAll(StreamsSection.shareBuckets(streamsSection.streams(e, names, globalCtes, usedCtes)));
                 }
                 case "config", "with" -> { }
                 case "event_definitions" -> {
@@ -152,193 +151,6 @@ public final class RulesCompiler {
                     "add streams: (or bucket_definitions:) with at least one entry");
         }
         return definitions;
-    }
-
-    private void ctes(YNode.Entry entry, Map<String, StreamQueryCompiler.Cte> into, Map<String, YNode.Entry> entries) {
-        if (!(entry.value() instanceof YNode.Mapping m)) {
-            problems.error(RuleErrorCode.WRONG_TYPE, entry.value().mark(), "with must be a map of names to queries, found "
-                    + entry.value().kind(), "write with: followed by indented 'name: SELECT …' entries");
-            return;
-        }
-        for (YNode.Entry e : m.entries()) {
-            if (!(e.value() instanceof YNode.Scalar s) || s.text() == null || s.text().isBlank()) {
-                problems.error(RuleErrorCode.WRONG_TYPE, e.value().mark(), "common table expression '" + e.key()
-                        + "' must be a query, found " + e.value().kind(), "write " + e.key() + ": SELECT column FROM table WHERE …");
-                continue;
-            }
-            QuerySource src = new QuerySource(s, source);
-            dev.syncline.rules.sql.Select select = StreamQueryCompiler.parseCte(src, problems);
-            if (select != null) {
-                entries.put(e.key(), e);
-                into.put(e.key(), new StreamQueryCompiler.Cte(e.key(), select, src));
-            }
-        }
-    }
-
-    private List<CompiledStream> streams(YNode.Entry entry, Set<String> names, Map<String, StreamQueryCompiler.Cte> globalCtes,
-            Set<String> usedCtes) {
-        if (!(entry.value() instanceof YNode.Mapping m)) {
-            problems.error(RuleErrorCode.WRONG_TYPE, entry.value().mark(), "streams must be a map of stream names, found "
-                    + entry.value().kind(), "write each stream as an indented 'name:' under streams");
-            return List.of();
-        }
-        List<CompiledStream> out = new ArrayList<>();
-        for (YNode.Entry def : m.entries()) {
-            if (!names.add(def.key())) {
-                problems.error(RuleErrorCode.DUPLICATE_NAME, def.keyMark(), "'" + def.key()
-                        + "' is already the name of a stream or bucket definition", "give each stream and bucket definition its own name");
-                continue;
-            }
-            CompiledStream s = stream(def, globalCtes, usedCtes);
-            if (s != null) {
-                out.add(s);
-            }
-        }
-        return out;
-    }
-
-    private CompiledStream stream(YNode.Entry def, Map<String, StreamQueryCompiler.Cte> globalCtes, Set<String> usedCtes) {
-        String name = def.key();
-        if (!(def.value() instanceof YNode.Mapping m)) {
-            problems.error(RuleErrorCode.WRONG_TYPE, def.value().mark(), "stream '" + name + "' must be a map, found "
-                    + def.value().kind(), "give it an indented query: key");
-            return null;
-        }
-        List<YNode.Scalar> queries = new ArrayList<>();
-        YNode.Entry queryEntry = null;
-        boolean autoSubscribe = false;
-        int priority = 3;
-        Map<String, StreamQueryCompiler.Cte> ctes = new LinkedHashMap<>(globalCtes);
-        Map<String, YNode.Entry> localCteEntries = new LinkedHashMap<>();
-        int errorsBefore = problems.errorCount();
-        for (YNode.Entry e : m.entries()) {
-            switch (e.key()) {
-                case "query" -> {
-                    if (queryEntry != null) {
-                        problems.error(RuleErrorCode.STREAM_QUERY_MISSING, e.keyMark(), "stream '" + name
-                                + "' has both query and queries", "keep one of them");
-                    }
-                    queryEntry = e;
-                    if (e.value() instanceof YNode.Scalar sc && sc.text() != null && !sc.text().isBlank()) {
-                        queries.add(sc);
-                    } else {
-                        problems.error(RuleErrorCode.WRONG_TYPE, e.value().mark(), "query must be one SQL query, found "
-                                + e.value().kind(), edition >= 3 ? "write query: SELECT …, or queries: with a list"
-                                : "write query: SELECT …");
-                    }
-                }
-                case "queries" -> {
-                    if (edition < 3) {
-                        queryEntry = e;
-                        problems.error(RuleErrorCode.WRONG_EDITION, e.keyMark(), "queries: (several queries in one stream) needs"
-                                + " edition 3 (this file is edition " + edition + ")", "add config: {edition: 3}, or use query:");
-                    } else {
-                        if (queryEntry != null) {
-                            problems.error(RuleErrorCode.STREAM_QUERY_MISSING, e.keyMark(), "stream '" + name
-                                    + "' has both query and queries", "keep one of them");
-                        }
-                        queryEntry = e;
-                        queries.addAll(queries(e, false));
-                    }
-                }
-                case "auto_subscribe" -> autoSubscribe = bool(e);
-                case "priority" -> priority = priority(e);
-                case "accept_potentially_dangerous_queries" -> bool(e);
-                case "with" -> {
-                    if (edition < 3) {
-                        problems.error(RuleErrorCode.WRONG_EDITION, e.keyMark(), "common table expressions (with:) need edition 3"
-                                + " (this file is edition " + edition + ")", "add config: {edition: 3} at the top of the file");
-                    } else {
-                        Map<String, StreamQueryCompiler.Cte> local = new LinkedHashMap<>();
-                        ctes(e, local, localCteEntries);
-                        ctes.putAll(local); // stream-level CTEs shadow global ones
-                    }
-                }
-                default -> problems.error(RuleErrorCode.UNKNOWN_KEY, e.keyMark(),
-                        "unknown key '" + e.key() + "' in stream '" + name + "'", suggestion(e.key(), STREAM_KEYS));
-            }
-        }
-        if (queryEntry == null) {
-            problems.error(RuleErrorCode.STREAM_QUERY_MISSING, def.keyMark(), "stream '" + name + "' has no query",
-                    "add query: SELECT * FROM table WHERE …");
-        }
-        int[] lookupCounter = {0};
-        Map<String, StreamLookup> lookupCache = new HashMap<>();
-        Set<String> subscriptionKeys = new java.util.TreeSet<>();
-        Set<String> localUsed = new HashSet<>();
-        List<StreamQueryCompiler.Variant> variants = new ArrayList<>();
-        for (YNode.Scalar sql : queries) {
-            List<StreamQueryCompiler.Variant> v = new StreamQueryCompiler(name, edition, ctes, problems, lookupCounter,
-                    lookupCache, subscriptionKeys, localUsed).compile(new QuerySource(sql, source));
-            if (v != null) {
-                variants.addAll(v);
-            }
-        }
-        for (String used : localUsed) {
-            if (!localCteEntries.containsKey(used)) {
-                usedCtes.add(used);
-            }
-        }
-        for (Map.Entry<String, YNode.Entry> cte : localCteEntries.entrySet()) {
-            if (!localUsed.contains(cte.getKey())) {
-                problems.warning(RuleErrorCode.UNUSED_CTE, cte.getValue().keyMark(), "common table expression '" + cte.getKey()
-                        + "' is not used", "remove it, or use it in a query: WHERE column IN " + cte.getKey());
-            }
-        }
-        if (problems.errorCount() > errorsBefore) {
-            return null;
-        }
-        // Buckets are named name|0, name|1, … in the order their variants appear; a variant shaped
-        // like an earlier one of the same stream shares its bucket (PowerSync merges them the same way).
-        Map<String, BucketBuilder> byShape = new LinkedHashMap<>();
-        int counter = 0;
-        for (StreamQueryCompiler.Variant v : variants) {
-            String prefix = name + "|" + counter++;
-            BucketBuilder b = byShape.computeIfAbsent(v.shape(), k -> new BucketBuilder(prefix, v));
-            b.data.add(v.data().named(b.prefix, v.parameters().size()));
-        }
-        List<CompiledStream.Bucket> buckets = byShape.values().stream()
-                .map(b -> new CompiledStream.Bucket(b.prefix, b.variant.parameters(), b.variant.filters(), b.data)).toList();
-        return new CompiledStream(name, autoSubscribe, priority, buckets, subscriptionKeys);
-    }
-
-    /**
-     * Buckets whose rows are chosen the same way (same tables, outputs, filters and partitioning)
-     * hold the same rows, so PowerSync gives them one name, the first one's, even across streams;
-     * only their instantiation differs. The same here, so bucket ids agree.
-     */
-    private static List<CompiledStream> shareBuckets(List<CompiledStream> streams) {
-        Map<String, String> prefixByRows = new HashMap<>();
-        List<CompiledStream> out = new ArrayList<>();
-        for (CompiledStream s : streams) {
-            List<CompiledStream.Bucket> buckets = new ArrayList<>();
-            for (CompiledStream.Bucket b : s.buckets()) {
-                List<String> parts = new ArrayList<>();
-                for (DataQuery q : b.dataQueries()) {
-                    parts.add(q.table().qualifiedName() + " as " + q.outputTable() + (q.star() ? " *" : "") + " "
-                            + q.outputs().stream().map(o -> o.name() + "=" + Exprs.text(o.expr())).toList() + " "
-                            + (q.filter() == null ? "" : q.filter().describe()));
-                }
-                parts.sort(null);
-                String prefix = prefixByRows.computeIfAbsent(String.join("\n", parts), k -> b.prefix());
-                buckets.add(prefix.equals(b.prefix()) ? b : new CompiledStream.Bucket(prefix, b.parameters(), b.filters(),
-                        b.dataQueries().stream().map(q -> new DataQuery(prefix, q.bucketParameters(), q.table(), q.outputTable(),
-                                q.star(), q.outputs(), q.filter())).toList()));
-            }
-            out.add(new CompiledStream(s.name(), s.autoSubscribe(), s.priority(), buckets, s.subscriptionParameters()));
-        }
-        return out;
-    }
-
-    private static final class BucketBuilder {
-        final String prefix;
-        final StreamQueryCompiler.Variant variant;
-        final List<DataQuery> data = new ArrayList<>();
-
-        BucketBuilder(String prefix, StreamQueryCompiler.Variant variant) {
-            this.prefix = prefix;
-            this.variant = variant;
-        }
     }
 
     private void config(YNode.Entry entry) {
@@ -473,7 +285,7 @@ public final class RulesCompiler {
         return new CompiledDefinition(name, priority, parameters, parameterQueries, dataQueries);
     }
 
-    private List<YNode.Scalar> queries(YNode.Entry e, boolean singleAllowed) {
+    List<YNode.Scalar> queries(YNode.Entry e, boolean singleAllowed) {
         List<YNode> items;
         if (e.value() instanceof YNode.Sequence seq) {
             items = seq.items();
@@ -498,7 +310,7 @@ public final class RulesCompiler {
         return out;
     }
 
-    private int priority(YNode.Entry e) {
+    int priority(YNode.Entry e) {
         String text = e.value() instanceof YNode.Scalar s ? s.text() : null;
         if (text != null && text.matches("[0-3]")) {
             return Integer.parseInt(text);
@@ -508,7 +320,7 @@ public final class RulesCompiler {
         return 3;
     }
 
-    private boolean bool(YNode.Entry e) {
+    boolean bool(YNode.Entry e) {
         String text = e.value() instanceof YNode.Scalar s && s.text() != null ? s.text().toLowerCase(Locale.ROOT) : "";
         if (text.equals("true") || text.equals("false")) {
             return text.equals("true");
@@ -517,7 +329,7 @@ public final class RulesCompiler {
         return false;
     }
 
-    private static String suggestion(String key, List<String> allowed) {
+    static String suggestion(String key, List<String> allowed) {
         String best = null;
         int bestDistance = Integer.MAX_VALUE;
         for (String a : allowed) {

@@ -7,6 +7,11 @@ import dev.syncline.rules.sql.Select;
 import dev.syncline.rules.sql.SqlParser;
 import dev.syncline.rules.sql.SqlSyntaxException;
 import dev.syncline.rules.value.SqlValue;
+import dev.syncline.rules.compile.StreamParts.Atom;
+import dev.syncline.rules.compile.StreamParts.Binding;
+import dev.syncline.rules.compile.StreamParts.Conj;
+import dev.syncline.rules.compile.StreamParts.Edge;
+import dev.syncline.rules.compile.StreamParts.Rel;
 import java.util.ArrayList;
 import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
@@ -49,19 +54,15 @@ final class StreamQueryCompiler {
         }
     }
 
-    private static final Set<String> REQUEST_FUNCTIONS = Set.of("request.user_id", "request.jwt", "request.parameters",
-            "request.subscription_parameters");
-    private static final int MAX_VARIANTS = 100;
 
     private final String stream;
     private final int edition;
     private final Map<String, Cte> ctes;
     private final Problems problems;
-    private final int[] lookupCounter;
-    private final Map<String, StreamLookup> lookupCache;
     private final Set<String> subscriptionKeys;
     private final Set<String> usedCtes;
     private final Map<Select, QuerySource> sourceOf = new IdentityHashMap<>();
+    private final JoinTree joinTree;
 
     /**
      * @param lookupCounter the stream's next lookup index (shared by its queries, so lookups stay unique)
@@ -70,12 +71,11 @@ final class StreamQueryCompiler {
      */
     StreamQueryCompiler(String stream, int edition, Map<String, Cte> ctes, Problems problems, int[] lookupCounter,
             Map<String, StreamLookup> lookupCache, Set<String> subscriptionKeys, Set<String> usedCtes) {
-        this.lookupCache = lookupCache;
+        this.joinTree = new JoinTree(stream, edition, problems, lookupCounter, lookupCache);
         this.stream = stream;
         this.edition = edition;
         this.ctes = ctes;
         this.problems = problems;
-        this.lookupCounter = lookupCounter;
         this.subscriptionKeys = subscriptionKeys;
         this.usedCtes = usedCtes;
     }
@@ -96,31 +96,12 @@ final class StreamQueryCompiler {
 
     // ---- blocks: the tables of one SELECT and its conditions ----
 
-    /** A table of a query block; {@code columns} maps a CTE's output names to expressions over its table. */
-    private record Rel(String ref, SourceTable table, Map<String, Expr> columns, int pos) {}
-
-    private record Atom(Expr expr, QuerySource src) {}
-
     private static final class Block {
         Rel primary;
         final Map<String, Rel> rels = new LinkedHashMap<>();
         final List<Atom> atoms = new ArrayList<>();
         QuerySource src;
     }
-
-    /** Per conjunction: what each table is filtered and bound by, and the request conditions. */
-    private static final class Conj {
-        final Map<Rel, List<Expr>> filters = new IdentityHashMap<>();
-        final Map<Rel, List<Binding>> bindings = new IdentityHashMap<>();
-        final List<Edge> edges = new ArrayList<>();
-        final List<StreamFilter> requestFilters = new ArrayList<>();
-        final Set<Rel> visited = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
-        final Set<Edge> reportedCycles = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
-    }
-
-    private record Binding(Expr rowExpr, boolean rowArray, ValueSource source) {}
-
-    private record Edge(Rel a, Expr aExpr, Rel b, Expr bExpr, Atom atom) {}
 
     /** Compiles a stream query; null when it has errors (all reported). */
     List<Variant> compile(QuerySource src) {
@@ -145,11 +126,11 @@ final class StreamQueryCompiler {
                     + "', the alias, not as '" + t.name() + "' (as in PowerSync)", "drop the alias of the synced table "
                     + "(write " + t.name() + ".column in the conditions) unless clients really have a table named " + t.alias());
         }
-        List<List<Atom>> conjunctions = conjunctions(block.atoms, src, select.pos());
+        List<List<Atom>> conjunctions = StreamConjunctions.conjunctions(block.atoms, src, select.pos(), problems);
         if (problems.errorCount() > errorsBefore || conjunctions == null) {
             return null;
         }
-        conjunctions = inPowerSyncOrder(conjunctions);
+        conjunctions = StreamConjunctions.inPowerSyncOrder(conjunctions);
         List<Variant> variants = new ArrayList<>();
         for (List<Atom> conjunction : conjunctions) {
             Conj c = new Conj();
@@ -157,8 +138,8 @@ final class StreamQueryCompiler {
             if (problems.errorCount() > errorsBefore) {
                 return null;
             }
-            List<Binding> bindings = traverse(block.primary, null, c);
-            existsForUnvisited(block, c);
+            List<Binding> bindings = joinTree.traverse(block.primary, null, c);
+            joinTree.existsForUnvisited(block.rels.values(), c);
             if (problems.errorCount() > errorsBefore) {
                 return null;
             }
@@ -179,18 +160,8 @@ final class StreamQueryCompiler {
     }
 
     private static DataFilter rowFilter(List<Expr> filters) {
-        Expr all = and(filters);
+        Expr all = StreamParts.and(filters);
         return all == null ? null : new DataFilter.RowPredicate(all);
-    }
-
-    private static Expr and(List<Expr> list) {
-        Expr out = null;
-        if (list != null) {
-            for (Expr e : list) {
-                out = out == null ? e : new Expr.Binary(Expr.BinaryOp.AND, out, e, out.pos());
-            }
-        }
-        return out;
     }
 
     private Block block(Select select, QuerySource src) {
@@ -308,13 +279,13 @@ final class StreamQueryCompiler {
                                 + p.name() + "')");
                 yield node;
             }
-            case Expr.Call c when c.name().contains(".") -> streamFunction(c, src);
+            case Expr.Call c when c.name().contains(".") -> StreamFunctions.toRequestFunction(c, src, problems, subscriptionKeys);
             default -> node;
         });
         // CTE columns were renamed with a marker so this pass does not resolve them twice; drop it.
         out = Exprs.map(out, node -> node instanceof Expr.Column c && c.qualifier() != null && c.qualifier().endsWith("\u0000cte")
                 ? new Expr.Column(c.qualifier().substring(0, c.qualifier().length() - 4), c.name(), c.pos()) : node);
-        ExpressionChecks.check(out, src, problems, REQUEST_FUNCTIONS);
+        ExpressionChecks.check(out, src, problems, StreamFunctions.REQUEST_FUNCTIONS);
         return problems.errorCount() > errorsBefore ? null : out;
     }
 
@@ -338,44 +309,6 @@ final class StreamQueryCompiler {
             return c;
         }
         return mapped;
-    }
-
-    private Expr streamFunction(Expr.Call c, QuerySource src) {
-        int dot = c.name().indexOf('.');
-        String schema = c.name().substring(0, dot);
-        String fn = c.name().substring(dot + 1);
-        String base = switch (schema) {
-            case "auth" -> "request.jwt";
-            case "connection" -> "request.parameters";
-            case "subscription" -> "request.subscription_parameters";
-            default -> null;
-        };
-        boolean known = base != null && (fn.equals("parameter") || fn.equals("parameters") || (schema.equals("auth") && fn.equals("user_id")));
-        if (!known) {
-            problems.error(RuleErrorCode.UNSUPPORTED_FUNCTION, src.at(c.pos()), "unknown function " + c.name() + "() in a stream",
-                    schema.equals("request") ? "streams use auth.user_id(), auth.parameter('claim'), connection.parameter('name')"
-                            + " and subscription.parameter('name') instead of request.*"
-                            : "use auth.user_id(), auth.parameter(s)(), connection.parameter(s)() or subscription.parameter(s)()");
-            return new Expr.Literal(SqlValue.nullValue(), c.pos()); // reported; a NULL keeps later checks quiet
-        }
-        int arity = fn.equals("parameter") ? 1 : 0;
-        if (c.args().size() != arity) {
-            problems.error(RuleErrorCode.WRONG_ARGUMENT_COUNT, src.at(c.pos()), c.name() + "() takes " + arity + " argument(s), not "
-                    + c.args().size(), arity == 1 ? "write " + c.name() + "('name')" : "write " + c.name() + "()");
-            return new Expr.Literal(SqlValue.nullValue(), c.pos());
-        }
-        if (fn.equals("user_id")) {
-            return new Expr.Call("request.user_id", List.of(), c.pos());
-        }
-        Expr whole = new Expr.Call(base, List.of(), c.pos());
-        if (arity == 0) {
-            return whole;
-        }
-        Expr key = c.args().getFirst();
-        if (schema.equals("subscription") && key instanceof Expr.Literal l && l.value() instanceof SqlValue.Text t) {
-            subscriptionKeys.add(t.value());
-        }
-        return new Expr.Binary(Expr.BinaryOp.JSON_ARROW2, whole, key, c.pos());
     }
 
     private Expr cteSubquery(Expr.InJson in, Cte cte) {
@@ -418,7 +351,7 @@ final class StreamQueryCompiler {
                         continue;
                     }
                     Refs refs = Refs.of(e);
-                    if (refs.request() || !refs.subqueries.isEmpty() || !tablesOf(refs).stream().allMatch(r -> r.equals(b.primary.ref()))) {
+                    if (refs.request() || !refs.subqueries.isEmpty() || !StreamParts.tablesOf(refs).stream().allMatch(r -> r.equals(b.primary.ref()))) {
                         problems.error(RuleErrorCode.INVALID_REFERENCE, src.at(o.expr().pos()),
                                 "outputs of a stream must come from the rows of " + b.primary.ref(),
                                 "select columns of " + b.primary.ref() + "; use request values and other tables in WHERE");
@@ -439,129 +372,11 @@ final class StreamQueryCompiler {
         return new DataOutputs(star, outputs);
     }
 
-    private static Set<String> tablesOf(Refs refs) {
-        Set<String> out = new LinkedHashSet<>();
-        for (Expr.Column c : refs.columns) {
-            out.add(c.qualifier());
-        }
-        return out;
-    }
-
-    // ---- conjunctions ----
-
-    /** Whether e is a condition on one table alone or on the request alone (never split by OR). */
-    private static boolean pure(Expr e) {
-        Refs r = Refs.of(e);
-        if (!r.subqueries.isEmpty()) {
-            return false;
-        }
-        Set<String> tables = tablesOf(r);
-        return tables.isEmpty() || (tables.size() == 1 && !r.request());
-    }
-
-    private List<List<Atom>> conjunctions(List<Atom> atoms, QuerySource src, int pos) {
-        List<List<Atom>> result = new ArrayList<>();
-        result.add(List.of());
-        for (Atom a : atoms) {
-            result = cross(result, dnf(a));
-            if (result.size() > MAX_VARIANTS) {
-                problems.error(RuleErrorCode.UNSUPPORTED_STREAM_CONDITION, src.at(pos), "this query has more than " + MAX_VARIANTS
-                        + " OR branches", "split it into several queries or streams");
-                return null;
-            }
-        }
-        return result;
-    }
-
-    /**
-     * Orders (and merges) OR branches the way PowerSync's compiler does, so buckets get the same
-     * numbers: branches of several terms first, then single non-trivial terms, then branches that
-     * are only a request condition (OR-ed into one), then those that are only a condition on one
-     * table (OR-ed into one per table). Conditions on the same table (or on the request) in a branch
-     * count as one term.
-     */
-    private static List<List<Atom>> inPowerSyncOrder(List<List<Atom>> conjunctions) {
-        if (conjunctions.size() < 2) {
-            return conjunctions;
-        }
-        List<List<Atom>> multi = new ArrayList<>();
-        List<List<Atom>> single = new ArrayList<>();
-        Map<String, List<List<Atom>>> pureByDependency = new LinkedHashMap<>();
-        pureByDependency.put("", new ArrayList<>()); // request-only branches come before table-only ones
-        for (List<Atom> conj : conjunctions) {
-            Set<String> dependencies = new LinkedHashSet<>();
-            int others = 0;
-            for (Atom a : conj) {
-                if (pure(a.expr())) {
-                    dependencies.add(String.join(",", tablesOf(Refs.of(a.expr()))));
-                } else {
-                    others++;
-                }
-            }
-            int terms = dependencies.size() + others;
-            if (terms >= 2) {
-                multi.add(conj);
-            } else if (others == 1 || terms == 0) {
-                single.add(conj);
-            } else {
-                pureByDependency.computeIfAbsent(dependencies.iterator().next(), k -> new ArrayList<>()).add(conj);
-            }
-        }
-        List<List<Atom>> out = new ArrayList<>(multi);
-        out.addAll(single);
-        for (List<List<Atom>> group : pureByDependency.values()) {
-            if (group.size() == 1) {
-                out.add(group.getFirst());
-            } else if (group.size() > 1) {
-                Expr any = null;
-                for (List<Atom> conj : group) {
-                    Expr all = and(conj.stream().map(Atom::expr).toList());
-                    any = any == null ? all : new Expr.Binary(Expr.BinaryOp.OR, any, all, any.pos());
-                }
-                out.add(List.of(new Atom(any, group.getFirst().getFirst().src())));
-            }
-        }
-        return out;
-    }
-
-    private List<List<Atom>> dnf(Atom a) {
-        Expr e = a.expr();
-        if (pure(e)) {
-            return List.of(List.of(a));
-        }
-        if (e instanceof Expr.Binary b && b.op() == Expr.BinaryOp.AND) {
-            return cross(dnf(new Atom(b.left(), a.src())), dnf(new Atom(b.right(), a.src())));
-        }
-        if (e instanceof Expr.Binary b && b.op() == Expr.BinaryOp.OR) {
-            List<List<Atom>> out = new ArrayList<>(dnf(new Atom(b.left(), a.src())));
-            out.addAll(dnf(new Atom(b.right(), a.src())));
-            return out;
-        }
-        return List.of(List.of(a));
-    }
-
-    private static List<List<Atom>> cross(List<List<Atom>> left, List<List<Atom>> right) {
-        List<List<Atom>> out = new ArrayList<>(left.size() * right.size());
-        for (List<Atom> l : left) {
-            for (List<Atom> r : right) {
-                List<Atom> both = new ArrayList<>(l);
-                both.addAll(r);
-                out.add(both);
-            }
-        }
-        return out;
-    }
-
     // ---- classification of one conjunction ----
 
     private Rel relOf(Expr e, Block b) {
-        Set<String> tables = tablesOf(Refs.of(e));
+        Set<String> tables = StreamParts.tablesOf(Refs.of(e));
         return tables.size() == 1 ? b.rels.get(tables.iterator().next()) : null;
-    }
-
-    private static boolean requestOnly(Expr e) {
-        Refs r = Refs.of(e);
-        return r.columns.isEmpty() && r.subqueries.isEmpty();
     }
 
     /** A table expression: columns of exactly one table, no request values, no subqueries. */
@@ -574,7 +389,7 @@ final class StreamQueryCompiler {
         for (Atom a : atoms) {
             Expr e = a.expr();
             Refs refs = Refs.of(e);
-            if (refs.subqueries.isEmpty() && tablesOf(refs).isEmpty()) {
+            if (refs.subqueries.isEmpty() && StreamParts.tablesOf(refs).isEmpty()) {
                 c.requestFilters.add(new StreamFilter.Condition(e));
                 continue;
             }
@@ -590,11 +405,11 @@ final class StreamQueryCompiler {
                     c.edges.add(new Edge(l, eq.left(), r, eq.right(), a));
                     continue;
                 }
-                if (l != null && requestOnly(eq.right())) {
+                if (l != null && StreamParts.requestOnly(eq.right())) {
                     bind(c, l, new Binding(eq.left(), false, new ValueSource.Request(eq.right())));
                     continue;
                 }
-                if (r != null && requestOnly(eq.left())) {
+                if (r != null && StreamParts.requestOnly(eq.left())) {
                     bind(c, r, new Binding(eq.right(), false, new ValueSource.Request(eq.left())));
                     continue;
                 }
@@ -602,17 +417,17 @@ final class StreamQueryCompiler {
             if (e instanceof Expr.InJson in && !in.negated()) {
                 Rel needle = rowSide(in.needle(), b);
                 Rel haystack = rowSide(in.haystack(), b);
-                if (needle != null && requestOnly(in.haystack())) {
+                if (needle != null && StreamParts.requestOnly(in.haystack())) {
                     bind(c, needle, new Binding(in.needle(), false, new ValueSource.RequestArray(in.haystack())));
                     continue;
                 }
-                if (haystack != null && requestOnly(in.needle())) {
+                if (haystack != null && StreamParts.requestOnly(in.needle())) {
                     bind(c, haystack, new Binding(in.haystack(), true, new ValueSource.Request(in.needle())));
                     continue;
                 }
             }
             // Streams read `x IN (request_json)` as membership in the JSON array, as PowerSync does.
-            if (e instanceof Expr.InList in && !in.negated() && in.items().size() == 1 && requestOnly(in.items().getFirst())) {
+            if (e instanceof Expr.InList in && !in.negated() && in.items().size() == 1 && StreamParts.requestOnly(in.items().getFirst())) {
                 Rel needle = rowSide(in.needle(), b);
                 if (needle != null) {
                     bind(c, needle, new Binding(in.needle(), false, new ValueSource.RequestArray(in.items().getFirst())));
@@ -641,7 +456,7 @@ final class StreamQueryCompiler {
             return;
         }
         Rel needle = rowSide(in.needle(), b);
-        boolean requestNeedle = requestOnly(in.needle());
+        boolean requestNeedle = StreamParts.requestOnly(in.needle());
         if (needle == null && !requestNeedle) {
             problems.error(RuleErrorCode.UNSUPPORTED_STREAM_CONDITION, a.src().at(in.needle().pos()),
                     "the left side of IN (SELECT …) must be an expression of one table or of request values",
@@ -687,7 +502,7 @@ final class StreamQueryCompiler {
                     "select a column, e.g. SELECT id FROM …");
             return null;
         }
-        List<List<Atom>> conjunctions = conjunctions(block.atoms, src, sub.pos());
+        List<List<Atom>> conjunctions = StreamConjunctions.conjunctions(block.atoms, src, sub.pos(), problems);
         if (conjunctions == null) {
             return null;
         }
@@ -705,105 +520,14 @@ final class StreamQueryCompiler {
         if (requestNeedle != null) {
             bind(c, root, new Binding(output, false, new ValueSource.Request(requestNeedle)));
         }
-        List<Binding> keys = traverse(root, null, c);
-        existsForUnvisited(block, c);
+        List<Binding> keys = joinTree.traverse(root, null, c);
+        joinTree.existsForUnvisited(block.rels.values(), c);
         outer.requestFilters.addAll(c.requestFilters);
         if (problems.errorCount() > errorsBefore) {
             return null;
         }
         Expr result = requestNeedle != null ? new Expr.Literal(new SqlValue.Int(1), output.pos()) : output;
-        return new ValueSource.Lookup(newLookup(root, result, keys, c));
+        return new ValueSource.Lookup(joinTree.newLookup(root, result, keys, c));
     }
 
-    /** Walks the join tree from {@code rel}; every neighbour becomes a lookup that feeds one of rel's bindings. */
-    private List<Binding> traverse(Rel rel, Edge parent, Conj c) {
-        // PowerSync's alpha streams (edition 2) keep one parameter per condition; edition 3 merges them.
-        return edition >= 3 ? merged(walk(rel, parent, c)) : walk(rel, parent, c);
-    }
-
-    /** Bindings of the same row expression become one, whose values must satisfy all of them. */
-    private static List<Binding> merged(List<Binding> bindings) {
-        Map<String, List<Binding>> byExpr = new LinkedHashMap<>();
-        for (Binding b : bindings) {
-            byExpr.computeIfAbsent((b.rowArray() ? "array " : "") + Exprs.text(b.rowExpr()), k -> new ArrayList<>()).add(b);
-        }
-        List<Binding> out = new ArrayList<>();
-        for (List<Binding> same : byExpr.values()) {
-            Binding first = same.getFirst();
-            out.add(same.size() == 1 || first.rowArray() ? first
-                    : new Binding(first.rowExpr(), false, new ValueSource.Intersection(same.stream().map(Binding::source).toList())));
-            if (first.rowArray()) {
-                out.addAll(same.subList(1, same.size()));
-            }
-        }
-        return out;
-    }
-
-    private List<Binding> walk(Rel rel, Edge parent, Conj c) {
-        c.visited.add(rel);
-        List<Binding> out = new ArrayList<>(c.bindings.getOrDefault(rel, List.of()));
-        for (Edge e : c.edges) {
-            if (e == parent || (e.a() != rel && e.b() != rel)) {
-                continue;
-            }
-            boolean forward = e.a() == rel;
-            Rel other = forward ? e.b() : e.a();
-            if (c.visited.contains(other)) {
-                if (!c.reportedCycles.add(e)) {
-                    continue;
-                }
-                problems.error(RuleErrorCode.UNSUPPORTED_STREAM_CONDITION, e.atom().src().at(e.atom().expr().pos()),
-                        "tables " + rel.ref() + " and " + other.ref() + " are connected twice (the joins form a cycle)",
-                        "connect each table to the others by one equality; move further conditions into a subquery");
-                continue;
-            }
-            List<Binding> keys = traverse(other, e, c);
-            StreamLookup lookup = newLookup(other, forward ? e.bExpr() : e.aExpr(), keys, c);
-            out.add(new Binding(forward ? e.aExpr() : e.bExpr(), false, new ValueSource.Lookup(lookup)));
-        }
-        return out;
-    }
-
-    /** Tables not connected to the synced table: the rows they need must exist. */
-    private void existsForUnvisited(Block b, Conj c) {
-        for (Rel r : b.rels.values()) {
-            if (!c.visited.contains(r)) {
-                List<Binding> keys = traverse(r, null, c);
-                c.requestFilters.add(new StreamFilter.Exists(new ValueSource.Lookup(
-                        newLookup(r, new Expr.Literal(new SqlValue.Int(1), r.pos()), keys, c))));
-            }
-        }
-    }
-
-    /** Qualifiers name the same single table in a lookup's expressions, so they do not tell lookups apart. */
-    private static Expr unqualified(Expr e) {
-        return Exprs.map(e, n -> n instanceof Expr.Column c ? new Expr.Column(null, c.name(), c.pos()) : n);
-    }
-
-    private StreamLookup newLookup(Rel rel, Expr output, List<Binding> keys, Conj c) {
-        List<ParameterQuery.Table.KeyPart> parts = new ArrayList<>();
-        List<ValueSource> sources = new ArrayList<>();
-        for (Binding k : keys) {
-            parts.add(new ParameterQuery.Table.KeyPart(k.rowExpr(), null,
-                    k.rowArray() ? ParameterQuery.Table.KeyMode.ROW_ARRAY : ParameterQuery.Table.KeyMode.EQUALS));
-            sources.add(k.source());
-        }
-        Expr rowFilter = and(c.filters.get(rel));
-        // The same lookup written twice (two queries using one CTE) is one lookup, so their buckets can merge.
-        StringBuilder key = new StringBuilder(rel.table().qualifiedName()).append('|').append(Exprs.text(unqualified(output)))
-                .append('|').append(rowFilter == null ? "" : Exprs.text(unqualified(rowFilter)));
-        for (int i = 0; i < parts.size(); i++) {
-            key.append('|').append(parts.get(i).mode()).append(Exprs.text(unqualified(parts.get(i).rowExpr())))
-                    .append('=').append(sources.get(i).describe());
-        }
-        StreamLookup cached = lookupCache.get(key.toString());
-        if (cached != null) {
-            return cached;
-        }
-        ParameterQuery.Table index = new ParameterQuery.Table(stream, lookupCounter[0]++, rel.table(),
-                List.of(new ParameterQuery.Output(StreamLookup.RESULT, output)), parts, rowFilter, null);
-        StreamLookup lookup = new StreamLookup(index, sources);
-        lookupCache.put(key.toString(), lookup);
-        return lookup;
-    }
 }
