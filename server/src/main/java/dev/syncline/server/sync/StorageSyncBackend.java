@@ -46,7 +46,6 @@ public final class StorageSyncBackend implements SyncBackend, AutoCloseable {
     private final BucketStorage storage;
     private final SyncRulesPlan plan;
     private final WriteCheckpoints writeCheckpoints;
-    private final StreamListing streamListing;
     private final AutoCloseable subscription;
     private final AutoCloseable writeCheckpointSubscription;
     private final GenerationFeed feed = new GenerationFeed();
@@ -56,7 +55,6 @@ public final class StorageSyncBackend implements SyncBackend, AutoCloseable {
     public StorageSyncBackend(BucketStorage storage, SyncRulesPlan plan, WriteCheckpoints writeCheckpoints) {
         this.storage = storage;
         this.plan = plan;
-        this.streamListing = new StreamListing(plan.definitionNames(), plan.streams());
         this.writeCheckpoints = writeCheckpoints;
         // Listeners run on the writer thread: publish and return, never block.
         this.subscription = storage.checkpoints().subscribeWithChanges(
@@ -172,7 +170,7 @@ public final class StorageSyncBackend implements SyncBackend, AutoCloseable {
                         return view.opRange(bucket, new OpId(after), new OpId(upTo));
                     }
                 };
-                StreamListing.Result listed = streamListing.list(selection, request.streams());
+                StreamListing.Result listed = StreamListing.list(selection);
                 Map<String, Integer> buckets = listed.buckets();
                 Map<String, BucketDataSource.BucketState> bucketStates = new HashMap<>();
                 for (String bucket : buckets.keySet()) {

@@ -29,12 +29,11 @@ class StreamListingTest {
                 priority: 1
                 query: SELECT * FROM todos WHERE list_id = subscription.parameter('list_id')
             """);
-    final StreamListing listing = new StreamListing(PLAN.definitionNames(), PLAN.streams());
 
     StreamListing.Result list(StreamSubscriptions requested) {
         var selection = PLAN.selectBuckets(new RequestContext("u1", "{\"sub\":\"u1\"}", "{}"),
                 requested.includeDefaults(), StreamListing.subscriptions(requested), key -> List.of());
-        return listing.list(selection, requested);
+        return StreamListing.list(selection);
     }
 
     @Test
