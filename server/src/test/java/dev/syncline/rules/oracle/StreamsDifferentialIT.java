@@ -158,8 +158,13 @@ class StreamsDifferentialIT {
 
     static JsonNode runPowerSync(List<Path> files) throws Exception {
         Path harness = RULES.resolve("node/differential.mjs").toAbsolutePath().normalize();
-        assertThat(harness.getParent().resolve("node_modules/@powersync/service-sync-rules"))
-                .as("run npm ci in rules/src/test/node (.ci/run does)").exists();
+        // As the other client tests: skipped where the npm package is not installed, a failure under CI.
+        boolean installed = Files.exists(harness.getParent().resolve("node_modules/@powersync/service-sync-rules"));
+        if (!installed && "true".equals(System.getenv("CI"))) {
+            org.junit.jupiter.api.Assertions.fail("run npm ci in rules/src/test/node — CI must provide it (.ci/run does)");
+        }
+        org.junit.jupiter.api.Assumptions.assumeTrue(installed,
+                "skipping: @powersync/service-sync-rules is not installed (npm ci in rules/src/test/node)");
         List<String> command = new ArrayList<>(List.of("node", harness.toString()));
         files.forEach(f -> command.add(f.toAbsolutePath().normalize().toString()));
         Path out = Files.createTempFile("powersync-differential", ".json");
