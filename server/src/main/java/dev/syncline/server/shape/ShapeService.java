@@ -90,8 +90,18 @@ public final class ShapeService implements Handler, AutoCloseable {
             serve(ctx);
         } catch (InterruptedException e) {
             if (!ctx.res().isCommitted()) {
-                ctx.status(503).contentType("application/json").result(ShapeMessages.error("SHAPE_R1003", 503,
-                        "the server is shutting down; retry"));
+                // Written and flushed here, not left to Javalin after the handler returns: close()
+                // waits for this handler only, and the HTTP server stops right after it.
+                ctx.status(503).contentType("application/json");
+                byte[] body = ShapeMessages.error("SHAPE_R1003", 503, "the server is shutting down; retry")
+                        .getBytes(java.nio.charset.StandardCharsets.UTF_8);
+                try {
+                    ctx.res().setContentLength(body.length);
+                    ctx.res().getOutputStream().write(body);
+                    ctx.res().flushBuffer();
+                } catch (IOException gone) {
+                    log.debug("shape response closed by the client: {}", gone.getMessage());
+                }
             }
         } catch (ShapeException e) {
             ctx.status(e.status()).contentType("application/json").result(ShapeMessages.error(e.code(), e.status(),
@@ -106,11 +116,24 @@ public final class ShapeService implements Handler, AutoCloseable {
         }
     }
 
-    /** Ends parked live requests (they answer 503, or their SSE stream closes); later requests get 503. */
+    /**
+     * Ends parked live requests (they answer 503, or their SSE stream closes) and waits up to 5 s for
+     * them to have answered, so the HTTP server stopping next does not cut them off; later requests get 503.
+     */
     @Override
     public void close() {
         closed = true;
         serving.forEach(Thread::interrupt);
+        long end = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(5);
+        while (!serving.isEmpty() && System.nanoTime() < end) {
+            serving.forEach(Thread::interrupt);
+            try {
+                Thread.sleep(10);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
     }
 
     private void serve(Context ctx) throws IOException, InterruptedException {
