@@ -22,6 +22,8 @@ public final class AckSwitch implements CaptureSink {
     private final CaptureSink sink;
     public volatile boolean dropAcks;
     public volatile Consumer<Lsn> onDurable = lsn -> { };
+    /** When not negative: this many snapshot chunks are stored, then the next fails, as if the server died mid-copy. */
+    public volatile int chunksBeforeCrash = -1;
 
     public AckSwitch(CaptureSink sink) {
         this.sink = sink;
@@ -40,6 +42,12 @@ public final class AckSwitch implements CaptureSink {
     @Override public CaptureState loadState() { return sink.loadState(); }
     @Override public void snapshotStarted(SnapshotProgress progress) { sink.snapshotStarted(progress); }
     @Override public void snapshotChunk(SourceTable table, List<Row> rows, SnapshotProgress progress) {
+        if (chunksBeforeCrash == 0) {
+            throw new IllegalStateException("simulated crash in the middle of the initial copy");
+        }
+        if (chunksBeforeCrash > 0) {
+            chunksBeforeCrash--;
+        }
         sink.snapshotChunk(table, rows, progress);
     }
     @Override public void begin(SourceTransaction.Begin begin) { sink.begin(begin); }

@@ -111,8 +111,13 @@ public final class TableCatalog {
         }
     }
 
+    /**
+     * The WAL insert position, at or past the commit record of every transaction a snapshot taken
+     * before this call can see. Not {@code pg_current_wal_lsn()}: that is the write position, which
+     * lags behind commits made with {@code synchronous_commit = off}.
+     */
     public Lsn currentWalLsn() {
-        try (PreparedStatement ps = connection.prepareStatement("SELECT pg_current_wal_lsn()::text");
+        try (PreparedStatement ps = connection.prepareStatement("SELECT pg_current_wal_insert_lsn()::text");
              ResultSet rs = ps.executeQuery()) {
             rs.next();
             return Lsn.parse(rs.getString(1));

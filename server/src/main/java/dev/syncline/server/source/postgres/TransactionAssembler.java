@@ -31,6 +31,7 @@ public final class TransactionAssembler {
     private final RecentRowImages recentImages = new RecentRowImages(10_000);
     private final Map<Integer, SourceTable> relations = new HashMap<>();
     private final Map<TableName, Integer> relationIdByName = new HashMap<>();
+    private final Lsn consistentAfter;
     private Lsn skipThrough;
     private PgOutputMessage.Begin current;
     private boolean skipping;
@@ -40,11 +41,16 @@ public final class TransactionAssembler {
      *                     (FULL, INDEX) does not name it
      * @param knownRelationIds OIDs of the tables as copied, to detect a dropped and re-created table
      * @param skipThrough transactions with a commit LSN at or below this were stored already
+     * @param consistentAfter the snapshot's consistent point ({@link SnapshotProgress#consistentAfter}):
+     *                        in a transaction that commits before it, an UPDATE whose unchanged TOAST
+     *                        values have no known image is dropped instead of failing (see
+     *                        {@link #update}); {@link Lsn#ZERO} if there is no such window
      */
     public TransactionAssembler(CaptureSink sink, RowMapper rowMapper, Function<TableName, List<String>> primaryKeyOf,
                                 RowImageLookup storedImages, Map<TableName, Integer> knownRelationIds,
-                                Lsn skipThrough) {
+                                Lsn skipThrough, Lsn consistentAfter) {
         this.sink = sink;
+        this.consistentAfter = consistentAfter == null ? Lsn.ZERO : consistentAfter;
         this.rowMapper = rowMapper;
         this.primaryKeyOf = primaryKeyOf;
         this.storedImages = storedImages;
@@ -167,14 +173,37 @@ public final class TransactionAssembler {
         SourceTable table = table(u.relationId());
         TupleData oldTuple = u.oldTuple() != null ? u.oldTuple() : u.oldKey();
         Row old = oldTuple == null ? null : toRow(table, oldTuple, null);
-        Row row = toRow(table, u.newTuple(), old);
-        Row oldKey = null;
-        if (old != null && !old.key().equals(row.key())) {
-            oldKey = old;
+        Mapped mapped = map(table, u.newTuple());
+        Row row = mapped.row();
+        Row oldKey = old != null && !old.key().equals(row.key()) ? old : null;
+        if (!mapped.unchanged().isEmpty()) {
+            Optional<Row> filled = fillUnchangedToast(row, mapped.unchanged(), old);
+            if (filled.isEmpty() && beforeConsistentPoint()) {
+                // A resumed copy: the stream replays from the first snapshot's point, so it carries
+                // changes to rows the copy had not reached. A row with no image there was not copied
+                // and not inserted since, so it is deleted later in the stream, or the resumed copy
+                // (taken at the consistent point) copies its newer state. Either way this image is
+                // superseded; only a changed key's old row (if stored) must go.
+                log.debug("dropping UPDATE of {} key {} before the consistent point {}: no image for its "
+                        + "unchanged TOAST values", table.name(), row.key(), consistentAfter);
+                if (oldKey != null) {
+                    recentImages.forget(table.name(), oldKey.key());
+                    sink.change(new RowChange.Delete(oldKey));
+                }
+                return;
+            }
+            row = filled.orElseThrow(() -> unresolved(mapped.row(), mapped.unchanged()));
+        }
+        if (oldKey != null) {
             recentImages.forget(table.name(), old.key());
         }
         recentImages.remember(row);
         sink.change(new RowChange.Update(oldKey, row));
+    }
+
+    /** True inside a transaction that commits before the snapshot's consistent point. */
+    private boolean beforeConsistentPoint() {
+        return current != null && current.finalLsn().compareTo(consistentAfter) < 0;
     }
 
     private SourceTable table(int relationId) {
@@ -188,13 +217,25 @@ public final class TransactionAssembler {
 
     /** Maps a tuple; 'u' (unchanged TOAST) columns come from {@code old}, recent images or storage. */
     private Row toRow(SourceTable table, TupleData tuple, Row old) {
+        Mapped mapped = map(table, tuple);
+        if (mapped.unchanged().isEmpty()) {
+            return mapped.row();
+        }
+        return fillUnchangedToast(mapped.row(), mapped.unchanged(), old)
+                .orElseThrow(() -> unresolved(mapped.row(), mapped.unchanged()));
+    }
+
+    /** A mapped tuple with NULL in its unchanged TOAST columns, listed in {@code unchanged}. */
+    private record Mapped(Row row, List<Integer> unchanged) {}
+
+    private Mapped map(SourceTable table, TupleData tuple) {
         List<TupleData.ColumnValue> columns = tuple.columns();
         if (columns.size() != table.columns().size()) {
             throw new CaptureException(CaptureError.PROTOCOL, "tuple of " + table.name() + " has " + columns.size()
                     + " columns, relation has " + table.columns().size());
         }
         List<SqlValue> values = new ArrayList<>(columns.size());
-        List<Integer> unchanged = null;
+        List<Integer> unchanged = List.of();
         for (int i = 0; i < columns.size(); i++) {
             switch (columns.get(i)) {
                 case TupleData.ColumnValue.Null n -> values.add(SqlValue.nullValue());
@@ -203,29 +244,27 @@ public final class TransactionAssembler {
                         "binary tuple value in " + table.name() + "; Syncline does not request binary mode");
                 case TupleData.ColumnValue.UnchangedToast u -> {
                     values.add(SqlValue.nullValue());
-                    if (unchanged == null) {
+                    if (unchanged.isEmpty()) {
                         unchanged = new ArrayList<>();
                     }
                     unchanged.add(i);
                 }
             }
         }
-        Row row = new Row(table, values);
-        if (unchanged != null) {
-            row = fillUnchangedToast(row, unchanged, old);
-        }
-        return row;
+        return new Mapped(new Row(table, values), unchanged);
     }
 
-    private Row fillUnchangedToast(Row row, List<Integer> unchanged, Row old) {
+    /** The row with its unchanged TOAST values filled in, or empty if no previous image is known. */
+    private Optional<Row> fillUnchangedToast(Row row, List<Integer> unchanged, Row old) {
         Optional<Row> source = old != null && carriesAllValues(old) ? Optional.of(old)
                 : recentImages.get(row.table().name(), row.key());
         if (source.isEmpty()) {
             source = storedImages.lastImage(row.table().name(), row.key());
         }
-        Row previous = source.orElseThrow(() -> new CaptureException(CaptureError.TOAST_UNRESOLVED,
-                "table " + row.table().name() + ", key " + row.key() + ", columns " + unchanged.stream()
-                        .map(i -> row.table().columns().get(i).name()).toList()));
+        if (source.isEmpty()) {
+            return Optional.empty();
+        }
+        Row previous = source.get();
         List<SqlValue> values = new ArrayList<>(row.values());
         for (int i : unchanged) {
             String column = row.table().columns().get(i).name();
@@ -236,7 +275,12 @@ public final class TransactionAssembler {
             }
             values.set(i, previous.values().get(from));
         }
-        return new Row(row.table(), values);
+        return Optional.of(new Row(row.table(), values));
+    }
+
+    private static CaptureException unresolved(Row row, List<Integer> unchanged) {
+        return new CaptureException(CaptureError.TOAST_UNRESOLVED, "table " + row.table().name() + ", key "
+                + row.key() + ", columns " + unchanged.stream().map(i -> row.table().columns().get(i).name()).toList());
     }
 
     private static boolean carriesAllValues(Row old) {

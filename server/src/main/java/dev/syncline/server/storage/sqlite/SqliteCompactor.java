@@ -19,16 +19,37 @@ import java.util.Set;
 import java.util.function.Supplier;
 
 /**
- * {@link BucketCompactor} on its own connection, one short write transaction per bucket.
+ * {@link BucketCompactor} on its own connection, in short write transactions: each does a bounded
+ * amount of work ({@value #OPS_PER_TRANSACTION} ops, rounded up to whole segments) and releases the
+ * SQLite write lock, so the storage writer waits at most one such transaction however large the
+ * bucket. Taking the lock retries {@code SQLITE_BUSY}.
+ *
+ * <p>Splitting is safe because compaction only rewrites segments at or below the checkpoint it
+ * read first, which nothing else changes: each transaction leaves a valid, partly compacted log
+ * (superseded ops become MOVEs one segment at a time; a shorter PUT-free prefix is folded into a
+ * CLEAR and the next step folds that CLEAR with what follows), with every checksum unchanged.
  *
  * <p>Memory grows with the number of distinct rows in the bucket being compacted (the set of row
  * keys already seen while scanning it newest first), not with the size of the log.
  */
 final class SqliteCompactor implements BucketCompactor {
+    static final int OPS_PER_TRANSACTION = 4096;
+    private static final int SQLITE_BUSY = 5;
+    private static final int BUSY_ATTEMPTS = 5;
+
     private final Supplier<Connection> connect;
+    private final int opsPerTransaction;
+    private final Runnable betweenTransactions;
 
     SqliteCompactor(Supplier<Connection> connect) {
+        this(connect, OPS_PER_TRANSACTION, () -> { });
+    }
+
+    /** @param betweenTransactions runs after each compaction transaction committed (tests interleave writes there) */
+    SqliteCompactor(Supplier<Connection> connect, int opsPerTransaction, Runnable betweenTransactions) {
         this.connect = connect;
+        this.opsPerTransaction = opsPerTransaction;
+        this.betweenTransactions = betweenTransactions;
     }
 
     @Override
@@ -55,34 +76,82 @@ final class SqliteCompactor implements BucketCompactor {
         try (Connection c = connect.get();
              PreparedStatement s = c.prepareStatement("SELECT id FROM buckets WHERE name = ?")) {
             s.setString(1, bucket);
+            long id;
             try (ResultSet rs = s.executeQuery()) {
-                return rs.next() ? compact(c, rs.getLong(1)) : new CompactionResult(0, 0, 0);
+                if (!rs.next()) {
+                    return new CompactionResult(0, 0, 0);
+                }
+                id = rs.getLong(1);
             }
+            return compact(c, id);
         } catch (SQLException e) {
             throw new StorageException("compaction of " + bucket + " failed: " + e.getMessage(), e);
         }
     }
 
     private CompactionResult compact(Connection c, long bucketId) throws SQLException {
+        long upTo;
+        // Read outside a write transaction: the checkpoint only grows, and the segments at or below
+        // this one are committed and stay as they are except for what this compactor does.
+        try (Statement s = c.createStatement();
+             ResultSet rs = s.executeQuery("SELECT checkpoint_op_id FROM state WHERE id = 1")) {
+            rs.next();
+            upTo = rs.getLong(1);
+            if (rs.wasNull()) {
+                return new CompactionResult(0, 0, 0);
+            }
+        }
+        long moved = moveSuperseded(c, bucketId, upTo);
+        long cleared = 0;
+        ClearStep step;
+        do {
+            step = inTransaction(c, () -> clearPrefixStep(c, bucketId, upTo));
+            cleared += step.cleared();
+        } while (step.more());
+        return new CompactionResult(1, moved, cleared);
+    }
+
+    private interface Work<T> {
+        T run() throws SQLException;
+    }
+
+    /** One short write transaction: takes the lock (retrying {@code SQLITE_BUSY}), runs, commits. */
+    private <T> T inTransaction(Connection c, Work<T> work) throws SQLException {
         try (Statement s = c.createStatement()) {
-            s.execute("BEGIN IMMEDIATE");
+            beginImmediate(s);
+            T result;
             try {
-                long upTo;
-                try (ResultSet rs = s.executeQuery("SELECT checkpoint_op_id FROM state WHERE id = 1")) {
-                    rs.next();
-                    upTo = rs.getLong(1);
-                    if (rs.wasNull()) {
-                        s.execute("ROLLBACK");
-                        return new CompactionResult(0, 0, 0);
-                    }
-                }
-                long moved = moveSuperseded(c, bucketId, upTo);
-                long cleared = clearPrefix(c, bucketId, upTo);
+                result = work.run();
                 s.execute("COMMIT");
-                return new CompactionResult(1, moved, cleared);
             } catch (SQLException | RuntimeException e) {
                 s.execute("ROLLBACK");
                 throw e;
+            }
+            betweenTransactions.run();
+            return result;
+        }
+    }
+
+    /**
+     * The busy timeout already waits for the writer; should the lock still be busy (a writer
+     * transaction longer than the timeout), compaction backs off and tries again rather than fail,
+     * since it can always run later.
+     */
+    private static void beginImmediate(Statement s) throws SQLException {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                s.execute("BEGIN IMMEDIATE");
+                return;
+            } catch (SQLException e) {
+                if ((e.getErrorCode() & 0xff) != SQLITE_BUSY || attempt >= BUSY_ATTEMPTS) {
+                    throw e;
+                }
+                try {
+                    Thread.sleep(100L << attempt);
+                } catch (InterruptedException ie) {
+                    Thread.currentThread().interrupt();
+                    throw e;
+                }
             }
         }
     }
@@ -90,8 +159,9 @@ final class SqliteCompactor implements BucketCompactor {
     /**
      * Newest first: a PUT/REMOVE whose row key was already seen is superseded. Only whole segments
      * at or below the checkpoint are looked at (a commit's segments all lie on one side of it).
+     * One transaction per {@link #opsPerTransaction} ops; the keys seen carry over between them.
      */
-    private static long moveSuperseded(Connection c, long bucketId, long upTo) throws SQLException {
+    private long moveSuperseded(Connection c, long bucketId, long upTo) throws SQLException {
         List<Long> segments = new ArrayList<>();
         try (PreparedStatement q = c.prepareStatement("SELECT last_op_id FROM op_segments "
                 + "WHERE bucket_id = ? AND last_op_id <= ? ORDER BY last_op_id DESC")) {
@@ -105,53 +175,75 @@ final class SqliteCompactor implements BucketCompactor {
         }
         long moved = 0;
         Set<String> seen = new HashSet<>();
+        int[] next = {0};
         try (PreparedStatement read = c.prepareStatement("SELECT ops FROM op_segments WHERE last_op_id = ?");
              PreparedStatement write = c.prepareStatement("UPDATE op_segments SET ops = ? WHERE last_op_id = ?")) {
-            for (long segment : segments) {
-                List<BucketOp> ops = decode(read, segment);
-                int before = 0;
-                for (int i = ops.size() - 1; i >= 0; i--) {
-                    String key = switch (ops.get(i)) {
-                        case BucketOp.Put p -> p.objectType() + '\u0000' + p.objectId() + '\u0000' + p.subkey();
-                        case BucketOp.Remove r -> r.objectType() + '\u0000' + r.objectId() + '\u0000' + r.subkey();
-                        default -> null;
-                    };
-                    if (key != null && !seen.add(key)) {
-                        ops.set(i, new BucketOp.Move(ops.get(i).opId(), ops.get(i).checksum()));
-                        before++;
+            while (next[0] < segments.size()) {
+                moved += inTransaction(c, () -> {
+                    long movedHere = 0;
+                    int opsHere = 0;
+                    while (next[0] < segments.size() && opsHere < opsPerTransaction) {
+                        long segment = segments.get(next[0]++);
+                        List<BucketOp> ops = decode(read, segment);
+                        opsHere += ops.size();
+                        int before = 0;
+                        for (int i = ops.size() - 1; i >= 0; i--) {
+                            String key = switch (ops.get(i)) {
+                                case BucketOp.Put p -> p.objectType() + '\u0000' + p.objectId() + '\u0000' + p.subkey();
+                                case BucketOp.Remove r -> r.objectType() + '\u0000' + r.objectId() + '\u0000' + r.subkey();
+                                default -> null;
+                            };
+                            if (key != null && !seen.add(key)) {
+                                ops.set(i, new BucketOp.Move(ops.get(i).opId(), ops.get(i).checksum()));
+                                before++;
+                            }
+                        }
+                        if (before > 0) {
+                            // Same ids, count and checksum sum: only the blob changes.
+                            write.setBytes(1, encode(ops).toBytes());
+                            write.setLong(2, segment);
+                            write.executeUpdate();
+                            movedHere += before;
+                        }
                     }
-                }
-                if (before > 0) {
-                    // Same ids, count and checksum sum: only the blob changes.
-                    write.setBytes(1, encode(ops).toBytes());
-                    write.setLong(2, segment);
-                    write.executeUpdate();
-                    moved += before;
-                }
+                    return movedHere;
+                });
             }
         }
         return moved;
     }
 
+    /** @param more the step stopped at its budget, not at a PUT or the checkpoint: run another */
+    private record ClearStep(long cleared, boolean more) {}
+
     /**
      * The longest prefix without a PUT holds no row a client could still need, so it becomes one
      * CLEAR carrying the prefix's summed checksum; the bucket's total stays the same. The CLEAR
-     * takes the place of the prefix's last op in that op's segment; earlier segments go.
+     * takes the place of the prefix's last op in that op's segment; earlier segments go. One step
+     * looks at {@link #opsPerTransaction} ops (whole segments) at most; the next starts with the
+     * CLEAR this one left and folds it further.
      */
-    private static long clearPrefix(Connection c, long bucketId, long upTo) throws SQLException {
+    private ClearStep clearPrefixStep(Connection c, long bucketId, long upTo) throws SQLException {
         long count = 0;
         long sum = 0;
         long lastId = -1;
         long lastSegment = -1;
+        boolean more = false;
         try (PreparedStatement q = c.prepareStatement("SELECT last_op_id, ops FROM op_segments "
                 + "WHERE bucket_id = ? AND last_op_id <= ? ORDER BY last_op_id")) {
             q.setLong(1, bucketId);
             q.setLong(2, upTo);
             try (ResultSet rs = q.executeQuery()) {
+                long scanned = 0;
                 scan:
                 while (rs.next()) {
+                    if (scanned >= opsPerTransaction) {
+                        more = true;
+                        break;
+                    }
                     OpSegmentReader r = new OpSegmentReader(rs.getBytes(2));
                     while (r.next()) {
+                        scanned++;
                         if (r.type() == OpType.PUT.code()) {
                             break scan;
                         }
@@ -164,7 +256,7 @@ final class SqliteCompactor implements BucketCompactor {
             }
         }
         if (count < 2) {
-            return 0;
+            return new ClearStep(0, false);
         }
         try (PreparedStatement read = c.prepareStatement("SELECT ops FROM op_segments WHERE last_op_id = ?");
              PreparedStatement d = c.prepareStatement("DELETE FROM op_segments WHERE bucket_id = ? AND last_op_id < ?");
@@ -193,7 +285,7 @@ final class SqliteCompactor implements BucketCompactor {
             b.setLong(2, bucketId);
             b.executeUpdate();
         }
-        return count - 1;
+        return new ClearStep(count - 1, more);
     }
 
     private static List<BucketOp> decode(PreparedStatement read, long segment) throws SQLException {

@@ -27,7 +27,12 @@ class TransactionAssemblerTest {
     final RowMapper rowMapper = new RowMapper(new PgValueMapper(oid -> new PgType(oid, "t", oid == INT8 ? 'N' : 'S', 0)));
 
     TransactionAssembler assembler(Lsn skipThrough, RowImageLookup stored) {
-        return new TransactionAssembler(sink, rowMapper, name -> List.of("id"), stored, Map.of(DOCS, 100), skipThrough);
+        return assembler(skipThrough, stored, Lsn.ZERO);
+    }
+
+    TransactionAssembler assembler(Lsn skipThrough, RowImageLookup stored, Lsn consistentAfter) {
+        return new TransactionAssembler(sink, rowMapper, name -> List.of("id"), stored, Map.of(DOCS, 100), skipThrough,
+                consistentAfter);
     }
 
     static PgOutputMessage.Relation docs(int relationId, char identity) {
@@ -112,6 +117,34 @@ class TransactionAssemblerTest {
     }
 
     @Test
+    void beforeTheConsistentPointAnUpdateWithoutToastImageIsDropped() {
+        // A resumed copy: the stream replays changes to rows the copy never reached (deleted later).
+        TransactionAssembler a = assembler(Lsn.ZERO, RowImageLookup.NONE, new Lsn(100));
+        a.accept(docs(100, 'd'));
+        a.accept(begin(50));
+        a.accept(new PgOutputMessage.Update(0, 100, null, null, tuple(2, "t2", TOAST)));
+        a.accept(new PgOutputMessage.Delete(0, 100, tuple(2, null, null), null));
+        a.accept(commit(50));
+        assertThat(sink.events).containsExactly("begin 0/32", "delete public.docs [Int[value=2]]", "commit 0/32");
+
+        a.accept(begin(100));
+        assertThatThrownBy(() -> a.accept(new PgOutputMessage.Update(0, 100, null, null, tuple(2, "t2", TOAST))))
+                .as("at and after the consistent point every row has its image: a missing one is an error")
+                .isInstanceOfSatisfying(CaptureException.class,
+                        e -> assertThat(e.error()).isEqualTo(CaptureError.TOAST_UNRESOLVED));
+    }
+
+    @Test
+    void beforeTheConsistentPointAKeyChangeWithoutToastImageStillRemovesTheOldKey() {
+        TransactionAssembler a = assembler(Lsn.ZERO, RowImageLookup.NONE, new Lsn(100));
+        a.accept(docs(100, 'd'));
+        a.accept(begin(50));
+        a.accept(new PgOutputMessage.Update(0, 100, tuple(3, null, null), null, tuple(4, "t", TOAST)));
+        a.accept(commit(50));
+        assertThat(sink.events).containsExactly("begin 0/32", "delete public.docs [Int[value=3]]", "commit 0/32");
+    }
+
+    @Test
     void aPrimaryKeyChangeCarriesTheOldKey() {
         TransactionAssembler a = assembler(Lsn.ZERO, RowImageLookup.NONE);
         a.accept(docs(100, 'd'));
@@ -157,6 +190,10 @@ class TransactionAssemblerTest {
             changes.add(change);
             if (change instanceof RowChange.Insert i) {
                 events.add("insert " + i.tableName() + " " + i.row().key());
+            } else if (change instanceof RowChange.Update u) {
+                events.add("update " + u.tableName() + " " + u.row().key());
+            } else if (change instanceof RowChange.Delete d) {
+                events.add("delete " + d.tableName() + " " + d.key().key());
             }
         }
 

@@ -36,6 +36,74 @@ class SqliteBucketStorageTest extends BucketStorageContractTest {
         return true;
     }
 
+    /**
+     * Compacting one large bucket takes many short transactions: between them the lock is free
+     * (a connection that does not wait gets it) and the storage writer commits, into the same
+     * bucket, while the compaction goes on; what clients end up with and the checksum stay right.
+     */
+    @Test
+    void compactingALargeBucketLetsTheWriterCommitBetweenShortTransactions() throws Exception {
+        BucketStorage s = open();
+        Path file = dir.resolve("data").resolve("syncline.db");
+        List<BucketOp> original = new ArrayList<>();
+        long lsn = 0;
+        for (int t = 0; t < 40; t++) {   // 40 segments of 50 ops, 20 rows overwritten again and again
+            try (WriteTransaction tx = s.writer().begin()) {
+                for (int i = 0; i < 50; i++) {
+                    String id = Integer.toString(i % 20);
+                    String data = "{\"v\":" + t + "}";
+                    OpId op = tx.put(new Placement("big[]", "t", id), "k", data);
+                    original.add(new BucketOp.Put(op, "t", id, "k", data, OpChecksum.put("t", id, data)));
+                }
+                tx.commit(new CommitPosition(++lsn), true);
+            }
+        }
+        long[] position = {lsn};
+        List<String> interleaved = new ArrayList<>();
+        Runnable writerCommits = () -> {
+            try (Connection probe = DriverManager.getConnection("jdbc:sqlite:" + file);
+                 Statement st = probe.createStatement()) {
+                st.execute("PRAGMA busy_timeout = 0");   // fails at once if compaction still held the lock
+                st.execute("BEGIN IMMEDIATE");
+                st.execute("ROLLBACK");
+            } catch (java.sql.SQLException e) {
+                throw new AssertionError("write lock held between compaction transactions: " + e.getMessage(), e);
+            }
+            try (WriteTransaction tx = s.writer().begin()) {
+                String data = "{\"w\":" + interleaved.size() + "}";
+                OpId op = tx.put(new Placement("big[]", "t", "w"), "k", data);
+                original.add(new BucketOp.Put(op, "t", "w", "k", data, OpChecksum.put("t", "w", data)));
+                tx.commit(new CommitPosition(++position[0]), true);
+            }
+            interleaved.add("commit " + position[0]);
+        };
+        SqliteCompactor compactor = new SqliteCompactor(() -> {
+            try {
+                return DriverManager.getConnection("jdbc:sqlite:" + file);
+            } catch (java.sql.SQLException e) {
+                throw new IllegalStateException(e);
+            }
+        }, 100, writerCommits);
+
+        var result = compactor.compact("big[]");
+
+        assertThat(interleaved).as("writer commits between the compaction's transactions of one bucket")
+                .hasSizeGreaterThanOrEqualTo(20);
+        assertThat(result.movedOps()).as("1,980 superseded of the 2,000 ops compacted").isEqualTo(1980);
+        assertThat(compactor.compact("big[]").movedOps()).as("the writer's own superseded ops, now below the checkpoint")
+                .isPositive();
+        dev.syncline.server.storage.ReducedBucket expected = dev.syncline.server.storage.ReducedBucket.of(original);
+        List<BucketOp> compacted;
+        try (ReadView v = s.reader().open()) {
+            compacted = v.ops("big[]", OpId.ZERO, new OpId(Long.MAX_VALUE), Integer.MAX_VALUE);
+            assertThat(v.checksum("big[]").checksum()).isEqualTo(expected.checksum);
+        }
+        assertThat(dev.syncline.server.storage.ReducedBucket.of(compacted).rows).isEqualTo(expected.rows);
+        assertThat(compacted.getFirst().type()).as("the PUT-free prefix folded into one CLEAR")
+                .isEqualTo(dev.syncline.protocol.OpType.CLEAR);
+        assertThat(compacted.size()).as("far fewer ops than written").isLessThan(original.size() / 10);
+    }
+
     @Test
     void usesWalAndRefusesAFileFromANewerVersion() throws Exception {
         open().close();
