@@ -42,6 +42,15 @@ public interface ReadView extends AutoCloseable {
     /** Per-bucket sizes, for operators. */
     List<BucketStats> bucketStats();
 
+    /**
+     * The {@code limit} buckets with the most stored ops, most first (ties by name), for the admin
+     * diagnostics: one indexed-or-sorted read instead of {@link #bucketStats()} over every bucket.
+     */
+    List<BucketStats> largestBuckets(int limit);
+
+    /** The snapshot progress text the writer stored for the source (opaque here); empty before the first. */
+    Optional<String> snapshotProgress();
+
     @Override
     void close();
 }

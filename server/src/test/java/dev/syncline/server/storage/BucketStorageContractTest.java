@@ -457,6 +457,31 @@ public abstract class BucketStorageContractTest {
     }
 
     @Test
+    void largestBucketsAndSnapshotProgressAreReadInAView() {
+        BucketStorage s = open();
+        try (ReadView v = s.reader().open()) {
+            assertThat(v.largestBuckets(10)).isEmpty();
+            assertThat(v.snapshotProgress()).isEmpty();
+        }
+        try (WriteTransaction tx = s.writer().begin()) {
+            tx.put(new Placement("small[]", "t", "1"), "k", "{}");
+            tx.put(new Placement("big[]", "t", "1"), "k", "{}");
+            tx.put(new Placement("big[]", "t", "2"), "k", "{}");
+            tx.put(new Placement("big[]", "t", "3"), "k", "{}");
+            tx.put(new Placement("mid[]", "t", "1"), "k", "{}");
+            tx.put(new Placement("mid[]", "t", "2"), "k", "{}");
+            tx.snapshotProgress("progress-7");
+            tx.commit(new CommitPosition(70), true);
+        }
+        try (ReadView v = s.reader().open()) {
+            assertThat(v.largestBuckets(2)).extracting(BucketStats::bucket, BucketStats::ops)
+                    .containsExactly(org.assertj.core.groups.Tuple.tuple("big[]", 3L), org.assertj.core.groups.Tuple.tuple("mid[]", 2L));
+            assertThat(v.largestBuckets(10)).hasSize(3);
+            assertThat(v.snapshotProgress()).hasValue("progress-7");
+        }
+    }
+
+    @Test
     void parameterIndexFollowsTheRowsThatProduceIt() {
         BucketStorage s = open();
         SourceRowId a = new SourceRowId(SourceIds.table(TodoRules.LISTS), List.of(SqlValue.of(1L)));

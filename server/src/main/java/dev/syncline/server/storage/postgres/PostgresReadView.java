@@ -176,6 +176,33 @@ final class PostgresReadView implements ReadView {
     }
 
     @Override
+    public List<BucketStats> largestBuckets(int limit) {
+        List<BucketStats> out = new ArrayList<>();
+        try (PreparedStatement ps = c.prepareStatement(
+                "SELECT name, row_count, op_count FROM buckets ORDER BY op_count DESC, name LIMIT ?")) {
+            ps.setInt(1, limit);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    out.add(new BucketStats(rs.getString(1), rs.getLong(2), rs.getLong(3)));
+                }
+            }
+            return out;
+        } catch (SQLException e) {
+            throw failed("reading the largest buckets", e);
+        }
+    }
+
+    @Override
+    public java.util.Optional<String> snapshotProgress() {
+        try (PreparedStatement ps = c.prepareStatement("SELECT snapshot FROM state WHERE id = 1");
+             ResultSet rs = ps.executeQuery()) {
+            return rs.next() ? java.util.Optional.ofNullable(rs.getString(1)) : java.util.Optional.empty();
+        } catch (SQLException e) {
+            throw failed("reading the stored snapshot progress", e);
+        }
+    }
+
+    @Override
     public void close() {
         if (closed) {
             return;

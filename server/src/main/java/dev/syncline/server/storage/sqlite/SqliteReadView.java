@@ -137,6 +137,33 @@ final class SqliteReadView implements ReadView {
     }
 
     @Override
+    public List<BucketStats> largestBuckets(int limit) {
+        List<BucketStats> out = new ArrayList<>();
+        try {
+            PreparedStatement ps = c.prepare(
+                    "SELECT name, row_count, op_count FROM buckets ORDER BY op_count DESC, name LIMIT ?");
+            ps.setInt(1, limit);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    out.add(new BucketStats(rs.getString(1), rs.getLong(2), rs.getLong(3)));
+                }
+            }
+            return out;
+        } catch (SQLException e) {
+            throw failed("reading the largest buckets", e);
+        }
+    }
+
+    @Override
+    public Optional<String> snapshotProgress() {
+        try (ResultSet rs = c.prepare("SELECT snapshot FROM state WHERE id = 1").executeQuery()) {
+            return rs.next() ? Optional.ofNullable(rs.getString(1)) : Optional.empty();
+        } catch (SQLException e) {
+            throw failed("reading the stored snapshot progress", e);
+        }
+    }
+
+    @Override
     public void close() {
         if (closed) {
             return;
