@@ -7,6 +7,8 @@ import dev.syncline.server.storage.BucketStats;
 import dev.syncline.server.storage.BucketStorage;
 import dev.syncline.server.storage.Checkpoint;
 import dev.syncline.server.storage.ReadView;
+import dev.syncline.server.storage.WriterState;
+import dev.syncline.server.source.postgres.Lsn;
 
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -59,17 +61,17 @@ public final class Diagnostics {
         out.put("rules_fingerprint", fingerprint(served.rulesText()));
         out.put("edition", served.edition());
         Optional<Checkpoint> checkpoint;
-        Optional<String> snapshot;
+        WriterState stored;
         List<BucketStats> largest;
         try (ReadView view = sources.storage().reader().open()) {
             checkpoint = view.checkpoint();
-            snapshot = view.snapshotProgress();
+            stored = view.writerState();
             largest = view.largestBuckets(LARGEST_BUCKETS);
         }
         out.put("storage", Map.of("type", served.storageType(), "bytes", sources.storage().diskBytes()));
         out.put("checkpoint_op_id", checkpoint.map(c -> (Object) c.lastOpId().value()).orElse(null));
-        out.put("replication", replication(checkpoint));
-        out.put("snapshot", snapshot(snapshot));
+        out.put("replication", replication(stored));
+        out.put("snapshot", snapshot(Optional.ofNullable(stored.snapshotProgress())));
         out.put("capture_problem", sources.captureProblem().get().map(p -> (Object) Map.of(
                 "code", p.error().code(), "message", p.getMessage())).orElse(null));
         out.put("connected_clients", sources.connectedClients().getAsInt());
@@ -78,11 +80,12 @@ public final class Diagnostics {
         return out;
     }
 
-    private Map<String, Object> replication(Optional<Checkpoint> checkpoint) {
+    private Map<String, Object> replication(WriterState state) {
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("slot_name", served.slotName());
-        Long stored = checkpoint.map(c -> c.position().value()).orElse(null);
-        out.put("stored_lsn", stored == null ? null : new dev.syncline.server.source.postgres.Lsn(stored).toString());
+        long stored = storedPosition(state);
+        out.put("stored_commit_lsn", new Lsn(state.storedCommit().value()).toString());
+        out.put("stored_lsn", new Lsn(stored).toString());
         try (Connection c = sources.sourceDb().get()) {
             SlotState slot = SlotState.read(c, served.slotName());
             out.put("slot_exists", slot.exists());
@@ -91,12 +94,21 @@ public final class Diagnostics {
             out.put("current_lsn", slot.current().toString());
             out.put("confirmed_flush_lsn", slot.confirmedFlush() == null ? null : slot.confirmedFlush().toString());
             out.put("restart_lsn", slot.restart() == null ? null : slot.restart().toString());
-            out.put("lag_bytes", stored == null ? null : Math.max(0, slot.current().value() - stored));
+            out.put("lag_bytes", Math.max(0, slot.current().value() - stored));
             out.put("wal_retained_bytes", slot.walRetainedBytes());
         } catch (Exception e) {
             out.put("error", "cannot read the slot from the source database: " + e.getMessage());
         }
         return out;
+    }
+
+    /**
+     * How far storage has durably processed the source: the last stored commit, or the position
+     * acknowledged to the slot when that is later (heartbeats and skipped transactions move it).
+     */
+    static long storedPosition(WriterState state) {
+        long commit = state.storedCommit().value();
+        return state.acknowledged() == null ? commit : Math.max(commit, state.acknowledged().value());
     }
 
     /** The writer's stored progress (pipeline.StoredProgress's JSON): tables done of total, rows copied. */

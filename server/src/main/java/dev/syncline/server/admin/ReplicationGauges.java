@@ -1,13 +1,11 @@
 package dev.syncline.server.admin;
 
 import dev.syncline.server.storage.BucketStorage;
-import dev.syncline.server.storage.Checkpoint;
 import dev.syncline.server.storage.ReadView;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 
 import java.sql.Connection;
-import java.util.Optional;
 import java.util.function.Supplier;
 
 /**
@@ -51,15 +49,13 @@ public final class ReplicationGauges {
         double storageBytes = storage.diskBytes();
         double lag = Double.NaN;
         double retained = Double.NaN;
-        Optional<Checkpoint> checkpoint;
+        long stored;
         try (ReadView view = storage.reader().open()) {
-            checkpoint = view.checkpoint();
+            stored = Diagnostics.storedPosition(view.writerState());
         }
         try (Connection c = sourceDb.get()) {
             SlotState slot = SlotState.read(c, slotName);
-            if (checkpoint.isPresent()) {
-                lag = Math.max(0, slot.current().value() - checkpoint.get().position().value());
-            }
+            lag = Math.max(0, slot.current().value() - stored);
             if (slot.walRetainedBytes() != null) {
                 retained = slot.walRetainedBytes();
             }

@@ -48,8 +48,11 @@ public interface ReadView extends AutoCloseable {
      */
     List<BucketStats> largestBuckets(int limit);
 
-    /** The snapshot progress text the writer stored for the source (opaque here); empty before the first. */
-    Optional<String> snapshotProgress();
+    /**
+     * What the writer durably stored for the source as of this view (snapshot progress, last stored
+     * commit, last acknowledged position), read without touching the writer, for diagnostics.
+     */
+    WriterState writerState();
 
     @Override
     void close();

@@ -63,7 +63,8 @@ class AdminApiIT {
             assertThat(replication.path("slot_exists").asBoolean()).isTrue();
             assertThat(replication.path("error").isMissingNode()).as(replication.toString()).isTrue();
             assertThat(replication.path("confirmed_flush_lsn").asText()).matches("[0-9A-F]+/[0-9A-F]+");
-            assertThat(replication.path("stored_lsn").asText()).matches("[0-9A-F]+/[0-9A-F]+");
+            assertThat(replication.path("stored_lsn").asText()).matches("[0-9A-F]+/[0-9A-F]+").isNotEqualTo("0/0");
+            assertThat(replication.path("stored_commit_lsn").asText()).matches("[0-9A-F]+/[0-9A-F]+");
             assertThat(replication.path("current_lsn").asText()).matches("[0-9A-F]+/[0-9A-F]+");
             assertThat(replication.path("lag_bytes").isIntegralNumber()).isTrue();
             assertThat(replication.path("lag_bytes").asLong()).isNotNegative();

@@ -50,6 +50,7 @@ class StatusCommandIT {
                     .contains("capture      running")
                     .contains("slot syncline (active")
                     .contains("WAL retained by the slot ")
+                    .doesNotContain("stored 0/0")
                     .contains("snapshot     complete: 3 of 3 tables, 10 rows")
                     .contains("clients      0 connected")
                     .containsPattern("\\s2\\s+2  user_lists\\[\"l1\"\\]");

@@ -457,11 +457,12 @@ public abstract class BucketStorageContractTest {
     }
 
     @Test
-    void largestBucketsAndSnapshotProgressAreReadInAView() {
+    void largestBucketsAndWriterStateAreReadInAView() {
         BucketStorage s = open();
         try (ReadView v = s.reader().open()) {
             assertThat(v.largestBuckets(10)).isEmpty();
-            assertThat(v.snapshotProgress()).isEmpty();
+            assertThat(v.writerState().snapshotProgress()).isNull();
+            assertThat(v.writerState().storedCommit()).isEqualTo(CommitPosition.ZERO);
         }
         try (WriteTransaction tx = s.writer().begin()) {
             tx.put(new Placement("small[]", "t", "1"), "k", "{}");
@@ -471,13 +472,15 @@ public abstract class BucketStorageContractTest {
             tx.put(new Placement("mid[]", "t", "1"), "k", "{}");
             tx.put(new Placement("mid[]", "t", "2"), "k", "{}");
             tx.snapshotProgress("progress-7");
+            tx.acknowledged(new CommitPosition(75));
             tx.commit(new CommitPosition(70), true);
         }
         try (ReadView v = s.reader().open()) {
             assertThat(v.largestBuckets(2)).extracting(BucketStats::bucket, BucketStats::ops)
                     .containsExactly(org.assertj.core.groups.Tuple.tuple("big[]", 3L), org.assertj.core.groups.Tuple.tuple("mid[]", 2L));
             assertThat(v.largestBuckets(10)).hasSize(3);
-            assertThat(v.snapshotProgress()).hasValue("progress-7");
+            assertThat(v.writerState()).isEqualTo(new WriterState("progress-7", new CommitPosition(70),
+                    new CommitPosition(75)));
         }
     }
 

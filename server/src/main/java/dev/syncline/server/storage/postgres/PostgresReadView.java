@@ -10,6 +10,7 @@ import dev.syncline.server.storage.CommitPosition;
 import dev.syncline.server.storage.OpRange;
 import dev.syncline.server.storage.ReadView;
 import dev.syncline.server.storage.StorageException;
+import dev.syncline.server.storage.WriterState;
 
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -193,12 +194,18 @@ final class PostgresReadView implements ReadView {
     }
 
     @Override
-    public java.util.Optional<String> snapshotProgress() {
-        try (PreparedStatement ps = c.prepareStatement("SELECT snapshot FROM state WHERE id = 1");
+    public WriterState writerState() {
+        try (PreparedStatement ps = c.prepareStatement("SELECT snapshot, commit_position, acked_position FROM state WHERE id = 1");
              ResultSet rs = ps.executeQuery()) {
-            return rs.next() ? java.util.Optional.ofNullable(rs.getString(1)) : java.util.Optional.empty();
+            if (!rs.next()) {
+                return WriterState.EMPTY;
+            }
+            String snapshot = rs.getString(1);
+            CommitPosition commit = new CommitPosition(rs.getLong(2));
+            long acked = rs.getLong(3);
+            return new WriterState(snapshot, commit, rs.wasNull() ? null : new CommitPosition(acked));
         } catch (SQLException e) {
-            throw failed("reading the stored snapshot progress", e);
+            throw failed("reading the stored replication state", e);
         }
     }
 

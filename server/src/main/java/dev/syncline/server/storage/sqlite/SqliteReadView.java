@@ -9,6 +9,7 @@ import dev.syncline.server.storage.CommitPosition;
 import dev.syncline.server.storage.OpRange;
 import dev.syncline.server.storage.ReadView;
 import dev.syncline.server.storage.StorageException;
+import dev.syncline.server.storage.WriterState;
 
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -155,11 +156,17 @@ final class SqliteReadView implements ReadView {
     }
 
     @Override
-    public Optional<String> snapshotProgress() {
-        try (ResultSet rs = c.prepare("SELECT snapshot FROM state WHERE id = 1").executeQuery()) {
-            return rs.next() ? Optional.ofNullable(rs.getString(1)) : Optional.empty();
+    public WriterState writerState() {
+        try (ResultSet rs = c.prepare("SELECT snapshot, commit_lsn, acked_lsn FROM state WHERE id = 1").executeQuery()) {
+            if (!rs.next()) {
+                return WriterState.EMPTY;
+            }
+            String snapshot = rs.getString(1);
+            CommitPosition commit = new CommitPosition(rs.getLong(2));
+            long acked = rs.getLong(3);
+            return new WriterState(snapshot, commit, rs.wasNull() ? null : new CommitPosition(acked));
         } catch (SQLException e) {
-            throw failed("reading the stored snapshot progress", e);
+            throw failed("reading the stored replication state", e);
         }
     }
 
