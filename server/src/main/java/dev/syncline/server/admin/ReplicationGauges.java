@@ -11,18 +11,21 @@ import java.util.function.Supplier;
 /**
  * {@code syncline_replication_lag_bytes}, {@code syncline_replication_wal_retained_bytes} and
  * {@code syncline_storage_bytes}, sampled on scrape but at most once per {@link #MAX_AGE_NANOS}
- * (one source query and one storage read), so frequent scrapes cost nothing extra. NaN while the
- * source cannot be read.
+ * (one source query and one storage read), so frequent scrapes cost nothing extra. A scrape waits
+ * at most {@link #MAX_WAIT_MILLIS} for a sample (an unreachable source can take the driver's connect
+ * timeout) and otherwise shows the previous one. NaN while the source cannot be read.
  */
 public final class ReplicationGauges {
     static final long MAX_AGE_NANOS = 10_000_000_000L;
+    static final long MAX_WAIT_MILLIS = 1_000;
 
     private record Sample(long atNanos, double lagBytes, double walRetainedBytes, double storageBytes) {}
 
     private final BucketStorage storage;
     private final Supplier<Connection> sourceDb;
     private final String slotName;
-    private Sample last;
+    private Sample last = new Sample(Long.MIN_VALUE, Double.NaN, Double.NaN, Double.NaN);
+    private java.util.concurrent.CompletableFuture<Sample> inFlight;
 
     private ReplicationGauges(BucketStorage storage, Supplier<Connection> sourceDb, String slotName) {
         this.storage = storage;
@@ -42,10 +45,28 @@ public final class ReplicationGauges {
     }
 
     private synchronized Sample sample() {
-        long now = System.nanoTime();
-        if (last != null && now - last.atNanos() < MAX_AGE_NANOS) {
+        if (last.atNanos() != Long.MIN_VALUE && System.nanoTime() - last.atNanos() < MAX_AGE_NANOS) {
             return last;
         }
+        if (inFlight == null) {
+            inFlight = java.util.concurrent.CompletableFuture.supplyAsync(this::read,
+                    r -> Thread.ofVirtual().name("syncline-replication-gauges").start(r));
+        }
+        try {
+            last = inFlight.get(MAX_WAIT_MILLIS, java.util.concurrent.TimeUnit.MILLISECONDS);
+            inFlight = null;
+        } catch (java.util.concurrent.TimeoutException e) {
+            // still reading: show the previous sample, the next scrape picks this one up
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (java.util.concurrent.ExecutionException e) {
+            inFlight = null;   // storage failed to read: keep the previous sample, try again next scrape
+        }
+        return last;
+    }
+
+    private Sample read() {
+        long now = System.nanoTime();
         double storageBytes = storage.diskBytes();
         double lag = Double.NaN;
         double retained = Double.NaN;
@@ -62,7 +83,6 @@ public final class ReplicationGauges {
         } catch (Exception e) {
             // the source is down: NaN says "unknown", readiness and the log say why
         }
-        last = new Sample(now, lag, retained, storageBytes);
-        return last;
+        return new Sample(now, lag, retained, storageBytes);
     }
 }

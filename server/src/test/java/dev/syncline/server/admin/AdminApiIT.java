@@ -85,11 +85,23 @@ class AdminApiIT {
             assertThat(buckets.get(0).path("ops").asLong()).isEqualTo(2);   // list l1 and todo t1
             assertThat(buckets.get(0).path("ops").asLong()).isGreaterThanOrEqualTo(buckets.get(2).path("ops").asLong());
 
-            String metrics = http.send(HttpRequest.newBuilder(URI.create(app.endpoint() + "/metrics")).build(),
-                    HttpResponse.BodyHandlers.ofString()).body();
+            String metrics = scrapeUntilSampled(app);
             assertThat(metrics).containsPattern("(?m)^syncline_replication_lag_bytes [0-9.E]+$")
                     .containsPattern("(?m)^syncline_replication_wal_retained_bytes [0-9.E]+$")
                     .containsPattern("(?m)^syncline_storage_bytes [0-9.E]+$");
+        }
+    }
+
+    /** A scrape shows the previous sample (NaN at first) while a slow first read is still running. */
+    private String scrapeUntilSampled(RunningApp app) throws Exception {
+        long end = System.nanoTime() + java.time.Duration.ofSeconds(30).toNanos();
+        while (true) {
+            String metrics = http.send(HttpRequest.newBuilder(URI.create(app.endpoint() + "/metrics")).build(),
+                    HttpResponse.BodyHandlers.ofString()).body();
+            if (!metrics.contains("syncline_replication_lag_bytes NaN") || System.nanoTime() > end) {
+                return metrics;
+            }
+            Thread.sleep(200);
         }
     }
 
