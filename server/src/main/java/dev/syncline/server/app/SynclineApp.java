@@ -3,6 +3,7 @@ package dev.syncline.server.app;
 import dev.syncline.rules.RuleError;
 import dev.syncline.rules.SyncRules;
 import dev.syncline.rules.SyncRulesPlan;
+import dev.syncline.server.admin.AdminWiring;
 import dev.syncline.server.auth.ClientAuth;
 import dev.syncline.server.auth.SupabaseProject;
 import dev.syncline.server.auth.TokenVerifier;
@@ -117,6 +118,8 @@ public final class SynclineApp implements AutoCloseable {
         http.shapes(shapes.metrics(http.metrics()));
         supervisor = new CaptureSupervisor(() -> new PostgresChangeCapture(source, pipeline, pipeline),
                 () -> SourceDoctor.logChecks(source), http.metrics());
+        http.admin(AdminWiring.adminApi(config, plan, storage, new PgConnections(source)::open, supervisor::problem,
+                http.metrics()));
         http.readinessProblem(supervisor::readinessProblem);
         http.start();
         resources.add(http);

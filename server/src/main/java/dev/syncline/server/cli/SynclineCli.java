@@ -16,7 +16,7 @@ import picocli.CommandLine.Spec;
 @Command(name = "syncline", mixinStandardHelpOptions = true, version = "Syncline 0.1.0",
         description = "Local-first sync from PostgreSQL to SQLite.",
         subcommands = {ServeCommand.class, ValidateCommand.class, CompactCommand.class, DemoCommand.class,
-                TokenCommand.class, DoctorCommand.class})
+                TokenCommand.class, DoctorCommand.class, StatusCommand.class})
 public final class SynclineCli implements Callable<Integer> {
     public static final int OK = 0;
     public static final int INVALID = 1;

@@ -26,7 +26,7 @@ public final class ConfigParser {
         root = EnvSubstitution.apply(root, "", env, problems);
         if (!(root instanceof YamlNode.Mapping)) {
             problems.add("", root.position(), "must be a map of keys (port, replication, storage, sync_config,"
-                    + " client_auth, capture, upload, api), found " + YamlNode.describe(root));
+                    + " client_auth, capture, upload, api, admin), found " + YamlNode.describe(root));
             problems.throwIfAny();
         }
         Section top = Section.of(root, "", problems);
@@ -49,11 +49,14 @@ public final class ConfigParser {
         Section apiSection = top.section("api");
         ApiConfig api = ApiConfig.read(apiSection);
         apiSection.finish();
+        Section adminSection = top.section("admin");
+        AdminConfig admin = AdminConfig.read(adminSection);
+        adminSection.finish();
         top.finish();
 
         rules.ifPresent(r -> SyncRulesShapeCheck.check(r.content(), r.source(source)).forEach(problems::add));
         problems.throwIfAny();
         return new SynclineConfig(source, port, replication.orElseThrow(), storage, rules.orElseThrow(), auth, capture,
-                upload, api);
+                upload, api, admin);
     }
 }

@@ -9,18 +9,18 @@ package dev.syncline.server.config;
  */
 public record SynclineConfig(String source, int port, ReplicationConfig replication, StorageConfig storage,
                              SyncRulesConfig syncRules, ClientAuthConfig clientAuth, CaptureConfig capture,
-                             UploadConfig upload, ApiConfig api) {
+                             UploadConfig upload, ApiConfig api, AdminConfig admin) {
     public static final int DEFAULT_PORT = 8080;
 
-    /** Without {@code upload} and {@code api} sections: their defaults. */
+    /** Without {@code upload}, {@code api} and {@code admin} sections: their defaults. */
     public SynclineConfig(String source, int port, ReplicationConfig replication, StorageConfig storage,
                           SyncRulesConfig syncRules, ClientAuthConfig clientAuth, CaptureConfig capture) {
         this(source, port, replication, storage, syncRules, clientAuth, capture, UploadConfig.defaults(),
-                ApiConfig.defaults());
+                ApiConfig.defaults(), AdminConfig.disabled());
     }
 
     /** The same configuration listening on another port (0: any free port, for tests and tools). */
     public SynclineConfig withPort(int newPort) {
-        return new SynclineConfig(source, newPort, replication, storage, syncRules, clientAuth, capture, upload, api);
+        return new SynclineConfig(source, newPort, replication, storage, syncRules, clientAuth, capture, upload, api, admin);
     }
 }

@@ -61,6 +61,7 @@ public final class SyncHttpServer implements AutoCloseable {
     private Javalin app;
     private io.javalin.http.Handler uploads;
     private io.javalin.http.Handler shapes;
+    private io.javalin.http.Handler admin;
 
     public SyncHttpServer(HttpSettings settings, Authenticator authenticator, SyncBackend backend, Clock clock) {
         this(settings, authenticator, backend, null, clock);
@@ -97,6 +98,12 @@ public final class SyncHttpServer implements AutoCloseable {
     /** Serves Electric's {@code GET /v1/shape} (PROTOCOL.md §10) with {@code handler}; call before {@link #start()}. */
     public SyncHttpServer shapes(io.javalin.http.Handler handler) {
         this.shapes = handler;
+        return this;
+    }
+
+    /** Serves {@code GET /api/admin/v1/diagnostics} with {@code handler} (admin.AdminApi); call before {@link #start()}. */
+    public SyncHttpServer admin(io.javalin.http.Handler handler) {
+        this.admin = handler;
         return this;
     }
 
@@ -138,6 +145,9 @@ public final class SyncHttpServer implements AutoCloseable {
             }
             if (shapes != null) {
                 config.routes.get("/v1/shape", shapes);
+            }
+            if (admin != null) {
+                config.routes.get(dev.syncline.server.admin.AdminApi.DIAGNOSTICS_PATH, admin);
             }
             settings.extraGets().forEach(config.routes::get);
             if (settings.webRoot() != null) {

@@ -42,6 +42,18 @@ public interface ReadView extends AutoCloseable {
     /** Per-bucket sizes, for operators. */
     List<BucketStats> bucketStats();
 
+    /**
+     * The {@code limit} buckets with the most stored ops, most first (ties by name), for the admin
+     * diagnostics: one indexed-or-sorted read instead of {@link #bucketStats()} over every bucket.
+     */
+    List<BucketStats> largestBuckets(int limit);
+
+    /**
+     * What the writer durably stored for the source as of this view (snapshot progress, last stored
+     * commit, last acknowledged position), read without touching the writer, for diagnostics.
+     */
+    WriterState writerState();
+
     @Override
     void close();
 }

@@ -69,6 +69,28 @@ class SynclineCliTest {
     }
 
     @Test
+    void statusSaysTheAdminApiIsDisabledWithoutAnAdminToken() throws Exception {
+        Path config = validConfig();
+
+        assertThat(run("status", "--config", config.toString())).isEqualTo(1);
+        assertThat(err.toString()).contains("SYNC_A1003").contains("admin.token");
+        assertThat(out.toString()).isEmpty();
+    }
+
+    @Test
+    void statusSaysNoServerIsRunningWhenNothingListens() throws Exception {
+        Path config = validConfig();
+        int port;
+        try (java.net.ServerSocket free = new java.net.ServerSocket(0)) {
+            port = free.getLocalPort();
+        }
+        write("syncline.yaml", CONFIG + "port: " + port + "\nadmin:\n  token: admin-token-0123456789abcdef\n");
+
+        assertThat(run("status", "--config", config.toString())).isEqualTo(1);
+        assertThat(err.toString()).contains("no Syncline server is running at http://127.0.0.1:" + port);
+    }
+
+    @Test
     void validatePrintsOkForAValidFile() throws Exception {
         Path config = validConfig();
 
@@ -89,7 +111,7 @@ class SynclineCliTest {
                 config + ":4:16: replication.connections[0].sslmode: `sslmode` must be one of disable, allow,"
                         + " prefer, require, verify-ca, verify-full — found `nope`",
                 config + ":10:1: prot: unknown key `prot` — did you mean `port`? expected one of: port, replication,"
-                        + " storage, sync_config, sync_rules, client_auth, capture, upload, api",
+                        + " storage, sync_config, sync_rules, client_auth, capture, upload, api, admin",
                 dir.resolve("rules.yaml") + ":1:1: no `bucket_definitions` or `streams` at the top level — is this"
                         + " the sync rules file?",
                 "3 problems");

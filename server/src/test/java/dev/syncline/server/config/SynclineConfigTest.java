@@ -129,7 +129,7 @@ class SynclineConfigTest {
 
         assertThat(problems).containsExactly(
                 "syncline.yaml:1:1: prot: unknown key `prot` — did you mean `port`? expected one of: port,"
-                        + " replication, storage, sync_config, sync_rules, client_auth, capture, upload, api",
+                        + " replication, storage, sync_config, sync_rules, client_auth, capture, upload, api, admin",
                 "syncline.yaml:11:3: capture.slotName: unknown key `slotName` — did you mean `slot_name`? expected"
                         + " one of: slot_name, publication_name, tables, snapshot_chunk_rows, heartbeat_interval,"
                         + " max_pending_bytes, manage_publication");
@@ -428,5 +428,27 @@ class SynclineConfigTest {
         assertThat(config.port()).isEqualTo(8080);
         assertThat(config.syncRules().path()).map(p -> p.getFileName().toString())
                 .isEqualTo(Optional.of("sync-rules.example.yaml"));
+    }
+
+    @Test
+    void adminTokenComesFromTheEnvironmentAndIsNeverPrinted() throws Exception {
+        fx.env.put("SYNCLINE_ADMIN_TOKEN", "admin-token-0123456789abcdef");
+        SynclineConfig config = fx.parse(ConfigFixtures.MINIMAL + "admin:\n  token: ${SYNCLINE_ADMIN_TOKEN}\n");
+
+        assertThat(config.admin().token()).contains(new Secret("admin-token-0123456789abcdef"));
+        assertThat(config.toString()).doesNotContain("admin-token-0123456789abcdef");
+    }
+
+    @Test
+    void withoutAdminTokenTheAdminApiIsDisabled() throws Exception {
+        assertThat(fx.parse(ConfigFixtures.MINIMAL).admin().token()).isEmpty();
+        assertThat(fx.parse(ConfigFixtures.MINIMAL + "admin:\n  token: ${SYNCLINE_ADMIN_TOKEN:-}\n").admin().token())
+                .isEmpty();
+    }
+
+    @Test
+    void aShortAdminTokenIsAProblem() {
+        assertThat(fx.problems(ConfigFixtures.MINIMAL + "admin:\n  token: short\n"))
+                .singleElement().asString().contains("admin.token: is 5 characters, at least 16");
     }
 }

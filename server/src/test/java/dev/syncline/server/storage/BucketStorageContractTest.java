@@ -457,6 +457,34 @@ public abstract class BucketStorageContractTest {
     }
 
     @Test
+    void largestBucketsAndWriterStateAreReadInAView() {
+        BucketStorage s = open();
+        try (ReadView v = s.reader().open()) {
+            assertThat(v.largestBuckets(10)).isEmpty();
+            assertThat(v.writerState().snapshotProgress()).isNull();
+            assertThat(v.writerState().storedCommit()).isEqualTo(CommitPosition.ZERO);
+        }
+        try (WriteTransaction tx = s.writer().begin()) {
+            tx.put(new Placement("small[]", "t", "1"), "k", "{}");
+            tx.put(new Placement("big[]", "t", "1"), "k", "{}");
+            tx.put(new Placement("big[]", "t", "2"), "k", "{}");
+            tx.put(new Placement("big[]", "t", "3"), "k", "{}");
+            tx.put(new Placement("mid[]", "t", "1"), "k", "{}");
+            tx.put(new Placement("mid[]", "t", "2"), "k", "{}");
+            tx.snapshotProgress("progress-7");
+            tx.acknowledged(new CommitPosition(75));
+            tx.commit(new CommitPosition(70), true);
+        }
+        try (ReadView v = s.reader().open()) {
+            assertThat(v.largestBuckets(2)).extracting(BucketStats::bucket, BucketStats::ops)
+                    .containsExactly(org.assertj.core.groups.Tuple.tuple("big[]", 3L), org.assertj.core.groups.Tuple.tuple("mid[]", 2L));
+            assertThat(v.largestBuckets(10)).hasSize(3);
+            assertThat(v.writerState()).isEqualTo(new WriterState("progress-7", new CommitPosition(70),
+                    new CommitPosition(75)));
+        }
+    }
+
+    @Test
     void parameterIndexFollowsTheRowsThatProduceIt() {
         BucketStorage s = open();
         SourceRowId a = new SourceRowId(SourceIds.table(TodoRules.LISTS), List.of(SqlValue.of(1L)));

@@ -10,6 +10,7 @@ import dev.syncline.server.storage.CommitPosition;
 import dev.syncline.server.storage.OpRange;
 import dev.syncline.server.storage.ReadView;
 import dev.syncline.server.storage.StorageException;
+import dev.syncline.server.storage.WriterState;
 
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -172,6 +173,39 @@ final class PostgresReadView implements ReadView {
             return out;
         } catch (SQLException e) {
             throw failed("reading bucket statistics", e);
+        }
+    }
+
+    @Override
+    public List<BucketStats> largestBuckets(int limit) {
+        List<BucketStats> out = new ArrayList<>();
+        try (PreparedStatement ps = c.prepareStatement(
+                "SELECT name, row_count, op_count FROM buckets ORDER BY op_count DESC, name LIMIT ?")) {
+            ps.setInt(1, limit);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    out.add(new BucketStats(rs.getString(1), rs.getLong(2), rs.getLong(3)));
+                }
+            }
+            return out;
+        } catch (SQLException e) {
+            throw failed("reading the largest buckets", e);
+        }
+    }
+
+    @Override
+    public WriterState writerState() {
+        try (PreparedStatement ps = c.prepareStatement("SELECT snapshot, commit_position, acked_position FROM state WHERE id = 1");
+             ResultSet rs = ps.executeQuery()) {
+            if (!rs.next()) {
+                return WriterState.EMPTY;
+            }
+            String snapshot = rs.getString(1);
+            CommitPosition commit = new CommitPosition(rs.getLong(2));
+            long acked = rs.getLong(3);
+            return new WriterState(snapshot, commit, rs.wasNull() ? null : new CommitPosition(acked));
+        } catch (SQLException e) {
+            throw failed("reading the stored replication state", e);
         }
     }
 

@@ -1,0 +1,88 @@
+package dev.syncline.server.admin;
+
+import dev.syncline.server.storage.BucketStorage;
+import dev.syncline.server.storage.ReadView;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+
+import java.sql.Connection;
+import java.util.function.Supplier;
+
+/**
+ * {@code syncline_replication_lag_bytes}, {@code syncline_replication_wal_retained_bytes} and
+ * {@code syncline_storage_bytes}, sampled on scrape but at most once per {@link #MAX_AGE_NANOS}
+ * (one source query and one storage read), so frequent scrapes cost nothing extra. A scrape waits
+ * at most {@link #MAX_WAIT_MILLIS} for a sample (an unreachable source can take the driver's connect
+ * timeout) and otherwise shows the previous one. NaN while the source cannot be read.
+ */
+public final class ReplicationGauges {
+    static final long MAX_AGE_NANOS = 10_000_000_000L;
+    static final long MAX_WAIT_MILLIS = 1_000;
+
+    private record Sample(long atNanos, double lagBytes, double walRetainedBytes, double storageBytes) {}
+
+    private final BucketStorage storage;
+    private final Supplier<Connection> sourceDb;
+    private final String slotName;
+    private Sample last = new Sample(Long.MIN_VALUE, Double.NaN, Double.NaN, Double.NaN);
+    private java.util.concurrent.CompletableFuture<Sample> inFlight;
+
+    private ReplicationGauges(BucketStorage storage, Supplier<Connection> sourceDb, String slotName) {
+        this.storage = storage;
+        this.sourceDb = sourceDb;
+        this.slotName = slotName;
+    }
+
+    public static void register(MeterRegistry metrics, BucketStorage storage, Supplier<Connection> sourceDb,
+                                String slotName) {
+        ReplicationGauges g = new ReplicationGauges(storage, sourceDb, slotName);
+        Gauge.builder("syncline.replication.lag.bytes", g, x -> x.sample().lagBytes())
+                .description("WAL bytes between pg_current_wal_lsn() and the position storage holds").register(metrics);
+        Gauge.builder("syncline.replication.wal.retained.bytes", g, x -> x.sample().walRetainedBytes())
+                .description("WAL the slot keeps on the source: pg_current_wal_lsn() - restart_lsn").register(metrics);
+        Gauge.builder("syncline.storage.bytes", g, x -> x.sample().storageBytes())
+                .description("Bytes bucket storage uses on disk").register(metrics);
+    }
+
+    private synchronized Sample sample() {
+        if (last.atNanos() != Long.MIN_VALUE && System.nanoTime() - last.atNanos() < MAX_AGE_NANOS) {
+            return last;
+        }
+        if (inFlight == null) {
+            inFlight = java.util.concurrent.CompletableFuture.supplyAsync(this::read,
+                    r -> Thread.ofVirtual().name("syncline-replication-gauges").start(r));
+        }
+        try {
+            last = inFlight.get(MAX_WAIT_MILLIS, java.util.concurrent.TimeUnit.MILLISECONDS);
+            inFlight = null;
+        } catch (java.util.concurrent.TimeoutException e) {
+            // still reading: show the previous sample, the next scrape picks this one up
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (java.util.concurrent.ExecutionException e) {
+            inFlight = null;   // storage failed to read: keep the previous sample, try again next scrape
+        }
+        return last;
+    }
+
+    private Sample read() {
+        long now = System.nanoTime();
+        double storageBytes = storage.diskBytes();
+        double lag = Double.NaN;
+        double retained = Double.NaN;
+        long stored;
+        try (ReadView view = storage.reader().open()) {
+            stored = Diagnostics.storedPosition(view.writerState());
+        }
+        try (Connection c = sourceDb.get()) {
+            SlotState slot = SlotState.read(c, slotName);
+            lag = Math.max(0, slot.current().value() - stored);
+            if (slot.walRetainedBytes() != null) {
+                retained = slot.walRetainedBytes();
+            }
+        } catch (Exception e) {
+            // the source is down: NaN says "unknown", readiness and the log say why
+        }
+        return new Sample(now, lag, retained, storageBytes);
+    }
+}
