@@ -6,12 +6,16 @@
 //   node run-browser.mjs --endpoint http://127.0.0.1:8080 --token T \
 //        --schema '{"todos":{"description":"text","done":"integer"}}' \
 //        [--wait-for 'todos:t9'] [--vfs opfs|idb] [--transport http|websocket] [--timeout-ms 60000]
-//        [--chromium /usr/bin/chromium]
+//        [--chromium /usr/bin/chromium] [--subscribe 'STREAM' or 'STREAM:{"list_id":"l1"}']
 //
 // stdout carries only JSON lines, one per event (same shape as ../interop-node/sync-once.mjs):
 //   {"event":"synced","tables":{...},"vfs":"opfs","dbFilename":"…","opfsFiles":[...]}
 //                                            after the first complete sync; opfsFiles lists the
 //                                            top level of the origin's private file system
+//   {"event":"subscribed","tables":{...},"streams":[...],...}
+//                                            with --subscribe, after the first sync, once that
+//                                            stream subscription's first sync is complete
+//                                            (streams: the SDK's view of each subscription)
 //   {"event":"changed","tables":{...},...}    with --wait-for TABLE:ID or TABLE:#N, once it arrived
 // Exit codes: 0 done, 2 sync error, 3 timeout, 64 bad usage. The SDK's and the page's log go to
 // stderr.
@@ -37,7 +41,8 @@ const { values: args } = parseArgs({
     vfs: { type: 'string', default: 'opfs' },
     transport: { type: 'string', default: 'http' },
     'timeout-ms': { type: 'string', default: '60000' },
-    chromium: { type: 'string', default: process.env.CHROMIUM ?? '/usr/bin/chromium' }
+    chromium: { type: 'string', default: process.env.CHROMIUM ?? '/usr/bin/chromium' },
+    subscribe: { type: 'string' }
   }
 });
 
@@ -62,6 +67,15 @@ if (args['wait-for']) {
     usage(`--wait-for must be TABLE:ID or TABLE:#COUNT with a table of the schema, got ${args['wait-for']}`);
   }
   waitFor = { table: m[1], count: m[3] === undefined ? null : Number(m[3]), id: m[4] ?? null };
+}
+let subscription = null;
+if (args.subscribe) {
+  const m = /^([^:]+)(?::(.*))?$/s.exec(args.subscribe);
+  try {
+    subscription = { stream: m[1], params: m[2] === undefined ? null : JSON.parse(m[2]) };
+  } catch (e) {
+    usage(`--subscribe must be STREAM or STREAM:JSON, got ${args.subscribe}: ${e.message}`);
+  }
 }
 const dist = path.join(path.dirname(fileURLToPath(import.meta.url)), 'dist');
 if (!fs.existsSync(path.join(dist, 'page.js'))) {
@@ -147,6 +161,12 @@ try {
   });
   await until(() => window.interop.status().hasSynced);
   emit('synced', await snapshot());
+
+  if (subscription) {
+    const index = await page.evaluate((s) => window.interop.subscribe(s.stream, s.params), subscription);
+    await until((i) => window.interop.subscribed(i), index);
+    emit('subscribed', { ...(await snapshot()), streams: await page.evaluate(() => window.interop.streams()) });
+  }
 
   if (waitFor) {
     await until(async (w) => {

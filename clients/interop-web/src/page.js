@@ -90,6 +90,41 @@ async function opfsFiles() {
   return names.sort();
 }
 
+const subscriptions = [];
+
+/**
+ * Subscribes to a Sync Stream with the SDK's own API (db.syncStream(name, params).subscribe()) and
+ * returns at once; the driver polls subscribed(index) so a download error is still noticed.
+ */
+async function subscribe(stream, params) {
+  const entry = { done: false, error: null };
+  subscriptions.push(entry);
+  db.syncStream(stream, params ?? undefined).subscribe()
+    .then((sub) => { entry.sub = sub; return sub.waitForFirstSync(); })
+    .then(() => { entry.done = true; }, (e) => { entry.error = String(e.stack ?? e); });
+  return subscriptions.length - 1;
+}
+
+function subscribed(index) {
+  const entry = subscriptions[index];
+  if (entry.error) {
+    throw new Error(entry.error);
+  }
+  return entry.done;
+}
+
+/** The SDK's view of each subscription, as in ../interop-node/streams.mjs. */
+function streams() {
+  return (db.currentStatus.syncStreams ?? []).map((s) => ({
+    name: s.subscription.name,
+    parameters: s.subscription.parameters,
+    active: s.subscription.active,
+    isDefault: s.subscription.isDefault,
+    hasSynced: s.subscription.hasSynced,
+    priority: s.priority
+  }));
+}
+
 async function close() {
   if (db) {
     await db.disconnectAndClear?.().catch(() => {});
@@ -97,4 +132,4 @@ async function close() {
   }
 }
 
-window.interop = { start, waitForFirstSync, status, snapshot, opfsFiles, close, logs: () => logs.splice(0) };
+window.interop = { start, waitForFirstSync, status, snapshot, opfsFiles, subscribe, subscribed, streams, close, logs: () => logs.splice(0) };

@@ -200,6 +200,16 @@ public final class SyncRulesPlan {
         return sb.toString();
     }
 
+    /**
+     * The source rows a parameter lookup reads ({@code rows of list_members where user_id = 'alice'}),
+     * for {@code validate --explain}; empty when no query of these rules has that key.
+     */
+    public java.util.Optional<String> describeLookup(LookupKey key) {
+        return parametersByTable.values().stream().flatMap(List::stream)
+                .filter(q -> q.definition().equals(key.definition()) && q.queryIndex() == key.queryIndex())
+                .findFirst().map(q -> q.describeRows(key.values()));
+    }
+
     /** Names of the bucket definitions, in file order. */
     public List<String> definitionNames() {
         return definitions.stream().map(CompiledDefinition::name).toList();

@@ -117,6 +117,30 @@ public sealed interface ParameterQuery {
         /** One binding of the lookup key: the row side is evaluated at replication, the request side per connection. */
         public record KeyPart(Expr rowExpr, Expr requestExpr, KeyMode mode) {}
 
+        /**
+         * The rows a lookup under {@code key} reads, for people ({@code validate --explain}):
+         * {@code rows of list_members where user_id = 'alice'}.
+         */
+        public String describeRows(List<SqlValue> key) {
+            StringBuilder sb = new StringBuilder("rows of ").append(table.qualifiedName()).append(" where ");
+            for (int i = 0; i < keys.size(); i++) {
+                KeyPart k = keys.get(i);
+                sb.append(i == 0 ? "" : " and ").append(Exprs.text(k.rowExpr()))
+                        .append(k.mode() == KeyMode.ROW_ARRAY ? " contains " : " = ")
+                        .append(i < key.size() ? literal(key.get(i)) : "?");
+            }
+            if (rowFilter != null) {
+                sb.append(" and ").append(Exprs.text(rowFilter));
+            }
+            return sb.toString();
+        }
+
+        private static String literal(SqlValue v) {
+            return v instanceof SqlValue.Text t ? "'" + t.value().replace("'", "''") + "'"
+                    : v instanceof SqlValue.Int i ? Long.toString(i.value())
+                    : v instanceof SqlValue.Real r ? Double.toString(r.value()) : String.valueOf(v);
+        }
+
         /** The lookup entries a source row produces. */
         public List<ParameterEntry> evaluateRow(Map<String, SqlValue> row) {
             RowScope scope = new RowScope(row);

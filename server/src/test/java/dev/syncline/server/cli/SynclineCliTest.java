@@ -117,6 +117,108 @@ class SynclineCliTest {
                 "3 problems");
     }
 
+    private static final String STREAMS = """
+            config:
+              edition: 3
+            streams:
+              my_lists:
+                auto_subscribe: true
+                query: SELECT * FROM lists WHERE owner_id = auth.user_id()
+              list_todos:
+                priority: 1
+                query: SELECT * FROM todos WHERE list_id = subscription.parameter('list_id')
+              shared_lists:
+                auto_subscribe: true
+                query: SELECT * FROM lists WHERE id IN (SELECT list_id FROM list_members WHERE user_id = auth.user_id())
+            """;
+
+    @Test
+    void validateExplainsWhatATokenAndASubscriptionSync() throws Exception {
+        write("rules.yaml", STREAMS);
+        Path config = write("syncline.yaml", CONFIG);
+
+        assertThat(run("validate", "--config", config.toString(), "--explain", "--sub", "alice", "--claim", "team=7",
+                "--stream", "list_todos", "--param", "list_id=l1")).isEqualTo(0);
+        assertThat(err.toString()).isEmpty();
+        assertThat(out.toString().lines()).containsExactly(
+                "OK: " + config,
+                "Bucket definitions: (none)",
+                "Streams:",
+                "  stream my_lists priority 3 auto_subscribe",
+                "    bucket my_lists|0[request.user_id()]",
+                "      rows lists FROM public.lists",
+                "  stream list_todos priority 1",
+                "    bucket list_todos|0[(request.subscription_parameters() ->> \"list_id\")]",
+                "      rows todos FROM public.todos",
+                "  stream shared_lists priority 3 auto_subscribe",
+                "    bucket shared_lists|0[lookup shared_lists/0 (list_members.list_id FROM public.list_members BY"
+                        + " list_members.user_id = request.user_id())]",
+                "      rows lists FROM public.lists",
+                "",
+                "For sub=alice, claims {\"sub\":\"alice\",\"team\":7}, subscription 0: list_todos {\"list_id\":\"l1\"}:",
+                "  buckets from the token and subscription alone:",
+                "    my_lists|0[\"alice\"] priority 3 from my_lists (default: my_lists)",
+                "    list_todos|0[\"l1\"] priority 1 from list_todos (subscription 0)",
+                "  depends on lookups (not read here; their current rows add buckets):",
+                "    shared_lists/0: rows of public.list_members where list_members.user_id = 'alice'");
+    }
+
+    @Test
+    void validateExplainReportsAnUnknownStream() throws Exception {
+        write("rules.yaml", STREAMS);
+        Path config = write("syncline.yaml", CONFIG);
+
+        assertThat(run("validate", "--config", config.toString(), "--explain", "--sub", "bob", "--stream", "nope"))
+                .isEqualTo(0);
+        assertThat(out.toString()).contains(
+                "For sub=bob, claims {\"sub\":\"bob\"}, subscription 0: nope (no parameters):",
+                "    my_lists|0[\"bob\"] priority 3 from my_lists (default: my_lists)",
+                "    shared_lists/0: rows of public.list_members where list_members.user_id = 'bob'");
+        assertThat(out.toString().lines().filter(l -> l.startsWith("  error"))).containsExactly(
+                "  error in subscription 0 to nope: R4003: unknown stream 'nope'; the sync config defines my_lists,"
+                        + " list_todos, shared_lists");
+    }
+
+    @Test
+    void validateExplainNeedsASubAndExplainIsNeededForItsOptions() throws Exception {
+        Path config = validConfig();
+
+        assertThat(run("validate", "--config", config.toString(), "--explain")).isEqualTo(1);
+        assertThat(err.toString()).contains("--explain needs --sub USER");
+        assertThat(run("validate", "--config", config.toString(), "--sub", "alice")).isEqualTo(1);
+        assertThat(err.toString()).contains("need --explain");
+    }
+
+    @Test
+    void validateExplainResolvesBucketDefinitionsAndNamesTheirLookups() throws Exception {
+        write("rules.yaml", """
+                bucket_definitions:
+                  global:
+                    data: [SELECT * FROM lists]
+                  by_team:
+                    parameters: SELECT request.jwt() ->> 'team' AS team
+                    data: [SELECT * FROM todos WHERE team = bucket.team]
+                  member:
+                    parameters: SELECT list_id FROM list_members WHERE user_id = request.user_id()
+                    data: [SELECT * FROM todos WHERE list_id = bucket.list_id]
+                """);
+        Path config = write("syncline.yaml", CONFIG);
+
+        assertThat(run("validate", "--config", config.toString(), "--explain", "--sub", "alice", "--claim", "team=7"))
+                .isEqualTo(0);
+        assertThat(out.toString().lines()).containsExactly(
+                "OK: " + config,
+                "Bucket definitions: global, by_team, member",
+                "Streams: (none)",
+                "",
+                "For sub=alice, claims {\"sub\":\"alice\",\"team\":7}:",
+                "  buckets from the token and subscription alone:",
+                "    global[] priority 3 from global (default: global)",
+                "    by_team[7] priority 3 from by_team (default: by_team)",
+                "  depends on lookups (not read here; their current rows add buckets):",
+                "    member/0: rows of public.list_members where user_id = 'alice'");
+    }
+
     @Test
     void validateReportsAMissingFile() {
         Path missing = dir.resolve("nope.yaml");
