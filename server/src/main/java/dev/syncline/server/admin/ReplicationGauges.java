@@ -16,6 +16,7 @@ import java.util.function.Supplier;
  * timeout) and otherwise shows the previous one. NaN while the source cannot be read.
  */
 public final class ReplicationGauges {
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(ReplicationGauges.class);
     static final long MAX_AGE_NANOS = 10_000_000_000L;
     static final long MAX_WAIT_MILLIS = 1_000;
 
@@ -60,23 +61,32 @@ public final class ReplicationGauges {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } catch (java.util.concurrent.ExecutionException e) {
-            inFlight = null;   // storage failed to read: keep the previous sample, try again next scrape
+            inFlight = null;   // keep the previous sample, try again next scrape
+            log.warn("could not sample the replication gauges: {}", e.getCause().toString());
         }
         return last;
     }
 
+    /** Each figure on its own: one that cannot be read is NaN and does not blank the others. */
     private Sample read() {
         long now = System.nanoTime();
-        double storageBytes = storage.diskBytes();
+        double storageBytes = Double.NaN;
         double lag = Double.NaN;
         double retained = Double.NaN;
-        long stored;
-        try (ReadView view = storage.reader().open()) {
-            stored = Diagnostics.storedPosition(view.writerState());
+        Long stored = null;
+        try {
+            storageBytes = storage.diskBytes();
+            try (ReadView view = storage.reader().open()) {
+                stored = Diagnostics.storedPosition(view.writerState());
+            }
+        } catch (RuntimeException e) {
+            log.warn("could not read bucket storage for the replication gauges: {}", e.toString());
         }
         try (Connection c = sourceDb.get()) {
             SlotState slot = SlotState.read(c, slotName);
-            lag = Math.max(0, slot.current().value() - stored);
+            if (stored != null) {
+                lag = Math.max(0, slot.current().value() - stored);
+            }
             if (slot.walRetainedBytes() != null) {
                 retained = slot.walRetainedBytes();
             }

@@ -94,7 +94,7 @@ class AdminApiIT {
 
     /** A scrape shows the previous sample (NaN at first) while a slow first read is still running. */
     private String scrapeUntilSampled(RunningApp app) throws Exception {
-        long end = System.nanoTime() + java.time.Duration.ofSeconds(30).toNanos();
+        long end = System.nanoTime() + java.time.Duration.ofSeconds(90).toNanos();
         while (true) {
             String metrics = http.send(HttpRequest.newBuilder(URI.create(app.endpoint() + "/metrics")).build(),
                     HttpResponse.BodyHandlers.ofString()).body();
