@@ -254,17 +254,25 @@ public final class TransactionAssembler {
         return new Mapped(new Row(table, values), unchanged);
     }
 
-    /** The row with its unchanged TOAST values filled in, or empty if no previous image is known. */
+    /**
+     * The row with its unchanged TOAST values filled in, or empty if no previous image is known.
+     * The previous image is the one under the old key when the change carries it: an UPDATE that
+     * changed the primary key leaves its unchanged values in the row stored under the old key, and
+     * under the new key there is nothing, or a row deleted earlier in this transaction.
+     */
     private Optional<Row> fillUnchangedToast(Row row, List<Integer> unchanged, Row old) {
-        Optional<Row> source = old != null && carriesAllValues(old) ? Optional.of(old)
-                : recentImages.get(row.table().name(), row.key());
-        if (source.isEmpty()) {
-            source = storedImages.lastImage(row.table().name(), row.key());
+        if (old != null && carriesAllValues(old)) {
+            return Optional.of(fill(row, unchanged, old));
         }
+        List<SqlValue> key = old != null && carriesKey(old) ? old.key() : row.key();
+        Optional<Row> source = recentImages.get(row.table().name(), key);
         if (source.isEmpty()) {
-            return Optional.empty();
+            source = storedImages.lastImage(row.table().name(), key);
         }
-        Row previous = source.get();
+        return source.map(previous -> fill(row, unchanged, previous));
+    }
+
+    private static Row fill(Row row, List<Integer> unchanged, Row previous) {
         List<SqlValue> values = new ArrayList<>(row.values());
         for (int i : unchanged) {
             String column = row.table().columns().get(i).name();
@@ -275,12 +283,20 @@ public final class TransactionAssembler {
             }
             values.set(i, previous.values().get(from));
         }
-        return Optional.of(new Row(row.table(), values));
+        return new Row(row.table(), values);
     }
 
     private static CaptureException unresolved(Row row, List<Integer> unchanged) {
         return new CaptureException(CaptureError.TOAST_UNRESOLVED, "table " + row.table().name() + ", key "
                 + row.key() + ", columns " + unchanged.stream().map(i -> row.table().columns().get(i).name()).toList());
+    }
+
+    /**
+     * False for an old key of REPLICA IDENTITY USING INDEX whose index leaves out a primary-key
+     * column (NULL there): then the primary key did not identify the old row and the new one's is used.
+     */
+    private static boolean carriesKey(Row old) {
+        return old.key().stream().noneMatch(v -> v instanceof SqlValue.Null);
     }
 
     private static boolean carriesAllValues(Row old) {

@@ -101,6 +101,33 @@ class ChangeCaptureIT {
     }
 
     @Test
+    void primaryKeyChangeKeepsAnUnchangedToastedValue() {
+        // REPLICA IDENTITY DEFAULT: the UPDATE carries only the old key ('K') and marks the body
+        // unchanged ('u'), so its value must come from the image stored under the old key.
+        db.execute("CREATE TABLE docs (id text PRIMARY KEY, title text, body text)",
+                "ALTER TABLE docs ALTER COLUMN body SET STORAGE EXTERNAL");
+        String copied = randomText(10_000, 4);
+        String streamed = randomText(10_000, 5);
+        String replaced = randomText(10_000, 6);
+        db.execute("INSERT INTO docs VALUES ('old', 'copied', '" + copied + "')",
+                "INSERT INTO docs VALUES ('taken', 'deleted below', '" + replaced + "')");
+        ReplicaSink sink = new ReplicaSink();
+        started(settings(db, "docs"), sink);
+        db.execute("INSERT INTO docs VALUES ('old2', 'streamed', '" + streamed + "')");
+        awaitConverged(db, sink, "docs");
+        db.execute("UPDATE docs SET id = 'new' WHERE id = 'old'",
+                // the new key's previous row is still stored while this transaction is assembled:
+                // its body must not be taken for the moved row's
+                "BEGIN; DELETE FROM docs WHERE id = 'taken'; UPDATE docs SET id = 'taken' WHERE id = 'old2'; COMMIT");
+        awaitConverged(db, sink, "docs");
+        TableName docs = TableName.parse("docs");
+        assertThat(sink.row(docs, List.of(SqlValue.of("new"))).get("body")).isEqualTo(SqlValue.of(copied));
+        assertThat(sink.row(docs, List.of(SqlValue.of("old")))).isNull();
+        assertThat(sink.row(docs, List.of(SqlValue.of("taken"))).get("body")).isEqualTo(SqlValue.of(streamed));
+        assertThat(sink.row(docs, List.of(SqlValue.of("old2")))).isNull();
+    }
+
+    @Test
     void replicaIdentityFullAndNoOpUpdateThenDelete() {
         db.execute("CREATE TABLE items (id int PRIMARY KEY, v text)",
                 "ALTER TABLE items REPLICA IDENTITY FULL",

@@ -156,6 +156,34 @@ class TransactionAssemblerTest {
     }
 
     @Test
+    void aKeyChangeFillsUnchangedToastFromTheOldKeysImage() {
+        // Under REPLICA IDENTITY DEFAULT the old tuple is key-only ('K'): the body left out of the
+        // new tuple is the old key's, whether stored or changed earlier in the transaction.
+        SourceTable stored = new SourceTable(DOCS, 100, List.of(new SourceTable.SourceColumn("id", INT8),
+                new SourceTable.SourceColumn("title", TEXT), new SourceTable.SourceColumn("body", TEXT)),
+                List.of("id"), 'd');
+        RowImageLookup storage = (table, key) -> Optional.of(new Row(stored,
+                List.of(key.getFirst(), SqlValue.of("t"), SqlValue.of("STORED " + key.getFirst()))));
+        String big = "x".repeat(RecentRowImages.TOASTABLE_CHARS);
+        TransactionAssembler a = assembler(Lsn.ZERO, storage);
+        a.accept(docs(100, 'd'));
+        a.accept(begin(10));
+        a.accept(new PgOutputMessage.Update(0, 100, tuple(1, null, null), null, tuple(2, "t", TOAST)));
+        a.accept(new PgOutputMessage.Insert(0, 100, tuple(5, "t", big)));
+        a.accept(new PgOutputMessage.Update(0, 100, tuple(5, null, null), null, tuple(6, "t", TOAST)));
+        a.accept(new PgOutputMessage.Update(0, 100, null, null, tuple(6, "t2", TOAST)));
+        a.accept(commit(10));
+        RowChange.Update moved = (RowChange.Update) sink.changes.getFirst();
+        assertThat(moved.oldKey().key()).containsExactly(SqlValue.of(1L));
+        assertThat(moved.row().get("body")).as("from the stored image of the old key 1, not of the new key 2")
+                .isEqualTo(SqlValue.of("STORED " + SqlValue.of(1L)));
+        assertThat(((RowChange.Update) sink.changes.get(2)).row().get("body")).as("from the insert under key 5")
+                .isEqualTo(SqlValue.of(big));
+        assertThat(((RowChange.Update) sink.changes.get(3)).row().get("body")).as("the moved image is remembered")
+                .isEqualTo(SqlValue.of(big));
+    }
+
+    @Test
     void aNewRelationIdForAKnownTableIsReportedAsRecreated() {
         TransactionAssembler a = assembler(Lsn.ZERO, RowImageLookup.NONE);
         a.accept(docs(100, 'd'));
