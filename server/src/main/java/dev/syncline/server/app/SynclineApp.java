@@ -141,7 +141,7 @@ public final class SynclineApp implements AutoCloseable {
         PostgresConnectionConfig connection = config.replication().connection();
         return new PgSourceSettings(connection.jdbcUrl(), connection.jdbcProperties(), capture.slotName(),
                 capture.publicationName(), tables, capture.snapshotChunkRows(), capture.heartbeatInterval(),
-                capture.maxPendingBytes(), capture.managePublication());
+                capture.maxPendingBytes(), capture.managePublication(), capture.snapshotChunkBytes());
     }
 
     /** True once the initial copy is consistent and clients can sync. */
