@@ -91,7 +91,7 @@ public final class SynclineApp implements AutoCloseable {
         resources.add(new BackgroundCompaction(storage, StorageFactory.describe(config.storage()), COMPACTION_INTERVAL));
         // Storage writes on a thread of their own; decoding and the sync rules stay on the capture thread.
         HandOffPipeline pipeline = new HandOffPipeline(new ReplicationPipeline(storage, new RulesRowEvaluator(plan),
-                BatchPolicy.DEFAULT, System::nanoTime));
+                BatchPolicy.DEFAULT, System::nanoTime), config.capture().maxQueuedBytes());
         resources.add(pipeline);
 
         PostgresConnectionConfig sourceDb = config.replication().connection();
@@ -141,7 +141,7 @@ public final class SynclineApp implements AutoCloseable {
         PostgresConnectionConfig connection = config.replication().connection();
         return new PgSourceSettings(connection.jdbcUrl(), connection.jdbcProperties(), capture.slotName(),
                 capture.publicationName(), tables, capture.snapshotChunkRows(), capture.heartbeatInterval(),
-                capture.maxPendingBytes(), capture.managePublication());
+                capture.maxPendingBytes(), capture.managePublication(), capture.snapshotChunkBytes());
     }
 
     /** True once the initial copy is consistent and clients can sync. */

@@ -6,6 +6,7 @@ import dev.syncline.server.source.postgres.CaptureState;
 import dev.syncline.server.source.postgres.Row;
 import dev.syncline.server.source.postgres.RowChange;
 import dev.syncline.server.source.postgres.RowImageLookup;
+import dev.syncline.server.source.postgres.RowSizes;
 import dev.syncline.server.source.postgres.SnapshotProgress;
 import dev.syncline.server.source.postgres.SourceTable;
 import dev.syncline.server.source.postgres.SourceTransaction;
@@ -27,8 +28,10 @@ import java.util.function.Supplier;
  * thread (pgoutput decoding) also evaluates the sync rules and computes ids and checksums of the
  * next changes ({@link ReplicationPipeline#prepare}) while the writer is busy in SQLite — or
  * waiting for a commit's fsync. The two threads meet in a bounded queue of
- * {@value #QUEUE_CAPACITY} steps, so memory stays bounded and a slow writer slows capture down
- * (whose own queue then pauses the replication reader).
+ * {@value #QUEUE_CAPACITY} steps and, by the rows' estimated size ({@link RowSizes}), a budget in
+ * bytes ({@code capture.max_queued_bytes}), so memory stays bounded also when rows are large, and a
+ * slow writer slows capture down (whose own queue then pauses the replication reader). A change
+ * larger than the whole budget still passes, alone: capture waits until the queue holds no bytes.
  *
  * <p>Order and durability are the pipeline's: the writer applies steps in stream order and the
  * pipeline acknowledges an LSN only after the commit holding it is durable; acknowledgements come
@@ -44,6 +47,7 @@ import java.util.function.Supplier;
 public final class HandOffPipeline implements CaptureSink, RowImageLookup, AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(HandOffPipeline.class);
     static final int QUEUE_CAPACITY = 4096;
+    public static final long DEFAULT_MAX_QUEUED_BYTES = 64L << 20;
 
     private final ReplicationPipeline pipeline;
     private final BlockingQueue<Runnable> queue = new ArrayBlockingQueue<>(QUEUE_CAPACITY);
@@ -53,9 +57,23 @@ public final class HandOffPipeline implements CaptureSink, RowImageLookup, AutoC
     private volatile boolean closed;
     /** Capture found its queue empty; the writer commits once it has caught up. */
     private volatile boolean idleRequested;
+    private final long maxQueuedBytes;
+    /** Guards {@link #queuedBytes}; capture waits on it when the budget is spent. */
+    private final Object bytesLock = new Object();
+    /** Estimated bytes of the changes handed off and not yet applied (or dropped) by the writer. */
+    private long queuedBytes;
 
     public HandOffPipeline(ReplicationPipeline pipeline) {
+        this(pipeline, DEFAULT_MAX_QUEUED_BYTES);
+    }
+
+    /** @param maxQueuedBytes estimated bytes of changes queued for the writer before capture waits */
+    public HandOffPipeline(ReplicationPipeline pipeline, long maxQueuedBytes) {
+        if (maxQueuedBytes < 1) {
+            throw new IllegalArgumentException("maxQueuedBytes must be positive, found " + maxQueuedBytes);
+        }
         this.pipeline = Objects.requireNonNull(pipeline, "pipeline");
+        this.maxQueuedBytes = maxQueuedBytes;
         this.writer = Thread.ofPlatform().name("syncline-storage-writer").daemon().unstarted(this::run);
         writer.start();
     }
@@ -107,7 +125,18 @@ public final class HandOffPipeline implements CaptureSink, RowImageLookup, AutoC
             queue.offer(() -> { });
             throw e;
         }
-        submit(() -> pipeline.change(prepared));
+        long bytes = RowSizes.of(change);
+        reserve(bytes);
+        boolean handedOff = false;
+        try {
+            throwIfFailed();
+            put(sized(guard(() -> pipeline.change(prepared)), bytes));
+            handedOff = true;
+        } finally {
+            if (!handedOff) {
+                release(bytes);
+            }
+        }
     }
 
     @Override
@@ -150,6 +179,9 @@ public final class HandOffPipeline implements CaptureSink, RowImageLookup, AutoC
             return;
         }
         closed = true;
+        synchronized (bytesLock) {
+            bytesLock.notifyAll();      // a capture waiting for room gives up
+        }
         writer.interrupt();
         try {
             writer.join(10_000);
@@ -174,7 +206,53 @@ public final class HandOffPipeline implements CaptureSink, RowImageLookup, AutoC
             // closing
         } finally {
             queue.clear();
+            synchronized (bytesLock) {
+                queuedBytes = 0;
+                bytesLock.notifyAll();
+            }
             pipeline.abortOpenBatch();
+        }
+    }
+
+    /** Capture waits until {@code bytes} more fit the budget, or the queue holds no bytes at all. */
+    private void reserve(long bytes) {
+        synchronized (bytesLock) {
+            while (queuedBytes > 0 && queuedBytes + bytes > maxQueuedBytes) {
+                if (closed) {
+                    throw new IllegalStateException("the storage writer is closed");
+                }
+                try {
+                    bytesLock.wait();
+                } catch (InterruptedException e) {
+                    throw interrupted();
+                }
+            }
+            queuedBytes += bytes;
+        }
+    }
+
+    private void release(long bytes) {
+        synchronized (bytesLock) {
+            queuedBytes = Math.max(0, queuedBytes - bytes);
+            bytesLock.notifyAll();
+        }
+    }
+
+    /** The step, giving its bytes back once the writer is done with it (applied or skipped). */
+    private Runnable sized(Runnable step, long bytes) {
+        return () -> {
+            try {
+                step.run();
+            } finally {
+                release(bytes);
+            }
+        };
+    }
+
+    /** Estimated bytes handed off and not yet applied; for tests. */
+    long queuedBytes() {
+        synchronized (bytesLock) {
+            return queuedBytes;
         }
     }
 
@@ -236,13 +314,17 @@ public final class HandOffPipeline implements CaptureSink, RowImageLookup, AutoC
         try {
             queue.put(step);
         } catch (InterruptedException e) {
-            // Capture is being closed. Nothing after this step may be applied without it: the writer
-            // drops the open batch and skips everything until a restart reloads the stored state.
-            Thread.currentThread().interrupt();
-            IllegalStateException stopped = new IllegalStateException("capture was interrupted while handing off a change");
-            failure = stopped;
-            throw stopped;
+            throw interrupted();
         }
+    }
+
+    private IllegalStateException interrupted() {
+        // Capture is being closed. Nothing after this step may be applied without it: the writer
+        // drops the open batch and skips everything until a restart reloads the stored state.
+        Thread.currentThread().interrupt();
+        IllegalStateException stopped = new IllegalStateException("capture was interrupted while handing off a change");
+        failure = stopped;
+        return stopped;
     }
 
     private void throwIfFailed() {

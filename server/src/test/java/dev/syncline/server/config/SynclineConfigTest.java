@@ -50,6 +50,8 @@ class SynclineConfigTest {
                   snapshot_chunk_rows: 500
                   heartbeat_interval: 2m
                   max_pending_bytes: 1GB
+                  max_queued_bytes: 8MB
+                  snapshot_chunk_bytes: 4MB
                 """.formatted(ConfigFixtures.HS256_KEY));
 
         assertThat(config.port()).isEqualTo(9000);
@@ -68,7 +70,7 @@ class SynclineConfigTest {
         assertThat(auth.jwks()).containsExactly(Map.of("kty", "oct", "alg", "HS256", "kid", "dev", "k", ConfigFixtures.HS256_KEY));
         assertThat(config.capture()).isEqualTo(new CaptureConfig("shop_slot", "shop_pub",
                 List.of(new TableRef("public", "lists"), new TableRef("sales", "orders")), 500,
-                Duration.ofMinutes(2), 1L << 30, true));
+                Duration.ofMinutes(2), 1L << 30, true, 8L << 20, 4L << 20));
     }
 
     @Test
@@ -132,7 +134,8 @@ class SynclineConfigTest {
                         + " replication, storage, sync_config, sync_rules, client_auth, capture, upload, api, admin",
                 "syncline.yaml:11:3: capture.slotName: unknown key `slotName` — did you mean `slot_name`? expected"
                         + " one of: slot_name, publication_name, tables, snapshot_chunk_rows, heartbeat_interval,"
-                        + " max_pending_bytes, manage_publication");
+                        + " max_pending_bytes, manage_publication, max_queued_bytes,"
+                        + " snapshot_chunk_bytes");
     }
 
     @Test

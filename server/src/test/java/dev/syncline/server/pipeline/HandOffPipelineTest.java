@@ -31,8 +31,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import static dev.syncline.server.pipeline.TodoTables.list;
 import static dev.syncline.server.pipeline.TodoTables.todo;
@@ -296,5 +298,68 @@ class HandOffPipelineTest {
         }
         Row last = pipeline.lastImage(TodoRules.LISTS, List.of(SqlValue.of(499L))).orElseThrow();
         assertThat(last.get("name")).isEqualTo(SqlValue.of(big + 499));
+    }
+
+    @Test
+    void captureWaitsWhileTheQueuedBytesFillTheBudgetAndAChangeLargerThanTheBudgetStillPasses() throws Exception {
+        BucketStorage storage = storage("syncline.db");
+        HandOffPipeline pipeline = new HandOffPipeline(new ReplicationPipeline(storage, new TodoRules(),
+                new BatchPolicy(50, Duration.ofHours(1)), System::nanoTime), 100_000);
+        open.add(pipeline);
+        CountDownLatch writerHeld = new CountDownLatch(1);
+        CountDownLatch releaseWriter = new CountDownLatch(1);
+        start(pipeline, ack -> {
+            // The writer acknowledges on its own thread: holding it here is a writer stuck in storage.
+            if (ack.equals(new Lsn(2001)) && writerHeld.getCount() > 0) {
+                writerHeld.countDown();
+                try {
+                    releaseWriter.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+            acks.add(ack);
+        });
+        tx(pipeline, 2000, List.of(new RowChange.Insert(list(100, "alice", "small"))));
+        pipeline.idle();
+        assertThat(writerHeld.await(60, TimeUnit.SECONDS)).isTrue();
+
+        // Rows of ~40 kB against a 100 kB budget: two fit, the third waits for the writer.
+        String big = "x".repeat(40_000);
+        AtomicInteger handedOff = new AtomicInteger();
+        Thread capture = Thread.ofPlatform().start(() -> {
+            pipeline.begin(new SourceTransaction.Begin(2010, new Lsn(2010), Instant.EPOCH));
+            for (int i = 0; i < 5; i++) {
+                pipeline.change(new RowChange.Insert(list(i, "alice", big + i)));
+                handedOff.incrementAndGet();
+            }
+            pipeline.commit(new SourceTransaction.Commit(2010, new Lsn(2010), new Lsn(2011), Instant.EPOCH));
+        });
+        while (capture.getState() != Thread.State.WAITING && capture.getState() != Thread.State.TERMINATED
+                || handedOff.get() < 2) {
+            Thread.sleep(1);
+        }
+        assertThat(handedOff.get()).as("changes handed off while the writer is stuck").isEqualTo(2);
+        assertThat(capture.getState()).isEqualTo(Thread.State.WAITING);
+        assertThat(pipeline.queuedBytes()).isGreaterThan(80_000).isLessThanOrEqualTo(100_000);
+
+        releaseWriter.countDown();
+        capture.join();
+        assertThat(handedOff.get()).isEqualTo(5);
+        pipeline.idle();
+        awaitAck(2011);
+        for (int i = 0; i < 5; i++) {
+            assertThat(pipeline.lastImage(TodoRules.LISTS, List.of(SqlValue.of((long) i))).orElseThrow().get("name"))
+                    .isEqualTo(SqlValue.of(big + i));
+        }
+
+        // One change larger than the whole budget passes alone.
+        String huge = "y".repeat(300_000);
+        tx(pipeline, 2020, List.of(new RowChange.Insert(list(9, "alice", huge))));
+        pipeline.idle();
+        awaitAck(2021);
+        assertThat(pipeline.lastImage(TodoRules.LISTS, List.of(SqlValue.of(9L))).orElseThrow().get("name"))
+                .isEqualTo(SqlValue.of(huge));
+        assertThat(pipeline.queuedBytes()).isZero();
     }
 }

@@ -19,20 +19,40 @@ import java.util.stream.Collectors;
  * on the slot's exported snapshot for a fresh copy, or on a new snapshot when a copy resumes after
  * a restart. Each chunk goes to the sink together with the progress after it, so at most one
  * chunk is ever in memory and a restart continues after the last stored key.
+ *
+ * <p>A chunk ends after {@code chunkRows} rows or once its rows' estimated size ({@link RowSizes})
+ * reaches {@code chunkBytes}, whichever comes first (a chunk holds at least one row), so rows of
+ * megabytes do not make a chunk of gigabytes. The rows are fetched through a cursor in batches
+ * sized from the rows seen so far, so the driver does not buffer the whole chunk either.
  */
 public final class InitialSnapshot {
     private static final Logger log = LoggerFactory.getLogger(InitialSnapshot.class);
     private static final long LOG_INTERVAL_NANOS = 5_000_000_000L;
+    /** Fits a 512 MiB heap beside capture's queues; the driver's buffer adds at most a quarter. */
+    public static final long DEFAULT_CHUNK_BYTES = 16L << 20;
+    /** Rows of the first fetch, before any row size is known; later fetches follow the rows' size. */
+    static final int FIRST_FETCH_ROWS = 16;
+    static final int MAX_FETCH_ROWS = 1000;
 
     private final Connection connection;
     private final RowMapper rowMapper;
     private final int chunkRows;
+    private final long chunkBytes;
     private final LongSupplier nanoClock;
 
     public InitialSnapshot(Connection connection, RowMapper rowMapper, int chunkRows, LongSupplier nanoClock) {
+        this(connection, rowMapper, chunkRows, DEFAULT_CHUNK_BYTES, nanoClock);
+    }
+
+    public InitialSnapshot(Connection connection, RowMapper rowMapper, int chunkRows, long chunkBytes,
+                           LongSupplier nanoClock) {
+        if (chunkBytes < 1) {
+            throw new IllegalArgumentException("chunkBytes must be positive, found " + chunkBytes);
+        }
         this.connection = connection;
         this.rowMapper = rowMapper;
         this.chunkRows = chunkRows;
+        this.chunkBytes = chunkBytes;
         this.nanoClock = nanoClock;
     }
 
@@ -77,28 +97,35 @@ public final class InitialSnapshot {
         while (!tp.done()) {
             List<Row> rows = new ArrayList<>(Math.min(chunkRows, 1024));
             List<String> lastKey = tp.lastKey();
+            long bytes = 0;
+            boolean full = false;
             try (PreparedStatement ps = connection.prepareStatement(chunkQuery(info, !lastKey.isEmpty()))) {
                 for (int i = 0; i < lastKey.size(); i++) {
                     ps.setString(i + 1, lastKey.get(i));
                 }
                 ps.setInt(lastKey.size() + 1, chunkRows);
+                ps.setFetchSize(Math.min(chunkRows, FIRST_FETCH_ROWS));   // a cursor: the copy transaction is open
                 try (ResultSet rs = ps.executeQuery()) {
                     int columnCount = table.columns().size();
-                    while (rs.next()) {
+                    while (!full && rs.next()) {
                         List<SqlValue> values = new ArrayList<>(columnCount);
                         for (int c = 0; c < columnCount; c++) {
                             values.add(rowMapper.map(table, c, rs.getString(c + 1)));
                         }
-                        rows.add(new Row(table, values));
+                        Row row = new Row(table, values);
+                        rows.add(row);
+                        bytes += RowSizes.of(row);
+                        full = bytes >= chunkBytes;
                         lastKey = new ArrayList<>(table.primaryKey().size());
                         for (int k = 0; k < table.primaryKey().size(); k++) {
                             lastKey.add(rs.getString(columnCount + 1 + k));
                         }
+                        rs.setFetchSize(fetchRows(bytes / rows.size()));
                     }
                 }
             }
             tp = new SnapshotProgress.TableProgress(table.name(), table.relationId(), lastKey,
-                    tp.rowsCopied() + rows.size(), rows.size() < chunkRows);
+                    tp.rowsCopied() + rows.size(), !full && rows.size() < chunkRows);
             progress = progress.with(tp);
             sink.snapshotChunk(table, rows, progress);
             long now = nanoClock.getAsLong();
@@ -108,6 +135,12 @@ public final class InitialSnapshot {
             }
         }
         return progress;
+    }
+
+    /** Rows per fetch so that one fetch holds about a quarter of the chunk budget. */
+    int fetchRows(long averageRowBytes) {
+        long rows = chunkBytes / 4 / Math.max(1, averageRowBytes);
+        return (int) Math.clamp(rows, 1, Math.min(chunkRows, MAX_FETCH_ROWS));
     }
 
     private static void logProgress(TableCatalog.TableInfo info, SnapshotProgress.TableProgress tp, long rowsThisRun,

@@ -14,12 +14,14 @@ import java.util.Properties;
  * @param snapshotChunkRows rows per snapshot chunk (bounds memory during the copy)
  * @param heartbeatInterval how often an idle source gets a logical-message heartbeat
  * @param maxPendingBytes bytes of received but unprocessed WAL messages before the reader pauses
+ * @param snapshotChunkBytes estimated bytes after which a snapshot chunk ends even before {@code snapshotChunkRows}
  * @param managePublication whether capture may create the publication and set its tables; false: an admin
  *        made it, and capture only checks that it covers every table
  */
 public record PgSourceSettings(String jdbcUrl, Properties connectionProperties, String slotName,
                                String publicationName, List<TableName> tables, int snapshotChunkRows,
-                               Duration heartbeatInterval, long maxPendingBytes, boolean managePublication) {
+                               Duration heartbeatInterval, long maxPendingBytes, boolean managePublication,
+                               long snapshotChunkBytes) {
     public static final String HEARTBEAT_PREFIX = "syncline-heartbeat";
     /** Prefix of the logical messages that mark write checkpoints (PROTOCOL.md §4). */
     public static final String WRITE_CHECKPOINT_PREFIX = "syncline-write-checkpoint";
@@ -31,6 +33,17 @@ public record PgSourceSettings(String jdbcUrl, Properties connectionProperties, 
         if (snapshotChunkRows < 1) {
             throw new IllegalArgumentException("snapshotChunkRows must be positive");
         }
+        if (snapshotChunkBytes < 1) {
+            throw new IllegalArgumentException("snapshotChunkBytes must be positive");
+        }
+    }
+
+    /** With the default snapshot chunk budget in bytes ({@link InitialSnapshot#DEFAULT_CHUNK_BYTES}). */
+    public PgSourceSettings(String jdbcUrl, Properties connectionProperties, String slotName, String publicationName,
+                            List<TableName> tables, int snapshotChunkRows, Duration heartbeatInterval,
+                            long maxPendingBytes, boolean managePublication) {
+        this(jdbcUrl, connectionProperties, slotName, publicationName, tables, snapshotChunkRows, heartbeatInterval,
+                maxPendingBytes, managePublication, InitialSnapshot.DEFAULT_CHUNK_BYTES);
     }
 
     public static PgSourceSettings defaults(String jdbcUrl, String user, String password, List<TableName> tables) {
@@ -43,22 +56,27 @@ public record PgSourceSettings(String jdbcUrl, Properties connectionProperties, 
 
     public PgSourceSettings withSnapshotChunkRows(int rows) {
         return new PgSourceSettings(jdbcUrl, connectionProperties, slotName, publicationName, tables, rows,
-                heartbeatInterval, maxPendingBytes, managePublication);
+                heartbeatInterval, maxPendingBytes, managePublication, snapshotChunkBytes);
+    }
+
+    public PgSourceSettings withSnapshotChunkBytes(long bytes) {
+        return new PgSourceSettings(jdbcUrl, connectionProperties, slotName, publicationName, tables,
+                snapshotChunkRows, heartbeatInterval, maxPendingBytes, managePublication, bytes);
     }
 
     public PgSourceSettings withHeartbeatInterval(Duration interval) {
         return new PgSourceSettings(jdbcUrl, connectionProperties, slotName, publicationName, tables,
-                snapshotChunkRows, interval, maxPendingBytes, managePublication);
+                snapshotChunkRows, interval, maxPendingBytes, managePublication, snapshotChunkBytes);
     }
 
     public PgSourceSettings withManagedPublication(boolean manage) {
         return new PgSourceSettings(jdbcUrl, connectionProperties, slotName, publicationName, tables,
-                snapshotChunkRows, heartbeatInterval, maxPendingBytes, manage);
+                snapshotChunkRows, heartbeatInterval, maxPendingBytes, manage, snapshotChunkBytes);
     }
 
     public PgSourceSettings withSlotName(String slot) {
         return new PgSourceSettings(jdbcUrl, connectionProperties, slot, publicationName, tables, snapshotChunkRows,
-                heartbeatInterval, maxPendingBytes, managePublication);
+                heartbeatInterval, maxPendingBytes, managePublication, snapshotChunkBytes);
     }
 
     private static Properties copy(Properties p) {

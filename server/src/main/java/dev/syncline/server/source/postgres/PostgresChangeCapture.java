@@ -212,7 +212,7 @@ public final class PostgresChangeCapture implements AutoCloseable {
                 slotIdentity = intent.created(slot.consistentPoint());
                 SnapshotProgress progress = fresh.withConsistentAfter(slot.consistentPoint()).withSlot(slotIdentity);
                 sink.snapshotStarted(progress);
-                InitialSnapshot snapshot = new InitialSnapshot(copy, rowMapper, settings.snapshotChunkRows(),
+                InitialSnapshot snapshot = new InitialSnapshot(copy, rowMapper, settings.snapshotChunkRows(), settings.snapshotChunkBytes(),
                         System::nanoTime);
                 snapshot.begin(slot.snapshotName());
                 return snapshot.copy(tables, progress, sink);
@@ -240,7 +240,7 @@ public final class PostgresChangeCapture implements AutoCloseable {
             return progress;
         }
         try (Connection copy = connections.open()) {
-            InitialSnapshot snapshot = new InitialSnapshot(copy, rowMapper, settings.snapshotChunkRows(),
+            InitialSnapshot snapshot = new InitialSnapshot(copy, rowMapper, settings.snapshotChunkRows(), settings.snapshotChunkBytes(),
                     System::nanoTime);
             snapshot.begin(null);
             // Rows copied from this newer snapshot may be ahead of the stream until it passes this point.

@@ -167,6 +167,20 @@ class ChangeCaptureIT {
     }
 
     @Test
+    void snapshotChunksEndAtTheirByteBudgetBeforeTheirRowCountAndEveryRowArrives() {
+        // 3 MB rows against a 7 MB chunk budget: three rows a chunk (the third passes it), far below 1000 rows.
+        db.execute("CREATE TABLE blobs (id int PRIMARY KEY, body text)",
+                "INSERT INTO blobs SELECT g, repeat(chr(97 + g % 26), 3000000) FROM generate_series(1, 10) g");
+        ReplicaSink sink = new ReplicaSink();
+        started(settings(db, "blobs").withSnapshotChunkRows(1000).withSnapshotChunkBytes(7L << 20), sink);
+
+        awaitConverged(db, sink, "blobs");
+        assertThat(sink.rows(TableName.parse("blobs"))).hasSize(10);
+        assertThat(sink.chunks.get()).as("chunks of 3, 3, 3 and 1 rows").isEqualTo(4);
+        assertThat(sink.loadState().snapshot().table(TableName.parse("blobs")).rowsCopied()).isEqualTo(10);
+    }
+
+    @Test
     void consumerCrashingBeforeAckReceivesThoseTransactionsAgainAndNothingElse() {
         db.execute("CREATE TABLE counters (id int PRIMARY KEY, n int)", "INSERT INTO counters VALUES (1, 0)");
         ReplicaSink sink = new ReplicaSink();
