@@ -49,9 +49,10 @@ public final class SlotManager {
                     return Optional.empty();
                 }
                 String confirmed = rs.getString(5);
-                int pid = rs.getInt(6);
+                // NULL while no walsender holds the slot (getInt would say 0)
+                Integer pid = (Integer) rs.getObject(6);
                 return Optional.of(new SlotStatus(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4),
-                        confirmed == null ? Lsn.ZERO : Lsn.parse(confirmed), rs.wasNull() ? null : pid,
+                        confirmed == null ? Lsn.ZERO : Lsn.parse(confirmed), pid,
                         rs.getString(7), (Boolean) rs.getObject(8), (Long) rs.getObject(9)));
             }
         } catch (SQLException e) {
