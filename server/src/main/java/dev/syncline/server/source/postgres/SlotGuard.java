@@ -22,8 +22,7 @@ public final class SlotGuard {
                            boolean invalidated, String walStatus, String invalidationReason,
                            String activeApplication) {
         static Observed of(SlotManager.SlotStatus s, String activeApplication) {
-            // No backend has pid 0; SlotManager.inspect reports an inactive slot's NULL active_pid as 0.
-            Integer pid = s.activePid() == null || s.activePid() == 0 ? null : s.activePid();
+            Integer pid = s.activePid();
             return new Observed(s.plugin(), s.database(), s.confirmedFlush(), pid, s.invalidated(),
                     s.walStatus(), s.invalidationReason(), pid == null ? null : activeApplication);
         }

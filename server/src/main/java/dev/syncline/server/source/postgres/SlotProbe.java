@@ -25,7 +25,7 @@ final class SlotProbe {
 
     /** The slot as {@link SlotGuard} sees it, with the {@code application_name} of the walsender holding it. */
     static Optional<SlotGuard.Observed> observe(SlotManager slots, Connection catalog, String slot) {
-        return slots.inspect(slot).map(s -> SlotGuard.Observed.of(s, s.activePid() == null || s.activePid() == 0
+        return slots.inspect(slot).map(s -> SlotGuard.Observed.of(s, s.activePid() == null
                 ? null : applicationOf(catalog, s.activePid())));
     }
 
