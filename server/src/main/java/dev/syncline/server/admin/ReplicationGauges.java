@@ -50,8 +50,10 @@ public final class ReplicationGauges {
             return last;
         }
         if (inFlight == null) {
+            // A platform thread: in a JVM whose virtual-thread carriers are all pinned, a virtual
+            // sampler never ran and the gauges stayed NaN (seen in the full IT suite).
             inFlight = java.util.concurrent.CompletableFuture.supplyAsync(this::read,
-                    r -> Thread.ofVirtual().name("syncline-replication-gauges").start(r));
+                    r -> Thread.ofPlatform().daemon().name("syncline-replication-gauges").start(r));
         }
         try {
             last = inFlight.get(MAX_WAIT_MILLIS, java.util.concurrent.TimeUnit.MILLISECONDS);
