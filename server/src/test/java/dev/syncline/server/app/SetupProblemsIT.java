@@ -34,6 +34,7 @@ class SetupProblemsIT {
     private static final AtomicInteger ROLES = new AtomicInteger();
     static PostgresTestServer server;
     static PostgresTestServer replicaWal;
+    static PostgresTestServer oneSlotOneSender;
     private final HttpClient http = HttpClient.newHttpClient();
 
     @BeforeAll
@@ -46,6 +47,9 @@ class SetupProblemsIT {
         server.close();
         if (replicaWal != null) {
             replicaWal.close();
+        }
+        if (oneSlotOneSender != null) {
+            oneSlotOneSender.close();
         }
     }
 
@@ -181,8 +185,70 @@ class SetupProblemsIT {
         }
     }
 
+    /** A server with room for one replication slot and one WAL sender, for the capacity problems. */
+    private static PostgresTestServer oneSlotOneSender() {
+        Assumptions.assumeFalse(PostgresTestServer.external(), "needs a server started with one slot and one sender");
+        if (oneSlotOneSender == null) {
+            oneSlotOneSender = PostgresTestServer.start(Map.of("max_replication_slots", "1", "max_wal_senders", "1"));
+        }
+        return oneSlotOneSender;
+    }
+
+    @Test
+    void everyReplicationSlotTaken(@TempDir Path dir) throws Exception {
+        try (TestDatabase db = database(oneSlotOneSender())) {
+            db.execute("SELECT pg_create_logical_replication_slot('someone_else', 'pgoutput')");
+            try {
+                Path config = config(dir, "");
+                Result r = doctor(config, db.uri());
+                assertThat(r.out()).contains("problem max_replication_slots: ", "drop an unused slot");
+                assertThat(r.exit()).isEqualTo(SynclineCli.INVALID);
+
+                assertServerReportsProblem(dir, config, db.uri(), "SYNC_C1004");
+            } finally {
+                db.execute("SELECT pg_drop_replication_slot('someone_else')");
+            }
+        }
+    }
+
+    @Test
+    void everyWalSenderBusy(@TempDir Path dir) throws Exception {
+        try (TestDatabase db = database(oneSlotOneSender())) {
+            java.util.Properties props = new java.util.Properties();
+            props.setProperty("user", db.user());
+            props.setProperty("password", db.password());
+            props.setProperty("replication", "database");
+            props.setProperty("preferQueryMode", "simple");
+            props.setProperty("assumeMinServerVersion", "10");
+            try (var holder = java.sql.DriverManager.getConnection(db.jdbcUrl(), props)) { // holds the one sender
+                try (var st = holder.createStatement()) {
+                    assertThat(st.execute("IDENTIFY_SYSTEM")).isTrue(); // a walsender answers it
+                }
+                Path config = config(dir, "");
+                Result r = doctor(config, db.uri());
+                assertThat(r.out()).contains("problem max_wal_senders: 1 of 1 in use", "stop another replication client");
+                assertThat(r.exit()).isEqualTo(SynclineCli.INVALID);
+
+                assertServerReportsProblem(dir, config, db.uri(), "SYNC_C1005");
+            }
+        }
+    }
+
+    /** The login owns the tables, so Syncline manages the publication, but an admin made it and owns it. */
+    @Test
+    void aPublicationOwnedByAnotherRole(@TempDir Path dir) throws Exception {
+        try (TestDatabase db = database(server)) {
+            String role = loginWithoutReplication(db); // also makes publication syncline (owner: the admin) for both tables
+            db.execute("ALTER ROLE " + role + " WITH REPLICATION", "ALTER TABLE lists OWNER TO " + role,
+                    "ALTER TABLE todos OWNER TO " + role, "ALTER PUBLICATION syncline DROP TABLE todos");
+            Path config = config(dir, "");
+            String readiness = assertServerReportsProblem(dir, config, uri(db, role, "pw"), "SYNC_C1007");
+            assertThat(readiness).contains("ALTER PUBLICATION", "todos"); // the statement its owner has to run
+        }
+    }
+
     /** The server stays up: liveness answers, readiness is false with the code, /metrics names it, no retries. */
-    private void assertServerReportsProblem(Path dir, Path config, String uri, String code) throws Exception {
+    private String assertServerReportsProblem(Path dir, Path config, String uri, String code) throws Exception {
         var loaded = ConfigLoader.load(config, Map.of("PG_URI", uri)).withPort(0);
         try (SynclineApp app = SynclineApp.start(loaded, Clock.systemUTC())) {
             String base = "http://127.0.0.1:" + app.port();
@@ -199,6 +265,7 @@ class SetupProblemsIT {
                     .contains("syncline_capture_up 0");
             assertThat(app.captureProblem()).get().extracting(e -> e.error().code()).isEqualTo(code);
             assertThat(app.termination()).isNotDone();
+            return readiness.body();
         }
     }
 
