@@ -144,6 +144,13 @@ public final class SynclineApp implements AutoCloseable {
                 capture.maxPendingBytes(), capture.managePublication(), capture.snapshotChunkBytes());
     }
 
+    /** What {@code syncline doctor} checks for uploads; empty when uploads are disabled. */
+    public static List<dev.syncline.server.source.postgres.SourceChecks.Check> uploadChecks(SynclineConfig config) {
+        return config.upload().enabled()
+                ? Uploads.checks(config, SyncRules.compile(config.syncRules().content()))
+                : List.of();
+    }
+
     /** True once the initial copy is consistent and clients can sync. */
     public boolean ready() {
         return backend != null && backend.ready();

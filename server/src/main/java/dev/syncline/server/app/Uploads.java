@@ -7,9 +7,11 @@ import dev.syncline.server.config.PostgresConnectionConfig;
 import dev.syncline.server.config.SynclineConfig;
 import dev.syncline.server.config.UploadConfig;
 import dev.syncline.server.auth.Authenticator;
+import dev.syncline.server.source.postgres.SourceChecks;
 import dev.syncline.server.upload.AppliedUploadsPruner;
 import dev.syncline.server.upload.PgConnectionPool;
 import dev.syncline.server.upload.UploadCatalog;
+import dev.syncline.server.upload.UploadChecks;
 import dev.syncline.server.upload.UploadHandler;
 import dev.syncline.server.upload.UploadLimits;
 import dev.syncline.server.upload.UploadService;
@@ -40,10 +42,7 @@ final class Uploads {
     static UploadHandler start(SynclineConfig config, SyncRulesPlan plan, Authenticator authenticator,
                                MeterRegistry metrics, Clock clock, List<AutoCloseable> resources) {
         UploadConfig upload = config.upload();
-        List<WritableTables.Allowed> allowed = allowed(plan, upload.tables().isEmpty()
-                ? List.copyOf(plan.sourceTables())
-                : upload.tables().stream().map(t -> new SourceTable(t.schema(), t.table())).toList(),
-                upload.trustedTables().stream().map(t -> new SourceTable(t.schema(), t.table())).toList());
+        List<WritableTables.Allowed> allowed = allowed(plan, upload);
         PostgresConnectionConfig connection = upload.connection().orElse(config.replication().connection());
         if (upload.connection().isEmpty()) {
             log.warn("uploads connect as the replication user {}; give them a login of their own that can only become"
@@ -73,6 +72,24 @@ final class Uploads {
                 new UserUploadSlots(upload.maxConcurrentPerUser()));
     }
 
+    /** What {@code syncline doctor} reports about uploads: the role, the login, and RLS on each writable table. */
+    static List<SourceChecks.Check> checks(SynclineConfig config, SyncRulesPlan plan) {
+        UploadConfig upload = config.upload();
+        List<WritableTables.Allowed> allowed = allowed(plan, upload);
+        PostgresConnectionConfig connection = upload.connection().orElse(config.replication().connection());
+        Properties properties = new Properties();
+        properties.putAll(connection.jdbcProperties());
+        UploadCatalog catalog = new UploadCatalog(allowed, upload.role(), Clock.systemUTC());
+        try (java.sql.Connection c = DriverManager.getConnection(connection.jdbcUrl(), properties)) {
+            c.setReadOnly(true);
+            return UploadChecks.run(catalog.inspect(c), allowed, upload.role());
+        } catch (java.sql.SQLException e) {
+            return List.of(new SourceChecks.Check("upload connection", SourceChecks.Status.PROBLEM,
+                    "cannot connect as " + connection.username() + ": " + e.getMessage(),
+                    "check upload.connection (or replication.connections) and pg_hba.conf"));
+        }
+    }
+
     /** Prunes a minute after start (not in the way of start-up), then hourly; closing stops it. */
     private static AutoCloseable schedulePruning(AppliedUploadsPruner pruner) {
         ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(
@@ -93,6 +110,14 @@ final class Uploads {
      * columns, and each other table in {@code tables} (e.g. one only parameter queries read) under
      * its own name, unless a client table already has that name.
      */
+    /** The tables uploads may write: upload.tables, or every table the sync rules read; trusted ones marked. */
+    private static List<WritableTables.Allowed> allowed(SyncRulesPlan plan, UploadConfig upload) {
+        return allowed(plan, upload.tables().isEmpty()
+                ? List.copyOf(plan.sourceTables())
+                : upload.tables().stream().map(t -> new SourceTable(t.schema(), t.table())).toList(),
+                upload.trustedTables().stream().map(t -> new SourceTable(t.schema(), t.table())).toList());
+    }
+
     static List<WritableTables.Allowed> allowed(SyncRulesPlan plan, List<SourceTable> tables, List<SourceTable> trusted) {
         List<WritableTables.Allowed> allowed = new ArrayList<>();
         Set<String> names = new HashSet<>();

@@ -16,8 +16,9 @@ import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 
 @Command(name = "doctor", mixinStandardHelpOptions = true,
-        description = "Connect to the source database and check everything change capture needs; one line per "
-                + "check (ok / warn / problem, with the fix). Exits 1 on any problem.")
+        description = "Connect to the source database and check everything change capture and uploads need (for "
+                + "uploads: the role, the login, and Row-Level Security on each writable table); one line per check "
+                + "(ok / warn / problem, with the fix). Exits 1 on any problem.")
 final class DoctorCommand implements Callable<Integer> {
     @ParentCommand
     SynclineCli cli;
@@ -36,7 +37,10 @@ final class DoctorCommand implements Callable<Integer> {
         PgSourceSettings settings = SynclineApp.sourceSettings(loaded.get());
         PrintWriter out = spec.commandLine().getOut();
         out.println("checking " + settings);
-        List<SourceChecks.Check> checks = SourceDoctor.check(settings);
+        List<SourceChecks.Check> checks = new java.util.ArrayList<>(SourceDoctor.check(settings));
+        if (!SourceChecks.anyProblem(checks)) { // a source it cannot reach says so once, not again for uploads
+            checks.addAll(SynclineApp.uploadChecks(loaded.get()));
+        }
         checks.forEach(c -> out.println(c.line()));
         long problems = checks.stream().filter(c -> c.status() == SourceChecks.Status.PROBLEM).count();
         out.println(problems == 0 ? "no problems" : problems == 1 ? "1 problem" : problems + " problems");

@@ -115,43 +115,19 @@ public final class UploadCatalog {
                     s.execute(DEDUPE_DDL);
                 }
             }
-            String problem = null;
-            try (PreparedStatement ps = c.prepareStatement(ROLE)) {
-                ps.setString(1, role);
-                try (ResultSet rs = ps.executeQuery()) {
-                    rs.next();
-                    if (!rs.getBoolean(1)) {
-                        problem = "uploads run as the database role `" + role + "`, which does not exist — run"
-                                + " CREATE ROLE " + role + " NOLOGIN; GRANT " + role + " TO " + rs.getString(3)
-                                + "; (and grant it the tables), or set upload.role";
-                    } else if (!rs.getBoolean(2)) {
-                        problem = "the server's database user " + rs.getString(3) + " may not assume the role `" + role
-                                + "` — run GRANT " + role + " TO " + rs.getString(3) + ";";
-                    }
-                    if (problem == null && (rs.getBoolean(4) || rs.getBoolean(5)) && !loginWarned) {
-                        loginWarned = true;
-                        // Not refused (the replication login is the documented default), but said: from a
-                        // superuser or an inheriting login, RESET ROLE in a trigger or function gets it all.
-                        log.warn("uploads connect as {}, which {} — set upload.connection to a NOINHERIT login that"
-                                + " can only become role {} (docs/upload.md)", rs.getString(3),
-                                rs.getBoolean(4) ? "is a superuser" : "inherits the privileges of its roles", role);
-                    }
-                }
+            RoleCheck roleCheck = roleCheck(c);
+            String problem = roleCheck.problem();
+            if (problem == null && (roleCheck.loginSuperuser() || roleCheck.loginInherits()) && !loginWarned) {
+                loginWarned = true;
+                // Not refused (the replication login is the documented default), but said: from a
+                // superuser or an inheriting login, RESET ROLE in a trigger or function gets it all.
+                log.warn("uploads connect as {}, which {} — set upload.connection to a NOINHERIT login that"
+                        + " can only become role {} (docs/upload.md)", roleCheck.login(),
+                        roleCheck.loginSuperuser() ? "is a superuser" : "inherits the privileges of its roles", role);
             }
             Array schemas = c.createArrayOf("text", allowed.stream().map(WritableTables.Allowed::schema).toArray());
             Array names = c.createArrayOf("text", allowed.stream().map(WritableTables.Allowed::table).toArray());
-            List<RowSecurity> security = new ArrayList<>();
-            try (PreparedStatement ps = c.prepareStatement(ROW_SECURITY)) {
-                ps.setString(1, role);
-                ps.setArray(2, schemas);
-                ps.setArray(3, names);
-                try (ResultSet rs = ps.executeQuery()) {
-                    while (rs.next()) {
-                        security.add(new RowSecurity(rs.getString(1), rs.getString(2), rs.getBoolean(3), rs.getBoolean(4),
-                                rs.getBoolean(5), rs.getBoolean(6)));
-                    }
-                }
-            }
+            List<RowSecurity> security = rowSecurity(c, schemas, names);
             List<WritableTables.CatalogColumn> columns = new ArrayList<>();
             try (PreparedStatement ps = c.prepareStatement(COLUMNS)) {
                 ps.setArray(1, schemas);
@@ -182,6 +158,64 @@ public final class UploadCatalog {
             }
             throw e;
         }
+    }
+
+    /**
+     * Whether the upload role exists and the login may become it, and what the login is.
+     *
+     * @param problem null when uploads can run as the role; otherwise why not and the statement that fixes it
+     */
+    public record RoleCheck(String login, String problem, boolean loginSuperuser, boolean loginInherits) {}
+
+    /** What {@code syncline doctor} reports, read without creating or changing anything. */
+    public record Inspection(RoleCheck role, List<RowSecurity> rowSecurity) {}
+
+    /** Reads the role and Row-Level Security facts only (no DDL, no commit): for {@code doctor}. */
+    public Inspection inspect(Connection c) throws SQLException {
+        RoleCheck roleCheck = roleCheck(c);
+        Array schemas = c.createArrayOf("text", allowed.stream().map(WritableTables.Allowed::schema).toArray());
+        Array names = c.createArrayOf("text", allowed.stream().map(WritableTables.Allowed::table).toArray());
+        return new Inspection(roleCheck, rowSecurity(c, schemas, names));
+    }
+
+    public List<WritableTables.Allowed> allowed() {
+        return allowed;
+    }
+
+    private RoleCheck roleCheck(Connection c) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(ROLE)) {
+            ps.setString(1, role);
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                String login = rs.getString(3);
+                String problem = null;
+                if (!rs.getBoolean(1)) {
+                    problem = "uploads run as the database role `" + role + "`, which does not exist — run"
+                            + " CREATE ROLE " + role + " NOLOGIN; GRANT " + role + " TO " + login
+                            + "; (and grant it the tables), or set upload.role";
+                } else if (!rs.getBoolean(2)) {
+                    problem = "the server's database user " + login + " may not assume the role `" + role
+                            + "` — run GRANT " + role + " TO " + login + ";";
+                }
+                return new RoleCheck(login, problem, rs.getBoolean(4), rs.getBoolean(5));
+            }
+        }
+    }
+
+    private List<RowSecurity> rowSecurity(Connection c, Array schemas, Array names) throws SQLException {
+        List<RowSecurity> security = new ArrayList<>();
+        try (PreparedStatement ps = c.prepareStatement(ROW_SECURITY)) {
+            ps.setString(1, role);
+            ps.setArray(2, schemas);
+            ps.setArray(3, names);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    security.add(new RowSecurity(rs.getString(1), rs.getString(2), rs.getBoolean(3), rs.getBoolean(4),
+                            rs.getBoolean(5), rs.getBoolean(6)));
+                }
+            }
+        }
+        return security;
     }
 
     /**

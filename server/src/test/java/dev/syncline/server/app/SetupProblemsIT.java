@@ -99,6 +99,7 @@ class SetupProblemsIT {
     @Test
     void aGoodSetUpPassesEveryCheck(@TempDir Path dir) throws Exception {
         try (TestDatabase db = database(server)) {
+            uploadRole(db, "authenticated");
             Result r = doctor(config(dir, ""), db.uri());
             assertThat(r.out()).contains("ok      wal_level: logical", "ok      replication: user ",
                     "ok      publication syncline: does not exist yet; Syncline creates it",
@@ -106,6 +107,38 @@ class SetupProblemsIT {
             assertThat(r.out()).doesNotContain("\nproblem ");
             assertThat(r.exit()).isZero();
         }
+    }
+
+    /** Uploads: the upload role, a login that could escape it, and each writable table without RLS (SYNC_U2009). */
+    @Test
+    void doctorNamesUploadTablesWithoutRowLevelSecurity(@TempDir Path dir) throws Exception {
+        try (TestDatabase db = database(server)) {
+            String role = uploadRole(db, "app_writer_" + ROLES.incrementAndGet());
+            db.execute("ALTER TABLE todos ENABLE ROW LEVEL SECURITY",
+                    "CREATE POLICY own ON todos TO " + role + " USING (true)");
+            Result r = doctor(config(dir, "upload:\n  role: " + role + "\n"), db.uri());
+            assertThat(r.out()).contains("warn    upload role: uploads connect as postgres, which is a superuser",
+                    "ok      upload table public.todos: Row-Level Security applies to role " + role,
+                    "warn    upload table public.lists: uploads refused (SYNC_U2009): table public.lists has no "
+                            + "Row-Level Security — run ALTER TABLE public.lists ENABLE ROW LEVEL SECURITY");
+            assertThat(r.exit()).as("a table uploads refuse is a warning: clients may only read it").isZero();
+
+            Result trusted = doctor(config(dir, "upload:\n  role: " + role + "\n  trusted_tables: [lists]\n"), db.uri());
+            assertThat(trusted.out()).contains("warn    upload table public.lists: written without Row-Level Security "
+                    + "(upload.trusted_tables)");
+
+            Result missing = doctor(config(dir, "upload:\n  role: nobody_" + ROLES.incrementAndGet() + "\n"), db.uri());
+            assertThat(missing.out()).contains("problem upload role: uploads run as the database role `nobody_");
+            assertThat(missing.exit()).isEqualTo(SynclineCli.INVALID);
+        }
+    }
+
+    /** The role uploads become, made once per server (roles are cluster-wide) and granted the tables. */
+    private static String uploadRole(TestDatabase db, String role) {
+        db.execute("DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '" + role + "') THEN CREATE ROLE "
+                        + role + " NOLOGIN; END IF; END $$",
+                "GRANT SELECT, INSERT, UPDATE, DELETE ON lists, todos TO " + role);
+        return role;
     }
 
     @Test
