@@ -1,5 +1,6 @@
 package dev.syncline.server.admin;
 
+import dev.syncline.server.errors.ServerError;
 import dev.syncline.server.config.Secret;
 import dev.syncline.server.sync.SyncException;
 
@@ -16,9 +17,9 @@ import java.util.Optional;
  */
 public final class AdminAuth {
     /** No {@code admin.token} configured: the admin API does not exist on this server. */
-    public static final String DISABLED = "SYNC_A1003";
-    public static final String MISSING = "SYNC_A1001";
-    public static final String WRONG = "SYNC_A1002";
+    public static final String DISABLED = ServerError.SYNC_A1003.code();
+    public static final String MISSING = ServerError.SYNC_A1001.code();
+    public static final String WRONG = ServerError.SYNC_A1002.code();
 
     private final Optional<byte[]> expected;
 

@@ -1,5 +1,6 @@
 package dev.syncline.server.app;
 
+import dev.syncline.server.errors.ServerError;
 import dev.syncline.server.source.postgres.Lsn;
 import dev.syncline.server.source.postgres.PgConnections;
 import dev.syncline.server.source.postgres.PgSourceSettings;
@@ -60,7 +61,7 @@ final class PgSourcePosition implements SourcePosition, AutoCloseable {
             return work.run(connection);
         } catch (SQLException | RuntimeException e) {
             closeQuietly();
-            throw new SyncException("SYNC_R1006", 503, "the source database is not reachable; retry shortly");
+            throw new SyncException(ServerError.SYNC_R1006, "the source database is not reachable; retry shortly");
         }
     }
 

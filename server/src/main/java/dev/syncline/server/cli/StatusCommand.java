@@ -47,7 +47,7 @@ final class StatusCommand implements Callable<Integer> {
             return SynclineCli.INVALID;
         }
         if (loaded.get().admin().token().isEmpty()) {
-            err.println("SYNC_A1003: the admin API is disabled in " + config.file + ": set `admin.token`"
+            err.println(dev.syncline.server.errors.ServerError.SYNC_A1003.code() + ": the admin API is disabled in " + config.file + ": set `admin.token`"
                     + " (e.g. `admin: { token: ${SYNCLINE_ADMIN_TOKEN} }`) and restart the server");
             return SynclineCli.INVALID;
         }

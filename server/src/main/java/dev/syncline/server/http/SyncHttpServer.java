@@ -1,5 +1,6 @@
 package dev.syncline.server.http;
 
+import dev.syncline.server.errors.ServerError;
 import dev.syncline.protocol.sync.StreamingSyncRequest;
 import dev.syncline.server.auth.AuthenticatedUser;
 import dev.syncline.server.auth.Authenticator;
@@ -168,13 +169,13 @@ public final class SyncHttpServer implements AutoCloseable {
             });
             config.routes.exception(Exception.class, (e, ctx) -> {
                 if (e instanceof io.javalin.http.HttpResponseException h) { // Javalin's own 4xx (404, 413, …)
-                    error(ctx, "SYNC_R1000", h.getStatus(), h.getMessage());
+                    error(ctx, ServerError.SYNC_R1000.code(), h.getStatus(), h.getMessage());
                     return;
                 }
                 error(ctx, InternalFailure.CODE, 500, InternalFailure.report(log, ctx.method() + " " + ctx.path(), e));
             });
             config.routes.exception(StreamingSyncRequest.InvalidRequestException.class,
-                    (e, ctx) -> error(ctx, "SYNC_R1001", 400, e.getMessage()));
+                    (e, ctx) -> error(ctx, ServerError.SYNC_R1001.code(), ServerError.SYNC_R1001.status(), e.getMessage()));
         }).start(settings.host(), settings.port());
         started = true;
         log.info("HTTP API listening on {}:{}", settings.host(), app.port());
@@ -229,7 +230,7 @@ public final class SyncHttpServer implements AutoCloseable {
         AuthenticatedUser user = authenticator.authenticate(ctx.header("Authorization"));
         long length = ctx.req().getContentLengthLong();
         if (length > settings.maxBodyBytes()) {
-            throw new SyncException("SYNC_R1002", 413, "request body of " + length + " bytes exceeds the limit of "
+            throw new SyncException(ServerError.SYNC_R1002, "request body of " + length + " bytes exceeds the limit of "
                     + settings.maxBodyBytes());
         }
         StreamingSyncRequest request = StreamingSyncRequest.parse(ctx.bodyAsBytes());
@@ -265,7 +266,7 @@ public final class SyncHttpServer implements AutoCloseable {
         AuthenticatedUser user = authenticator.authenticate(ctx.header("Authorization"));
         String clientId = ctx.queryParam("client_id");
         if (clientId == null || clientId.isBlank() || clientId.length() > 256) {
-            throw new SyncException("SYNC_R1005", 400, "`client_id` query parameter is required (the client's database id)");
+            throw new SyncException(ServerError.SYNC_R1005, "`client_id` query parameter is required (the client's database id)");
         }
         limitWriteCheckpoints(user);
         long value = writeCheckpoints.create(user.userId(), clientId);
@@ -276,7 +277,7 @@ public final class SyncHttpServer implements AutoCloseable {
     private void limitWriteCheckpoints(AuthenticatedUser user) {
         java.time.Duration wait = writeCheckpointRate.acquire(user.userId());
         if (!wait.isZero()) {
-            throw new SyncException("SYNC_R1008", 429, "too many write checkpoints for this user (at most "
+            throw new SyncException(ServerError.SYNC_R1008, "too many write checkpoints for this user (at most "
                     + settings.clientLimits().writeCheckpointsPerUserPerMinute() + " a minute); retry after the "
                     + "Retry-After seconds", Math.max(1, (wait.toMillis() + 999) / 1000));
         }
@@ -289,7 +290,7 @@ public final class SyncHttpServer implements AutoCloseable {
         try {
             body = JSON.readTree(ctx.bodyAsBytes());
         } catch (IOException e) {
-            throw new SyncException("SYNC_R1001", 400, "request body is not valid JSON");
+            throw new SyncException(ServerError.SYNC_R1001, "request body is not valid JSON");
         }
         String clientId = body == null ? null : body.path("client_id").asText(null);
         com.fasterxml.jackson.databind.JsonNode id = body == null ? null : body.path("checkpoint_request_id");
@@ -300,7 +301,7 @@ public final class SyncHttpServer implements AutoCloseable {
             requestId = -1;
         }
         if (clientId == null || clientId.isBlank() || requestId < 0) {
-            throw new SyncException("SYNC_R1005", 400,
+            throw new SyncException(ServerError.SYNC_R1005,
                     "body must be {\"client_id\": \"…\", \"checkpoint_request_id\": <non-negative integer>}");
         }
         limitWriteCheckpoints(user);

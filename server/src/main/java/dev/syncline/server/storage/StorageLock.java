@@ -19,7 +19,7 @@ import java.nio.file.StandardOpenOption;
  * that are safe beside a running server ({@code syncline compact}) do not take it.
  */
 public final class StorageLock implements AutoCloseable {
-    public static final String CODE = "SYNC_D1001";
+    public static final String CODE = dev.syncline.server.errors.ServerError.SYNC_D1001.code();
     /**
      * Lock files this JVM holds. Checked before opening the file: closing any channel of a file
      * releases every POSIX lock the process holds on it, so a second attempt in the same process

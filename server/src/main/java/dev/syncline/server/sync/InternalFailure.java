@@ -10,7 +10,7 @@ import java.util.UUID;
  * users or SQL; the log gets the detail under the same reference.
  */
 public final class InternalFailure {
-    public static final String CODE = "SYNC_S5000";
+    public static final String CODE = dev.syncline.server.errors.ServerError.SYNC_S5000.code();
 
     private InternalFailure() {}
 

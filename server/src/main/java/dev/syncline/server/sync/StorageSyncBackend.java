@@ -1,5 +1,6 @@
 package dev.syncline.server.sync;
 
+import dev.syncline.server.errors.ServerError;
 import dev.syncline.protocol.OpId;
 import dev.syncline.protocol.sync.OplogEntry;
 import dev.syncline.protocol.sync.StreamingSyncRequest;
@@ -144,7 +145,7 @@ public final class StorageSyncBackend implements SyncBackend, AutoCloseable {
             try (ReadView view = storage.reader().open()) {
                 Optional<Checkpoint> checkpoint = view.checkpoint();
                 if (checkpoint.isEmpty()) {
-                    throw new SyncException("SYNC_R1004", 503, "the server is still copying its initial data; retry shortly");
+                    throw new SyncException(ServerError.SYNC_R1004, "the server is still copying its initial data; retry shortly");
                 }
                 Set<String> topics = new HashSet<>();
                 BucketSelection selection;
@@ -156,7 +157,7 @@ public final class StorageSyncBackend implements SyncBackend, AutoCloseable {
                         return view.parameterValues(serialized).stream().map(ParameterValuesCodec::decode).toList();
                     });
                 } catch (SyncRulesLimitException e) {
-                    throw new SyncException("PSYNC_S2305", 400, e.getMessage());
+                    throw new SyncException(ServerError.PSYNC_S2305, e.getMessage());
                 }
                 long opId = checkpoint.get().lastOpId().value();
                 BucketStateCache.Loader loader = new BucketStateCache.Loader() {

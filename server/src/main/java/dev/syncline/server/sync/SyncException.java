@@ -9,6 +9,16 @@ public class SyncException extends RuntimeException {
     private final int status;
     private final long retryAfterSeconds;
 
+    public SyncException(dev.syncline.server.errors.ServerError error, String description) {
+        this(error.code(), error.status(), description, 0);
+    }
+
+    /** @param retryAfterSeconds sent as {@code Retry-After} (with 429 and 503); 0 sends none */
+    public SyncException(dev.syncline.server.errors.ServerError error, String description, long retryAfterSeconds) {
+        this(error.code(), error.status(), description, retryAfterSeconds);
+    }
+
+    /** For codes of the other catalogue enums (auth, uploads), which carry their own status. */
     public SyncException(String code, int status, String description) {
         this(code, status, description, 0);
     }

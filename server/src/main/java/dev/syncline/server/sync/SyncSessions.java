@@ -1,5 +1,6 @@
 package dev.syncline.server.sync;
 
+import dev.syncline.server.errors.ServerError;
 import dev.syncline.protocol.sync.StreamingSyncRequest;
 import dev.syncline.server.auth.AuthenticatedUser;
 import io.micrometer.core.instrument.Counter;
@@ -86,7 +87,7 @@ public final class SyncSessions {
     /** @throws SyncException 503 when not ready, 429 at the user's or the node's limit, or what the scope reports */
     public Prepared prepare(AuthenticatedUser user, StreamingSyncRequest request) {
         if (!backend.ready()) {
-            throw new SyncException("SYNC_R1004", 503, "the server is still copying its initial data; retry shortly",
+            throw new SyncException(ServerError.SYNC_R1004, "the server is still copying its initial data; retry shortly",
                     RETRY_AFTER_SECONDS);
         }
         String userId = user.userId();
@@ -101,14 +102,14 @@ public final class SyncSessions {
         });
         if (!admitted[0]) {
             rejected.increment();
-            throw new SyncException("SYNC_R1007", 429, "this user already has " + settings.maxStreamsPerUser()
+            throw new SyncException(ServerError.SYNC_R1007, "this user already has " + settings.maxStreamsPerUser()
                     + " sync streams open on this node; close one (another tab or device) or retry later",
                     RETRY_AFTER_SECONDS);
         }
         if (!slots.tryAcquire()) {
             releaseUser(userId);
             rejected.increment();
-            throw new SyncException("SYNC_R1003", 429, "this node serves its maximum of " + settings.maxConnections()
+            throw new SyncException(ServerError.SYNC_R1003, "this node serves its maximum of " + settings.maxConnections()
                     + " sync connections; retry later or add a node", RETRY_AFTER_SECONDS);
         }
         active.incrementAndGet();

@@ -1,5 +1,6 @@
 package dev.syncline.server.ws;
 
+import dev.syncline.server.errors.ServerError;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import de.undercouch.bson4jackson.BsonFactory;
@@ -74,15 +75,15 @@ public final class RSocketSyncConnection {
 
     private void handle(ByteBuffer bytes) {
         if (user == null && ++framesBeforeSetup > maxFramesBeforeSetup) {
-            fail(0, RSocketFrame.ERROR_CONNECTION_ERROR, "[SYNC_W1005] send SETUP with a token first; "
-                    + maxFramesBeforeSetup + " frames without it close the connection");
+            fail(0, RSocketFrame.ERROR_CONNECTION_ERROR, ServerError.SYNC_W1005.tag("send SETUP with a token first; "
+                    + maxFramesBeforeSetup + " frames without it close the connection"));
             return;
         }
         RSocketFrame frame;
         try {
             frame = RSocketCodec.decode(bytes);
         } catch (RSocketCodec.MalformedFrameException e) {
-            fail(0, RSocketFrame.ERROR_CONNECTION_ERROR, "[SYNC_W1001] " + e.getMessage());
+            fail(0, RSocketFrame.ERROR_CONNECTION_ERROR, ServerError.SYNC_W1001.tag(e.getMessage()));
             return;
         }
         switch (frame) {
@@ -107,13 +108,13 @@ public final class RSocketSyncConnection {
                 close();
             }
             case RSocketFrame.Other o -> outbox.offer(RSocketCodec.encode(new RSocketFrame.Error(o.streamId(),
-                    RSocketFrame.ERROR_REJECTED, "[SYNC_W1002] only REQUEST_STREAM on /sync/stream is served")));
+                    RSocketFrame.ERROR_REJECTED, ServerError.SYNC_W1002.tag("only REQUEST_STREAM on /sync/stream is served"))));
         }
     }
 
     private void setup(RSocketFrame.Setup setup) {
         if (user != null) {
-            fail(0, RSocketFrame.ERROR_INVALID_SETUP, "[SYNC_W1003] SETUP sent twice");
+            fail(0, RSocketFrame.ERROR_INVALID_SETUP, ServerError.SYNC_W1003.tag("SETUP sent twice"));
             return;
         }
         String token = null;
@@ -123,7 +124,7 @@ public final class RSocketSyncConnection {
                 token = metadata.get("token").asText();
             }
         } catch (IOException e) {
-            fail(0, RSocketFrame.ERROR_INVALID_SETUP, "[PSYNC_S2106] SETUP metadata must be JSON with a token");
+            fail(0, RSocketFrame.ERROR_INVALID_SETUP, "[" + dev.syncline.server.auth.AuthErrorCode.PSYNC_S2106 + "] SETUP metadata must be JSON with a token");
             return;
         }
         try {
@@ -135,12 +136,12 @@ public final class RSocketSyncConnection {
 
     private void requestStream(RSocketFrame.RequestStream frame) {
         if (user == null) {
-            fail(frame.streamId(), RSocketFrame.ERROR_REJECTED, "[PSYNC_S2106] authenticate in SETUP first");
+            fail(frame.streamId(), RSocketFrame.ERROR_REJECTED, "[" + dev.syncline.server.auth.AuthErrorCode.PSYNC_S2106 + "] authenticate in SETUP first");
             return;
         }
         if (stream != null) {
             outbox.offer(RSocketCodec.encode(new RSocketFrame.Error(frame.streamId(), RSocketFrame.ERROR_REJECTED,
-                    "[SYNC_W1004] one sync stream per connection")));
+                    ServerError.SYNC_W1004.tag("one sync stream per connection"))));
             return;
         }
         StreamingSyncRequest request;
@@ -148,7 +149,7 @@ public final class RSocketSyncConnection {
             request = StreamingSyncRequest.parse(asJson(frame.data()));
         } catch (StreamingSyncRequest.InvalidRequestException | IOException e) {
             outbox.offer(RSocketCodec.encode(new RSocketFrame.Error(frame.streamId(), RSocketFrame.ERROR_INVALID,
-                    "[SYNC_R1001] " + e.getMessage())));
+                    ServerError.SYNC_R1001.tag(e.getMessage()))));
             return;
         }
         AuthenticatedUser streamUser = user;
@@ -188,7 +189,7 @@ public final class RSocketSyncConnection {
      */
     public void setupDeadlinePassed() {
         if (user == null || stream == null) {
-            fail(0, RSocketFrame.ERROR_CONNECTION_ERROR, "[SYNC_W1006] no SETUP with a token and REQUEST_STREAM in time");
+            fail(0, RSocketFrame.ERROR_CONNECTION_ERROR, ServerError.SYNC_W1006.tag("no SETUP with a token and REQUEST_STREAM in time"));
         }
     }
 
