@@ -13,7 +13,7 @@
 //     commit → visible latency: the wall clock when the batch that makes it visible arrives (the
 //     client delivers a batch, and `Shape` notifies its subscribers, at `up-to-date`) minus the row's
 //     `n`, which the writer set to clock_timestamp() in µs (same machine, same clock). On a line
-//     "STOP" on stdin prints "RESULT received=… p50=… p90=… p99=… max=… failed=…" (µs) and exits —
+//     "STOP" on stdin prints "RESULT received=… p50=… p90=… p95=… p99=… max=… failed=…" (µs) and exits —
 //     the protocol of FanOutClients, so the Java side reads both the same way.
 import { createRequire } from 'node:module'
 import { readFileSync } from 'node:fs'
@@ -116,7 +116,7 @@ if (mode === 'initial') {
     if (line.trim() !== 'STOP') return
     const sorted = Float64Array.from(latencies).sort()
     const pct = (p) => sorted.length === 0 ? -1 : sorted[Math.max(0, Math.min(sorted.length - 1, Math.ceil(p / 100 * sorted.length) - 1))]
-    print(`RESULT received=${sorted.length} p50=${pct(50)} p90=${pct(90)} p99=${pct(99)} max=${sorted.length ? sorted[sorted.length - 1] : -1} failed=${failed} checksumFailures=0`)
+    print(`RESULT received=${sorted.length} p50=${pct(50)} p90=${pct(90)} p95=${pct(95)} p99=${pct(99)} max=${sorted.length ? sorted[sorted.length - 1] : -1} failed=${failed} checksumFailures=0`)
     process.exit(0)
   })
 } else {

@@ -36,9 +36,9 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class FanOutBench {
     /** The table's header; {@link #run} returns its rows. */
     static final String HEADER = "| date | load before (1/5/15 min) | connected clients | writing to | tx/s | seconds | rows written "
-            + "| rows visible | p50 ms | p90 ms | p99 ms | max ms | failed streams | checksum failures "
+            + "| rows visible | p50 ms | p90 ms | p95 ms | p99 ms | max ms | failed streams | checksum failures "
             + "| heap after GC, all connected | max heap used | RSS connected | max RSS |\n"
-            + "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n";
+            + "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n";
 
     public static void main(String[] args) throws Exception {
         int clients = Integer.parseInt(args[0]);
@@ -138,9 +138,9 @@ public final class FanOutBench {
         client.destroy();
         sampler.interrupt();
 
-        String row = String.format("| %s | %s | %d | %d | %d | %d | %d | %s | %s | %s | %s | %s | %s | %s | %d MiB | %d MiB | %d MiB | %d MiB |%n",
+        String row = String.format("| %s | %s | %d | %d | %d | %d | %d | %s | %s | %s | %s | %s | %s | %s | %s | %d MiB | %d MiB | %d MiB | %d MiB |%n",
                 LocalDate.now(), load, clients, active, txPerSecond, seconds, written, field(result, "received"),
-                ms(field(result, "p50")), ms(field(result, "p90")), ms(field(result, "p99")), ms(field(result, "max")),
+                ms(field(result, "p50")), ms(field(result, "p90")), ms(field(result, "p95")), ms(field(result, "p99")), ms(field(result, "max")),
                 field(result, "failed"), field(result, "checksumFailures"), liveHeapConnected >> 20, maxHeap.get() >> 20,
                 rssConnected >> 20, maxRss.get() >> 20);
         String note = String.format("%nstreams connected and first-synced in %.1f s; heap limit %d MiB%n", connectSeconds,

@@ -238,9 +238,10 @@ public final class ShapeBench {
             Thread.sleep(3000); // rows of the last checkpoints arrive
             toClient.println("STOP");
             String result = awaitLine(fromClient, "RESULT", 120);
-            String row = String.format("| %s | %s | %d | %d | %d | %d | %d | %s | %s | %s | %s | %s | %s | — | %d MiB | — | %d MiB | — |%n",
+            String row = String.format("| %s | %s | %d | %d | %d | %d | %d | %s | %s | %s | %s | %s | %s | %s | — | %d MiB | — | %d MiB | — |%n",
                     LocalDate.now(), load, shapes, shapes, txPerSecond, seconds, written, field(result, "received"),
-                    ms(field(result, "p50")), ms(field(result, "p90")), ms(field(result, "p99")), ms(field(result, "max")),
+                    ms(field(result, "p50")), ms(field(result, "p90")), ms(field(result, "p95")), ms(field(result, "p99")),
+                    ms(field(result, "max")),
                     field(result, "failed"), liveHeapParked >> 20, rssParked >> 20);
             String note = String.format("shapes up to date in %.1f s (%s); heap after GC and RSS taken with every shape parked",
                     connectSeconds, syncedLine);
