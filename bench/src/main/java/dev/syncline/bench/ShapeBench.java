@@ -218,6 +218,10 @@ public final class ShapeBench {
             lines.add(running.token("u" + i));
         }
         Files.write(tokens, lines);
+        System.gc();
+        Thread.sleep(500);
+        long heapBefore = memory.getHeapMemoryUsage().getUsed();
+        double idleCpuBefore = idleCpuShare();
         Process client = new ProcessBuilder("node", SCRIPT.toString(), "live", "--url", running.endpoint() + "/v1/shape",
                 "--tokens", tokens.toString(), "--table", "todos", "--prefix", "s")
                 .redirectError(ProcessBuilder.Redirect.INHERIT).start();
@@ -233,6 +237,7 @@ public final class ShapeBench {
             Thread.sleep(500);
             long liveHeapParked = memory.getHeapMemoryUsage().getUsed();
             long rssParked = Load.rssBytes();
+            double idleCpuParked = idleCpuShare();
             String load = Load.average();
             long written = FanOutBench.write(running, "s", shapes, txPerSecond, seconds);
             Thread.sleep(3000); // rows of the last checkpoints arrive
@@ -243,13 +248,28 @@ public final class ShapeBench {
                     ms(field(result, "p50")), ms(field(result, "p90")), ms(field(result, "p95")), ms(field(result, "p99")),
                     ms(field(result, "max")),
                     field(result, "failed"), liveHeapParked >> 20, rssParked >> 20);
-            String note = String.format("shapes up to date in %.1f s (%s); heap after GC and RSS taken with every shape parked",
-                    connectSeconds, syncedLine);
+            String note = String.format("shapes up to date in %.1f s (%s); heap after GC and RSS taken with every shape parked; "
+                    + "heap after GC %d MiB before the shapes connected, so %+d MiB for %d parked shapes (their requests and "
+                    + "shape logs); server CPU with no writes: %.1f %% of one core with every shape parked, %.1f %% before "
+                    + "the shapes connected (5 s each)", connectSeconds, syncedLine, heapBefore >> 20,
+                    (liveHeapParked - heapBefore) >> 20, shapes, 100 * idleCpuParked, 100 * idleCpuBefore);
             return new LiveShapes(row, note);
         } finally {
             client.waitFor(30, TimeUnit.SECONDS);
             client.destroy();
         }
+    }
+
+    /**
+     * This JVM's CPU over 5 s with no writes, as a share of one core: parked shapes should cost memory,
+     * not CPU (the source's heartbeat still makes a checkpoint a second, which changes no shape's rows).
+     */
+    private static double idleCpuShare() throws InterruptedException {
+        var os = (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
+        long cpu0 = os.getProcessCpuTime();
+        long t0 = System.nanoTime();
+        Thread.sleep(5000);
+        return (os.getProcessCpuTime() - cpu0) / (double) (System.nanoTime() - t0);
     }
 
     private static String awaitLine(BufferedReader in, String prefix, int timeoutSeconds) throws Exception {
