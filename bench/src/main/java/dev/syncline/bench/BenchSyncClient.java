@@ -156,6 +156,11 @@ final class BenchSyncClient implements AutoCloseable {
                             bucket = p.getText();
                         } else if (f.equals("checksum")) {
                             checksum = p.getLongValue();
+                        } else {
+                            // priority, count, and since Sync Streams (issue 14) `subscriptions`, an
+                            // array: not skipping it left the parser inside it, and the client stopped
+                            // reading after the first checkpoint line without applying anything.
+                            p.skipChildren();
                         }
                     }
                     expected.put(bucket, checksum);
@@ -208,7 +213,7 @@ final class BenchSyncClient implements AutoCloseable {
                 case "object_id" -> id = p.getText();
                 case "data" -> data = p.getText();
                 case "checksum" -> checksum = p.getLongValue();
-                default -> { } // op_id, subkey
+                default -> p.skipChildren(); // op_id, subkey
             }
         }
         if (db == null) {

@@ -34,91 +34,125 @@ import java.util.concurrent.atomic.AtomicLong;
  * <p>Usage: {@code bench/run fanout <clients> <active> [txPerSecond=100] [seconds=20] [label]}.
  */
 public final class FanOutBench {
+    /** The table's header; {@link #run} returns its rows. */
+    static final String HEADER = "| date | load before (1/5/15 min) | connected clients | writing to | tx/s | seconds | rows written "
+            + "| rows visible | p50 ms | p90 ms | p95 ms | p99 ms | max ms | failed streams | checksum failures "
+            + "| heap after GC, all connected | max heap used | RSS connected | max RSS |\n"
+            + "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n";
+
     public static void main(String[] args) throws Exception {
         int clients = Integer.parseInt(args[0]);
         int active = Math.min(clients, Integer.parseInt(args[1]));
         int txPerSecond = args.length > 2 ? Integer.parseInt(args[2]) : 100;
         int seconds = args.length > 3 ? Integer.parseInt(args[3]) : 20;
         String label = args.length > 4 ? args[4] : "p2";
+        Run run = run(clients, active, txPerSecond, seconds, RunningApp.MEMBERSHIP_RULES);
+        String table = HEADER + run.row() + run.note();
+        System.out.print(table);
+        ResultFile.write("fanout-" + label, table);
+    }
+
+    /** One P2/P5 run's table row and the line under the table. */
+    record Run(String row, String note) {}
+
+    /** PostgreSQL with its default synchronous_commit=on (see {@link #run}). */
+    static PostgresTestServer startPostgres() {
+        // The embedded server turns synchronous_commit off, and then the walsender only sees a commit
+        // once the WAL writer flushes it (every wal_writer_delay, 200 ms), which would add up to 200 ms
+        // to every latency here without being Syncline's.
+        return PostgresTestServer.start(java.util.Map.of("synchronous_commit", "on"));
+    }
+
+    /** The config section that raises the node's connection limit (default 10,000) above {@code clients}. */
+    static String connectionLimit(int clients) {
+        return "api:\n  parameters:\n    max_concurrent_connections: " + Math.max(10_000, clients + 100) + "\n";
+    }
+
+    /** One run on a fresh PostgreSQL and server serving {@code rulesYaml} (over RunningApp's tables). */
+    static Run run(int clients, int active, int txPerSecond, int seconds, String rulesYaml) throws Exception {
         Path dir = Files.createTempDirectory("syncline-fanout");
-        MemoryMXBean memory = ManagementFactory.getMemoryMXBean();
-        // PostgreSQL's default synchronous_commit=on: the embedded server turns it off, and then the
-        // walsender only sees a commit once the WAL writer flushes it (every wal_writer_delay, 200 ms),
-        // which would add up to 200 ms to every latency here without being Syncline's.
-        try (PostgresTestServer server = PostgresTestServer.start(java.util.Map.of("synchronous_commit", "on"));
-             // The node's connection limit (default 10,000) raised above the clients, so P5's 10k idle + 1k active fit.
-             RunningApp running = RunningApp.start(server, dir,
-                     "api:\n  parameters:\n    max_concurrent_connections: " + Math.max(10_000, clients + 100) + "\n")) {
+        try (PostgresTestServer server = startPostgres();
+             // The node's connection limit raised above the clients, so P5's 10k idle + 1k active fit.
+             RunningApp running = RunningApp.start(server, dir, connectionLimit(clients), rulesYaml)) {
             running.awaitReady();
-            running.db.execute("INSERT INTO lists SELECT 'lu' || g, 'list of u' || g, 'u' || g FROM generate_series(0, "
-                            + (clients - 1) + ") g",
-                    "INSERT INTO list_members SELECT 'lu' || g, 'u' || g FROM generate_series(0, " + (clients - 1) + ") g");
-            Path tokens = dir.resolve("tokens.txt");
-            List<String> lines = new ArrayList<>(clients);
-            for (int i = 0; i < clients; i++) {
-                lines.add(running.token("u" + i));
-            }
-            Files.write(tokens, lines);
-            Thread.sleep(3000); // let replication store the memberships (a late one only arrives as a diff)
-
-            ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                    "-Xmx2g", "-cp", System.getProperty("java.class.path"), FanOutClients.class.getName(),
-                    running.endpoint(), tokens.toString(), Integer.toString(active), dir.resolve("clients").toString());
-            pb.redirectError(ProcessBuilder.Redirect.INHERIT);
-            Process client = pb.start();
-            BufferedReader fromClient = new BufferedReader(new InputStreamReader(client.getInputStream(), StandardCharsets.UTF_8));
-            PrintWriter toClient = new PrintWriter(client.getOutputStream(), true, StandardCharsets.UTF_8);
-
-            AtomicLong maxHeap = new AtomicLong();
-            AtomicLong maxRss = new AtomicLong();
-            Thread sampler = Thread.ofPlatform().daemon().start(() -> {
-                while (!Thread.currentThread().isInterrupted()) {
-                    maxHeap.accumulateAndGet(memory.getHeapMemoryUsage().getUsed(), Math::max);
-                    maxRss.accumulateAndGet(Load.rssBytes(), Math::max);
-                    try {
-                        Thread.sleep(250);
-                    } catch (InterruptedException e) {
-                        return;
-                    }
-                }
-            });
-
-            long connectStart = System.nanoTime();
-            String syncedLine = awaitLine(fromClient, "SYNCED", 900);
-            double connectSeconds = (System.nanoTime() - connectStart) / 1e9;
-            System.out.printf("%s after %.1f s%n", syncedLine, connectSeconds);
-            System.gc();
-            Thread.sleep(500);
-            long liveHeapConnected = memory.getHeapMemoryUsage().getUsed();
-            long rssConnected = Load.rssBytes();
-
-            String load = Load.average();
-            long written = write(running, active, txPerSecond, seconds);
-            Thread.sleep(3000); // rows of the last checkpoints arrive
-            toClient.println("STOP");
-            String result = awaitLine(fromClient, "RESULT", 120);
-            client.waitFor(30, TimeUnit.SECONDS);
-            client.destroy();
-            sampler.interrupt();
-
-            String table = "| date | load before (1/5/15 min) | connected clients | writing to | tx/s | seconds | rows written "
-                    + "| rows visible | p50 ms | p90 ms | p99 ms | max ms | failed streams | checksum failures "
-                    + "| heap after GC, all connected | max heap used | RSS connected | max RSS |\n"
-                    + "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n"
-                    + String.format("| %s | %s | %d | %d | %d | %d | %d | %s | %s | %s | %s | %s | %s | %s | %d MiB | %d MiB | %d MiB | %d MiB |%n",
-                    LocalDate.now(), load, clients, active, txPerSecond, seconds, written, field(result, "received"),
-                    ms(field(result, "p50")), ms(field(result, "p90")), ms(field(result, "p99")), ms(field(result, "max")),
-                    field(result, "failed"), field(result, "checksumFailures"), liveHeapConnected >> 20, maxHeap.get() >> 20,
-                    rssConnected >> 20, maxRss.get() >> 20)
-                    + String.format("%nstreams connected and first-synced in %.1f s; heap limit %d MiB%n", connectSeconds,
-                    memory.getHeapMemoryUsage().getMax() >> 20);
-            System.out.print(table);
-            ResultFile.write("fanout-" + label, table.toString());
+            addUsers(running, clients);
+            return run(running, dir, clients, active, txPerSecond, seconds);
         }
     }
 
-    /** One INSERT per transaction, paced on an absolute schedule; returns how many were committed. */
-    private static long write(RunningApp running, int active, int txPerSecond, int seconds) throws Exception {
+    /** Users u0..u(n-1), each the only member of their own list lu0..lu(n-1). */
+    static void addUsers(RunningApp running, int clients) throws Exception {
+        running.db.execute("INSERT INTO lists SELECT 'lu' || g, 'list of u' || g, 'u' || g FROM generate_series(0, "
+                        + (clients - 1) + ") g",
+                "INSERT INTO list_members SELECT 'lu' || g, 'u' || g FROM generate_series(0, " + (clients - 1) + ") g");
+    }
+
+    /** P2 on a running server whose users u0..u(clients-1) exist ({@link #addUsers}). */
+    static Run run(RunningApp running, Path dir, int clients, int active, int txPerSecond, int seconds) throws Exception {
+        MemoryMXBean memory = ManagementFactory.getMemoryMXBean();
+        Path tokens = dir.resolve("tokens.txt");
+        List<String> lines = new ArrayList<>(clients);
+        for (int i = 0; i < clients; i++) {
+            lines.add(running.token("u" + i));
+        }
+        Files.write(tokens, lines);
+        Thread.sleep(3000); // let replication store the memberships (a late one only arrives as a diff)
+
+        ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx2g", "-cp", System.getProperty("java.class.path"), FanOutClients.class.getName(),
+                running.endpoint(), tokens.toString(), Integer.toString(active), dir.resolve("clients").toString());
+        pb.redirectError(ProcessBuilder.Redirect.INHERIT);
+        Process client = pb.start();
+        BufferedReader fromClient = new BufferedReader(new InputStreamReader(client.getInputStream(), StandardCharsets.UTF_8));
+        PrintWriter toClient = new PrintWriter(client.getOutputStream(), true, StandardCharsets.UTF_8);
+
+        AtomicLong maxHeap = new AtomicLong();
+        AtomicLong maxRss = new AtomicLong();
+        Thread sampler = Thread.ofPlatform().daemon().start(() -> {
+            while (!Thread.currentThread().isInterrupted()) {
+                maxHeap.accumulateAndGet(memory.getHeapMemoryUsage().getUsed(), Math::max);
+                maxRss.accumulateAndGet(Load.rssBytes(), Math::max);
+                try {
+                    Thread.sleep(250);
+                } catch (InterruptedException e) {
+                    return;
+                }
+            }
+        });
+
+        long connectStart = System.nanoTime();
+        String syncedLine = awaitLine(fromClient, "SYNCED", 900);
+        double connectSeconds = (System.nanoTime() - connectStart) / 1e9;
+        System.out.printf("%s after %.1f s%n", syncedLine, connectSeconds);
+        System.gc();
+        Thread.sleep(500);
+        long liveHeapConnected = memory.getHeapMemoryUsage().getUsed();
+        long rssConnected = Load.rssBytes();
+
+        String load = Load.average();
+        long written = write(running, "w", active, txPerSecond, seconds);
+        Thread.sleep(3000); // rows of the last checkpoints arrive
+        toClient.println("STOP");
+        String result = awaitLine(fromClient, "RESULT", 120);
+        client.waitFor(30, TimeUnit.SECONDS);
+        client.destroy();
+        sampler.interrupt();
+
+        String row = String.format("| %s | %s | %d | %d | %d | %d | %d | %s | %s | %s | %s | %s | %s | %s | %s | %d MiB | %d MiB | %d MiB | %d MiB |%n",
+                LocalDate.now(), load, clients, active, txPerSecond, seconds, written, field(result, "received"),
+                ms(field(result, "p50")), ms(field(result, "p90")), ms(field(result, "p95")), ms(field(result, "p99")), ms(field(result, "max")),
+                field(result, "failed"), field(result, "checksumFailures"), liveHeapConnected >> 20, maxHeap.get() >> 20,
+                rssConnected >> 20, maxRss.get() >> 20);
+        String note = String.format("%nstreams connected and first-synced in %.1f s; heap limit %d MiB%n", connectSeconds,
+                memory.getHeapMemoryUsage().getMax() >> 20);
+        return new Run(row, note);
+    }
+
+    /**
+     * One INSERT per transaction into the list of a random one of users u0..u(active-1), paced on an
+     * absolute schedule, ids {@code idPrefix + i}; returns how many were committed.
+     */
+    static long write(RunningApp running, String idPrefix, int active, int txPerSecond, int seconds) throws Exception {
         long intervalNanos = 1_000_000_000L / txPerSecond;
         long total = (long) txPerSecond * seconds;
         java.util.Random random = new java.util.Random(1);
@@ -133,7 +167,7 @@ public final class FanOutBench {
                 if (wait > 0) {
                     TimeUnit.NANOSECONDS.sleep(wait);
                 }
-                insert.setString(1, "w" + i);
+                insert.setString(1, idPrefix + i);
                 insert.setString(2, "lu" + random.nextInt(active));
                 insert.executeUpdate();
             }

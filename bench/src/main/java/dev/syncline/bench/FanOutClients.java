@@ -101,8 +101,8 @@ public final class FanOutClients {
             // wait
         }
         long[] sorted = latencies.sorted();
-        System.out.printf("RESULT received=%d p50=%d p90=%d p99=%d max=%d failed=%d checksumFailures=%d%n", sorted.length,
-                percentile(sorted, 50), percentile(sorted, 90), percentile(sorted, 99),
+        System.out.printf("RESULT received=%d p50=%d p90=%d p95=%d p99=%d max=%d failed=%d checksumFailures=%d%n", sorted.length,
+                percentile(sorted, 50), percentile(sorted, 90), percentile(sorted, 95), percentile(sorted, 99),
                 sorted.length == 0 ? -1 : sorted[sorted.length - 1], failed.get(), checksumFailures.get());
         System.out.flush();
         System.exit(0);
