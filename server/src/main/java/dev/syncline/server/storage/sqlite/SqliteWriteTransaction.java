@@ -7,6 +7,7 @@ import dev.syncline.server.storage.CommitPosition;
 import dev.syncline.server.storage.ParameterEntry;
 import dev.syncline.server.storage.Placement;
 import dev.syncline.server.storage.SourceRowId;
+import dev.syncline.server.storage.SourceXid;
 import dev.syncline.server.storage.StorageException;
 import dev.syncline.server.storage.StoredSourceRow;
 import dev.syncline.server.storage.StoredValues;
@@ -16,6 +17,7 @@ import dev.syncline.server.storage.WriteTransaction;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Types;
+import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -28,11 +30,15 @@ final class SqliteWriteTransaction implements WriteTransaction {
     private final SqliteWriter w;
     private final CommitPosition storedCommit;
     private long lastOpId;
+    /** The first op id not yet attributed to a source transaction ({@link #sourceTransaction}). */
+    private long unattributedFrom;
+    private final List<SourceXid> sourceXids = new ArrayList<>();
     private boolean done;
 
     SqliteWriteTransaction(SqliteWriter writer, OpId lastOpId, CommitPosition storedCommit) {
         this.w = writer;
         this.lastOpId = lastOpId.value();
+        this.unattributedFrom = this.lastOpId + 1;
         this.storedCommit = storedCommit;
     }
 
@@ -170,6 +176,32 @@ final class SqliteWriteTransaction implements WriteTransaction {
     }
 
     @Override
+    public void sourceTransaction(long xid) {
+        checkOpen();
+        if (lastOpId >= unattributedFrom) {
+            sourceXids.add(new SourceXid(unattributedFrom, lastOpId, xid));
+        }
+        unattributedFrom = lastOpId + 1;
+    }
+
+    private void writeSourceXids() throws SQLException {
+        for (SourceXid x : sourceXids) {
+            w.insertSourceXid.setLong(1, x.lastOpId());
+            w.insertSourceXid.setLong(2, x.firstOpId());
+            w.insertSourceXid.setLong(3, x.xid());
+            w.insertSourceXid.addBatch();
+        }
+        if (!sourceXids.isEmpty()) {
+            w.insertSourceXid.executeBatch();
+            w.sourceXidsSincePrune += sourceXids.size();
+            if (w.sourceXidsSincePrune >= 1024) {
+                w.pruneSourceXids.executeUpdate();
+                w.sourceXidsSincePrune = 0;
+            }
+        }
+    }
+
+    @Override
     public void snapshotProgress(String progress) {
         try {
             w.updateSnapshot.setString(1, progress);
@@ -198,6 +230,7 @@ final class SqliteWriteTransaction implements WriteTransaction {
             w.ops.flush();
             w.rows.flush();
             w.deltas.flush();
+            writeSourceXids();
             w.updateState.setLong(1, lastOpId);
             w.updateState.setLong(2, position.value());
             if (checkpoint == null) {
