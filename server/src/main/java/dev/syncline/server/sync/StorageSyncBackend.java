@@ -16,6 +16,7 @@ import dev.syncline.server.storage.BucketStorage;
 import dev.syncline.server.storage.Checkpoint;
 import dev.syncline.server.storage.OpRange;
 import dev.syncline.server.storage.ReadView;
+import dev.syncline.server.storage.SourceXid;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -79,6 +80,13 @@ public final class StorageSyncBackend implements SyncBackend, AutoCloseable {
             }
 
             @Override
+            public List<SourceXid> sourceXids(long after, long upTo) {
+                try (ReadView view = storage.reader().open()) {
+                    return view.sourceXids(new OpId(after), new OpId(upTo));
+                }
+            }
+
+            @Override
             public Reader reader() {
                 return new ViewReader();
             }
@@ -95,6 +103,15 @@ public final class StorageSyncBackend implements SyncBackend, AutoCloseable {
 
         @Override
         public List<OplogEntry> ops(String bucket, long after, long upTo, int limit) {
+            return entries(view().ops(bucket, new OpId(after), new OpId(upTo), limit));
+        }
+
+        @Override
+        public List<SourceXid> sourceXids(long after, long upTo) {
+            return view().sourceXids(new OpId(after), new OpId(upTo));
+        }
+
+        private ReadView view() {
             long now = System.nanoTime();
             if (view != null && now - openedAt > MAX_VIEW_AGE.toNanos()) {
                 close();
@@ -103,7 +120,7 @@ public final class StorageSyncBackend implements SyncBackend, AutoCloseable {
                 view = storage.reader().open();
                 openedAt = now;
             }
-            return entries(view.ops(bucket, new OpId(after), new OpId(upTo), limit));
+            return view;
         }
 
         @Override
