@@ -412,6 +412,24 @@ public abstract class BucketStorageContractTest {
     }
 
     @Test
+    void onlyTheNewestSourceXidsAreKept() {
+        BucketStorage s = open();
+        int total = WriteTransaction.RETAINED_SOURCE_XIDS + 1_100;
+        try (WriteTransaction tx = s.writer().begin()) {
+            for (int i = 1; i <= total; i++) {
+                tx.put(new Placement("a[]", "t", "r" + (i % 100)), "k", "{}");
+                tx.sourceTransaction(i);
+            }
+            tx.commit(new CommitPosition(1), true);
+        }
+        try (ReadView v = s.reader().open()) {
+            List<SourceXid> kept = v.sourceXids(OpId.ZERO, ALL);
+            assertThat(kept.size()).isBetween(WriteTransaction.RETAINED_SOURCE_XIDS, total - 1);
+            assertThat(kept.getLast().xid()).as("the newest stays").isEqualTo(total);
+        }
+    }
+
+    @Test
     void thePipelineRecordsTheXidOfEachCommittedSourceTransaction() {
         BucketStorage s = open();
         ReplicationPipeline pipeline = new ReplicationPipeline(s, new TodoRules(), BatchPolicy.DEFAULT, System::nanoTime);
