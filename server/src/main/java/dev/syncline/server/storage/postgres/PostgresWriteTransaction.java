@@ -40,8 +40,11 @@ final class PostgresWriteTransaction implements WriteTransaction {
     /** Per bucket: checksum delta, op count delta, row count delta. */
     private final Map<String, long[]> deltas = new HashMap<>();
     private long lastOpId;
-    /** The first op id not yet attributed to a source transaction ({@link #sourceTransaction}). */
-    private long unattributedFrom;
+    /**
+     * The first op appended since the last {@link #sourceTransaction} call, or -1 if none: only
+     * appended ops are attributed (op ids skipped by a reservation are nobody's).
+     */
+    private long unattributedFrom = -1;
     private final List<SourceXid> sourceXids = new ArrayList<>();
     private int batchedOps;
     private boolean done;
@@ -49,7 +52,6 @@ final class PostgresWriteTransaction implements WriteTransaction {
     PostgresWriteTransaction(PostgresWriter writer, OpId lastOpId, CommitPosition storedCommit) {
         this.w = writer;
         this.lastOpId = lastOpId.value();
-        this.unattributedFrom = this.lastOpId + 1;
         this.storedCommit = storedCommit;
     }
 
@@ -179,6 +181,9 @@ final class PostgresWriteTransaction implements WriteTransaction {
         checkOpen();
         try {
             long opId = ++lastOpId;
+            if (unattributedFrom < 0) {
+                unattributedFrom = opId;
+            }
             w.insertOp.setString(1, p.bucket());
             w.insertOp.setLong(2, opId);
             w.insertOp.setShort(3, (short) type.code());
@@ -238,10 +243,10 @@ final class PostgresWriteTransaction implements WriteTransaction {
     @Override
     public void sourceTransaction(long xid) {
         checkOpen();
-        if (lastOpId >= unattributedFrom) {
+        if (unattributedFrom >= 0) {
             sourceXids.add(new SourceXid(unattributedFrom, lastOpId, xid));
         }
-        unattributedFrom = lastOpId + 1;
+        unattributedFrom = -1;
     }
 
     private void writeSourceXids() throws SQLException {

@@ -30,15 +30,17 @@ final class SqliteWriteTransaction implements WriteTransaction {
     private final SqliteWriter w;
     private final CommitPosition storedCommit;
     private long lastOpId;
-    /** The first op id not yet attributed to a source transaction ({@link #sourceTransaction}). */
-    private long unattributedFrom;
+    /**
+     * The first op appended since the last {@link #sourceTransaction} call, or -1 if none: only
+     * appended ops are attributed (op ids skipped by a reservation are nobody's).
+     */
+    private long unattributedFrom = -1;
     private final List<SourceXid> sourceXids = new ArrayList<>();
     private boolean done;
 
     SqliteWriteTransaction(SqliteWriter writer, OpId lastOpId, CommitPosition storedCommit) {
         this.w = writer;
         this.lastOpId = lastOpId.value();
-        this.unattributedFrom = this.lastOpId + 1;
         this.storedCommit = storedCommit;
     }
 
@@ -166,6 +168,9 @@ final class SqliteWriteTransaction implements WriteTransaction {
         try {
             long bucketId = w.bucketIds.idOf(p.bucket());
             long opId = ++lastOpId;
+            if (unattributedFrom < 0) {
+                unattributedFrom = opId;
+            }
             w.ops.add(bucketId, opId, type.code(), p.objectType(), p.objectId(), subkey, data, checksum);
             w.deltas.op(bucketId, checksum);
             w.changes.bucket(p.bucket());
@@ -178,10 +183,10 @@ final class SqliteWriteTransaction implements WriteTransaction {
     @Override
     public void sourceTransaction(long xid) {
         checkOpen();
-        if (lastOpId >= unattributedFrom) {
+        if (unattributedFrom >= 0) {
             sourceXids.add(new SourceXid(unattributedFrom, lastOpId, xid));
         }
-        unattributedFrom = lastOpId + 1;
+        unattributedFrom = -1;
     }
 
     private void writeSourceXids() throws SQLException {
