@@ -159,6 +159,9 @@ public final class ReplicationPipeline implements CaptureSink, RowImageLookup {
                 skippingTransaction = false;
                 return;
             }
+            if (tx != null) {
+                tx.sourceTransaction(commit.xid());   // its ops → its xid, for Electric's txids (docs/electric.md)
+            }
             batchCommitLsn = commit.commitLsn();
             ackAfterCommit = max(ackAfterCommit, commit.endLsn());
             markConsistentAt(commit.commitLsn());

@@ -2,6 +2,7 @@ package dev.syncline.server.shape;
 
 import dev.syncline.protocol.sync.OplogEntry;
 import dev.syncline.rules.value.SqlValue;
+import dev.syncline.server.storage.SourceXid;
 import dev.syncline.server.sync.BucketDataSource;
 
 import java.util.ArrayDeque;
@@ -114,6 +115,8 @@ public final class ShapeLog {
                     + " times at one checkpoint; refetch it");
         }
         Set<String> candidates = new HashSet<>();
+        // row id → ids of this advance's ops on it (after the log's op id): where its txids come from
+        Map<String, List<Long>> touched = new HashMap<>();
         Map<String, List<OplogEntry>> newOps = new HashMap<>();
         Map<String, Map<String, List<Version>>> reloaded = new HashMap<>();
         for (String bucket : grant) {
@@ -121,7 +124,7 @@ public final class ShapeLog {
             if (held != null) {
                 List<OplogEntry> ops = readAll(reader, bucket, opId, checkpoint);
                 if (ops.stream().anyMatch(o -> o.op() == OplogEntry.Op.CLEAR)) {
-                    Map<String, List<Version>> whole = readBucket(reader, bucket, checkpoint);
+                    Map<String, List<Version>> whole = readBucket(reader, bucket, checkpoint, touched);
                     candidates.addAll(held.keySet());
                     candidates.addAll(whole.keySet());
                     reloaded.put(bucket, whole);
@@ -129,12 +132,13 @@ public final class ShapeLog {
                     for (OplogEntry o : ops) {
                         if (o.objectId() != null && definition.table().clientTable().equals(o.objectType())) {
                             candidates.add(o.objectId());
+                            touched.computeIfAbsent(o.objectId(), k -> new ArrayList<>()).add(o.opId());
                         }
                     }
                     newOps.put(bucket, ops);
                 }
             } else {
-                Map<String, List<Version>> whole = readBucket(reader, bucket, checkpoint);
+                Map<String, List<Version>> whole = readBucket(reader, bucket, checkpoint, touched);
                 candidates.addAll(whole.keySet());
                 reloaded.put(bucket, whole);
             }
@@ -158,11 +162,14 @@ public final class ShapeLog {
         buckets.putAll(reloaded);
         newOps.forEach((bucket, ops) -> apply(buckets.get(bucket), ops));
         rowCount = buckets.values().stream().mapToLong(Map::size).sum();
+        // Snapshot rows carry no txids (as Electric's); changes carry those of the ops that made them.
+        List<SourceXid> xids = initial || touched.isEmpty() ? List.of() : reader.sourceXids(opId, checkpoint);
         List<ShapeChange> changes = new ArrayList<>();
         for (String id : initial ? sorted(candidates) : candidates) {
             ShapeChange c = diff(id, before.get(id), visible(id));
             if (c != null) {
-                changes.add(c);
+                List<Long> opIds = touched.get(id);
+                changes.add(opIds == null || xids.isEmpty() ? c : c.withTxids(TxidLookup.xidsOf(opIds, xids)));
             }
         }
         if (!initial) {
@@ -299,9 +306,17 @@ public final class ShapeLog {
         return out;
     }
 
-    private Map<String, List<Version>> readBucket(BucketDataSource.Reader reader, String bucket, long upTo) {
+    private Map<String, List<Version>> readBucket(BucketDataSource.Reader reader, String bucket, long upTo,
+                                                  Map<String, List<Long>> touched) {
         Map<String, List<Version>> rows = new HashMap<>();
-        apply(rows, readAll(reader, bucket, 0, upTo));
+        List<OplogEntry> ops = readAll(reader, bucket, 0, upTo);
+        String table = definition.table().clientTable();
+        for (OplogEntry o : ops) {
+            if (o.opId() > opId && o.objectId() != null && table.equals(o.objectType())) {
+                touched.computeIfAbsent(o.objectId(), k -> new ArrayList<>()).add(o.opId());
+            }
+        }
+        apply(rows, ops);
         return rows;
     }
 

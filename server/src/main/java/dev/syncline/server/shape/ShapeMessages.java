@@ -87,6 +87,14 @@ final class ShapeMessages {
         g.writeString(table.source().schema());
         g.writeString(table.source().name());
         g.writeEndArray();
+        if (!c.txids().isEmpty()) {
+            // numbers, as Electric sends them: TanStack DB's awaitTxId compares with ===
+            g.writeArrayFieldStart("txids");
+            for (long txid : c.txids()) {
+                g.writeNumber(txid);
+            }
+            g.writeEndArray();
+        }
         g.writeEndObject();
         g.writeEndObject();
     }

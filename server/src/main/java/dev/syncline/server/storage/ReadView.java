@@ -36,6 +36,13 @@ public interface ReadView extends AutoCloseable {
      */
     OpRange stateAt(String bucket, OpId upTo);
 
+    /**
+     * The source transactions whose ops intersect {@code after < opId <= upTo}, ascending by op id
+     * (see {@link WriteTransaction#sourceTransaction}); ops outside every record (snapshot copies,
+     * records pruned as too old) belong to none.
+     */
+    List<SourceXid> sourceXids(OpId after, OpId upTo);
+
     /** Values stored under a parameter-lookup key, in no particular order. */
     List<String> parameterValues(String lookupKey);
 

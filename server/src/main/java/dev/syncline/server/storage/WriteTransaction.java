@@ -66,6 +66,17 @@ public interface WriteTransaction extends AutoCloseable {
     /** A REMOVE whose checksum the caller computed already: it must equal {@link OpChecksum#remove}{@code (subkey)}. */
     OpId remove(Placement placement, String subkey, long checksum);
 
+    /**
+     * The ops appended since the previous call (or since {@link BucketWriter#begin}) came from the
+     * source transaction {@code xid}; stored with the commit as a {@link SourceXid} and readable
+     * through {@link ReadView#sourceXids}. Nothing is stored when no op was appended since. Storage
+     * keeps at least the newest {@value #RETAINED_SOURCE_XIDS} such records; older ones may go.
+     */
+    void sourceTransaction(long xid);
+
+    /** How many {@link SourceXid} records a backend keeps at least (a read-your-writes wait lasts seconds). */
+    int RETAINED_SOURCE_XIDS = 100_000;
+
     /** Stores the source's snapshot progress (opaque to storage) with this transaction. */
     void snapshotProgress(String progress);
 

@@ -1,6 +1,7 @@
 package dev.syncline.server.sync;
 
 import dev.syncline.protocol.sync.OplogEntry;
+import dev.syncline.server.storage.SourceXid;
 
 import java.util.List;
 
@@ -24,6 +25,14 @@ public interface BucketDataSource {
     List<OplogEntry> ops(String bucket, long after, long upTo, int limit);
 
     /**
+     * The source transactions that wrote ops with {@code after < op_id <= upTo} (see
+     * {@link SourceXid}); empty where the source does not know them.
+     */
+    default List<SourceXid> sourceXids(long after, long upTo) {
+        return List.of();
+    }
+
+    /**
      * A reader for one checkpoint's data phase, which reads many chunks in a row. The default sends
      * every read to {@link #ops}; a storage backend keeps one read view (and its prepared
      * statements) open across chunks instead of opening one per chunk. Close it when the phase ends.
@@ -33,6 +42,11 @@ public interface BucketDataSource {
             @Override
             public List<OplogEntry> ops(String bucket, long after, long upTo, int limit) {
                 return BucketDataSource.this.ops(bucket, after, upTo, limit);
+            }
+
+            @Override
+            public List<SourceXid> sourceXids(long after, long upTo) {
+                return BucketDataSource.this.sourceXids(after, upTo);
             }
 
             @Override
@@ -46,6 +60,11 @@ public interface BucketDataSource {
     interface Reader extends AutoCloseable {
         /** As {@link BucketDataSource#ops}. */
         List<OplogEntry> ops(String bucket, long after, long upTo, int limit);
+
+        /** As {@link BucketDataSource#sourceXids}. */
+        default List<SourceXid> sourceXids(long after, long upTo) {
+            return List.of();
+        }
 
         @Override
         void close();

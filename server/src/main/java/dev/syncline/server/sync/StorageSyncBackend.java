@@ -17,6 +17,7 @@ import dev.syncline.server.storage.BucketStorage;
 import dev.syncline.server.storage.Checkpoint;
 import dev.syncline.server.storage.OpRange;
 import dev.syncline.server.storage.ReadView;
+import dev.syncline.server.storage.SourceXid;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -80,6 +81,13 @@ public final class StorageSyncBackend implements SyncBackend, AutoCloseable {
             }
 
             @Override
+            public List<SourceXid> sourceXids(long after, long upTo) {
+                try (ReadView view = storage.reader().open()) {
+                    return view.sourceXids(new OpId(after), new OpId(upTo));
+                }
+            }
+
+            @Override
             public Reader reader() {
                 return new ViewReader();
             }
@@ -96,6 +104,15 @@ public final class StorageSyncBackend implements SyncBackend, AutoCloseable {
 
         @Override
         public List<OplogEntry> ops(String bucket, long after, long upTo, int limit) {
+            return entries(view().ops(bucket, new OpId(after), new OpId(upTo), limit));
+        }
+
+        @Override
+        public List<SourceXid> sourceXids(long after, long upTo) {
+            return view().sourceXids(new OpId(after), new OpId(upTo));
+        }
+
+        private ReadView view() {
             long now = System.nanoTime();
             if (view != null && now - openedAt > MAX_VIEW_AGE.toNanos()) {
                 close();
@@ -104,7 +121,7 @@ public final class StorageSyncBackend implements SyncBackend, AutoCloseable {
                 view = storage.reader().open();
                 openedAt = now;
             }
-            return entries(view.ops(bucket, new OpId(after), new OpId(upTo), limit));
+            return view;
         }
 
         @Override

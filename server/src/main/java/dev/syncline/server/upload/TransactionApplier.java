@@ -21,8 +21,13 @@ final class TransactionApplier {
     private static final String MARK = "INSERT INTO syncline.applied_uploads (user_id, client_id, tx_id) VALUES (?, ?, ?)"
             + " ON CONFLICT DO NOTHING";
     private static final String ALREADY = "SELECT 1 FROM syncline.applied_uploads WHERE user_id = ? AND client_id = ? AND tx_id = ?";
+    /**
+     * Also reads the transaction's id (the marker row assigned one) in the form pgoutput's BEGIN and
+     * Electric's {@code txids} carry it: 32-bit, without xid8's epoch.
+     */
     private static final String BECOME = "SELECT set_config('role', ?, true), set_config('request.jwt.claims', ?, true),"
-            + " set_config('request.jwt.claim.sub', ?, true), set_config('statement_timeout', ?, true)";
+            + " set_config('request.jwt.claim.sub', ?, true), set_config('statement_timeout', ?, true),"
+            + " pg_current_xact_id()::xid::text";
 
     /** Who writes: the token's subject and its whole claim set as JSON. */
     record Writer(String userId, String claimsJson) {}
@@ -62,12 +67,13 @@ final class TransactionApplier {
             }
         }
         int[] current = {-1};
+        long[] xid = {0};
         try {
             Result result = run(c, () -> {
                 if (!mark(c, writer, clientId, txId)) {
                     return new Result(TransactionOutcome.duplicate(txId), false);
                 }
-                become(c, writer);
+                xid[0] = become(c, writer);
                 for (int i = 0; i < plans.size(); i++) {
                     current[0] = i;
                     SqlPlan plan = plans.get(i);
@@ -82,7 +88,7 @@ final class TransactionApplier {
                 }
                 return null;
             });
-            return result != null ? result : new Result(TransactionOutcome.applied(txId), false);
+            return result != null ? result : new Result(TransactionOutcome.applied(txId, xid[0]), false);
         } catch (TransientFailure e) {
             throw current[0] < 0 ? e : e.at("op " + current[0] + " (" + plans.get(current[0]).op().describe() + ")");
         } catch (RejectedSql e) {
@@ -152,13 +158,17 @@ final class TransactionApplier {
         ps.setLong(3, txId);
     }
 
-    private void become(Connection c, Writer writer) throws SQLException {
+    /** Becomes the role with the user's claims; returns the transaction's (32-bit) id. */
+    private long become(Connection c, Writer writer) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement(BECOME)) {
             ps.setString(1, role);
             ps.setString(2, writer.claimsJson());
             ps.setString(3, writer.userId());
             ps.setString(4, statementTimeout);
-            ps.execute();
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return Long.parseLong(rs.getString(5));
+            }
         }
     }
 

@@ -18,8 +18,8 @@ import java.util.List;
 
 /**
  * {@code POST /api/upload} (PROTOCOL.md §8, docs/upload.md): the same token check as the sync
- * stream, a bounded read of the body, then {@code {"transactions":[{"tx_id", "status", "code",
- * "message"}]}} with one entry per client transaction, in request order. Request-level errors use
+ * stream, a bounded read of the body, then {@code {"transactions":[{"tx_id", "status", "txid", "code",
+ * "message"}], "txids": [...]}} with one entry per client transaction, in request order. Request-level errors use
  * the sync API's error body and its exception mapping (via {@link SyncException}).
  */
 public final class UploadHandler implements Handler {
@@ -98,11 +98,23 @@ public final class UploadHandler implements Handler {
                 g.writeStartObject();
                 g.writeNumberField("tx_id", o.txId());
                 g.writeStringField("status", o.status().wireName());
+                if (o.xid() != null) {
+                    g.writeNumberField("txid", o.xid());
+                }
                 if (o.code() != null) {
                     g.writeStringField("code", o.code().name());
                     g.writeStringField("message", o.message());
                 }
                 g.writeEndObject();
+            }
+            g.writeEndArray();
+            // Every applied transaction's id, in order: what an Electric/TanStack DB mutation
+            // handler returns as {txid} to wait for its writes (docs/electric.md).
+            g.writeArrayFieldStart("txids");
+            for (TransactionOutcome o : outcomes) {
+                if (o.xid() != null) {
+                    g.writeNumber(o.xid());
+                }
             }
             g.writeEndArray();
             g.writeEndObject();

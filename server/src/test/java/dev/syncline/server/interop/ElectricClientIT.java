@@ -194,4 +194,99 @@ class ElectricClientIT {
             assertThat(batch.path("handle").asText()).isNotEqualTo("0123456789abcdef-1");
         }
     }
+
+    /** Runs {@code syncline compact} (the CLI, in process) on the test server's storage; returns what it printed. */
+    private String compact() {
+        java.io.StringWriter out = new java.io.StringWriter();
+        picocli.CommandLine cli = dev.syncline.server.cli.SynclineCli.commandLine(new dev.syncline.server.cli.SynclineCli(
+                java.util.Map.of("PG_URI", running.db.uri()), config -> { }));
+        cli.setOut(new java.io.PrintWriter(out, true));
+        int exit = cli.execute("compact", "--config", dir.resolve("syncline.yaml").toString());
+        assertThat(exit).as(out.toString()).isZero();
+        return out.toString();
+    }
+
+    /** Changes alice's shape: t2 deleted, t1 updated twice (superseded ops to compact), t9 inserted. */
+    private void changeAndAwaitStored() throws Exception {
+        running.db.execute("DELETE FROM todos WHERE id = 't2'", "UPDATE todos SET description = 'Oat milk' WHERE id = 't1'",
+                "UPDATE todos SET description = 'Soy milk' WHERE id = 't1'", "INSERT INTO todos VALUES ('t9', 'l2', 'Eggs', false, 3)");
+        // another shape (columns) tells when the changes are stored, without advancing the stored handle's log
+        try (NodeSyncClient probe = shape("alice", "--columns", "id,description")) {
+            until(probe, "the changes stored", b -> ids(b).equals(List.of("t1", "t9"))
+                    && row(b, "t1").path("description").asText().equals("Soy milk"));
+        }
+    }
+
+    private static void assertCurrentRows(JsonNode batch) {
+        assertThat(ids(batch)).containsExactly("t1", "t9");
+        assertThat(row(batch, "t1").path("description").asText()).isEqualTo("Soy milk");
+        assertThat(row(batch, "t9").path("list_id").asText()).isEqualTo("l2");
+    }
+
+    private static boolean mustRefetch(JsonNode batch) {
+        return batch.path("messages").toString().contains("\"control\":\"must-refetch\"");
+    }
+
+    /**
+     * A compaction while the server runs folds the ops after a client's stored offset into MOVEs and
+     * a CLEAR; the handle's log re-reads what compaction touched, so the client resumes without a
+     * refetch and gets exactly the changes since its offset.
+     */
+    @Test
+    void aStoredOffsetResumesWithExactlyItsChangesAfterACompactionWhileTheServerRuns() throws Exception {
+        String offset;
+        String handle;
+        try (NodeSyncClient client = shape("alice")) {
+            JsonNode first = until(client, "the initial rows", b -> b.path("upToDate").asBoolean());
+            assertThat(ids(first)).containsExactly("t1", "t2");
+            offset = first.path("offset").asText();
+            handle = first.path("handle").asText();
+        }
+        changeAndAwaitStored();
+        String printed = compact();
+        assertThat(printed).as("compaction did something").containsPattern("[1-9]\\d* ops (became MOVE|folded into CLEAR)");
+        try (NodeSyncClient client = shape("alice", "--offset", offset, "--handle", handle)) {
+            JsonNode next = until(client, "the changes since the offset", b -> !b.path("messages").isEmpty());
+            assertThat(mustRefetch(next)).as("no refetch: %s", next).isFalse();
+            assertThat(next.path("handle").asText()).isEqualTo(handle);
+            List<String> operations = new ArrayList<>();
+            next.path("messages").forEach(m -> operations.add(m.path("operation").asText() + ":" + m.path("value").path("id").asText()));
+            assertThat(operations).as("exactly the changes since the stored offset")
+                    .containsExactlyInAnyOrder("delete:t2", "update:t1", "insert:t9", ":");   // ":" the up-to-date
+        }
+    }
+
+    /**
+     * A stored offset nothing can serve any more: the server restarted (its shape logs are gone) and
+     * a compaction folded the ops after that offset. The stock client resuming with it gets 409
+     * must-refetch and a new handle, and refetches cleanly to the current rows.
+     */
+    @Test
+    void aStoredOffsetUnservableAfterCompactionAndARestartGets409ThenRefetchesTheCurrentRows() throws Exception {
+        String offset;
+        String handle;
+        try (NodeSyncClient client = shape("alice")) {
+            JsonNode first = until(client, "the initial rows", b -> b.path("upToDate").asBoolean());
+            offset = first.path("offset").asText();
+            handle = first.path("handle").asText();
+        }
+        changeAndAwaitStored();
+        running.app.close();
+        assertThat(compact()).as("compaction did something").containsPattern("[1-9]\\d* ops (became MOVE|folded into CLEAR)");
+        dev.syncline.server.config.SynclineConfig config = dev.syncline.server.config.ConfigLoader.load(
+                dir.resolve("syncline.yaml"), java.util.Map.of("PG_URI", running.db.uri())).withPort(0);
+        try (dev.syncline.server.app.SynclineApp restarted = dev.syncline.server.app.SynclineApp.start(config,
+                java.time.Clock.systemUTC())) {
+            RunningApp.awaitReady(restarted);
+            try (NodeSyncClient client = shapeVia("http://127.0.0.1:" + restarted.port(), "alice",
+                    "--offset", offset, "--handle", handle)) {
+                JsonNode refetch = until(client, "the 409 must-refetch", ElectricClientIT::mustRefetch);
+                assertThat(ids(refetch)).as("the Shape drops its rows on must-refetch").isEmpty();
+                JsonNode batch = until(client, "the refetched rows", b -> b.path("upToDate").asBoolean());
+                assertCurrentRows(batch);
+                assertThat(batch.path("handle").asText()).isNotEqualTo(handle);
+                assertThat(batch.path("messages").toString()).as("a snapshot of inserts").doesNotContain("\"delete\"");
+            }
+        }
+    }
 }

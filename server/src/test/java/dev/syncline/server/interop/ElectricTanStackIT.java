@@ -48,28 +48,54 @@ class ElectricTanStackIT {
 
     @Test
     void aTanStackDbCollectionSyncsAndAnOptimisticInsertIsConfirmedWithoutFlicker() throws Exception {
+        optimisticInsert("match");
+    }
+
+    /**
+     * Read-your-writes by transaction id: the mutation handler returns the upload's {@code txids}
+     * and TanStack DB's {@code awaitTxId} waits until the shape brings a change carrying one of them
+     * in {@code headers.txids}; the row is in the collection at every change in between.
+     */
+    @Test
+    void anOptimisticInsertIsConfirmedByAwaitTxIdWithTheUploadsTxidAndNeverFlickers() throws Exception {
+        ConfirmedInsert c = optimisticInsert("txid");
+        long txid = c.uploaded().path("body").path("transactions").get(0).path("txid").asLong(-1);
+        assertThat(c.uploaded().path("body").path("txids")).extracting(JsonNode::asLong).containsExactly(txid);
+        assertThat(c.synced().path("headers").path("txids")).as("the shape message of the row: %s", c.synced())
+                .extracting(JsonNode::asLong).containsExactly(txid);
+        assertThat(c.confirmed().path("row").path("created_by").asText())
+                .as("confirmed means the synced row (stamped by the server), not the optimistic one").isEqualTo("alice");
+    }
+
+    private record ConfirmedInsert(JsonNode uploaded, JsonNode synced, JsonNode confirmed) {}
+
+    private ConfirmedInsert optimisticInsert(String confirm) throws Exception {
         try (UploadApp app = UploadApp.start(server, dir)) {
             RunningApp.awaitReady(app.app());
             String todo = java.util.UUID.randomUUID().toString();
             NodeSyncClient client = NodeSyncClient.startScript(node, repoRoot, "clients/interop-electric/tanstack-collection.mjs",
                     List.of("--endpoint", app.endpoint(), "--token", app.token("alice"), "--list-id",
-                            UploadApp.SHARED_LIST, "--todo-id", todo));
+                            UploadApp.SHARED_LIST, "--todo-id", todo, "--confirm", confirm));
             try (client) {
                 JsonNode ready = client.nextEvent("ready", Duration.ofSeconds(60));
                 int before = ready.path("ids").size();
                 assertThat(before).as("alice's todos of the demo data").isPositive();
                 JsonNode uploaded = client.nextEvent("uploaded", Duration.ofSeconds(30));
                 assertThat(uploaded.path("status").asInt()).as(uploaded.toString()).isEqualTo(200);
+                JsonNode synced = client.nextEvent("synced", Duration.ofSeconds(40));
                 JsonNode confirmed = client.nextEvent("confirmed", Duration.ofSeconds(40));
-                System.out.println("TanStack DB confirmed the optimistic insert: " + confirmed);
+                System.out.println("TanStack DB (" + confirm + ") confirmed the optimistic insert: " + confirmed
+                        + "\n  shape message: " + synced);
                 assertThat(confirmed.path("row").path("description").asText()).isEqualTo("Optimistic");
                 assertThat(confirmed.path("size").asInt()).isEqualTo(before + 1);
                 List<String> types = new ArrayList<>();
                 confirmed.path("history").forEach(h -> types.add(h.path("type").asText()));
                 assertThat(types).as("changes the collection emitted for the row: %s", confirmed.path("history"))
                         .startsWith("insert").doesNotContain("delete");
+                assertThat(confirmed.path("history")).as("the row is in the collection after every change")
+                        .allSatisfy(h -> assertThat(h.path("present").asBoolean()).as(h.toString()).isTrue());
+                return new ConfirmedInsert(uploaded, synced, confirmed);
             }
         }
     }
-
 }

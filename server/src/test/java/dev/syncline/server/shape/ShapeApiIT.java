@@ -222,6 +222,62 @@ class ShapeApiIT {
         assertThat(live.headers().firstValue("electric-cursor")).isPresent();
     }
 
+    private static long xidOf(java.sql.Connection c) throws Exception {
+        try (var s = c.createStatement(); var rs = s.executeQuery("SELECT pg_current_xact_id()::xid::text")) {
+            rs.next();
+            return Long.parseLong(rs.getString(1));
+        }
+    }
+
+    /** Read-your-writes: each change names the PostgreSQL transaction that made it, as pg_current_xact_id()::xid. */
+    @Test
+    void changesCarryTheTxidsOfThePostgresTransactionsThatMadeThemAndTheSnapshotNone() throws Exception {
+        HttpResponse<String> first = get("alice", "table=todos&offset=-1");
+        assertThat(first.body()).doesNotContain("txids");
+        String handle = first.headers().firstValue("electric-handle").orElseThrow();
+        String offset = first.headers().firstValue("electric-offset").orElseThrow();
+        long both;
+        long delete;
+        try (java.sql.Connection c = running.db.connect()) {
+            c.setAutoCommit(false);
+            try (var s = c.createStatement()) {
+                s.execute("INSERT INTO todos VALUES ('t9', 'l1', 'Eggs', false, 3)");
+                s.execute("UPDATE todos SET description = 'Oat milk' WHERE id = 't1'");
+            }
+            both = xidOf(c);
+            c.commit();
+            try (var s = c.createStatement()) {
+                s.execute("DELETE FROM todos WHERE id = 't2'");
+            }
+            delete = xidOf(c);
+            c.commit();
+        }
+        HttpResponse<String> next = null;
+        long end = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (System.nanoTime() < end) {
+            next = get("alice", "table=todos&handle=" + handle + "&offset=" + offset);
+            if (keys(next, "delete").contains("t2")) {
+                break;
+            }
+            Thread.sleep(100);
+        }
+        java.util.Map<String, List<Long>> txids = new java.util.HashMap<>();
+        for (JsonNode m : JSON.readTree(next.body())) {
+            if (m.path("headers").has("operation")) {
+                List<Long> ids = new ArrayList<>();
+                m.path("headers").path("txids").forEach(t -> {
+                    assertThat(t.isIntegralNumber()).as("a number, as Electric sends it: %s", m).isTrue();
+                    ids.add(t.asLong());
+                });
+                txids.put(m.path("headers").path("operation").asText() + ":" + m.path("value").path("id").asText(), ids);
+            }
+        }
+        assertThat(txids).containsOnlyKeys("insert:t9", "update:t1", "delete:t2");
+        assertThat(txids.get("insert:t9")).containsExactly(both);
+        assertThat(txids.get("update:t1")).containsExactly(both);
+        assertThat(txids.get("delete:t2")).containsExactly(delete);
+    }
+
     @Test
     void compactionBetweenTwoRequestsNeitherForcesARefetchNorLosesAChange() throws Exception {
         HttpResponse<String> first = get("alice", "table=todos&offset=-1");

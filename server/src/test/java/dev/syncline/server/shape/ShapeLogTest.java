@@ -3,6 +3,7 @@ package dev.syncline.server.shape;
 import dev.syncline.protocol.sync.OplogEntry;
 import dev.syncline.rules.ClientTable;
 import dev.syncline.rules.SourceTable;
+import dev.syncline.server.storage.SourceXid;
 import dev.syncline.server.sync.BucketDataSource;
 import org.junit.jupiter.api.Test;
 
@@ -32,9 +33,15 @@ class ShapeLogTest {
         }
 
         @Override
+        public List<SourceXid> sourceXids(long after, long upTo) {
+            return xids.stream().filter(x -> x.lastOpId() > after && x.firstOpId() <= upTo).toList();
+        }
+
+        @Override
         public void close() {
         }
     };
+    private final List<SourceXid> xids = new ArrayList<>();
 
     private long put(String bucket, String id, String json) {
         long op = nextOp++;
@@ -58,6 +65,34 @@ class ShapeLogTest {
 
     private static List<String> summary(List<ShapeChange> changes) {
         return changes.stream().map(c -> c.operation().wire + ":" + c.value().get("id")).toList();
+    }
+
+    @Test
+    void changesCarryTheXidsOfTheSourceTransactionsThatMadeThemAndSnapshotRowsNone() {
+        long a = put("a", "t1", "{\"id\":\"t1\",\"done\":0}");
+        xids.add(new SourceXid(a, a, 700));
+        ShapeLog log = log(null, false);
+        log.advance(a, Set.of("a"), reader);
+        assertThat(log.snapshot()).singleElement().satisfies(c -> assertThat(c.txids()).isEmpty());
+
+        long b1 = put("a", "t2", "{\"id\":\"t2\",\"done\":0}");
+        long b2 = put("b", "t2", "{\"id\":\"t2\",\"done\":0}");
+        xids.add(new SourceXid(b1, b2, 4_000_000_001L));
+        long c1 = put("a", "t1", "{\"id\":\"t1\",\"done\":1}");
+        long c2 = remove("a", "t2");
+        xids.add(new SourceXid(c1, c2, 702));
+        long d = put("a", "t3", "{\"id\":\"t3\",\"done\":1}");   // no record (e.g. pruned): no txids
+        List<ShapeChange> changes = log.advance(d, Set.of("a", "b"), reader);
+        Map<String, List<Long>> byRow = new HashMap<>();
+        changes.forEach(c -> byRow.put(c.operation().wire + ":" + c.value().get("id"), c.txids()));
+        assertThat(byRow).containsOnlyKeys("insert:t2", "update:t1", "insert:t3");
+        assertThat(byRow.get("update:t1")).containsExactly(702L);
+        assertThat(byRow.get("insert:t2")).as("bucket b read whole (new grant); both transactions touched t2")
+                .containsExactly(4_000_000_001L, 702L);
+        assertThat(byRow.get("insert:t3")).isEmpty();
+        assertThat(ShapeMessages.change(log.definition().table(), changes.stream()
+                .filter(c -> c.value().get("id").equals("t1")).findFirst().orElseThrow()))
+                .contains("\"txids\":[702]");
     }
 
     @Test

@@ -376,6 +376,77 @@ public abstract class BucketStorageContractTest {
     }
 
     @Test
+    void eachSourceTransactionsOpsAreTracedToItsXidAcrossABatchAndARestart() {
+        BucketStorage s = open();
+        List<OpId> first = new ArrayList<>();
+        List<OpId> second = new ArrayList<>();
+        try (WriteTransaction tx = s.writer().begin()) {
+            tx.put(new Placement("a[]", "t", "0"), "k0", "{}");   // a snapshot row: no source transaction
+            tx.commit(null, true);
+        }
+        try (WriteTransaction tx = s.writer().begin()) {      // one batch of three source transactions
+            first.add(tx.put(new Placement("a[]", "t", "1"), "k1", "{}"));
+            first.add(tx.put(new Placement("b[]", "t", "1"), "k1", "{}"));
+            tx.sourceTransaction(4_000_000_000L);             // an xid past 2^31: unsigned 32-bit
+            tx.sourceTransaction(801);                        // a transaction that wrote no op
+            second.add(tx.remove(new Placement("a[]", "t", "1"), "k1"));
+            tx.sourceTransaction(802);
+            tx.commit(new CommitPosition(100), true);
+        }
+        try (WriteTransaction tx = s.writer().begin()) {
+            tx.put(new Placement("a[]", "t", "9"), "k9", "{}");
+            tx.sourceTransaction(900);                        // rolled back: never recorded
+        }
+        s.close();
+        BucketStorage reopened = open();
+        try (ReadView v = reopened.reader().open()) {
+            assertThat(v.sourceXids(OpId.ZERO, ALL)).containsExactly(
+                    new SourceXid(first.getFirst().value(), first.getLast().value(), 4_000_000_000L),
+                    new SourceXid(second.getFirst().value(), second.getLast().value(), 802));
+            assertThat(v.sourceXids(first.getFirst(), ALL)).as("ranges that reach past `after`")
+                    .extracting(SourceXid::xid).containsExactly(4_000_000_000L, 802L);
+            assertThat(v.sourceXids(first.getLast(), ALL)).extracting(SourceXid::xid).containsExactly(802L);
+            assertThat(v.sourceXids(OpId.ZERO, first.getFirst())).extracting(SourceXid::xid).containsExactly(4_000_000_000L);
+            assertThat(v.sourceXids(second.getLast(), ALL)).isEmpty();
+        }
+    }
+
+    @Test
+    void onlyTheNewestSourceXidsAreKept() {
+        BucketStorage s = open();
+        int total = WriteTransaction.RETAINED_SOURCE_XIDS + 1_100;
+        try (WriteTransaction tx = s.writer().begin()) {
+            for (int i = 1; i <= total; i++) {
+                tx.put(new Placement("a[]", "t", "r" + (i % 100)), "k", "{}");
+                tx.sourceTransaction(i);
+            }
+            tx.commit(new CommitPosition(1), true);
+        }
+        try (ReadView v = s.reader().open()) {
+            List<SourceXid> kept = v.sourceXids(OpId.ZERO, ALL);
+            assertThat(kept.size()).isBetween(WriteTransaction.RETAINED_SOURCE_XIDS, total - 1);
+            assertThat(kept.getLast().xid()).as("the newest stays").isEqualTo(total);
+        }
+    }
+
+    @Test
+    void thePipelineRecordsTheXidOfEachCommittedSourceTransaction() {
+        BucketStorage s = open();
+        ReplicationPipeline pipeline = new ReplicationPipeline(s, new TodoRules(), BatchPolicy.DEFAULT, System::nanoTime);
+        pipeline.open(lsn -> { });
+        pipeline.loadState();
+        sendTransaction(pipeline, 100);
+        pipeline.idle();
+        List<BucketOp> ops = ops(s, "by_list[\"1\"]");
+        try (ReadView v = s.reader().open()) {
+            assertThat(v.sourceXids(OpId.ZERO, ALL)).singleElement().satisfies(x -> {
+                assertThat(x.xid()).isEqualTo(7);
+                assertThat(ops).allSatisfy(op -> assertThat(x.holds(op.opId().value())).isTrue());
+            });
+        }
+    }
+
+    @Test
     void concurrentReadersSeeOnlyCommittedCheckpoints() throws Exception {
         BucketStorage s = open();
         List<Checkpoint> announced = new CopyOnWriteArrayList<>();

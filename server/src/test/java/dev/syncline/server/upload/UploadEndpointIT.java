@@ -122,6 +122,34 @@ class UploadEndpointIT {
         assertThat(count("SELECT count(*) FROM list_members WHERE list_id = ?::uuid AND user_id = 'bob'", list)).isEqualTo(1);
     }
 
+    /** Read-your-writes for Electric clients: each applied transaction's txid is PostgreSQL's own id for it. */
+    @Test
+    void eachAppliedTransactionReportsTheXidPostgresRecordedForItsRows() throws Exception {
+        String note = "xid-" + UUID.randomUUID();
+        String other = "xid-other-" + UUID.randomUUID();
+        String request = body("c-xid", tx(1, op("PUT", "notes", note, Map.of("body", "v1"))),
+                tx(2, op("PATCH", "notes", note, Map.of("body", "v2")), op("PUT", "notes", other, Map.of("body", "o"))),
+                tx(3, op("PATCH", "notes", "xid-missing-" + UUID.randomUUID(), Map.of("body", "x"))));
+        JsonNode outcomes = ok(app.upload("alice", request));
+        assertThat(statuses(outcomes)).containsExactly("applied", "applied", "rejected");
+        JsonNode first = outcomes.path("transactions").get(0);
+        JsonNode second = outcomes.path("transactions").get(1);
+        assertThat(first.path("txid").isIntegralNumber()).as(first.toString()).isTrue();
+        assertThat(second.path("txid").asLong()).isNotEqualTo(first.path("txid").asLong());
+        assertThat(outcomes.path("transactions").get(2).has("txid")).as("a rejected transaction has none").isFalse();
+        // xmin: the 32-bit id of the transaction that wrote the row version, as pgoutput's BEGIN carries it
+        assertThat(scalar("SELECT xmin::text FROM notes WHERE id = ?", note)).isEqualTo(second.path("txid").asText());
+        assertThat(scalar("SELECT xmin::text FROM notes WHERE id = ?", other)).isEqualTo(second.path("txid").asText());
+        assertThat(outcomes.path("txids")).as("the applied transactions' ids, in order")
+                .extracting(JsonNode::asLong).containsExactly(first.path("txid").asLong(), second.path("txid").asLong());
+        assertThat(count("SELECT count(*) FROM syncline.applied_uploads WHERE client_id = 'c-xid' AND xmin::text = ?",
+                first.path("txid").asText())).as("the first transaction's marker row").isEqualTo(1);
+
+        JsonNode again = ok(app.upload("alice", request));
+        assertThat(statuses(again)).containsExactly("duplicate", "duplicate", "rejected");
+        assertThat(again.path("txids")).as("nothing applied now").isEmpty();
+    }
+
     @Test
     void aRetriedTransactionIsReportedDuplicateAndChangesNothing() throws Exception {
         String note = "dup-" + UUID.randomUUID();

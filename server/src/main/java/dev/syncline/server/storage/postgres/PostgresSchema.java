@@ -67,6 +67,14 @@ final class PostgresSchema {
           value bigint NOT NULL,
           position bigint NOT NULL,
           PRIMARY KEY (user_id, client_id, value))""",
+    }, new String[] {
+        // Which source transaction wrote which ops (SourceXid), keyed by its last op id; the newest
+        // rows only (WriteTransaction.RETAINED_SOURCE_XIDS). Upgraded storage has none for older ops.
+        """
+        CREATE TABLE source_xids (
+          last_op_id bigint PRIMARY KEY,
+          first_op_id bigint NOT NULL,
+          xid bigint NOT NULL)""",
     });
     static final int VERSION = MIGRATIONS.size();
 

@@ -7,6 +7,7 @@ import dev.syncline.server.storage.CommitPosition;
 import dev.syncline.server.storage.ParameterEntry;
 import dev.syncline.server.storage.Placement;
 import dev.syncline.server.storage.SourceRowId;
+import dev.syncline.server.storage.SourceXid;
 import dev.syncline.server.storage.StorageException;
 import dev.syncline.server.storage.StoredSourceRow;
 import dev.syncline.server.storage.StoredValues;
@@ -16,6 +17,7 @@ import dev.syncline.server.storage.WriteTransaction;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Types;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -38,6 +40,12 @@ final class PostgresWriteTransaction implements WriteTransaction {
     /** Per bucket: checksum delta, op count delta, row count delta. */
     private final Map<String, long[]> deltas = new HashMap<>();
     private long lastOpId;
+    /**
+     * The first op appended since the last {@link #sourceTransaction} call, or -1 if none: only
+     * appended ops are attributed (op ids skipped by a reservation are nobody's).
+     */
+    private long unattributedFrom = -1;
+    private final List<SourceXid> sourceXids = new ArrayList<>();
     private int batchedOps;
     private boolean done;
 
@@ -173,6 +181,9 @@ final class PostgresWriteTransaction implements WriteTransaction {
         checkOpen();
         try {
             long opId = ++lastOpId;
+            if (unattributedFrom < 0) {
+                unattributedFrom = opId;
+            }
             w.insertOp.setString(1, p.bucket());
             w.insertOp.setLong(2, opId);
             w.insertOp.setShort(3, (short) type.code());
@@ -230,6 +241,32 @@ final class PostgresWriteTransaction implements WriteTransaction {
     }
 
     @Override
+    public void sourceTransaction(long xid) {
+        checkOpen();
+        if (unattributedFrom >= 0) {
+            sourceXids.add(new SourceXid(unattributedFrom, lastOpId, xid));
+        }
+        unattributedFrom = -1;
+    }
+
+    private void writeSourceXids() throws SQLException {
+        for (SourceXid x : sourceXids) {
+            w.insertSourceXid.setLong(1, x.lastOpId());
+            w.insertSourceXid.setLong(2, x.firstOpId());
+            w.insertSourceXid.setLong(3, x.xid());
+            w.insertSourceXid.addBatch();
+        }
+        if (!sourceXids.isEmpty()) {
+            w.insertSourceXid.executeBatch();
+            w.sourceXidsSincePrune += sourceXids.size();
+            if (w.sourceXidsSincePrune >= 1024) {
+                w.pruneSourceXids.executeUpdate();
+                w.sourceXidsSincePrune = 0;
+            }
+        }
+    }
+
+    @Override
     public void snapshotProgress(String progress) {
         try {
             w.updateSnapshot.setString(1, progress);
@@ -257,6 +294,7 @@ final class PostgresWriteTransaction implements WriteTransaction {
         try {
             flushOps();
             flushDeltas();
+            writeSourceXids();
             w.updateState.setLong(1, lastOpId);
             w.updateState.setLong(2, position.value());
             if (checkpoint == null) {
@@ -287,6 +325,7 @@ final class PostgresWriteTransaction implements WriteTransaction {
             try {
                 w.insertOp.clearBatch();
                 w.bucketDelta.clearBatch();
+                w.insertSourceXid.clearBatch();
             } catch (SQLException ignored) {
                 // rolled back below either way
             }

@@ -8,6 +8,7 @@ import dev.syncline.server.storage.Checkpoint;
 import dev.syncline.server.storage.CommitPosition;
 import dev.syncline.server.storage.OpRange;
 import dev.syncline.server.storage.ReadView;
+import dev.syncline.server.storage.SourceXid;
 import dev.syncline.server.storage.StorageException;
 import dev.syncline.server.storage.WriterState;
 
@@ -104,6 +105,25 @@ final class SqliteReadView implements ReadView {
                     OpSegments.lastOpIdUpTo(c::prepare, bucket, upTo.value()), false);
         } catch (SQLException e) {
             throw failed("reading the state of " + bucket, e);
+        }
+    }
+
+    @Override
+    public List<SourceXid> sourceXids(OpId after, OpId upTo) {
+        List<SourceXid> out = new ArrayList<>();
+        try {
+            PreparedStatement s = c.prepare("SELECT first_op_id, last_op_id, xid FROM source_xids"
+                    + " WHERE last_op_id > ? AND first_op_id <= ? ORDER BY last_op_id");
+            s.setLong(1, after.value());
+            s.setLong(2, upTo.value());
+            try (ResultSet rs = s.executeQuery()) {
+                while (rs.next()) {
+                    out.add(new SourceXid(rs.getLong(1), rs.getLong(2), rs.getLong(3)));
+                }
+            }
+            return out;
+        } catch (SQLException e) {
+            throw failed("reading source transaction ids", e);
         }
     }
 

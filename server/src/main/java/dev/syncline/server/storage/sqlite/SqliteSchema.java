@@ -12,7 +12,7 @@ import java.sql.Statement;
  * code understands is refused rather than misread. docs/storage.md describes every table.
  */
 final class SqliteSchema {
-    static final int VERSION = 3;
+    static final int VERSION = 4;
     /** Version 1 stored one row per op in an {@code ops} table; its files are not converted. */
     private static final int ONE_ROW_PER_OP = 1;
     /**
@@ -20,8 +20,21 @@ final class SqliteSchema {
      * version 3 adds their table here and the column (NULL, not known, for an upgraded file).
      */
     private static final int WITHOUT_WRITE_CHECKPOINTS = 2;
+    /** Version 3 lacked {@code source_xids}; an upgraded file has no xids for the ops it already holds. */
+    private static final int WITHOUT_SOURCE_XIDS = 3;
     /** The last position acknowledged to the source, stored in the commit that made it durable (SlotGuard). */
     private static final String ADD_ACKED_LSN = "ALTER TABLE state ADD COLUMN acked_lsn INTEGER";
+
+    /**
+     * Which source transaction wrote which ops (SourceXid): one row per transaction that wrote ops,
+     * keyed by its last op id so a range of op ids is one index range; the newest rows only
+     * (WriteTransaction.RETAINED_SOURCE_XIDS).
+     */
+    static final String CREATE_SOURCE_XIDS = """
+        CREATE TABLE IF NOT EXISTS source_xids (
+          last_op_id INTEGER PRIMARY KEY,
+          first_op_id INTEGER NOT NULL,
+          xid INTEGER NOT NULL)""";
 
     private static final String[] CREATE = {
         // One row: the op id sequence, the replication position and the announced checkpoint.
@@ -77,12 +90,19 @@ final class SqliteSchema {
           PRIMARY KEY (lookup_key, source_table, source_key, values_json)) WITHOUT ROWID""",
         // Write-checkpoint mappings (SqliteWriteCheckpointStore).
         SqliteWriteCheckpointStore.CREATE_TABLE,
+        CREATE_SOURCE_XIDS,
         "PRAGMA user_version = " + VERSION,
     };
 
     private static final String[] FROM_2 = {
         SqliteWriteCheckpointStore.CREATE_TABLE,
         ADD_ACKED_LSN,
+        CREATE_SOURCE_XIDS,
+        "PRAGMA user_version = " + VERSION,
+    };
+
+    private static final String[] FROM_3 = {
+        CREATE_SOURCE_XIDS,
         "PRAGMA user_version = " + VERSION,
     };
 
@@ -106,7 +126,11 @@ final class SqliteSchema {
                     + "the replication slot — `syncline serve --resnapshot` does both — and start again: the server "
                     + "copies the data from PostgreSQL again (docs/storage.md, schema)");
         }
-        run(c, version == WITHOUT_WRITE_CHECKPOINTS ? FROM_2 : CREATE);
+        run(c, switch (version) {
+            case WITHOUT_WRITE_CHECKPOINTS -> FROM_2;
+            case WITHOUT_SOURCE_XIDS -> FROM_3;
+            default -> CREATE;
+        });
     }
 
     private static void run(Connection c, String[] statements) throws SQLException {

@@ -7,6 +7,7 @@ import dev.syncline.server.storage.CommitPosition;
 import dev.syncline.server.storage.ParameterEntry;
 import dev.syncline.server.storage.Placement;
 import dev.syncline.server.storage.SourceRowId;
+import dev.syncline.server.storage.SourceXid;
 import dev.syncline.server.storage.StorageException;
 import dev.syncline.server.storage.StoredSourceRow;
 import dev.syncline.server.storage.StoredValues;
@@ -16,6 +17,7 @@ import dev.syncline.server.storage.WriteTransaction;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Types;
+import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -28,6 +30,12 @@ final class SqliteWriteTransaction implements WriteTransaction {
     private final SqliteWriter w;
     private final CommitPosition storedCommit;
     private long lastOpId;
+    /**
+     * The first op appended since the last {@link #sourceTransaction} call, or -1 if none: only
+     * appended ops are attributed (op ids skipped by a reservation are nobody's).
+     */
+    private long unattributedFrom = -1;
+    private final List<SourceXid> sourceXids = new ArrayList<>();
     private boolean done;
 
     SqliteWriteTransaction(SqliteWriter writer, OpId lastOpId, CommitPosition storedCommit) {
@@ -160,12 +168,41 @@ final class SqliteWriteTransaction implements WriteTransaction {
         try {
             long bucketId = w.bucketIds.idOf(p.bucket());
             long opId = ++lastOpId;
+            if (unattributedFrom < 0) {
+                unattributedFrom = opId;
+            }
             w.ops.add(bucketId, opId, type.code(), p.objectType(), p.objectId(), subkey, data, checksum);
             w.deltas.op(bucketId, checksum);
             w.changes.bucket(p.bucket());
             return new OpId(opId);
         } catch (SQLException e) {
             throw failed("appending an op to bucket " + p.bucket(), e);
+        }
+    }
+
+    @Override
+    public void sourceTransaction(long xid) {
+        checkOpen();
+        if (unattributedFrom >= 0) {
+            sourceXids.add(new SourceXid(unattributedFrom, lastOpId, xid));
+        }
+        unattributedFrom = -1;
+    }
+
+    private void writeSourceXids() throws SQLException {
+        for (SourceXid x : sourceXids) {
+            w.insertSourceXid.setLong(1, x.lastOpId());
+            w.insertSourceXid.setLong(2, x.firstOpId());
+            w.insertSourceXid.setLong(3, x.xid());
+            w.insertSourceXid.addBatch();
+        }
+        if (!sourceXids.isEmpty()) {
+            w.insertSourceXid.executeBatch();
+            w.sourceXidsSincePrune += sourceXids.size();
+            if (w.sourceXidsSincePrune >= 1024) {
+                w.pruneSourceXids.executeUpdate();
+                w.sourceXidsSincePrune = 0;
+            }
         }
     }
 
@@ -198,6 +235,7 @@ final class SqliteWriteTransaction implements WriteTransaction {
             w.ops.flush();
             w.rows.flush();
             w.deltas.flush();
+            writeSourceXids();
             w.updateState.setLong(1, lastOpId);
             w.updateState.setLong(2, position.value());
             if (checkpoint == null) {

@@ -80,6 +80,35 @@ class PostgresBucketStorageIT extends BucketStorageContractTest {
         }
     }
 
+    /** A version-1 schema (no source xids) gains their table and keeps its ops. */
+    @Test
+    void aVersion1SchemaGainsTheSourceXidTableAndKeepsItsOps() throws Exception {
+        BucketStorage s = open();
+        try (WriteTransaction tx = s.writer().begin()) {
+            tx.put(new Placement("a[]", "t", "1"), "k1", "{}");
+            tx.commit(new CommitPosition(10), true);
+        }
+        s.close();
+        try (Connection c = db.connect(); Statement st = c.createStatement()) {
+            st.execute("DROP TABLE " + schema(dir) + ".source_xids");
+            st.execute("UPDATE " + schema(dir) + ".schema_version SET version = 1");
+        }
+        BucketStorage reopened = open();
+        dev.syncline.protocol.OpId added;
+        try (WriteTransaction tx = reopened.writer().begin()) {
+            added = tx.put(new Placement("a[]", "t", "2"), "k2", "{}");
+            tx.sourceTransaction(42);
+            tx.commit(new CommitPosition(20), true);
+        }
+        var all = new dev.syncline.protocol.OpId(Long.MAX_VALUE);
+        try (var v = reopened.reader().open()) {
+            assertThat(v.ops("a[]", dev.syncline.protocol.OpId.ZERO, all, 10)).hasSize(2);
+            assertThat(v.sourceXids(dev.syncline.protocol.OpId.ZERO, all))
+                    .containsExactly(new dev.syncline.server.storage.SourceXid(added.value(), added.value(), 42));
+        }
+        assertThat(PostgresSchema.VERSION).isEqualTo(2);
+    }
+
     @Test
     void theFactoryOpensItFromTheStorageConfig() {
         StorageConfig config = new StorageConfig("postgresql", null, new PostgresConnectionConfig("default", db.host(),

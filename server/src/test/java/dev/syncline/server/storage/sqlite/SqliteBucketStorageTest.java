@@ -141,6 +141,7 @@ class SqliteBucketStorageTest extends BucketStorageContractTest {
         try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + file); Statement st = c.createStatement()) {
             st.execute("DROP TABLE write_checkpoints");   // what version 2 lacked
             st.execute("ALTER TABLE state DROP COLUMN acked_lsn");
+            st.execute("DROP TABLE source_xids");   // added by version 4
             st.execute("PRAGMA user_version = 2");
         }
         BucketStorage reopened = open();
@@ -152,7 +153,39 @@ class SqliteBucketStorageTest extends BucketStorageContractTest {
         }
         try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + file); Statement st = c.createStatement();
              ResultSet rs = st.executeQuery("PRAGMA user_version")) {
-            assertThat(rs.getInt(1)).isEqualTo(3);
+            assertThat(rs.getInt(1)).isEqualTo(SqliteSchema.VERSION);
+        }
+    }
+
+    /** A file of schema version 3 (no source xids) gains their table, keeps its ops and records xids from then on. */
+    @Test
+    void aVersion3FileGainsTheSourceXidTableAndKeepsItsBuckets() throws Exception {
+        BucketStorage s = open();
+        try (WriteTransaction tx = s.writer().begin()) {
+            tx.put(new Placement("a[]", "t", "1"), "k1", "{}");
+            tx.commit(new CommitPosition(10), true);
+        }
+        s.close();
+        Path file = dir.resolve("data").resolve("syncline.db");
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + file); Statement st = c.createStatement()) {
+            st.execute("DROP TABLE source_xids");   // what version 3 lacked
+            st.execute("PRAGMA user_version = 3");
+        }
+        BucketStorage reopened = open();
+        OpId added;
+        try (WriteTransaction tx = reopened.writer().begin()) {
+            added = tx.put(new Placement("a[]", "t", "2"), "k2", "{}");
+            tx.sourceTransaction(42);
+            tx.commit(new CommitPosition(20), true);
+        }
+        try (ReadView v = reopened.reader().open()) {
+            assertThat(v.ops("a[]", OpId.ZERO, new OpId(Long.MAX_VALUE), 10)).hasSize(2);
+            assertThat(v.sourceXids(OpId.ZERO, new OpId(Long.MAX_VALUE)))
+                    .containsExactly(new dev.syncline.server.storage.SourceXid(added.value(), added.value(), 42));
+        }
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + file); Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("PRAGMA user_version")) {
+            assertThat(rs.getInt(1)).isEqualTo(4);
         }
     }
 
