@@ -1,13 +1,18 @@
 package dev.syncline.server.shape;
 
 /**
- * A shape request the server refuses: a code (catalogue in docs/electric.md), the HTTP status and
+ * A shape request the server refuses: a code ({@link ShapeErrorCode}; catalogue in docs/errors.md), the HTTP status and
  * a message that names the value found and what to do.
  */
 public final class ShapeException extends RuntimeException {
     private final String code;
     private final int status;
 
+    public ShapeException(ShapeErrorCode code, String message) {
+        this(code.name(), code.status(), message);
+    }
+
+    /** For codes of other catalogue enums (a refused token: {@code PSYNC_S21xx}), which carry their own status. */
     public ShapeException(String code, int status, String message) {
         super(message);
         this.code = code;
@@ -22,7 +27,7 @@ public final class ShapeException extends RuntimeException {
         return status;
     }
 
-    static ShapeException badRequest(String code, String message) {
-        return new ShapeException(code, 400, message);
+    static ShapeException badRequest(ShapeErrorCode code, String message) {
+        return new ShapeException(code, message);
     }
 }

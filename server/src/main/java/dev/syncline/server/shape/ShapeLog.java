@@ -111,7 +111,7 @@ public final class ShapeLog {
         }
         long next = checkpoint > opId ? position(checkpoint, 0) : offset + 1;
         if (next >= position(checkpoint + 1, 0)) {
-            throw new ShapeException("SHAPE_R1002", 409, "the shape's grant changed " + STEPS_PER_OP
+            throw new ShapeException(ShapeErrorCode.SHAPE_R1002, "the shape's grant changed " + STEPS_PER_OP
                     + " times at one checkpoint; refetch it");
         }
         Set<String> candidates = new HashSet<>();

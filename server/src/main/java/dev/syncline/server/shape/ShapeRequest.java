@@ -53,7 +53,7 @@ public record ShapeRequest(String table, String where, List<String> params, List
                     name = name.substring(1, name.length() - 1).replace("\"\"", "\"");
                 }
                 if (name.isEmpty()) {
-                    throw ShapeException.badRequest("SHAPE_R2007", "`columns` has an empty name (found '" + columnsText
+                    throw ShapeException.badRequest(ShapeErrorCode.SHAPE_R2007, "`columns` has an empty name (found '" + columnsText
                             + "'); list column names separated by commas");
                 }
                 columns.add(name);
@@ -61,12 +61,12 @@ public record ShapeRequest(String table, String where, List<String> params, List
         }
         String replica = one(query, "replica");
         if (replica != null && !replica.equals("default") && !replica.equals("full")) {
-            throw ShapeException.badRequest("SHAPE_R2008", "`replica` must be default or full, not '" + replica + "'");
+            throw ShapeException.badRequest(ShapeErrorCode.SHAPE_R2008, "`replica` must be default or full, not '" + replica + "'");
         }
         String offsetText = one(query, "offset");
         long offset;
         if (offsetText == null) {
-            throw ShapeException.badRequest("SHAPE_R2009", "the `offset` parameter is required: -1 for a new shape, "
+            throw ShapeException.badRequest(ShapeErrorCode.SHAPE_R2009, "the `offset` parameter is required: -1 for a new shape, "
                     + "now, or the electric-offset of the last response");
         } else if (offsetText.equals("-1")) {
             offset = INITIAL;
@@ -75,7 +75,7 @@ public record ShapeRequest(String table, String where, List<String> params, List
         } else {
             Matcher m = OFFSET.matcher(offsetText);
             if (!m.matches()) {
-                throw ShapeException.badRequest("SHAPE_R2009", "`offset` '" + offsetText
+                throw ShapeException.badRequest(ShapeErrorCode.SHAPE_R2009, "`offset` '" + offsetText
                         + "' is not an offset this server issued; use -1 to start over");
             }
             offset = Long.parseLong(m.group(1));
@@ -84,11 +84,11 @@ public record ShapeRequest(String table, String where, List<String> params, List
         boolean live = "true".equals(one(query, "live"));
         boolean sse = "true".equals(one(query, "live_sse")) || "true".equals(one(query, "experimental_live_sse"));
         if (offset >= 0 && handle == null) {
-            throw ShapeException.badRequest("SHAPE_R2010", "`handle` is required with an offset; pass the "
+            throw ShapeException.badRequest(ShapeErrorCode.SHAPE_R2010, "`handle` is required with an offset; pass the "
                     + "electric-handle of the response that gave the offset");
         }
         if (live && offset < 0) {
-            throw ShapeException.badRequest("SHAPE_R2011", "live=true needs the offset of an earlier response, not '"
+            throw ShapeException.badRequest(ShapeErrorCode.SHAPE_R2011, "live=true needs the offset of an earlier response, not '"
                     + offsetText + "'");
         }
         return new ShapeRequest(table, where, java.util.Collections.unmodifiableList(params),

@@ -45,7 +45,7 @@ public final class ShapeSchema {
         this.types = byClient;
         this.selected = selected == null ? null : Set.copyOf(selected);
         if (selected != null && !selected.contains("id")) {
-            throw ShapeException.badRequest("SHAPE_R2007", "`columns` must include the primary key `id` (found "
+            throw ShapeException.badRequest(ShapeErrorCode.SHAPE_R2007, "`columns` must include the primary key `id` (found "
                     + selected + "); add id to the list");
         }
     }
@@ -62,7 +62,7 @@ public final class ShapeSchema {
         }
         for (String c : columns) {
             if (!types.containsKey(c) && !table.client().derived().containsKey(c)) {
-                throw ShapeException.badRequest("SHAPE_R2012", "`" + parameter + "` names column `" + c
+                throw ShapeException.badRequest(ShapeErrorCode.SHAPE_R2012, "`" + parameter + "` names column `" + c
                         + "`, which table " + table.source() + " does not have; its columns: " + types.keySet());
             }
         }

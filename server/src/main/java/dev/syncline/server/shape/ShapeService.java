@@ -85,7 +85,7 @@ public final class ShapeService implements Handler, AutoCloseable {
         serving.add(Thread.currentThread());
         try {
             if (closed) {
-                throw new ShapeException("SHAPE_R1003", 503, "the server is shutting down; retry");
+                throw new ShapeException(ShapeErrorCode.SHAPE_R1003, "the server is shutting down; retry");
             }
             serve(ctx);
         } catch (InterruptedException e) {
@@ -93,7 +93,7 @@ public final class ShapeService implements Handler, AutoCloseable {
                 // Written and flushed here, not left to Javalin after the handler returns: close()
                 // waits for this handler only, and the HTTP server stops right after it.
                 ctx.status(503).contentType("application/json");
-                byte[] body = ShapeMessages.error("SHAPE_R1003", 503, "the server is shutting down; retry")
+                byte[] body = ShapeMessages.error(ShapeErrorCode.SHAPE_R1003.name(), ShapeErrorCode.SHAPE_R1003.status(), "the server is shutting down; retry")
                         .getBytes(java.nio.charset.StandardCharsets.UTF_8);
                 try {
                     ctx.res().setContentLength(body.length);
@@ -143,7 +143,7 @@ public final class ShapeService implements Handler, AutoCloseable {
         WhereClause where = WhereClause.compile(request.where(), request.params());
         String hash = request.definitionHash(user.userId(), rulesGeneration);
         if (!backend.ready()) {
-            throw new ShapeException("SHAPE_R1001", 503, "the server is still copying its initial data; retry shortly");
+            throw new ShapeException(ShapeErrorCode.SHAPE_R1001, "the server is still copying its initial data; retry shortly");
         }
         ConnectionScope scope = backend.scope(user, NO_CLIENT_STATE);
         if (request.offset() < 0) {

@@ -19,7 +19,7 @@ public record ShapeTable(String clientTable, SourceTable source, ClientTable cli
     /** @throws ShapeException 400 when no data query of the rules reads the table */
     public static ShapeTable resolve(String table, List<ClientTable> tables) {
         if (table == null || table.isBlank()) {
-            throw ShapeException.badRequest("SHAPE_R2001", "the `table` parameter is required, e.g. table=todos");
+            throw ShapeException.badRequest(ShapeErrorCode.SHAPE_R2001, "the `table` parameter is required, e.g. table=todos");
         }
         SourceTable wanted = SourceTable.parse(unquote(table.trim()));
         for (ClientTable t : tables) {
@@ -32,7 +32,7 @@ public record ShapeTable(String clientTable, SourceTable source, ClientTable cli
                 return new ShapeTable(t.name(), t.source(), t);
             }
         }
-        throw new ShapeException("SHAPE_R2006", 400, "table `" + table + "` is not synced: no data query of the sync "
+        throw new ShapeException(ShapeErrorCode.SHAPE_R2006, "table `" + table + "` is not synced: no data query of the sync "
                 + "rules reads it, so no user may read it as a shape; tables the rules read: "
                 + tables.stream().map(t -> t.source().qualifiedName()).distinct().sorted().toList());
     }

@@ -55,7 +55,7 @@ public final class WhereClause {
         try {
             expr = SqlParser.parseExpression(sql);
         } catch (SqlSyntaxException e) {
-            throw ShapeException.badRequest("SHAPE_R2002", "`where` is not in the sync rules' SQL subset: "
+            throw ShapeException.badRequest(ShapeErrorCode.SHAPE_R2002, "`where` is not in the sync rules' SQL subset: "
                     + e.getMessage() + " (at character " + e.offset() + "); " + e.fix());
         }
         Set<String> columns = new java.util.LinkedHashSet<>();
@@ -77,28 +77,28 @@ public final class WhereClause {
         switch (node) {
             case Expr.Call c -> {
                 if (c.name().contains(".") || !Functions.exists(c.name())) {
-                    throw ShapeException.badRequest("SHAPE_R2003", "function " + c.name()
+                    throw ShapeException.badRequest(ShapeErrorCode.SHAPE_R2003, "function " + c.name()
                             + "() is not allowed in `where`; use one of: " + String.join(", ", Functions.names()));
                 }
                 int[] arity = Functions.arity(c.name());
                 if (c.args().size() < arity[0] || c.args().size() > arity[1]) {
-                    throw ShapeException.badRequest("SHAPE_R2003", c.name() + "() in `where` takes "
+                    throw ShapeException.badRequest(ShapeErrorCode.SHAPE_R2003, c.name() + "() in `where` takes "
                             + arity[0] + (arity[1] == arity[0] ? "" : ".." + (arity[1] == Integer.MAX_VALUE ? "n" : arity[1]))
                             + " argument(s), not " + c.args().size());
                 }
                 if (c.args().size() == 1 && (c.name().equals("datetime") || c.name().equals("unixepoch"))
                         && c.args().getFirst() instanceof Expr.Literal lit && lit.value() instanceof SqlValue.Text t
                         && t.value().trim().equalsIgnoreCase("now")) {
-                    throw ShapeException.badRequest("SHAPE_R2003", c.name()
+                    throw ShapeException.badRequest(ShapeErrorCode.SHAPE_R2003, c.name()
                             + "('now') depends on the clock; a shape's rows must not; compare against a constant");
                 }
             }
-            case Expr.Param p -> throw ShapeException.badRequest("SHAPE_R2003",
+            case Expr.Param p -> throw ShapeException.badRequest(ShapeErrorCode.SHAPE_R2003,
                     "`where` cannot read " + p.kind().name().toLowerCase(java.util.Locale.ROOT) + " parameters ("
                             + p.name() + "); it filters the shape's own columns only");
             case Expr.Column c -> columns.add(c.name());
             // The rules' parser reads `IN (SELECT …)` for streams; a shape filters its own rows only.
-            case Expr.InSelect in -> throw ShapeException.badRequest("SHAPE_R2003",
+            case Expr.InSelect in -> throw ShapeException.badRequest(ShapeErrorCode.SHAPE_R2003,
                     "`where` cannot contain a subquery; it filters the shape's own columns only");
             default -> {
                 // literals and operators of the subset are fine
@@ -145,7 +145,7 @@ public final class WhereClause {
                 int end = i + 1;
                 while (true) {
                     if (end >= n) {
-                        throw ShapeException.badRequest("SHAPE_R2002", "`where` has an unterminated "
+                        throw ShapeException.badRequest(ShapeErrorCode.SHAPE_R2002, "`where` has an unterminated "
                                 + (c == '\'' ? "string" : "quoted name") + " starting at character " + i);
                     }
                     if (where.charAt(end) == c) {
@@ -161,10 +161,10 @@ public final class WhereClause {
                 i = end;
             } else if ((c == '-' && i + 1 < n && where.charAt(i + 1) == '-')
                     || (c == '/' && i + 1 < n && where.charAt(i + 1) == '*')) {
-                throw ShapeException.badRequest("SHAPE_R2004", "`where` contains a comment at character " + i
+                throw ShapeException.badRequest(ShapeErrorCode.SHAPE_R2004, "`where` contains a comment at character " + i
                         + "; comments are not allowed in a shape's where clause");
             } else if (c == ';') {
-                throw ShapeException.badRequest("SHAPE_R2004", "`where` contains ';' at character " + i
+                throw ShapeException.badRequest(ShapeErrorCode.SHAPE_R2004, "`where` contains ';' at character " + i
                         + "; a where clause is one expression");
             } else if (c == '$' && i + 1 < n && Character.isDigit(where.charAt(i + 1))) {
                 int end = i + 1;
@@ -173,7 +173,7 @@ public final class WhereClause {
                 }
                 int index = Integer.parseInt(where.substring(i + 1, Math.min(end, i + 6)));
                 if (index < 1 || index > params.size() || params.get(index - 1) == null) {
-                    throw ShapeException.badRequest("SHAPE_R2005", "`where` uses $" + index + " but params["
+                    throw ShapeException.badRequest(ShapeErrorCode.SHAPE_R2005, "`where` uses $" + index + " but params["
                             + index + "] is not given; pass it as params[" + index + "]=…");
                 }
                 String value = params.get(index - 1);

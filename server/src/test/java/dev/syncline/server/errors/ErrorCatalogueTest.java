@@ -26,10 +26,10 @@ import static org.assertj.core.api.Assertions.assertThat;
  * would escape the catalogue).
  */
 class ErrorCatalogueTest {
-    private static final Pattern CODE_LITERAL = Pattern.compile("\"\\[?(P?SYNC_[A-Z]\\d{4})");
+    private static final Pattern CODE_LITERAL = Pattern.compile("\"\\[?((?:P?SYNC|SHAPE)_[A-Z]\\d{4})");
     /** The enums that define codes; a literal code anywhere else is an error. */
     private static final Set<String> DEFINING_FILES = Set.of("ServerError.java", "CaptureError.java",
-            "UploadErrorCode.java", "AuthErrorCode.java");
+            "UploadErrorCode.java", "AuthErrorCode.java", "ShapeErrorCode.java");
 
     private static Path repo() {
         return Files.exists(Path.of("..", "docs", "errors.md")) ? Path.of("..") : Path.of(".");
@@ -41,6 +41,7 @@ class ErrorCatalogueTest {
         Arrays.stream(CaptureError.values()).map(CaptureError::code).forEach(codes::add);
         Arrays.stream(UploadErrorCode.values()).map(Enum::name).forEach(codes::add);
         Arrays.stream(AuthErrorCode.values()).map(Enum::name).forEach(codes::add);
+        Arrays.stream(dev.syncline.server.shape.ShapeErrorCode.values()).map(Enum::name).forEach(codes::add);
         Arrays.stream(RuleErrorCode.values()).map(RuleErrorCode::code).forEach(codes::add);
         return codes;
     }
@@ -73,7 +74,7 @@ class ErrorCatalogueTest {
                 }
             }
         }
-        assertThat(found).as("codes written as literals instead of ServerError/CaptureError/UploadErrorCode/AuthErrorCode")
+        assertThat(found).as("codes written as literals instead of ServerError/CaptureError/UploadErrorCode/AuthErrorCode/ShapeErrorCode")
                 .isEmpty();
     }
 
@@ -82,6 +83,7 @@ class ErrorCatalogueTest {
         // the scan above would pass vacuously if its pattern matched nothing
         assertThat(CODE_LITERAL.matcher("throw new X(\"SYNC_R1001\", 400)").find()).isTrue();
         assertThat(CODE_LITERAL.matcher("fail(\"[SYNC_W1003] SETUP sent twice\")").find()).isTrue();
+        assertThat(CODE_LITERAL.matcher("badRequest(\"SHAPE_R2003\", m)").find()).isTrue();
         assertThat(allCodes().stream().collect(Collectors.toSet())).contains("SYNC_R1001", "R1001", "PSYNC_S2101");
     }
 }
