@@ -111,13 +111,14 @@ function waitForFirstSync(host: StreamHost, stream: SyncStreamDescription, signa
     const onAbort = () => finish(new Error('waitForFirstSync aborted'));
     const check = (s: SyncStatusView): boolean => {
       const st = s.forStream(stream);
-      if (st?.subscription.hasSynced) {
-        finish(null);
-        return true;
-      }
+      // Errors first: they come with the checkpoint, before anything of it is applied.
       if (st !== undefined && st.errors.length > 0) {
         finish(new Error(`SYNC_STREAM_ERROR: the server refused the subscription to stream ${stream.name} `
           + `${JSON.stringify(stream.parameters)}: ${st.errors.join('; ')}`));
+        return true;
+      }
+      if (st?.subscription.hasSynced) {
+        finish(null);
         return true;
       }
       return false;

@@ -149,7 +149,8 @@ export function subscriptionPriority(buckets: readonly BucketChecksum[] | undefi
 /**
  * Rows a (partial) checkpoint apply counts as synced: those the connection requested or the
  * server's default streams brought in, whose priority the apply covers (all of them for a full
- * checkpoint; for a partial one only those with buckets of that priority or higher). A row
+ * checkpoint; for a partial one only those with buckets of that priority or higher), unless the
+ * server reported an error for them. A row
  * subscribed after the connection opened is not among them: it waits for its own checkpoint.
  */
 export function syncedBy(
@@ -161,6 +162,8 @@ export function syncedBy(
   const requested = new Set(requestedIds);
   return rows
     .filter((r) => requested.has(r.id) || (r.ttl === null && r.active))
+    // A subscription the server refused (unknown stream, bad parameters) has not synced.
+    .filter((r) => !resolution.errors.has(r.id))
     .filter((r) => {
       if (priority === null) return true;
       const p = subscriptionPriority(resolution.buckets.get(r.id));

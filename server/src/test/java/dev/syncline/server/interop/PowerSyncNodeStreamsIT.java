@@ -28,18 +28,7 @@ class PowerSyncNodeStreamsIT {
     private static final Map<String, Map<String, String>> SCHEMA = Map.of(
             "lists", Map.of("name", "text", "owner_id", "text"),
             "todos", Map.of("list_id", "text", "description", "text"));
-    static final String RULES = """
-            config:
-              edition: 3
-            streams:
-              my_lists:
-                auto_subscribe: true
-                query: SELECT lists.* FROM lists INNER JOIN list_members ON list_members.list_id = lists.id
-                       WHERE list_members.user_id = auth.user_id()
-              list_todos:
-                query: SELECT * FROM todos WHERE list_id = subscription.parameter('list_id')
-                       AND list_id IN (SELECT list_id FROM list_members WHERE user_id = auth.user_id())
-            """;
+    static final String RULES = StreamsFixture.RULES;
     static PostgresTestServer server;
     static Path node;
     static Path repoRoot;

@@ -51,7 +51,7 @@ class PowerSyncWebStreamsIT {
 
     @Test
     void theBrowserClientSubscribesToAStreamAndGetsExactlyItsRows() throws Exception {
-        try (RunningApp running = RunningApp.start(server, dir, "", PowerSyncNodeStreamsIT.RULES).awaitReady();
+        try (RunningApp running = RunningApp.start(server, dir, "", StreamsFixture.RULES).awaitReady();
              NodeSyncClient browser = NodeSyncClient.startScript(installed.node(), installed.repoRoot(),
                      "clients/interop-web/run-browser.mjs", List.of(
                              "--endpoint", running.endpoint(), "--token", running.token("alice"),
