@@ -21,7 +21,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * Sync Streams with the stock {@code @powersync/node} client against the whole server: an
  * {@code auto_subscribe} stream syncs without a subscription, a parameterised stream syncs exactly
  * the subscribed rows the user may see, an edition-3 JOIN over the membership table grants and
- * revokes rows as memberships change, and an unsubscribed stream's rows go once its TTL passes.
+ * revokes rows as memberships change, an unsubscribed stream's rows go once its TTL passes, and a
+ * priority-1 stream completes (in the SDK's status) before a priority-3 one.
  */
 class PowerSyncNodeStreamsIT {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -117,6 +118,28 @@ class PowerSyncNodeStreamsIT {
             JsonNode gone = alice.nextEvent("waited", Duration.ofSeconds(90));
             assertThat(ids(gone, "todos")).isEmpty();
             assertThat(ids(gone, "lists")).containsExactly("l1", "l2");
+            alice.send("{\"cmd\":\"close\"}");
+            assertThat(alice.awaitExit(Duration.ofSeconds(15))).as("stderr:\n%s", alice.stderr()).isZero();
+        }
+    }
+
+    @Test
+    void aPriorityOneStreamCompletesBeforeAPriorityThreeOne() throws Exception {
+        try (RunningApp running = RunningApp.start(server, dir, "", StreamsFixture.PRIORITY_RULES).awaitReady();
+             NodeSyncClient alice = client(running, "alice")) {
+            JsonNode synced = alice.nextEvent("synced", Duration.ofSeconds(90));
+            assertThat(ids(synced, "lists")).containsExactly("l1", "l2");
+            assertThat(ids(synced, "todos")).containsExactly("t1", "t2");
+            JsonNode order = synced.path("firstSynced");
+            List<String> names = new ArrayList<>();
+            order.forEach(f -> names.add(f.path("name").asText()));
+            assertThat(names).as("%s", order).containsExactly("lists_first", "todos_later");
+            assertThat(order.get(0).path("seq").asInt()).as("lists_first completed in an earlier status than todos_later: %s", order)
+                    .isLessThan(order.get(1).path("seq").asInt());
+            assertThat(synced.path("streams")).anySatisfy(s -> {
+                assertThat(s.path("name").asText()).isEqualTo("lists_first");
+                assertThat(s.path("priority").asInt()).isEqualTo(1);
+            });
             alice.send("{\"cmd\":\"close\"}");
             assertThat(alice.awaitExit(Duration.ofSeconds(15))).as("stderr:\n%s", alice.stderr()).isZero();
         }
