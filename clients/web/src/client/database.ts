@@ -230,7 +230,10 @@ export class SynclineDatabase {
     const host: StreamHost = {
       call: (async (method: 'subscribe' | 'unsubscribe' | 'unsubscribeAll', ...args: unknown[]) => {
         await this.ready();
-        await (this.rpc.call as (m: string, ...a: unknown[]) => Promise<unknown>)(method, ...args);
+        const result = await (this.rpc.call as (m: string, ...a: unknown[]) => Promise<unknown>)(method, ...args);
+        // subscribe answers with the status that already lists the subscription: a status posted
+        // before it (say, still showing an expired earlier subscription as synced) is never used.
+        if (method === 'subscribe' && result !== null) this.notified({ notify: 'status', status: result as SyncStatus });
       }) as StreamHost['call'],
       currentStatus: this.status,
       onStatus: (l) => this.onStatus(l),

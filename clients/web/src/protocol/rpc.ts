@@ -58,7 +58,8 @@ export interface Methods {
   disconnect(): void;
   setOnline(online: boolean): void;
   status(): SyncStatus;
-  subscribe(handle: string, name: string, params: Record<string, unknown> | null, ttl: number | null, priority: number | null): void;
+  /** Answers with the status after the subscription was recorded, so the page never waits on an older one. */
+  subscribe(handle: string, name: string, params: Record<string, unknown> | null, ttl: number | null, priority: number | null): SyncStatus;
   unsubscribe(handle: string): void;
   unsubscribeAll(name: string, params: Record<string, unknown> | null): void;
   close(): void;

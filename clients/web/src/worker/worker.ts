@@ -229,7 +229,10 @@ const methods: { [M in keyof Methods]: (...args: Parameters<Methods[M]>) => Retu
     if (online) c.uploader.trigger();
   },
   status,
-  subscribe: (handle, name, params, ttl, priority) => need().engine.subscribe(handle, name, params, ttl, priority),
+  async subscribe(handle, name, params, ttl, priority) {
+    await need().engine.subscribe(handle, name, params, ttl, priority);
+    return status();
+  },
   unsubscribe: (handle) => need().engine.unsubscribe(handle),
   unsubscribeAll: (name, params) => need().engine.unsubscribeAll(name, params),
   close() {

@@ -101,12 +101,12 @@ class WebSdkStreamsIT {
             assertThat(myLists.path("subscription").path("hasExplicitSubscription").asBoolean()).isFalse();
             assertThat(myLists.path("subscription").path("hasSynced").asBoolean()).isTrue();
 
-            subscribe("a", "list_todos", "{list_id: 'l1'}", "{}");
+            subscribe("a", "list_todos", "{list_id: 'l1'}", "{priority: 1}");
             assertThat(ids("a", "todos")).containsExactly("t1");
             JsonNode l1 = forStream("a", "list_todos", "{list_id: 'l1'}");
             assertThat(l1.path("subscription").path("active").asBoolean()).isTrue();
             assertThat(l1.path("subscription").path("hasExplicitSubscription").asBoolean()).isTrue();
-            assertThat(l1.path("priority").asInt()).isEqualTo(3);
+            assertThat(l1.path("priority").asInt()).as("override_priority of the subscription").isEqualTo(1);
             assertThat(l1.path("errors")).isEmpty();
 
             // l3 is bob's: the subscription is accepted, the subquery grants no row of it.
