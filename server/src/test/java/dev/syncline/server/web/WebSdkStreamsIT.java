@@ -23,7 +23,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * clients, with their rules: an {@code auto_subscribe} edition-3 JOIN stream syncs without a
  * subscription and grants and revokes lists as memberships change; a parameterised subscription
  * adds exactly its rows; an unsubscribed stream's rows stay until its TTL has run out, then go;
- * priority 1 completes before priority 3. The page ({@code test-pages/sdk.html}) reports through
+ * priority 1 completes before priority 3; a follower tab that closes releases its subscriptions. The page ({@code test-pages/sdk.html}) reports through
  * {@code window.sl}.
  */
 class WebSdkStreamsIT {
@@ -171,6 +171,25 @@ class WebSdkStreamsIT {
                     browser.eval("t", "Promise.all([Date.now(), sl.streams(), sl.query('SELECT * FROM sl_stream_subscriptions'), sl.status])")).isTrue();
             assertThat(ids("t", "sl_oplog")).doesNotContain("t2", "t6");
             browser.close("t");
+        }
+    }
+
+    @Test
+    void aSubscriptionHeldByAClosedFollowerTabRunsDownItsTtl() throws Exception {
+        try (RunningApp app = RunningApp.start(fixture.postgres, dir, "", StreamsFixture.RULES).awaitReady()) {
+            String ctx = open(app, "alice", "leader");
+            browser.page(ctx, "follower", fixture.pageUrl(app.endpoint(), app.token("alice"), "alice", ""));
+            assertThat(browser.eval("leader", "sl.isLeader()").asBoolean()).isTrue();
+            assertThat(browser.eval("follower", "sl.isLeader()").asBoolean()).isFalse();
+            awaitIds("leader", "lists", "l1", "l2");
+
+            subscribe("follower", "list_todos", "{list_id: 'l2'}", "{ttl: 1}");
+            awaitIds("leader", "todos", "t2");
+            // The follower goes without unsubscribing: its handle is released with it, the TTL runs out.
+            browser.close("follower");
+            awaitIds("leader", "todos");
+            assertThat(ids("leader", "lists")).containsExactly("l1", "l2");
+            browser.close("leader");
         }
     }
 
