@@ -114,7 +114,7 @@ function waitForFirstSync(host: StreamHost, stream: SyncStreamDescription, signa
       // Errors first: they come with the checkpoint, before anything of it is applied.
       if (st !== undefined && st.errors.length > 0) {
         finish(new Error(`SYNC_STREAM_ERROR: the server refused the subscription to stream ${stream.name} `
-          + `${JSON.stringify(stream.parameters)}: ${st.errors.join('; ')}`));
+          + `${JSON.stringify(stream.parameters)}: ${st.errors.join('; ')} — check the stream name and parameters against the sync config`));
         return true;
       }
       if (st?.subscription.hasSynced) {
