@@ -13,8 +13,10 @@
 //   {"cmd":"wait","sql":"SELECT 1 FROM todos WHERE id = 't1'","present":true|false}
 //       → {"event":"waited", ...} once the query returns rows (present) or none (not present)
 //   {"cmd":"close"}                                                 → exits 0
-// Every event carries "tables": {"<table>": [ids...]} and "streams": the SDK's view of each
-// subscription ({name, parameters, active, isDefault, hasSynced, priority}). Exit codes: 0 done,
+// Every event carries "tables": {"<table>": [ids...]}, "streams": the SDK's view of each
+// subscription ({name, parameters, active, isDefault, hasSynced, priority}) and "firstSynced":
+// [{seq, name, parameters}], the order streams first showed hasSynced in (seq numbers the SDK's
+// status updates), so a test can assert that priorities complete in order. Exit codes: 0 done,
 // 2 sync error, 3 timeout (of the whole run), 64 bad usage.
 import { PowerSyncDatabase, Schema, Table, column, SyncStreamConnectionMethod } from '@powersync/node';
 import fs from 'node:fs';
@@ -64,10 +66,18 @@ async function finish(code, message) {
 }
 setTimeout(() => finish(3, `timed out after ${args['timeout-ms']} ms`), Number(args['timeout-ms']));
 
+let statusSeq = 0;
+const firstSynced = [];
 db.registerListener({
   statusChanged(status) {
     const error = status.dataFlowStatus?.downloadError;
     if (error) finish(2, `sync error: ${error.stack ?? error}`);
+    statusSeq++;
+    for (const s of status.syncStreams ?? []) {
+      const { name, parameters, hasSynced } = s.subscription;
+      const seen = firstSynced.some((f) => f.name === name && JSON.stringify(f.parameters) === JSON.stringify(parameters ?? null));
+      if (hasSynced && !seen) firstSynced.push({ seq: statusSeq, name, parameters: parameters ?? null });
+    }
   }
 });
 
@@ -84,7 +94,7 @@ async function emit(event, extra = {}) {
     hasSynced: s.subscription.hasSynced,
     priority: s.priority
   }));
-  process.stdout.write(JSON.stringify({ event, tables: out, streams, ...extra }) + '\n');
+  process.stdout.write(JSON.stringify({ event, tables: out, streams, firstSynced, ...extra }) + '\n');
 }
 
 const subscriptions = new Map();

@@ -6,7 +6,7 @@
 //   node run-browser.mjs --endpoint http://127.0.0.1:8080 --token T \
 //        --schema '{"todos":{"description":"text","done":"integer"}}' \
 //        [--wait-for 'todos:t9'] [--vfs opfs|idb] [--transport http|websocket] [--timeout-ms 60000]
-//        [--chromium /usr/bin/chromium] [--subscribe 'STREAM' or 'STREAM:{"list_id":"l1"}']
+//        [--chromium /usr/bin/chromium] [--subscribe 'STREAM' or 'STREAM:{"list_id":"l1"}'] [--commands]
 //
 // stdout carries only JSON lines, one per event (same shape as ../interop-node/sync-once.mjs):
 //   {"event":"synced","tables":{...},"vfs":"opfs","dbFilename":"…","opfsFiles":[...]}
@@ -17,6 +17,15 @@
 //                                            stream subscription's first sync is complete
 //                                            (streams: the SDK's view of each subscription)
 //   {"event":"changed","tables":{...},...}    with --wait-for TABLE:ID or TABLE:#N, once it arrived
+// With --commands, after those it reads JSON commands from stdin, one per line, and answers each with
+// one event line (the protocol of ../interop-node/streams.mjs), until {"cmd":"close"} or EOF:
+//   {"cmd":"subscribe","stream":"list","params":{"list_id":"l1"},"ttl":1,"priority":1}
+//       → {"event":"subscribed",...} once that subscription's first sync is complete
+//   {"cmd":"unsubscribe","stream":"list","params":{...}}      → {"event":"unsubscribed",...}
+//   {"cmd":"wait","sql":"SELECT 1 FROM todos WHERE id = 't1'","present":true|false}
+//       → {"event":"waited",...} once the query returns rows (present) or none (not present)
+// Every event then also carries "streams" and "firstSynced" ([{seq, name, parameters}]: the order
+// streams first showed hasSynced in, seq numbering the SDK's status updates).
 // Exit codes: 0 done, 2 sync error, 3 timeout, 64 bad usage. The SDK's and the page's log go to
 // stderr.
 import { chromium } from 'playwright-core';
@@ -25,6 +34,7 @@ import http from 'node:http';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import readline from 'node:readline';
 
 const EXIT_SYNC_ERROR = 2;
 const EXIT_TIMEOUT = 3;
@@ -42,7 +52,8 @@ const { values: args } = parseArgs({
     transport: { type: 'string', default: 'http' },
     'timeout-ms': { type: 'string', default: '60000' },
     chromium: { type: 'string', default: process.env.CHROMIUM ?? '/usr/bin/chromium' },
-    subscribe: { type: 'string' }
+    subscribe: { type: 'string' },
+    commands: { type: 'boolean', default: false }
   }
 });
 
@@ -175,6 +186,42 @@ try {
       return w.count !== null ? rows.length >= w.count : rows.some((r) => r.id === w.id);
     }, waitFor);
     emit('changed', await snapshot());
+  }
+  if (args.commands) {
+    const withStreams = async () => ({
+      ...(await snapshot()),
+      streams: await page.evaluate(() => window.interop.streams()),
+      firstSynced: await page.evaluate(() => window.interop.firstSynced())
+    });
+    const handles = new Map();
+    const key = (c) => `${c.stream}:${JSON.stringify(c.params ?? null)}`;
+    const lines = readline.createInterface({ input: process.stdin });
+    for await (const line of lines) {
+      if (!line.trim()) continue;
+      const c = JSON.parse(line);
+      if (c.cmd === 'close') break;
+      if (c.cmd === 'subscribe') {
+        const options = {};
+        if (c.ttl !== undefined) options.ttl = c.ttl;
+        if (c.priority !== undefined) options.priority = c.priority;
+        const index = await page.evaluate((s) => window.interop.subscribe(s.stream, s.params, s.options),
+          { stream: c.stream, params: c.params ?? null, options });
+        await until((i) => window.interop.subscribed(i), index);
+        handles.set(key(c), index);
+        emit('subscribed', await withStreams());
+      } else if (c.cmd === 'unsubscribe') {
+        if (!handles.has(key(c))) throw new Error(`no subscription ${key(c)}`);
+        await page.evaluate((i) => window.interop.unsubscribe(i), handles.get(key(c)));
+        handles.delete(key(c));
+        emit('unsubscribed', await withStreams());
+      } else if (c.cmd === 'wait') {
+        const present = c.present !== false;
+        await until(async (w) => (await window.interop.query(w.sql)).length > 0 === w.present, { sql: c.sql, present });
+        emit('waited', await withStreams());
+      } else {
+        throw new Error(`unknown command ${line}`);
+      }
+    }
   }
   await flushLogs();
   await page.evaluate(() => window.interop.close()).catch(() => {});

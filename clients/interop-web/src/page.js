@@ -53,7 +53,21 @@ async function start({ endpoint, token, schema, vfs, transport, dbFilename }) {
       // this page never writes locally
     }
   };
+  db.registerListener({ statusChanged: recordFirstSynced });
   await db.connect(connector, { connectionMethod: TRANSPORTS[transport] });
+}
+
+// [{seq, name, parameters}]: the order streams first showed hasSynced in; seq numbers the status
+// updates, so a test can assert that priorities complete in order (as ../interop-node/streams.mjs).
+let statusSeq = 0;
+const firstSynced = [];
+function recordFirstSynced(status) {
+  statusSeq++;
+  for (const s of status.syncStreams ?? []) {
+    const { name, parameters, hasSynced } = s.subscription;
+    const seen = firstSynced.some((f) => f.name === name && JSON.stringify(f.parameters) === JSON.stringify(parameters ?? null));
+    if (hasSynced && !seen) firstSynced.push({ seq: statusSeq, name, parameters: parameters ?? null });
+  }
 }
 
 async function waitForFirstSync() {
@@ -96,10 +110,10 @@ const subscriptions = [];
  * Subscribes to a Sync Stream with the SDK's own API (db.syncStream(name, params).subscribe()) and
  * returns at once; the driver polls subscribed(index) so a download error is still noticed.
  */
-async function subscribe(stream, params) {
+async function subscribe(stream, params, options = {}) {
   const entry = { done: false, error: null };
   subscriptions.push(entry);
-  db.syncStream(stream, params ?? undefined).subscribe()
+  db.syncStream(stream, params ?? undefined).subscribe(options)
     .then((sub) => { entry.sub = sub; return sub.waitForFirstSync(); })
     .then(() => { entry.done = true; }, (e) => { entry.error = String(e.stack ?? e); });
   return subscriptions.length - 1;
@@ -111,6 +125,20 @@ function subscribed(index) {
     throw new Error(entry.error);
   }
   return entry.done;
+}
+
+/** Releases the handle subscribe(index) created (sub.unsubscribe()): the stream's TTL starts. */
+function unsubscribe(index) {
+  const entry = subscriptions[index];
+  if (!entry?.sub) {
+    throw new Error(`subscription ${index} has no handle (not subscribed yet or failed)`);
+  }
+  entry.sub.unsubscribe();
+  return true;
+}
+
+async function query(sql) {
+  return db.getAll(sql);
 }
 
 /** The SDK's view of each subscription, as in ../interop-node/streams.mjs. */
@@ -132,4 +160,7 @@ async function close() {
   }
 }
 
-window.interop = { start, waitForFirstSync, status, snapshot, opfsFiles, subscribe, subscribed, streams, close, logs: () => logs.splice(0) };
+window.interop = {
+  start, waitForFirstSync, status, snapshot, opfsFiles, subscribe, subscribed, unsubscribe, query, streams, close,
+  firstSynced: () => firstSynced, logs: () => logs.splice(0)
+};

@@ -1,17 +1,25 @@
 // Browser driver for the Java ITs: reads JSON commands on stdin, runs them in Debian's Chromium
 // through playwright-core, and answers each with one JSON line on stdout ({id, ok, value|error}).
 //   {"id":1,"cmd":"context","ctx":"alice"}                      new browser context (own OPFS)
+//   {"id":1,"cmd":"context","ctx":"alice","persistent":true}    …with an on-disk profile (a Chromium of
+//                                                                its own, user data in a temp dir)
 //   {"id":2,"cmd":"page","ctx":"alice","page":"a1","url":"…"}  open a page and wait for window.sl.ready
 //   {"id":3,"cmd":"eval","page":"a1","expr":"…"}                evaluate an expression (awaited)
 //   {"id":4,"cmd":"wait","page":"a1","expr":"…","timeoutMs":n}  wait until the expression is truthy
 //   {"id":5,"cmd":"reload","page":"a1"} / {"cmd":"close","page":"a1"}
 import { chromium } from 'playwright-core';
 import { createInterface } from 'node:readline';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+  '--disable-component-update', '--disable-sync'];
+const profiles = [];
 
 const browser = await chromium.launch({
   executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
-  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-    '--disable-component-update', '--disable-sync'],
+  args: ARGS,
 });
 const contexts = new Map();
 const pages = new Map();
@@ -30,7 +38,15 @@ async function ready(p) {
 
 const handlers = {
   async context(c) {
-    contexts.set(c.ctx, await browser.newContext());
+    if (c.persistent) {
+      const dir = mkdtempSync(join(tmpdir(), 'syncline-profile-'));
+      profiles.push(dir);
+      contexts.set(c.ctx, await chromium.launchPersistentContext(dir, {
+        executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium', headless: true, args: ARGS,
+      }));
+    } else {
+      contexts.set(c.ctx, await browser.newContext());
+    }
     return null;
   },
   async page(c) {
@@ -79,6 +95,8 @@ rl.on('line', (line) => {
 });
 rl.on('close', async () => {
   await chain;
+  for (const ctx of contexts.values()) await ctx.close().catch(() => undefined);
+  for (const dir of profiles) rmSync(dir, { recursive: true, force: true });
   await browser.close();
   process.exit(0);
 });

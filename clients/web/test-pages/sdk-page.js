@@ -29,6 +29,34 @@ const sl = {
   isLeader() {
     return sl.db.isLeader;
   },
+  /** Sync Streams: subscription handles by index, and the order streams first completed in. */
+  subscriptions: [],
+  statusCount: 0,
+  /** [{seq, name, parameters}]: seq is the status notification in which hasSynced first showed. */
+  firstSynced: [],
+  subscribe(name, params = null, options = {}) {
+    const entry = { done: false, error: null, sub: null };
+    sl.subscriptions.push(entry);
+    sl.db.syncStream(name, params).subscribe(options)
+      .then((sub) => { entry.sub = sub; return sub.waitForFirstSync(); })
+      .then(() => { entry.done = true; }, (e) => { entry.error = String(e && e.message || e); });
+    return sl.subscriptions.length - 1;
+  },
+  /** true once subscription i has synced, the error text if it failed, else false. */
+  subscribed(i) {
+    const e = sl.subscriptions[i];
+    return e.error ?? e.done;
+  },
+  unsubscribe(i) {
+    sl.subscriptions[i].sub.unsubscribe();
+    return true;
+  },
+  streams() {
+    return sl.db.status.syncStreams.map((s) => ({ ...s.subscription, priority: s.priority, errors: s.errors, progress: s.progress }));
+  },
+  forStream(name, parameters = null) {
+    return sl.db.currentStatus.forStream({ name, parameters }) ?? null;
+  },
   async query(sql, args = []) {
     return sl.db.getAll(sql, args);
   },
@@ -64,7 +92,17 @@ try {
   const init = await db.init();
   sl.storage = init.storage;
   sl.warning = init.warning;
-  db.onStatus((s) => (sl.status = s));
+  db.onStatus((s) => {
+    sl.status = s;
+    sl.statusCount++;
+    for (const st of s.syncStreams) {
+      const seen = sl.firstSynced.some((f) => f.name === st.subscription.name
+        && JSON.stringify(f.parameters) === JSON.stringify(st.subscription.parameters));
+      if (st.subscription.hasSynced && !seen) {
+        sl.firstSynced.push({ seq: sl.statusCount, name: st.subscription.name, parameters: st.subscription.parameters });
+      }
+    }
+  });
   db.onRejected((tx) => sl.rejected.push(tx));
   // Read straight from the local database before any network: what a reload shows offline.
   sl.firstTodos = await db.getAll('SELECT * FROM todos ORDER BY id');

@@ -6,6 +6,7 @@
 import type { InitResult, Notification, Params, RejectedTransaction, ResultRow, SyncStatus } from '../protocol/rpc.js';
 import type { Schema } from '../storage/schema.js';
 import { RpcClient, type Port } from './rpc-client.js';
+import { syncStream, withForStream, type StreamHost, type SyncStream, type SyncStatusView } from './sync-stream.js';
 import { TabPort } from './tab-port.js';
 import { WatchedQuery } from './watch.js';
 
@@ -52,10 +53,12 @@ const INITIAL_STATUS: SyncStatus = {
   lastSyncedAt: null,
   lastError: null,
   online: true,
+  syncStreams: [],
 };
 
 export class SynclineDatabase {
-  status: SyncStatus = INITIAL_STATUS;
+  /** The latest sync status; `status.forStream(sub)` finds a stream subscription's status. */
+  status: SyncStatusView = withForStream(INITIAL_STATUS);
   /** Where the data lives after init(): 'opfs-sahpool' (persistent) or 'memory' (lost on reload). */
   storage: InitResult['storage'] | null = null;
   storageWarning: string | null = null;
@@ -65,8 +68,12 @@ export class SynclineDatabase {
   private readonly worker: Worker | null;
   private readonly tabs: TabPort | null = null;
   private readonly watches = new Set<WatchedQuery<unknown>>();
-  private readonly statusListeners = new Set<(s: SyncStatus) => void>();
+  private readonly statusListeners = new Set<(s: SyncStatusView) => void>();
   private readonly rejectedListeners = new Set<(tx: RejectedTransaction) => void>();
+  /** Stream subscription handles this page holds (replayed when another tab's worker takes over). */
+  private readonly streamHandles: StreamHost['handles'] = new Map();
+  private readonly pageId = typeof crypto !== 'undefined' && 'randomUUID' in crypto ? crypto.randomUUID() : String(Math.random());
+  private nextHandle = 1;
   private initialised: Promise<InitResult> | null = null;
   private connector: ConnectOptions | null = null;
   private readonly onlineListener = () => void this.rpc.call('setOnline', navigator.onLine).catch(() => undefined);
@@ -79,7 +86,10 @@ export class SynclineDatabase {
     if (port === undefined && shared) {
       this.tabs = new TabPort(`syncline:${options.dbName ?? 'syncline.db'}`, createWorker, {
         becameLeader: () => this.becameLeader(),
-        leaderChanged: () => this.rpc.failAll(new Error('the tab that held the database closed; retry the call')),
+        leaderChanged: () => {
+          this.rpc.failAll(new Error('the tab that held the database closed; retry the call'));
+          this.replaySubscriptions();
+        },
       });
       port = this.tabs;
     } else if (port === undefined) {
@@ -106,6 +116,7 @@ export class SynclineDatabase {
       .then((r) => {
         this.storage = r.storage;
         this.storageWarning = r.warning;
+        this.replaySubscriptions();
         if (this.connector !== null) return this.rpc.call('connect', this.connector.endpoint);
         return undefined;
       })
@@ -206,7 +217,41 @@ export class SynclineDatabase {
     await this.rpc.call('setOnline', online);
   }
 
-  onStatus(listener: (s: SyncStatus) => void): () => void {
+  /** PowerSync's name for {@link status}. */
+  get currentStatus(): SyncStatusView {
+    return this.status;
+  }
+
+  /**
+   * A Sync Stream of the server's config, with these subscription parameters:
+   * `const sub = await db.syncStream('list_todos', { list_id }).subscribe({ ttl: 3600 })`.
+   */
+  syncStream(name: string, params?: Record<string, unknown> | null): SyncStream {
+    const host: StreamHost = {
+      call: (async (method: 'subscribe' | 'unsubscribe' | 'unsubscribeAll', ...args: unknown[]) => {
+        await this.ready();
+        const result = await (this.rpc.call as (m: string, ...a: unknown[]) => Promise<unknown>)(method, ...args);
+        // subscribe answers with the status that already lists the subscription: a status posted
+        // before it (say, still showing an expired earlier subscription as synced) is never used.
+        if (method === 'subscribe' && result !== null) this.notified({ notify: 'status', status: result as SyncStatus });
+      }) as StreamHost['call'],
+      currentStatus: this.status,
+      onStatus: (l) => this.onStatus(l),
+      handles: this.streamHandles,
+      newHandleId: () => `${this.pageId}:${this.nextHandle++}`,
+    };
+    Object.defineProperty(host, 'currentStatus', { get: () => this.status });
+    return syncStream(host, name, params);
+  }
+
+  /** Another tab's worker now holds the database: hold our subscriptions there too. */
+  private replaySubscriptions(): void {
+    for (const [handle, s] of this.streamHandles) {
+      this.rpc.call('subscribe', handle, s.name, s.params, s.ttl, s.priority).catch((e) => console.warn('[syncline] re-subscribing failed', e));
+    }
+  }
+
+  onStatus(listener: (s: SyncStatusView) => void): () => void {
     this.statusListeners.add(listener);
     return () => this.statusListeners.delete(listener);
   }
@@ -236,8 +281,8 @@ export class SynclineDatabase {
         for (const w of this.watches) w.changed(n.tables);
         break;
       case 'status':
-        this.status = n.status;
-        for (const l of this.statusListeners) l(n.status);
+        this.status = withForStream(n.status);
+        for (const l of [...this.statusListeners]) l(this.status);
         break;
       case 'rejected':
         for (const l of this.rejectedListeners) l(n.transaction);

@@ -9,7 +9,8 @@
  * `writeTransaction` would block every tab. Each tab therefore also holds a lock of its own,
  * "syncline:<db>:tab:<id>", for its lifetime; when the leader relays a follower's `begin`, it asks
  * for that tab's lock, which the browser grants only once the tab is gone, and then rolls back the
- * transactions that tab opened (a no-op for those it already ended).
+ * transactions that tab opened (a no-op for those it already ended). The same lock releases the
+ * Sync Streams subscription handles a follower tab held, so their TTL starts when the tab goes.
  */
 import type { PageMessage, WorkerMessage } from '../protocol/rpc.js';
 import type { Port } from './rpc-client.js';
@@ -35,9 +36,10 @@ export class TabPort implements Port {
   private worker: Worker | null = null;
   private leaderTab: string | null = null;
   private queue: PageMessage[] = [];
-  private readonly relayed = new Map<number, { tab: string; id: number; method: string; tx?: number }>();
-  /** Follower tabs whose lifetime lock the leader waits for → the transactions each has opened. */
-  private readonly watched = new Map<string, Set<number>>();
+  private readonly relayed = new Map<number, { tab: string; id: number; method: string; tx?: number; handle?: string }>();
+  /** Follower tabs whose lifetime lock the leader waits for → the transactions each has opened and
+   * the stream subscription handles it holds. */
+  private readonly watched = new Map<string, { txs: Set<number>; handles: Set<string> }>();
   private nextRelayId = -1;
   private readonly channel: BroadcastChannel;
 
@@ -72,8 +74,12 @@ export class TabPort implements Port {
         const target = this.relayed.get(msg.id);
         this.relayed.delete(msg.id);
         if (target !== undefined) {
-          if (target.method === 'begin' && 'result' in msg) this.watch(target.tab, msg.result as number);
-          if (target.tx !== undefined) this.watched.get(target.tab)?.delete(target.tx); // ended (committed, rolled back or failed)
+          if (target.method === 'begin' && 'result' in msg) this.watch(target.tab).txs.add(msg.result as number);
+          if (target.tx !== undefined) this.watched.get(target.tab)?.txs.delete(target.tx); // ended (committed, rolled back or failed)
+          if (target.handle !== undefined) {
+            if (target.method === 'subscribe' && 'result' in msg) this.watch(target.tab).handles.add(target.handle);
+            else this.watched.get(target.tab)?.handles.delete(target.handle);
+          }
           this.channel.postMessage({ type: 'response', to: target.tab, msg: { ...msg, id: target.id } } satisfies Wire);
         }
         return;
@@ -109,7 +115,8 @@ export class TabPort implements Port {
         {
           const id = this.nextRelayId--;
           const ends = w.msg.method === 'commit' || w.msg.method === 'rollback';
-          this.relayed.set(id, { tab: w.from, id: w.msg.id, method: w.msg.method, tx: ends ? (w.msg.args[0] as number) : undefined });
+          const handle = w.msg.method === 'subscribe' || w.msg.method === 'unsubscribe' ? (w.msg.args[0] as string) : undefined;
+          this.relayed.set(id, { tab: w.from, id: w.msg.id, method: w.msg.method, tx: ends ? (w.msg.args[0] as number) : undefined, handle });
           this.worker!.postMessage({ ...w.msg, id });
         }
         break;
@@ -126,22 +133,23 @@ export class TabPort implements Port {
     return `${this.lockName}:tab:${tab}`;
   }
 
-  /** Rolls back `tx` if `tab` goes away before ending it (ids are never reused, so a late rollback is harmless). */
-  private watch(tab: string, tx: number): void {
-    const open = this.watched.get(tab);
-    if (open !== undefined) {
-      open.add(tx);
-      return;
-    }
-    this.watched.set(tab, new Set([tx]));
+  /**
+   * What `tab` has open here; the first call waits for its lifetime lock, which the browser grants
+   * once the tab is gone: then its transactions are rolled back (ids are never reused, so a late
+   * rollback is harmless) and its subscription handles released.
+   */
+  private watch(tab: string): { txs: Set<number>; handles: Set<string> } {
+    const known = this.watched.get(tab);
+    if (known !== undefined) return known;
+    const open = { txs: new Set<number>(), handles: new Set<string>() };
+    this.watched.set(tab, open);
     void navigator.locks.request(this.tabLock(tab), () => {
-      const txs = this.watched.get(tab) ?? new Set<number>();
       this.watched.delete(tab);
-      for (const t of txs) {
-        const id = this.nextRelayId--; // its answer matches no relayed request and is dropped
-        this.worker?.postMessage({ id, method: 'rollback', args: [t] } satisfies PageMessage);
-      }
+      // Their answers match no relayed request and are dropped.
+      for (const t of open.txs) this.worker?.postMessage({ id: this.nextRelayId--, method: 'rollback', args: [t] } satisfies PageMessage);
+      for (const h of open.handles) this.worker?.postMessage({ id: this.nextRelayId--, method: 'unsubscribe', args: [h] } satisfies PageMessage);
     });
+    return open;
   }
 
   close(): void {

@@ -11,6 +11,22 @@ export interface BucketChecksum {
   checksum: number;
   count: number;
   priority: number;
+  /**
+   * Why the connection holds this bucket (Sync Streams, PROTOCOL.md §9): `{default: k}` (k indexes
+   * the checkpoint's `streams`) or `{sub: i}` (i indexes the request's subscriptions). Empty when
+   * the server sent none (bucket definitions only).
+   */
+  subscriptions: BucketReason[];
+}
+
+export type BucketReason = { default: number } | { sub: number };
+
+/** One entry of a full checkpoint's `streams` list: a stream the connection is subscribed to. */
+export interface StreamDescription {
+  name: string;
+  is_default: boolean;
+  /** Problems with the default subscription ("default") or with the request's subscription i. */
+  errors: { subscription: 'default' | number; message: string }[];
 }
 
 export interface Op {
@@ -24,7 +40,7 @@ export interface Op {
 }
 
 export type SyncLine =
-  | { kind: 'checkpoint'; lastOpId: string; writeCheckpoint: string | null; buckets: BucketChecksum[] }
+  | { kind: 'checkpoint'; lastOpId: string; writeCheckpoint: string | null; buckets: BucketChecksum[]; streams: StreamDescription[] | null }
   | {
       kind: 'checkpoint_diff';
       lastOpId: string;
@@ -106,6 +122,28 @@ function bucketChecksums(v: unknown, what: string): BucketChecksum[] {
       checksum,
       count: int(o, 'count'),
       priority: o['priority'] === undefined || o['priority'] === null ? DEFAULT_PRIORITY : int(o, 'priority'),
+      subscriptions: list(o['subscriptions'] ?? undefined, 'subscriptions').map((r) => {
+        const reason = obj(r, 'bucket subscription reason');
+        if (typeof reason['default'] === 'number') return { default: reason['default'] };
+        if (typeof reason['sub'] === 'number') return { sub: reason['sub'] };
+        throw new MalformedLineError(`a bucket subscription reason must be {default: k} or {sub: i}, got ${JSON.stringify(r)}`);
+      }),
+    };
+  });
+}
+
+function streamDescriptions(v: unknown): StreamDescription[] | null {
+  if (v === undefined || v === null) return null;
+  return list(v, 'streams').map((raw) => {
+    const o = obj(raw, 'stream description');
+    return {
+      name: text(o, 'name'),
+      is_default: o['is_default'] === true,
+      errors: list(o['errors'] ?? undefined, 'errors').map((e) => {
+        const err = obj(e, 'stream error');
+        const sub = err['subscription'];
+        return { subscription: typeof sub === 'number' ? sub : 'default', message: String(err['message'] ?? '') };
+      }),
     };
   });
 }
@@ -150,6 +188,7 @@ export function parseLine(value: unknown): SyncLine {
         lastOpId: opId(o, 'last_op_id'),
         writeCheckpoint: optionalOpId(o, 'write_checkpoint'),
         buckets: bucketChecksums(o['buckets'], 'buckets'),
+        streams: streamDescriptions(o['streams']),
       };
     }
     case 'checkpoint_diff': {

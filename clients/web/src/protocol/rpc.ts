@@ -5,6 +5,7 @@
  */
 import type { TableDefinition } from '../storage/schema.js';
 import type { SqlValue } from '../storage/sql-db.js';
+import type { SyncStreamStatus } from '../sync/streams.js';
 
 export type Params = readonly (SqlValue | boolean)[];
 export type ResultRow = Record<string, SqlValue>;
@@ -34,6 +35,8 @@ export interface SyncStatus {
   lastSyncedAt: number | null;
   lastError: string | null;
   online: boolean;
+  /** Every Sync Streams subscription this database tracks, with its status (PowerSync's name). */
+  syncStreams: SyncStreamStatus[];
 }
 
 export interface RejectedTransaction {
@@ -55,6 +58,10 @@ export interface Methods {
   disconnect(): void;
   setOnline(online: boolean): void;
   status(): SyncStatus;
+  /** Answers with the status after the subscription was recorded, so the page never waits on an older one. */
+  subscribe(handle: string, name: string, params: Record<string, unknown> | null, ttl: number | null, priority: number | null): SyncStatus;
+  unsubscribe(handle: string): void;
+  unsubscribeAll(name: string, params: Record<string, unknown> | null): void;
   close(): void;
 }
 

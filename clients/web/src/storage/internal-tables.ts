@@ -3,6 +3,7 @@
  */
 import { q, type Schema } from './schema.js';
 import type { SqlDb } from './sql-db.js';
+import { STREAM_SUBSCRIPTIONS_DDL } from './stream-subscriptions.js';
 
 const INTERNAL = [
   // Latest PUT of every row each bucket holds (a REMOVE deletes it): the synced state.
@@ -29,6 +30,8 @@ const INTERNAL = [
   // client_id, the current local transaction id and the "applying sync data" flag.
   `CREATE TABLE IF NOT EXISTS sl_kv (key TEXT PRIMARY KEY, value) WITHOUT ROWID`,
   `INSERT OR IGNORE INTO sl_kv (key, value) VALUES ('tx', 0), ('applying', 0)`,
+  // Sync Streams subscriptions with their TTL (storage/stream-subscriptions.ts).
+  STREAM_SUBSCRIPTIONS_DDL,
 ];
 
 function columnType(t: string): string {

@@ -4,7 +4,7 @@
  * must perform (open a stream, store ops, apply a checkpoint, wait, …). No I/O, no clock, no
  * randomness — the shell passes the time and a jitter value in with the events that need them.
  */
-import { addChecksum, compareOpIds, type BucketChecksum, type Op, type SyncLine } from '../protocol/lines.js';
+import { addChecksum, compareOpIds, type BucketChecksum, type Op, type StreamDescription, type SyncLine } from '../protocol/lines.js';
 
 /** What the client holds of one bucket: resume position, running checksum and op count. */
 export interface LocalBucket {
@@ -17,6 +17,8 @@ export interface Target {
   lastOpId: string;
   writeCheckpoint: string | null;
   buckets: Record<string, BucketChecksum>;
+  /** The full checkpoint's `streams` list (Sync Streams), kept across diffs; null if it had none. */
+  streams: StreamDescription[] | null;
 }
 
 export type Connection = 'disconnected' | 'connecting' | 'streaming' | 'waiting';
@@ -57,7 +59,9 @@ export type SyncEvent =
   | { type: 'streamEnded'; jitter: number }
   | { type: 'retry' }
   | { type: 'localWrite' }
-  | { type: 'uploaded'; writeCheckpoint: string };
+  | { type: 'uploaded'; writeCheckpoint: string }
+  /** The app's stream subscriptions changed the request: open a new stream with it now. */
+  | { type: 'resubscribe' };
 
 export type SyncAction =
   | { type: 'open'; buckets: { name: string; after: string }[]; refreshCredentials: boolean }
@@ -77,6 +81,8 @@ export type SyncAction =
       positions: Record<string, LocalBucket> | null;
     }
   | { type: 'prefetchCredentials' }
+  /** A full checkpoint listed the connection's streams: track them locally. */
+  | { type: 'trackStreams'; streams: StreamDescription[] }
   | { type: 'protocolError'; message: string };
 
 export interface Step {
@@ -223,12 +229,19 @@ function onLine(state: SyncState, line: SyncLine, now: number): Step {
       const next: SyncState = {
         ...state,
         buckets: kept,
-        target: { lastOpId: line.lastOpId, writeCheckpoint: line.writeCheckpoint ?? state.target?.writeCheckpoint ?? null, buckets },
+        target: {
+          lastOpId: line.lastOpId,
+          writeCheckpoint: line.writeCheckpoint ?? state.target?.writeCheckpoint ?? null,
+          buckets,
+          streams: line.streams,
+        },
         inProgress: true,
         opsReceived: 0,
       };
       next.opsTotal = remaining(next, buckets);
-      return { state: next, actions: gone.length > 0 ? [{ type: 'removeBuckets', buckets: gone }] : [] };
+      const actions: SyncAction[] = gone.length > 0 ? [{ type: 'removeBuckets', buckets: gone }] : [];
+      if (line.streams !== null) actions.push({ type: 'trackStreams', streams: line.streams });
+      return { state: next, actions };
     }
     case 'checkpoint_diff': {
       if (state.target === null) return protocolError(state, 'checkpoint_diff before any checkpoint');
@@ -239,7 +252,12 @@ function onLine(state: SyncState, line: SyncLine, now: number): Step {
       const next: SyncState = {
         ...state,
         buckets: withoutBuckets(state.buckets, line.removedBuckets),
-        target: { lastOpId: line.lastOpId, writeCheckpoint: line.writeCheckpoint ?? state.target.writeCheckpoint, buckets },
+        target: {
+          lastOpId: line.lastOpId,
+          writeCheckpoint: line.writeCheckpoint ?? state.target.writeCheckpoint,
+          buckets,
+          streams: state.target.streams,
+        },
         inProgress: true,
         opsReceived: 0,
       };
@@ -326,6 +344,16 @@ export function step(state: SyncState, event: SyncEvent): Step {
       return open(state);
     case 'localWrite':
       return { state: { ...state, crudEmpty: false }, actions: [] };
+    case 'resubscribe':
+      // A stream in flight (or being opened) carries the old subscriptions: replace it at once.
+      // Waiting for a retry or disconnected: the next open sends the new ones anyway.
+      if (!state.wanted || !state.online || (state.connection !== 'streaming' && state.connection !== 'connecting')) {
+        return { state, actions: [] };
+      }
+      {
+        const reopened = open({ ...state, attempt: 0 });
+        return { state: reopened.state, actions: [{ type: 'close' }, ...reopened.actions] };
+      }
     case 'uploaded': {
       const next = { ...state, crudEmpty: true, awaitingWriteCheckpoint: event.writeCheckpoint };
       const reached = state.completedWriteCheckpoint !== null && compareOpIds(state.completedWriteCheckpoint, event.writeCheckpoint) >= 0;

@@ -70,6 +70,7 @@ function status(): SyncStatus {
     lastSyncedAt: s.lastSyncedAt,
     lastError: s.lastError ?? c.uploader.lastError,
     online: s.online,
+    syncStreams: c.engine.streamStatuses(),
   };
 }
 
@@ -101,6 +102,9 @@ async function openAndCreate(args: InitArgs): Promise<InitResult> {
     tablesChanged: (tables) => post({ notify: 'tables', tables }),
     statusChanged,
     applied: () => statusChanged(),
+    statusNow: () => {
+      if (ctx !== null) post({ notify: 'status', status: status() });
+    },
   });
   const uploader = new Uploader(opened.db, lock, engine, clientId, {
     credentials,
@@ -225,6 +229,12 @@ const methods: { [M in keyof Methods]: (...args: Parameters<Methods[M]>) => Retu
     if (online) c.uploader.trigger();
   },
   status,
+  async subscribe(handle, name, params, ttl, priority) {
+    await need().engine.subscribe(handle, name, params, ttl, priority);
+    return status();
+  },
+  unsubscribe: (handle) => need().engine.unsubscribe(handle),
+  unsubscribeAll: (name, params) => need().engine.unsubscribeAll(name, params),
   close() {
     if (ctx === null) return;
     ctx.engine.stop();

@@ -21,25 +21,15 @@ import static org.assertj.core.api.Assertions.assertThat;
  * Sync Streams with the stock {@code @powersync/node} client against the whole server: an
  * {@code auto_subscribe} stream syncs without a subscription, a parameterised stream syncs exactly
  * the subscribed rows the user may see, an edition-3 JOIN over the membership table grants and
- * revokes rows as memberships change, and an unsubscribed stream's rows go once its TTL passes.
+ * revokes rows as memberships change, an unsubscribed stream's rows go once its TTL passes, and a
+ * priority-1 stream completes (in the SDK's status) before a priority-3 one.
  */
 class PowerSyncNodeStreamsIT {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Map<String, Map<String, String>> SCHEMA = Map.of(
             "lists", Map.of("name", "text", "owner_id", "text"),
             "todos", Map.of("list_id", "text", "description", "text"));
-    static final String RULES = """
-            config:
-              edition: 3
-            streams:
-              my_lists:
-                auto_subscribe: true
-                query: SELECT lists.* FROM lists INNER JOIN list_members ON list_members.list_id = lists.id
-                       WHERE list_members.user_id = auth.user_id()
-              list_todos:
-                query: SELECT * FROM todos WHERE list_id = subscription.parameter('list_id')
-                       AND list_id IN (SELECT list_id FROM list_members WHERE user_id = auth.user_id())
-            """;
+    static final String RULES = StreamsFixture.RULES;
     static PostgresTestServer server;
     static Path node;
     static Path repoRoot;
@@ -128,6 +118,28 @@ class PowerSyncNodeStreamsIT {
             JsonNode gone = alice.nextEvent("waited", Duration.ofSeconds(90));
             assertThat(ids(gone, "todos")).isEmpty();
             assertThat(ids(gone, "lists")).containsExactly("l1", "l2");
+            alice.send("{\"cmd\":\"close\"}");
+            assertThat(alice.awaitExit(Duration.ofSeconds(15))).as("stderr:\n%s", alice.stderr()).isZero();
+        }
+    }
+
+    @Test
+    void aPriorityOneStreamCompletesBeforeAPriorityThreeOne() throws Exception {
+        try (RunningApp running = RunningApp.start(server, dir, "", StreamsFixture.PRIORITY_RULES).awaitReady();
+             NodeSyncClient alice = client(running, "alice")) {
+            JsonNode synced = alice.nextEvent("synced", Duration.ofSeconds(90));
+            assertThat(ids(synced, "lists")).containsExactly("l1", "l2");
+            assertThat(ids(synced, "todos")).containsExactly("t1", "t2");
+            JsonNode order = synced.path("firstSynced");
+            List<String> names = new ArrayList<>();
+            order.forEach(f -> names.add(f.path("name").asText()));
+            assertThat(names).as("%s", order).containsExactly("lists_first", "todos_later");
+            assertThat(order.get(0).path("seq").asInt()).as("lists_first completed in an earlier status than todos_later: %s", order)
+                    .isLessThan(order.get(1).path("seq").asInt());
+            assertThat(synced.path("streams")).anySatisfy(s -> {
+                assertThat(s.path("name").asText()).isEqualTo("lists_first");
+                assertThat(s.path("priority").asInt()).isEqualTo(1);
+            });
             alice.send("{\"cmd\":\"close\"}");
             assertThat(alice.awaitExit(Duration.ofSeconds(15))).as("stderr:\n%s", alice.stderr()).isZero();
         }

@@ -116,6 +116,11 @@ final class BrowserDriver implements AutoCloseable {
         call("context", Duration.ofSeconds(30), "ctx", ctx);
     }
 
+    /** A context with an on-disk profile (its own Chromium, user data in a temp dir the driver removes). */
+    void persistentContext(String ctx) throws IOException, InterruptedException {
+        call("context", Duration.ofSeconds(60), "ctx", ctx, "persistent", true);
+    }
+
     void page(String ctx, String page, String url) throws IOException, InterruptedException {
         call("page", Duration.ofSeconds(60), "ctx", ctx, "page", page, "url", url);
     }

@@ -65,6 +65,13 @@ final class BrowserFixture implements AutoCloseable {
         return ctx;
     }
 
+    /** A fresh browser context with an on-disk profile (its OPFS in files), named after the user. */
+    String newPersistentContext(String user) throws Exception {
+        String ctx = user + "-" + (++contexts);
+        browser.persistentContext(ctx);
+        return ctx;
+    }
+
     /** The test page for a user's token against a server; {@code extra} adds query parameters. */
     String pageUrl(String endpoint, String token, String user, String extra) {
         return files.url("test-pages/sdk.html?endpoint=" + enc(endpoint) + "&token=" + enc(token) + "&db=" + user + ".db" + extra);
