@@ -218,6 +218,29 @@ class SetupProblemsIT {
         }
     }
 
+    /** Rows are keyed by the primary key: an identity index without it would send deletes with no key. */
+    @Test
+    void aReplicaIdentityIndexWithoutThePrimaryKey(@TempDir Path dir) throws Exception {
+        try (TestDatabase db = database(server)) {
+            db.execute("ALTER TABLE todos ALTER COLUMN description SET NOT NULL",
+                    "CREATE UNIQUE INDEX todos_description ON todos (description)",
+                    "ALTER TABLE todos REPLICA IDENTITY USING INDEX todos_description",
+                    "ALTER TABLE lists ALTER COLUMN name SET NOT NULL",
+                    "CREATE UNIQUE INDEX lists_id_name ON lists (id, name)",
+                    "ALTER TABLE lists REPLICA IDENTITY USING INDEX lists_id_name");
+            Path config = config(dir, "upload:\n  enabled: false\n");
+            Result r = doctor(config, db.uri());
+            assertThat(r.out()).contains("ok      table public.lists: primary key, replica identity index",
+                    "problem table public.todos: REPLICA IDENTITY USING INDEX on an index without every primary-key "
+                            + "column (deletes would arrive without the row's key) — fix: ALTER TABLE \"public\".\"todos\" "
+                            + "REPLICA IDENTITY DEFAULT");
+            assertThat(r.exit()).isEqualTo(SynclineCli.INVALID);
+
+            String readiness = assertServerReportsProblem(dir, config, db.uri(), "SYNC_C1205");
+            assertThat(readiness).contains("USING INDEX", "todos");
+        }
+    }
+
     /** A server with room for one replication slot and one WAL sender, for the capacity problems. */
     private static PostgresTestServer oneSlotOneSender() {
         Assumptions.assumeFalse(PostgresTestServer.external(), "needs a server started with one slot and one sender");

@@ -51,8 +51,8 @@ public enum CaptureError {
     TABLE_WITHOUT_KEY("SYNC_C1202", false,
             "add a PRIMARY KEY to the table: rows are identified and copied in key order"),
     TABLE_WITHOUT_REPLICA_IDENTITY("SYNC_C1205", false,
-            "the table has REPLICA IDENTITY NOTHING, so its updates and deletes cannot be replicated: "
-                    + "ALTER TABLE <table> REPLICA IDENTITY DEFAULT"),
+            "the table has REPLICA IDENTITY NOTHING, or USING INDEX on an index without the primary key, so its "
+                    + "updates and deletes cannot be replicated by key: ALTER TABLE <table> REPLICA IDENTITY DEFAULT"),
     TABLE_NOT_READABLE("SYNC_C1206", false,
             "the user may not read the table for the initial copy: GRANT SELECT ON <table> TO <user> "
                     + "(and GRANT USAGE ON SCHEMA <schema> TO <user>)"),

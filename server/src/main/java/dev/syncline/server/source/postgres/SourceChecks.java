@@ -132,6 +132,11 @@ public final class SourceChecks {
             return Check.problem(name, "REPLICA IDENTITY NOTHING", "ALTER TABLE " + t.name().quoted()
                     + " REPLICA IDENTITY DEFAULT");
         }
+        if (t.replicaIdentity() == 'i' && !t.identityCoversKey()) {
+            return Check.problem(name, "REPLICA IDENTITY USING INDEX on an index without every primary-key column "
+                    + "(deletes would arrive without the row's key)", "ALTER TABLE " + t.name().quoted()
+                    + " REPLICA IDENTITY DEFAULT");
+        }
         if (!t.readable()) {
             return Check.problem(name, "user " + f.user() + " may not SELECT it", "GRANT SELECT ON "
                     + t.name().quoted() + " TO " + TableName.quoteIdentifier(f.user()));

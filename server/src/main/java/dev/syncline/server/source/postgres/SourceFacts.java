@@ -21,8 +21,13 @@ public record SourceFacts(PgServerVersion version, String walLevel, String user,
     public record Publication(String name, boolean exists, boolean allTables, Set<TableName> tables, String owner) {}
 
     /** One captured table: {@code exists} false leaves the rest meaningless. */
+    /** @param identityCoversKey with replica identity {@code 'i'}: its index holds every primary-key column */
     public record Table(TableName name, boolean exists, boolean hasPrimaryKey, char replicaIdentity,
-                        boolean readable) {}
+                        boolean readable, boolean identityCoversKey) {
+        public Table(TableName name, boolean exists, boolean hasPrimaryKey, char replicaIdentity, boolean readable) {
+            this(name, exists, hasPrimaryKey, replicaIdentity, readable, true);
+        }
+    }
 
     /** The replication slot, if it exists ({@code exists} false otherwise). */
     public record Slot(String name, boolean exists, String plugin, String database, boolean active, String walStatus,

@@ -121,7 +121,19 @@ public final class SourceInspector {
                 if (!rs.next()) {
                     return new SourceFacts.Table(name, false, false, 'd', false);
                 }
-                return new SourceFacts.Table(name, true, rs.getBoolean(3), rs.getString(1).charAt(0), rs.getBoolean(2));
+                char identity = rs.getString(1).charAt(0);
+                return new SourceFacts.Table(name, true, rs.getBoolean(3), identity, rs.getBoolean(2),
+                        identity != 'i' || identityIndexCoversKey(name));
+            }
+        }
+    }
+
+    private boolean identityIndexCoversKey(TableName name) throws SQLException {
+        try (PreparedStatement ps = connection.prepareStatement(TableCatalog.IDENTITY_INDEX_COVERS_KEY)) {
+            ps.setString(1, name.schema());
+            ps.setString(2, name.name());
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() && rs.getBoolean(1);
             }
         }
     }

@@ -91,9 +91,37 @@ public final class TableCatalog {
                 throw new CaptureException(CaptureError.TABLE_WITHOUT_REPLICA_IDENTITY, "table " + name
                         + " has REPLICA IDENTITY NOTHING; fix: ALTER TABLE " + name.quoted() + " REPLICA IDENTITY DEFAULT");
             }
+            if (info.table().replicaIdentity() == 'i' && !identityIndexCoversKey(name)) {
+                throw new CaptureException(CaptureError.TABLE_WITHOUT_REPLICA_IDENTITY, "table " + name
+                        + " has REPLICA IDENTITY USING INDEX on an index without every primary-key column, so its "
+                        + "deletes and key changes arrive without the row's key; fix: ALTER TABLE " + name.quoted()
+                        + " REPLICA IDENTITY DEFAULT");
+            }
             infos.add(info);
         }
         return infos;
+    }
+
+    /**
+     * For a table with {@code REPLICA IDENTITY USING INDEX}: whether that index holds every
+     * primary-key column. Rows are keyed by the primary key, and the old key pgoutput sends with a
+     * DELETE or a key-changing UPDATE holds only the identity index's columns.
+     */
+    static final String IDENTITY_INDEX_COVERS_KEY = "SELECT coalesce((SELECT p.indkey::int2[] <@ r.indkey::int2[] "
+            + "FROM pg_index p JOIN pg_index r ON r.indrelid = p.indrelid AND r.indisreplident "
+            + "WHERE p.indrelid = c.oid AND p.indisprimary), false) FROM pg_class c "
+            + "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = ? AND c.relname = ?";
+
+    private boolean identityIndexCoversKey(TableName name) {
+        try (PreparedStatement ps = connection.prepareStatement(IDENTITY_INDEX_COVERS_KEY)) {
+            ps.setString(1, name.schema());
+            ps.setString(2, name.name());
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() && rs.getBoolean(1);
+            }
+        } catch (SQLException e) {
+            throw SetupFailures.classify(e, "cannot read the replica identity index of " + name);
+        }
     }
 
     /** Fails clearly unless the server runs with {@code wal_level = logical}. */
