@@ -18,4 +18,19 @@ public record RowImage(List<String> columns, List<String> primaryKey, List<SqlVa
             throw new IllegalArgumentException(columns.size() + " columns but " + values.size() + " values");
         }
     }
+
+    /**
+     * A cheap estimate of the heap this image holds, for byte budgets: text counts its length,
+     * every value a constant for the object around it (the order of magnitude is what matters).
+     */
+    public long estimatedBytes() {
+        long bytes = 64;
+        for (SqlValue v : values) {
+            bytes += 32;
+            if (v instanceof SqlValue.Text t) {
+                bytes += t.value().length();
+            }
+        }
+        return bytes;
+    }
 }

@@ -1,5 +1,6 @@
 package dev.syncline.server.storage.sqlite;
 
+import dev.syncline.server.storage.RowImage;
 import dev.syncline.server.storage.SourceRowId;
 import dev.syncline.server.storage.StoredSourceRow;
 import dev.syncline.server.storage.StoredValues;
@@ -21,10 +22,14 @@ import java.util.Optional;
  * Write-behind for source-row state: the last few hundred saved or deleted rows stay in memory
  * (so reads of them need no SQL) and go to SQLite in multi-row statements. Reads must ask
  * {@link #lookup} first; anything that queries the table directly must {@link #flush} first.
+ * Bounded in rows and in bytes: rows keep their image (for unchanged TOAST values), so 512 rows
+ * of 4 MB would be 2 GB of heap.
  */
 final class SourceRowBuffer {
     private static final int ROWS = 64;
     private static final int MAX_PENDING = 512;
+    /** Estimated image bytes held before a flush ({@link RowImage#estimatedBytes()}). */
+    static final long MAX_PENDING_BYTES = 8L << 20;
     private static final String UPSERT = "INSERT OR REPLACE INTO source_rows (source_table, source_key, state, image) "
             + "VALUES ";
     private static final String ROW = "(?, ?, ?, ?)";
@@ -35,6 +40,7 @@ final class SourceRowBuffer {
     private final PreparedStatement delete;
     /** A null value is a deleted row. */
     private final Map<SourceRowId, StoredSourceRow> pending = new LinkedHashMap<>();
+    private long pendingBytes;
 
     SourceRowBuffer(Connection c) throws SQLException {
         many = c.prepareStatement(UPSERT + String.join(", ", Collections.nCopies(ROWS, ROW)));
@@ -54,17 +60,22 @@ final class SourceRowBuffer {
     }
 
     void save(SourceRowId id, StoredSourceRow row) throws SQLException {
-        pending.put(id, row);
-        if (pending.size() >= MAX_PENDING) {
+        put(id, row);
+    }
+
+    void delete(SourceRowId id) throws SQLException {
+        put(id, null);
+    }
+
+    private void put(SourceRowId id, StoredSourceRow row) throws SQLException {
+        pendingBytes += bytes(row) - bytes(pending.put(id, row));
+        if (pending.size() >= MAX_PENDING || pendingBytes >= MAX_PENDING_BYTES) {
             flush();
         }
     }
 
-    void delete(SourceRowId id) throws SQLException {
-        pending.put(id, null);
-        if (pending.size() >= MAX_PENDING) {
-            flush();
-        }
+    private static long bytes(StoredSourceRow row) {
+        return row == null || row.image() == null ? 0 : row.image().estimatedBytes();
     }
 
     void flush() throws SQLException {
@@ -93,6 +104,7 @@ final class SourceRowBuffer {
             one.executeUpdate();
         }
         pending.clear();
+        pendingBytes = 0;
     }
 
     private void delete(String table, List<String> keys) throws SQLException {
@@ -113,6 +125,7 @@ final class SourceRowBuffer {
 
     void discard() {
         pending.clear();
+        pendingBytes = 0;
     }
 
     private static int bind(PreparedStatement s, int p, Map.Entry<SourceRowId, StoredSourceRow> e) throws SQLException {
