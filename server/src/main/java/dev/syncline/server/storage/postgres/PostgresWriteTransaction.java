@@ -28,11 +28,13 @@ import java.util.Set;
 
 /**
  * A {@link WriteTransaction} inside one PostgreSQL transaction. Ops go out in JDBC batches (at
- * most {@link #OPS_PER_BATCH} held); bucket totals are summed in memory and applied as one
+ * most {@link #OPS_PER_BATCH} ops or {@link #OP_BATCH_BYTES} of op data held); bucket totals are summed in memory and applied as one
  * relative upsert per touched bucket at commit, so the compactor's changes compose with them.
  */
 final class PostgresWriteTransaction implements WriteTransaction {
     private static final int OPS_PER_BATCH = 1000;
+    /** A JDBC batch holds its ops' data until executed: bounded in bytes too, for multi-MB rows. */
+    static final long OP_BATCH_BYTES = 8L << 20;
     private static final int MAX_PENDING_BUCKETS = 50_000;
 
     private final PostgresWriter w;
@@ -47,6 +49,7 @@ final class PostgresWriteTransaction implements WriteTransaction {
     private long unattributedFrom = -1;
     private final List<SourceXid> sourceXids = new ArrayList<>();
     private int batchedOps;
+    private long batchedBytes;
     private boolean done;
 
     PostgresWriteTransaction(PostgresWriter writer, OpId lastOpId, CommitPosition storedCommit) {
@@ -193,7 +196,8 @@ final class PostgresWriteTransaction implements WriteTransaction {
             w.insertOp.setString(7, data);
             w.insertOp.setLong(8, checksum);
             w.insertOp.addBatch();
-            if (++batchedOps >= OPS_PER_BATCH) {
+            batchedBytes += data == null ? 0 : data.length();
+            if (++batchedOps >= OPS_PER_BATCH || batchedBytes >= OP_BATCH_BYTES) {
                 flushOps();
             }
             long[] d = delta(p.bucket());
@@ -222,6 +226,7 @@ final class PostgresWriteTransaction implements WriteTransaction {
         if (batchedOps > 0) {
             w.insertOp.executeBatch();
             batchedOps = 0;
+            batchedBytes = 0;
         }
     }
 
