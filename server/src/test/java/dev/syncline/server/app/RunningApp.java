@@ -51,6 +51,12 @@ public final class RunningApp implements AutoCloseable {
     /** As {@link #start(PostgresTestServer, Path, String)} with the sync config {@code rulesYaml} over the same tables. */
     public static RunningApp start(PostgresTestServer server, Path dir, String extraYaml, String rulesYaml)
             throws Exception {
+        return start(server, dir, extraYaml, rulesYaml, false);
+    }
+
+    /** As {@link #start(PostgresTestServer, Path, String, String)}, with bucket storage in PostgreSQL if asked. */
+    public static RunningApp start(PostgresTestServer server, Path dir, String extraYaml, String rulesYaml,
+                                   boolean postgresStorage) throws Exception {
         TestDatabase db = server.createDatabase();
         db.execute("CREATE TABLE lists (id text PRIMARY KEY, name text, owner_id text)",
                 "CREATE TABLE list_members (list_id text, user_id text, PRIMARY KEY (list_id, user_id))",
@@ -61,10 +67,26 @@ public final class RunningApp implements AutoCloseable {
                         + " ('t3', 'l3', 'Book', false, 2)");
         Files.writeString(dir.resolve("rules.yaml"), rulesYaml);
         Path config = writeConfig(dir, SECRET, extraYaml);
+        if (postgresStorage) {
+            usePostgresStorage(config);
+        }
         SynclineConfig loaded = ConfigLoader.load(config, Map.of("PG_URI", db.uri()));
         SynclineConfig onFreePort = loaded.withPort(0);
         SynclineApp app = SynclineApp.start(onFreePort, Clock.systemUTC());
         return new RunningApp(db, app, DevTokens.from(loaded.clientAuth(), Clock.systemUTC()).orElseThrow());
+    }
+
+    /**
+     * Rewrites a config from {@link #writeConfig} to keep bucket storage in PostgreSQL: the
+     * {@code syncline_storage} schema of the source database ({@code ${PG_URI}}).
+     */
+    public static void usePostgresStorage(Path config) throws java.io.IOException {
+        String text = Files.readString(config);
+        String sqlite = "storage:\n  path: ./storage/syncline.db\n";
+        if (!text.contains(sqlite)) {
+            throw new IllegalArgumentException("not a config written by RunningApp.writeConfig: " + config);
+        }
+        Files.writeString(config, text.replace(sqlite, "storage:\n  type: postgresql\n  uri: ${PG_URI}\n  sslmode: disable\n"));
     }
 
     /**

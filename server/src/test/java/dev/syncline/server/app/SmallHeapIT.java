@@ -120,12 +120,10 @@ class SmallHeapIT {
                 admin:
                   token: %s
                 """.formatted(ADMIN_TOKEN));
-        String text = Files.readString(config).replace("port: 8080", "port: " + port);
-        if (storage.equals("postgresql")) { // the storage schema in the source database
-            text = text.replace("storage:\n  path: ./storage/syncline.db\n",
-                    "storage:\n  type: postgresql\n  uri: ${PG_URI}\n  sslmode: disable\n");
+        Files.writeString(config, Files.readString(config).replace("port: 8080", "port: " + port));
+        if (storage.equals("postgresql")) {
+            RunningApp.usePostgresStorage(config);
         }
-        Files.writeString(config, text);
         return config;
     }
 

@@ -49,7 +49,12 @@ class SynclineAppIT {
 
     @BeforeEach
     void start() throws Exception {
-        running = RunningApp.start(server, dir);
+        running = RunningApp.start(server, dir, "", RunningApp.MEMBERSHIP_RULES, postgresStorage());
+    }
+
+    /** Bucket storage in SQLite here; {@link SynclineAppOnPostgresStorageIT} runs every test with PostgreSQL storage. */
+    boolean postgresStorage() {
+        return false;
     }
 
     @AfterEach
