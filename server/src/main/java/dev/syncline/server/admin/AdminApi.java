@@ -1,5 +1,8 @@
 package dev.syncline.server.admin;
 
+import dev.syncline.server.sync.SyncException;
+import java.util.Map;
+
 import io.javalin.http.Context;
 import io.javalin.http.Handler;
 
@@ -10,18 +13,39 @@ import io.javalin.http.Handler;
  */
 public final class AdminApi implements Handler {
     public static final String DIAGNOSTICS_PATH = "/api/admin/v1/diagnostics";
+    /** {@code POST}: build a new storage generation from the sync rules file as it is now (202, the generations' status). */
+    public static final String REPROCESS_PATH = "/api/admin/v1/reprocess";
 
     private final AdminAuth auth;
     private final Diagnostics diagnostics;
+    private final AdminWiring.Generations generations;
 
-    public AdminApi(AdminAuth auth, Diagnostics diagnostics) {
+    public AdminApi(AdminAuth auth, Diagnostics diagnostics, AdminWiring.Generations generations) {
         this.auth = auth;
         this.diagnostics = diagnostics;
+        this.generations = generations;
     }
 
     @Override
     public void handle(Context ctx) {
         auth.check(ctx.header("Authorization"));
-        ctx.header("Cache-Control", "no-store").json(diagnostics.collect());
+        ctx.header("Cache-Control", "no-store");
+        if (ctx.path().equals(REPROCESS_PATH)) {
+            reprocess(ctx);
+        } else {
+            ctx.json(diagnostics.collect());
+        }
+    }
+
+    private void reprocess(Context ctx) {
+        Map<String, Object> status;
+        try {
+            status = generations.reprocess();
+        } catch (IllegalStateException e) {
+            throw new SyncException("SYNC_G1201", 409, e.getMessage());
+        } catch (IllegalArgumentException | dev.syncline.rules.SyncRulesException e) {
+            throw new SyncException("SYNC_G1202", 400, "the sync rules cannot be reprocessed: " + e.getMessage());
+        }
+        ctx.status(202).json(status);
     }
 }

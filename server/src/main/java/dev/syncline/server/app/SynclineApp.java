@@ -51,8 +51,8 @@ public final class SynclineApp implements AutoCloseable {
     private final List<AutoCloseable> resources = new ArrayList<>();
     private final CompletableFuture<Void> termination = new CompletableFuture<>();
     private SyncHttpServer http;
-    private StorageSyncBackend backend;
-    private CaptureSupervisor supervisor;
+    private dev.syncline.server.generation.ServingGeneration backend;
+    private Generations generations;
 
     private SynclineApp() {}
 
@@ -86,23 +86,17 @@ public final class SynclineApp implements AutoCloseable {
         if (config.storage().path() != null) {
             resources.add(StorageLock.acquire(config.storage().path()));   // before storage: one server per file
         }
-        BucketStorage storage = StorageFactory.open(config.storage());
-        resources.add(storage);
-        resources.add(new BackgroundCompaction(storage, StorageFactory.describe(config.storage()), COMPACTION_INTERVAL));
-        // Storage writes on a thread of their own; decoding and the sync rules stay on the capture thread.
-        HandOffPipeline pipeline = new HandOffPipeline(new ReplicationPipeline(storage, new RulesRowEvaluator(plan),
-                BatchPolicy.DEFAULT, System::nanoTime), config.capture().maxQueuedBytes());
-        resources.add(pipeline);
-
         PostgresConnectionConfig sourceDb = config.replication().connection();
         ClientAuth auth = ClientAuth.start(config.clientAuth(),
                 SupabaseProject.jwksUri(sourceDb.hostname(), sourceDb.username()), TokenVerifier.DEFAULT_MAX_LIFETIME, clock);
         resources.add(auth);
         PgSourcePosition position = new PgSourcePosition(new PgConnections(source));
         resources.add(position);
-        WriteCheckpoints writeCheckpoints = new WriteCheckpoints(storage.writeCheckpoints(), position);
-        backend = new StorageSyncBackend(storage, plan, writeCheckpoints);
-        resources.add(backend);
+        // Storage generations: each one its storage, pipeline and capture (Generations, docs/operations.md).
+        generations = Generations.open(config, position);
+        resources.add(generations);
+        backend = generations.serving();
+        WriteCheckpoints writeCheckpoints = generations.writeCheckpoints();
         JwtAuthenticator authenticator = new JwtAuthenticator(auth.verifier());
         HttpSettings settings = HttpSettings.defaults(config.port())
                 .withMaxConnections(config.api().maxConcurrentConnections())
@@ -111,21 +105,54 @@ public final class SynclineApp implements AutoCloseable {
         if (config.upload().enabled()) {
             http.uploads(Uploads.start(config, plan, authenticator, http.metrics(), clock, resources));
         }
-        var shapes = new dev.syncline.server.shape.ShapeService(authenticator, backend, plan.clientTables(),
+        var shapes = new dev.syncline.server.shape.ShapeService(authenticator, backend,
+                generations.active().plan.clientTables(),
                 new dev.syncline.server.shape.PgCatalogColumnTypes(new PgConnections(source)::open),
-                dev.syncline.server.shape.ShapeService.generationOf(config.syncRules().content()),
+                dev.syncline.server.shape.ShapeService.generationOf(generations.active().generation.rulesText()),
                 dev.syncline.server.shape.ShapeService.Settings.DEFAULT);
         http.shapes(shapes.metrics(http.metrics()));
-        supervisor = new CaptureSupervisor(() -> new PostgresChangeCapture(source, pipeline, pipeline),
-                () -> SourceDoctor.logChecks(source), http.metrics());
-        http.admin(AdminWiring.adminApi(config, plan, storage, new PgConnections(source)::open, supervisor::problem,
-                http.metrics()));
-        http.readinessProblem(supervisor::readinessProblem);
+        Generations gens = generations;
+        http.admin(AdminWiring.adminApi(config, () -> gens.active().plan.edition(), () -> gens.active().storage,
+                () -> gens.active().source.slotName(), () -> gens.active().generation.rulesText(),
+                new PgConnections(source)::open, gens::problem, http.metrics(), new AdminWiring.Generations() {
+                    @Override
+                    public java.util.Map<String, Object> status() {
+                        return gens.status();
+                    }
+
+                    @Override
+                    public java.util.Map<String, Object> reprocess() {
+                        return gens.reprocess(currentRules(config));
+                    }
+                }));
+        http.readinessProblem(gens::readinessProblem);
         http.start();
         resources.add(http);
         resources.add(shapes); // closed before http: parked shape requests end instead of holding the stop
-        resources.add(supervisor);
-        supervisor.start();
+        generations.start(http.metrics(), () -> SourceDoctor.logChecks(source));
+    }
+
+    /**
+     * The sync rules to reprocess with: the rules file read again (so an operator edits it and calls
+     * reprocess), or the inline rules of the configuration as loaded.
+     */
+    private static String currentRules(SynclineConfig config) {
+        if (config.syncRules().path().isEmpty()) {
+            return config.syncRules().content();
+        }
+        java.nio.file.Path path = config.syncRules().path().get();
+        String text;
+        try {
+            text = java.nio.file.Files.readString(path);
+        } catch (java.io.IOException e) {
+            throw new IllegalArgumentException("[SYNC_G1202] cannot read the sync rules file " + path + ": "
+                    + e.getMessage());
+        }
+        SyncRulesPlan plan = SyncRules.compile(text);   // throws with line numbers when the rules are invalid
+        for (RuleError warning : plan.warnings()) {
+            log.warn("sync rules {}: {}", path, warning);
+        }
+        return text;
     }
 
     /** What capture (and {@code syncline doctor}) uses: the configured tables, or those the sync rules read. */
@@ -133,7 +160,7 @@ public final class SynclineApp implements AutoCloseable {
         return sourceSettings(config, SyncRules.compile(config.syncRules().content()));
     }
 
-    private static PgSourceSettings sourceSettings(SynclineConfig config, SyncRulesPlan plan) {
+    static PgSourceSettings sourceSettings(SynclineConfig config, SyncRulesPlan plan) {
         CaptureConfig capture = config.capture();
         List<TableName> tables = capture.tables().isEmpty()
                 ? plan.sourceTables().stream().map(t -> new TableName(t.schema(), t.name())).sorted().toList()
@@ -155,7 +182,7 @@ public final class SynclineApp implements AutoCloseable {
 
     /** The set-up problem that stopped change capture (the API keeps serving what storage holds). */
     public java.util.Optional<dev.syncline.server.source.postgres.CaptureException> captureProblem() {
-        return supervisor == null ? java.util.Optional.empty() : supervisor.problem();
+        return generations == null ? java.util.Optional.empty() : generations.problem();
     }
 
     /** Completes normally when asked to stop (capture problems do not end the server: see {@link #captureProblem()}). */

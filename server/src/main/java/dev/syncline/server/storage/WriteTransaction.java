@@ -66,6 +66,13 @@ public interface WriteTransaction extends AutoCloseable {
     /** A REMOVE whose checksum the caller computed already: it must equal {@link OpChecksum#remove}{@code (subkey)}. */
     OpId remove(Placement placement, String subkey, long checksum);
 
+    /**
+     * Makes every op id handed out from now on greater than {@code through} (no-op if they already
+     * are). A new storage generation starts its op ids above the serving generation's, so a client
+     * resuming with the old generation's positions misses none of the new one's ops.
+     */
+    void reserveOpIdsThrough(OpId through);
+
     /** Stores the source's snapshot progress (opaque to storage) with this transaction. */
     void snapshotProgress(String progress);
 

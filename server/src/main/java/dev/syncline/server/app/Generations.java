@@ -1,0 +1,447 @@
+package dev.syncline.server.app;
+
+import dev.syncline.rules.SyncRules;
+import dev.syncline.server.admin.Diagnostics;
+import dev.syncline.server.config.SynclineConfig;
+import dev.syncline.server.config.TableRef;
+import dev.syncline.server.generation.Generation;
+import dev.syncline.server.generation.GenerationManifest;
+import dev.syncline.server.generation.GenerationNames;
+import dev.syncline.server.generation.GenerationWriteCheckpoints;
+import dev.syncline.server.generation.RulesFingerprint;
+import dev.syncline.server.generation.ServingGeneration;
+import dev.syncline.server.source.postgres.CaptureException;
+import dev.syncline.server.source.postgres.PgSourceSettings;
+import dev.syncline.server.source.postgres.TableName;
+import dev.syncline.server.storage.Checkpoint;
+import dev.syncline.server.storage.ReadView;
+import dev.syncline.server.storage.WriterState;
+import dev.syncline.server.sync.GenerationFeed;
+import dev.syncline.server.sync.StorageSyncBackend;
+import dev.syncline.server.sync.WriteCheckpoints;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.nio.file.Files;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+
+/**
+ * Versioned sync rules with live reprocessing. Storage is a sequence of generations
+ * ({@link Generation}); the {@link GenerationManifest} beside the storage file names the active one
+ * and the one being built. When the rules (their {@link RulesFingerprint}) differ from the active
+ * generation's — at start, or on {@code POST /api/admin/v1/reprocess} — a new generation is built
+ * beside it: its own storage file, slot, publication and snapshot, through the ordinary pipeline,
+ * while the active one keeps serving and capturing. Once the new one has a consistent checkpoint
+ * at or past the active one's position, the manifest switches (durably, first), clients move to
+ * it ({@link ServingGeneration}), and the old generation's capture stops; its slot and storage are
+ * dropped after a grace period, during which checkpoints computed just before the switch can still
+ * be read. A crash at any point restarts with what the manifest says: the old generation serves,
+ * the build resumes from its stored snapshot progress.
+ *
+ * <p>Op ids: a new generation's ops start above the active one's by {@link #OP_ID_GAP}, so that a
+ * client's old positions are below every op of the new one and its buckets are reset by CLEAR; a
+ * switch is refused (and the build started again higher) if the old generation got that far.
+ *
+ * <p>Only SQLite storage has generations today; with PostgreSQL storage a fingerprint change is
+ * logged and reprocessing is refused ({@code SYNC_G1201}).
+ */
+final class Generations implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(Generations.class);
+    /** Room for the serving generation's ops during a build (2^32: billions of ops). */
+    static final long OP_ID_GAP = 1L << 32;
+    /** How long the previous generation stays readable after a switch. */
+    static final long GRACE_MILLIS = 10_000;
+    private static final long CHECK_MILLIS = 200;
+
+    private final SynclineConfig config;
+    private final GenerationNames names;
+    private MeterRegistry metrics;
+    private final GenerationFeed feed = new GenerationFeed();
+    private final ServingGeneration serving = new ServingGeneration(feed);
+    private final GenerationWriteCheckpoints writeCheckpointStore;
+    private final Function<GenerationRunner, StorageSyncBackend> backends;
+    private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(
+            r -> Thread.ofPlatform().daemon().name("syncline-generations").unstarted(r));
+    private final boolean sqlite;
+    private GenerationManifest manifest;
+    private volatile GenerationRunner active;
+    private volatile GenerationRunner building;
+    private volatile String lastSwitch;
+    /** Generations switched away from, until dropped. */
+    private final List<GenerationRunner> retiring = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+    private Generations(SynclineConfig config, GenerationRunner active, GenerationManifest manifest,
+                        dev.syncline.server.sync.SourcePosition position) {
+        this.config = config;
+        this.names = names(config);
+        this.sqlite = config.storage().type().equals("sqlite");
+        this.active = active;
+        this.manifest = manifest;
+        this.writeCheckpointStore = new GenerationWriteCheckpoints(active.storage.writeCheckpoints());
+        WriteCheckpoints shared = new WriteCheckpoints(writeCheckpointStore, position);
+        this.backends = r -> new StorageSyncBackend(r.storage, r.plan, shared, feed,
+                new dev.syncline.protocol.OpId(r.generation.baseOpId()));
+        this.sharedWriteCheckpoints = shared;
+    }
+
+    private final WriteCheckpoints sharedWriteCheckpoints;
+
+    static GenerationNames names(SynclineConfig config) {
+        return new GenerationNames(config.storage().path() == null ? java.nio.file.Path.of("postgresql-storage")
+                : config.storage().path(), config.capture().slotName(), config.capture().publicationName(),
+                config.capture().managePublication());
+    }
+
+    /** The fingerprint of {@code rulesText} with this configuration's {@code capture.tables}. */
+    static String fingerprint(SynclineConfig config, String rulesText) {
+        return RulesFingerprint.of(rulesText, configuredTables(config));
+    }
+
+    private static List<String> configuredTables(SynclineConfig config) {
+        return config.capture().tables().stream().map(TableRef::toString).toList();
+    }
+
+    private static List<String> tables(SynclineConfig config, String rulesText) {
+        return SynclineApp.sourceSettings(config, SyncRules.compile(rulesText)).tables().stream()
+                .map(t -> t.schema() + "." + t.name()).toList();
+    }
+
+    /**
+     * Opens the active generation (generation 0 — the storage file itself — when there is no
+     * manifest yet: its rules are taken to be the configured ones, as they were until now), starts
+     * its capture, cleans up what earlier runs left, and resumes or starts a build when the
+     * configured rules differ.
+     */
+    static Generations open(SynclineConfig config, dev.syncline.server.sync.SourcePosition position) {
+        GenerationNames names = names(config);
+        boolean sqlite = config.storage().type().equals("sqlite");
+        String rules = config.syncRules().content();
+        String wanted = fingerprint(config, rules);
+        GenerationManifest manifest = sqlite ? GenerationManifest.read(names.manifest()).orElse(null) : null;
+        if (manifest == null) {
+            manifest = new GenerationManifest(1, new Generation(0, wanted, rules, tables(config, rules), 0), null);
+            if (sqlite) {
+                if (Files.exists(names.storage(0))) {
+                    log.info("storage {} has no generation manifest yet: recording it as generation 0, built from the "
+                            + "configured sync rules (fingerprint {})", names.storage(0), RulesFingerprint.shortForm(wanted));
+                }
+                manifest.write(names.manifest());
+            }
+        }
+        GenerationRunner active = GenerationRunner.open(manifest.active(), names, config);
+        Generations g = new Generations(config, active, manifest, position);
+        g.serving.serve(new ServingGeneration.Served(active.generation.id(), g.backends.apply(active),
+                active.generation.baseOpId()));
+        return g;
+    }
+
+    /**
+     * Starts the active generation's capture, then resumes or starts a build when the configured
+     * rules differ from the active generation's.
+     */
+    void start(MeterRegistry metrics, Runnable startupReport) {
+        this.metrics = metrics;
+        String rules = config.syncRules().content();
+        String wanted = fingerprint(config, rules);
+        registerMetrics();
+        log.info("serving storage generation {} (rules {}){}", active.generation.id(),
+                RulesFingerprint.shortForm(active.generation.fingerprint()),
+                active.generation.fingerprint().equals(wanted) ? "" : "; the configured sync rules differ from them");
+        if (sqlite) {
+            timer.execute(this::cleanUpLeftovers);   // may wait for a lingering walsender: not on the start path
+        }
+        active.start(metrics, startupReport);
+        synchronized (this) {
+            Generation pending = manifest.building();
+            if (!active.generation.fingerprint().equals(wanted)) {
+                if (!sqlite) {
+                    log.warn("[SYNC_G1201] the configured sync rules (fingerprint {}) differ from those storage was "
+                            + "built from, and PostgreSQL storage cannot reprocess live yet: restart with "
+                            + "`serve --resnapshot` to copy everything again", RulesFingerprint.shortForm(wanted));
+                } else if (pending != null && pending.fingerprint().equals(wanted)) {
+                    log.info("resuming the build of generation {} for the configured sync rules", pending.id());
+                    startBuilding(pending);
+                } else {
+                    if (pending != null) {
+                        abandonPending(pending);
+                    }
+                    log.info("the configured sync rules (fingerprint {}) differ from generation {}'s ({}): building "
+                            + "a new generation beside it; clients keep being served meanwhile",
+                            RulesFingerprint.shortForm(wanted), active.generation.id(),
+                            RulesFingerprint.shortForm(active.generation.fingerprint()));
+                    startBuilding(newGeneration(wanted, rules));
+                }
+            } else if (pending != null) {
+                log.info("abandoning the build of generation {}: the configured rules are those of the active one",
+                        pending.id());
+                abandonPending(pending);
+            }
+        }
+        timer.scheduleWithFixedDelay(this::checkBuild, CHECK_MILLIS, CHECK_MILLIS, TimeUnit.MILLISECONDS);
+    }
+
+    ServingGeneration serving() {
+        return serving;
+    }
+
+    WriteCheckpoints writeCheckpoints() {
+        return sharedWriteCheckpoints;
+    }
+
+    /** The active generation's capture problem (readiness, metrics and the admin API report it). */
+    Optional<CaptureException> problem() {
+        return active.problem();
+    }
+
+    Map<String, Object> readinessProblem() {
+        return active.readinessProblem();
+    }
+
+    GenerationRunner active() {
+        return active;
+    }
+
+    /**
+     * Builds a new generation for {@code rulesText} (the configured rules file, read again), even
+     * when they are the active ones' (a full re-copy). A build for the same rules already running
+     * is kept; one for other rules is abandoned.
+     */
+    synchronized Map<String, Object> reprocess(String rulesText) {
+        if (!sqlite) {
+            throw new IllegalStateException("[SYNC_G1201] live reprocessing needs storage.type sqlite; with "
+                    + "postgresql storage restart with `serve --resnapshot` to copy everything again");
+        }
+        String wanted = fingerprint(config, rulesText);
+        GenerationRunner b = building;
+        if (b != null && b.generation.fingerprint().equals(wanted)) {
+            return status();
+        }
+        if (b != null) {
+            abandon(b);
+        }
+        startBuilding(newGeneration(wanted, rulesText));
+        return status();
+    }
+
+    private Generation newGeneration(String fingerprint, String rules) {
+        long activeLast = active.storage.checkpoints().latest().map(c -> c.lastOpId().value()).orElse(0L);
+        long base = Math.max(activeLast, active.generation.baseOpId()) + OP_ID_GAP;
+        return new Generation(manifest.nextId(), fingerprint, rules, tables(config, rules), base);
+    }
+
+    private void startBuilding(Generation next) {
+        manifest = manifest.building(next);
+        manifest.write(names.manifest());   // durable before anything of it exists: a crash leaves it to resume or drop
+        GenerationRunner runner = GenerationRunner.open(next, names, config);
+        writeCheckpointStore.building(runner.storage.writeCheckpoints());
+        building = runner;
+        log.info("generation {}: building from sync rules {} through slot {} (op ids above {})", next.id(),
+                RulesFingerprint.shortForm(next.fingerprint()), runner.source.slotName(), next.baseOpId());
+        // its own registry: the capture gauges of /metrics describe the serving generation
+        runner.start(new io.micrometer.core.instrument.simple.SimpleMeterRegistry(), () -> { });
+    }
+
+    private void abandon(GenerationRunner b) {
+        writeCheckpointStore.building(null);
+        building = null;
+        manifest = manifest.withoutBuild();
+        manifest.write(names.manifest());
+        log.info("generation {}: build abandoned, dropping its slot and storage", b.generation.id());
+        b.drop(names, sqlite);
+    }
+
+    private void abandonPending(Generation pending) {
+        manifest = manifest.withoutBuild();
+        manifest.write(names.manifest());
+        timer.execute(() -> {
+            GenerationRunner.dropSource(sourceOf(pending.id()), pending.id(), names);
+            GenerationRunner.deleteFiles(names.storage(pending.id()));
+        });
+    }
+
+    private PgSourceSettings sourceOf(int id) {
+        return active.source.withSlotName(names.slot(id));
+    }
+
+    /** Drops slots and files of generations the manifest no longer names (a crash between switch and drop). */
+    private void cleanUpLeftovers() {
+        Generation pending = manifest.building();
+        for (int id = 0; id < manifest.nextId(); id++) {
+            if (id == manifest.active().id() || (pending != null && id == pending.id())) {
+                continue;
+            }
+            if (Files.exists(names.storage(id))) {
+                log.info("generation {} is retired: dropping what is left of it", id);
+                GenerationRunner.deleteFiles(names.storage(id));
+            }
+            GenerationRunner.dropSource(sourceOf(id), id, names);   // no-op when its slot is gone
+        }
+    }
+
+    /** Runs every {@value #CHECK_MILLIS} ms on the generations thread: switches once the build caught up. */
+    private void checkBuild() {
+        try {
+            GenerationRunner b = building;
+            if (b == null) {
+                return;
+            }
+            Optional<Checkpoint> built = b.storage.checkpoints().latest();
+            if (built.isEmpty()) {
+                return;   // still copying, or not yet past the copy's consistent point
+            }
+            long builtUpTo;
+            try (ReadView view = b.storage.reader().open()) {
+                builtUpTo = Diagnostics.storedPosition(view.writerState());
+            }
+            builtUpTo = Math.max(builtUpTo, built.get().position().value());
+            GenerationRunner a = active;
+            Optional<Checkpoint> served = a.storage.checkpoints().latest();
+            if (served.isPresent() && builtUpTo < served.get().position().value()) {
+                return;   // not caught up with what clients may already have
+            }
+            switchTo(b, served, builtUpTo);
+        } catch (RuntimeException e) {
+            log.warn("checking the generation build failed: {}", e.toString());
+        }
+    }
+
+    private synchronized void switchTo(GenerationRunner b, Optional<Checkpoint> served, long builtUpTo) {
+        if (building != b) {
+            return;
+        }
+        GenerationRunner old = active;
+        if (served.isPresent() && served.get().lastOpId().value() >= b.generation.baseOpId()) {
+            log.error("generation {}: the serving generation's op ids reached {} during the build, past the new one's "
+                    + "base {}; building again above them", b.generation.id(), served.get().lastOpId().value(),
+                    b.generation.baseOpId());
+            abandon(b);
+            startBuilding(newGeneration(b.generation.fingerprint(), b.generation.rulesText()));
+            return;
+        }
+        manifest = manifest.switched();
+        manifest.write(names.manifest());   // the switch: durable before any client sees the new generation
+        writeCheckpointStore.switchToBuilding();
+        active = b;
+        building = null;
+        old.stopCapture();
+        serving.serve(new ServingGeneration.Served(b.generation.id(), backends.apply(b), b.generation.baseOpId()));
+        lastSwitch = java.time.Instant.now().toString();
+        log.info("switched to storage generation {} (rules {}) at {}: clients move to it now; generation {} is dropped "
+                        + "in {} s", b.generation.id(), RulesFingerprint.shortForm(b.generation.fingerprint()),
+                new dev.syncline.server.source.postgres.Lsn(builtUpTo), old.generation.id(), GRACE_MILLIS / 1000);
+        retiring.add(old);
+        timer.schedule(() -> retire(old), GRACE_MILLIS, TimeUnit.MILLISECONDS);
+    }
+
+    private void retire(GenerationRunner old) {
+        ServingGeneration.Served previous = serving.forgetPrevious();
+        if (previous != null) {
+            try {
+                previous.backend().close();
+            } catch (Exception e) {
+                log.warn("closing generation {}'s sync backend: {}", old.generation.id(), e.toString());
+            }
+        }
+        old.drop(names, sqlite);
+        retiring.remove(old);
+        log.info("generation {} dropped", old.generation.id());
+    }
+
+    /** What diagnostics and the reprocess answer show about the generations. */
+    Map<String, Object> status() {
+        Map<String, Object> out = new LinkedHashMap<>();
+        GenerationRunner a = active;
+        GenerationRunner b = building;
+        out.put("active", describe(a, "serving"));
+        out.put("building", b == null ? null : describe(b, b.storage.checkpoints().latest().isPresent()
+                ? "catching_up" : "copying"));
+        out.put("last_switch", lastSwitch);
+        return out;
+    }
+
+    private Map<String, Object> describe(GenerationRunner r, String state) {
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("id", r.generation.id());
+        out.put("state", state);
+        out.put("rules_fingerprint", r.generation.fingerprint());
+        out.put("slot_name", r.source.slotName());
+        out.put("base_op_id", r.generation.baseOpId());
+        WriterState stored;
+        try (ReadView view = r.storage.reader().open()) {
+            stored = view.writerState();
+        } catch (RuntimeException e) {
+            out.put("error", e.toString());
+            return out;
+        }
+        out.put("checkpoint_op_id", r.storage.checkpoints().latest().map(c -> (Object) c.lastOpId().value()).orElse(null));
+        out.put("stored_lsn", new dev.syncline.server.source.postgres.Lsn(Diagnostics.storedPosition(stored)).toString());
+        out.put("snapshot", Diagnostics.snapshot(Optional.ofNullable(stored.snapshotProgress())));
+        out.put("capture_problem", r.problem().map(p -> (Object) Map.of("code", p.error().code(),
+                "message", p.getMessage())).orElse(null));
+        return out;
+    }
+
+    private void registerMetrics() {
+        Gauge.builder("syncline.generation", this, g -> g.active.generation.id())
+                .description("Id of the storage generation clients are served from").register(metrics);
+        Gauge.builder("syncline.generation.building", this, g -> {
+            GenerationRunner b = g.building;
+            return b == null ? -1 : b.generation.id();
+        }).description("Id of the storage generation being built beside it, -1 if none").register(metrics);
+        Gauge.builder("syncline.generation.snapshot.tables.copied", this, g -> buildSnapshot(g, "tables_copied"))
+                .description("Tables the generation being built has copied (NaN if none is built)").register(metrics);
+        Gauge.builder("syncline.generation.snapshot.tables.total", this, g -> buildSnapshot(g, "tables_total"))
+                .description("Tables the generation being built copies").register(metrics);
+        Gauge.builder("syncline.generation.snapshot.rows.copied", this, g -> buildSnapshot(g, "rows_copied"))
+                .description("Rows the generation being built has copied").register(metrics);
+    }
+
+    private static double buildSnapshot(Generations g, String field) {
+        GenerationRunner b = g.building;
+        if (b == null) {
+            return Double.NaN;
+        }
+        try (ReadView view = b.storage.reader().open()) {
+            Object v = Diagnostics.snapshot(Optional.ofNullable(view.writerState().snapshotProgress())).get(field);
+            return v instanceof Number n ? n.doubleValue() : 0;
+        } catch (RuntimeException e) {
+            return Double.NaN;
+        }
+    }
+
+    @Override
+    public void close() {
+        timer.shutdownNow();
+        try {
+            timer.awaitTermination(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        GenerationRunner b = building;
+        if (b != null) {
+            b.close();
+        }
+        ServingGeneration.Served previous = serving.forgetPrevious();
+        ServingGeneration.Served current = serving.active();
+        for (ServingGeneration.Served s : new ServingGeneration.Served[] {previous, current}) {
+            if (s != null) {
+                try {
+                    s.backend().close();
+                } catch (Exception e) {
+                    log.warn("closing a sync backend: {}", e.toString());
+                }
+            }
+        }
+        retiring.forEach(GenerationRunner::close);   // dropped at the next start (cleanUpLeftovers)
+        active.close();
+    }
+}
