@@ -1,0 +1,441 @@
+package dev.syncline.server.app;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.syncline.protocol.sync.SyncLine;
+import dev.syncline.protocol.sync.SyncLineParser;
+import dev.syncline.server.config.ConfigLoader;
+import dev.syncline.server.config.SynclineConfig;
+import dev.syncline.server.sync.ProtocolClientModel;
+import dev.syncline.server.testing.PostgresTestServer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.BufferedReader;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Predicate;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Versioned sync rules with live reprocessing, on the whole server against a real PostgreSQL:
+ * changed rules build a new storage generation beside the serving one, and clients move to it
+ * with their buckets reset by CLEAR in one checkpoint — never an empty or inconsistent state —
+ * ending with exactly the new rules' rows.
+ */
+class GenerationsIT {
+    static final String ADMIN_TOKEN = "admin-token-0123456789abcdef";
+    static final ObjectMapper JSON = new ObjectMapper();
+    static final String L1 = "user_lists[\"l1\"]";
+    static final String L2 = "user_lists[\"l2\"]";
+    static final String L3 = "user_lists[\"l3\"]";
+    static final String OLD_RULES = """
+            bucket_definitions:
+              user_lists:
+                parameters: SELECT list_id FROM list_members WHERE user_id = request.user_id()
+                data:
+                  - SELECT id, name FROM lists WHERE id = bucket.list_id
+                  - SELECT id, list_id, description FROM todos WHERE list_id = bucket.list_id
+            """;
+    /** One column added to a data query. */
+    static final String NEW_RULES = OLD_RULES.replace("SELECT id, list_id, description FROM todos",
+            "SELECT id, list_id, description, done FROM todos");
+
+    static PostgresTestServer server;
+    static final AtomicInteger slots = new AtomicInteger();
+    final HttpClient http = HttpClient.newHttpClient();
+
+    @TempDir
+    Path dir;
+
+    @BeforeAll
+    static void startServer() { server = PostgresTestServer.start(); }
+
+    @AfterAll
+    static void stopServer() { server.close(); }
+
+    /** Its own slot and publication names per test (slots are cluster-wide), plus the admin token. */
+    static String extraYaml(String more) {
+        int n = slots.incrementAndGet();
+        return "  slot_name: gen_it_" + n + "\n  publication_name: gen_it_" + n + "\n" + more
+                + "admin:\n  token: " + ADMIN_TOKEN + "\n";
+    }
+
+    static SynclineApp restart(RunningApp running, Path dir) throws Exception {
+        SynclineConfig config = ConfigLoader.load(dir.resolve("syncline.yaml"), Map.of("PG_URI", running.db.uri()));
+        return SynclineApp.start(config.withPort(0), Clock.systemUTC());
+    }
+
+    @Test
+    void restartWithChangedRulesReprocessesAndAResumingClientGetsTheNewColumnWithoutAnEmptyCheckpoint() throws Exception {
+        RunningApp running = RunningApp.start(server, dir, extraYaml(""), OLD_RULES).awaitReady();
+        SynclineApp app = running.app;
+        try {
+            running.db.execute("INSERT INTO todos SELECT 'x' || g, 'l1', 'bulk ' || g, g % 2 = 0, g "
+                    + "FROM generate_series(1, 300) g");
+            ProtocolClientModel alice = new ProtocolClientModel();
+            try (Stream s = new Stream(app, running.token("alice"), "c-alice", alice)) {
+                s.awaitComplete("the old rules' rows", c -> c.rows.getOrDefault(L1, Map.of()).size() == 302);
+            }
+            assertThat(todos(alice)).allSatisfy(row -> assertThat(row.has("done")).isFalse());
+            app.close();
+
+            Files.writeString(dir.resolve("rules.yaml"), NEW_RULES);
+            running.db.execute("INSERT INTO todos VALUES ('t-gap', 'l1', 'written while stopped', true, 1)");
+            app = restart(running, dir);
+            try (Stream s = new Stream(app, running.token("alice"), "c-alice", alice)) {
+                s.awaitComplete("the new rules' rows", c -> todos(c).size() == 303
+                        && todos(c).stream().allMatch(row -> row.has("done")));
+            }
+            assertThat(alice.rows.keySet()).containsExactlyInAnyOrder(L1, L2);
+            assertThat(ids(alice, L1)).isEqualTo(pgIds(running, "l1"));
+            assertThat(ids(alice, L2)).isEqualTo(pgIds(running, "l2"));
+            JsonNode generations = diagnostics(app).path("generations");
+            assertThat(generations.path("active").path("id").asInt()).isEqualTo(1);
+            assertThat(generations.path("active").path("slot_name").asText()).endsWith("_g1");
+            awaitSlots(running, "gen_it_%", Set.of(generations.path("active").path("slot_name").asText()));
+            System.out.println("restart with changed rules: " + todos(alice).size() + " todos synced, all with `done`; "
+                    + "events " + alice.events.size());
+        } finally {
+            app.close();
+            running.db.close();
+        }
+    }
+
+    @Test
+    void rulesChangedWhileThreeClientsStayConnectedAndWritesFlow() throws Exception {
+        RunningApp running = RunningApp.start(server, dir, extraYaml(""), OLD_RULES).awaitReady();
+        try {
+            running.db.execute("INSERT INTO todos SELECT 'x' || g, 'l' || (1 + g % 3), 'bulk ' || g, false, g "
+                    + "FROM generate_series(1, 600) g");
+            Map<String, String> users = Map.of("c-alice", "alice", "c-bob", "bob", "c-alice-2", "alice");
+            List<Stream> streams = new ArrayList<>();
+            List<String> anomalies = new java.util.concurrent.CopyOnWriteArrayList<>();
+            for (var e : users.entrySet()) {
+                streams.add(new Stream(running.app, running.token(e.getValue()), e.getKey(), new ProtocolClientModel()));
+            }
+            for (Stream s : streams) {
+                s.awaitComplete("first sync", c -> c.rows.values().stream().mapToInt(Map::size).sum() > 100);
+                s.watchCompletions(anomalies);
+            }
+            AtomicBoolean writing = new AtomicBoolean(true);
+            AtomicInteger writes = new AtomicInteger();
+            Thread writer = Thread.ofPlatform().start(() -> {
+                int i = 0;
+                while (writing.get()) {
+                    i++;
+                    running.db.execute("INSERT INTO todos VALUES ('w" + i + "', 'l" + (1 + i % 3) + "', 'live " + i
+                            + "', " + (i % 2 == 0) + ", " + i + ")", "UPDATE todos SET description = 'changed " + i
+                            + "' WHERE id = 'x" + (1 + i % 600) + "'");
+                    writes.incrementAndGet();
+                    try {
+                        Thread.sleep(20);
+                    } catch (InterruptedException e) {
+                        return;
+                    }
+                }
+            });
+            try {
+                assertThat(reprocess(running.app, null).statusCode()).isEqualTo(401);
+                assertThat(reprocess(running.app, "Bearer " + running.token("alice")).statusCode()).isEqualTo(401);
+                assertThat(reprocess(running.app, "Token " + running.token("alice")).statusCode()).isEqualTo(401);
+                Files.writeString(dir.resolve("rules.yaml"), NEW_RULES);
+                HttpResponse<String> accepted = reprocess(running.app, "Bearer " + ADMIN_TOKEN);
+                assertThat(accepted.statusCode()).as(accepted.body()).isEqualTo(202);
+                assertThat(JSON.readTree(accepted.body()).path("building").path("id").asInt()).isEqualTo(1);
+                long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+                while (diagnostics(running.app).path("generations").path("active").path("id").asInt() != 1) {
+                    assertThat(System.nanoTime()).as("switch within 120 s").isLessThan(end);
+                    Thread.sleep(200);
+                }
+                Thread.sleep(1_000);   // writes keep flowing after the switch too
+            } finally {
+                writing.set(false);
+                writer.join();
+            }
+            for (var e : users.entrySet()) {
+                Stream s = streams.stream().filter(x -> x.clientId.equals(e.getKey())).findFirst().orElseThrow();
+                Set<String> lists = e.getValue().equals("alice") ? Set.of("l1", "l2") : Set.of("l1", "l3");
+                s.awaitComplete("exactly the new rules' rows", c -> {
+                    for (String list : lists) {
+                        if (!ids(c, "user_lists[\"" + list + "\"]").equals(pgIds(running, list))) {
+                            return false;
+                        }
+                    }
+                    return todos(c).stream().allMatch(row -> row.has("done"));
+                });
+                assertThat(s.completed.rows.keySet()).hasSize(2);
+                System.out.println(e.getKey() + ": " + todos(s.completed).size() + " todos, all with `done`; "
+                        + s.completions.get() + " checkpoints completed");
+            }
+            System.out.println("writes during the reprocess: " + writes.get() + ", anomalies: " + anomalies.size());
+            assertThat(anomalies).isEmpty();
+            for (Stream s : streams) {
+                s.close();
+            }
+        } finally {
+            running.close();
+        }
+    }
+
+    @Test
+    void aStopDuringReprocessingResumesTheBuildAtTheNextStartWithNoLostRow() throws Exception {
+        RunningApp running = RunningApp.start(server, dir, extraYaml("  snapshot_chunk_rows: 50\n"), OLD_RULES)
+                .awaitReady();
+        SynclineApp app = running.app;
+        try {
+            running.db.execute("INSERT INTO todos SELECT 'x' || g, 'l1', repeat('bulk ', 20) || g, false, g "
+                    + "FROM generate_series(1, 20000) g");
+            ProtocolClientModel alice = new ProtocolClientModel();
+            try (Stream s = new Stream(app, running.token("alice"), "c-alice", alice)) {
+                s.awaitComplete("the old rules' rows", c -> c.rows.getOrDefault(L1, Map.of()).size() == 20002);
+            }
+            Files.writeString(dir.resolve("rules.yaml"), NEW_RULES);
+            assertThat(reprocess(app, "Bearer " + ADMIN_TOKEN).statusCode()).isEqualTo(202);
+            long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            JsonNode building;
+            do {
+                assertThat(System.nanoTime()).as("the build copies rows").isLessThan(end);
+                Thread.sleep(20);
+                building = diagnostics(app).path("generations").path("building");
+            } while (building.path("snapshot").path("rows_copied").asLong() == 0);
+            assertThat(building.path("snapshot").path("state").asText()).isEqualTo("copying");
+            System.out.println("stopped the server while the build had copied "
+                    + building.path("snapshot").path("rows_copied").asLong() + " rows");
+            app.close();   // mid-build: nothing of the build is finished or cleaned up
+
+            running.db.execute("INSERT INTO todos VALUES ('t-gap', 'l1', 'written while stopped', true, 1)",
+                    "DELETE FROM todos WHERE id = 'x7'");
+            app = restart(running, dir);
+            try (Stream s = new Stream(app, running.token("alice"), "c-alice", alice)) {
+                s.awaitComplete("the new rules' rows", c -> todos(c).size() == 20002
+                        && todos(c).stream().allMatch(row -> row.has("done")));
+            }
+            assertThat(ids(alice, L1)).isEqualTo(pgIds(running, "l1"));
+            assertThat(diagnostics(app).path("generations").path("active").path("id").asInt())
+                    .as("the build was resumed, not started again").isEqualTo(1);
+            System.out.println("after the restart: " + ids(alice, L1).size() + " rows in l1, equal to PostgreSQL");
+        } finally {
+            app.close();
+            running.db.close();
+        }
+    }
+
+    // --- helpers ---
+
+    static List<JsonNode> todos(ProtocolClientModel c) {
+        List<JsonNode> out = new ArrayList<>();
+        for (Map<String, String> bucket : c.rows.values()) {
+            bucket.forEach((id, data) -> {
+                if (!id.startsWith("l")) {
+                    try {
+                        out.add(JSON.readTree(data));
+                    } catch (Exception e) {
+                        throw new AssertionError(e);
+                    }
+                }
+            });
+        }
+        return out;
+    }
+
+    static List<String> strings(RunningApp running, String sql) {
+        try (var c = running.db.connect(); var st = c.createStatement(); var rs = st.executeQuery(sql)) {
+            List<String> out = new ArrayList<>();
+            while (rs.next()) {
+                out.add(rs.getString(1));
+            }
+            return out;
+        } catch (java.sql.SQLException e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    static Set<String> ids(ProtocolClientModel c, String bucket) {
+        return new TreeSet<>(c.rows.getOrDefault(bucket, Map.of()).keySet());
+    }
+
+    static Set<String> pgIds(RunningApp running, String list) {
+        Set<String> out = new TreeSet<>(strings(running, "SELECT id FROM todos WHERE list_id = '" + list + "'"));
+        out.add(list);
+        return out;
+    }
+
+    void awaitSlots(RunningApp running, String pattern, Set<String> expected) throws InterruptedException {
+        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        Set<String> slotsNow;
+        while (!(slotsNow = new HashSet<>(strings(running, "SELECT slot_name FROM pg_replication_slots "
+                + "WHERE slot_name LIKE '" + pattern + "'"))).equals(expected)) {
+            assertThat(System.nanoTime()).as("slots %s become %s", slotsNow, expected).isLessThan(end);
+            Thread.sleep(200);
+        }
+    }
+
+    JsonNode diagnostics(SynclineApp app) throws Exception {
+        HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + app.port()
+                + "/api/admin/v1/diagnostics")).header("Authorization", "Bearer " + ADMIN_TOKEN).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+        return JSON.readTree(r.body());
+    }
+
+    HttpResponse<String> reprocess(SynclineApp app, String authorization) throws Exception {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + app.port()
+                + "/api/admin/v1/reprocess")).POST(HttpRequest.BodyPublishers.noBody());
+        if (authorization != null) {
+            b.header("Authorization", authorization);
+        }
+        return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    /** One sync stream applying lines to a client model; a resuming client sends its bucket positions. */
+    final class Stream implements AutoCloseable {
+        final ProtocolClientModel model;
+        final String clientId;
+        final BlockingQueue<SyncLine> lines = new ArrayBlockingQueue<>(1_000_000);
+        final InputStream body;
+        final AtomicInteger completions = new AtomicInteger();
+        private volatile List<String> anomalies;
+        /** In background mode: the rows as of the last completed checkpoint. */
+        private volatile ProtocolClientModel completed;
+        private Thread applier;
+
+        Stream(SynclineApp app, String token, String clientId, ProtocolClientModel model) throws Exception {
+            this.model = model;
+            this.clientId = clientId;
+            StringBuilder buckets = new StringBuilder();
+            for (var p : model.positions().entrySet()) {
+                buckets.append(buckets.isEmpty() ? "" : ",").append("{\"name\":")
+                        .append(JSON.writeValueAsString(p.getKey())).append(",\"after\":\"").append(p.getValue())
+                        .append("\"}");
+            }
+            String request = "{\"client_id\":\"" + clientId + "\",\"buckets\":[" + buckets + "]}";
+            HttpRequest r = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + app.port() + "/sync/stream"))
+                    .header("Authorization", "Token " + token).header("Content-Type", "application/json")
+                    .POST(HttpRequest.BodyPublishers.ofString(request)).build();
+            long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            HttpResponse<InputStream> response;
+            while ((response = http.send(r, HttpResponse.BodyHandlers.ofInputStream())).statusCode() == 503) {
+                response.body().close();
+                assertThat(System.nanoTime()).as("server ready").isLessThan(end);
+                Thread.sleep(100);
+            }
+            assertThat(response.statusCode()).isEqualTo(200);
+            body = response.body();
+            Thread.ofVirtual().start(() -> {
+                try (BufferedReader reader = new BufferedReader(new InputStreamReader(body, StandardCharsets.UTF_8))) {
+                    String line;
+                    while ((line = reader.readLine()) != null) {
+                        lines.add(SyncLineParser.ndjson(line));
+                    }
+                } catch (Exception ignored) {
+                    // closed by the test
+                }
+            });
+        }
+
+        /** Applies lines until a checkpoint completes with the condition true. */
+        void awaitComplete(String what, Predicate<ProtocolClientModel> condition) throws Exception {
+            if (applier != null) {
+                awaitInBackground(what, condition);
+                return;
+            }
+            long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+            while (System.nanoTime() < end) {
+                SyncLine line = lines.poll(1, TimeUnit.SECONDS);
+                if (line != null && apply(line) && condition.test(model)) {
+                    return;
+                }
+            }
+            throw new AssertionError(clientId + ": not reached within 120 s: " + what);
+        }
+
+        private boolean apply(SyncLine line) {
+            model.accept(line);   // throws on a checksum mismatch, a gap or data outside the checkpoint
+            if (line instanceof SyncLine.CheckpointComplete) {
+                completions.incrementAndGet();
+                List<String> sink = anomalies;
+                if (sink != null) {
+                    // every list the user is a member of holds at least its own row and its bulk rows
+                    for (Map.Entry<String, Map<String, String>> b : model.rows.entrySet()) {
+                        if (b.getValue().size() < 100) {
+                            sink.add(clientId + ": bucket " + b.getKey() + " had " + b.getValue().size()
+                                    + " rows at a completed checkpoint");
+                        }
+                    }
+                }
+                if (applier != null) {
+                    ProtocolClientModel copy = new ProtocolClientModel();
+                    model.rows.forEach((b, rows) -> copy.rows.put(b, new java.util.TreeMap<>(rows)));
+                    completed = copy;
+                }
+                return true;
+            }
+            return false;
+        }
+
+        /** From now on applies lines on a thread of its own, checking every completed checkpoint. */
+        void watchCompletions(List<String> sink) {
+            anomalies = sink;
+            applier = Thread.ofPlatform().daemon().start(() -> {
+                try {
+                    while (!Thread.currentThread().isInterrupted()) {
+                        SyncLine line = lines.poll(1, TimeUnit.SECONDS);
+                        if (line != null) {
+                            synchronized (model) {
+                                apply(line);
+                            }
+                        }
+                    }
+                } catch (InterruptedException e) {
+                    // closed
+                } catch (Throwable t) {
+                    sink.add(clientId + ": " + t);
+                }
+            });
+        }
+
+        private void awaitInBackground(String what, Predicate<ProtocolClientModel> condition) throws Exception {
+            long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+            while (System.nanoTime() < end) {
+                ProtocolClientModel c = completed;
+                if (c != null && condition.test(c)) {
+                    return;
+                }
+                Thread.sleep(100);
+            }
+            throw new AssertionError(clientId + ": not reached within 120 s: " + what);
+        }
+
+        @Override
+        public void close() throws Exception {
+            if (applier != null) {
+                applier.interrupt();
+            }
+            body.close();
+        }
+    }
+}
