@@ -244,6 +244,63 @@ class GenerationsIT {
         }
     }
 
+    @Test
+    void aKill9OfTheServerProcessDuringReprocessingIsFinishedAtTheNextStartWithNoLostRow() throws Exception {
+        RunningApp running = RunningApp.start(server, dir, extraYaml("  snapshot_chunk_rows: 50\n"), OLD_RULES)
+                .awaitReady();
+        running.db.execute("INSERT INTO todos SELECT 'x' || g, 'l1', repeat('bulk ', 20) || g, false, g "
+                + "FROM generate_series(1, 20000) g");
+        ProtocolClientModel alice = new ProtocolClientModel();
+        try (Stream s = new Stream(running.app, running.token("alice"), "c-alice", alice)) {
+            s.awaitComplete("the old rules' rows", c -> c.rows.getOrDefault(L1, Map.of()).size() == 20002);
+        }
+        running.app.close();
+        Path log = dir.resolve("server.log");
+        var started = ServerProcess.start(dir.resolve("syncline.yaml"), running.db.uri(), dir, log);
+        Process process = started.getKey();
+        SynclineApp app = null;
+        try {
+            Files.writeString(dir.resolve("rules.yaml"), NEW_RULES);
+            int port = started.getValue();
+            HttpResponse<String> accepted = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port
+                    + "/api/admin/v1/reprocess")).header("Authorization", "Bearer " + ADMIN_TOKEN)
+                    .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(accepted.statusCode()).as(accepted.body()).isEqualTo(202);
+            long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            long copied;
+            do {
+                assertThat(System.nanoTime()).as("the build copies rows").isLessThan(end);
+                Thread.sleep(20);
+                HttpResponse<String> d = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port
+                        + "/api/admin/v1/diagnostics")).header("Authorization", "Bearer " + ADMIN_TOKEN).build(),
+                        HttpResponse.BodyHandlers.ofString());
+                copied = JSON.readTree(d.body()).path("generations").path("building").path("snapshot")
+                        .path("rows_copied").asLong();
+            } while (copied == 0);
+            process.destroyForcibly().waitFor();   // SIGKILL mid-build
+            System.out.println("killed -9 the server process while the build had copied about " + copied + " rows");
+
+            running.db.execute("INSERT INTO todos VALUES ('t-gap', 'l1', 'written while down', true, 1)",
+                    "UPDATE todos SET description = 'changed while down' WHERE id = 'x5'",
+                    "DELETE FROM todos WHERE id = 'x7'");
+            app = restart(running, dir);
+            try (Stream s = new Stream(app, running.token("alice"), "c-alice", alice)) {
+                s.awaitComplete("the new rules' rows", c -> todos(c).size() == 20002
+                        && todos(c).stream().allMatch(row -> row.has("done"))
+                        && c.rows.get(L1).getOrDefault("x5", "").contains("changed while down"));
+            }
+            assertThat(ids(alice, L1)).isEqualTo(pgIds(running, "l1"));
+            assertThat(diagnostics(app).path("generations").path("active").path("id").asInt()).isEqualTo(1);
+            System.out.println("after kill -9 and restart: " + ids(alice, L1).size() + " rows in l1, equal to PostgreSQL");
+        } finally {
+            process.destroyForcibly();
+            if (app != null) {
+                app.close();
+            }
+            running.db.close();
+        }
+    }
+
     // --- helpers ---
 
     static List<JsonNode> todos(ProtocolClientModel c) {
