@@ -246,8 +246,8 @@ final class Generations implements AutoCloseable {
         building = runner;
         log.info("generation {}: building from sync rules {} through slot {} (op ids above {})", next.id(),
                 RulesFingerprint.shortForm(next.fingerprint()), runner.source.slotName(), next.baseOpId());
-        // its own registry: the capture gauges of /metrics describe the serving generation
-        runner.start(new io.micrometer.core.instrument.simple.SimpleMeterRegistry(), () -> { });
+        // same registry: a build stopped on a set-up problem shows as syncline_capture_stopped{code}
+        runner.start(metrics, () -> { });
     }
 
     private void abandon(GenerationRunner b) {
@@ -391,6 +391,11 @@ final class Generations implements AutoCloseable {
     }
 
     private void registerMetrics() {
+        // Registered before any CaptureSupervisor registers its own (which then gets this one):
+        // after a switch it must follow the serving generation, not the first one.
+        Gauge.builder("syncline.capture.up", this, g -> g.active.problem().isEmpty() ? 1 : 0)
+                .description("1 while change capture of the serving generation runs or retries, 0 once a set-up "
+                        + "problem stopped it").register(metrics);
         Gauge.builder("syncline.generation", this, g -> g.active.generation.id())
                 .description("Id of the storage generation clients are served from").register(metrics);
         Gauge.builder("syncline.generation.building", this, g -> {
