@@ -16,6 +16,9 @@ public final class AdminApi implements Handler {
     /** {@code POST}: build a new storage generation from the sync rules file as it is now (202, the generations' status). */
     public static final String REPROCESS_PATH = "/api/admin/v1/reprocess";
 
+    /** {@code POST}: check the sync rules file as it is now and the live source for them; changes nothing (200). */
+    public static final String VALIDATE_PATH = "/api/admin/v1/validate";
+
     private final AdminAuth auth;
     private final Diagnostics diagnostics;
     private final AdminWiring.Generations generations;
@@ -32,6 +35,12 @@ public final class AdminApi implements Handler {
         ctx.header("Cache-Control", "no-store");
         if (ctx.path().equals(REPROCESS_PATH)) {
             reprocess(ctx);
+        } else if (ctx.path().equals(VALIDATE_PATH)) {
+            try {
+                ctx.json(generations.validate());
+            } catch (IllegalArgumentException e) {
+                throw new SyncException("SYNC_G1202", 400, e.getMessage());
+            }
         } else {
             ctx.json(diagnostics.collect());
         }

@@ -25,6 +25,9 @@ public final class AdminWiring {
 
         /** Starts building a generation from the sync rules as configured now; answers {@link #status()}. */
         Map<String, Object> reprocess();
+
+        /** Checks the sync rules as configured now against the live source; changes nothing. */
+        Map<String, Object> validate();
     }
 
     /**

@@ -122,7 +122,12 @@ public final class SynclineApp implements AutoCloseable {
 
                     @Override
                     public java.util.Map<String, Object> reprocess() {
-                        return gens.reprocess(currentRules(config));
+                        return gens.reprocess(currentRules(config, true));
+                    }
+
+                    @Override
+                    public java.util.Map<String, Object> validate() {
+                        return gens.validate(currentRules(config, false));
                     }
                 }));
         http.readinessProblem(gens::readinessProblem);
@@ -136,7 +141,7 @@ public final class SynclineApp implements AutoCloseable {
      * The sync rules to reprocess with: the rules file read again (so an operator edits it and calls
      * reprocess), or the inline rules of the configuration as loaded.
      */
-    private static String currentRules(SynclineConfig config) {
+    private static String currentRules(SynclineConfig config, boolean compile) {
         if (config.syncRules().path().isEmpty()) {
             return config.syncRules().content();
         }
@@ -148,9 +153,11 @@ public final class SynclineApp implements AutoCloseable {
             throw new IllegalArgumentException("[SYNC_G1202] cannot read the sync rules file " + path + ": "
                     + e.getMessage());
         }
-        SyncRulesPlan plan = SyncRules.compile(text);   // throws with line numbers when the rules are invalid
-        for (RuleError warning : plan.warnings()) {
-            log.warn("sync rules {}: {}", path, warning);
+        if (compile) {
+            SyncRulesPlan plan = SyncRules.compile(text);   // throws with line numbers when the rules are invalid
+            for (RuleError warning : plan.warnings()) {
+                log.warn("sync rules {}: {}", path, warning);
+            }
         }
         return text;
     }

@@ -301,6 +301,34 @@ class GenerationsIT {
         }
     }
 
+    @Test
+    void validateChecksTheRulesFileAndTheSourceWithoutChangingAnything() throws Exception {
+        try (RunningApp running = RunningApp.start(server, dir, extraYaml(""), OLD_RULES).awaitReady()) {
+            assertThat(admin(running.app, "validate", null).statusCode()).isEqualTo(401);
+            assertThat(admin(running.app, "validate", "Bearer " + running.token("alice")).statusCode()).isEqualTo(401);
+
+            JsonNode same = JSON.readTree(admin(running.app, "validate", "Bearer " + ADMIN_TOKEN).body());
+            assertThat(same.path("valid").asBoolean()).as(same.toString()).isTrue();
+            assertThat(same.path("same_as_serving").asBoolean()).isTrue();
+
+            Files.writeString(dir.resolve("rules.yaml"), NEW_RULES.replace("FROM todos", "FROM todoz"));
+            JsonNode missingTable = JSON.readTree(admin(running.app, "validate", "Bearer " + ADMIN_TOKEN).body());
+            assertThat(missingTable.path("valid").asBoolean()).as(missingTable.toString()).isFalse();
+            assertThat(missingTable.path("source_checks").toString()).contains("todoz");
+
+            Files.writeString(dir.resolve("rules.yaml"), "bucket_definitions:\n  broken:\n    data: [SELECT FROM]\n");
+            JsonNode broken = JSON.readTree(admin(running.app, "validate", "Bearer " + ADMIN_TOKEN).body());
+            assertThat(broken.path("valid").asBoolean()).isFalse();
+            assertThat(broken.path("errors").get(0).path("line").asInt()).isPositive();
+            HttpResponse<String> refused = admin(running.app, "reprocess", "Bearer " + ADMIN_TOKEN);
+            assertThat(refused.statusCode()).as(refused.body()).isEqualTo(400);
+            assertThat(refused.body()).contains("SYNC_G1202");
+            assertThat(diagnostics(running.app).path("generations").path("building").isNull()).isTrue();
+            System.out.println("validate: same rules valid, missing table and broken rules refused; reprocess of "
+                    + "broken rules answered " + refused.statusCode());
+        }
+    }
+
     // --- helpers ---
 
     static List<JsonNode> todos(ProtocolClientModel c) {
@@ -360,8 +388,12 @@ class GenerationsIT {
     }
 
     HttpResponse<String> reprocess(SynclineApp app, String authorization) throws Exception {
+        return admin(app, "reprocess", authorization);
+    }
+
+    HttpResponse<String> admin(SynclineApp app, String action, String authorization) throws Exception {
         HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + app.port()
-                + "/api/admin/v1/reprocess")).POST(HttpRequest.BodyPublishers.noBody());
+                + "/api/admin/v1/" + action)).POST(HttpRequest.BodyPublishers.noBody());
         if (authorization != null) {
             b.header("Authorization", authorization);
         }
