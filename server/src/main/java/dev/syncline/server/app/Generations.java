@@ -72,7 +72,8 @@ final class Generations implements AutoCloseable {
     private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(
             r -> Thread.ofPlatform().daemon().name("syncline-generations").unstarted(r));
     private final boolean sqlite;
-    private GenerationManifest manifest;
+    /** Written under this object's lock; read by the generations thread too. */
+    private volatile GenerationManifest manifest;
     private volatile GenerationRunner active;
     private volatile GenerationRunner building;
     private volatile String lastSwitch;
@@ -325,9 +326,10 @@ final class Generations implements AutoCloseable {
 
     /** Drops slots and files of generations the manifest no longer names (a crash between switch and drop). */
     private void cleanUpLeftovers() {
-        Generation pending = manifest.building();
-        for (int id = 0; id < manifest.nextId(); id++) {
-            if (id == manifest.active().id() || (pending != null && id == pending.id())) {
+        GenerationManifest m = manifest;   // a build started later gets an id at or above m.nextId()
+        Generation pending = m.building();
+        for (int id = 0; id < m.nextId(); id++) {
+            if (id == m.active().id() || (pending != null && id == pending.id())) {
                 continue;
             }
             if (Files.exists(names.storage(id))) {
