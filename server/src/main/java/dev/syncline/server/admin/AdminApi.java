@@ -50,8 +50,6 @@ public final class AdminApi implements Handler {
         Map<String, Object> status;
         try {
             status = generations.reprocess();
-        } catch (IllegalStateException e) {
-            throw new SyncException("SYNC_G1201", 409, e.getMessage());
         } catch (IllegalArgumentException | dev.syncline.rules.SyncRulesException e) {
             throw new SyncException("SYNC_G1202", 400, "the sync rules cannot be reprocessed: " + e.getMessage());
         }

@@ -21,9 +21,6 @@ import io.micrometer.core.instrument.MeterRegistry;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
@@ -62,11 +59,11 @@ final class GenerationRunner implements AutoCloseable {
      * Opens (creating if needed) the generation's storage and sets up its capture, not started yet.
      * A generation with a base op id stores it first, so its op ids start above it.
      */
-    static GenerationRunner open(Generation g, GenerationNames names, SynclineConfig config) {
+    static GenerationRunner open(Generation g, GenerationNames names,
+                                 dev.syncline.server.generation.GenerationStore store, SynclineConfig config) {
         SyncRulesPlan plan = SyncRules.compile(g.rulesText());
         List<AutoCloseable> resources = new ArrayList<>();
-        StorageConfig storageConfig = config.storage().type().equals("sqlite")
-                ? new StorageConfig("sqlite", names.storage(g.id())) : config.storage();
+        StorageConfig storageConfig = store.storage(g.id());
         BucketStorage storage = StorageFactory.open(storageConfig);
         resources.add(storage);
         try {
@@ -138,12 +135,10 @@ final class GenerationRunner implements AutoCloseable {
      * this generation's own, and the storage files. Failures are logged: the next start drops
      * whatever of a generation the manifest no longer names.
      */
-    void drop(GenerationNames names, boolean sqlite) {
+    void drop(GenerationNames names, dev.syncline.server.generation.GenerationStore store) {
         close();
         dropSource(source, generation.id(), names);
-        if (sqlite) {
-            deleteFiles(names.storage(generation.id()));
-        }
+        store.delete(generation.id());
     }
 
     static void dropSource(PgSourceSettings source, int id, GenerationNames names) {
@@ -197,19 +192,6 @@ final class GenerationRunner implements AutoCloseable {
                     + "again)", id, slot, e.getMessage());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-        }
-    }
-
-    static void deleteFiles(Path storage) {
-        for (String suffix : List.of("", "-wal", "-shm")) {
-            Path file = Path.of(storage + suffix);
-            try {
-                if (Files.deleteIfExists(file)) {
-                    log.info("deleted {}", file);
-                }
-            } catch (IOException e) {
-                log.warn("cannot delete {}: {} (the next start tries again)", file, e.getMessage());
-            }
         }
     }
 

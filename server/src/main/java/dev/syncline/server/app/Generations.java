@@ -24,7 +24,6 @@ import io.micrometer.core.instrument.MeterRegistry;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.nio.file.Files;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -51,8 +50,8 @@ import java.util.function.Function;
  * client's old positions are below every op of the new one and its buckets are reset by CLEAR; a
  * switch is refused (and the build started again higher) if the old generation got that far.
  *
- * <p>Only SQLite storage has generations today; with PostgreSQL storage a fingerprint change is
- * logged and reprocessing is refused ({@code SYNC_G1201}).
+ * <p>Where the manifest and each generation's storage live is the {@link
+ * dev.syncline.server.generation.GenerationStore}'s business (SQLite files, PostgreSQL schemas).
  */
 final class Generations implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Generations.class);
@@ -71,7 +70,7 @@ final class Generations implements AutoCloseable {
     private final Function<GenerationRunner, StorageSyncBackend> backends;
     private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(
             r -> Thread.ofPlatform().daemon().name("syncline-generations").unstarted(r));
-    private final boolean sqlite;
+    private final dev.syncline.server.generation.GenerationStore store;
     /** Written under this object's lock; read by the generations thread too. */
     private volatile GenerationManifest manifest;
     private volatile GenerationRunner active;
@@ -84,7 +83,7 @@ final class Generations implements AutoCloseable {
                         dev.syncline.server.sync.SourcePosition position) {
         this.config = config;
         this.names = names(config);
-        this.sqlite = config.storage().type().equals("sqlite");
+        this.store = dev.syncline.server.generation.GenerationStore.of(config.storage(), names);
         this.active = active;
         this.manifest = manifest;
         this.writeCheckpointStore = new GenerationWriteCheckpoints(active.storage.writeCheckpoints());
@@ -124,21 +123,20 @@ final class Generations implements AutoCloseable {
      */
     static Generations open(SynclineConfig config, dev.syncline.server.sync.SourcePosition position) {
         GenerationNames names = names(config);
-        boolean sqlite = config.storage().type().equals("sqlite");
+        dev.syncline.server.generation.GenerationStore store =
+                dev.syncline.server.generation.GenerationStore.of(config.storage(), names);
         String rules = config.syncRules().content();
         String wanted = fingerprint(config, rules);
-        GenerationManifest manifest = sqlite ? GenerationManifest.read(names.manifest()).orElse(null) : null;
+        GenerationManifest manifest = store.read().orElse(null);
         if (manifest == null) {
             manifest = new GenerationManifest(1, new Generation(0, wanted, rules, tables(config, rules), 0), null);
-            if (sqlite) {
-                if (Files.exists(names.storage(0))) {
-                    log.info("storage {} has no generation manifest yet: recording it as generation 0, built from the "
-                            + "configured sync rules (fingerprint {})", names.storage(0), RulesFingerprint.shortForm(wanted));
-                }
-                manifest.write(names.manifest());
+            if (store.exists(0)) {
+                log.info("{} has no generation manifest yet: recording it as generation 0, built from the "
+                        + "configured sync rules (fingerprint {})", store.describe(0), RulesFingerprint.shortForm(wanted));
             }
+            store.write(manifest);
         }
-        GenerationRunner active = GenerationRunner.open(manifest.active(), names, config);
+        GenerationRunner active = GenerationRunner.open(manifest.active(), names, store, config);
         Generations g = new Generations(config, active, manifest, position);
         g.serving.serve(new ServingGeneration.Served(active.generation.id(), g.backends.apply(active),
                 active.generation.baseOpId()));
@@ -157,18 +155,12 @@ final class Generations implements AutoCloseable {
         log.info("serving storage generation {} (rules {}){}", active.generation.id(),
                 RulesFingerprint.shortForm(active.generation.fingerprint()),
                 active.generation.fingerprint().equals(wanted) ? "" : "; the configured sync rules differ from them");
-        if (sqlite) {
-            timer.execute(this::cleanUpLeftovers);   // may wait for a lingering walsender: not on the start path
-        }
+        timer.execute(this::cleanUpLeftovers);   // may wait for a lingering walsender: not on the start path
         active.start(metrics, startupReport);
         synchronized (this) {
             Generation pending = manifest.building();
             if (!active.generation.fingerprint().equals(wanted)) {
-                if (!sqlite) {
-                    log.warn("[SYNC_G1201] the configured sync rules (fingerprint {}) differ from those storage was "
-                            + "built from, and PostgreSQL storage cannot reprocess live yet: restart with "
-                            + "`serve --resnapshot` to copy everything again", RulesFingerprint.shortForm(wanted));
-                } else if (pending != null && pending.fingerprint().equals(wanted)) {
+                if (pending != null && pending.fingerprint().equals(wanted)) {
                     log.info("resuming the build of generation {} for the configured sync rules", pending.id());
                     startBuilding(pending);
                 } else {
@@ -217,10 +209,6 @@ final class Generations implements AutoCloseable {
      * is kept; one for other rules is abandoned.
      */
     synchronized Map<String, Object> reprocess(String rulesText) {
-        if (!sqlite) {
-            throw new IllegalStateException("[SYNC_G1201] live reprocessing needs storage.type sqlite; with "
-                    + "postgresql storage restart with `serve --resnapshot` to copy everything again");
-        }
         String wanted = fingerprint(config, rulesText);
         GenerationRunner b = building;
         if (b != null && b.generation.fingerprint().equals(wanted)) {
@@ -292,8 +280,8 @@ final class Generations implements AutoCloseable {
 
     private void startBuilding(Generation next) {
         manifest = manifest.building(next);
-        manifest.write(names.manifest());   // durable before anything of it exists: a crash leaves it to resume or drop
-        GenerationRunner runner = GenerationRunner.open(next, names, config);
+        store.write(manifest);   // durable before anything of it exists: a crash leaves it to resume or drop
+        GenerationRunner runner = GenerationRunner.open(next, names, store, config);
         writeCheckpointStore.building(runner.storage.writeCheckpoints());
         building = runner;
         log.info("generation {}: building from sync rules {} through slot {} (op ids above {})", next.id(),
@@ -306,17 +294,17 @@ final class Generations implements AutoCloseable {
         writeCheckpointStore.building(null);
         building = null;
         manifest = manifest.withoutBuild();
-        manifest.write(names.manifest());
+        store.write(manifest);
         log.info("generation {}: build abandoned, dropping its slot and storage", b.generation.id());
-        b.drop(names, sqlite);
+        b.drop(names, store);
     }
 
     private void abandonPending(Generation pending) {
         manifest = manifest.withoutBuild();
-        manifest.write(names.manifest());
+        store.write(manifest);
         timer.execute(() -> {
             GenerationRunner.dropSource(sourceOf(pending.id()), pending.id(), names);
-            GenerationRunner.deleteFiles(names.storage(pending.id()));
+            store.delete(pending.id());
         });
     }
 
@@ -332,9 +320,9 @@ final class Generations implements AutoCloseable {
             if (id == m.active().id() || (pending != null && id == pending.id())) {
                 continue;
             }
-            if (Files.exists(names.storage(id))) {
+            if (store.exists(id)) {
                 log.info("generation {} is retired: dropping what is left of it", id);
-                GenerationRunner.deleteFiles(names.storage(id));
+                store.delete(id);
             }
             GenerationRunner.dropSource(sourceOf(id), id, names);   // no-op when its slot is gone
         }
@@ -381,7 +369,7 @@ final class Generations implements AutoCloseable {
             return;
         }
         manifest = manifest.switched();
-        manifest.write(names.manifest());   // the switch: durable before any client sees the new generation
+        store.write(manifest);   // the switch: durable before any client sees the new generation
         writeCheckpointStore.switchToBuilding();
         active = b;
         building = null;
@@ -404,7 +392,7 @@ final class Generations implements AutoCloseable {
                 log.warn("closing generation {}'s sync backend: {}", old.generation.id(), e.toString());
             }
         }
-        old.drop(names, sqlite);
+        old.drop(names, store);
         retiring.remove(old);
         log.info("generation {} dropped", old.generation.id());
     }

@@ -81,7 +81,7 @@ public final class SynclineApp implements AutoCloseable {
         PgSourceSettings source = sourceSettings(config, plan);
         log.info("capturing {} through slot {} and publication {}{}", source.tables(), source.slotName(),
                 source.publicationName(), source.managePublication() ? "" : " (made by an admin)");
-        log.info("storage: {}", config.storage().path().toAbsolutePath());
+        log.info("storage: {}", StorageFactory.describe(config.storage()));
 
         if (config.storage().path() != null) {
             resources.add(StorageLock.acquire(config.storage().path()));   // before storage: one server per file

@@ -329,6 +329,54 @@ class GenerationsIT {
         }
     }
 
+    @Test
+    void onPostgresqlStorageEachGenerationIsASchemaAndTheSwitchWorksTheSame() throws Exception {
+        String extra = extraYaml("");
+        RunningApp running = RunningApp.start(server, dir, extra, OLD_RULES).awaitReady();
+        running.app.close();   // only the database and the config of RunningApp are used from here on
+        Path config = dir.resolve("syncline.yaml");
+        String slot = extra.substring(extra.indexOf("slot_name: ") + 11, extra.indexOf('\n'));
+        Files.writeString(config, Files.readString(config)
+                .replace("storage:\n  path: ./storage/syncline.db\n",
+                        "storage:\n  type: postgresql\n  uri: ${PG_URI}\n  sslmode: disable\n  schema: gen_store\n")
+                .replace(slot, slot + "_pg"));
+        running.db.execute("INSERT INTO todos SELECT 'x' || g, 'l1', 'bulk ' || g, g % 2 = 0, g "
+                + "FROM generate_series(1, 100) g");
+        SynclineApp app = restart(running, dir);
+        try {
+            ProtocolClientModel alice = new ProtocolClientModel();
+            try (Stream s = new Stream(app, running.token("alice"), "c-alice", alice)) {
+                s.awaitComplete("the old rules' rows", c -> c.rows.getOrDefault(L1, Map.of()).size() == 102);
+            }
+            Files.writeString(dir.resolve("rules.yaml"), NEW_RULES);
+            HttpResponse<String> accepted = reprocess(app, "Bearer " + ADMIN_TOKEN);
+            assertThat(accepted.statusCode()).as(accepted.body()).isEqualTo(202);
+            try (Stream s = new Stream(app, running.token("alice"), "c-alice", alice)) {
+                s.awaitComplete("the new rules' rows", c -> todos(c).size() == 102
+                        && todos(c).stream().allMatch(row -> row.has("done")));
+            }
+            assertThat(ids(alice, L1)).isEqualTo(pgIds(running, "l1"));
+            long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            while (!strings(running, "SELECT table_schema || '.' || table_name FROM information_schema.tables "
+                    + "WHERE table_schema = 'gen_store'").equals(List.of("gen_store.generation_manifest"))) {
+                assertThat(System.nanoTime()).as("generation 0's tables dropped").isLessThan(end);
+                Thread.sleep(200);
+            }
+            assertThat(strings(running, "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'gen_store_g1'"))
+                    .doesNotContain("0");
+            app.close();
+            app = restart(running, dir);   // same rules: generation 1 serves, nothing is rebuilt
+            JsonNode generations = diagnostics(app).path("generations");
+            assertThat(generations.path("active").path("id").asInt()).isEqualTo(1);
+            assertThat(generations.path("building").isNull()).isTrue();
+            System.out.println("postgresql storage: switched to schema gen_store_g1, " + todos(alice).size()
+                    + " todos with `done`");
+        } finally {
+            app.close();
+            running.db.close();
+        }
+    }
+
     // --- helpers ---
 
     static List<JsonNode> todos(ProtocolClientModel c) {
