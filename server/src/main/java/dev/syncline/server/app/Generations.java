@@ -96,9 +96,7 @@ final class Generations implements AutoCloseable {
     private final WriteCheckpoints sharedWriteCheckpoints;
 
     static GenerationNames names(SynclineConfig config) {
-        return new GenerationNames(config.storage().path() == null ? java.nio.file.Path.of("postgresql-storage")
-                : config.storage().path(), config.capture().slotName(), config.capture().publicationName(),
-                config.capture().managePublication());
+        return GenerationNames.of(config);
     }
 
     /** The fingerprint of {@code rulesText} with this configuration's {@code capture.tables}. */

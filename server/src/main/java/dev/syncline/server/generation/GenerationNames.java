@@ -15,6 +15,13 @@ import java.nio.file.Path;
  * @param managePublication {@code capture.manage_publication}
  */
 public record GenerationNames(Path storagePath, String slotName, String publicationName, boolean managePublication) {
+    /** The names for {@code config} (with PostgreSQL storage only the slot and publication names matter). */
+    public static GenerationNames of(dev.syncline.server.config.SynclineConfig config) {
+        return new GenerationNames(config.storage().path() == null ? Path.of("postgresql-storage")
+                : config.storage().path(), config.capture().slotName(), config.capture().publicationName(),
+                config.capture().managePublication());
+    }
+
     /** PostgreSQL's NAMEDATALEN - 1. */
     private static final int MAX_NAME = 63;
 

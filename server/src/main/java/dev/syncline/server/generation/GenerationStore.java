@@ -49,6 +49,15 @@ public sealed interface GenerationStore {
     /** For log lines. */
     String describe(int id);
 
+    /**
+     * The storage of the generation that serves clients, as the manifest says (the configured
+     * storage when there is none yet): what {@code syncline compact} works on.
+     */
+    static StorageConfig serving(dev.syncline.server.config.SynclineConfig config) {
+        GenerationStore store = of(config.storage(), GenerationNames.of(config));
+        return store.read().map(m -> store.storage(m.active().id())).orElse(config.storage());
+    }
+
     static GenerationStore of(StorageConfig config, GenerationNames names) {
         return config.type().equals("postgresql") ? new Postgres(config) : new Sqlite(names);
     }

@@ -116,7 +116,23 @@ class GenerationsIT {
             JsonNode generations = diagnostics(app).path("generations");
             assertThat(generations.path("active").path("id").asInt()).isEqualTo(1);
             assertThat(generations.path("active").path("slot_name").asText()).endsWith("_g1");
-            awaitSlots(running, "gen_it_%", Set.of(generations.path("active").path("slot_name").asText()));
+            String slot = generations.path("active").path("slot_name").asText();
+            awaitSlots(running, slot.substring(0, slot.length() - 3) + "%", Set.of(slot));
+
+            // `syncline compact` works on the serving generation; `serve --resnapshot` discards all of them
+            app.close();
+            SynclineConfig config = ConfigLoader.load(dir.resolve("syncline.yaml"), Map.of("PG_URI", running.db.uri()));
+            assertThat(dev.syncline.server.generation.GenerationStore.serving(config).path().toString())
+                    .endsWith("syncline.db-g1");
+            Resnapshot.run(config);
+            assertThat(strings(running, "SELECT slot_name FROM pg_replication_slots WHERE slot_name LIKE '"
+                    + slot.substring(0, slot.length() - 3) + "%'")).isEmpty();
+            try (var files = Files.list(dir.resolve("storage"))) {
+                assertThat(files.map(f -> f.getFileName().toString())).containsExactly("syncline.db.lock");
+            }
+            app = restart(running, dir);
+            RunningApp.awaitReady(app);
+            assertThat(diagnostics(app).path("generations").path("active").path("id").asInt()).isZero();
             System.out.println("restart with changed rules: " + todos(alice).size() + " todos synced, all with `done`; "
                     + "events " + alice.events.size());
         } finally {
