@@ -134,7 +134,7 @@ public final class SynclineApp implements AutoCloseable {
         http.start();
         resources.add(http);
         resources.add(shapes); // closed before http: parked shape requests end instead of holding the stop
-        generations.start(http.metrics(), () -> SourceDoctor.logChecks(source));
+        generations.start(http.metrics(), () -> SourceDoctor.logChecks(gens.active().source));
     }
 
     /**
@@ -162,7 +162,31 @@ public final class SynclineApp implements AutoCloseable {
         return text;
     }
 
-    /** What capture (and {@code syncline doctor}) uses: the configured tables, or those the sync rules read. */
+    /**
+     * What {@code syncline doctor} checks: the capture of the storage generation serving clients
+     * (its rules' tables, slot and publication), as the generation manifest names it.
+     */
+    public static PgSourceSettings servingSourceSettings(SynclineConfig config) {
+        dev.syncline.server.generation.GenerationNames names = dev.syncline.server.generation.GenerationNames.of(config);
+        java.util.Optional<dev.syncline.server.generation.GenerationManifest> manifest;
+        try {
+            manifest = dev.syncline.server.generation.GenerationStore.of(config.storage(), names).read();
+        } catch (RuntimeException e) {
+            log.warn("cannot read the generation manifest ({}); checking the configured slot", e.getMessage());
+            manifest = java.util.Optional.empty();
+        }
+        return manifest
+                .map(m -> {
+                    PgSourceSettings s = sourceSettings(config, SyncRules.compile(m.active().rulesText()));
+                    int id = m.active().id();
+                    return new PgSourceSettings(s.jdbcUrl(), s.connectionProperties(), names.slot(id),
+                            names.publication(id), s.tables(), s.snapshotChunkRows(), s.heartbeatInterval(),
+                            s.maxPendingBytes(), s.managePublication(), s.snapshotChunkBytes());
+                })
+                .orElseGet(() -> sourceSettings(config));
+    }
+
+    /** What capture uses: the configured tables, or those the sync rules read. */
     public static PgSourceSettings sourceSettings(SynclineConfig config) {
         return sourceSettings(config, SyncRules.compile(config.syncRules().content()));
     }

@@ -33,7 +33,7 @@ final class DoctorCommand implements Callable<Integer> {
         if (loaded.isEmpty()) {
             return SynclineCli.INVALID;
         }
-        PgSourceSettings settings = SynclineApp.sourceSettings(loaded.get());
+        PgSourceSettings settings = SynclineApp.servingSourceSettings(loaded.get());
         PrintWriter out = spec.commandLine().getOut();
         out.println("checking " + settings);
         List<SourceChecks.Check> checks = SourceDoctor.check(settings);
