@@ -105,13 +105,17 @@ public final class SynclineApp implements AutoCloseable {
         if (config.upload().enabled()) {
             http.uploads(Uploads.start(config, plan, authenticator, http.metrics(), clock, resources));
         }
-        var shapes = new dev.syncline.server.shape.ShapeService(authenticator, backend,
-                generations.active().plan.clientTables(),
-                new dev.syncline.server.shape.PgCatalogColumnTypes(new PgConnections(source)::open),
-                dev.syncline.server.shape.ShapeService.generationOf(generations.active().generation.rulesText()),
-                dev.syncline.server.shape.ShapeService.Settings.DEFAULT);
-        http.shapes(shapes.metrics(http.metrics()));
         Generations gens = generations;
+        SyncHttpServer server = http;
+        var shapes = new ServingShapes(gens::active, g -> {
+            var service = new dev.syncline.server.shape.ShapeService(authenticator, gens.serving(),
+                    g.plan.clientTables(), new dev.syncline.server.shape.PgCatalogColumnTypes(new PgConnections(source)::open),
+                    dev.syncline.server.shape.ShapeService.generationOf(g.generation.rulesText()),
+                    dev.syncline.server.shape.ShapeService.Settings.DEFAULT);
+            return g == gens.active() && server.metrics().find("syncline_shape_logs").gauge() == null
+                    ? service.metrics(server.metrics()) : service;   // gauges: the first service's
+        });
+        http.shapes(shapes);
         http.admin(AdminWiring.adminApi(config, () -> gens.active().plan.edition(), () -> gens.active().storage,
                 () -> gens.active().source.slotName(), () -> gens.active().generation.rulesText(),
                 new PgConnections(source)::open, gens::problem, http.metrics(), new AdminWiring.Generations() {
