@@ -443,7 +443,7 @@ final class Generations implements AutoCloseable {
         }).description("Id of the storage generation being built beside it, -1 if none").register(metrics);
         Gauge.builder("syncline.generation.snapshot.tables.copied", this, g -> buildSnapshot(g, "tables_copied"))
                 .description("Tables the generation being built has copied (NaN if none is built)").register(metrics);
-        Gauge.builder("syncline.generation.snapshot.tables.total", this, g -> buildSnapshot(g, "tables_total"))
+        Gauge.builder("syncline.generation.snapshot.tables", this, g -> buildSnapshot(g, "tables_total"))
                 .description("Tables the generation being built copies").register(metrics);
         Gauge.builder("syncline.generation.snapshot.rows.copied", this, g -> buildSnapshot(g, "rows_copied"))
                 .description("Rows the generation being built has copied").register(metrics);

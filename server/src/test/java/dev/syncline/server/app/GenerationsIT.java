@@ -239,6 +239,10 @@ class GenerationsIT {
                 building = diagnostics(app).path("generations").path("building");
             } while (building.path("snapshot").path("rows_copied").asLong() == 0);
             assertThat(building.path("snapshot").path("state").asText()).isEqualTo("copying");
+            String metrics = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + app.port()
+                    + "/metrics")).build(), HttpResponse.BodyHandlers.ofString()).body();
+            assertThat(metrics).contains("syncline_generation 0.0", "syncline_generation_building 1.0",
+                    "syncline_generation_snapshot_tables 3.0");
             System.out.println("stopped the server while the build had copied "
                     + building.path("snapshot").path("rows_copied").asLong() + " rows");
             app.close();   // mid-build: nothing of the build is finished or cleaned up
@@ -409,6 +413,10 @@ class GenerationsIT {
                 assertThat(System.nanoTime()).as("switch").isLessThan(end);
                 Thread.sleep(100);
             }
+            String metrics = http.send(HttpRequest.newBuilder(URI.create(running.endpoint() + "/metrics")).build(),
+                    HttpResponse.BodyHandlers.ofString()).body();
+            assertThat(metrics).contains("syncline_generation 1.0", "syncline_generation_building -1.0",
+                    "syncline_capture_up 1.0", "syncline_generation_snapshot_rows_copied NaN");
             HttpResponse<String> resumed = shape(running, "table=todos&handle=" + handle + "&offset=" + offset);
             assertThat(resumed.statusCode()).as(resumed.body()).isEqualTo(409);
             HttpResponse<String> after = shape(running, "table=todos&offset=-1");
