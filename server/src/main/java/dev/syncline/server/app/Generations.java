@@ -12,19 +12,15 @@ import dev.syncline.server.generation.RulesFingerprint;
 import dev.syncline.server.generation.ServingGeneration;
 import dev.syncline.server.source.postgres.CaptureException;
 import dev.syncline.server.source.postgres.PgSourceSettings;
-import dev.syncline.server.source.postgres.TableName;
 import dev.syncline.server.storage.Checkpoint;
 import dev.syncline.server.storage.ReadView;
-import dev.syncline.server.storage.WriterState;
 import dev.syncline.server.sync.GenerationFeed;
 import dev.syncline.server.sync.StorageSyncBackend;
 import dev.syncline.server.sync.WriteCheckpoints;
-import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -219,55 +215,9 @@ final class Generations implements AutoCloseable {
         return status();
     }
 
-    /**
-     * Checks {@code rulesText} without changing anything: rule errors and warnings (with line
-     * numbers), and the source as the next generation would use it (tables exist, have a primary
-     * key and a usable replica identity; publication; free slots).
-     */
+    /** {@link RulesValidation#validate}, for the generation a reprocess would build next. */
     Map<String, Object> validate(String rulesText) {
-        Map<String, Object> out = new LinkedHashMap<>();
-        String fingerprint = fingerprint(config, rulesText);
-        out.put("rules_fingerprint", fingerprint);
-        out.put("same_as_serving", fingerprint.equals(active.generation.fingerprint()));
-        dev.syncline.rules.SyncRulesPlan plan;
-        try {
-            plan = SyncRules.compile(rulesText);
-        } catch (dev.syncline.rules.SyncRulesException e) {
-            out.put("valid", false);
-            out.put("errors", e.errors().stream().map(Generations::ruleError).toList());
-            out.put("warnings", List.of());
-            out.put("source_checks", List.of());
-            return out;
-        }
-        out.put("errors", List.of());
-        out.put("warnings", plan.warnings().stream().map(Generations::ruleError).toList());
-        int next = manifest.nextId();
-        PgSourceSettings base = SynclineApp.sourceSettings(config, plan);
-        PgSourceSettings source = new PgSourceSettings(base.jdbcUrl(), base.connectionProperties(), names.slot(next),
-                names.publication(next), base.tables(), base.snapshotChunkRows(), base.heartbeatInterval(),
-                base.maxPendingBytes(), base.managePublication(), base.snapshotChunkBytes());
-        List<dev.syncline.server.source.postgres.SourceChecks.Check> checks =
-                dev.syncline.server.source.postgres.SourceDoctor.check(source);
-        out.put("valid", !dev.syncline.server.source.postgres.SourceChecks.anyProblem(checks));
-        out.put("source_checks", checks.stream().map(c -> {
-            Map<String, Object> m = new LinkedHashMap<>();
-            m.put("name", c.name());
-            m.put("status", c.status().name().toLowerCase(java.util.Locale.ROOT));
-            m.put("found", c.found());
-            m.put("fix", c.fix());
-            return m;
-        }).toList());
-        return out;
-    }
-
-    private static Map<String, Object> ruleError(dev.syncline.rules.RuleError e) {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("code", e.code().code());
-        m.put("line", e.line());
-        m.put("column", e.column());
-        m.put("message", e.message());
-        m.put("fix", e.fix());
-        return m;
+        return RulesValidation.validate(config, names, manifest.nextId(), active.generation.fingerprint(), rulesText);
     }
 
     private Generation newGeneration(String fingerprint, String rules) {
@@ -397,69 +347,11 @@ final class Generations implements AutoCloseable {
 
     /** What diagnostics and the reprocess answer show about the generations. */
     Map<String, Object> status() {
-        Map<String, Object> out = new LinkedHashMap<>();
-        GenerationRunner a = active;
-        GenerationRunner b = building;
-        out.put("active", describe(a, "serving"));
-        out.put("building", b == null ? null : describe(b, b.storage.checkpoints().latest().isPresent()
-                ? "catching_up" : "copying"));
-        out.put("last_switch", lastSwitch);
-        return out;
-    }
-
-    private Map<String, Object> describe(GenerationRunner r, String state) {
-        Map<String, Object> out = new LinkedHashMap<>();
-        out.put("id", r.generation.id());
-        out.put("state", state);
-        out.put("rules_fingerprint", r.generation.fingerprint());
-        out.put("slot_name", r.source.slotName());
-        out.put("base_op_id", r.generation.baseOpId());
-        WriterState stored;
-        try (ReadView view = r.storage.reader().open()) {
-            stored = view.writerState();
-        } catch (RuntimeException e) {
-            out.put("error", e.toString());
-            return out;
-        }
-        out.put("checkpoint_op_id", r.storage.checkpoints().latest().map(c -> (Object) c.lastOpId().value()).orElse(null));
-        out.put("stored_lsn", new dev.syncline.server.source.postgres.Lsn(Diagnostics.storedPosition(stored)).toString());
-        out.put("snapshot", Diagnostics.snapshot(Optional.ofNullable(stored.snapshotProgress())));
-        out.put("capture_problem", r.problem().map(p -> (Object) Map.of("code", p.error().code(),
-                "message", p.getMessage())).orElse(null));
-        return out;
+        return GenerationReport.status(active, building, lastSwitch);
     }
 
     private void registerMetrics() {
-        // Registered before any CaptureSupervisor registers its own (which then gets this one):
-        // after a switch it must follow the serving generation, not the first one.
-        Gauge.builder("syncline.capture.up", this, g -> g.active.problem().isEmpty() ? 1 : 0)
-                .description("1 while change capture of the serving generation runs or retries, 0 once a set-up "
-                        + "problem stopped it").register(metrics);
-        Gauge.builder("syncline.generation", this, g -> g.active.generation.id())
-                .description("Id of the storage generation clients are served from").register(metrics);
-        Gauge.builder("syncline.generation.building", this, g -> {
-            GenerationRunner b = g.building;
-            return b == null ? -1 : b.generation.id();
-        }).description("Id of the storage generation being built beside it, -1 if none").register(metrics);
-        Gauge.builder("syncline.generation.snapshot.tables.copied", this, g -> buildSnapshot(g, "tables_copied"))
-                .description("Tables the generation being built has copied (NaN if none is built)").register(metrics);
-        Gauge.builder("syncline.generation.snapshot.tables", this, g -> buildSnapshot(g, "tables_total"))
-                .description("Tables the generation being built copies").register(metrics);
-        Gauge.builder("syncline.generation.snapshot.rows.copied", this, g -> buildSnapshot(g, "rows_copied"))
-                .description("Rows the generation being built has copied").register(metrics);
-    }
-
-    private static double buildSnapshot(Generations g, String field) {
-        GenerationRunner b = g.building;
-        if (b == null) {
-            return Double.NaN;
-        }
-        try (ReadView view = b.storage.reader().open()) {
-            Object v = Diagnostics.snapshot(Optional.ofNullable(view.writerState().snapshotProgress())).get(field);
-            return v instanceof Number n ? n.doubleValue() : 0;
-        } catch (RuntimeException e) {
-            return Double.NaN;
-        }
+        GenerationReport.register(metrics, () -> active, () -> building);
     }
 
     @Override
