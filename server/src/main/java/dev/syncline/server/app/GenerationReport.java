@@ -52,24 +52,25 @@ final class GenerationReport {
         return out;
     }
 
+    /** Gauges hold their state weakly by default: these suppliers live nowhere else, so they are held strongly. */
     static void register(MeterRegistry metrics, Supplier<GenerationRunner> active, Supplier<GenerationRunner> building) {
         // Registered before any CaptureSupervisor registers its own (which then gets this one):
         // after a switch it must follow the serving generation, not the first one.
         Gauge.builder("syncline.capture.up", active, a -> a.get().problem().isEmpty() ? 1 : 0)
                 .description("1 while change capture of the serving generation runs or retries, 0 once a set-up "
-                        + "problem stopped it").register(metrics);
+                        + "problem stopped it").strongReference(true).register(metrics);
         Gauge.builder("syncline.generation", active, a -> a.get().generation.id())
-                .description("Id of the storage generation clients are served from").register(metrics);
+                .description("Id of the storage generation clients are served from").strongReference(true).register(metrics);
         Gauge.builder("syncline.generation.building", building, s -> {
             GenerationRunner b = s.get();
             return b == null ? -1 : b.generation.id();
-        }).description("Id of the storage generation being built beside it, -1 if none").register(metrics);
+        }).description("Id of the storage generation being built beside it, -1 if none").strongReference(true).register(metrics);
         Gauge.builder("syncline.generation.snapshot.tables.copied", building, s -> buildSnapshot(s.get(), "tables_copied"))
-                .description("Tables the generation being built has copied (NaN if none is built)").register(metrics);
+                .description("Tables the generation being built has copied (NaN if none is built)").strongReference(true).register(metrics);
         Gauge.builder("syncline.generation.snapshot.tables", building, s -> buildSnapshot(s.get(), "tables_total"))
-                .description("Tables the generation being built copies").register(metrics);
+                .description("Tables the generation being built copies").strongReference(true).register(metrics);
         Gauge.builder("syncline.generation.snapshot.rows.copied", building, s -> buildSnapshot(s.get(), "rows_copied"))
-                .description("Rows the generation being built has copied").register(metrics);
+                .description("Rows the generation being built has copied").strongReference(true).register(metrics);
     }
 
     private static double buildSnapshot(GenerationRunner b, String field) {
