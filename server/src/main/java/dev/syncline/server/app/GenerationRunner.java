@@ -104,6 +104,14 @@ final class GenerationRunner implements AutoCloseable {
         }
     }
 
+    /** How far storage durably processed the source, as in diagnostics' {@code stored_lsn}. */
+    long storedUpTo() {
+        try (dev.syncline.server.storage.ReadView view = storage.reader().open()) {
+            long stored = dev.syncline.server.admin.Diagnostics.storedPosition(view.writerState());
+            return Math.max(stored, storage.checkpoints().latest().map(c -> c.position().value()).orElse(0L));
+        }
+    }
+
     /** The set-up problem that stopped this generation's capture, if any. */
     java.util.Optional<dev.syncline.server.source.postgres.CaptureException> problem() {
         CaptureSupervisor s = supervisor;
@@ -115,9 +123,10 @@ final class GenerationRunner implements AutoCloseable {
         return s == null ? java.util.Map.of() : s.readinessProblem();
     }
 
-    /** Stops capture; storage stays readable. */
-    void stopCapture() {
+    /** Stops capture (a later {@link #start} starts it again); storage stays readable. */
+    synchronized void stopCapture() {
         CaptureSupervisor s = supervisor;
+        supervisor = null;
         if (s != null) {
             s.close();
         }

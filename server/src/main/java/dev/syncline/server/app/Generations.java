@@ -56,6 +56,8 @@ final class Generations implements AutoCloseable {
     /** How long the previous generation stays readable after a switch. */
     static final long GRACE_MILLIS = 10_000;
     private static final long CHECK_MILLIS = 200;
+    /** How long a switch waits, the serving generation frozen, for the new one to store up to it. */
+    private static final java.time.Duration SWITCH_WAIT = java.time.Duration.ofSeconds(5);
 
     private final SynclineConfig config;
     private final GenerationNames names;
@@ -280,38 +282,56 @@ final class Generations implements AutoCloseable {
     private void checkBuild() {
         try {
             GenerationRunner b = building;
-            if (b == null) {
-                return;
+            if (b == null || b.storage.checkpoints().latest().isEmpty()) {
+                return;   // nothing built, still copying, or not yet past the copy's consistent point
             }
-            Optional<Checkpoint> built = b.storage.checkpoints().latest();
-            if (built.isEmpty()) {
-                return;   // still copying, or not yet past the copy's consistent point
-            }
-            long builtUpTo;
-            try (ReadView view = b.storage.reader().open()) {
-                builtUpTo = Diagnostics.storedPosition(view.writerState());
-            }
-            builtUpTo = Math.max(builtUpTo, built.get().position().value());
-            GenerationRunner a = active;
-            Optional<Checkpoint> served = a.storage.checkpoints().latest();
-            if (served.isPresent() && builtUpTo < served.get().position().value()) {
+            Optional<Checkpoint> served = active.storage.checkpoints().latest();
+            if (served.isPresent() && b.storedUpTo() < served.get().position().value()) {
                 return;   // not caught up with what clients may already have
             }
-            switchTo(b, served, builtUpTo);
+            switchTo(b);
         } catch (RuntimeException e) {
             log.warn("checking the generation build failed: {}", e.toString());
         }
     }
 
-    private synchronized void switchTo(GenerationRunner b, Optional<Checkpoint> served, long builtUpTo) {
+    /**
+     * Freezes the serving generation (its capture stops, so no checkpoint past {@code frozen} can
+     * reach a client), waits until the new one stored everything up to the frozen position, then
+     * switches. Clients never go back in source time: the new generation's first checkpoint is at
+     * or past every one they were sent.
+     */
+    private synchronized void switchTo(GenerationRunner b) {
         if (building != b) {
             return;
         }
         GenerationRunner old = active;
-        if (served.isPresent() && served.get().lastOpId().value() >= b.generation.baseOpId()) {
+        old.stopCapture();
+        Optional<Checkpoint> frozen = old.storage.checkpoints().latest();
+        long frozenAt = frozen.map(c -> c.position().value()).orElse(0L);
+        long builtUpTo = b.storedUpTo();
+        long deadline = System.nanoTime() + SWITCH_WAIT.toNanos();
+        while (builtUpTo < frozenAt && System.nanoTime() < deadline) {
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                old.start(metrics, () -> { });
+                return;
+            }
+            builtUpTo = b.storedUpTo();
+        }
+        if (builtUpTo < frozenAt) {
+            log.info("generation {} has not reached {} yet; switching later", b.generation.id(),
+                    new dev.syncline.server.source.postgres.Lsn(frozenAt));
+            old.start(metrics, () -> { });
+            return;
+        }
+        if (frozen.isPresent() && frozen.get().lastOpId().value() >= b.generation.baseOpId()) {
             log.error("generation {}: the serving generation's op ids reached {} during the build, past the new one's "
-                    + "base {}; building again above them", b.generation.id(), served.get().lastOpId().value(),
+                    + "base {}; building again above them", b.generation.id(), frozen.get().lastOpId().value(),
                     b.generation.baseOpId());
+            old.start(metrics, () -> { });
             abandon(b);
             startBuilding(newGeneration(b.generation.fingerprint(), b.generation.rulesText()));
             return;
@@ -321,7 +341,6 @@ final class Generations implements AutoCloseable {
         writeCheckpointStore.switchToBuilding();
         active = b;
         building = null;
-        old.stopCapture();
         serving.serve(new ServingGeneration.Served(b.generation.id(), backends.apply(b), b.generation.baseOpId()));
         lastSwitch = java.time.Instant.now().toString();
         log.info("switched to storage generation {} (rules {}) at {}: clients move to it now; generation {} is dropped "
