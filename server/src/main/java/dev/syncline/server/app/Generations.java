@@ -148,8 +148,9 @@ final class Generations implements AutoCloseable {
         String rules = config.syncRules().content();
         String wanted = fingerprint(config, rules);
         registerMetrics();
-        log.info("serving storage generation {} (rules {}){}", active.generation.id(),
-                RulesFingerprint.shortForm(active.generation.fingerprint()),
+        log.info("serving storage generation {} (rules {}, {}, slot {}, publication {}){}", active.generation.id(),
+                RulesFingerprint.shortForm(active.generation.fingerprint()), store.describe(active.generation.id()),
+                active.source.slotName(), active.source.publicationName(),
                 active.generation.fingerprint().equals(wanted) ? "" : "; the configured sync rules differ from them");
         timer.execute(this::cleanUpLeftovers);   // may wait for a lingering walsender: not on the start path
         active.start(metrics, startupReport);

@@ -79,8 +79,9 @@ public final class SynclineApp implements AutoCloseable {
             log.warn("sync rules: {}", warning);
         }
         PgSourceSettings source = sourceSettings(config, plan);
-        log.info("capturing {} through slot {} and publication {}{}", source.tables(), source.slotName(),
-                source.publicationName(), source.managePublication() ? "" : " (made by an admin)");
+        log.info("configured: capture {} through slot {} and publication {}{} (storage generations may use their "
+                + "own: see the next lines)", source.tables(), source.slotName(), source.publicationName(),
+                source.managePublication() ? "" : " (made by an admin)");
         log.info("storage: {}", StorageFactory.describe(config.storage()));
 
         if (config.storage().path() != null) {
