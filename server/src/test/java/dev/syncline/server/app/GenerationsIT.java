@@ -174,6 +174,23 @@ class GenerationsIT {
                     }
                 }
             });
+            AtomicInteger probes = new AtomicInteger();
+            List<String> unavailable = new java.util.concurrent.CopyOnWriteArrayList<>();
+            Thread prober = Thread.ofPlatform().daemon().start(() -> {
+                while (writing.get()) {
+                    try {
+                        HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(running.endpoint()
+                                + "/probes/readiness")).build(), HttpResponse.BodyHandlers.ofString());
+                        probes.incrementAndGet();
+                        if (r.statusCode() != 200) {
+                            unavailable.add(r.statusCode() + " " + r.body());
+                        }
+                        Thread.sleep(50);
+                    } catch (Exception e) {
+                        unavailable.add(e.toString());
+                    }
+                }
+            });
             try {
                 assertThat(reprocess(running.app, null).statusCode()).isEqualTo(401);
                 assertThat(reprocess(running.app, "Bearer " + running.token("alice")).statusCode()).isEqualTo(401);
@@ -191,7 +208,11 @@ class GenerationsIT {
             } finally {
                 writing.set(false);
                 writer.join();
+                prober.join();
             }
+            System.out.println("readiness probes during the reprocess: " + probes.get() + ", not ready: "
+                    + unavailable.size());
+            assertThat(unavailable).isEmpty();
             for (var e : users.entrySet()) {
                 Stream s = streams.stream().filter(x -> x.clientId.equals(e.getKey())).findFirst().orElseThrow();
                 Set<String> lists = e.getValue().equals("alice") ? Set.of("l1", "l2") : Set.of("l1", "l3");
