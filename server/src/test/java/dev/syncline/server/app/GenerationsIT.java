@@ -343,6 +343,51 @@ class GenerationsIT {
     }
 
     @Test
+    void aKill9RightAfterTheSwitchLeavesTheNewGenerationServingAndTheOldOneIsDroppedAtTheNextStart() throws Exception {
+        RunningApp running = RunningApp.start(server, dir, extraYaml(""), OLD_RULES).awaitReady();
+        running.app.close();
+        Path log = dir.resolve("server.log");
+        var started = ServerProcess.start(dir.resolve("syncline.yaml"), running.db.uri(), dir, log);
+        Process process = started.getKey();
+        String base = "http://127.0.0.1:" + started.getValue();
+        SynclineApp app = null;
+        try {
+            Files.writeString(dir.resolve("rules.yaml"), NEW_RULES);
+            assertThat(http.send(HttpRequest.newBuilder(URI.create(base + "/api/admin/v1/reprocess"))
+                    .header("Authorization", "Bearer " + ADMIN_TOKEN).POST(HttpRequest.BodyPublishers.noBody()).build(),
+                    HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(202);
+            long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            while (JSON.readTree(http.send(HttpRequest.newBuilder(URI.create(base + "/api/admin/v1/diagnostics"))
+                    .header("Authorization", "Bearer " + ADMIN_TOKEN).build(), HttpResponse.BodyHandlers.ofString())
+                    .body()).path("generations").path("active").path("id").asInt() != 1) {
+                assertThat(System.nanoTime()).as("switch").isLessThan(end);
+                Thread.sleep(20);
+            }
+            process.destroyForcibly().waitFor();   // SIGKILL within the 10 s before generation 0 is dropped
+            assertThat(Files.exists(dir.resolve("storage/syncline.db"))).as("generation 0 not dropped yet").isTrue();
+
+            app = restart(running, dir);
+            assertThat(diagnostics(app).path("generations").path("active").path("id").asInt()).isEqualTo(1);
+            String slot = diagnostics(app).path("generations").path("active").path("slot_name").asText();
+            awaitSlots(running, slot.substring(0, slot.length() - 3) + "%", Set.of(slot));
+            assertThat(Files.exists(dir.resolve("storage/syncline.db"))).as("generation 0's file dropped").isFalse();
+            ProtocolClientModel alice = new ProtocolClientModel();
+            try (Stream s = new Stream(app, running.token("alice"), "c-alice", alice)) {
+                s.awaitComplete("the new rules' rows", c -> todos(c).size() == 2
+                        && todos(c).stream().allMatch(row -> row.has("done")));
+            }
+            System.out.println("kill -9 right after the switch: generation 1 serves, generation 0's slot and file "
+                    + "dropped at the next start");
+        } finally {
+            process.destroyForcibly();
+            if (app != null) {
+                app.close();
+            }
+            running.db.close();
+        }
+    }
+
+    @Test
     void validateChecksTheRulesFileAndTheSourceWithoutChangingAnything() throws Exception {
         try (RunningApp running = RunningApp.start(server, dir, extraYaml(""), OLD_RULES).awaitReady()) {
             assertThat(admin(running.app, "validate", null).statusCode()).isEqualTo(401);
