@@ -8,7 +8,7 @@
 //        [--transport http|websocket] [--token T2 ...] [--fail-credentials 2 ...]
 //        [--tolerate-checksum-mismatch] [--retry-delay-ms N]
 //        [--write "INSERT INTO todos (id, description) VALUES ('t7', 'local')" --upload-url URL]
-//        [--count-only]
+//        [--count-only] [--track-sql "SELECT count(*) AS n FROM todos"]
 //
 // Every option may also come from the environment: SYNCLINE_ENDPOINT, SYNCLINE_TOKEN,
 // SYNCLINE_SCHEMA, SYNCLINE_WAIT_FOR, SYNCLINE_TIMEOUT_MS, SYNCLINE_TRANSPORT; SYNCLINE_INTEROP_LOG=debug
@@ -30,6 +30,9 @@
 //   {"event":"changed","tables":{...}}   with --wait-for TABLE:ID or TABLE:#N and/or --wait-sql,
 //                                         once row ID (or N rows) arrived and the query returns a
 //                                         row, over the still-open stream
+// --track-sql runs the query (one row, column n) at every poll while waiting and after each local
+// change notification, and adds "tracked": {"min", "max", "samples"} to the changed event: what the
+// app could have seen meanwhile (e.g. never an empty table while the server switches generations).
 // --count-only (for benchmarks) makes tables = {"<table>": {"count": N}} and adds "elapsedMs", the
 // time from connect() to waitForFirstSync() resolving, to the synced event.
 // where tables = {"<table>": {"rows": [{col: value}], "types": [{col: sqlite typeof}]}}, rows
@@ -60,7 +63,8 @@ const { values: args } = parseArgs({
     'fail-credentials': { type: 'string', multiple: true, default: [] },
     write: { type: 'string' },
     'upload-url': { type: 'string' },
-    'count-only': { type: 'boolean', default: false }
+    'count-only': { type: 'boolean', default: false },
+    'track-sql': { type: 'string' }
   }
 });
 
@@ -230,7 +234,19 @@ const connector = {
   }
 };
 
+const tracked = { min: null, max: null, samples: 0 };
+async function track() {
+  if (!args['track-sql']) {
+    return;
+  }
+  const n = Number((await db.getAll(args['track-sql']))[0]?.n ?? 0);
+  tracked.min = tracked.min === null ? n : Math.min(tracked.min, n);
+  tracked.max = tracked.max === null ? n : Math.max(tracked.max, n);
+  tracked.samples++;
+}
+
 async function conditionHolds() {
+  await track();
   if (waitFor) {
     const rows = await db.getAll(`SELECT id FROM "${waitFor.table}"`);
     const arrived = waitFor.count !== null ? rows.length >= waitFor.count : rows.some((r) => r.id === waitFor.id);
@@ -258,10 +274,14 @@ try {
     emit('written', await snapshot());
   }
   if (waitFor || args['wait-sql']) {
+    if (args['track-sql']) {
+      // also sample right after every change the SDK applies, not only every 50 ms
+      db.onChange({ onChange: () => { track().catch(() => {}); } }, { tables: tableNames, throttleMs: 0 });
+    }
     while (!(await conditionHolds())) {
       await new Promise((r) => setTimeout(r, 50));
     }
-    emit('changed', await snapshot());
+    emit('changed', { ...(await snapshot()), ...(args['track-sql'] ? { tracked } : {}) });
   }
   clearTimeout(timer);
   await finish(0);

@@ -1,5 +1,8 @@
 package dev.syncline.server.admin;
 
+import java.util.Map;
+import java.util.function.IntSupplier;
+
 import dev.syncline.rules.SyncRulesPlan;
 import dev.syncline.server.config.SynclineConfig;
 import dev.syncline.server.source.postgres.CaptureException;
@@ -15,15 +18,34 @@ import java.util.function.Supplier;
 public final class AdminWiring {
     private AdminWiring() {}
 
-    public static AdminApi adminApi(SynclineConfig config, SyncRulesPlan plan, BucketStorage storage,
-                                    Supplier<Connection> sourceDb, Supplier<Optional<CaptureException>> captureProblem,
-                                    MeterRegistry metrics) {
-        ReplicationGauges.register(metrics, storage, sourceDb, config.capture().slotName());
+    /** What the admin API asks of the storage generations (app.Generations). */
+    public interface Generations {
+        /** The active and the building generation, for diagnostics. */
+        Map<String, Object> status();
+
+        /** Starts building a generation from the sync rules as configured now; answers {@link #status()}. */
+        Map<String, Object> reprocess();
+
+        /** Checks the sync rules as configured now against the live source; changes nothing. */
+        Map<String, Object> validate();
+    }
+
+    /**
+     * @param edition  the active generation's rules edition
+     * @param storage  the active generation's storage
+     * @param slotName the active generation's slot
+     * @param rules    the active generation's sync rules text
+     */
+    public static AdminApi adminApi(SynclineConfig config, IntSupplier edition, Supplier<BucketStorage> storage,
+                                    Supplier<String> slotName, Supplier<String> rules, Supplier<Connection> sourceDb,
+                                    Supplier<Optional<CaptureException>> captureProblem, MeterRegistry metrics,
+                                    Generations generations) {
+        ReplicationGauges.register(metrics, storage, sourceDb, slotName);
         Diagnostics diagnostics = new Diagnostics(
-                new Diagnostics.Served(config.syncRules().content(), plan.edition(), config.storage().type(),
-                        config.capture().slotName()),
-                new Diagnostics.Sources(storage, sourceDb, captureProblem, () -> connectedClients(metrics)));
-        return new AdminApi(new AdminAuth(config.admin().token()), diagnostics);
+                new Diagnostics.Served(rules, edition, config.storage().type(), slotName),
+                new Diagnostics.Sources(storage, sourceDb, captureProblem, () -> connectedClients(metrics),
+                        generations::status));
+        return new AdminApi(new AdminAuth(config.admin().token()), diagnostics, generations);
     }
 
     /** The sync API's own gauge of open streams (HTTP and WebSocket). */

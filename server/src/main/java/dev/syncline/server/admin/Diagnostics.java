@@ -32,11 +32,12 @@ public final class Diagnostics {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     /** What the server is serving, fixed at start. */
-    public record Served(String rulesText, int edition, String storageType, String slotName) {}
+    public record Served(Supplier<String> rulesText, IntSupplier edition, String storageType, Supplier<String> slotName) {}
 
     /** The live parts of the running server. */
-    public record Sources(BucketStorage storage, Supplier<Connection> sourceDb,
-                          Supplier<Optional<CaptureException>> captureProblem, IntSupplier connectedClients) {}
+    public record Sources(Supplier<BucketStorage> storage, Supplier<Connection> sourceDb,
+                          Supplier<Optional<CaptureException>> captureProblem, IntSupplier connectedClients,
+                          Supplier<Map<String, Object>> generations) {}
 
     private final Served served;
     private final Sources sources;
@@ -58,23 +59,25 @@ public final class Diagnostics {
 
     public Map<String, Object> collect() {
         Map<String, Object> out = new LinkedHashMap<>();
-        out.put("rules_fingerprint", fingerprint(served.rulesText()));
-        out.put("edition", served.edition());
+        out.put("rules_fingerprint", fingerprint(served.rulesText().get()));
+        out.put("edition", served.edition().getAsInt());
+        BucketStorage storage = sources.storage().get();
         Optional<Checkpoint> checkpoint;
         WriterState stored;
         List<BucketStats> largest;
-        try (ReadView view = sources.storage().reader().open()) {
+        try (ReadView view = storage.reader().open()) {
             checkpoint = view.checkpoint();
             stored = view.writerState();
             largest = view.largestBuckets(LARGEST_BUCKETS);
         }
-        out.put("storage", Map.of("type", served.storageType(), "bytes", sources.storage().diskBytes()));
+        out.put("storage", Map.of("type", served.storageType(), "bytes", storage.diskBytes()));
         out.put("checkpoint_op_id", checkpoint.map(c -> (Object) c.lastOpId().value()).orElse(null));
         out.put("replication", replication(stored));
         out.put("snapshot", snapshot(Optional.ofNullable(stored.snapshotProgress())));
         out.put("capture_problem", sources.captureProblem().get().map(p -> (Object) Map.of(
                 "code", p.error().code(), "message", p.getMessage())).orElse(null));
         out.put("connected_clients", sources.connectedClients().getAsInt());
+        out.put("generations", sources.generations().get());
         out.put("largest_buckets", largest.stream().map(b -> Map.of("bucket", b.bucket(), "ops", b.ops(),
                 "rows", b.rows())).toList());
         return out;
@@ -82,12 +85,13 @@ public final class Diagnostics {
 
     private Map<String, Object> replication(WriterState state) {
         Map<String, Object> out = new LinkedHashMap<>();
-        out.put("slot_name", served.slotName());
+        String slotName = served.slotName().get();
+        out.put("slot_name", slotName);
         long stored = storedPosition(state);
         out.put("stored_commit_lsn", new Lsn(state.storedCommit().value()).toString());
         out.put("stored_lsn", new Lsn(stored).toString());
         try (Connection c = sources.sourceDb().get()) {
-            SlotState slot = SlotState.read(c, served.slotName());
+            SlotState slot = SlotState.read(c, slotName);
             out.put("slot_exists", slot.exists());
             out.put("slot_active", slot.active());
             out.put("wal_status", slot.walStatus());
@@ -106,13 +110,13 @@ public final class Diagnostics {
      * How far storage has durably processed the source: the last stored commit, or the position
      * acknowledged to the slot when that is later (heartbeats and skipped transactions move it).
      */
-    static long storedPosition(WriterState state) {
+    public static long storedPosition(WriterState state) {
         long commit = state.storedCommit().value();
         return state.acknowledged() == null ? commit : Math.max(commit, state.acknowledged().value());
     }
 
     /** The writer's stored progress (pipeline.StoredProgress's JSON): tables done of total, rows copied. */
-    private static Map<String, Object> snapshot(Optional<String> stored) {
+    public static Map<String, Object> snapshot(Optional<String> stored) {
         Map<String, Object> out = new LinkedHashMap<>();
         if (stored.isEmpty()) {
             out.put("state", "not_started");

@@ -34,6 +34,23 @@ public final class DiagnosticsText {
         JsonNode s = d.path("snapshot");
         line(out, "snapshot", s.path("state").asText() + (s.has("tables_total") ? ": " + s.path("tables_copied").asInt()
                 + " of " + s.path("tables_total").asInt() + " tables, " + s.path("rows_copied").asLong() + " rows" : ""));
+        JsonNode g = d.path("generations");
+        if (g.isObject()) {
+            JsonNode active = g.path("active");
+            line(out, "generation", active.path("id").asInt() + " serving (slot " + active.path("slot_name").asText()
+                    + ")" + (g.path("last_switch").isTextual() ? ", switched " + g.path("last_switch").asText() : ""));
+            JsonNode b = g.path("building");
+            if (b.isObject()) {
+                JsonNode bs = b.path("snapshot");
+                line(out, "", b.path("id").asInt() + " building, " + b.path("state").asText() + " (slot "
+                        + b.path("slot_name").asText() + "): snapshot " + bs.path("state").asText()
+                        + (bs.has("tables_total") ? ", " + bs.path("tables_copied").asInt() + " of "
+                        + bs.path("tables_total").asInt() + " tables, " + bs.path("rows_copied").asLong() + " rows" : "")
+                        + ", stored " + b.path("stored_lsn").asText()
+                        + (b.path("capture_problem").isObject() ? ", STOPPED "
+                        + b.path("capture_problem").path("code").asText() : ""));
+            }
+        }
         line(out, "clients", d.path("connected_clients").asInt() + " connected");
         line(out, "buckets", "largest by ops (ops / rows):");
         for (JsonNode b : d.path("largest_buckets")) {

@@ -22,20 +22,21 @@ public final class ReplicationGauges {
 
     private record Sample(long atNanos, double lagBytes, double walRetainedBytes, double storageBytes) {}
 
-    private final BucketStorage storage;
+    private final Supplier<BucketStorage> storage;
     private final Supplier<Connection> sourceDb;
-    private final String slotName;
+    private final Supplier<String> slotName;
     private Sample last = new Sample(Long.MIN_VALUE, Double.NaN, Double.NaN, Double.NaN);
     private java.util.concurrent.CompletableFuture<Sample> inFlight;
 
-    private ReplicationGauges(BucketStorage storage, Supplier<Connection> sourceDb, String slotName) {
+    private ReplicationGauges(Supplier<BucketStorage> storage, Supplier<Connection> sourceDb, Supplier<String> slotName) {
         this.storage = storage;
         this.sourceDb = sourceDb;
         this.slotName = slotName;
     }
 
-    public static void register(MeterRegistry metrics, BucketStorage storage, Supplier<Connection> sourceDb,
-                                String slotName) {
+    /** {@code storage} and {@code slotName}: the active storage generation's, asked at every sample. */
+    public static void register(MeterRegistry metrics, Supplier<BucketStorage> storage, Supplier<Connection> sourceDb,
+                                Supplier<String> slotName) {
         ReplicationGauges g = new ReplicationGauges(storage, sourceDb, slotName);
         Gauge.builder("syncline.replication.lag.bytes", g, x -> x.sample().lagBytes())
                 .description("WAL bytes between pg_current_wal_lsn() and the position storage holds").register(metrics);
@@ -77,15 +78,16 @@ public final class ReplicationGauges {
         double retained = Double.NaN;
         Long stored = null;
         try {
-            storageBytes = storage.diskBytes();
-            try (ReadView view = storage.reader().open()) {
+            BucketStorage active = storage.get();
+            storageBytes = active.diskBytes();
+            try (ReadView view = active.reader().open()) {
                 stored = Diagnostics.storedPosition(view.writerState());
             }
         } catch (RuntimeException e) {
             log.warn("could not read bucket storage for the replication gauges: {}", e.toString());
         }
         try (Connection c = sourceDb.get()) {
-            SlotState slot = SlotState.read(c, slotName);
+            SlotState slot = SlotState.read(c, slotName.get());
             if (stored != null) {
                 lag = Math.max(0, slot.current().value() - stored);
             }

@@ -33,7 +33,71 @@ public final class Resnapshot {
 
     public static void run(SynclineConfig config) {
         PostgresConnectionConfig source = config.replication().connection();
-        run(config.storage().path(), source.jdbcUrl(), source.jdbcProperties(), config.capture().slotName());
+        dev.syncline.server.generation.GenerationNames names = dev.syncline.server.generation.GenerationNames.of(config);
+        Path manifest = names.manifest();
+        if (config.storage().path() == null || !Files.exists(manifest)) {
+            run(config.storage().path(), source.jdbcUrl(), source.jdbcProperties(), config.capture().slotName());
+            return;
+        }
+        // Storage generations (docs/operations.md, deploying new sync rules): every generation's slot
+        // and file go, then the manifest, so the next start is a new installation again.
+        int nextId = dev.syncline.server.generation.GenerationManifest.read(manifest).orElseThrow().nextId();
+        try (StorageLock lock = StorageLock.acquire(config.storage().path());
+             Connection c = DriverManager.getConnection(source.jdbcUrl(), source.jdbcProperties())) {
+            for (int id = 0; id < nextId; id++) {
+                refuseIfActive(c, names.slot(id));   // before anything is deleted
+            }
+            for (int id = 0; id < nextId; id++) {
+                dropSlot(c, names.slot(id));
+                deleteFiles(names.storage(id));
+            }
+            Files.deleteIfExists(manifest);
+            log.warn("resnapshot: storage generations 0..{} and their slots discarded; the server now copies "
+                    + "everything again", nextId - 1);
+        } catch (SQLException e) {
+            throw new StorageException("resnapshot failed: cannot drop the replication slots of " + names.storage(0)
+                    + " on " + source.jdbcUrl() + ": " + e.getMessage(), e);
+        } catch (IOException e) {
+            throw new StorageException("resnapshot failed: cannot delete " + manifest + ": " + e.getMessage()
+                    + " — delete it by hand", e);
+        }
+    }
+
+    private static void refuseIfActive(Connection c, String slot) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT active_pid FROM pg_replication_slots WHERE slot_name = ?")) {
+            ps.setString(1, slot);
+            try (ResultSet rs = ps.executeQuery()) {
+                if (rs.next()) {
+                    int pid = rs.getInt(1);
+                    if (!rs.wasNull()) {
+                        throw new IllegalStateException("replication slot " + slot + " is in use by pid " + pid
+                                + " (another Syncline server with the same capture.slot_name?); nothing was "
+                                + "deleted — stop that process, or give this server its own capture.slot_name");
+                    }
+                }
+            }
+        }
+    }
+
+    private static void dropSlot(Connection c, String slot) throws SQLException {
+        try (PreparedStatement drop = c.prepareStatement(
+                "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = ?")) {
+            drop.setString(1, slot);
+            try (ResultSet rs = drop.executeQuery()) {
+                if (rs.next()) {
+                    log.warn("resnapshot: dropped replication slot {}", slot);
+                }
+            }
+        }
+    }
+
+    private static void deleteFiles(Path storageFile) throws IOException {
+        for (String suffix : List.of("", "-wal", "-shm")) {
+            Path file = Path.of(storageFile + suffix);
+            if (Files.deleteIfExists(file)) {
+                log.warn("resnapshot: deleted {}", file);
+            }
+        }
     }
 
     /** Drops {@code slot} (if it exists and is not in use) and deletes the storage files, under the storage lock. */

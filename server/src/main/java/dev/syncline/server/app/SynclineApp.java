@@ -51,8 +51,8 @@ public final class SynclineApp implements AutoCloseable {
     private final List<AutoCloseable> resources = new ArrayList<>();
     private final CompletableFuture<Void> termination = new CompletableFuture<>();
     private SyncHttpServer http;
-    private StorageSyncBackend backend;
-    private CaptureSupervisor supervisor;
+    private dev.syncline.server.generation.ServingGeneration backend;
+    private Generations generations;
 
     private SynclineApp() {}
 
@@ -79,30 +79,25 @@ public final class SynclineApp implements AutoCloseable {
             log.warn("sync rules: {}", warning);
         }
         PgSourceSettings source = sourceSettings(config, plan);
-        log.info("capturing {} through slot {} and publication {}{}", source.tables(), source.slotName(),
-                source.publicationName(), source.managePublication() ? "" : " (made by an admin)");
+        log.info("configured: capture {} through slot {} and publication {}{} (storage generations may use their "
+                + "own: see the next lines)", source.tables(), source.slotName(), source.publicationName(),
+                source.managePublication() ? "" : " (made by an admin)");
         log.info("storage: {}", StorageFactory.describe(config.storage()));
 
         if (config.storage().path() != null) {
             resources.add(StorageLock.acquire(config.storage().path()));   // before storage: one server per file
         }
-        BucketStorage storage = StorageFactory.open(config.storage());
-        resources.add(storage);
-        resources.add(new BackgroundCompaction(storage, StorageFactory.describe(config.storage()), COMPACTION_INTERVAL));
-        // Storage writes on a thread of their own; decoding and the sync rules stay on the capture thread.
-        HandOffPipeline pipeline = new HandOffPipeline(new ReplicationPipeline(storage, new RulesRowEvaluator(plan),
-                BatchPolicy.DEFAULT, System::nanoTime), config.capture().maxQueuedBytes());
-        resources.add(pipeline);
-
         PostgresConnectionConfig sourceDb = config.replication().connection();
         ClientAuth auth = ClientAuth.start(config.clientAuth(),
                 SupabaseProject.jwksUri(sourceDb.hostname(), sourceDb.username()), TokenVerifier.DEFAULT_MAX_LIFETIME, clock);
         resources.add(auth);
         PgSourcePosition position = new PgSourcePosition(new PgConnections(source));
         resources.add(position);
-        WriteCheckpoints writeCheckpoints = new WriteCheckpoints(storage.writeCheckpoints(), position);
-        backend = new StorageSyncBackend(storage, plan, writeCheckpoints);
-        resources.add(backend);
+        // Storage generations: each one its storage, pipeline and capture (Generations, docs/operations.md).
+        generations = Generations.open(config, position);
+        resources.add(generations);
+        backend = generations.serving();
+        WriteCheckpoints writeCheckpoints = generations.writeCheckpoints();
         JwtAuthenticator authenticator = new JwtAuthenticator(auth.verifier());
         HttpSettings settings = HttpSettings.defaults(config.port())
                 .withMaxConnections(config.api().maxConcurrentConnections())
@@ -111,29 +106,97 @@ public final class SynclineApp implements AutoCloseable {
         if (config.upload().enabled()) {
             http.uploads(Uploads.start(config, plan, authenticator, http.metrics(), clock, resources));
         }
-        var shapes = new dev.syncline.server.shape.ShapeService(authenticator, backend, plan.clientTables(),
-                new dev.syncline.server.shape.PgCatalogColumnTypes(new PgConnections(source)::open),
-                dev.syncline.server.shape.ShapeService.generationOf(config.syncRules().content()),
-                dev.syncline.server.shape.ShapeService.Settings.DEFAULT);
-        http.shapes(shapes.metrics(http.metrics()));
-        supervisor = new CaptureSupervisor(() -> new PostgresChangeCapture(source, pipeline, pipeline),
-                () -> SourceDoctor.logChecks(source), http.metrics());
-        http.admin(AdminWiring.adminApi(config, plan, storage, new PgConnections(source)::open, supervisor::problem,
-                http.metrics()));
-        http.readinessProblem(supervisor::readinessProblem);
+        Generations gens = generations;
+        SyncHttpServer server = http;
+        var shapes = new ServingShapes(gens::active, g -> {
+            var service = new dev.syncline.server.shape.ShapeService(authenticator, gens.serving(),
+                    g.plan.clientTables(), new dev.syncline.server.shape.PgCatalogColumnTypes(new PgConnections(source)::open),
+                    dev.syncline.server.shape.ShapeService.generationOf(g.generation.rulesText()),
+                    dev.syncline.server.shape.ShapeService.Settings.DEFAULT);
+            return g == gens.active() && server.metrics().find("syncline_shape_logs").gauge() == null
+                    ? service.metrics(server.metrics()) : service;   // gauges: the first service's
+        });
+        http.shapes(shapes);
+        http.admin(AdminWiring.adminApi(config, () -> gens.active().plan.edition(), () -> gens.active().storage,
+                () -> gens.active().source.slotName(), () -> gens.active().generation.rulesText(),
+                new PgConnections(source)::open, gens::problem, http.metrics(), new AdminWiring.Generations() {
+                    @Override
+                    public java.util.Map<String, Object> status() {
+                        return gens.status();
+                    }
+
+                    @Override
+                    public java.util.Map<String, Object> reprocess() {
+                        return gens.reprocess(currentRules(config, true));
+                    }
+
+                    @Override
+                    public java.util.Map<String, Object> validate() {
+                        return gens.validate(currentRules(config, false));
+                    }
+                }));
+        http.readinessProblem(gens::readinessProblem);
         http.start();
         resources.add(http);
         resources.add(shapes); // closed before http: parked shape requests end instead of holding the stop
-        resources.add(supervisor);
-        supervisor.start();
+        generations.start(http.metrics(), () -> SourceDoctor.logChecks(gens.active().source));
     }
 
-    /** What capture (and {@code syncline doctor}) uses: the configured tables, or those the sync rules read. */
+    /**
+     * The sync rules to reprocess with: the rules file read again (so an operator edits it and calls
+     * reprocess), or the inline rules of the configuration as loaded.
+     */
+    private static String currentRules(SynclineConfig config, boolean compile) {
+        if (config.syncRules().path().isEmpty()) {
+            return config.syncRules().content();
+        }
+        java.nio.file.Path path = config.syncRules().path().get();
+        String text;
+        try {
+            text = java.nio.file.Files.readString(path);
+        } catch (java.io.IOException e) {
+            throw new IllegalArgumentException(dev.syncline.server.errors.ServerError.SYNC_G1202.tag("cannot read the sync rules file " + path + ": "
+                    + e.getMessage()));
+        }
+        if (compile) {
+            SyncRulesPlan plan = SyncRules.compile(text);   // throws with line numbers when the rules are invalid
+            for (RuleError warning : plan.warnings()) {
+                log.warn("sync rules {}: {}", path, warning);
+            }
+        }
+        return text;
+    }
+
+    /**
+     * What {@code syncline doctor} checks: the capture of the storage generation serving clients
+     * (its rules' tables, slot and publication), as the generation manifest names it.
+     */
+    public static PgSourceSettings servingSourceSettings(SynclineConfig config) {
+        dev.syncline.server.generation.GenerationNames names = dev.syncline.server.generation.GenerationNames.of(config);
+        java.util.Optional<dev.syncline.server.generation.GenerationManifest> manifest;
+        try {
+            manifest = dev.syncline.server.generation.GenerationStore.of(config.storage(), names).read();
+        } catch (RuntimeException e) {
+            log.warn("cannot read the generation manifest ({}); checking the configured slot", e.getMessage());
+            manifest = java.util.Optional.empty();
+        }
+        return manifest
+                .map(m -> {
+                    PgSourceSettings s = sourceSettings(config, SyncRules.compile(m.active().rulesText()));
+                    int id = m.active().id();
+                    return new PgSourceSettings(s.jdbcUrl(), s.connectionProperties(), names.slot(id),
+                            names.publication(id), s.tables(), s.snapshotChunkRows(), s.heartbeatInterval(),
+                            s.maxPendingBytes(), s.managePublication(), s.snapshotChunkBytes());
+                })
+                .orElseGet(() -> sourceSettings(config));
+    }
+
+    /** What capture uses: the configured tables, or those the sync rules read. */
     public static PgSourceSettings sourceSettings(SynclineConfig config) {
         return sourceSettings(config, SyncRules.compile(config.syncRules().content()));
     }
 
-    private static PgSourceSettings sourceSettings(SynclineConfig config, SyncRulesPlan plan) {
+    static PgSourceSettings sourceSettings(SynclineConfig config, SyncRulesPlan plan) {
         CaptureConfig capture = config.capture();
         List<TableName> tables = capture.tables().isEmpty()
                 ? plan.sourceTables().stream().map(t -> new TableName(t.schema(), t.name())).sorted().toList()
@@ -162,7 +225,7 @@ public final class SynclineApp implements AutoCloseable {
 
     /** The set-up problem that stopped change capture (the API keeps serving what storage holds). */
     public java.util.Optional<dev.syncline.server.source.postgres.CaptureException> captureProblem() {
-        return supervisor == null ? java.util.Optional.empty() : supervisor.problem();
+        return generations == null ? java.util.Optional.empty() : generations.problem();
     }
 
     /** Completes normally when asked to stop (capture problems do not end the server: see {@link #captureProblem()}). */

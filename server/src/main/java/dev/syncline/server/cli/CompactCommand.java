@@ -34,7 +34,8 @@ final class CompactCommand implements Callable<Integer> {
             return SynclineCli.INVALID;
         }
         PrintWriter out = spec.commandLine().getOut();
-        StorageConfig config = loaded.get().storage();
+        // the generation serving clients (after a rules change that is no longer storage.path itself)
+        StorageConfig config = dev.syncline.server.generation.GenerationStore.serving(loaded.get());
         try (BucketStorage storage = StorageFactory.open(config)) {
             long before = storage.diskBytes();
             BucketCompactor.CompactionResult result = storage.compactor().compactAll();

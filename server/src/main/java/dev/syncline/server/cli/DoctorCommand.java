@@ -34,7 +34,7 @@ final class DoctorCommand implements Callable<Integer> {
         if (loaded.isEmpty()) {
             return SynclineCli.INVALID;
         }
-        PgSourceSettings settings = SynclineApp.sourceSettings(loaded.get());
+        PgSourceSettings settings = SynclineApp.servingSourceSettings(loaded.get());
         PrintWriter out = spec.commandLine().getOut();
         out.println("checking " + settings);
         List<SourceChecks.Check> checks = new java.util.ArrayList<>(SourceDoctor.check(settings));

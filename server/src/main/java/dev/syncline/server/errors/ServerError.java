@@ -34,6 +34,12 @@ public enum ServerError {
     SYNC_A1003("SYNC_A1003", 404),
     /** Another process holds the storage's lock file. */
     SYNC_D1001("SYNC_D1001", 0),
+    /** The generation manifest cannot be read (start fails). */
+    SYNC_D1201("SYNC_D1201", 0),
+    /** The generation manifest cannot be written (a reprocess or switch fails; the serving generation stays). */
+    SYNC_D1202("SYNC_D1202", 0),
+    /** Reprocess: the rules file cannot be read or its rules do not compile; nothing changed. */
+    SYNC_G1202("SYNC_G1202", 400),
     /** An internal failure; the client gets a reference, the log the detail. */
     SYNC_S5000("SYNC_S5000", 500);
 

@@ -149,6 +149,8 @@ public final class SyncHttpServer implements AutoCloseable {
             }
             if (admin != null) {
                 config.routes.get(dev.syncline.server.admin.AdminApi.DIAGNOSTICS_PATH, admin);
+                config.routes.post(dev.syncline.server.admin.AdminApi.REPROCESS_PATH, admin);
+                config.routes.post(dev.syncline.server.admin.AdminApi.VALIDATE_PATH, admin);
             }
             settings.extraGets().forEach(config.routes::get);
             if (settings.webRoot() != null) {

@@ -77,6 +77,13 @@ public interface WriteTransaction extends AutoCloseable {
     /** How many {@link SourceXid} records a backend keeps at least (a read-your-writes wait lasts seconds). */
     int RETAINED_SOURCE_XIDS = 100_000;
 
+    /**
+     * Makes every op id handed out from now on greater than {@code through} (no-op if they already
+     * are). A new storage generation starts its op ids above the serving generation's, so a client
+     * resuming with the old generation's positions misses none of the new one's ops.
+     */
+    void reserveOpIdsThrough(OpId through);
+
     /** Stores the source's snapshot progress (opaque to storage) with this transaction. */
     void snapshotProgress(String progress);
 

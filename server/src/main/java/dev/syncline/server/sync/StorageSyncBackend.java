@@ -50,11 +50,36 @@ public final class StorageSyncBackend implements SyncBackend, AutoCloseable {
     private final WriteCheckpoints writeCheckpoints;
     private final AutoCloseable subscription;
     private final AutoCloseable writeCheckpointSubscription;
-    private final GenerationFeed feed = new GenerationFeed();
+    private final GenerationFeed feed;
+    private final boolean ownsFeed;
+    /**
+     * Every op of this storage is above this id (0 for a storage that was never rebuilt): a client
+     * whose position in a bucket is below it holds an earlier storage generation's ops there, so
+     * its data starts with a CLEAR (see {@link #withClear}).
+     */
+    private final long baseOpId;
     /** Checksums shared by all connections; ~100 bytes a bucket, so at most ~20 MB. */
     private final BucketStateCache states = new BucketStateCache(200_000, REFRESH_FULL_STATE.toNanos(), System::nanoTime);
 
     public StorageSyncBackend(BucketStorage storage, SyncRulesPlan plan, WriteCheckpoints writeCheckpoints) {
+        this(storage, plan, writeCheckpoints, new GenerationFeed(), true, OpId.ZERO);
+    }
+
+    /**
+     * One storage generation of several served in turn: changes are published to the shared
+     * {@code feed} (which this backend does not close), and clients holding ops at or below
+     * {@code baseOpId} (an earlier generation's) get each bucket reset by a CLEAR first.
+     */
+    public StorageSyncBackend(BucketStorage storage, SyncRulesPlan plan, WriteCheckpoints writeCheckpoints,
+                              GenerationFeed feed, OpId baseOpId) {
+        this(storage, plan, writeCheckpoints, feed, false, baseOpId);
+    }
+
+    private StorageSyncBackend(BucketStorage storage, SyncRulesPlan plan, WriteCheckpoints writeCheckpoints,
+                               GenerationFeed feed, boolean ownsFeed, OpId baseOpId) {
+        this.feed = feed;
+        this.ownsFeed = ownsFeed;
+        this.baseOpId = baseOpId.value();
         this.storage = storage;
         this.plan = plan;
         this.writeCheckpoints = writeCheckpoints;
@@ -76,7 +101,7 @@ public final class StorageSyncBackend implements SyncBackend, AutoCloseable {
             @Override
             public List<OplogEntry> ops(String bucket, long after, long upTo, int limit) {
                 try (ReadView view = storage.reader().open()) {
-                    return entries(view.ops(bucket, new OpId(after), new OpId(upTo), limit));
+                    return withClear(view, bucket, after, upTo, limit);
                 }
             }
 
@@ -104,7 +129,7 @@ public final class StorageSyncBackend implements SyncBackend, AutoCloseable {
 
         @Override
         public List<OplogEntry> ops(String bucket, long after, long upTo, int limit) {
-            return entries(view().ops(bucket, new OpId(after), new OpId(upTo), limit));
+            return withClear(view(), bucket, after, upTo, limit);
         }
 
         @Override
@@ -131,6 +156,25 @@ public final class StorageSyncBackend implements SyncBackend, AutoCloseable {
                 view = null;
             }
         }
+    }
+
+    /**
+     * The ops after {@code after}; when {@code after} is below {@link #baseOpId} (the client holds
+     * an earlier generation's ops of this bucket, or none), a CLEAR with id {@code baseOpId} and
+     * checksum 0 comes first: the client drops what it held and ends with exactly this generation's
+     * ops and checksum, applied at {@code checkpoint_complete} in one step — never an empty bucket
+     * in between.
+     */
+    private List<OplogEntry> withClear(ReadView view, String bucket, long after, long upTo, int limit) {
+        if (after >= baseOpId || upTo < baseOpId) {
+            return entries(view.ops(bucket, new OpId(after), new OpId(upTo), limit));
+        }
+        List<OplogEntry> out = new ArrayList<>();
+        out.add(new OplogEntry(baseOpId, OplogEntry.Op.CLEAR, null, null, null, null, 0));
+        if (limit > 1) {
+            out.addAll(entries(view.ops(bucket, new OpId(baseOpId), new OpId(upTo), limit - 1)));
+        }
+        return out;
     }
 
     @Override
@@ -192,7 +236,13 @@ public final class StorageSyncBackend implements SyncBackend, AutoCloseable {
                 Map<String, Integer> buckets = listed.buckets();
                 Map<String, BucketDataSource.BucketState> bucketStates = new HashMap<>();
                 for (String bucket : buckets.keySet()) {
-                    bucketStates.put(bucket, states.get(bucket, opId, loader));
+                    BucketDataSource.BucketState state = states.get(bucket, opId, loader);
+                    if (state.lastOpId() != BucketDataSource.BucketState.UNKNOWN_LAST_OP_ID
+                            && Long.compareUnsigned(state.lastOpId(), baseOpId) < 0) {
+                        // even an empty bucket has its CLEAR for clients of an earlier generation
+                        state = new BucketDataSource.BucketState(state.checksum(), state.count(), baseOpId);
+                    }
+                    bucketStates.put(bucket, state);
                     topics.add(bucket);
                 }
                 Long writeCheckpoint = writeCheckpoints.reached(user.userId(), request.clientId(),
@@ -213,6 +263,8 @@ public final class StorageSyncBackend implements SyncBackend, AutoCloseable {
     public void close() throws Exception {
         subscription.close();
         writeCheckpointSubscription.close();
-        feed.close();
+        if (ownsFeed) {
+            feed.close();
+        }
     }
 }

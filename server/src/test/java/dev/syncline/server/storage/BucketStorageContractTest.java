@@ -89,6 +89,26 @@ public abstract class BucketStorageContractTest {
         assertThat(ops(reopened, "a[]")).extracting(BucketOp::opId).containsExactly(ids.get(0), ids.get(2));
     }
 
+    /** A new storage generation starts its op ids above the serving one's (app.Generations). */
+    @Test
+    void reservedOpIdsAreNeverHandedOutAndSurviveARestart() {
+        BucketStorage s = open();
+        try (WriteTransaction tx = s.writer().begin()) {
+            tx.reserveOpIdsThrough(new OpId(1L << 32));
+            tx.commit(null, false);
+        }
+        s.close();
+        BucketStorage reopened = open();
+        OpId first;
+        try (WriteTransaction tx = reopened.writer().begin()) {
+            tx.reserveOpIdsThrough(new OpId(5));   // lower: changes nothing
+            first = tx.put(new Placement("a[]", "t", "1"), "k1", "{}");
+            tx.commit(new CommitPosition(10), true);
+        }
+        assertThat(first).isEqualTo(new OpId((1L << 32) + 1));
+        assertThat(reopened.checkpoints().latest()).hasValue(new Checkpoint(first, new CommitPosition(10)));
+    }
+
     @Test
     void bucketChecksumIsTheWrappingSumOfItsOpsAndCountTheirNumber() {
         BucketStorage s = open();

@@ -26,6 +26,11 @@ public final class ProtocolClientModel {
     long completedOpId;
     public final List<String> events = new ArrayList<>();
 
+    /** Per bucket, the op id the client holds it up to (what a resuming client sends as {@code after}). */
+    public Map<String, Long> positions() {
+        return Map.copyOf(after);
+    }
+
     public void accept(SyncLine line) {
         switch (line) {
             case SyncLine.Checkpoint c -> {

@@ -272,6 +272,12 @@ final class PostgresWriteTransaction implements WriteTransaction {
     }
 
     @Override
+    public void reserveOpIdsThrough(OpId through) {
+        checkOpen();
+        lastOpId = Math.max(lastOpId, through.value());
+    }
+
+    @Override
     public void snapshotProgress(String progress) {
         try {
             w.updateSnapshot.setString(1, progress);

@@ -207,6 +207,12 @@ final class SqliteWriteTransaction implements WriteTransaction {
     }
 
     @Override
+    public void reserveOpIdsThrough(OpId through) {
+        checkOpen();
+        lastOpId = Math.max(lastOpId, through.value());
+    }
+
+    @Override
     public void snapshotProgress(String progress) {
         try {
             w.updateSnapshot.setString(1, progress);
