@@ -10,6 +10,7 @@ import dev.syncline.server.generation.GenerationNames;
 import dev.syncline.server.generation.GenerationWriteCheckpoints;
 import dev.syncline.server.generation.RulesFingerprint;
 import dev.syncline.server.generation.ServingGeneration;
+import dev.syncline.server.source.postgres.CaptureError;
 import dev.syncline.server.source.postgres.CaptureException;
 import dev.syncline.server.source.postgres.PgSourceSettings;
 import dev.syncline.server.storage.Checkpoint;
@@ -21,9 +22,11 @@ import io.micrometer.core.instrument.MeterRegistry;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -279,9 +282,19 @@ final class Generations implements AutoCloseable {
         }
     }
 
+    /**
+     * Capture problems of the serving generation that a full copy from a new slot heals: its slot was
+     * invalidated, dropped or replaced (so it cannot be streamed from without losing changes), or a
+     * table was dropped and re-created or the captured tables changed. The serving generation keeps
+     * serving what it holds meanwhile.
+     */
+    static final Set<CaptureError> RECOPIED = EnumSet.of(CaptureError.SLOT_INVALIDATED, CaptureError.SLOT_MISSING,
+            CaptureError.SLOT_REPLACED, CaptureError.TABLE_RECREATED, CaptureError.TABLE_SET_CHANGED);
+
     /** Runs every {@value #CHECK_MILLIS} ms on the generations thread: switches once the build caught up. */
     private void checkBuild() {
         try {
+            recopyAfterCaptureProblem();
             GenerationRunner b = building;
             if (b == null || b.storage.checkpoints().latest().isEmpty()) {
                 return;   // nothing built, still copying, or not yet past the copy's consistent point
@@ -294,6 +307,21 @@ final class Generations implements AutoCloseable {
         } catch (RuntimeException e) {
             log.warn("checking the generation build failed: {}", e.toString());
         }
+    }
+
+    /** Starts a new generation from a new slot when the serving one stopped with a {@link #RECOPIED} problem. */
+    private synchronized void recopyAfterCaptureProblem() {
+        if (building != null) {
+            return;
+        }
+        Optional<CaptureException> problem = active.problem();
+        if (problem.isEmpty() || !RECOPIED.contains(problem.get().error())) {
+            return;
+        }
+        log.warn("generation {}: capture stopped with {} ({}); copying everything again into a new generation "
+                        + "from a new slot, while clients keep being served what generation {} holds",
+                active.generation.id(), problem.get().error().code(), problem.get().getMessage(), active.generation.id());
+        startBuilding(newGeneration(active.generation.fingerprint(), active.generation.rulesText()));
     }
 
     /**

@@ -1,5 +1,6 @@
 package dev.syncline.server.generation;
 
+import dev.syncline.server.storage.SourceXid;
 import dev.syncline.protocol.sync.OplogEntry;
 import dev.syncline.protocol.sync.StreamingSyncRequest;
 import dev.syncline.server.auth.AuthenticatedUser;
@@ -102,6 +103,11 @@ public final class ServingGeneration implements SyncBackend {
             }
 
             @Override
+            public List<SourceXid> sourceXids(long after, long upTo) {   // Electric's txids (docs/electric.md)
+                return servedFor(upTo).backend().data().sourceXids(after, upTo);
+            }
+
+            @Override
             public Reader reader() {
                 return new Reader() {
                     private Served of;
@@ -116,6 +122,17 @@ public final class ServingGeneration implements SyncBackend {
                             of = s;
                         }
                         return reader.ops(bucket, after, upTo, limit);
+                    }
+
+                    @Override
+                    public List<SourceXid> sourceXids(long after, long upTo) {
+                        Served s = servedFor(upTo);
+                        if (s != of) {
+                            close();
+                            reader = s.backend().data().reader();
+                            of = s;
+                        }
+                        return reader.sourceXids(after, upTo);
                     }
 
                     @Override

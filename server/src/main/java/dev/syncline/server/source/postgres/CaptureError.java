@@ -28,19 +28,22 @@ public enum CaptureError {
             "this user may not create or change the publication: have an admin run the statement shown "
                     + "(docs/postgres-setup.md), then restart Syncline"),
     SLOT_INVALIDATED("SYNC_C1101", false,
-            "PostgreSQL removed WAL the slot still needed (max_slot_wal_keep_size?); drop the slot and the storage "
-                    + "to re-snapshot, and raise max_slot_wal_keep_size or keep Syncline running"),
+            "PostgreSQL removed WAL the slot still needed (max_slot_wal_keep_size?); Syncline copies everything again "
+                    + "into a new storage generation from a new slot while serving what it holds; raise "
+                    + "max_slot_wal_keep_size or keep Syncline running"),
     SLOT_MISSING("SYNC_C1102", false,
-            "the replication slot was dropped while storage still depends on it; re-copy with "
-                    + "`bin/syncline serve --resnapshot` (docs/operations.md, Slot incidents)"),
+            "the replication slot was dropped while storage still depends on it; Syncline copies everything again "
+                    + "into a new storage generation from a new slot while serving what it holds (docs/operations.md, "
+                    + "Slot incidents)"),
     SLOT_IN_USE("SYNC_C1103", true,
             "another process is streaming from this slot; stop it or configure a different capture.slot_name"),
     SLOT_INCOMPATIBLE("SYNC_C1104", false,
             "the slot exists but belongs to another database or output plugin; choose another capture.slot_name"),
     SLOT_REPLACED("SYNC_C1105", false,
             "the slot is not the one this storage was built from (dropped and re-created, advanced, or on another "
-                    + "cluster): changes between the two positions may be missing, so Syncline does not stream from it; "
-                    + "re-copy with `bin/syncline serve --resnapshot` (docs/operations.md, Slot incidents)"),
+                    + "cluster): changes between the two positions may be missing, so Syncline does not stream from it and "
+                    + "copies everything again into a new storage generation from a new slot while serving what it holds "
+                    + "(docs/operations.md, Slot incidents)"),
     SLOT_NOT_OURS("SYNC_C1106", false,
             "another Syncline server may own it: give each server its own capture.slot_name (and storage), or drop "
                     + "the slot with the statement above if nothing uses it"),
@@ -57,9 +60,11 @@ public enum CaptureError {
             "the user may not read the table for the initial copy: GRANT SELECT ON <table> TO <user> "
                     + "(and GRANT USAGE ON SCHEMA <schema> TO <user>)"),
     TABLE_RECREATED("SYNC_C1203", false,
-            "the table was dropped and re-created; delete the storage to re-snapshot (automatic recovery comes later)"),
+            "the table was dropped and re-created; Syncline copies everything again into a new storage generation "
+                    + "while serving what it holds (docs/operations.md)"),
     TABLE_SET_CHANGED("SYNC_C1204", false,
-            "the captured tables differ from those of the stored snapshot; delete the storage to re-snapshot"),
+            "the captured tables differ from those of the stored snapshot; Syncline copies everything again into a new "
+                    + "storage generation while serving what it holds (docs/operations.md)"),
     TOAST_UNRESOLVED("SYNC_C1301", false,
             "an unchanged TOAST value had no known previous image; set REPLICA IDENTITY FULL on the table"),
     PROTOCOL("SYNC_C1401", true, "unexpected replication message; this is a bug, please report it with the log"),

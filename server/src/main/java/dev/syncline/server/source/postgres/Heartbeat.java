@@ -5,25 +5,43 @@ import org.slf4j.LoggerFactory;
 
 import java.sql.Connection;
 import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 
 /**
  * Writes a non-transactional logical message into the WAL at a fixed interval. When only
  * unpublished tables are written, pgoutput sends nothing, so without this the slot would never
  * advance and PostgreSQL would keep WAL forever; the message gives the sink a position to confirm.
+ *
+ * <p>Each beat also checks that every captured table still has the relation id it was copied
+ * with. A table dropped and re-created drops out of the publication, so the stream itself never
+ * says so: without this check its old rows would be served forever and its new ones never.
  */
 final class Heartbeat implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Heartbeat.class);
     private final PgConnections connections;
     private final ScheduledExecutorService scheduler;
+    private final Map<TableName, Integer> relationIds;
+    private final Consumer<CaptureException> onRecreated;
     private Connection connection;
 
-    Heartbeat(PgConnections connections, Duration interval) {
+    /**
+     * @param relationIds the captured tables and the relation ids they were copied with
+     * @param onRecreated told (once) when one of them has another relation id now
+     */
+    Heartbeat(PgConnections connections, Duration interval, Map<TableName, Integer> relationIds,
+              Consumer<CaptureException> onRecreated) {
         this.connections = connections;
+        this.relationIds = Map.copyOf(relationIds);
+        this.onRecreated = onRecreated;
         this.scheduler = Executors.newSingleThreadScheduledExecutor(
                 Thread.ofPlatform().daemon().name("syncline-heartbeat").factory());
         long millis = Math.max(10, interval.toMillis());
@@ -42,9 +60,42 @@ final class Heartbeat implements AutoCloseable {
                 ps.setString(1, PgSourceSettings.HEARTBEAT_PREFIX);
                 ps.execute();
             }
+            checkRelationIds();
         } catch (SQLException | CaptureException e) {
             log.warn("heartbeat failed (will retry): {}", e.getMessage());
             closeConnection();
+        }
+    }
+
+    private boolean recreatedReported;
+
+    private void checkRelationIds() throws SQLException {
+        if (recreatedReported || relationIds.isEmpty()) {
+            return;
+        }
+        List<TableName> names = List.copyOf(relationIds.keySet());
+        Map<TableName, Integer> now = new HashMap<>();
+        try (PreparedStatement ps = connection.prepareStatement("SELECT n.nspname, c.relname, c.oid FROM pg_class c "
+                + "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE (n.nspname, c.relname) IN "
+                + "(SELECT * FROM unnest(?::text[], ?::text[]))")) {
+            ps.setArray(1, connection.createArrayOf("text", names.stream().map(TableName::schema).toArray()));
+            ps.setArray(2, connection.createArrayOf("text", names.stream().map(TableName::name).toArray()));
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    now.put(new TableName(rs.getString(1), rs.getString(2)), (int) rs.getLong(3));
+                }
+            }
+        }
+        for (Map.Entry<TableName, Integer> e : relationIds.entrySet()) {
+            Integer current = now.get(e.getKey());
+            // A missing table may be mid-migration (DROP, then CREATE in another transaction): wait for it.
+            if (current != null && !current.equals(e.getValue())) {
+                recreatedReported = true;
+                onRecreated.accept(new CaptureException(CaptureError.TABLE_RECREATED, "table " + e.getKey()
+                        + " was dropped and re-created while streaming (relation id "
+                        + Integer.toUnsignedString(e.getValue()) + " is now " + Integer.toUnsignedString(current) + ")"));
+                return;
+            }
         }
     }
 

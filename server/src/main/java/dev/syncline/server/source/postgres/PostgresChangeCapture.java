@@ -41,6 +41,8 @@ public final class PostgresChangeCapture implements AutoCloseable {
     /** Volatile: the sink may acknowledge from a thread of its own (a storage writer). */
     private volatile ReplicationStreamReader reader;
     private Heartbeat heartbeat;
+    /** Set by the heartbeat when a captured table was dropped and re-created; ends the stream loop. */
+    private volatile CaptureException catalogProblem;
     private Thread captureThread;
     /** Set in {@link #start} for {@link SlotGuard}: whose slot, and how far storage acknowledged it. */
     private SlotProbe.SourceSystem system;
@@ -102,7 +104,8 @@ public final class PostgresChangeCapture implements AutoCloseable {
                     knownIds, state.storedCommitLsn(), progress.consistentAfter());
 
             reader = openReader();
-            heartbeat = new Heartbeat(connections, settings.heartbeatInterval());
+            heartbeat = new Heartbeat(connections, settings.heartbeatInterval(), knownIds,
+                    problem -> catalogProblem = problem);
             running = true;
             captureThread = Thread.ofPlatform().name("syncline-capture").unstarted(() -> streamLoop(assembler));
             reader.start();
@@ -267,6 +270,10 @@ public final class PostgresChangeCapture implements AutoCloseable {
         PgOutputDecoder decoder = new PgOutputDecoder();
         try {
             while (running) {
+                CaptureException problem = catalogProblem;
+                if (problem != null) {
+                    throw problem;
+                }
                 ByteBuffer message = reader.next(0);
                 if (message == null) {
                     sink.idle();
