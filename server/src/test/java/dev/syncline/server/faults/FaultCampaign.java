@@ -496,8 +496,10 @@ public final class FaultCampaign {
         report.append("work directory (server.log, postgres.log): ").append(dir).append('\n');
         System.out.print(report);
         writeResult(report.toString());
-        try (var files = Files.walk(dir.resolve("pgdata"))) { // ~100 MB; the logs stay
-            files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+        if (Files.exists(dir.resolve("pgdata"))) { // zonky usually removes it; the logs stay
+            try (var files = Files.walk(dir.resolve("pgdata"))) {
+                files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+            }
         }
         System.exit(result.anomalies().isEmpty() ? 0 : 1);
     }

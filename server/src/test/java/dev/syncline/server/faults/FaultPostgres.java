@@ -16,7 +16,8 @@ import java.util.concurrent.TimeUnit;
  * A real embedded PostgreSQL (zonky binaries) in a data directory the campaign knows, so that it
  * can crash it: {@link #crashRestart()} runs {@code pg_ctl restart -m immediate}, which kills
  * every backend without a checkpoint — PostgreSQL recovers from its WAL at the next start, as
- * after a power loss of the process (not of the disk: {@code fsync} stays on here).
+ * after a crash of the process. {@code fsync} and {@code synchronous_commit} are on (zonky turns
+ * both off), so a commit PostgreSQL acknowledged survives the crash.
  */
 final class FaultPostgres implements AutoCloseable {
     static final String USER = "postgres";
@@ -43,7 +44,10 @@ final class FaultPostgres implements AutoCloseable {
                 .setServerConfig("max_wal_senders", "10")
                 .setServerConfig("max_connections", "100")
                 .setServerConfig("wal_sender_timeout", "60s")
+                // zonky's defaults (-F, synchronous_commit=off) let a crash lose acknowledged commits,
+                // which would be PostgreSQL's doing, not the server's: a durable PostgreSQL instead
                 .setServerConfig("fsync", "on")
+                .setServerConfig("synchronous_commit", "on")
                 .start();
         FaultPostgres server = new FaultPostgres(pg, data, dir.resolve("postgres.log"));
         try (Connection c = DriverManager.getConnection(server.jdbcUrl("postgres"), USER, PASSWORD)) {
@@ -66,8 +70,14 @@ final class FaultPostgres implements AutoCloseable {
 
     /** A real crash: {@code pg_ctl restart -m immediate}, then waits until connections succeed. */
     void crashRestart() throws IOException, InterruptedException {
-        Process p = new ProcessBuilder(pgCtl().toString(), "restart", "-D", dataDir.toString(), "-m", "immediate",
-                "-w", "-t", "120", "-l", log.toString())
+        List<String> command = new java.util.ArrayList<>();
+        if (unshareAvailable()) {
+            // pg_ctl refuses to run as root; zonky starts PostgreSQL the same way (as `nobody` in a user namespace)
+            command.addAll(List.of("unshare", "-U"));
+        }
+        command.addAll(List.of(pgCtl().toString(), "restart", "-D", dataDir.toString(), "-m", "immediate",
+                "-w", "-t", "120", "-l", log.toString()));
+        Process p = new ProcessBuilder(command)
                 .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
         if (!p.waitFor(150, TimeUnit.SECONDS) || p.exitValue() != 0) {
             p.destroyForcibly();
@@ -83,6 +93,16 @@ final class FaultPostgres implements AutoCloseable {
                 }
                 Thread.sleep(100);
             }
+        }
+    }
+
+    private static boolean unshareAvailable() {
+        try {
+            Process p = new ProcessBuilder("unshare", "-U", "id").redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+            return p.waitFor(10, TimeUnit.SECONDS) && p.exitValue() == 0;
+        } catch (IOException | InterruptedException e) {
+            return false;
         }
     }
 
