@@ -29,8 +29,8 @@ import java.util.TreeMap;
  * with {@code pg_ctl restart -m immediate}), the Syncline server as a child JVM (kill -9, also
  * mid-snapshot), TCP proxies between clients and server and between server and PostgreSQL
  * (cuts, black holes, latency), and stalled client readers. Workloads: transfers between account
- * rows in different buckets (their sum is constant) and notes written straight to PostgreSQL, and
- * notes uploaded through {@code POST /api/upload} by every user. Checkers: the invariant and the
+ * rows in different buckets (their sum is constant) and notes written straight to PostgreSQL,
+ * grants of secret groups churning ({@link MembershipChurn}), and notes uploaded through {@code POST /api/upload} by every user. Checkers: the invariant and the
  * authorisation oracle at every checkpoint every client completes ({@link FaultSyncClient}), then,
  * after the last fault heals, convergence of every client to exactly its rows in PostgreSQL within
  * a deadline, no acknowledged write lost, every upload applied exactly once.
@@ -52,6 +52,10 @@ public final class FaultCampaign {
                 parameters: SELECT grp FROM grants WHERE user_id = request.user_id()
                 data:
                   - SELECT id, grp, balance FROM accounts WHERE grp = bucket.grp
+              secret_groups:
+                parameters: SELECT grp FROM secret_grants WHERE user_id = request.user_id()
+                data:
+                  - SELECT id, grp, body FROM secrets WHERE grp = bucket.grp
               own_notes:
                 parameters: SELECT request.user_id() AS user_id
                 data:
@@ -64,7 +68,8 @@ public final class FaultCampaign {
 
     /** What a run did and found. */
     public record Result(long seed, Duration faultPhase, Map<Fault, Integer> faults, long transfers, long pgNotes,
-                         long uploadTransactions, long uploadedNotes, long uploadRequests, long checkpoints,
+                         long uploadTransactions, long uploadedNotes, long uploadRequests, long membershipChanges,
+                         long checkpoints,
                          long reconnects, List<String> anomalies, long rowsLost, Duration worstConvergence,
                          long serverStarts, long serverLogErrors) {
         int faultCount() {
@@ -73,11 +78,13 @@ public final class FaultCampaign {
 
         String summary() {
             return ("seed %d: %s of faults, %d faults %s; operations: %d transfers + %d notes committed in PostgreSQL,"
-                    + " %d upload transactions acknowledged (%d notes, %d requests), %d checkpoints checked on clients"
+                    + " %d upload transactions acknowledged (%d notes, %d requests), %d grant/revoke/secret changes,"
+                    + " %d checkpoints checked on clients"
                     + " (%d connections); server started %d times (ERROR lines in its log: %d);"
                     + " anomalies %d, rows lost %d, worst time to converge after the last fault %d ms")
                     .formatted(seed, faultPhase, faultCount(), faults, transfers, pgNotes, uploadTransactions,
-                            uploadedNotes, uploadRequests, checkpoints, reconnects, serverStarts, serverLogErrors,
+                            uploadedNotes, uploadRequests, membershipChanges, checkpoints, reconnects, serverStarts,
+                            serverLogErrors,
                             anomalies.size(), rowsLost, worstConvergence.toMillis());
         }
     }
@@ -127,6 +134,13 @@ public final class FaultCampaign {
                 }
             }, GROUPS, ACCOUNTS_PER_GROUP, users, random.nextLong()));
         }
+        MembershipChurn churn = new MembershipChurn(() -> {
+            try {
+                return pg.connect();
+            } catch (SQLException e) {
+                throw new IllegalStateException(e);
+            }
+        }, users, random.nextLong());
         List<FaultSyncClient> clients = new ArrayList<>();
         List<Uploader> uploaders = new ArrayList<>();
         try {
@@ -149,7 +163,7 @@ public final class FaultCampaign {
             }
             for (String user : users) {
                 clients.add(new FaultSyncClient(user, endpoint, () -> tokenByUser.get(user), GROUPS * ACCOUNTS_PER_GROUP,
-                        TOTAL, anomalies));
+                        TOTAL, anomalies, churn::mayHaveSeen));
                 uploaders.add(new Uploader(user, endpoint, () -> tokenByUser.get(user), anomalies, random.nextLong()));
             }
 
@@ -175,6 +189,7 @@ public final class FaultCampaign {
             for (TransferWriter w : writers) {
                 w.close();
             }
+            churn.close();
             for (Uploader u : uploaders) {
                 if (!u.drain(convergeDeadline)) {
                     anomalies.add("upload queue of a client did not drain within " + convergeDeadline
@@ -182,8 +197,9 @@ public final class FaultCampaign {
                 }
             }
             Duration worst = awaitConvergence(pg, clients, healed);
-            return check(pg, server, faultPhase, writers, uploaders, clients, worst);
+            return check(pg, server, faultPhase, writers, uploaders, clients, worst, churn.changes());
         } finally {
+            churn.close();
             for (FaultSyncClient c : clients) {
                 c.close();
             }
@@ -283,6 +299,12 @@ public final class FaultCampaign {
                     }
                 }
             }
+            try (ResultSet rs = s.executeQuery("SELECT g.user_id, s.id, s.grp, s.body FROM secret_grants g"
+                    + " JOIN secrets s ON s.grp = g.grp")) {
+                while (rs.next()) {
+                    views.get(rs.getString(1)).put("secrets/" + rs.getString(2), rs.getString(3) + "|" + rs.getString(4));
+                }
+            }
             try (ResultSet rs = s.executeQuery("SELECT id, owner_id, body FROM notes WHERE owner_id NOT LIKE 'nobody%'")) {
                 while (rs.next()) {
                     Map<String, String> view = views.get(rs.getString(2));
@@ -298,7 +320,8 @@ public final class FaultCampaign {
     }
 
     private Result check(FaultPostgres pg, ServerProcess server, Duration faultPhase, List<TransferWriter> writers,
-                         List<Uploader> uploaders, List<FaultSyncClient> clients, Duration worst) throws Exception {
+                         List<Uploader> uploaders, List<FaultSyncClient> clients, Duration worst, long churned)
+            throws Exception {
         Set<String> transfers = new HashSet<>();
         Set<String> notes = new HashSet<>();
         Map<String, Integer> applications = new HashMap<>();
@@ -363,7 +386,7 @@ public final class FaultCampaign {
             errors = lines.filter(l -> l.contains(" ERROR ")).count();
         }
         return new Result(seed, faultPhase, new EnumMap<>(injected), committedTransfers, committedNotes, uploadTx,
-                uploadedNotes, requests, checkpoints, connects, anomalies.all(), lost, worst, server.starts(), errors);
+                uploadedNotes, requests, churned, checkpoints, connects, anomalies.all(), lost, worst, server.starts(), errors);
     }
 
     private long missing(String what, Set<String> acknowledged, Set<String> present) {
@@ -393,6 +416,13 @@ public final class FaultCampaign {
             s.execute("CREATE TABLE accounts (id text PRIMARY KEY, grp text NOT NULL, balance int8 NOT NULL)");
             s.execute("CREATE TABLE transfers (id text PRIMARY KEY, amount int8)");
             s.execute("CREATE TABLE notes (id text PRIMARY KEY, owner_id text NOT NULL, body text)");
+            s.execute("CREATE TABLE secret_grants (user_id text, grp text, PRIMARY KEY (user_id, grp))");
+            s.execute("CREATE TABLE secrets (id text PRIMARY KEY, grp text NOT NULL, body text)");
+            for (int g = 0; g < MembershipChurn.SECRET_GROUPS; g++) {
+                for (int i = 0; i < MembershipChurn.SECRETS_PER_GROUP; i++) {
+                    s.execute("INSERT INTO secrets VALUES ('s" + g + "-" + i + "', 's" + g + "', 'v0')");
+                }
+            }
             s.execute("CREATE TABLE note_applications (note_id text NOT NULL, at timestamptz DEFAULT clock_timestamp())");
             for (int g = 0; g < GROUPS; g++) {
                 for (String user : users) {

@@ -33,7 +33,8 @@ import java.util.function.Supplier;
  * <ul>
  *   <li>the cross-bucket invariant: every account row present and the balances add up to the total
  *       (transfers move money between accounts of different buckets in one transaction);</li>
- *   <li>the authorisation oracle: no {@code notes} row of another user, no other table.</li>
+ *   <li>the authorisation oracle: no {@code notes} row of another user, no secret of a group never
+ *       granted to the user (grants churn meanwhile), no other table.</li>
  * </ul>
  * Keeps its state in memory (the campaign checks the protocol and the server, not SQLite).
  */
@@ -47,6 +48,7 @@ final class FaultSyncClient implements AutoCloseable {
     private final int accounts;
     private final long total;
     private final Anomalies anomalies;
+    private final java.util.function.BiPredicate<String, String> mayHaveSeen;
     private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(Duration.ofSeconds(3)).build();
     private final Thread thread;
@@ -69,7 +71,10 @@ final class FaultSyncClient implements AutoCloseable {
     private volatile long checkpoints;
     private volatile long connects;
 
-    FaultSyncClient(String user, String endpoint, Supplier<String> token, int accounts, long total, Anomalies anomalies) {
+    /** @param mayHaveSeen (user, secret group): whether a grant of that group to that user ever began to commit */
+    FaultSyncClient(String user, String endpoint, Supplier<String> token, int accounts, long total, Anomalies anomalies,
+                    java.util.function.BiPredicate<String, String> mayHaveSeen) {
+        this.mayHaveSeen = mayHaveSeen;
         this.user = user;
         this.endpoint = endpoint;
         this.token = token;
@@ -276,6 +281,14 @@ final class FaultSyncClient implements AutoCloseable {
                                     + opId + " (authorisation)");
                         }
                         seen.put("notes/" + id, owner + "|" + data.path("body").asText());
+                    }
+                    case "secrets" -> {
+                        String group = data.path("grp").asText();
+                        if (!mayHaveSeen.test(user, group)) {
+                            anomalies.add("client " + user + ": holds secret " + id + " of group " + group
+                                    + ", never granted to it, at checkpoint " + opId + " (authorisation)");
+                        }
+                        seen.put("secrets/" + id, group + "|" + data.path("body").asText());
                     }
                     default -> anomalies.add("client " + user + ": holds a row of table " + type + " (authorisation)");
                 }
