@@ -64,7 +64,7 @@ public final class FaultCampaign {
 
     /** The kinds of fault the nemesis injects. */
     enum Fault { KILL_SERVER, KILL_SERVER_MID_SNAPSHOT, POSTGRES_CRASH, CUT_SERVER_POSTGRES, BLACKHOLE_SERVER_POSTGRES,
-        LATENCY_SERVER_POSTGRES, CUT_CLIENTS_SERVER, LATENCY_CLIENTS_SERVER, STALL_READER }
+        LATENCY_SERVER_POSTGRES, CUT_CLIENTS_SERVER, LATENCY_CLIENTS_SERVER, STALL_READER, FULL_DISK }
 
     /** What a run did and found. */
     public record Result(long seed, Duration faultPhase, Map<Fault, Integer> faults, long transfers, long pgNotes,
@@ -97,6 +97,7 @@ public final class FaultCampaign {
     private final Map<Fault, Integer> injected = new EnumMap<>(Fault.class);
     private final List<String> users = List.of("u1", "u2", "u3");
     private final Duration convergeDeadline;
+    private FullDisk disk;
 
     public FaultCampaign(long seed, Duration duration, Path dir, Duration convergeDeadline) {
         this.seed = seed;
@@ -109,7 +110,11 @@ public final class FaultCampaign {
     public Result run() throws Exception {
         Files.createDirectories(dir);
         try (FaultPostgres pg = FaultPostgres.start(dir);
-             TcpProxy pgProxy = new TcpProxy("postgres", pg.port())) {
+             TcpProxy pgProxy = new TcpProxy("postgres", pg.port());
+             FullDisk disk = FullDisk.mount(dir.resolve("storage"))) {
+            this.disk = disk;
+            System.out.println(disk.available() ? "storage on a 512 MiB tmpfs: FULL_DISK faults on"
+                    : "storage not on a filesystem of its own (mount needs root): no FULL_DISK faults");
             setUp(pg);
             int serverPort = freePort();
             Path config = writeConfig(pgProxy.port(), serverPort);
@@ -217,6 +222,10 @@ public final class FaultCampaign {
         Fault[] kinds = {Fault.KILL_SERVER, Fault.POSTGRES_CRASH, Fault.CUT_SERVER_POSTGRES,
                 Fault.BLACKHOLE_SERVER_POSTGRES, Fault.LATENCY_SERVER_POSTGRES, Fault.CUT_CLIENTS_SERVER,
                 Fault.LATENCY_CLIENTS_SERVER, Fault.STALL_READER};
+        if (disk.available()) {
+            kinds = java.util.Arrays.copyOf(kinds, kinds.length + 1);
+            kinds[kinds.length - 1] = Fault.FULL_DISK;
+        }
         Fault fault = kinds[random.nextInt(kinds.length)];
         long hold = 500 + random.nextInt(3500);
         count(fault);
@@ -234,6 +243,7 @@ public final class FaultCampaign {
             case CUT_CLIENTS_SERVER -> heal(apiProxy, hold, apiProxy::cut);
             case LATENCY_CLIENTS_SERVER -> heal(apiProxy, hold, () -> apiProxy.latency(20 + random.nextInt(200)));
             case STALL_READER -> clients.get(random.nextInt(clients.size())).stall(hold * 2);
+            case FULL_DISK -> disk.fill(hold);
             default -> throw new IllegalStateException(fault.name());
         }
     }
