@@ -51,7 +51,10 @@ final class ReplicationStreamReader implements AutoCloseable {
                 .withSlotOption("publication_names", TableName.quoteIdentifier(options.publication()))
                 .withSlotOption("messages", String.valueOf(options.messages()))
                 .withSlotOption("binary", String.valueOf(options.binary()))
-                .withStatusInterval(10, TimeUnit.SECONDS)
+                // 1 s, not 10: pgjdbc's readPending() reports a reset connection as "no message yet",
+                // so only a failing status write reveals it; at 10 s, clients stayed stale that long
+                // after a cut to PostgreSQL healed (ReplicationCutIT, found by the fault campaign)
+                .withStatusInterval(1, TimeUnit.SECONDS)
                 .start();
         this.thread = Thread.ofPlatform().daemon().name("syncline-wal-reader").unstarted(this::readLoop);
     }
