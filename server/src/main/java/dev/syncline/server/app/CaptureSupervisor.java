@@ -90,7 +90,9 @@ final class CaptureSupervisor implements AutoCloseable {
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 return;
-            } catch (RuntimeException | ExecutionException e) {
+            } catch (RuntimeException | Error | ExecutionException e) {
+                // An Error (a class that cannot load, out of memory) stops capture with a code like any
+                // unexpected failure, instead of ending this thread silently: readiness then says why.
                 Throwable cause = e instanceof ExecutionException || e instanceof CompletionException ? e.getCause() : e;
                 capture.close();
                 if (!running) {

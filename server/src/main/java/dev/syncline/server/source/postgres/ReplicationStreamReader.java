@@ -118,7 +118,7 @@ final class ReplicationStreamReader implements AutoCloseable {
             }
         } catch (Throwable t) {
             if (running) {
-                log.error("replication stream reader failed: {}", t.toString());
+                log.warn("replication stream reader failed (capture classifies it and retries where a retry can help): {}", t.toString());
                 failure = t;
                 queue.add(END);
             }
