@@ -99,6 +99,7 @@ public final class Diagnostics {
             out.put("confirmed_flush_lsn", slot.confirmedFlush() == null ? null : slot.confirmedFlush().toString());
             out.put("restart_lsn", slot.restart() == null ? null : slot.restart().toString());
             out.put("lag_bytes", Math.max(0, slot.current().value() - stored));
+            out.put("lag_seconds", slot.lagSeconds());
             out.put("wal_retained_bytes", slot.walRetainedBytes());
         } catch (Exception e) {
             out.put("error", "cannot read the slot from the source database: " + e.getMessage());

@@ -28,7 +28,9 @@ public final class DiagnosticsText {
                     + (r.path("wal_status").isTextual() ? ", wal_status " + r.path("wal_status").asText() : "") + ")");
             line(out, "", "confirmed flush " + r.path("confirmed_flush_lsn").asText() + ", stored "
                     + r.path("stored_lsn").asText() + ", current " + r.path("current_lsn").asText());
-            line(out, "", "lag " + bytes(r.path("lag_bytes")) + ", WAL retained by the slot "
+            line(out, "", "lag " + bytes(r.path("lag_bytes"))
+                    + (r.path("lag_seconds").isNumber() ? String.format(java.util.Locale.ROOT, " (%.1f s)",
+                    r.path("lag_seconds").asDouble()) : "") + ", WAL retained by the slot "
                     + bytes(r.path("wal_retained_bytes")));
         }
         JsonNode s = d.path("snapshot");

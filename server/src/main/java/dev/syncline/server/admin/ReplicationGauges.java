@@ -20,12 +20,13 @@ public final class ReplicationGauges {
     static final long MAX_AGE_NANOS = 10_000_000_000L;
     static final long MAX_WAIT_MILLIS = 1_000;
 
-    private record Sample(long atNanos, double lagBytes, double walRetainedBytes, double storageBytes) {}
+    private record Sample(long atNanos, double lagBytes, double walRetainedBytes, double storageBytes,
+                          double lagSeconds) {}
 
     private final Supplier<BucketStorage> storage;
     private final Supplier<Connection> sourceDb;
     private final Supplier<String> slotName;
-    private Sample last = new Sample(Long.MIN_VALUE, Double.NaN, Double.NaN, Double.NaN);
+    private Sample last = new Sample(Long.MIN_VALUE, Double.NaN, Double.NaN, Double.NaN, Double.NaN);
     private java.util.concurrent.CompletableFuture<Sample> inFlight;
 
     private ReplicationGauges(Supplier<BucketStorage> storage, Supplier<Connection> sourceDb, Supplier<String> slotName) {
@@ -40,6 +41,9 @@ public final class ReplicationGauges {
         ReplicationGauges g = new ReplicationGauges(storage, sourceDb, slotName);
         Gauge.builder("syncline.replication.lag.bytes", g, x -> x.sample().lagBytes())
                 .description("WAL bytes between pg_current_wal_lsn() and the position storage holds").register(metrics);
+        Gauge.builder("syncline.replication.lag.seconds", g, x -> x.sample().lagSeconds())
+                .description("PostgreSQL's flush_lag of the slot's walsender: how long ago the source wrote the WAL "
+                        + "storage last confirmed (NaN when capture does not stream)").register(metrics);
         Gauge.builder("syncline.replication.wal.retained.bytes", g, x -> x.sample().walRetainedBytes())
                 .description("WAL the slot keeps on the source: pg_current_wal_lsn() - restart_lsn").register(metrics);
         Gauge.builder("syncline.storage.bytes", g, x -> x.sample().storageBytes())
@@ -76,6 +80,7 @@ public final class ReplicationGauges {
         double storageBytes = Double.NaN;
         double lag = Double.NaN;
         double retained = Double.NaN;
+        double lagSeconds = Double.NaN;
         Long stored = null;
         try {
             BucketStorage active = storage.get();
@@ -94,9 +99,12 @@ public final class ReplicationGauges {
             if (slot.walRetainedBytes() != null) {
                 retained = slot.walRetainedBytes();
             }
+            if (slot.lagSeconds() != null) {
+                lagSeconds = slot.lagSeconds();
+            }
         } catch (Exception e) {
             // the source is down: NaN says "unknown", readiness and the log say why
         }
-        return new Sample(now, lag, retained, storageBytes);
+        return new Sample(now, lag, retained, storageBytes, lagSeconds);
     }
 }

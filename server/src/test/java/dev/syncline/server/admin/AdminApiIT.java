@@ -68,6 +68,8 @@ class AdminApiIT {
             assertThat(replication.path("current_lsn").asText()).matches("[0-9A-F]+/[0-9A-F]+");
             assertThat(replication.path("lag_bytes").isIntegralNumber()).isTrue();
             assertThat(replication.path("lag_bytes").asLong()).isNotNegative();
+            assertThat(replication.path("lag_seconds").isNumber()).as("capture streams: PostgreSQL's flush_lag").isTrue();
+            assertThat(replication.path("lag_seconds").asDouble()).isNotNegative();
             assertThat(replication.path("wal_retained_bytes").isIntegralNumber()).isTrue();
             assertThat(replication.path("wal_retained_bytes").asLong()).isNotNegative();
 
@@ -87,6 +89,7 @@ class AdminApiIT {
 
             String metrics = scrapeUntilSampled(app);
             assertThat(metrics).containsPattern("(?m)^syncline_replication_lag_bytes [0-9.E]+$")
+                    .containsPattern("(?m)^syncline_replication_lag_seconds [0-9.E]+$")
                     .containsPattern("(?m)^syncline_replication_wal_retained_bytes [0-9.E]+$")
                     .containsPattern("(?m)^syncline_storage_bytes [0-9.E]+$");
         }
