@@ -110,6 +110,13 @@ export interface StoredLine {
   local: LocalBucket;
 }
 
+/**
+ * Ops per staged segment at most: a server line holds about a thousand ops, and a segment is the
+ * unit a sliced apply cannot split (see applyCheckpointInSlices), so smaller segments keep each
+ * slice — and the wait of a query queued behind it — short.
+ */
+const SEGMENT_MAX_OPS = 200;
+
 function stageLine(db: SqlDb, { bucket, ops, local }: StoredLine): void {
   const stage = (clearFirst: boolean, segment: Op[]) => {
     if (!clearFirst && segment.length === 0) return;
@@ -126,6 +133,11 @@ function stageLine(db: SqlDb, { bucket, ops, local }: StoredLine): void {
       segment = [];
     } else if (op.op !== 'MOVE') {
       segment.push(op);
+      if (segment.length >= SEGMENT_MAX_OPS) {
+        stage(clearFirst, segment);
+        clearFirst = false;
+        segment = [];
+      }
     }
   }
   stage(clearFirst, segment);
