@@ -101,3 +101,27 @@ test('a local write between slices stays visible: that apply saves positions onl
   applyCheckpoint(reference, schema, FULL);
   assert.deepEqual(state(db), state(reference), 'the local row (never synced) is reverted, every synced row applied');
 });
+
+test('a crash between slices keeps the previous checkpoint visible, and the next apply replays the stage to the same end state', async () => {
+  const reference = await scenario();
+  applyCheckpoint(reference, schema, FULL);
+  for (const crashAt of [3, 10, 20]) {
+    const db = await scenario();
+    const before = state(db);
+    let steps = 0;
+    await assert.rejects(applyCheckpointInSlices(db, schema, FULL, {
+      run: async (fn) => {
+        if (++steps === crashAt) throw new Error('crash');
+        return fn();
+      },
+      sliceMs: 0,
+    }), /crash/);
+    assert.deepEqual(state(db), before, 'slices committed, nothing visible moved');
+    // The temp shadows die with the connection; a reopened worker starts without them.
+    db.run('DROP TABLE IF EXISTS temp.sl_shadow_todos');
+    db.run('DROP TABLE IF EXISTS temp.sl_shadow_lists');
+    await applyCheckpointInSlices(db, schema, FULL, { run: async (fn) => fn(), sliceMs: 0 });
+    assert.deepEqual(state(db), state(reference), `crash at step ${crashAt}`);
+    assert.deepEqual(db.all('SELECT * FROM sl_oplog ORDER BY bucket, type, id'), reference.all('SELECT * FROM sl_oplog ORDER BY bucket, type, id'));
+  }
+});
