@@ -327,50 +327,40 @@ function lastLocalWrite(db: SqlDb): number {
 }
 
 /**
- * Phase 1, one slice: merges the staged segments after `after` (a seq) in arrival order, in one
- * transaction, until `budgetMs` has passed (at least one segment). Returns the last seq merged, or
- * null when none remained. The merged segments stay staged until the publish empties the stage at
- * once: deleting each one here rewrote stage pages in every slice's commit, and a crash before the
- * publish replays the whole stage over an op store that already holds part of it, which ends in
- * the same state (a PUT no newer than the stored op changes nothing, a REMOVE or CLEAR is replayed
- * before the segments after it, as the first time).
+ * Phase 1, one slice: merges staged segments in arrival order, in one transaction, until `budgetMs`
+ * has passed (at least one segment). Returns whether staged segments remain.
  */
-function mergeSlice(db: SqlDb, schema: Schema, after: number, budgetMs: number): number | null {
-  return transaction(db, () => mergeAfter(db, schema, after, budgetMs));
-}
-
-/** The body of mergeSlice, inside the caller's transaction. */
-function mergeAfter(db: SqlDb, schema: Schema, after: number, budgetMs: number): number | null {
-  db.run(`CREATE TEMP TABLE IF NOT EXISTS sl_segment (op TEXT, op_id INTEGER, type TEXT, id TEXT, data TEXT, checksum INTEGER)`);
-  const started = Date.now();
-  let last: number | null = null;
-  for (;;) {
-    const rows = db.all('SELECT seq, bucket, clear_first, has_remove FROM sl_staged WHERE seq > ? ORDER BY seq LIMIT 1', [last ?? after]);
-    if (rows.length === 0) return last;
-    const r = rows[0]!;
-    const bucket = String(r['bucket']);
-    const seq = Number(r['seq']);
-    if (Number(r['clear_first']) === 1) {
-      // Rows the CLEAR drops leave the shadow too (they are in sl_updated, re-derived at publish).
-      for (const table of Object.keys(schema.tables)) {
-        db.run(`DELETE FROM ${shadowTable(table)} WHERE id IN (SELECT id FROM sl_oplog WHERE bucket = ? AND type = ?)`, [bucket, table]);
+function mergeSlice(db: SqlDb, schema: Schema, budgetMs: number): boolean {
+  return transaction(db, () => {
+    db.run(`CREATE TEMP TABLE IF NOT EXISTS sl_segment (op TEXT, op_id INTEGER, type TEXT, id TEXT, data TEXT, checksum INTEGER)`);
+    const started = Date.now();
+    for (;;) {
+      const rows = db.all('SELECT seq, bucket, clear_first, has_remove FROM sl_staged ORDER BY seq LIMIT 1');
+      if (rows.length === 0) return false;
+      const r = rows[0]!;
+      const bucket = String(r['bucket']);
+      const seq = Number(r['seq']);
+      if (Number(r['clear_first']) === 1) {
+        // Rows the CLEAR drops leave the shadow too (they are in sl_updated, re-derived at publish).
+        for (const table of Object.keys(schema.tables)) {
+          db.run(`DELETE FROM ${shadowTable(table)} WHERE id IN (SELECT id FROM sl_oplog WHERE bucket = ? AND type = ?)`, [bucket, table]);
+        }
+        clearBucket(db, bucket);
       }
-      clearBucket(db, bucket);
+      mergeSegment(db, bucket, seq, Number(r['has_remove']) === 1, null, schema);
+      db.run('DELETE FROM sl_staged WHERE seq = ?', [seq]);
+      if (Date.now() - started >= budgetMs) return true;
     }
-    mergeSegment(db, bucket, seq, Number(r['has_remove']) === 1, null, schema);
-    last = seq;
-    if (Date.now() - started >= budgetMs) return last;
-  }
+  });
 }
 
 /** Phase 2: publishes the shadow and re-derives the rest, in one transaction (see applyCheckpoint). */
-function publish(db: SqlDb, schema: Schema, req: ApplyRequest, merged: number, localWriteAtStart: number): string[] {
+function publish(db: SqlDb, schema: Schema, req: ApplyRequest, localWriteAtStart: number): string[] {
   return transaction(db, () => {
     if (req.positions !== null) {
       for (const [name, b] of Object.entries(req.positions)) saveBucket(db, name, b);
     }
-    // Lines staged after the last slice (none in the engine: it stores nothing meanwhile).
-    mergeAfter(db, schema, merged, Infinity);
+    mergeStaged(db); // lines staged after the last slice (none in the engine: it stores nothing meanwhile)
     clearStaged(db);
     if (lastLocalWrite(db) !== localWriteAtStart) {
       // The app wrote locally between slices: its write must stay visible until uploaded, so this
@@ -421,13 +411,8 @@ export async function applyCheckpointInSlices(db: SqlDb, schema: Schema, req: Ap
     return lastLocalWrite(db);
   });
   try {
-    let merged = 0;
-    for (;;) {
-      const last = await slicing.run(() => mergeSlice(db, schema, merged, slicing.sliceMs));
-      if (last === null) break;
-      merged = last;
-    }
-    return await slicing.run(() => publish(db, schema, req, merged, localWriteAtStart));
+    while (await slicing.run(() => mergeSlice(db, schema, slicing.sliceMs)));
+    return await slicing.run(() => publish(db, schema, req, localWriteAtStart));
   } finally {
     await slicing.run(() => dropShadows(db, schema));
   }
