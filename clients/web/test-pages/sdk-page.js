@@ -69,6 +69,46 @@ const sl = {
       fetchCredentials: async () => ({ token: params.get('token') }),
     });
   },
+  /**
+   * Connects and, until `expectedCount` todos are visible, runs point queries by primary key on a
+   * row the database already held, one after another (every 10th answer also counts the todos).
+   * Each answer records its latency and the sync's state when it came: 'waiting' (no op of the new
+   * checkpoint received yet), 'downloading' (ops received, not all), 'applying' (all received, the
+   * new rows not yet visible). Returns the answers by phase and every todo count seen.
+   */
+  async pointQueriesDuringSync(id, description, expectedCount) {
+    const phases = { waiting: [], downloading: [], applying: [] };
+    const counts = [];
+    let wrong = 0;
+    let sawOps = false;
+    const connected = sl.connect();
+    const started = performance.now();
+    for (let i = 0; ; i++) {
+      const t0 = performance.now();
+      const rows = await sl.db.getAll('SELECT description FROM todos WHERE id = ?', [id]);
+      const ms = performance.now() - t0;
+      if (rows.length !== 1 || rows[0].description !== description) wrong++;
+      const d = sl.status && sl.status.downloading;
+      if (d && d.received > 0) sawOps = true;
+      phases[d ? 'downloading' : sawOps ? 'applying' : 'waiting'].push(ms);
+      if (i % 10 === 0) {
+        const n = (await sl.db.getAll('SELECT count(*) AS n FROM todos'))[0].n;
+        if (counts[counts.length - 1] !== n) counts.push(n);
+        if (n === expectedCount) break;
+      }
+      if (performance.now() - started > 120_000) break;
+    }
+    await connected;
+    const summary = (times) => {
+      const s = [...times].sort((a, b) => a - b);
+      const at = (p) => (s.length === 0 ? null : s[Math.min(s.length - 1, Math.floor(p * s.length))]);
+      return { n: s.length, p50: at(0.5), p99: at(0.99), max: s.length === 0 ? null : s[s.length - 1] };
+    };
+    return {
+      wrong, counts, syncMs: performance.now() - started,
+      waiting: summary(phases.waiting), downloading: summary(phases.downloading), applying: summary(phases.applying),
+    };
+  },
   /** P6: page → worker → SQLite point query latency over n iterations, in ms. */
   async pointQueryLatency(n) {
     const ids = (await sl.db.getAll('SELECT id FROM bench')).map((r) => r.id);
@@ -106,7 +146,8 @@ try {
   db.onRejected((tx) => sl.rejected.push(tx));
   // Read straight from the local database before any network: what a reload shows offline.
   sl.firstTodos = await db.getAll('SELECT * FROM todos ORDER BY id');
-  db.watch('SELECT * FROM todos ORDER BY id', [], (rows) => {
+  // ?watch=0: no live query of every todo (a 100k-row sync would ship all of them to the page).
+  if (params.get('watch') !== '0') db.watch('SELECT * FROM todos ORDER BY id', [], (rows) => {
     sl.todos = rows;
     sl.todosUpdates++;
     document.getElementById('out').textContent = JSON.stringify(rows, null, 1);

@@ -61,7 +61,7 @@ interface DirectApply {
  * PUT without data) go to the apply's temp.sl_pending and are re-derived after the merge, which
  * also corrects a row written here that a later segment removes.
  */
-function mergeSegment(db: SqlDb, bucket: string, seq: number, hasRemove: boolean, direct: DirectApply | null): void {
+function mergeSegment(db: SqlDb, bucket: string, seq: number, hasRemove: boolean, direct: DirectApply | null, shadow: Schema | null = null): void {
   db.run(PARSE, [seq]);
   // Order inside the segment does not matter: a PUT only replaces an older op of its row and a
   // REMOVE only deletes a row whose stored op is older than it.
@@ -83,6 +83,7 @@ function mergeSegment(db: SqlDb, bucket: string, seq: number, hasRemove: boolean
   }
   if (direct === null) {
     db.run(`INSERT OR IGNORE INTO sl_updated (bucket, type, id) SELECT ?, type, id FROM ${SEGMENT} WHERE op IN ('PUT', 'REMOVE')`, [bucket]);
+    if (shadow !== null) shadowSegment(db, shadow);
   } else {
     for (const [table, def] of Object.entries(direct.schema.tables)) {
       const columns = Object.keys(def.columns);
@@ -109,6 +110,13 @@ export interface StoredLine {
   local: LocalBucket;
 }
 
+/**
+ * Ops per staged segment at most: a server line holds about a thousand ops, and a segment is the
+ * unit a sliced apply cannot split (see applyCheckpointInSlices), so smaller segments keep each
+ * slice — and the wait of a query queued behind it — short.
+ */
+const SEGMENT_MAX_OPS = 200;
+
 function stageLine(db: SqlDb, { bucket, ops, local }: StoredLine): void {
   const stage = (clearFirst: boolean, segment: Op[]) => {
     if (!clearFirst && segment.length === 0) return;
@@ -125,6 +133,11 @@ function stageLine(db: SqlDb, { bucket, ops, local }: StoredLine): void {
       segment = [];
     } else if (op.op !== 'MOVE') {
       segment.push(op);
+      if (segment.length >= SEGMENT_MAX_OPS) {
+        stage(clearFirst, segment);
+        clearFirst = false;
+        segment = [];
+      }
     }
   }
   stage(clearFirst, segment);
@@ -219,22 +232,8 @@ export function applyCheckpoint(db: SqlDb, schema: Schema, req: ApplyRequest): s
     mergeStaged(db, { schema, changed: written, buckets: full ? 'all' : new Set(req.buckets) });
     db.run(`INSERT OR IGNORE INTO temp.sl_pending SELECT type, id FROM sl_updated ${scope}`, scopeBind);
     if (full) db.run('INSERT OR IGNORE INTO temp.sl_pending SELECT type, id FROM sl_touched');
-    const changed: string[] = [];
-    for (const [table, def] of Object.entries(schema.tables)) {
-      const n = Number(db.all(`SELECT count(*) AS n FROM temp.sl_pending WHERE type = ?`, [table])[0]!['n']);
-      if (n > 0 || written.has(table)) changed.push(table);
-      if (n === 0) continue;
-      const columns = Object.keys(def.columns);
-      const latest = `SELECT p.id AS id, (SELECT o.data FROM sl_oplog o WHERE o.type = p.type AND o.id = p.id
-          ORDER BY o.op_id DESC LIMIT 1) AS data FROM temp.sl_pending p WHERE p.type = ?`;
-      db.run(`DELETE FROM ${q(table)} WHERE id IN (SELECT id FROM (${latest}) WHERE data IS NULL)`, [table]);
-      const extract = columns.map((c) => `, json_extract(data, '$.${c}')`).join('');
-      db.run(
-        `INSERT OR REPLACE INTO ${q(table)} (id${columns.map((c) => `, ${q(c)}`).join('')})
-         SELECT id${extract} FROM (${latest}) WHERE data IS NOT NULL`,
-        [table],
-      );
-    }
+    const rederived = new Set(rederivePending(db, schema));
+    const changed = Object.keys(schema.tables).filter((t) => rederived.has(t) || written.has(t));
     db.run(`UPDATE sl_kv SET value = 0 WHERE key = 'applying'`);
     db.run(`DELETE FROM sl_updated ${scope}`, scopeBind);
     if (full) db.run('DELETE FROM sl_touched');
@@ -242,4 +241,179 @@ export function applyCheckpoint(db: SqlDb, schema: Schema, req: ApplyRequest): s
     clearStaged(db);
     return changed;
   });
+}
+
+/** Re-derives every row of temp.sl_pending from sl_oplog into its app table; returns the tables it wrote. */
+function rederivePending(db: SqlDb, schema: Schema): string[] {
+  const changed: string[] = [];
+  for (const [table, def] of Object.entries(schema.tables)) {
+    const n = Number(db.all(`SELECT count(*) AS n FROM temp.sl_pending WHERE type = ?`, [table])[0]!['n']);
+    if (n === 0) continue;
+    changed.push(table);
+    const columns = Object.keys(def.columns);
+    const latest = `SELECT p.id AS id, (SELECT o.data FROM sl_oplog o WHERE o.type = p.type AND o.id = p.id
+        ORDER BY o.op_id DESC LIMIT 1) AS data FROM temp.sl_pending p WHERE p.type = ?`;
+    db.run(`DELETE FROM ${q(table)} WHERE id IN (SELECT id FROM (${latest}) WHERE data IS NULL)`, [table]);
+    const extract = columns.map((c) => `, json_extract(data, '$.${c}')`).join('');
+    db.run(
+      `INSERT OR REPLACE INTO ${q(table)} (id${columns.map((c) => `, ${q(c)}`).join('')})
+       SELECT id${extract} FROM (${latest}) WHERE data IS NOT NULL`,
+      [table],
+    );
+  }
+  return changed;
+}
+
+// --- Applying a full checkpoint in slices ------------------------------------------------------
+//
+// A large first sync used to merge and apply everything in one transaction (seconds for 100k
+// rows), and every query waited for it. A full checkpoint is now applied in two phases:
+//  1. Slices, each its own short transaction: staged segments are merged into sl_oplog the way a
+//     merge outside an apply always was (the changed rows go to sl_updated, nothing visible moves),
+//     and the app row each merged PUT yields is computed into a temp "shadow" table per app table
+//     (temp.sl_shadow_<table>: the app table's columns, already extracted from the JSON). Between
+//     slices the worker returns to its event loop, so queued queries run — against the previous
+//     checkpoint's app tables, which no slice touches.
+//  2. Publish, one transaction: the shadow rows are copied into the app tables (a plain b-tree
+//     copy, no JSON, no op-store lookups), then the few rows the shadow does not cover (removed,
+//     superseded by another bucket, written locally) are re-derived from sl_oplog as before.
+// Readers therefore see the old checkpoint or the new one, never part of one. The shadow tables are
+// temp (memory, this connection): a crash between slices loses them, but everything they held is
+// also in sl_updated, so the next apply re-derives those rows the slow way — the same state.
+
+/** Shadow table of an app table: the rows phase 1 computed, waiting to be published. */
+function shadowTable(table: string): string {
+  return `temp.${q(`sl_shadow_${table}`)}`;
+}
+
+function createShadows(db: SqlDb, schema: Schema): void {
+  for (const [table, def] of Object.entries(schema.tables)) {
+    db.run(`DROP TABLE IF EXISTS ${shadowTable(table)}`);
+    const cols = Object.keys(def.columns).map((c) => `, ${q(c)}`).join('');
+    db.run(`CREATE TEMP TABLE ${q(`sl_shadow_${table}`)} (id TEXT PRIMARY KEY NOT NULL${cols})`);
+  }
+}
+
+function dropShadows(db: SqlDb, schema: Schema): void {
+  for (const table of Object.keys(schema.tables)) db.run(`DROP TABLE IF EXISTS ${shadowTable(table)}`);
+}
+
+/**
+ * Phase 1 for one merged segment (already in sl_oplog and sl_updated): the rows whose newest op is a
+ * PUT of this segment get their app row in the shadow; any other row of the segment (removed,
+ * superseded, PUT without data) leaves the shadow, so the publish re-derives it from sl_oplog.
+ */
+function shadowSegment(db: SqlDb, schema: Schema): void {
+  for (const [table, def] of Object.entries(schema.tables)) {
+    const columns = Object.keys(def.columns);
+    db.run(
+      `INSERT OR REPLACE INTO ${shadowTable(table)} (id${columns.map((c) => `, ${q(c)}`).join('')})
+       SELECT s.id${columns.map((c) => `, json_extract(s.data, '$.${c}')`).join('')} FROM ${SEGMENT} s
+       WHERE s.op = 'PUT' AND s.type = ? AND s.data IS NOT NULL AND NOT ${SUPERSEDED}`,
+      [table],
+    );
+    db.run(
+      `DELETE FROM ${shadowTable(table)} WHERE id IN (SELECT s.id FROM ${SEGMENT} s WHERE s.type = ?
+         AND (s.op = 'REMOVE' OR (s.op = 'PUT' AND (s.data IS NULL OR ${SUPERSEDED}))))`,
+      [table],
+    );
+  }
+}
+
+/** The id of the newest local write (sl_crud's AUTOINCREMENT counter), 0 before any. */
+function lastLocalWrite(db: SqlDb): number {
+  const r = db.all(`SELECT seq FROM sqlite_sequence WHERE name = 'sl_crud'`);
+  return r.length === 0 ? 0 : Number(r[0]!['seq']);
+}
+
+/**
+ * Phase 1, one slice: merges staged segments in arrival order, in one transaction, until `budgetMs`
+ * has passed (at least one segment). Returns whether staged segments remain.
+ */
+function mergeSlice(db: SqlDb, schema: Schema, budgetMs: number): boolean {
+  return transaction(db, () => {
+    db.run(`CREATE TEMP TABLE IF NOT EXISTS sl_segment (op TEXT, op_id INTEGER, type TEXT, id TEXT, data TEXT, checksum INTEGER)`);
+    const started = Date.now();
+    for (;;) {
+      const rows = db.all('SELECT seq, bucket, clear_first, has_remove FROM sl_staged ORDER BY seq LIMIT 1');
+      if (rows.length === 0) return false;
+      const r = rows[0]!;
+      const bucket = String(r['bucket']);
+      const seq = Number(r['seq']);
+      if (Number(r['clear_first']) === 1) {
+        // Rows the CLEAR drops leave the shadow too (they are in sl_updated, re-derived at publish).
+        for (const table of Object.keys(schema.tables)) {
+          db.run(`DELETE FROM ${shadowTable(table)} WHERE id IN (SELECT id FROM sl_oplog WHERE bucket = ? AND type = ?)`, [bucket, table]);
+        }
+        clearBucket(db, bucket);
+      }
+      mergeSegment(db, bucket, seq, Number(r['has_remove']) === 1, null, schema);
+      db.run('DELETE FROM sl_staged WHERE seq = ?', [seq]);
+      if (Date.now() - started >= budgetMs) return true;
+    }
+  });
+}
+
+/** Phase 2: publishes the shadow and re-derives the rest, in one transaction (see applyCheckpoint). */
+function publish(db: SqlDb, schema: Schema, req: ApplyRequest, localWriteAtStart: number): string[] {
+  return transaction(db, () => {
+    if (req.positions !== null) {
+      for (const [name, b] of Object.entries(req.positions)) saveBucket(db, name, b);
+    }
+    mergeStaged(db); // lines staged after the last slice (none in the engine: it stores nothing meanwhile)
+    clearStaged(db);
+    if (lastLocalWrite(db) !== localWriteAtStart) {
+      // The app wrote locally between slices: its write must stay visible until uploaded, so this
+      // apply only saves positions (as with applyRows false); the rows stay in sl_updated for the
+      // next apply the machine allows.
+      return [];
+    }
+    db.run(`CREATE TEMP TABLE IF NOT EXISTS sl_pending (type TEXT NOT NULL, id TEXT NOT NULL, PRIMARY KEY (type, id)) WITHOUT ROWID`);
+    db.run('DELETE FROM temp.sl_pending');
+    db.run(`UPDATE sl_kv SET value = 1 WHERE key = 'applying'`);
+    const changed: string[] = [];
+    const shadowed = Object.keys(schema.tables).map((t) => `(u.type = '${t.replaceAll("'", "''")}' AND u.id IN (SELECT id FROM ${shadowTable(t)}))`);
+    for (const [table, def] of Object.entries(schema.tables)) {
+      const cols = ['id', ...Object.keys(def.columns)].map((c) => q(c)).join(', ');
+      db.run(`INSERT OR REPLACE INTO ${q(table)} (${cols}) SELECT ${cols} FROM ${shadowTable(table)}`);
+      if (db.changes() > 0) changed.push(table);
+    }
+    db.run(
+      `INSERT OR IGNORE INTO temp.sl_pending SELECT u.type, u.id FROM sl_updated u
+       ${shadowed.length > 0 ? `WHERE NOT (${shadowed.join(' OR ')})` : ''}`,
+    );
+    db.run('INSERT OR IGNORE INTO temp.sl_pending SELECT type, id FROM sl_touched');
+    for (const table of rederivePending(db, schema)) if (!changed.includes(table)) changed.push(table);
+    db.run(`UPDATE sl_kv SET value = 0 WHERE key = 'applying'`);
+    db.run('DELETE FROM sl_updated');
+    db.run('DELETE FROM sl_touched');
+    db.run('DELETE FROM temp.sl_pending');
+    return changed;
+  });
+}
+
+/** Options of applyCheckpointInSlices. */
+export interface Slicing {
+  /** Runs one step with the database to itself (the worker's lock) after yielding to queued work. */
+  run<T>(fn: () => T): Promise<T>;
+  /** Time budget of one slice in ms. */
+  sliceMs: number;
+}
+
+/**
+ * applyCheckpoint for the worker: a full checkpoint with rows to apply is merged in slices and
+ * published in one short transaction (see above); anything else is one transaction as before.
+ */
+export async function applyCheckpointInSlices(db: SqlDb, schema: Schema, req: ApplyRequest, slicing: Slicing): Promise<string[]> {
+  if (!req.applyRows || req.priority !== null) return slicing.run(() => applyCheckpoint(db, schema, req));
+  const localWriteAtStart = await slicing.run(() => {
+    createShadows(db, schema);
+    return lastLocalWrite(db);
+  });
+  try {
+    while (await slicing.run(() => mergeSlice(db, schema, slicing.sliceMs)));
+    return await slicing.run(() => publish(db, schema, req, localWriteAtStart));
+  } finally {
+    await slicing.run(() => dropShadows(db, schema));
+  }
 }

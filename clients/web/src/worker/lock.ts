@@ -20,3 +20,25 @@ export class Lock {
     }
   }
 }
+
+let channel: MessageChannel | null = null;
+const waiting: (() => void)[] = [];
+
+/**
+ * Resolves in a new task, after the messages already queued (the page's queries) have been handled.
+ * A MessageChannel message rather than setTimeout(0), which browsers clamp to 4 ms when nested.
+ * Without a worker scope (node tests) it is a plain timer.
+ */
+export function yieldToEventLoop(): Promise<void> {
+  if (typeof (globalThis as { WorkerGlobalScope?: unknown }).WorkerGlobalScope === 'undefined') {
+    return new Promise((r) => setTimeout(r, 0));
+  }
+  if (channel === null) {
+    channel = new MessageChannel();
+    channel.port1.onmessage = () => waiting.shift()?.();
+  }
+  return new Promise((r) => {
+    waiting.push(r);
+    channel!.port2.postMessage(null);
+  });
+}

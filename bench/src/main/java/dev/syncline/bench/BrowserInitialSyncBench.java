@@ -34,7 +34,8 @@ import java.util.concurrent.TimeUnit;
 public final class BrowserInitialSyncBench {
     private static final Path WEB = Path.of("clients", "web");
     private static final Path DRIVER = WEB.resolve("bench").resolve("p4-first-sync.mjs");
-    private static final List<String> SDKS = List.of("syncline", "powersync");
+    /** BENCH_SDKS=syncline profiles our SDK alone (no ratio, no @powersync/web build needed). */
+    private static final List<String> SDKS = List.of(System.getenv().getOrDefault("BENCH_SDKS", "syncline,powersync").split(","));
     private static final long TIMEOUT_MS = 600_000;
 
     /** One SDK against one stream: the endpoint and how many todos the page must end with. */
@@ -108,7 +109,13 @@ public final class BrowserInitialSyncBench {
             for (Target target : targets) {
                 profile.append(cpuProfile(target, running.token("alice")));
             }
-            table.append(summary(seconds, rounds, rows, expectedTodos));
+            if (SDKS.contains("powersync")) {
+                table.append(summary(seconds, rounds, rows, expectedTodos));
+            } else {
+                table.append(String.format("%nsyncline only (BENCH_SDKS), medians over %d rounds: %.2f s against the server, "
+                        + "%.2f s against the canned stream%n", rounds, median(seconds.get("syncline server")),
+                        median(seconds.get("syncline canned"))));
+            }
             table.append("\nprofile of our SDK (status events from the worker, coalesced):\n").append(profile);
             System.out.print(table);
             ResultFile.write("browser-sync-" + rows, table.toString());
@@ -159,14 +166,17 @@ public final class BrowserInitialSyncBench {
             Map<String, Long> self = new LinkedHashMap<>();
             worker.path("self").forEach(f -> self.put(f.path("name").asText(), f.path("ms").asLong()));
             return String.format("- CPU profile of our worker (%s stream, one traced first sync of %.2f s, not counted above): "
-                    + "%d ms busy, %d ms idle; apply at checkpoint_complete (applyCheckpoint) %d ms, of it merging staged "
-                    + "lines into the op store and app tables (mergeStaged) %d ms; storing data lines (storeLines) %d ms; "
+                    + "%d ms busy, %d ms idle; apply at checkpoint_complete: one-transaction apply (applyCheckpoint) %d ms, "
+                    + "sliced merge into the op store and shadow tables (mergeSlice) %d ms, publish transaction (publish) "
+                    + "%d ms, of them merging segments (mergeSegment) %d ms; storing data lines (storeLines) %d ms; "
                     + "reading the stream + JSON.parse (ndjsonLines) %d ms; op decoding (parseLine) %d ms; self time in "
                     + "SQLite's wasm %d ms, in sqlite-wasm's JS glue %d ms, garbage collector %d ms%n", target.stream,
                     r.path("totalMs").asDouble() / 1000, worker.path("busyMs").asLong(),
                     worker.path("totalMs").asLong() - worker.path("busyMs").asLong(),
                     incl.getOrDefault("storage/sync-store.ts:applyCheckpoint", 0L),
-                    incl.getOrDefault("storage/sync-store.ts:mergeStaged", 0L),
+                    incl.getOrDefault("storage/sync-store.ts:mergeSlice", 0L),
+                    incl.getOrDefault("storage/sync-store.ts:publish", 0L),
+                    incl.getOrDefault("storage/sync-store.ts:mergeSegment", 0L),
                     incl.getOrDefault("storage/sync-store.ts:storeLines", 0L),
                     incl.getOrDefault("sync/ndjson.ts:ndjsonLines", 0L),
                     incl.getOrDefault("protocol/lines.ts:parseLine", 0L),
@@ -180,7 +190,8 @@ public final class BrowserInitialSyncBench {
     private static void requireBuilt() {
         List<String> missing = new ArrayList<>();
         for (Path p : List.of(WEB.resolve("dist/index.js"), WEB.resolve("node_modules/playwright-core"),
-                Path.of("clients/interop-web/dist/p4-page.js"), Path.of("/usr/bin/chromium"))) {
+                SDKS.contains("powersync") ? Path.of("clients/interop-web/dist/p4-page.js") : WEB.resolve("dist/worker.js"),
+                Path.of("/usr/bin/chromium"))) {
             if (!Files.exists(p)) {
                 missing.add(p.toString());
             }
