@@ -1,5 +1,7 @@
 package dev.syncline.server.app;
 
+import dev.syncline.server.pipeline.BucketOracle;
+import dev.syncline.server.storage.sqlite.SqliteBucketStorage;
 import dev.syncline.server.testing.PostgresTestServer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -8,6 +10,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
+import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -15,7 +19,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * The slot check runs on every reconnect, not only at start: the walsender connection drops, and
  * before capture reconnects the slot is dropped and re-created with a transaction committed in
  * between. The running server must refuse the new slot (and not retry it in a loop) instead of
- * streaming from it and skipping that transaction.
+ * streaming from it and skipping that transaction, and then copy everything again into a new
+ * storage generation from a new slot, the gap's transaction included.
  */
 class SlotReplacedOnReconnectIT {
     static PostgresTestServer server;
@@ -51,6 +56,21 @@ class SlotReplacedOnReconnectIT {
             // SYNC_C1105 (replaced), or SYNC_C1102 if capture came back in the instant the slot did not exist.
             assertThat(RunningApp.awaitCaptureProblem(running.app, Duration.ofSeconds(60)))
                     .hasMessageMatching("(?s).*\\[SYNC_C110[25]\\].*syncline.*");
+
+            long recovered = System.nanoTime() + Duration.ofSeconds(120).toNanos();
+            while (running.app.captureProblem().isPresent()) {   // generation 1 serves once it caught up
+                assertThat(System.nanoTime()).as("copied again into a new generation").isLessThan(recovered);
+                Thread.sleep(100);
+            }
+            try (SqliteBucketStorage g1 = SqliteBucketStorage.open(dir.resolve("storage/syncline.db-g1"))) {
+                assertThat(BucketOracle.stored(g1).getOrDefault("user_lists[\"l1\"]", Map.of()))
+                        .containsKey(List.of("todos", "t-gap"));
+            }
+            try (var c = running.db.connect(); var st = c.createStatement(); var rs = st.executeQuery(
+                    "SELECT count(*) FROM pg_replication_slots WHERE slot_name = 'syncline_g1'")) {
+                rs.next();
+                assertThat(rs.getInt(1)).as("the new generation's slot").isEqualTo(1);
+            }
         }
     }
 }
