@@ -152,6 +152,22 @@ class SynclineAppIT {
         }
     }
 
+    /** TRUNCATE empties the table's rows from every bucket of connected clients; the other table's rows stay. */
+    @Test
+    void aTruncateReachesConnectedClients() throws Exception {
+        try (Stream alice = new Stream("alice", "c-alice")) {
+            alice.awaitComplete("alice's first sync", c -> alice.rowsOf("user_lists[\"l1\"]").containsKey("t1")
+                    && alice.rowsOf("user_lists[\"l2\"]").containsKey("t2"));
+            running.db.execute("TRUNCATE todos");
+            alice.awaitComplete("todos gone", c -> !alice.rowsOf("user_lists[\"l1\"]").containsKey("t1")
+                    && !alice.rowsOf("user_lists[\"l2\"]").containsKey("t2"));
+            assertThat(alice.rowsOf("user_lists[\"l1\"]")).containsOnlyKeys("l1");
+            assertThat(alice.rowsOf("user_lists[\"l2\"]")).containsOnlyKeys("l2");
+            running.db.execute("INSERT INTO todos VALUES ('t5', 'l1', 'after the truncate', false, 5)");
+            alice.awaitComplete("a row written after it", c -> alice.rowsOf("user_lists[\"l1\"]").containsKey("t5"));
+        }
+    }
+
     @Test
     void aWriteCheckpointComesBackOnAnIdleDatabase() throws Exception {
         try (Stream alice = new Stream("alice", "c1")) {
