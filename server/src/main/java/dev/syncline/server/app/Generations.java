@@ -289,7 +289,8 @@ final class Generations implements AutoCloseable {
      * serving what it holds meanwhile.
      */
     static final Set<CaptureError> RECOPIED = EnumSet.of(CaptureError.SLOT_INVALIDATED, CaptureError.SLOT_MISSING,
-            CaptureError.SLOT_REPLACED, CaptureError.TABLE_RECREATED, CaptureError.TABLE_SET_CHANGED);
+            CaptureError.SLOT_REPLACED, CaptureError.TABLE_RECREATED, CaptureError.TABLE_SET_CHANGED,
+            CaptureError.TABLE_RESHAPED);
 
     /** Runs every {@value #CHECK_MILLIS} ms on the generations thread: switches once the build caught up. */
     private void checkBuild() {
@@ -311,7 +312,15 @@ final class Generations implements AutoCloseable {
 
     /** Starts a new generation from a new slot when the serving one stopped with a {@link #RECOPIED} problem. */
     private synchronized void recopyAfterCaptureProblem() {
-        if (building != null) {
+        GenerationRunner b = building;
+        if (b != null) {   // the build itself met such a problem (a migration during the copy): build again
+            Optional<CaptureException> p = b.problem();
+            if (p.isPresent() && RECOPIED.contains(p.get().error())) {
+                log.warn("generation {}: its build stopped with {} ({}); building again", b.generation.id(),
+                        p.get().error().code(), p.get().getMessage());
+                abandon(b);
+                startBuilding(newGeneration(b.generation.fingerprint(), b.generation.rulesText()));
+            }
             return;
         }
         Optional<CaptureException> problem = active.problem();

@@ -415,6 +415,29 @@ class GenerationsIT {
         }
     }
 
+    /** With {@code SELECT *}, a column added (or retyped) reaches the rows stored before it through a re-copy. */
+    @Test
+    void aColumnAddedWhileServingReachesEveryStoredRowOfConnectedClients() throws Exception {
+        RunningApp running = RunningApp.start(server, dir, extraYaml(""), RunningApp.MEMBERSHIP_RULES).awaitReady();
+        SynclineApp app = running.app;
+        try {
+            running.db.execute("INSERT INTO todos SELECT 'x' || g, 'l1', 'bulk ' || g, false, g FROM generate_series(1, 50) g");
+            ProtocolClientModel alice = new ProtocolClientModel();
+            try (Stream s = new Stream(app, running.token("alice"), "c-alice", alice)) {
+                s.awaitComplete("the first rows", c -> ids(c, L1).equals(pgIds(running, "l1")));
+                assertThat(todos(alice)).allSatisfy(row -> assertThat(row.has("prio")).isFalse());
+                running.db.execute("ALTER TABLE todos ADD COLUMN prio int DEFAULT 7");
+                s.awaitComplete("every todo with the new column", c -> todos(c).size() == 52
+                        && todos(c).stream().allMatch(row -> row.path("prio").asInt() == 7));
+            }
+            assertThat(ids(alice, L1)).isEqualTo(pgIds(running, "l1"));
+            assertThat(diagnostics(app).path("generations").path("active").path("id").asInt()).isEqualTo(1);
+        } finally {
+            app.close();
+            running.db.close();
+        }
+    }
+
     /** The slot dropped (and a transaction committed) while the server was stopped: copied again, no row lost. */
     @Test
     void aSlotDroppedWhileStoppedIsReplacedByANewGenerationWithTheGapTransaction() throws Exception {

@@ -65,6 +65,10 @@ public enum CaptureError {
     TABLE_SET_CHANGED("SYNC_C1204", false,
             "the captured tables differ from those of the stored snapshot; Syncline copies everything again into a new "
                     + "storage generation while serving what it holds (docs/operations.md)"),
+    TABLE_RESHAPED("SYNC_C1207", false,
+            "a captured table's columns were added, dropped or retyped; Syncline copies everything again into a new "
+                    + "storage generation, so that rows stored before get the new shape, while serving what it holds "
+                    + "(docs/operations.md)"),
     TOAST_UNRESOLVED("SYNC_C1301", false,
             "an unchanged TOAST value had no known previous image; set REPLICA IDENTITY FULL on the table"),
     PROTOCOL("SYNC_C1401", true, "unexpected replication message; this is a bug, please report it with the log"),

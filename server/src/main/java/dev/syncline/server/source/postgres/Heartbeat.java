@@ -21,26 +21,31 @@ import java.util.function.Consumer;
  * unpublished tables are written, pgoutput sends nothing, so without this the slot would never
  * advance and PostgreSQL would keep WAL forever; the message gives the sink a position to confirm.
  *
- * <p>Each beat also checks that every captured table still has the relation id it was copied
- * with. A table dropped and re-created drops out of the publication, so the stream itself never
- * says so: without this check its old rows would be served forever and its new ones never.
+ * <p>Each beat also checks that every captured table still has the relation id and the columns
+ * it was copied with. A table dropped and re-created drops out of the publication, so the stream
+ * itself never says so: without this check its old rows would be served forever and its new ones
+ * never. A column added, dropped or retyped shows in the stream only with the table's next change,
+ * and rows stored before it keep their old shape; the check says so at once.
  */
 final class Heartbeat implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Heartbeat.class);
     private final PgConnections connections;
     private final ScheduledExecutorService scheduler;
     private final Map<TableName, Integer> relationIds;
+    private final Map<TableName, List<SourceTable.SourceColumn>> columns;
     private final Consumer<CaptureException> onRecreated;
     private Connection connection;
 
     /**
      * @param relationIds the captured tables and the relation ids they were copied with
-     * @param onRecreated told (once) when one of them has another relation id now
+     * @param columns     the captured tables' columns (name and type, in order) as captured
+     * @param onRecreated told (once) when one of them has another relation id or other columns now
      */
     Heartbeat(PgConnections connections, Duration interval, Map<TableName, Integer> relationIds,
-              Consumer<CaptureException> onRecreated) {
+              Map<TableName, List<SourceTable.SourceColumn>> columns, Consumer<CaptureException> onRecreated) {
         this.connections = connections;
         this.relationIds = Map.copyOf(relationIds);
+        this.columns = Map.copyOf(columns);
         this.onRecreated = onRecreated;
         this.scheduler = Executors.newSingleThreadScheduledExecutor(
                 Thread.ofPlatform().daemon().name("syncline-heartbeat").factory());
@@ -97,6 +102,39 @@ final class Heartbeat implements AutoCloseable {
                 return;
             }
         }
+        for (Map.Entry<TableName, List<SourceTable.SourceColumn>> e : columns.entrySet()) {
+            Integer oid = relationIds.get(e.getKey());
+            if (oid == null || !oid.equals(now.get(e.getKey()))) {
+                continue;   // missing or re-created: handled above
+            }
+            List<SourceTable.SourceColumn> current = columnsOf(oid);
+            if (!current.equals(e.getValue())) {
+                recreatedReported = true;
+                onRecreated.accept(new CaptureException(CaptureError.TABLE_RESHAPED, "table " + e.getKey()
+                        + " changed its columns while streaming: " + describe(e.getValue()) + " → " + describe(current)));
+                return;
+            }
+        }
+    }
+
+    /** The columns capture maps, as {@link TableCatalog#describe} reads them (generated ones are not sent). */
+    private List<SourceTable.SourceColumn> columnsOf(int relationId) throws SQLException {
+        List<SourceTable.SourceColumn> out = new java.util.ArrayList<>();
+        try (PreparedStatement ps = connection.prepareStatement("SELECT attname, atttypid FROM pg_attribute "
+                + "WHERE attrelid = (?::bigint)::oid AND attnum > 0 AND NOT attisdropped AND attgenerated = '' "
+                + "ORDER BY attnum")) {
+            ps.setLong(1, Integer.toUnsignedLong(relationId));
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    out.add(new SourceTable.SourceColumn(rs.getString(1), (int) rs.getLong(2)));
+                }
+            }
+        }
+        return out;
+    }
+
+    private static String describe(List<SourceTable.SourceColumn> columns) {
+        return columns.stream().map(SourceTable.SourceColumn::name).toList().toString();
     }
 
     private void closeConnection() {

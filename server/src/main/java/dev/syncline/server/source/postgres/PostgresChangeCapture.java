@@ -93,9 +93,11 @@ public final class PostgresChangeCapture implements AutoCloseable {
             checkNotRecreated(progress, tables);
 
             Map<TableName, Integer> knownIds = new HashMap<>();
+            Map<TableName, List<SourceTable.SourceColumn>> knownColumns = new HashMap<>();
             Map<TableName, List<String>> keys = new HashMap<>();
             for (TableCatalog.TableInfo info : tables) {
                 knownIds.put(info.table().name(), info.table().relationId());
+                knownColumns.put(info.table().name(), info.table().columns());
                 keys.put(info.table().name(), info.table().primaryKey());
             }
             Function<TableName, List<String>> primaryKeyOf = name -> keys.computeIfAbsent(name,
@@ -104,7 +106,7 @@ public final class PostgresChangeCapture implements AutoCloseable {
                     knownIds, state.storedCommitLsn(), progress.consistentAfter());
 
             reader = openReader();
-            heartbeat = new Heartbeat(connections, settings.heartbeatInterval(), knownIds,
+            heartbeat = new Heartbeat(connections, settings.heartbeatInterval(), knownIds, knownColumns,
                     problem -> catalogProblem = problem);
             running = true;
             captureThread = Thread.ofPlatform().name("syncline-capture").unstarted(() -> streamLoop(assembler));
