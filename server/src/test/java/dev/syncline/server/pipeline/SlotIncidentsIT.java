@@ -81,7 +81,7 @@ class SlotIncidentsIT {
 
         assertThatThrownBy(this::start).isInstanceOf(CaptureException.class)
                 .hasMessageContaining("SYNC_C1105").hasMessageContaining("syncline")
-                .hasMessageContaining("--resnapshot");
+                .hasMessageContaining("copies everything again into a new storage generation");
         assertThat(slotExists("syncline")).as("the new slot is left alone").isTrue();
         try (BucketStorage observer = SqliteBucketStorage.open(storageFile())) {
             assertThat(storesTodo(observer, 1003)).as("nothing was streamed from the new slot").isFalse();

@@ -91,7 +91,7 @@ class SlotRecoveryIT {
 
         assertThatThrownBy(this::start).isInstanceOfSatisfying(CaptureException.class,
                         e -> assertThat(e.error()).isEqualTo(CaptureError.SLOT_INVALIDATED))
-                .hasMessageContaining("--resnapshot");
+                .hasMessageContaining("copies everything again into a new storage generation");
 
         resnapshot();
         start();

@@ -46,7 +46,7 @@ class SlotGuardTest {
                 .isEqualTo(CaptureError.SLOT_REPLACED);
         assertThat(refusal(() -> check(OURS, Lsn.ZERO, slot(1_001, null, null)))).isEqualTo(CaptureError.SLOT_REPLACED);
         assertThatThrownBy(() -> check(OURS, new Lsn(5_000), slot(9_000, null, null)))
-                .hasMessageContaining("0/1388").hasMessageContaining("0/2328").hasMessageContaining("--resnapshot");
+                .hasMessageContaining("0/1388").hasMessageContaining("0/2328").hasMessageContaining("copies everything again into a new storage generation");
     }
 
     @Test
