@@ -16,6 +16,7 @@ import dev.syncline.server.upload.UploadHandler;
 import dev.syncline.server.upload.UploadLimits;
 import dev.syncline.server.upload.UploadService;
 import dev.syncline.server.upload.UserUploadSlots;
+import dev.syncline.server.upload.VerifiedTokenCache;
 import dev.syncline.server.upload.WritableTables;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.postgresql.PGProperty;
@@ -68,7 +69,7 @@ final class Uploads {
         if (!upload.appliedRetention().isZero()) {
             resources.add(schedulePruning(new AppliedUploadsPruner(pool, upload.appliedRetention())));
         }
-        return new UploadHandler(authenticator, UploadLimits.of(upload), service,
+        return new UploadHandler(new VerifiedTokenCache(authenticator, clock), UploadLimits.of(upload), service,
                 new UserUploadSlots(upload.maxConcurrentPerUser()));
     }
 

@@ -9,18 +9,29 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Applies one client transaction in one PostgreSQL transaction, in this order: record
- * (user, client, tx) in {@code syncline.applied_uploads} (a row already there means the
+ * Applies one client transaction in one PostgreSQL transaction, in this order: reset the session
+ * ({@link PgConnectionPool#RESET}: the pooled connection may hold what another upload left in it);
+ * record (user, client, tx) in {@code syncline.applied_uploads} (a row already there means the
  * transaction was applied before: roll back, {@code duplicate}); become the configured role with
  * the user's claims ({@code set_config('role' | 'request.jwt.claims' | 'request.jwt.claim.sub', …,
  * true)}, the PostgREST convention, all local to the transaction); run the ops; commit. The
  * marker row commits or rolls back with the writes, so a retry after a lost response finds it.
+ *
+ * <p>All of it up to the commit is sent as one pipeline (one round trip; pgjdbc sends the
+ * statements of a multi-statement prepared statement with one Sync, and PostgreSQL runs them in
+ * order, stopping at the first error), then the commit: two round trips per transaction instead
+ * of one per statement. The results decide afterwards: a marker row already there rolls back
+ * ({@code duplicate}, the ops' writes with it); a failed statement, or a PATCH or DELETE that
+ * touched no row, rolls back and runs the transaction again statement by statement, which tells
+ * exactly what happened as it always did. Only a lost connection is not run again here (the
+ * caller's retry rules apply).
  */
 final class TransactionApplier {
     private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(TransactionApplier.class);
-    private static final String MARK = "INSERT INTO syncline.applied_uploads (user_id, client_id, tx_id) VALUES (?, ?, ?)"
+    /** The marker row, after the session reset every transaction starts with. */
+    private static final String RESET_AND_MARK = PgConnectionPool.RESET + "; INSERT INTO syncline.applied_uploads (user_id, client_id, tx_id) VALUES (?, ?, ?)"
             + " ON CONFLICT DO NOTHING";
-    private static final String ALREADY = "SELECT 1 FROM syncline.applied_uploads WHERE user_id = ? AND client_id = ? AND tx_id = ?";
+    private static final String RESET_AND_ALREADY = PgConnectionPool.RESET + "; SELECT 1 FROM syncline.applied_uploads WHERE user_id = ? AND client_id = ? AND tx_id = ?";
     /**
      * Also reads the transaction's id (the marker row assigned one) in the form pgoutput's BEGIN and
      * Electric's {@code txids} carry it: 32-bit, without xid8's epoch.
@@ -28,6 +39,9 @@ final class TransactionApplier {
     private static final String BECOME = "SELECT set_config('role', ?, true), set_config('request.jwt.claims', ?, true),"
             + " set_config('request.jwt.claim.sub', ?, true), set_config('statement_timeout', ?, true),"
             + " pg_current_xact_id()::xid::text";
+
+    /** The pipelined start of every transaction: reset, marker row, role and claims, transaction id. */
+    private static final String START = RESET_AND_MARK + "; " + BECOME;
 
     /** Who writes: the token's subject and its whole claim set as JSON. */
     record Writer(String userId, String claimsJson) {}
@@ -65,6 +79,10 @@ final class TransactionApplier {
             } catch (RejectedSql failed) {
                 return new Result(TransactionOutcome.rejected(txId, failed.code, failed.getMessage()), false);
             }
+        }
+        Result pipelined = pipelined(c, writer, clientId, txId, plans);
+        if (pipelined != null) {
+            return pipelined;
         }
         int[] current = {-1};
         long[] xid = {0};
@@ -136,19 +154,102 @@ final class TransactionApplier {
         }
     }
 
+    /**
+     * The transaction in two round trips: {@link #START} and every op as one pipeline, then the
+     * commit. Null when it must be run again statement by statement (everything was rolled back).
+     *
+     * @throws TransientFailure on a lost connection (not run again here)
+     */
+    private Result pipelined(Connection c, Writer writer, String clientId, long txId, List<SqlPlan> plans)
+            throws TransientFailure {
+        StringBuilder sql = new StringBuilder(START);
+        for (SqlPlan plan : plans) {
+            sql.append("; ").append(plan.sql());
+        }
+        try {
+            List<Outcome> results;
+            try (PreparedStatement ps = c.prepareStatement(sql.toString())) {
+                key(ps, writer, clientId, txId);
+                setBecome(ps, 4, writer);
+                int p = 8;
+                for (SqlPlan plan : plans) {
+                    p = setParameters(ps, p, plan.parameters());
+                }
+                results = outcomes(ps);
+            }
+            // Counted from the end: the reset's statements come first.
+            int first = results.size() - plans.size();
+            if (first < 2 || results.get(first - 2).count() != 1) {
+                c.rollback(); // the marker row is there: applied before
+                return first < 2 ? null : new Result(TransactionOutcome.duplicate(txId), false);
+            }
+            long xid = Long.parseLong(results.get(first - 1).value());
+            for (int i = 0; i < plans.size(); i++) {
+                if (plans.get(i).expectRow() && results.get(first + i).count() == 0) {
+                    c.rollback(); // missing, or hidden by RLS: the step-by-step run tells which
+                    return null;
+                }
+            }
+            c.commit();
+            return new Result(TransactionOutcome.applied(txId, xid), false);
+        } catch (SQLException e) {
+            rollbackQuietly(c);
+            String state = e.getSQLState();
+            if (state == null || state.startsWith("08") || state.startsWith("57P")) {
+                throw new TransientFailure(e); // the connection is gone: nothing to run again on
+            }
+            // Anything else, a timeout too, runs again step by step: only that tells which op it
+            // was (the pipeline's results are lost with the error). A timed-out transaction thus
+            // holds the connection for up to twice the statement_timeout in a request.
+            return null;
+        }
+    }
+
+    /** One statement's result: an update count, or (for a query) the last column of its first row. */
+    private record Outcome(int count, String value) {}
+
+    /** Every result of a (multi-statement) prepared statement, in order. */
+    private static List<Outcome> outcomes(PreparedStatement ps) throws SQLException {
+        List<Outcome> results = new ArrayList<>();
+        boolean query = ps.execute();
+        while (true) {
+            if (query) {
+                try (ResultSet rs = ps.getResultSet()) {
+                    results.add(new Outcome(-1, rs.next() ? rs.getString(rs.getMetaData().getColumnCount()) : null));
+                }
+            } else {
+                int count = ps.getUpdateCount();
+                if (count == -1) {
+                    return results;
+                }
+                results.add(new Outcome(count, null));
+            }
+            query = ps.getMoreResults();
+        }
+    }
+
+    private static int setParameters(PreparedStatement ps, int first, List<String> parameters) throws SQLException {
+        for (int p = 0; p < parameters.size(); p++) {
+            if (parameters.get(p) == null) {
+                ps.setNull(first + p, Types.VARCHAR);
+            } else {
+                ps.setString(first + p, parameters.get(p));
+            }
+        }
+        return first + parameters.size();
+    }
+
     private static boolean mark(Connection c, Writer writer, String clientId, long txId) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement(MARK)) {
+        try (PreparedStatement ps = c.prepareStatement(RESET_AND_MARK)) {
             key(ps, writer, clientId, txId);
-            return ps.executeUpdate() == 1;
+            return outcomes(ps).getLast().count() == 1;
         }
     }
 
     private static boolean alreadyApplied(Connection c, Writer writer, String clientId, long txId) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement(ALREADY)) {
+        try (PreparedStatement ps = c.prepareStatement(RESET_AND_ALREADY)) {
             key(ps, writer, clientId, txId);
-            try (ResultSet rs = ps.executeQuery()) {
-                return rs.next();
-            }
+            return outcomes(ps).getLast().value() != null;
         }
     }
 
@@ -161,10 +262,7 @@ final class TransactionApplier {
     /** Becomes the role with the user's claims; returns the transaction's (32-bit) id. */
     private long become(Connection c, Writer writer) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement(BECOME)) {
-            ps.setString(1, role);
-            ps.setString(2, writer.claimsJson());
-            ps.setString(3, writer.userId());
-            ps.setString(4, statementTimeout);
+            setBecome(ps, 1, writer);
             try (ResultSet rs = ps.executeQuery()) {
                 rs.next();
                 return Long.parseLong(rs.getString(5));
@@ -172,16 +270,16 @@ final class TransactionApplier {
         }
     }
 
+    private void setBecome(PreparedStatement ps, int first, Writer writer) throws SQLException {
+        ps.setString(first, role);
+        ps.setString(first + 1, writer.claimsJson());
+        ps.setString(first + 2, writer.userId());
+        ps.setString(first + 3, statementTimeout);
+    }
+
     private static int execute(Connection c, SqlPlan plan) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement(plan.sql())) {
-            List<String> parameters = plan.parameters();
-            for (int p = 0; p < parameters.size(); p++) {
-                if (parameters.get(p) == null) {
-                    ps.setNull(p + 1, Types.VARCHAR);
-                } else {
-                    ps.setString(p + 1, parameters.get(p));
-                }
-            }
+            setParameters(ps, 1, plan.parameters());
             return ps.executeUpdate();
         }
     }

@@ -103,11 +103,13 @@ public final class UploadService {
         Connection c = null;
         boolean broken = false;
         try {
-            c = pool.borrow(CONNECTION_WAIT);
+            // Not reset by the pool: each transaction resets it in its first round trip.
+            c = pool.borrowUnreset(CONNECTION_WAIT);
             UploadCatalog.Snapshot snapshot = catalog.current();
             if (snapshot == null) {
+                PgConnectionPool.reset(c);
                 snapshot = catalog.load(c);
-            } else if (snapshot.problem() != null && catalog.reloadIfStale(c)) {
+            } else if (snapshot.problem() != null && reloadIfStale(c)) {
                 snapshot = catalog.current(); // the operator may have created or granted the role since
             }
             if (snapshot.problem() != null) {
@@ -180,7 +182,7 @@ public final class UploadService {
                     backoff.pause(pause.plusMillis(ThreadLocalRandom.current().nextLong(pause.toMillis() + 1)));
                     pause = pause.multipliedBy(2);
                     if (c == null) {
-                        c = pool.borrow(CONNECTION_WAIT);
+                        c = pool.borrowUnreset(CONNECTION_WAIT);
                     }
                 } catch (InterruptedException | SQLException stop) {
                     if (stop instanceof InterruptedException) {
@@ -222,9 +224,15 @@ public final class UploadService {
         return state == null ? "" : " (SQLSTATE " + state + ")";
     }
 
-        private boolean reload(Connection c) {
+    /** Reads the catalog again if it is old enough, on {@code c} reset first (it may be an upload's). */
+    private boolean reloadIfStale(Connection c) throws SQLException {
+        PgConnectionPool.reset(c);
+        return catalog.reloadIfStale(c);
+    }
+
+    private boolean reload(Connection c) {
         try {
-            return catalog.reloadIfStale(c);
+            return reloadIfStale(c);
         } catch (SQLException e) {
             log.warn("uploads: could not reload the catalog: {}", e.getMessage());
             return false;
