@@ -415,9 +415,9 @@ class GenerationsIT {
         }
     }
 
-    /** With {@code SELECT *}, a column added (or retyped) reaches the rows stored before it through a re-copy. */
+    /** With {@code SELECT *}, a column added, then one retyped, reach the rows stored before through a re-copy each. */
     @Test
-    void aColumnAddedWhileServingReachesEveryStoredRowOfConnectedClients() throws Exception {
+    void aColumnAddedAndOneRetypedWhileServingReachEveryStoredRowOfConnectedClients() throws Exception {
         RunningApp running = RunningApp.start(server, dir, extraYaml(""), RunningApp.MEMBERSHIP_RULES).awaitReady();
         SynclineApp app = running.app;
         try {
@@ -429,9 +429,38 @@ class GenerationsIT {
                 running.db.execute("ALTER TABLE todos ADD COLUMN prio int DEFAULT 7");
                 s.awaitComplete("every todo with the new column", c -> todos(c).size() == 52
                         && todos(c).stream().allMatch(row -> row.path("prio").asInt() == 7));
+                // retyped: int8 → text, so every stored row's n becomes a JSON string
+                running.db.execute("ALTER TABLE todos ALTER COLUMN n TYPE text USING n::text");
+                s.awaitComplete("every todo with the retyped column", c -> todos(c).size() == 52
+                        && todos(c).stream().allMatch(row -> row.path("n").isTextual()));
             }
             assertThat(ids(alice, L1)).isEqualTo(pgIds(running, "l1"));
-            assertThat(diagnostics(app).path("generations").path("active").path("id").asInt()).isEqualTo(1);
+            assertThat(diagnostics(app).path("generations").path("active").path("id").asInt()).isEqualTo(2);
+        } finally {
+            app.close();
+            running.db.close();
+        }
+    }
+
+    /** A table added to the rules (a new data query) is copied with the new generation and reaches clients. */
+    @Test
+    void aTableAddedToTheRulesReachesConnectedClientsThroughReprocess() throws Exception {
+        RunningApp running = RunningApp.start(server, dir, extraYaml(""), OLD_RULES).awaitReady();
+        SynclineApp app = running.app;
+        try {
+            running.db.execute("CREATE TABLE notes (id text PRIMARY KEY, list_id text, body text)",
+                    "INSERT INTO notes VALUES ('n1', 'l1', 'a note'), ('n2', 'l3', 'bob''s note')");
+            ProtocolClientModel alice = new ProtocolClientModel();
+            try (Stream s = new Stream(app, running.token("alice"), "c-alice", alice)) {
+                s.awaitComplete("the first rows", c -> ids(c, L1).equals(pgIds(running, "l1")));
+                Files.writeString(dir.resolve("rules.yaml"), OLD_RULES
+                        + "      - SELECT id, list_id, body FROM notes WHERE list_id = bucket.list_id\n");
+                assertThat(reprocess(app, "Bearer " + ADMIN_TOKEN).statusCode()).isEqualTo(202);
+                s.awaitComplete("the new table's row", c -> ids(c, L1).contains("n1"));
+                running.db.execute("INSERT INTO notes VALUES ('n3', 'l1', 'written after')");
+                s.awaitComplete("a later note, live", c -> ids(c, L1).contains("n3"));
+            }
+            assertThat(ids(alice, L1)).containsAll(pgIds(running, "l1")).contains("n1", "n3").doesNotContain("n2");
         } finally {
             app.close();
             running.db.close();
