@@ -156,13 +156,29 @@ public final class PostgresTestServer implements AutoCloseable {
     void dropDatabase(String name) {
         try (Connection c = DriverManager.getConnection(jdbcUrl(adminDatabase), user, password);
              Statement s = c.createStatement()) {
-            s.execute("SELECT pg_terminate_backend(active_pid) FROM pg_replication_slots WHERE database = '"
-                    + name + "' AND active_pid IS NOT NULL");
-            s.execute("SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE database = '"
-                    + name + "'");
+            // A terminated walsender leaves its slot marked active for a moment (55006 "is active for
+            // PID"), and a server closed just before may still have one exiting: retry for a while.
+            long end = System.nanoTime() + 30_000_000_000L;
+            while (true) {
+                try {
+                    s.execute("SELECT pg_terminate_backend(active_pid) FROM pg_replication_slots WHERE database = '"
+                            + name + "' AND active_pid IS NOT NULL");
+                    s.execute("SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE database = '"
+                            + name + "'");
+                    break;
+                } catch (SQLException e) {
+                    if (!"55006".equals(e.getSQLState()) || System.nanoTime() > end) {
+                        throw e;
+                    }
+                    Thread.sleep(100);
+                }
+            }
             s.execute("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)");
         } catch (SQLException e) {
             throw new IllegalStateException("could not drop test database " + name + ": " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while dropping test database " + name, e);
         }
     }
 

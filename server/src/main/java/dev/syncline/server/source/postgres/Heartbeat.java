@@ -8,6 +8,7 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -78,59 +79,51 @@ final class Heartbeat implements AutoCloseable {
         if (recreatedReported || relationIds.isEmpty()) {
             return;
         }
+        // One statement, so relation ids and columns come from the same catalog snapshot (a table
+        // dropped between two queries would otherwise look like one with no columns).
         List<TableName> names = List.copyOf(relationIds.keySet());
         Map<TableName, Integer> now = new HashMap<>();
-        try (PreparedStatement ps = connection.prepareStatement("SELECT n.nspname, c.relname, c.oid FROM pg_class c "
-                + "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE (n.nspname, c.relname) IN "
-                + "(SELECT * FROM unnest(?::text[], ?::text[]))")) {
+        Map<TableName, List<SourceTable.SourceColumn>> nowColumns = new HashMap<>();
+        try (PreparedStatement ps = connection.prepareStatement("SELECT n.nspname, c.relname, c.oid, a.attname, "
+                + "a.atttypid FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+                + "LEFT JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped "
+                + "AND a.attgenerated = '' WHERE c.relkind IN ('r', 'p') AND (n.nspname, c.relname) IN "
+                + "(SELECT * FROM unnest(?::text[], ?::text[])) ORDER BY n.nspname, c.relname, a.attnum")) {
             ps.setArray(1, connection.createArrayOf("text", names.stream().map(TableName::schema).toArray()));
             ps.setArray(2, connection.createArrayOf("text", names.stream().map(TableName::name).toArray()));
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
-                    now.put(new TableName(rs.getString(1), rs.getString(2)), (int) rs.getLong(3));
+                    TableName name = new TableName(rs.getString(1), rs.getString(2));
+                    now.put(name, (int) rs.getLong(3));
+                    List<SourceTable.SourceColumn> columnsNow = nowColumns.computeIfAbsent(name, n -> new ArrayList<>());
+                    if (rs.getString(4) != null) {
+                        columnsNow.add(new SourceTable.SourceColumn(rs.getString(4), (int) rs.getLong(5)));
+                    }
                 }
             }
         }
         for (Map.Entry<TableName, Integer> e : relationIds.entrySet()) {
             Integer current = now.get(e.getKey());
             // A missing table may be mid-migration (DROP, then CREATE in another transaction): wait for it.
-            if (current != null && !current.equals(e.getValue())) {
+            if (current == null) {
+                continue;
+            }
+            if (!current.equals(e.getValue())) {
                 recreatedReported = true;
                 onRecreated.accept(new CaptureException(CaptureError.TABLE_RECREATED, "table " + e.getKey()
                         + " was dropped and re-created while streaming (relation id "
                         + Integer.toUnsignedString(e.getValue()) + " is now " + Integer.toUnsignedString(current) + ")"));
                 return;
             }
-        }
-        for (Map.Entry<TableName, List<SourceTable.SourceColumn>> e : columns.entrySet()) {
-            Integer oid = relationIds.get(e.getKey());
-            if (oid == null || !oid.equals(now.get(e.getKey()))) {
-                continue;   // missing or re-created: handled above
-            }
-            List<SourceTable.SourceColumn> current = columnsOf(oid);
-            if (!current.equals(e.getValue())) {
+            List<SourceTable.SourceColumn> was = columns.get(e.getKey());
+            List<SourceTable.SourceColumn> columnsNow = nowColumns.get(e.getKey());
+            if (was != null && !columnsNow.equals(was)) {
                 recreatedReported = true;
                 onRecreated.accept(new CaptureException(CaptureError.TABLE_RESHAPED, "table " + e.getKey()
-                        + " changed its columns while streaming: " + describe(e.getValue()) + " → " + describe(current)));
+                        + " changed its columns while streaming: " + describe(was) + " → " + describe(columnsNow)));
                 return;
             }
         }
-    }
-
-    /** The columns capture maps, as {@link TableCatalog#describe} reads them (generated ones are not sent). */
-    private List<SourceTable.SourceColumn> columnsOf(int relationId) throws SQLException {
-        List<SourceTable.SourceColumn> out = new java.util.ArrayList<>();
-        try (PreparedStatement ps = connection.prepareStatement("SELECT attname, atttypid FROM pg_attribute "
-                + "WHERE attrelid = (?::bigint)::oid AND attnum > 0 AND NOT attisdropped AND attgenerated = '' "
-                + "ORDER BY attnum")) {
-            ps.setLong(1, Integer.toUnsignedLong(relationId));
-            try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    out.add(new SourceTable.SourceColumn(rs.getString(1), (int) rs.getLong(2)));
-                }
-            }
-        }
-        return out;
     }
 
     private static String describe(List<SourceTable.SourceColumn> columns) {
