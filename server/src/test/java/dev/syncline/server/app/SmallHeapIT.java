@@ -91,9 +91,10 @@ class SmallHeapIT {
             Process second = serve(dir, config, db, "second");
             try {
                 awaitReady(second, base, dir.resolve("second.log"));
-                JsonNode bucket = awaitRows(second, base, BIG_ROWS + smallRows, target, dir.resolve("second.log"));
-                // The rewrite reached storage: each big row has a second op besides the million inserts.
-                assertThat(bucket.path("ops").asLong()).isGreaterThanOrEqualTo(2L * BIG_ROWS + smallRows);
+                // Stored through the LSN after both transactions: the rewrite (committed before the
+                // million rows) is in storage too. (Not asserted by op count: compaction may fold the
+                // superseded ops at any time.)
+                awaitRows(second, base, BIG_ROWS + smallRows, target, dir.resolve("second.log"));
                 assertThat(second.isAlive()).as("server process alive after the work").isTrue();
             } finally {
                 second.destroy();
