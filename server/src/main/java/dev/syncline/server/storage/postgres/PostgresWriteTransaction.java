@@ -254,23 +254,6 @@ final class PostgresWriteTransaction implements WriteTransaction {
         unattributedFrom = -1;
     }
 
-    private void writeSourceXids() throws SQLException {
-        for (SourceXid x : sourceXids) {
-            w.insertSourceXid.setLong(1, x.lastOpId());
-            w.insertSourceXid.setLong(2, x.firstOpId());
-            w.insertSourceXid.setLong(3, x.xid());
-            w.insertSourceXid.addBatch();
-        }
-        if (!sourceXids.isEmpty()) {
-            w.insertSourceXid.executeBatch();
-            w.sourceXidsSincePrune += sourceXids.size();
-            if (w.sourceXidsSincePrune >= 1024) {
-                w.pruneSourceXids.executeUpdate();
-                w.sourceXidsSincePrune = 0;
-            }
-        }
-    }
-
     @Override
     public void reserveOpIdsThrough(OpId through) {
         checkOpen();
@@ -305,7 +288,7 @@ final class PostgresWriteTransaction implements WriteTransaction {
         try {
             flushOps();
             flushDeltas();
-            writeSourceXids();
+            w.sourceXids.write(sourceXids);
             w.updateState.setLong(1, lastOpId);
             w.updateState.setLong(2, position.value());
             if (checkpoint == null) {
@@ -336,7 +319,7 @@ final class PostgresWriteTransaction implements WriteTransaction {
             try {
                 w.insertOp.clearBatch();
                 w.bucketDelta.clearBatch();
-                w.insertSourceXid.clearBatch();
+                w.sourceXids.clearBatch();
             } catch (SQLException ignored) {
                 // rolled back below either way
             }

@@ -5,6 +5,7 @@ import dev.syncline.server.storage.BucketWriter;
 import dev.syncline.server.storage.CheckpointChanges;
 import dev.syncline.server.storage.CheckpointListeners;
 import dev.syncline.server.storage.CommitPosition;
+import dev.syncline.server.storage.SourceXidWriter;
 import dev.syncline.server.storage.StorageException;
 import dev.syncline.server.storage.WriteTransaction;
 import dev.syncline.server.storage.WriterState;
@@ -35,10 +36,7 @@ final class PostgresWriter implements BucketWriter {
     final PreparedStatement updateState;
     final PreparedStatement updateSnapshot;
     final PreparedStatement updateAcknowledged;
-    final PreparedStatement insertSourceXid;
-    final PreparedStatement pruneSourceXids;
-    /** Source-xid rows written since the last prune; pruning every so often keeps commits cheap. */
-    int sourceXidsSincePrune;
+    final SourceXidWriter sourceXids;
     private final PreparedStatement lockState;
     private PostgresWriteTransaction open;
 
@@ -67,10 +65,8 @@ final class PostgresWriter implements BucketWriter {
         updateSnapshot = connection.prepareStatement("UPDATE state SET snapshot = ? WHERE id = 1");
         updateAcknowledged = connection.prepareStatement(
                 "UPDATE state SET acked_position = greatest(acked_position, ?) WHERE id = 1");
-        insertSourceXid = connection.prepareStatement("INSERT INTO source_xids (last_op_id, first_op_id, xid) "
+        sourceXids = new SourceXidWriter(connection, "INSERT INTO source_xids (last_op_id, first_op_id, xid) "
                 + "VALUES (?, ?, ?) ON CONFLICT (last_op_id) DO UPDATE SET first_op_id = EXCLUDED.first_op_id, xid = EXCLUDED.xid");
-        pruneSourceXids = connection.prepareStatement("DELETE FROM source_xids WHERE last_op_id < (SELECT last_op_id"
-                + " FROM source_xids ORDER BY last_op_id DESC LIMIT 1 OFFSET " + WriteTransaction.RETAINED_SOURCE_XIDS + ")");
         lockState = connection.prepareStatement(
                 "SELECT last_op_id, commit_position, snapshot, acked_position FROM state WHERE id = 1 FOR UPDATE");
     }

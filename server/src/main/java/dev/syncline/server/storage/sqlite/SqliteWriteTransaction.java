@@ -189,23 +189,6 @@ final class SqliteWriteTransaction implements WriteTransaction {
         unattributedFrom = -1;
     }
 
-    private void writeSourceXids() throws SQLException {
-        for (SourceXid x : sourceXids) {
-            w.insertSourceXid.setLong(1, x.lastOpId());
-            w.insertSourceXid.setLong(2, x.firstOpId());
-            w.insertSourceXid.setLong(3, x.xid());
-            w.insertSourceXid.addBatch();
-        }
-        if (!sourceXids.isEmpty()) {
-            w.insertSourceXid.executeBatch();
-            w.sourceXidsSincePrune += sourceXids.size();
-            if (w.sourceXidsSincePrune >= 1024) {
-                w.pruneSourceXids.executeUpdate();
-                w.sourceXidsSincePrune = 0;
-            }
-        }
-    }
-
     @Override
     public void reserveOpIdsThrough(OpId through) {
         checkOpen();
@@ -241,7 +224,7 @@ final class SqliteWriteTransaction implements WriteTransaction {
             w.ops.flush();
             w.rows.flush();
             w.deltas.flush();
-            writeSourceXids();
+            w.sourceXids.write(sourceXids);
             w.updateState.setLong(1, lastOpId);
             w.updateState.setLong(2, position.value());
             if (checkpoint == null) {

@@ -5,6 +5,7 @@ import dev.syncline.server.storage.BucketWriter;
 import dev.syncline.server.storage.CheckpointChanges;
 import dev.syncline.server.storage.CheckpointListeners;
 import dev.syncline.server.storage.CommitPosition;
+import dev.syncline.server.storage.SourceXidWriter;
 import dev.syncline.server.storage.StorageException;
 import dev.syncline.server.storage.WriteTransaction;
 import dev.syncline.server.storage.WriterState;
@@ -37,10 +38,7 @@ final class SqliteWriter implements BucketWriter {
     final PreparedStatement updateState;
     final PreparedStatement updateSnapshot;
     final PreparedStatement updateAcknowledged;
-    final PreparedStatement insertSourceXid;
-    final PreparedStatement pruneSourceXids;
-    /** Source-xid rows written since the last prune; pruning every so often keeps commits cheap. */
-    int sourceXidsSincePrune;
+    final SourceXidWriter sourceXids;
     private final Statement plain;
     private SqliteWriteTransaction open;
 
@@ -66,10 +64,8 @@ final class SqliteWriter implements BucketWriter {
         updateSnapshot = connection.prepareStatement("UPDATE state SET snapshot = ? WHERE id = 1");
         updateAcknowledged = connection.prepareStatement(
                 "UPDATE state SET acked_lsn = max(coalesce(acked_lsn, 0), ?) WHERE id = 1");
-        insertSourceXid = connection.prepareStatement(
+        sourceXids = new SourceXidWriter(connection,
                 "INSERT OR REPLACE INTO source_xids (last_op_id, first_op_id, xid) VALUES (?, ?, ?)");
-        pruneSourceXids = connection.prepareStatement("DELETE FROM source_xids WHERE last_op_id < (SELECT last_op_id"
-                + " FROM source_xids ORDER BY last_op_id DESC LIMIT 1 OFFSET " + WriteTransaction.RETAINED_SOURCE_XIDS + ")");
     }
 
     record State(long lastOpId, CommitPosition commit, String snapshot) {}
