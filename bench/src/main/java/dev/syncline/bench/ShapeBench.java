@@ -218,6 +218,9 @@ public final class ShapeBench {
             lines.add(running.token("u" + i));
         }
         Files.write(tokens, lines);
+        // P2's streams end when their client process dies, but the server notices a dead socket only
+        // at its next write: wait until none is left, so their teardown is not billed to the shapes.
+        awaitMetric(running, "syncline_sync_connections", 0, 120);
         System.gc();
         Thread.sleep(500);
         long heapBefore = memory.getHeapMemoryUsage().getUsed();
@@ -232,12 +235,15 @@ public final class ShapeBench {
             String syncedLine = awaitLine(fromClient, "SYNCED", 900);
             double connectSeconds = (System.nanoTime() - connectStart) / 1e9;
             System.out.printf("%s after %.1f s%n", syncedLine, connectSeconds);
-            Thread.sleep(2000); // every shape's next request parks
+            awaitMetric(running, "syncline_shape_requests_parked", shapes, 60); // every shape's next request parks
+            Thread.sleep(5000); // the compiler and collector finish with the connect burst
             System.gc();
             Thread.sleep(500);
             long liveHeapParked = memory.getHeapMemoryUsage().getUsed();
             long rssParked = Load.rssBytes();
+            double wakesBefore = metric(running, "syncline_shape_wakeups_total");
             double idleCpuParked = idleCpuShare();
+            double idleWakes = metric(running, "syncline_shape_wakeups_total") - wakesBefore;
             String load = Load.average();
             long written = FanOutBench.write(running, "s", shapes, txPerSecond, seconds);
             Thread.sleep(3000); // rows of the last checkpoints arrive
@@ -251,8 +257,10 @@ public final class ShapeBench {
             String note = String.format("shapes up to date in %.1f s (%s); heap after GC and RSS taken with every shape parked; "
                     + "heap after GC %d MiB before the shapes connected, so %+d MiB for %d parked shapes (their requests and "
                     + "shape logs); server CPU with no writes: %.1f %% of one core with every shape parked, %.1f %% before "
-                    + "the shapes connected (5 s each)", connectSeconds, syncedLine, heapBefore >> 20,
-                    (liveHeapParked - heapBefore) >> 20, shapes, 100 * idleCpuParked, 100 * idleCpuBefore);
+                    + "the shapes connected (%d s each); parked requests woken in that time: %.0f",
+                    connectSeconds, syncedLine, heapBefore >> 20,
+                    (liveHeapParked - heapBefore) >> 20, shapes, 100 * idleCpuParked, 100 * idleCpuBefore,
+                    IDLE_SECONDS, idleWakes);
             return new LiveShapes(row, note);
         } finally {
             client.waitFor(30, TimeUnit.SECONDS);
@@ -261,15 +269,42 @@ public final class ShapeBench {
     }
 
     /**
-     * This JVM's CPU over 5 s with no writes, as a share of one core: parked shapes should cost memory,
+     * This JVM's CPU over {@value #IDLE_SECONDS} s with no writes, as a share of one core: parked shapes should cost memory,
      * not CPU (the source's heartbeat still makes a checkpoint a second, which changes no shape's rows).
      */
     private static double idleCpuShare() throws InterruptedException {
         var os = (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
         long cpu0 = os.getProcessCpuTime();
         long t0 = System.nanoTime();
-        Thread.sleep(5000);
+        Thread.sleep(IDLE_SECONDS * 1000L);
         return (os.getProcessCpuTime() - cpu0) / (double) (System.nanoTime() - t0);
+    }
+
+    private static final int IDLE_SECONDS = 10;
+
+    /** A sample of the server's {@code /metrics} (0 when absent). */
+    private static double metric(RunningApp running, String name) throws Exception {
+        String body = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
+                        java.net.URI.create(running.endpoint() + "/metrics")).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+        for (String line : body.split("\n")) {
+            if (line.startsWith(name + " ")) {
+                return Double.parseDouble(line.substring(name.length() + 1).trim());
+            }
+        }
+        return 0;
+    }
+
+    private static void awaitMetric(RunningApp running, String name, double value, int timeoutSeconds) throws Exception {
+        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(timeoutSeconds);
+        double now = metric(running, name);
+        while (now != value) {
+            if (System.nanoTime() > end) {
+                throw new IllegalStateException(name + " stayed at " + now + ", expected " + value);
+            }
+            Thread.sleep(200);
+            now = metric(running, name);
+        }
     }
 
     private static String awaitLine(BufferedReader in, String prefix, int timeoutSeconds) throws Exception {

@@ -99,7 +99,8 @@ public final class ShapeLog {
 
     /**
      * Moves the log to {@code checkpoint} with the granted {@code granted} buckets, reading ops
-     * through {@code reader}; returns the changes (empty when nothing in the shape changed).
+     * through {@code reader}; returns the changes (empty when nothing in the shape changed, and after
+     * the first advance, whose rows {@link #snapshot()} gives).
      */
     public List<ShapeChange> advance(long checkpoint, Collection<String> granted, BucketDataSource.Reader reader) {
         if (checkpoint < opId) {
@@ -164,8 +165,10 @@ public final class ShapeLog {
         rowCount = buckets.values().stream().mapToLong(Map::size).sum();
         // Snapshot rows carry no txids (as Electric's); changes carry those of the ops that made them.
         List<SourceXid> xids = initial || touched.isEmpty() ? List.of() : reader.sourceXids(opId, checkpoint);
+        // The first advance only loads the rows: its caller sends them with snapshot(), so rendering
+        // them here as changes as well would parse and render every row twice.
         List<ShapeChange> changes = new ArrayList<>();
-        for (String id : initial ? sorted(candidates) : candidates) {
+        for (String id : initial ? List.<String>of() : candidates) {
             ShapeChange c = diff(id, before.get(id), visible(id));
             if (c != null) {
                 List<Long> opIds = touched.get(id);
@@ -180,18 +183,57 @@ public final class ShapeLog {
         return changes;
     }
 
-    /** Every row of the shape now, as inserts (a snapshot at {@link #offset()}). */
-    public List<ShapeChange> snapshot() {
-        Set<String> ids = new HashSet<>();
-        buckets.values().forEach(b -> ids.addAll(b.keySet()));
-        List<ShapeChange> out = new ArrayList<>();
-        for (String id : sorted(ids)) {
-            ShapeChange c = diff(id, null, visible(id));
-            if (c != null) {
-                out.add(c);
+    /**
+     * Every row of the shape now, as inserts (a snapshot at {@link #offset()}), in row-id order.
+     * Only references to the rows' newest stored versions are taken here (cheap, under the caller's
+     * lock); each row is parsed, filtered and rendered when the result is iterated, so a response
+     * can stream a large shape after the lock is released without holding it all as messages.
+     */
+    public Iterable<ShapeChange> snapshot() {
+        Map<String, Version> newest = new HashMap<>();
+        for (Map<String, List<Version>> b : buckets.values()) {
+            for (Map.Entry<String, List<Version>> row : b.entrySet()) {
+                for (Version v : row.getValue()) {
+                    newest.merge(row.getKey(), v, (x, y) -> y.opId > x.opId ? y : x);
+                }
             }
         }
-        return out;
+        List<String> ids = sorted(newest.keySet());
+        List<String> data = new ArrayList<>(ids.size());
+        for (String id : ids) {
+            data.add(newest.get(id).dataJson);
+        }
+        return () -> new java.util.Iterator<>() {
+            private int i;
+            private ShapeChange next = advanceTo();
+
+            private ShapeChange advanceTo() {
+                while (i < ids.size()) {
+                    String id = ids.get(i);
+                    String json = data.get(i++);
+                    ShapeChange c = json == null ? null : diff(id, null, filtered(SyncedRows.parse(json)));
+                    if (c != null) {
+                        return c;
+                    }
+                }
+                return null;
+            }
+
+            @Override
+            public boolean hasNext() {
+                return next != null;
+            }
+
+            @Override
+            public ShapeChange next() {
+                if (next == null) {
+                    throw new java.util.NoSuchElementException();
+                }
+                ShapeChange out = next;
+                next = advanceTo();
+                return out;
+            }
+        };
     }
 
     /** A few of the shape's rows, for the schema header's inferred types. */
@@ -261,7 +303,10 @@ public final class ShapeLog {
         if (newest == null || newest.dataJson == null) {
             return null;
         }
-        Map<String, SqlValue> row = SyncedRows.parse(newest.dataJson);
+        return filtered(SyncedRows.parse(newest.dataJson));
+    }
+
+    private Map<String, SqlValue> filtered(Map<String, SqlValue> row) {
         return definition.where().test(row) ? row : null;
     }
 

@@ -7,7 +7,6 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.io.StringWriter;
 import java.io.UncheckedIOException;
-import java.util.List;
 import java.util.Map;
 
 /** Electric's message JSON (PROTOCOL.md §10): change messages and the control messages. */
@@ -22,7 +21,7 @@ final class ShapeMessages {
     }
 
     /** The body of a non-SSE response: the changes, then up-to-date at {@code opId}. */
-    static void writeBatch(OutputStream out, ShapeTable table, List<ShapeChange> changes, long opId) throws IOException {
+    static void writeBatch(OutputStream out, ShapeTable table, Iterable<ShapeChange> changes, long opId) throws IOException {
         try (JsonGenerator g = JSON.createGenerator(out)) {
             g.writeStartArray();
             for (ShapeChange c : changes) {

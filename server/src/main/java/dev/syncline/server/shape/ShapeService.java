@@ -61,6 +61,8 @@ public final class ShapeService implements Handler, AutoCloseable {
     private final java.util.Set<Thread> serving = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private volatile boolean closed;
     private final java.util.concurrent.atomic.AtomicInteger parked = new java.util.concurrent.atomic.AtomicInteger();
+    /** Times a parked request was woken because a checkpoint touched its buckets or grant. */
+    private final java.util.concurrent.atomic.LongAdder wakeups = new java.util.concurrent.atomic.LongAdder();
 
     /**
      * @param tables          the rules' client tables ({@code SyncRulesPlan.clientTables()})
@@ -153,7 +155,7 @@ public final class ShapeService implements Handler, AutoCloseable {
             ShapeLogs.Entry entry = logs.forNewClient(hash, request.handle(), h -> new ShapeLog(h,
                     new ShapeLog.Definition(table, schema, where, request.replicaFull())));
             String handle = entry.log().handle();
-            List<ShapeChange> changes;
+            Iterable<ShapeChange> changes;
             long offset;
             String schemaHeader;
             entry.lock().lock();
@@ -181,7 +183,10 @@ public final class ShapeService implements Handler, AutoCloseable {
             sse(ctx, request, entry, scope);
             return;
         }
-        long deadline = System.nanoTime() + settings.liveTimeout().toNanos();
+        // Up to a quarter shorter, at random: shapes that connected together (a deploy, a network
+        // blip) would otherwise all time out together every liveTimeout, forever, as one burst.
+        long timeout = settings.liveTimeout().toNanos();
+        long deadline = System.nanoTime() + timeout - ThreadLocalRandom.current().nextLong(timeout / 4 + 1);
         try (CheckpointFeed.Watch watch = backend.feed().watch()) {
             long seen = backend.feed().generation();
             while (true) {
@@ -218,12 +223,17 @@ public final class ShapeService implements Handler, AutoCloseable {
                     respond(ctx, request.handle(), entry.log().definition().table(), request, changes, offset);
                     return;
                 }
+                CheckpointFeed.Wake wake;
                 parked.incrementAndGet();
                 try {
-                    seen = watch.await(seen, Duration.ofNanos(left)).generation();
+                    wake = watch.await(seen, Duration.ofNanos(left));
                 } finally {
                     parked.decrementAndGet();
                 }
+                if (wake.relevant()) {
+                    wakeups.increment();
+                }
+                seen = wake.generation();
             }
         }
     }
@@ -234,7 +244,7 @@ public final class ShapeService implements Handler, AutoCloseable {
         }
     }
 
-    private void respond(Context ctx, String handle, ShapeTable table, ShapeRequest request, List<ShapeChange> changes, long offset)
+    private void respond(Context ctx, String handle, ShapeTable table, ShapeRequest request, Iterable<ShapeChange> changes, long offset)
             throws IOException {
         String etag = "\"" + handle + ":" + request.offset() + ":" + offset + "\"";
         ctx.header("electric-handle", handle);
@@ -325,6 +335,9 @@ public final class ShapeService implements Handler, AutoCloseable {
                 } finally {
                     parked.decrementAndGet();
                 }
+                if (wake.relevant()) {
+                    wakeups.increment();
+                }
                 if (wake.generation() == seen || !wake.relevant()) {
                     out.write(": keep-alive\n\n".getBytes(StandardCharsets.UTF_8));
                     out.flush();
@@ -360,10 +373,16 @@ public final class ShapeService implements Handler, AutoCloseable {
     }
 
     /**
-     * Registers {@code syncline_shape_requests_parked} (live requests waiting for a change) and
-     * {@code syncline_shape_logs} (shape logs held) with {@code registry}.
+     * Registers {@code syncline_shape_requests_parked} (live requests waiting for a change),
+     * {@code syncline_shape_wakeups_total} (times one was woken by a checkpoint that touched its
+     * buckets or grant; checkpoints that touch neither wake nothing) and {@code syncline_shape_logs}
+     * (shape logs held) with {@code registry}.
      */
     public ShapeService metrics(io.micrometer.core.instrument.MeterRegistry registry) {
+        io.micrometer.core.instrument.FunctionCounter.builder("syncline_shape_wakeups", wakeups,
+                        java.util.concurrent.atomic.LongAdder::doubleValue)
+                .description("Parked Electric shape requests woken by a checkpoint that touched their buckets or grant")
+                .register(registry);
         io.micrometer.core.instrument.Gauge.builder("syncline_shape_requests_parked", parked, java.util.concurrent.atomic.AtomicInteger::get)
                 .description("Electric shape requests parked until their shape changes").register(registry);
         io.micrometer.core.instrument.Gauge.builder("syncline_shape_logs", logs, ShapeLogs::count)

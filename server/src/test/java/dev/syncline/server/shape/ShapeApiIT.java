@@ -321,6 +321,61 @@ class ShapeApiIT {
         assertThat(keys(r, "insert")).containsExactly("t20");
     }
 
+    /**
+     * "Thousands of parked shapes cost memory, not CPU": a parked request is not woken by the
+     * heartbeat's checkpoints nor by commits to buckets outside its grant, only by one in its grant.
+     */
+    @Test
+    void aParkedLongPollIsWokenOnlyByACheckpointThatTouchesItsBuckets() throws Exception {
+        HttpResponse<String> first = get("alice", "table=todos&offset=-1");
+        String handle = first.headers().firstValue("electric-handle").orElseThrow();
+        String offset = first.headers().firstValue("electric-offset").orElseThrow();
+        HttpResponse<String> bobFirst = get("bob", "table=todos&offset=-1");
+        CompletableFuture<HttpResponse<String>> poll = CompletableFuture.supplyAsync(() -> {
+            try {
+                return get("alice", "table=todos&live=true&handle=" + handle + "&offset=" + offset);
+            } catch (Exception e) {
+                throw new RuntimeException(e);
+            }
+        });
+        awaitParked();
+        double before = metric("syncline_shape_wakeups_total");
+        for (int i = 0; i < 5; i++) {
+            running.db.execute("INSERT INTO todos VALUES ('tb" + i + "', 'l3', 'Bob only', false, 1)");
+        }
+        // Bob's shape (not live: it never parks) sees all five, so their checkpoints are announced.
+        String bobOffset = bobFirst.headers().firstValue("electric-offset").orElseThrow();
+        String bobHandle = bobFirst.headers().firstValue("electric-handle").orElseThrow();
+        List<String> bobSaw = new ArrayList<>();
+        while (bobSaw.size() < 5) {
+            HttpResponse<String> r = get("bob", "table=todos&handle=" + bobHandle + "&offset=" + bobOffset);
+            bobSaw.addAll(keys(r, "insert"));
+            bobOffset = r.headers().firstValue("electric-offset").orElseThrow();
+        }
+        assertThat(bobSaw).containsExactlyInAnyOrder("tb0", "tb1", "tb2", "tb3", "tb4");
+        // and the heartbeat's checkpoints (one a second in RunningApp's config) pass after them
+        Thread.sleep(3_000);
+        assertThat(poll).as("alice's request is still parked").isNotDone();
+        assertThat(metric("syncline_shape_wakeups_total") - before)
+                .as("wakes of alice's request by bob's commits and the heartbeats").isZero();
+
+        running.db.execute("INSERT INTO todos VALUES ('ta1', 'l1', 'Shared', false, 1)");
+        HttpResponse<String> r = poll.get();
+        assertThat(keys(r, "insert")).containsExactly("ta1");
+        assertThat(metric("syncline_shape_wakeups_total") - before).isEqualTo(1);
+    }
+
+    private double metric(String name) throws Exception {
+        String body = http.send(HttpRequest.newBuilder(URI.create(running.endpoint() + "/metrics")).build(),
+                HttpResponse.BodyHandlers.ofString()).body();
+        for (String line : body.split("\n")) {
+            if (line.startsWith(name + " ")) {
+                return Double.parseDouble(line.substring(name.length() + 1).trim());
+            }
+        }
+        throw new AssertionError(name + " is not in /metrics");
+    }
+
     @Test
     void aLongPollThatSeesNoChangeOfItsShapeEndsUpToDateWithNone() throws Exception {
         HttpResponse<String> first = get("alice", "table=todos&offset=-1");
