@@ -2,10 +2,13 @@
 // Syncline's GET /v1/shape, driven by dev.syncline.bench.ShapeBench. Two modes:
 //
 //   node bench/electric/shapes-bench.mjs initial --url http://127.0.0.1:8080/v1/shape --token <jwt>
-//        --table todos --expected 100002
+//        --table todos --expected 100002 [--canned response.json]
 //     One shape from offset -1, materialised by the client's own `Shape` (a Map of rows, as an app
 //     reads it); prints {"event":"synced","rows":n,"elapsedMs":ms,"firstByteMs":ms} once the shape is
 //     up to date with at least `expected` rows, and exits. Time runs from creating the stream.
+//     With --canned, the client reads instead from a loopback server in this process that answers
+//     with a recorded response ({"headers":{…},"body":"…"}, the server's own answer to the same
+//     request), at no cost: the client's own time, the baseline its server figure is checked against.
 //
 //   node bench/electric/shapes-bench.mjs live --url … --tokens tokens.txt --table todos --prefix s
 //     One live long-polling ShapeStream per token (liveSse off). Prints "SYNCED n failed=f" once every
@@ -40,6 +43,20 @@ const print = (line) => process.stdout.write(line + '\n')
 
 if (mode === 'initial') {
   const expected = Number(args.expected)
+  if (args.canned) {
+    const { createServer } = await import('node:http')
+    const recorded = JSON.parse(readFileSync(args.canned, 'utf8'))
+    const body = Buffer.from(recorded.body, 'utf8')
+    const server = createServer((req, res) => {
+      if (new URL(req.url, 'http://x').searchParams.get('live') === 'true') {
+        return // the client is up to date by then and the process exits: a live request is never answered
+      }
+      res.writeHead(200, { ...recorded.headers, 'content-type': 'application/json', 'content-length': body.length })
+      res.end(body)
+    })
+    await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve))
+    args.url = `http://127.0.0.1:${server.address().port}/v1/shape`
+  }
   const start = performance.now()
   let firstByteMs = null
   const stream = new ShapeStream({

@@ -35,35 +35,53 @@ import java.util.concurrent.TimeUnit;
  * BENCHMARKS.md P1: row changes/s from PostgreSQL commit to durable bucket ops (capture, sync
  * rules, SQLite storage with synchronous=FULL, LSN acknowledged), against a bare pgjdbc pgoutput
  * reader on the same WAL backlog in the same run. Small rows, each in 2–3 buckets.
- * Usage: {@code bench/run pipeline [changes] [rounds]}.
+ * Usage: {@code bench/run pipeline [changes] [rounds] [storages]}, storages a comma-separated list of
+ * {@code sqlite} (the default) and {@code postgresql} (P10: bucket storage in another database of
+ * the same PostgreSQL server); with both, each round runs both, alternating which goes first.
  */
 public final class PipelineBench {
     public static void main(String[] args) throws Exception {
         int changes = args.length > 0 ? Integer.parseInt(args[0]) : 200_000;
         int rounds = args.length > 1 ? Integer.parseInt(args[1]) : 3;
-        List<double[]> results = new ArrayList<>();
+        List<String> storages = List.of((args.length > 2 ? args[2] : "sqlite").split(","));
+        Map<String, List<double[]>> results = new java.util.LinkedHashMap<>();
+        storages.forEach(st -> results.put(st, new ArrayList<>()));
         try (PostgresTestServer server = PostgresTestServer.start()) {
             for (int round = 1; round <= rounds; round++) {
-                try (TestDatabase db = server.createDatabase()) {
-                    double[] r = round(db, changes);
-                    results.add(r);
-                    System.out.printf("round %d: raw pgoutput %.0f changes/s, syncline pipeline %.0f changes/s "
-                            + "(%.0f ops/s), ratio %.2f%n", round, r[0], r[1], r[2], r[1] / r[0]);
+                for (int turn = 0; turn < storages.size(); turn++) {
+                    String storage = storages.get((round - 1 + turn) % storages.size());
+                    try (TestDatabase db = server.createDatabase(); TestDatabase storageDb = server.createDatabase()) {
+                        double[] r = round(db, changes, storageConfig(storage, storageDb));
+                        results.get(storage).add(r);
+                        System.out.printf("round %d, %s storage: raw pgoutput %.0f changes/s, syncline pipeline %.0f "
+                                + "changes/s (%.0f ops/s), ratio %.2f%n", round, storage, r[0], r[1], r[2], r[1] / r[0]);
+                    }
                 }
             }
         }
         report(changes, results);
     }
 
-    private static double[] round(TestDatabase db, int changes) throws Exception {
+    private static StorageConfig storageConfig(String type, TestDatabase storageDb) throws IOException {
+        return switch (type) {
+            case "sqlite" -> new StorageConfig("sqlite", Files.createTempDirectory("syncline-bench").resolve("syncline.db"));
+            case "postgresql" -> new StorageConfig("postgresql", null, new dev.syncline.server.config.PostgresConnectionConfig(
+                    "default", storageDb.host(), storageDb.port(), storageDb.name(), storageDb.user(),
+                    new dev.syncline.server.config.Secret(storageDb.password()),
+                    dev.syncline.server.config.SslMode.DISABLE), "syncline_storage");
+            default -> throw new IllegalArgumentException("unknown storage " + type + " (sqlite, postgresql)");
+        };
+    }
+
+    private static double[] round(TestDatabase db, int changes, StorageConfig storageConfig) throws Exception {
         db.execute("CREATE TABLE todos (id bigint PRIMARY KEY, list_id int, owner text, title text, done boolean, "
                         + "updated_at timestamptz)",
                 "CREATE PUBLICATION bench_raw FOR TABLE todos",
                 "SELECT pg_create_logical_replication_slot('bench_raw', 'pgoutput')");
-        Path dir = Files.createTempDirectory("syncline-bench");
+        Path dir = storageConfig.path() != null ? storageConfig.path().getParent() : Files.createTempDirectory("syncline-bench");
         PgSourceSettings settings = PgSourceSettings.defaults(db.jdbcUrl(), db.user(), db.password(),
                 List.of(TableName.parse("todos")));
-        try (BucketStorage storage = StorageFactory.open(new StorageConfig("sqlite", dir.resolve("syncline.db")))) {
+        try (BucketStorage storage = StorageFactory.open(storageConfig)) {
             ReplicationPipeline pipeline = new ReplicationPipeline(storage, new BenchRules(), batchPolicy(),
                     System::nanoTime);
             HandOffPipeline handOff = HAND_OFF ? new HandOffPipeline(pipeline) : null;
@@ -179,24 +197,33 @@ public final class PipelineBench {
         }
     }
 
-    private static void report(int changes, List<double[]> results) throws IOException {
-        List<Double> raw = new ArrayList<>();
-        List<Double> pipeline = new ArrayList<>();
-        List<Double> ops = new ArrayList<>();
-        List<Double> ratio = new ArrayList<>();
-        for (double[] r : results) {
-            raw.add(r[0]);
-            pipeline.add(r[1]);
-            ops.add(r[2]);
-            ratio.add(r[1] / r[0]);
+    private static void report(int changes, Map<String, List<double[]>> byStorage) throws IOException {
+        StringBuilder table = new StringBuilder("| date | load (1/5/15 min) | storage | changes per round | rounds "
+                + "| raw pgoutput changes/s (median) | Syncline pipeline changes/s (median) | bucket ops/s (median) "
+                + "| ratio (median) |\n|---|---|---|---|---|---|---|---|---|\n");
+        Map<String, Double> pipelineMedians = new java.util.LinkedHashMap<>();
+        byStorage.forEach((storage, results) -> {
+            List<Double> raw = new ArrayList<>();
+            List<Double> pipeline = new ArrayList<>();
+            List<Double> ops = new ArrayList<>();
+            List<Double> ratio = new ArrayList<>();
+            for (double[] r : results) {
+                raw.add(r[0]);
+                pipeline.add(r[1]);
+                ops.add(r[2]);
+                ratio.add(r[1] / r[0]);
+            }
+            pipelineMedians.put(storage, CaptureBench.median(pipeline));
+            table.append(String.format("| %s | %s | %s | %d | %d | %.0f | %.0f | %.0f | %.2f |%n", LocalDate.now(),
+                    Load.average(), storage, changes, results.size(), CaptureBench.median(raw),
+                    CaptureBench.median(pipeline), CaptureBench.median(ops), CaptureBench.median(ratio)));
+        });
+        if (pipelineMedians.containsKey("sqlite") && pipelineMedians.containsKey("postgresql")) {
+            table.append(String.format("%nP10: PostgreSQL storage at %.2f× the SQLite storage's changes/s, same run "
+                    + "(goal ≥ 0.50)%n", pipelineMedians.get("postgresql") / pipelineMedians.get("sqlite")));
         }
-        String table = "| date | changes per round | rounds | raw pgoutput changes/s (median) | Syncline pipeline changes/s "
-                + "(median) | bucket ops/s (median) | ratio (median) |\n|---|---|---|---|---|---|---|\n"
-                + String.format("| %s | %d | %d | %.0f | %.0f | %.0f | %.2f |%n", LocalDate.now(), changes,
-                results.size(), CaptureBench.median(raw), CaptureBench.median(pipeline),
-                CaptureBench.median(ops), CaptureBench.median(ratio));
         System.out.println();
         System.out.print(table);
-        ResultFile.write("pipeline", table);
+        ResultFile.write("pipeline", table.toString());
     }
 }

@@ -109,6 +109,33 @@ final class ChangeApplier {
         upsert(tx, prepareUpsert(row));
     }
 
+    /** {@link #upsert} of each row, their stored states read at once first ({@link WriteTransaction#prefetch}). */
+    void upsertAll(WriteTransaction tx, List<Row> rows) {
+        List<PreparedChange.Upsert> prepared = new ArrayList<>(rows.size());
+        List<SourceRowId> ids = new ArrayList<>(rows.size());
+        for (Row row : rows) {
+            PreparedChange.Upsert u = prepareUpsert(row);
+            prepared.add(u);
+            ids.add(u.id());
+        }
+        tx.prefetch(ids);
+        for (PreparedChange.Upsert u : prepared) {
+            upsert(tx, u);
+        }
+    }
+
+    /** The source rows whose stored state applying {@code change} reads (none for a truncate). */
+    static void rowIds(PreparedChange change, List<SourceRowId> out) {
+        switch (change) {
+            case PreparedChange.Upsert u -> out.add(u.id());
+            case PreparedChange.Delete d -> out.add(d.id());
+            case PreparedChange.Steps s -> s.steps().forEach(step -> rowIds(step, out));
+            case PreparedChange.Truncate t -> {
+                // read page by page as it runs
+            }
+        }
+    }
+
     private static void upsert(WriteTransaction tx, PreparedChange.Upsert change) {
         SourceRowId id = change.id();
         StoredSourceRow previous = tx.sourceRow(id).orElse(null);

@@ -130,7 +130,7 @@ public final class HandOffPipeline implements CaptureSink, RowImageLookup, AutoC
         boolean handedOff = false;
         try {
             throwIfFailed();
-            put(sized(guard(() -> pipeline.change(prepared)), bytes));
+            put(new ChangeStep(prepared, ++handedOffChanges, sized(guard(() -> pipeline.change(prepared)), bytes)));
             handedOff = true;
         } finally {
             if (!handedOff) {
@@ -190,10 +190,58 @@ public final class HandOffPipeline implements CaptureSink, RowImageLookup, AutoC
         }
     }
 
+    /** A change handed to the writer, numbered in order, so the writer can look ahead at the next ones. */
+    private record ChangeStep(PreparedChange change, long number, Runnable step) implements Runnable {
+        @Override
+        public void run() {
+            step.run();
+        }
+    }
+
+    /** Changes handed off so far (capture thread). */
+    private long handedOffChanges;
+    /** The writer's lookahead: changes up to this number were passed to {@link ReplicationPipeline#prefetch}. */
+    private long prefetchedThrough;
+    /** Changes looked ahead at per prefetch. */
+    static final int PREFETCH_AHEAD = 1_000;
+
+    /**
+     * Before the writer applies a change no prefetch covered, it passes it and the changes queued
+     * behind it to {@link ReplicationPipeline#prefetch}, so storage can read their rows' states in
+     * one go instead of one round trip per change (PostgreSQL storage).
+     */
+    private void lookAhead(Runnable next) {
+        if (!(next instanceof ChangeStep first) || first.number <= prefetchedThrough || failure != null) {
+            return;
+        }
+        List<PreparedChange> upcoming = new java.util.ArrayList<>();
+        upcoming.add(first.change);
+        long last = first.number;
+        for (Runnable r : queue) {   // weakly consistent: sees what is queued now, in order
+            if (upcoming.size() >= PREFETCH_AHEAD) {
+                break;
+            }
+            if (r instanceof ChangeStep c && c.number > last) {
+                upcoming.add(c.change);
+                last = c.number;
+            }
+        }
+        try {
+            if (pipeline.prefetch(upcoming)) {
+                prefetchedThrough = last;
+            }
+        } catch (RuntimeException | Error e) {
+            failure = e;   // as a failed step: the batch goes, capture stops and replays
+            log.debug("storage writer prefetch failed: {}", e.toString());
+        }
+    }
+
     private void run() {
         try {
             while (!closed) {
-                queue.take().run();
+                Runnable next = queue.take();
+                lookAhead(next);
+                next.run();
                 if (failure != null) {
                     pipeline.abortOpenBatch();
                 }

@@ -105,9 +105,7 @@ public final class ReplicationPipeline implements CaptureSink, RowImageLookup {
         guarded(() -> {
             commitBatch();
             try (WriteTransaction t = storage.writer().begin()) {
-                for (Row row : rows) {
-                    applier.upsert(t, row);
-                }
+                applier.upsertAll(t, rows);
                 t.snapshotProgress(StoredProgress.encode(progress));
                 t.commit(null, false);
             }
@@ -141,6 +139,25 @@ public final class ReplicationPipeline implements CaptureSink, RowImageLookup {
      */
     PreparedChange prepare(RowChange change) {
         return applier.prepare(change);
+    }
+
+    /**
+     * A hint from {@link HandOffPipeline}: these changes come next, so storage may read their rows'
+     * stored states at once. Nothing is read while a transaction is being skipped (a replay);
+     * returns whether the hint was passed on.
+     */
+    boolean prefetch(List<PreparedChange> upcoming) {
+        if (skippingTransaction || upcoming.isEmpty()) {
+            return false;
+        }
+        guarded(() -> {
+            List<dev.syncline.server.storage.SourceRowId> ids = new java.util.ArrayList<>(upcoming.size());
+            for (PreparedChange c : upcoming) {
+                ChangeApplier.rowIds(c, ids);
+            }
+            transaction().prefetch(ids);
+        });
+        return true;
     }
 
     /** {@link #change} for a change prepared with {@link #prepare}. */

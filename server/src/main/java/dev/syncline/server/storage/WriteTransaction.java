@@ -31,6 +31,13 @@ public interface WriteTransaction extends AutoCloseable {
 
     Optional<StoredSourceRow> sourceRow(SourceRowId id);
 
+    /**
+     * A hint that the rows {@code ids} are about to be read with {@link #sourceRow}: a backend whose
+     * reads cost a round trip reads them all at once. Changes nothing; the default does nothing.
+     */
+    default void prefetch(java.util.Collection<SourceRowId> ids) {
+    }
+
     /** Up to {@code limit} stored rows of a table (any order); used to remove a truncated table page by page. */
     Map<SourceRowId, StoredSourceRow> sourceRows(TableId table, int limit);
 

@@ -575,6 +575,60 @@ public abstract class BucketStorageContractTest {
         }
     }
 
+    /**
+     * {@link WriteTransaction#prefetch} is only a hint: reads after it return exactly what they
+     * would without it (stored rows, absent rows, the transaction's own writes), and what a rolled
+     * back transaction wrote is never read again, by the same writer either.
+     */
+    @Test
+    void readsAfterAPrefetchSeeStoredRowsOwnWritesAndNothingOfARollback() {
+        BucketStorage s = open();
+        TableId todos = SourceIds.table(TodoRules.TODOS);
+        List<SourceRowId> ids = new java.util.ArrayList<>();
+        for (long i = 0; i < 2_500; i++) {   // more than one prefetch statement holds
+            ids.add(new SourceRowId(todos, List.of(SqlValue.of(i))));
+        }
+        StoredSourceRow v1 = new StoredSourceRow(null, List.of(new Placement("a[]", "todos", "x")), List.of());
+        StoredSourceRow v2 = new StoredSourceRow(null, List.of(new Placement("b[]", "todos", "x")), List.of());
+        try (WriteTransaction tx = s.writer().begin()) {
+            for (int i = 0; i < ids.size(); i += 2) {
+                tx.saveSourceRow(ids.get(i), null, v1);   // even ids stored
+            }
+            tx.commit(new CommitPosition(1), true);
+        }
+        try (WriteTransaction tx = s.writer().begin()) {
+            tx.saveSourceRow(ids.get(1), null, v2);       // own write before the prefetch
+            tx.prefetch(ids);
+            assertThat(tx.sourceRow(ids.get(0))).hasValue(v1);
+            assertThat(tx.sourceRow(ids.get(1))).as("own write, not the stored absence").hasValue(v2);
+            assertThat(tx.sourceRow(ids.get(3))).isEmpty();
+            assertThat(tx.sourceRow(ids.get(2_498))).hasValue(v1);
+            tx.deleteSourceRow(ids.get(0), v1);
+            tx.saveSourceRow(ids.get(2), v1, v2);
+            tx.prefetch(ids);
+            assertThat(tx.sourceRow(ids.get(0))).as("own delete").isEmpty();
+            assertThat(tx.sourceRow(ids.get(2))).hasValue(v2);
+            Map<SourceRowId, StoredSourceRow> listed = tx.sourceRows(todos, 10_000);
+            assertThat(listed.size()).as("1,250 stored, one deleted, one added").isEqualTo(1_250);
+            assertThat(listed.get(ids.get(2))).isEqualTo(v2);
+            assertThat(listed.get(ids.get(1))).isEqualTo(v2);
+            assertThat(listed.containsKey(ids.get(0))).isFalse();
+            // rolled back
+        }
+        try (WriteTransaction tx = s.writer().begin()) {
+            tx.prefetch(ids);
+            assertThat(tx.sourceRow(ids.get(0))).hasValue(v1);
+            assertThat(tx.sourceRow(ids.get(1))).isEmpty();
+            assertThat(tx.sourceRow(ids.get(2))).hasValue(v1);
+            tx.saveSourceRow(ids.get(3), null, v2);
+            tx.commit(new CommitPosition(2), true);
+        }
+        try (WriteTransaction tx = s.writer().begin()) {
+            assertThat(tx.sourceRow(ids.get(3))).as("committed write-behind").hasValue(v2);
+            assertThat(tx.sourceRows(todos, 10_000).size()).isEqualTo(1_251);
+        }
+    }
+
     @Test
     void parameterIndexFollowsTheRowsThatProduceIt() {
         BucketStorage s = open();

@@ -61,13 +61,19 @@ final class PostgresWriteTransaction implements WriteTransaction {
     @Override
     public Optional<StoredSourceRow> sourceRow(SourceRowId id) {
         try {
-            w.selectRow.setString(1, id.table().toString());
-            w.selectRow.setString(2, id.keyText());
-            try (ResultSet rs = w.selectRow.executeQuery()) {
-                return rs.next() ? Optional.of(decode(rs.getString(1), rs.getString(2))) : Optional.empty();
-            }
+            return w.rows.get(id);
         } catch (SQLException e) {
             throw failed("reading source row " + id, e);
+        }
+    }
+
+    @Override
+    public void prefetch(java.util.Collection<SourceRowId> ids) {
+        checkOpen();
+        try {
+            w.rows.prefetch(ids);
+        } catch (SQLException e) {
+            throw failed("reading " + ids.size() + " source rows", e);
         }
     }
 
@@ -75,12 +81,13 @@ final class PostgresWriteTransaction implements WriteTransaction {
     public Map<SourceRowId, StoredSourceRow> sourceRows(TableId table, int limit) {
         Map<SourceRowId, StoredSourceRow> out = new LinkedHashMap<>();
         try {
+            w.rows.flush();   // the query must see this transaction's pending saves and deletes
             w.selectRows.setString(1, table.toString());
             w.selectRows.setInt(2, limit);
             try (ResultSet rs = w.selectRows.executeQuery()) {
                 while (rs.next()) {
                     out.put(new SourceRowId(table, StoredValues.decodeValues(rs.getString(1))),
-                            decode(rs.getString(2), rs.getString(3)));
+                            PostgresSourceRows.decode(rs.getString(2), rs.getString(3)));
                 }
             }
             return out;
@@ -89,23 +96,10 @@ final class PostgresWriteTransaction implements WriteTransaction {
         }
     }
 
-    private static StoredSourceRow decode(String state, String image) {
-        RowStateJson.State s = RowStateJson.decode(state);
-        return new StoredSourceRow(image == null ? null : StoredValues.decodeImage(image), s.placements(), s.parameters());
-    }
-
     @Override
     public void saveSourceRow(SourceRowId id, StoredSourceRow previous, StoredSourceRow next) {
         try {
-            w.upsertRow.setString(1, id.table().toString());
-            w.upsertRow.setString(2, id.keyText());
-            w.upsertRow.setString(3, RowStateJson.encode(next.placements(), next.parameters()));
-            if (next.image() == null) {
-                w.upsertRow.setNull(4, Types.VARCHAR);
-            } else {
-                w.upsertRow.setString(4, StoredValues.encodeImage(next.image()));
-            }
-            w.upsertRow.executeUpdate();
+            w.rows.save(id, next);
             countRows(previous == null ? List.of() : previous.placements(), next.placements());
             replaceParameters(id, previous == null ? List.of() : previous.parameters(), next.parameters());
         } catch (SQLException e) {
@@ -116,9 +110,7 @@ final class PostgresWriteTransaction implements WriteTransaction {
     @Override
     public void deleteSourceRow(SourceRowId id, StoredSourceRow previous) {
         try {
-            w.deleteRow.setString(1, id.table().toString());
-            w.deleteRow.setString(2, id.keyText());
-            w.deleteRow.executeUpdate();
+            w.rows.delete(id);
             if (previous != null) {
                 countRows(previous.placements(), List.of());
                 replaceParameters(id, previous.parameters(), List.of());
@@ -288,6 +280,7 @@ final class PostgresWriteTransaction implements WriteTransaction {
         try {
             flushOps();
             flushDeltas();
+            w.rows.flush();
             w.sourceXids.write(sourceXids);
             w.updateState.setLong(1, lastOpId);
             w.updateState.setLong(2, position.value());
@@ -323,6 +316,7 @@ final class PostgresWriteTransaction implements WriteTransaction {
             } catch (SQLException ignored) {
                 // rolled back below either way
             }
+            w.rows.forget();   // what it knew included this transaction's writes
             w.finished(false);
         }
     }

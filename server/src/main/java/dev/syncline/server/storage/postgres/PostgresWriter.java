@@ -26,10 +26,9 @@ final class PostgresWriter implements BucketWriter {
     /** What changed since the last announced checkpoint (over-reporting after a rollback is safe). */
     final CheckpointChanges.Collector changes = new CheckpointChanges.Collector(4096);
     final PreparedStatement insertOp;
-    final PreparedStatement selectRow;
     final PreparedStatement selectRows;
-    final PreparedStatement upsertRow;
-    final PreparedStatement deleteRow;
+    /** Source-row state: known rows, prefetching and write-behind (see the class). */
+    final PostgresSourceRows rows;
     final PreparedStatement insertParameter;
     final PreparedStatement deleteParameter;
     final PreparedStatement bucketDelta;
@@ -46,12 +45,8 @@ final class PostgresWriter implements BucketWriter {
         connection.setAutoCommit(false);
         insertOp = connection.prepareStatement("INSERT INTO ops (bucket, op_id, op_type, object_type, object_id, subkey, "
                 + "data, checksum) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
-        selectRow = connection.prepareStatement("SELECT state, image FROM source_rows WHERE source_table = ? AND source_key = ?");
         selectRows = connection.prepareStatement("SELECT source_key, state, image FROM source_rows WHERE source_table = ? LIMIT ?");
-        upsertRow = connection.prepareStatement("INSERT INTO source_rows (source_table, source_key, state, image) "
-                + "VALUES (?, ?, ?, ?) ON CONFLICT (source_table, source_key) DO UPDATE SET state = EXCLUDED.state, "
-                + "image = EXCLUDED.image");
-        deleteRow = connection.prepareStatement("DELETE FROM source_rows WHERE source_table = ? AND source_key = ?");
+        rows = new PostgresSourceRows(connection);
         insertParameter = connection.prepareStatement("INSERT INTO parameter_index (lookup_key, source_table, source_key, "
                 + "values_json) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING");
         deleteParameter = connection.prepareStatement("DELETE FROM parameter_index WHERE lookup_key = ? AND source_table = ? "
@@ -77,6 +72,7 @@ final class PostgresWriter implements BucketWriter {
             // It would see (and its rollback would discard) the open transaction's writes.
             throw new IllegalStateException("loadState while a write transaction is open");
         }
+        rows.forget();   // a (re)starting capture: only what is stored counts
         try {
             WriterState state;
             try (ResultSet rs = lockState.executeQuery()) {
