@@ -21,11 +21,18 @@ import java.util.List;
  * client file, in the same JVM (the first one also warms the JIT). Reports each round and the median.
  * Then the same number of first syncs with the stock {@code @powersync/node} client, for the same-run ratio.
  * Usage: {@code bench/run initial-sync [rows=1000000] [rounds=3]}.
+ * {@code bench/run initial-sync [rows] [rounds] storages} instead runs P10's P3: two servers, each on
+ * its own embedded PostgreSQL, one with SQLite bucket storage and one with PostgreSQL bucket storage
+ * (a schema of its source database), the JVM client alternating between them.
  */
 public final class InitialSyncBench {
     public static void main(String[] args) throws Exception {
         int rows = args.length > 0 ? Integer.parseInt(args[0]) : 1_000_000;
         int rounds = args.length > 1 ? Integer.parseInt(args[1]) : 3;
+        if (args.length > 2 && args[2].equals("storages")) {
+            storages(rows, rounds);
+            return;
+        }
         Path dir = Files.createTempDirectory("syncline-initial-sync");
         try (PostgresTestServer server = PostgresTestServer.start();
              RunningApp running = RunningApp.start(server, dir)) {
@@ -59,6 +66,57 @@ public final class InitialSyncBench {
             System.out.print(table);
             ResultFile.write("initial-sync-" + rows, table.toString());
         }
+    }
+
+    /** P10: the JVM client's first sync from SQLite and from PostgreSQL bucket storage, alternating, same rows. */
+    private static void storages(int rows, int rounds) throws Exception {
+        // Two PostgreSQL servers alike: replication slot names are per server, and both apps use the default one.
+        try (PostgresTestServer server = PostgresTestServer.start();
+             PostgresTestServer server2 = PostgresTestServer.start();
+             RunningApp sqlite = RunningApp.start(server, Files.createTempDirectory("syncline-p10-sqlite"), "",
+                     RunningApp.MEMBERSHIP_RULES, false);
+             RunningApp postgres = RunningApp.start(server2, Files.createTempDirectory("syncline-p10-postgres"), "",
+                     RunningApp.MEMBERSHIP_RULES, true)) {
+            long expected = rows + 4L;
+            HttpClient http = HttpClient.newHttpClient();
+            Path dir = Files.createTempDirectory("syncline-p10-clients");
+            for (RunningApp running : List.of(sqlite, postgres)) {
+                running.awaitReady();
+                running.db.execute("INSERT INTO todos SELECT 'b' || g, 'l1', 'todo number ' || g, g % 2 = 0, g "
+                        + "FROM generate_series(1, " + rows + ") g");
+                while (syncOnce(running, http, dir.resolve("probe-" + System.nanoTime() + ".db")).rows < expected) {
+                    Thread.sleep(2000);
+                }
+            }
+            StringBuilder table = new StringBuilder("| date | load (1/5/15 min) | bucket storage | round | rows "
+                    + "| seconds (request → applied) | rows/s | checksum failures |\n|---|---|---|---|---|---|---|---|\n");
+            java.util.Map<String, List<Double>> rates = new java.util.LinkedHashMap<>();
+            for (int round = 1; round <= rounds; round++) {
+                for (int turn = 0; turn < 2; turn++) {
+                    boolean pg = (round + turn) % 2 == 0;
+                    String name = pg ? "postgresql" : "sqlite";
+                    String load = Load.average();
+                    Result r = syncOnce(pg ? postgres : sqlite, http, dir.resolve(name + "-" + round + ".db"));
+                    if (r.rows != expected || r.checksumFailures != 0) {
+                        throw new IllegalStateException(name + " round " + round + ": " + r);
+                    }
+                    rates.computeIfAbsent(name, k -> new ArrayList<>()).add(r.rows / r.seconds);
+                    table.append(String.format("| %s | %s | %s | %d | %d | %.2f | %.0f | %d |%n", LocalDate.now(), load,
+                            name, round, r.rows, r.seconds, r.rows / r.seconds, r.checksumFailures));
+                }
+            }
+            double s = median(rates.get("sqlite"));
+            double p = median(rates.get("postgresql"));
+            table.append(String.format("%nmedians: SQLite storage %.0f rows/s, PostgreSQL storage %.0f rows/s (%.2f×)%n",
+                    s, p, p / s));
+            System.out.print(table);
+            ResultFile.write("initial-sync-storages-" + rows, table.toString());
+        }
+    }
+
+    private static double median(List<Double> values) {
+        List<Double> sorted = values.stream().sorted().toList();
+        return sorted.get(sorted.size() / 2);
     }
 
     record Result(long rows, double seconds, long checksumFailures) {}
