@@ -84,6 +84,17 @@ class ShapeApiIT {
         throw new AssertionError("no shape request parked");
     }
 
+    /** A live long-poll of the user's todos shape from {@code offset}, running while the test goes on. */
+    private CompletableFuture<HttpResponse<String>> livePoll(String user, String handle, String offset) {
+        return CompletableFuture.supplyAsync(() -> {
+            try {
+                return get(user, "table=todos&live=true&handle=" + handle + "&offset=" + offset);
+            } catch (Exception e) {
+                throw new RuntimeException(e);
+            }
+        });
+    }
+
     private static String q(String s) {
         return URLEncoder.encode(s, StandardCharsets.UTF_8);
     }
@@ -308,13 +319,7 @@ class ShapeApiIT {
         HttpResponse<String> first = get("bob", "table=todos&offset=-1");
         String handle = first.headers().firstValue("electric-handle").orElseThrow();
         String offset = first.headers().firstValue("electric-offset").orElseThrow();
-        CompletableFuture<HttpResponse<String>> poll = CompletableFuture.supplyAsync(() -> {
-            try {
-                return get("bob", "table=todos&live=true&handle=" + handle + "&offset=" + offset);
-            } catch (Exception e) {
-                throw new RuntimeException(e);
-            }
-        });
+        CompletableFuture<HttpResponse<String>> poll = livePoll("bob", handle, offset);
         awaitParked();
         running.db.execute("INSERT INTO todos VALUES ('t20', 'l3', 'Pen', false, 1)");
         HttpResponse<String> r = poll.get();
@@ -331,13 +336,7 @@ class ShapeApiIT {
         String handle = first.headers().firstValue("electric-handle").orElseThrow();
         String offset = first.headers().firstValue("electric-offset").orElseThrow();
         HttpResponse<String> bobFirst = get("bob", "table=todos&offset=-1");
-        CompletableFuture<HttpResponse<String>> poll = CompletableFuture.supplyAsync(() -> {
-            try {
-                return get("alice", "table=todos&live=true&handle=" + handle + "&offset=" + offset);
-            } catch (Exception e) {
-                throw new RuntimeException(e);
-            }
-        });
+        CompletableFuture<HttpResponse<String>> poll = livePoll("alice", handle, offset);
         awaitParked();
         double before = metric("syncline_shape_wakeups_total");
         for (int i = 0; i < 5; i++) {
@@ -381,13 +380,7 @@ class ShapeApiIT {
         HttpResponse<String> first = get("alice", "table=todos&offset=-1");
         String handle = first.headers().firstValue("electric-handle").orElseThrow();
         String offset = first.headers().firstValue("electric-offset").orElseThrow();
-        CompletableFuture<HttpResponse<String>> poll = CompletableFuture.supplyAsync(() -> {
-            try {
-                return get("alice", "table=todos&live=true&handle=" + handle + "&offset=" + offset);
-            } catch (Exception e) {
-                throw new RuntimeException(e);
-            }
-        });
+        CompletableFuture<HttpResponse<String>> poll = livePoll("alice", handle, offset);
         awaitParked();
         running.db.execute("INSERT INTO todos VALUES ('t21', 'l3', 'Bob''s', false, 1)");
         HttpResponse<String> r = poll.get();
@@ -404,13 +397,7 @@ class ShapeApiIT {
         HttpResponse<String> first = get("alice", "table=todos&offset=-1");
         String handle = first.headers().firstValue("electric-handle").orElseThrow();
         String offset = first.headers().firstValue("electric-offset").orElseThrow();
-        CompletableFuture<HttpResponse<String>> poll = CompletableFuture.supplyAsync(() -> {
-            try {
-                return get("alice", "table=todos&live=true&handle=" + handle + "&offset=" + offset);
-            } catch (Exception e) {
-                throw new RuntimeException(e);
-            }
-        });
+        CompletableFuture<HttpResponse<String>> poll = livePoll("alice", handle, offset);
         awaitParked();
         running.app.close();
         HttpResponse<String> r = poll.get();
