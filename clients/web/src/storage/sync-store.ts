@@ -5,7 +5,7 @@
  * over its ops) instead of one JS call per row (see the store-throughput figures in
  * docs/benchmarks.md).
  */
-import type { Op } from '../protocol/lines.js';
+import { COMPACT_KINDS, opIdText, type CompactOp, type CompactOps, type Op } from '../protocol/lines.js';
 import type { LocalBucket } from '../sync/state.js';
 import { q, type Schema } from './schema.js';
 import { transaction, type SqlDb } from './sql-db.js';
@@ -69,7 +69,7 @@ function mergeSegment(db: SqlDb, bucket: string, seq: number, hasRemove: boolean
     `INSERT INTO sl_oplog (bucket, type, id, op_id, checksum, data)
      SELECT ?, type, id, op_id, checksum, data FROM ${SEGMENT} WHERE op = 'PUT'
      ON CONFLICT (bucket, type, id) DO UPDATE SET op_id = excluded.op_id, checksum = excluded.checksum,
-       data = excluded.data WHERE excluded.op_id > sl_oplog.op_id`,
+       data = excluded.data, shape = NULL WHERE excluded.op_id > sl_oplog.op_id`,
     [bucket],
   );
   if (hasRemove) {
@@ -103,10 +103,74 @@ function mergeSegment(db: SqlDb, bucket: string, seq: number, hasRemove: boolean
   db.run(`DELETE FROM ${SEGMENT}`);
 }
 
+// A compact segment is read straight from its staged row: ?1 bucket, ?2 table, ?3 seq, ?4 shape id;
+// each op is the wire's [op_id, checksum, kind, object_id, values, …] (all PUTs with values).
+const COMPACT_OPS = `FROM sl_staged s, json_each(s.ops) WHERE s.seq = ?3`;
+const COMPACT_OP_ID = `CAST(value ->> 0 AS INTEGER)`;
+const COMPACT_SUPERSEDED = `EXISTS (SELECT 1 FROM sl_oplog o WHERE o.type = ?2 AND o.id = value ->> 3 AND o.op_id > ${COMPACT_OP_ID})`;
+
+/** App columns from a compact op's values: the value at the column's place in the shape, NULL where it has none. */
+function compactColumns(columns: string[], shapeColumns: string[]): string {
+  return columns.map((c) => {
+    const k = shapeColumns.indexOf(c);
+    return k < 0 ? ', NULL' : `, value ->> '$[4][${k}]'`;
+  }).join('');
+}
+
+/**
+ * mergeSegment for a compact segment (PUTs of one shape): the op store keeps the values array as
+ * the row (with its shape), and app or shadow rows take their columns by position; no temp table
+ * and no JSON object per row. Same outcomes as mergeSegment.
+ */
+function mergeCompactSegment(db: SqlDb, bucket: string, seq: number, shape: number, direct: DirectApply | null, shadow: Schema | null = null): void {
+  const [table, shapeColumns] = JSON.parse(String(db.all('SELECT shape FROM sl_shapes WHERE id = ?', [shape])[0]!['shape'])) as [string | null, string[]];
+  const bind = [bucket, table, seq, shape];
+  db.run(
+    `INSERT INTO sl_oplog (bucket, type, id, op_id, checksum, data, shape)
+     SELECT ?1, ?2, value ->> 3, ${COMPACT_OP_ID}, value ->> 1, value -> 4, ?4 ${COMPACT_OPS}
+     ON CONFLICT (bucket, type, id) DO UPDATE SET op_id = excluded.op_id, checksum = excluded.checksum,
+       data = excluded.data, shape = excluded.shape WHERE excluded.op_id > sl_oplog.op_id`,
+    bind,
+  );
+  const def = table === null ? undefined : (direct?.schema ?? shadow)?.tables[table];
+  if (direct === null) {
+    db.run(`INSERT OR IGNORE INTO sl_updated (bucket, type, id) SELECT ?1, ?2, value ->> 3 ${COMPACT_OPS} AND ?4 IS NOT NULL`, bind);
+    if (shadow !== null && def !== undefined) {
+      const columns = Object.keys(def.columns);
+      const target = shadowTable(table!);
+      db.run(
+        `INSERT OR REPLACE INTO ${target} (id${columns.map((c) => `, ${q(c)}`).join('')})
+         SELECT value ->> 3${compactColumns(columns, shapeColumns)} ${COMPACT_OPS} AND ?4 IS NOT NULL AND NOT ${COMPACT_SUPERSEDED}`,
+        bind,
+      );
+      db.run(`DELETE FROM ${target} WHERE id IN (SELECT value ->> 3 ${COMPACT_OPS} AND ?4 IS NOT NULL AND ${COMPACT_SUPERSEDED})`, bind);
+    }
+  } else if (def !== undefined) {
+    const columns = Object.keys(def.columns);
+    db.run(
+      `INSERT OR REPLACE INTO ${q(table!)} (id${columns.map((c) => `, ${q(c)}`).join('')})
+       SELECT value ->> 3${compactColumns(columns, shapeColumns)} ${COMPACT_OPS} AND ?4 IS NOT NULL AND NOT ${COMPACT_SUPERSEDED}`,
+      bind,
+    );
+    if (db.changes() > 0) direct.changed.add(table!);
+    db.run(`INSERT OR IGNORE INTO ${PENDING} (type, id) SELECT ?2, value ->> 3 ${COMPACT_OPS} AND ?4 IS NOT NULL AND ${COMPACT_SUPERSEDED}`, bind);
+  }
+}
+
+/** Merges the staged segment of a sl_staged row (see mergeSegment and mergeCompactSegment). */
+function mergeStagedRow(db: SqlDb, r: Record<string, unknown>, direct: DirectApply | null, shadow: Schema | null = null): void {
+  const bucket = String(r['bucket']);
+  const seq = Number(r['seq']);
+  if (r['shape'] !== null && r['shape'] !== undefined) mergeCompactSegment(db, bucket, seq, Number(r['shape']), direct, shadow);
+  else mergeSegment(db, bucket, seq, Number(r['has_remove']) === 1, direct, shadow);
+}
+
 /** One data line to store: its bucket, its ops and the bucket's position/checksum after it. */
 export interface StoredLine {
   bucket: string;
   ops: Op[];
+  /** The line's ops in the compact form (then `ops` is empty), see protocol/lines.ts. */
+  compact?: CompactOps | null;
   local: LocalBucket;
 }
 
@@ -116,6 +180,93 @@ export interface StoredLine {
  * slice — and the wait of a query queued behind it — short.
  */
 const SEGMENT_MAX_OPS = 200;
+
+/**
+ * Compact PUTs per staged segment at most: a compact segment is merged by a few set statements
+ * (no temp table, no JSON strings to parse), so a line's thousand ops fit one slice.
+ */
+const COMPACT_SEGMENT_MAX_OPS = 1000;
+
+/** The id of a compact shape in sl_shapes (added the first time it is seen). */
+function shapeId(db: SqlDb, ids: Map<string, number>, shape: [string | null, string[]]): number {
+  const key = JSON.stringify(shape);
+  let id = ids.get(key);
+  if (id === undefined) {
+    db.run('INSERT OR IGNORE INTO sl_shapes (shape) VALUES (?)', [key]);
+    id = Number(db.all('SELECT id FROM sl_shapes WHERE shape = ?', [key])[0]!['id']);
+    ids.set(key, id);
+  }
+  return id;
+}
+
+/**
+ * Stages a compact line: runs of PUTs with values of one shape become compact segments, staged as
+ * the wire's own op arrays (one JSON.stringify of a slice, nothing built per op); everything else
+ * (REMOVE, PUT without values) becomes a standard segment. Arrival order is kept: a REMOVE merged
+ * before an older PUT of its row would let that PUT bring the row back.
+ */
+function stageCompact(db: SqlDb, { bucket, compact, local }: StoredLine, shapeIds: Map<string, number>): void {
+  const { shapes, ops } = compact!;
+  let clearFirst = false;
+  let standard: Op[] = [];
+  let runStart = -1;
+  let runShape = -1;
+  const flushStandard = () => {
+    if (!clearFirst && standard.length === 0) return;
+    db.run('INSERT INTO sl_staged (bucket, clear_first, has_remove, ops) VALUES (?, ?, ?, ?)', [
+      bucket, clearFirst ? 1 : 0, standard.some((o) => o.op === 'REMOVE') ? 1 : 0, batchOf(standard),
+    ]);
+    clearFirst = false;
+    standard = [];
+  };
+  const flushRun = (end: number) => {
+    if (runStart < 0) return;
+    db.run('INSERT INTO sl_staged (bucket, clear_first, has_remove, ops, shape) VALUES (?, 0, 0, ?, ?)', [
+      bucket, JSON.stringify(runStart === 0 && end === ops.length ? ops : ops.slice(runStart, end)), shapeId(db, shapeIds, shapes[runShape]!),
+    ]);
+    runStart = -1;
+  };
+  for (let i = 0; i < ops.length; i++) {
+    const op = ops[i]!;
+    const kind = op[2];
+    const shape = op[5];
+    if (kind === 0 && Array.isArray(op[4]) && typeof shape === 'number') {
+      if (runStart >= 0 && (shape !== runShape || i - runStart >= COMPACT_SEGMENT_MAX_OPS)) flushRun(i);
+      if (runStart < 0) {
+        flushStandard();
+        runStart = i;
+        runShape = shape;
+      }
+      continue;
+    }
+    flushRun(i);
+    if (kind === 3) {
+      flushStandard();
+      clearFirst = true;
+    } else if (kind !== 2) {
+      standard.push(compactToOp(op, shapes));
+      if (standard.length >= SEGMENT_MAX_OPS) flushStandard();
+    }
+  }
+  flushRun(ops.length);
+  flushStandard();
+  saveBucket(db, bucket, local);
+}
+
+/** A compact op as a standard one (the rare ops a compact segment does not take). */
+function compactToOp(op: CompactOp, shapes: CompactOps['shapes']): Op {
+  const values = op[4];
+  const shape = typeof op[5] === 'number' ? shapes[op[5]]! : null;
+  let data: string | null = null;
+  if (typeof values === 'string') data = values;
+  else if (Array.isArray(values) && shape !== null) {
+    const row: Record<string, unknown> = {};
+    values.forEach((v, i) => (row[shape[1][i]!] = v));
+    data = JSON.stringify(row);
+  }
+  return { op_id: opIdText(op[0]), op: COMPACT_KINDS[op[2]]!, object_type: shape?.[0] ?? null, object_id: op[3] ?? null,
+    subkey: op[6] ?? null, data, checksum: op[1] };
+}
 
 function stageLine(db: SqlDb, { bucket, ops, local }: StoredLine): void {
   const stage = (clearFirst: boolean, segment: Op[]) => {
@@ -151,8 +302,12 @@ function stageLine(db: SqlDb, { bucket, ops, local }: StoredLine): void {
  */
 export function storeLines(db: SqlDb, lines: readonly StoredLine[]): void {
   if (lines.length === 0) return;
+  const shapeIds = new Map<string, number>();
   transaction(db, () => {
-    for (const line of lines) stageLine(db, line);
+    for (const line of lines) {
+      if (line.compact != null) stageCompact(db, line, shapeIds);
+      else stageLine(db, line);
+    }
   });
 }
 
@@ -172,11 +327,11 @@ const PENDING = 'temp.sl_pending';
  */
 export function mergeStaged(db: SqlDb, direct: (DirectApply & { buckets: ReadonlySet<string> | 'all' }) | null = null): void {
   db.run(`CREATE TEMP TABLE IF NOT EXISTS sl_segment (op TEXT, op_id INTEGER, type TEXT, id TEXT, data TEXT, checksum INTEGER)`);
-  for (const r of db.all('SELECT seq, bucket, clear_first, has_remove FROM sl_staged ORDER BY seq')) {
+  for (const r of db.all('SELECT seq, bucket, clear_first, has_remove, shape FROM sl_staged ORDER BY seq')) {
     const bucket = String(r['bucket']);
     if (Number(r['clear_first']) === 1) clearBucket(db, bucket);
     const covered = direct !== null && (direct.buckets === 'all' || direct.buckets.has(bucket));
-    mergeSegment(db, bucket, Number(r['seq']), Number(r['has_remove']) === 1, covered ? direct : null);
+    mergeStagedRow(db, r, covered ? direct : null);
   }
 }
 
@@ -251,10 +406,15 @@ function rederivePending(db: SqlDb, schema: Schema): string[] {
     if (n === 0) continue;
     changed.push(table);
     const columns = Object.keys(def.columns);
-    const latest = `SELECT p.id AS id, (SELECT o.data FROM sl_oplog o WHERE o.type = p.type AND o.id = p.id
-        ORDER BY o.op_id DESC LIMIT 1) AS data FROM temp.sl_pending p WHERE p.type = ?`;
+    // The newest op of each row over all buckets (several rows only if two buckets hold the same op).
+    const latest = `SELECT p.id AS id, o.data AS data, o.shape AS row_shape FROM temp.sl_pending p
+        LEFT JOIN sl_oplog o ON o.type = p.type AND o.id = p.id
+          AND o.op_id = (SELECT max(x.op_id) FROM sl_oplog x WHERE x.type = p.type AND x.id = p.id)
+        WHERE p.type = ?`;
     db.run(`DELETE FROM ${q(table)} WHERE id IN (SELECT id FROM (${latest}) WHERE data IS NULL)`, [table]);
-    const extract = columns.map((c) => `, json_extract(data, '$.${c}')`).join('');
+    // A compact row (shape set) holds its values by position: the column's place in its shape.
+    const place = (c: string) => `(SELECT key FROM sl_shapes sh, json_each(sh.shape, '$[1]') WHERE sh.id = row_shape AND value = '${c.replaceAll("'", "''")}')`;
+    const extract = columns.map((c) => `, CASE WHEN row_shape IS NULL THEN json_extract(data, '$.${c}') ELSE data ->> ${place(c)} END`).join('');
     db.run(
       `INSERT OR REPLACE INTO ${q(table)} (id${columns.map((c) => `, ${q(c)}`).join('')})
        SELECT id${extract} FROM (${latest}) WHERE data IS NOT NULL`,
@@ -335,7 +495,7 @@ function mergeSlice(db: SqlDb, schema: Schema, budgetMs: number): boolean {
     db.run(`CREATE TEMP TABLE IF NOT EXISTS sl_segment (op TEXT, op_id INTEGER, type TEXT, id TEXT, data TEXT, checksum INTEGER)`);
     const started = Date.now();
     for (;;) {
-      const rows = db.all('SELECT seq, bucket, clear_first, has_remove FROM sl_staged ORDER BY seq LIMIT 1');
+      const rows = db.all('SELECT seq, bucket, clear_first, has_remove, shape FROM sl_staged ORDER BY seq LIMIT 1');
       if (rows.length === 0) return false;
       const r = rows[0]!;
       const bucket = String(r['bucket']);
@@ -347,7 +507,7 @@ function mergeSlice(db: SqlDb, schema: Schema, budgetMs: number): boolean {
         }
         clearBucket(db, bucket);
       }
-      mergeSegment(db, bucket, seq, Number(r['has_remove']) === 1, null, schema);
+      mergeStagedRow(db, r, null, schema);
       db.run('DELETE FROM sl_staged WHERE seq = ?', [seq]);
       if (Date.now() - started >= budgetMs) return true;
     }

@@ -12,7 +12,7 @@ import java.util.function.LongConsumer;
 import java.util.zip.GZIPOutputStream;
 
 /**
- * Writes sync lines to an HTTP response body as NDJSON or BSON, optionally gzip-compressed.
+ * Writes sync lines to an HTTP response body as NDJSON, compact NDJSON or BSON, optionally gzip-compressed.
  * Lines are encoded straight into a buffer (no per-line byte array) and reach the client when
  * the buffer fills or at {@link #flush()}, which the session calls at the end of every checkpoint
  * and keepalive; the gzip stream does a sync flush then, so compression never holds a line back.
@@ -42,7 +42,7 @@ final class StreamLineWriter implements LineWriter {
             out.write(SyncLineCodec.bson(line));
         } else {
             try {
-                SyncLineCodec.writeNdjson(line, out);
+                SyncLineCodec.writeNdjson(line, out, format == StreamFormat.COMPACT);
             } catch (UncheckedIOException e) {
                 throw e.getCause(); // the client went away: report it as the I/O failure it is
             }
