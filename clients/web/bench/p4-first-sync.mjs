@@ -5,6 +5,7 @@
 // Run by bench BrowserInitialSyncBench, once per round and SDK.
 //   npm run build && node bench/p4-first-sync.mjs --sdk syncline|powersync --endpoint URL --token JWT \
 //        --expected N [--timeout-ms 300000] [--probe download]
+// --dist dist-before (syncline only): the page loads that build of our SDK instead of dist/ (A/B).
 // --incognito: the old harness's off-the-record context, for A/B runs only (user-browser.mjs).
 // --trace FILE: also write a Chromium CPU-profile trace; bench/cpu-profile-summary.mjs FILE reads it.
 // --probe download (syncline page only): the profile probe instead, the same stream fetched and
@@ -28,6 +29,8 @@ const { values: args } = parseArgs({
     probe: { type: 'string' },
     incognito: { type: 'boolean', default: false },
     trace: { type: 'string' },
+    // Another build of our SDK beside dist/ (e.g. dist-before: the SDK before a change), for A/B runs.
+    dist: { type: 'string', default: 'dist' },
   },
 });
 if (!args.endpoint || !args.token || !(Number(args.expected) > 0)) {
@@ -37,7 +40,7 @@ if (!args.endpoint || !args.token || !(Number(args.expected) > 0)) {
 
 const INTEROP_DIST = fileURLToPath(new URL('../../interop-web/dist/', import.meta.url));
 const PAGES = {
-  syncline: { serve: { prefixes: ['dist/', 'bench/'] }, path: 'bench/p4-page.html', dbKey: 'dbName' },
+  syncline: { serve: { prefixes: [`${args.dist}/`, 'bench/'] }, path: `bench/p4-page.html?dist=${args.dist}`, dbKey: 'dbName' },
   powersync: { serve: { root: INTEROP_DIST, prefixes: [''] }, path: 'p4.html', dbKey: 'dbFilename' },
 };
 const sdk = PAGES[args.sdk];

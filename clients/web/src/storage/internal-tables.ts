@@ -20,6 +20,9 @@ const INTERNAL = [
   // A segment with a shape holds compact PUTs of that shape only (sync-store.ts, stageCompact).
   `CREATE TABLE IF NOT EXISTS sl_staged (seq INTEGER PRIMARY KEY, bucket TEXT NOT NULL, clear_first INTEGER NOT NULL,
      has_remove INTEGER NOT NULL, ops TEXT NOT NULL, shape INTEGER)`,
+  // Op id ranges that a sliced apply merged into sl_oplog without sl_updated rows (their app rows
+  // wait in a temp shadow table): re-derived after a crash, emptied by the publish.
+  `CREATE TABLE IF NOT EXISTS sl_merged (bucket TEXT NOT NULL, type TEXT, lo INTEGER NOT NULL, hi INTEGER NOT NULL)`,
   // Resume position, running checksum and op count per bucket.
   `CREATE TABLE IF NOT EXISTS sl_buckets (name TEXT PRIMARY KEY, after TEXT NOT NULL, checksum INTEGER NOT NULL,
      count INTEGER NOT NULL) WITHOUT ROWID`,

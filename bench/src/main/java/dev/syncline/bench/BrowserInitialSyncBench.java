@@ -34,7 +34,10 @@ import java.util.concurrent.TimeUnit;
 public final class BrowserInitialSyncBench {
     private static final Path WEB = Path.of("clients", "web");
     private static final Path DRIVER = WEB.resolve("bench").resolve("p4-first-sync.mjs");
-    /** BENCH_SDKS=syncline profiles our SDK alone (no ratio, no @powersync/web build needed). */
+    /**
+     * BENCH_SDKS=syncline profiles our SDK alone (no ratio, no @powersync/web build needed);
+     * syncline-before adds another build of our SDK, copied to clients/web/dist-before (A/B of a change).
+     */
     private static final List<String> SDKS = List.of(System.getenv().getOrDefault("BENCH_SDKS", "syncline,powersync").split(","));
     private static final long TIMEOUT_MS = 600_000;
 
@@ -115,6 +118,11 @@ public final class BrowserInitialSyncBench {
                 table.append(String.format("%nsyncline only (BENCH_SDKS), medians over %d rounds: %.2f s against the server, "
                         + "%.2f s against the canned stream%n", rounds, median(seconds.get("syncline server")),
                         median(seconds.get("syncline canned"))));
+                if (seconds.containsKey("syncline-before server")) {
+                    table.append(String.format("syncline before (clients/web/dist-before): %.2f s against the server, %.2f s "
+                            + "against the canned stream%n", median(seconds.get("syncline-before server")),
+                            median(seconds.get("syncline-before canned"))));
+                }
             }
             table.append("\nprofile of our SDK (status events from the worker, coalesced):\n").append(profile);
             System.out.print(table);
@@ -134,6 +142,13 @@ public final class BrowserInitialSyncBench {
                 + "- @powersync/web: %.2f against the server (%.0f rows/s), %.2f against the canned stream (server / canned %.2f)%n",
                 rounds, oursServer, expectedTodos / oursServer, oursCanned, oursServer / oursCanned, theirsServer,
                 expectedTodos / theirsServer, theirsCanned, theirsServer / theirsCanned));
+        List<Double> beforeServer = seconds.get("syncline-before server");
+        if (beforeServer != null) {
+            double beforeCanned = median(seconds.get("syncline-before canned"));
+            s.append(String.format("- syncline before (clients/web/dist-before): %.2f against the server, %.2f against the canned "
+                    + "stream; before / now = %.2f against the server, %.2f canned%n", median(beforeServer), beforeCanned,
+                    median(beforeServer) / oursServer, beforeCanned / oursCanned));
+        }
         s.append(verdict.text()).append('\n');
         String ratios = String.format("@powersync/web time / syncline time = %.2f against the server, %.2f against the canned "
                 + "stream", theirsServer / oursServer, theirsCanned / oursCanned);
@@ -191,6 +206,7 @@ public final class BrowserInitialSyncBench {
         List<String> missing = new ArrayList<>();
         for (Path p : List.of(WEB.resolve("dist/index.js"), WEB.resolve("node_modules/playwright-core"),
                 SDKS.contains("powersync") ? Path.of("clients/interop-web/dist/p4-page.js") : WEB.resolve("dist/worker.js"),
+                SDKS.contains("syncline-before") ? WEB.resolve("dist-before/index.js") : WEB.resolve("dist/index.js"),
                 Path.of("/usr/bin/chromium"))) {
             if (!Files.exists(p)) {
                 missing.add(p.toString());
@@ -205,6 +221,11 @@ public final class BrowserInitialSyncBench {
     /** One first sync in a fresh browser with a fresh on-disk profile; the driver prints one JSON line or fails. */
     private static JsonNode firstSync(String sdk, String endpoint, String token, long expected, List<String> extra)
             throws Exception {
+        if (sdk.equals("syncline-before")) {
+            extra = new ArrayList<>(extra);
+            extra.addAll(List.of("--dist", "dist-before"));
+            sdk = "syncline";
+        }
         List<String> command = new ArrayList<>(List.of("node", DRIVER.toString(), "--sdk", sdk, "--endpoint", endpoint,
                 "--token", token, "--expected", Long.toString(expected), "--timeout-ms", Long.toString(TIMEOUT_MS)));
         command.addAll(extra);
