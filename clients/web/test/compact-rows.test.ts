@@ -8,7 +8,7 @@ import { MalformedLineError, parseLine, type CompactOp, type CompactOps, type Op
 import { createTables } from '../src/storage/internal-tables.js';
 import { Schema } from '../src/storage/schema.js';
 import type { SqlDb } from '../src/storage/sql-db.js';
-import { applyCheckpoint, applyCheckpointInSlices, storeLines, type ApplyRequest, type StoredLine } from '../src/storage/sync-store.js';
+import { applyCheckpoint, applyCheckpointInSlices, removeBuckets, storeLines, type ApplyRequest, type StoredLine } from '../src/storage/sync-store.js';
 import { initialState, step, type SyncAction, type SyncEvent, type SyncState } from '../src/sync/state.js';
 import { memoryDb } from './sqlite.js';
 
@@ -57,8 +57,12 @@ const state = (db: SqlDb) => [
 ];
 const oplog = (db: SqlDb) => db.all('SELECT bucket, type, id, op_id, checksum FROM sl_oplog ORDER BY bucket, type, id');
 
-/** Checkpoint 1 applied, then checkpoint 2's lines staged (compact or standard): the P4-like bulk plus every odd case. */
-async function scenario(compact: boolean): Promise<SqlDb> {
+/**
+ * Checkpoint 1 applied, then checkpoint 2's lines stored (compact or standard): the P4-like bulk plus
+ * every odd case. eager: stored as the worker stores them, merged into the op store and the shadows
+ * at once, in batches of three lines.
+ */
+async function scenario(compact: boolean, eager = false): Promise<SqlDb> {
   const db = await memoryDb();
   createTables(db, schema, () => 'c1');
   storeLines(db, [line('a', [put(1, 'old1', 'kept'), put(2, 'old2', 'removed later'), put(3, 'both', 'a v1')], compact),
@@ -77,9 +81,16 @@ async function scenario(compact: boolean): Promise<SqlDb> {
   lines.push(line('b', [remove(op++, 'both')], compact)); // a still holds it: it stays, with a's (compact) row
   lines.push(line('b', [put(op++, 'gone', 'before clear'), clear(op++), put(op++, 'afterclear', 'b after clear')], compact));
   lines.push(line('b', [put(op++, 'l2', 'list two', 'lists')], compact));
-  storeLines(db, lines);
+  if (eager) {
+    for (let i = 0; i < lines.length; i += 3) storeLines(db, lines.slice(i, i + 3), schema);
+  } else {
+    storeLines(db, lines);
+  }
   return db;
 }
+
+const sliced = (db: SqlDb, onStep: () => void = () => {}) =>
+  applyCheckpointInSlices(db, schema, FULL, { run: async (fn) => (onStep(), fn()), sliceMs: 0 });
 
 test('a compact checkpoint applies to the same rows, op ids and checksums as the standard one (one transaction)', async () => {
   const standard = await scenario(false);
@@ -186,4 +197,48 @@ test('a compact line is checked strictly, and its checksums verify the checkpoin
   for (const op of [[1.5, 0, 0, 'x', [], 0], [1, -1, 2], [1, 0, 4], [1, 0, 0, 7, [], 0], [1, 0, 0, 'x', ['a', 'b', 'c'], 0], [1, 0, 0, 'x', [], 3]]) {
     assert.throws(() => parseLine({ rows: { ...rows, ops: [op] } }), MalformedLineError, JSON.stringify(op));
   }
+});
+
+test('eager stores merge compact lines at once, show nothing before the publish, and end where the standard apply ends', async () => {
+  const reference = await scenario(false);
+  const before = state(reference);
+  applyCheckpoint(reference, schema, FULL);
+  const db = await scenario(true, true);
+  assert.deepEqual(state(db), before, 'merged, not visible');
+  assert.equal(Number(db.all('SELECT count(*) AS n FROM sl_staged')[0]!['n']), 0, 'nothing left staged');
+  assert.ok(Number(db.all('SELECT count(*) AS n FROM temp.sl_shadow_todos')[0]!['n']) > 4000, 'the shadow holds the rows');
+  await sliced(db);
+  assert.deepEqual(state(db), state(reference));
+  assert.deepEqual(oplog(db), oplog(reference));
+  for (const t of ['sl_staged', 'sl_updated', 'sl_merged']) assert.equal(Number(db.all(`SELECT count(*) AS n FROM ${t}`)[0]!['n']), 0, t);
+});
+
+test('after eager stores, a lost shadow (crash), a removed bucket, a one-transaction apply or a local write still end right', async () => {
+  const reference = await scenario(false);
+  applyCheckpoint(reference, schema, FULL);
+  // A crash: the worker's temp tables are gone; the op id ranges bring the rows back through sl_updated.
+  let db = await scenario(true, true);
+  for (const r of db.all(`SELECT name FROM sqlite_temp_master WHERE type = 'table' AND name LIKE 'sl_shadow%'`)) db.run(`DROP TABLE temp.${r['name']}`);
+  await sliced(db);
+  assert.deepEqual(state(db), state(reference), 'crash');
+  // A partial (one-transaction) apply in between.
+  db = await scenario(true, true);
+  applyCheckpoint(db, schema, FULL);
+  assert.deepEqual(state(db), state(reference), 'one-transaction apply');
+  // A bucket removed (checksum mismatch) after eager stores: its rows go, the other bucket's stay.
+  db = await scenario(true, true);
+  const ref2 = await scenario(false);
+  removeBuckets(db, ['b']);
+  removeBuckets(ref2, ['b']);
+  await sliced(db);
+  applyCheckpoint(ref2, schema, FULL);
+  assert.deepEqual(state(db), state(ref2), 'bucket removed');
+  // A local write after the eager stores: the publish leaves it visible, the next apply shows the synced state.
+  db = await scenario(true, true);
+  db.run(`INSERT INTO todos (id, description) VALUES ('local', 'mine')`);
+  await sliced(db);
+  assert.ok(state(db).includes('t:local=mine/null'));
+  db.run('DELETE FROM sl_crud');
+  applyCheckpoint(db, schema, FULL);
+  assert.deepEqual(state(db), state(reference), 'local write reverted, synced rows applied');
 });

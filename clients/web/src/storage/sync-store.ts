@@ -328,13 +328,22 @@ function stageLine(db: SqlDb, { bucket, ops, local }: StoredLine): void {
  * ops are staged (appended as they came); the next apply merges them (see mergeStaged). A crash
  * keeps all of the lines or none, so a stored position always matches the stored ops.
  */
-export function storeLines(db: SqlDb, lines: readonly StoredLine[]): void {
+export function storeLines(db: SqlDb, lines: readonly StoredLine[], eager: Schema | null = null): void {
   if (lines.length === 0) return;
   const shapeIds = new Map<string, number>();
   transaction(db, () => {
+    // Eager (the worker, for a batch with compact lines): the lines are merged into the op store
+    // and the shadow tables of the coming sliced apply right away, in this same transaction,
+    // while the network is the bottleneck, instead of all at checkpoint_complete. Only with
+    // nothing staged before, so segments still merge in arrival order.
+    const merge = eager !== null && lines.some((l) => l.compact != null) && db.all('SELECT 1 FROM sl_staged LIMIT 1').length === 0;
     for (const line of lines) {
       if (line.compact != null) stageCompact(db, line, shapeIds);
       else stageLine(db, line);
+    }
+    if (merge) {
+      if (ensureShadows(db, eager)) recoverMerged(db);
+      while (mergeFirstStaged(db, eager));
     }
   });
 }
@@ -375,6 +384,7 @@ export function clearStaged(db: SqlDb): void {
 /** Forgets buckets (removed from the checkpoint or failed their checksum); their rows are re-derived at the next apply. */
 export function removeBuckets(db: SqlDb, buckets: string[]): void {
   transaction(db, () => {
+    abandonShadows(db);
     for (const b of buckets) {
       db.run('DELETE FROM sl_staged WHERE bucket = ?', [b]);
       clearBucket(db, b);
@@ -397,7 +407,7 @@ export interface ApplyRequest {
  */
 export function applyCheckpoint(db: SqlDb, schema: Schema, req: ApplyRequest): string[] {
   return transaction(db, () => {
-    recoverMerged(db);
+    abandonShadows(db);
     if (req.positions !== null) {
       for (const [name, b] of Object.entries(req.positions)) saveBucket(db, name, b);
     }
@@ -483,8 +493,38 @@ function createShadows(db: SqlDb, schema: Schema): void {
   }
 }
 
-function dropShadows(db: SqlDb, schema: Schema): void {
-  for (const table of Object.keys(schema.tables)) db.run(`DROP TABLE IF EXISTS ${shadowTable(table)}`);
+/** Drops every shadow table (whatever schema made them) and the note of when they were made. */
+function dropShadows(db: SqlDb): void {
+  for (const r of db.all(`SELECT name FROM sqlite_temp_master WHERE type = 'table' AND name LIKE 'sl\\_shadow\\_%' ESCAPE '\\'`)) {
+    db.run(`DROP TABLE IF EXISTS temp.${q(String(r['name']))}`);
+  }
+}
+
+/**
+ * Makes the shadow tables unless they exist (they outlive one store: eager stores fill them, the
+ * sliced apply publishes them); notes the newest local write at that moment. Returns whether it
+ * made them: then any sl_merged ranges are orphans of a lost shadow (a crash) to recover.
+ */
+function ensureShadows(db: SqlDb, schema: Schema): boolean {
+  if (db.all(`SELECT 1 FROM sqlite_temp_master WHERE name = 'sl_shadow_since'`).length > 0) return false;
+  createShadows(db, schema);
+  db.run('CREATE TEMP TABLE sl_shadow_since (local_write INTEGER NOT NULL)');
+  db.run('INSERT INTO temp.sl_shadow_since (local_write) VALUES (?)', [lastLocalWrite(db)]);
+  return true;
+}
+
+/** The newest local write when the shadow tables were made. */
+function shadowSince(db: SqlDb): number {
+  return Number(db.all('SELECT local_write FROM temp.sl_shadow_since')[0]!['local_write']);
+}
+
+/**
+ * Anything but the sliced apply's publish that changes what the shadows would show (a bucket
+ * removed, a one-transaction apply): the shadows go, and the rows they held wait in sl_updated.
+ */
+function abandonShadows(db: SqlDb): void {
+  dropShadows(db);
+  recoverMerged(db);
 }
 
 /**
@@ -521,31 +561,38 @@ function lastLocalWrite(db: SqlDb): number {
  */
 function mergeSlice(db: SqlDb, schema: Schema, budgetMs: number): boolean {
   return transaction(db, () => {
-    db.run(`CREATE TEMP TABLE IF NOT EXISTS sl_segment (op TEXT, op_id INTEGER, type TEXT, id TEXT, data TEXT, checksum INTEGER)`);
     const started = Date.now();
     for (;;) {
-      const rows = db.all('SELECT seq, bucket, clear_first, has_remove, shape FROM sl_staged ORDER BY seq LIMIT 1');
-      if (rows.length === 0) return false;
-      const r = rows[0]!;
-      const bucket = String(r['bucket']);
-      const seq = Number(r['seq']);
-      if (Number(r['clear_first']) === 1) {
-        // Rows the CLEAR drops leave the shadow too (they are in sl_updated, re-derived at publish).
-        for (const table of Object.keys(schema.tables)) {
-          db.run(`DELETE FROM ${shadowTable(table)} WHERE id IN (SELECT id FROM sl_oplog WHERE bucket = ? AND type = ?)`, [bucket, table]);
-        }
-        clearBucket(db, bucket);
-      }
-      mergeStagedRow(db, r, null, schema);
-      db.run('DELETE FROM sl_staged WHERE seq = ?', [seq]);
+      if (!mergeFirstStaged(db, schema)) return false;
       if (Date.now() - started >= budgetMs) return true;
     }
   });
 }
 
+/** Merges the oldest staged segment into the op store and the shadows; false when none is staged. */
+function mergeFirstStaged(db: SqlDb, schema: Schema): boolean {
+  db.run(`CREATE TEMP TABLE IF NOT EXISTS sl_segment (op TEXT, op_id INTEGER, type TEXT, id TEXT, data TEXT, checksum INTEGER)`);
+  const rows = db.all('SELECT seq, bucket, clear_first, has_remove, shape FROM sl_staged ORDER BY seq LIMIT 1');
+  if (rows.length === 0) return false;
+  const r = rows[0]!;
+  const bucket = String(r['bucket']);
+  const seq = Number(r['seq']);
+  if (Number(r['clear_first']) === 1) {
+    // Rows the CLEAR drops leave the shadow too (they are in sl_updated, re-derived at publish).
+    for (const table of Object.keys(schema.tables)) {
+      db.run(`DELETE FROM ${shadowTable(table)} WHERE id IN (SELECT id FROM sl_oplog WHERE bucket = ? AND type = ?)`, [bucket, table]);
+    }
+    clearBucket(db, bucket);
+  }
+  mergeStagedRow(db, r, null, schema);
+  db.run('DELETE FROM sl_staged WHERE seq = ?', [seq]);
+  return true;
+}
+
 /** Phase 2: publishes the shadow and re-derives the rest, in one transaction (see applyCheckpoint). */
-function publish(db: SqlDb, schema: Schema, req: ApplyRequest, localWriteAtStart: number): string[] {
+function publish(db: SqlDb, schema: Schema, req: ApplyRequest): string[] {
   return transaction(db, () => {
+    const localWriteAtStart = shadowSince(db);
     if (req.positions !== null) {
       for (const [name, b] of Object.entries(req.positions)) saveBucket(db, name, b);
     }
@@ -597,15 +644,14 @@ export interface Slicing {
  */
 export async function applyCheckpointInSlices(db: SqlDb, schema: Schema, req: ApplyRequest, slicing: Slicing): Promise<string[]> {
   if (!req.applyRows || req.priority !== null) return slicing.run(() => applyCheckpoint(db, schema, req));
-  const localWriteAtStart = await slicing.run(() => {
-    transaction(db, () => recoverMerged(db));
-    createShadows(db, schema);
-    return lastLocalWrite(db);
-  });
+  // The shadows may hold rows already (eager stores, see storeLines); made now otherwise.
+  await slicing.run(() => transaction(db, () => {
+    if (ensureShadows(db, schema)) recoverMerged(db);
+  }));
   try {
     while (await slicing.run(() => mergeSlice(db, schema, slicing.sliceMs)));
-    return await slicing.run(() => publish(db, schema, req, localWriteAtStart));
+    return await slicing.run(() => publish(db, schema, req));
   } finally {
-    await slicing.run(() => dropShadows(db, schema));
+    await slicing.run(() => dropShadows(db));
   }
 }
