@@ -62,12 +62,14 @@ async function firstSync({ endpoint, token, dbName, expected, timeoutMs }) {
  * Profile probe: the same request the SDK's worker sends, read and JSON.parse'd line by line in the
  * page, stored nowhere, until the first checkpoint_complete. Download + parse without SQLite.
  */
-async function downloadOnly({ endpoint, token }) {
+async function downloadOnly({ endpoint, token, standard = false }) {
   const t0 = performance.now();
   const response = await fetch(`${endpoint}/sync/stream`, {
     method: 'POST',
     // The SDK's own Accept: compact rows from our server, standard NDJSON from any other.
-    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', accept: 'application/vnd.syncline.compact+ndjson, application/x-ndjson;q=0.5' },
+    // standard: what a client that knows no compact rows gets (the A/B of the wire formats).
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json',
+      accept: standard ? 'application/x-ndjson' : 'application/vnd.syncline.compact+ndjson, application/x-ndjson;q=0.5' },
     body: JSON.stringify({ buckets: [], client_id: 'p4-probe', include_checksum: true, raw_data: true, parameters: {} }),
   });
   const headersMs = performance.now() - t0;

@@ -88,9 +88,9 @@ public final class BrowserInitialSyncBench {
                         table.append(line);
                         JsonNode phases = r.path("phases");
                         if (phases.isObject()) {
-                            profile.append(String.format("- round %d, syncline, %s: first data line stored after %.2f s, last "
+                            profile.append(String.format("- round %d, %s, %s: first data line stored after %.2f s, last "
                                     + "status with ops still missing (%d ops stored) at %.2f s, checkpoint applied at %.2f s%n",
-                                    round, target.stream, phases.path("firstDataMs").asDouble() / 1000,
+                                    round, sdk, target.stream, phases.path("firstDataMs").asDouble() / 1000,
                                     phases.path("lastReceived").asLong(), phases.path("lastDataMs").asDouble() / 1000,
                                     r.path("checkpointMs").asDouble() / 1000));
                         }
@@ -98,12 +98,15 @@ public final class BrowserInitialSyncBench {
                 }
             }
             // Profile probe: the same stream downloaded and JSON.parse'd in the page, stored nowhere.
-            for (Target target : targets) {
+            for (String[] probeOf : List.of(new String[] {"server", "download"}, new String[] {"canned", "download"},
+                    new String[] {"server", "download-standard"}, new String[] {"canned", "download-standard"})) {
+                Target target = targets.stream().filter(t -> t.stream.equals(probeOf[0])).findFirst().orElseThrow();
                 JsonNode probe = firstSync("syncline", target.endpoint, running.token("alice"), target.todos,
-                        List.of("--probe", "download"));
-                profile.append(String.format("- download + JSON.parse only (%s stream, in the page, nothing stored): response "
+                        List.of("--probe", probeOf[1]));
+                profile.append(String.format("- download + JSON.parse only (%s stream, %s, in the page, nothing stored): response "
                         + "headers after %.2f s, first byte after %.2f s, %.2f s for %d ops in %d lines (%.1f MB), %.2f s of it "
-                        + "in JSON.parse%n", target.stream, probe.path("headersMs").asDouble() / 1000,
+                        + "in JSON.parse%n", target.stream, probeOf[1].equals("download") ? "compact rows" : "standard NDJSON",
+                        probe.path("headersMs").asDouble() / 1000,
                         probe.path("firstByteMs").asDouble() / 1000, probe.path("ms").asDouble() / 1000,
                         probe.path("ops").asLong(), probe.path("lines").asLong(), probe.path("chars").asDouble() / 1e6,
                         probe.path("parseMs").asDouble() / 1000));
@@ -183,7 +186,8 @@ public final class BrowserInitialSyncBench {
             return String.format("- CPU profile of our worker (%s stream, one traced first sync of %.2f s, not counted above): "
                     + "%d ms busy, %d ms idle; apply at checkpoint_complete: one-transaction apply (applyCheckpoint) %d ms, "
                     + "sliced merge into the op store and shadow tables (mergeSlice) %d ms, publish transaction (publish) "
-                    + "%d ms, of them merging segments (mergeSegment) %d ms; storing data lines (storeLines) %d ms; "
+                    + "%d ms, of them merging segments (mergeSegment) %d ms; storing data lines (storeLines, with the eager "
+                    + "merge of compact lines) %d ms, of it merging compact segments (mergeCompactSegment) %d ms; "
                     + "reading the stream + JSON.parse (ndjsonLines) %d ms; op decoding (parseLine) %d ms; self time in "
                     + "SQLite's wasm %d ms, in sqlite-wasm's JS glue %d ms, garbage collector %d ms%n", target.stream,
                     r.path("totalMs").asDouble() / 1000, worker.path("busyMs").asLong(),
@@ -193,6 +197,7 @@ public final class BrowserInitialSyncBench {
                     incl.getOrDefault("storage/sync-store.ts:publish", 0L),
                     incl.getOrDefault("storage/sync-store.ts:mergeSegment", 0L),
                     incl.getOrDefault("storage/sync-store.ts:storeLines", 0L),
+                    incl.getOrDefault("storage/sync-store.ts:mergeCompactSegment", 0L),
                     incl.getOrDefault("sync/ndjson.ts:ndjsonLines", 0L),
                     incl.getOrDefault("protocol/lines.ts:parseLine", 0L),
                     self.getOrDefault("SQLite (wasm)", 0L), self.getOrDefault("@sqlite.org/sqlite-wasm (JS)", 0L),
