@@ -28,7 +28,7 @@ final class StreamLineWriter implements LineWriter {
     private final Counting counting;
 
     StreamLineWriter(OutputStream body, StreamFormat format, boolean gzip, LongConsumer bytesWritten) throws IOException {
-        this.compressed = gzip ? new GZIPOutputStream(body, 8192, true) : body;
+        this.compressed = gzip ? new FastGzip(body) : body;
         this.counting = new Counting(new ReleasingBuffer(compressed));
         this.out = counting;
         this.format = format;
@@ -61,6 +61,19 @@ final class StreamLineWriter implements LineWriter {
             gz.finish();
         }
         compressed.flush();
+    }
+
+    /**
+     * gzip at deflate's fastest level, with a sync flush at every {@link #flush()}. At the default
+     * level deflate was about a third of the server's CPU for a 100k-row first sync (a JFR profile of
+     * {@code bench/run browser-sync}, docs/benchmarks.md P4); the fastest level compresses these
+     * lines nearly as well, and a first sync is bounded by CPU on both ends, not by the network.
+     */
+    private static final class FastGzip extends GZIPOutputStream {
+        FastGzip(OutputStream out) throws IOException {
+            super(out, 8192, true);
+            def.setLevel(java.util.zip.Deflater.BEST_SPEED);
+        }
     }
 
     /**
