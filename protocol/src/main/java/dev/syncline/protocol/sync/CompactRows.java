@@ -43,6 +43,10 @@ public final class CompactRows {
 
     private static final JsonFactory JSON = JsonFactory.builder().build();
     private static final ObjectMapper MAPPER = JsonMapper.builder().build();
+    /** Reads compact lines keeping decimals as written (1.50 stays 1.50 when the row is rebuilt). */
+    static final ObjectMapper READER = JsonMapper.builder()
+            .enable(com.fasterxml.jackson.databind.DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
+            .nodeFactory(com.fasterxml.jackson.databind.node.JsonNodeFactory.withExactBigDecimals(true)).build();
 
     private CompactRows() {}
 

@@ -39,7 +39,7 @@ public final class SyncLineParser {
     public static SyncLine compactNdjson(String line) {
         JsonNode root;
         try {
-            root = JSON.readTree(line);
+            root = CompactRows.READER.readTree(line);
         } catch (IOException e) {
             throw new MalformedLineException("not JSON: " + e.getMessage());
         }
