@@ -5,15 +5,19 @@
 // In memory there is no OPFS and no worker, so this splits the SQL CPU cost, not the browser's
 // wall time (bench/cpu-profile-summary.mjs does that).
 // Usage: npx esbuild --bundle --platform=node --format=esm --external:@sqlite.org/sqlite-wasm \
-//          bench/apply-statements.ts --outfile=dist-test/apply-statements.mjs && node dist-test/apply-statements.mjs [rows]
-import type { Op } from '../src/protocol/lines.js';
+//          bench/apply-statements.ts --outfile=dist-test/apply-statements.mjs && node dist-test/apply-statements.mjs [rows] [--compact] [--sliced]
+// --compact: the lines as compact rows (docs/sync-api.md); --sliced: the worker's sliced apply
+// (applyCheckpointInSlices) instead of the one-transaction apply.
+import type { CompactOp, Op } from '../src/protocol/lines.js';
 import { createTables } from '../src/storage/internal-tables.js';
 import { Schema } from '../src/storage/schema.js';
 import type { SqlDb } from '../src/storage/sql-db.js';
-import { applyCheckpoint, storeLines, type StoredLine } from '../src/storage/sync-store.js';
+import { applyCheckpoint, applyCheckpointInSlices, storeLines, type StoredLine } from '../src/storage/sync-store.js';
 import { memoryDb } from '../test/sqlite.js';
 
 const ROWS = Number(process.argv[2] ?? 100_000);
+const COMPACT = process.argv.includes('--compact');
+const SLICED = process.argv.includes('--sliced');
 const LINE = 1000;
 const BATCH_LINES = 10; // STORE_BATCH_OPS / LINE in worker/sync-engine.ts
 const schema = new Schema({
@@ -49,6 +53,7 @@ const db = timed(raw);
 let checksum = 0;
 let batch: StoredLine[] = [];
 const t0 = performance.now();
+const cpu0 = process.cpuUsage();
 let jsMs = 0;
 for (let start = 0; start < ROWS; start += LINE) {
   const j0 = performance.now();
@@ -58,9 +63,13 @@ for (let start = 0; start < ROWS; start += LINE) {
     ops.push({ op_id: String(g), op: 'PUT', object_type: 'todos', object_id: row.id, data: JSON.stringify(row), checksum: g });
     checksum = (checksum + g) >>> 0;
   }
-  jsMs += performance.now() - j0;
   const end = Math.min(ROWS, start + LINE);
-  batch.push({ bucket: 'user_lists["l1"]', ops, local: { after: String(end), checksum, count: end } });
+  const compact = COMPACT
+    ? { shapes: [['todos', ['id', 'list_id', 'description', 'done', 'n']]] as [string, string[]][],
+        ops: ops.map((o): CompactOp => [Number(o.op_id), o.checksum, 0, o.object_id!, Object.values(JSON.parse(o.data!)), 0]) }
+    : null;
+  jsMs += performance.now() - j0;
+  batch.push({ bucket: 'user_lists["l1"]', ops: COMPACT ? [] : ops, compact, local: { after: String(end), checksum, count: end } });
   if (batch.length === BATCH_LINES || end === ROWS) {
     storeLines(db, batch);
     batch = [];
@@ -69,12 +78,15 @@ for (let start = 0; start < ROWS; start += LINE) {
 const stored = performance.now() - t0 - jsMs;
 phase = 'apply';
 const a0 = performance.now();
-applyCheckpoint(db, schema, { buckets: ['user_lists["l1"]'], priority: null, applyRows: true, positions: null });
+const request = { buckets: ['user_lists["l1"]'], priority: null, applyRows: true, positions: null };
+if (SLICED) await applyCheckpointInSlices(db, schema, request, { run: async (fn) => fn(), sliceMs: 40 });
+else applyCheckpoint(db, schema, request);
 const applied = performance.now() - a0;
+const cpu = process.cpuUsage(cpu0);
 const n = Number(raw.all('SELECT count(*) AS n FROM todos')[0]!['n']);
 if (n !== ROWS) throw new Error(`expected ${ROWS} rows, found ${n}`);
 
-console.log(`${ROWS} rows: store ${stored.toFixed(0)} ms, apply ${applied.toFixed(0)} ms (in memory, node)`);
+console.log(`${ROWS} rows${COMPACT ? ', compact' : ''}${SLICED ? ', sliced' : ''}: store ${stored.toFixed(0)} ms, apply ${applied.toFixed(0)} ms (in memory, node); CPU of it all (JS row generation included) ${((cpu.user + cpu.system) / 1000).toFixed(0)} ms`);
 console.log('| phase: statement | calls | ms | share |\n|---|---|---|---|');
 const total = stored + applied;
 for (const [k, s] of [...stats.entries()].sort((a, b) => b[1].ms - a[1].ms).slice(0, 14)) {

@@ -1,5 +1,6 @@
 // A /sync/stream that costs nothing: answers every request with one synthetic first checkpoint of
-// N todos in data lines of 1,000 ops, then keeps the stream open. The rows are the ones the
+// N todos in data lines of 1,000 ops (compact rows when the client's Accept asks for them, as the
+// server does), then keeps the stream open. The rows are the ones the
 // benchmarks insert on the real server (BrowserInitialSyncBench, InitialSyncBench): id 'b1'…'bN',
 // list_id 'l1', description rpad('todo number N', 80, '.') (or 'todo number N' with
 // descriptionChars 0, P3's rows), done 1 for even N, n = N, in bucket user_lists["l1"], so that
@@ -24,8 +25,15 @@ const BUCKET = 'user_lists["l1"]';
 /** Deterministic per-op checksum in [0, 2^32). */
 const checksumOf = (i) => Math.imul(i + 1, 2654435761) >>> 0;
 
-/** The body as Buffers of one line each (1M rows is ~325 MB: more than one JS string may hold). */
-function body() {
+const COMPACT = 'application/vnd.syncline.compact+ndjson';
+const COLUMNS = ['id', 'list_id', 'description', 'done', 'n'];
+
+/**
+ * The body as Buffers of one line each (1M rows is ~325 MB: more than one JS string may hold).
+ * compact: data lines as compact rows (docs/sync-api.md), for clients that ask for them (ours), as
+ * the real server sends them.
+ */
+function body(compact) {
   const lines = [];
   const line = (o) => Buffer.from(JSON.stringify(o) + '\n');
   let total = 0;
@@ -40,16 +48,19 @@ function body() {
       const id = `b${g}`;
       const description = descriptionChars > 0 ? `todo number ${g}`.padEnd(descriptionChars, '.') : `todo number ${g}`;
       const row = { id, list_id: 'l1', description, done: g % 2 === 0 ? 1 : 0, n: g };
-      data.push({ op_id: String(i + 1), op: 'PUT', object_type: 'todos', object_id: id, data: JSON.stringify(row), checksum: checksumOf(i) });
+      data.push(compact
+        ? [i + 1, checksumOf(i), 0, id, Object.values(row), 0]
+        : { op_id: String(i + 1), op: 'PUT', object_type: 'todos', object_id: id, data: JSON.stringify(row), checksum: checksumOf(i) });
     }
-    lines.push(line({ data: { bucket: BUCKET, data, has_more: end < rows, after: String(start), next_after: String(end) } }));
+    const position = { bucket: BUCKET, has_more: end < rows, after: String(start), next_after: String(end) };
+    lines.push(line(compact ? { rows: { ...position, ops: data, shapes: [['todos', COLUMNS]] } } : { data: { ...position, data } }));
   }
   lines.push(line({ checkpoint_complete: { last_op_id: last } }));
   return lines;
 }
 
-const payload = body();
-const bytes = payload.reduce((n, b) => n + b.length, 0);
+const payloads = { standard: body(false), compact: body(true) };
+const bytes = payloads.standard.reduce((n, b) => n + b.length, 0);
 const cors = {
   'access-control-allow-origin': '*',
   'access-control-allow-methods': 'GET, POST, OPTIONS',
@@ -61,7 +72,9 @@ const server = createServer((req, res) => {
   if (req.method === 'OPTIONS') return res.writeHead(204, cors).end();
   if (!req.url.startsWith('/sync/stream')) return res.writeHead(404, cors).end();
   req.resume();
-  res.writeHead(200, { ...cors, 'content-type': 'application/x-ndjson' });
+  const compact = (req.headers.accept ?? '').includes(COMPACT);
+  const payload = compact ? payloads.compact : payloads.standard;
+  res.writeHead(200, { ...cors, 'content-type': compact ? COMPACT : 'application/x-ndjson' });
   // Written in ~1 MB slices, honouring backpressure, as a server flushing its buffer would.
   let i = 0;
   const more = () => {

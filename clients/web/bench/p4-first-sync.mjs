@@ -5,9 +5,11 @@
 // Run by bench BrowserInitialSyncBench, once per round and SDK.
 //   npm run build && node bench/p4-first-sync.mjs --sdk syncline|powersync --endpoint URL --token JWT \
 //        --expected N [--timeout-ms 300000] [--probe download]
+// --dist dist-before (syncline only): the page loads that build of our SDK instead of dist/ (A/B).
 // --incognito: the old harness's off-the-record context, for A/B runs only (user-browser.mjs).
 // --trace FILE: also write a Chromium CPU-profile trace; bench/cpu-profile-summary.mjs FILE reads it.
-// --probe download (syncline page only): the profile probe instead, the same stream fetched and
+// --probe download|download-standard (syncline page only): the profile probe instead (compact rows, or
+// standard NDJSON), the same stream fetched and
 // JSON.parse'd in the page without storing anything: {"sdk":"download-only","ms":…,"parseMs":…,"ops":…}.
 // stdout: one JSON line {"sdk":…,"storage":…,"checkpointMs":…,"totalMs":…,"count":…,"opfs":{"files","bytes"}};
 // it fails unless the origin's OPFS holds the database afterwards (≥ 1 MB).
@@ -28,6 +30,8 @@ const { values: args } = parseArgs({
     probe: { type: 'string' },
     incognito: { type: 'boolean', default: false },
     trace: { type: 'string' },
+    // Another build of our SDK beside dist/ (e.g. dist-before: the SDK before a change), for A/B runs.
+    dist: { type: 'string', default: 'dist' },
   },
 });
 if (!args.endpoint || !args.token || !(Number(args.expected) > 0)) {
@@ -37,7 +41,7 @@ if (!args.endpoint || !args.token || !(Number(args.expected) > 0)) {
 
 const INTEROP_DIST = fileURLToPath(new URL('../../interop-web/dist/', import.meta.url));
 const PAGES = {
-  syncline: { serve: { prefixes: ['dist/', 'bench/'] }, path: 'bench/p4-page.html', dbKey: 'dbName' },
+  syncline: { serve: { prefixes: [`${args.dist}/`, 'bench/'] }, path: `bench/p4-page.html?dist=${args.dist}`, dbKey: 'dbName' },
   powersync: { serve: { root: INTEROP_DIST, prefixes: [''] }, path: 'p4.html', dbKey: 'dbFilename' },
 };
 const sdk = PAGES[args.sdk];
@@ -60,8 +64,9 @@ try {
   page.on('console', (m) => m.type() === 'error' && process.stderr.write(`[page error] ${m.text()}\n`));
   await page.goto(`${origin}/${sdk.path}`);
   await page.waitForFunction(() => window.p4 !== undefined);
-  if (args.probe === 'download') {
-    const probe = await page.evaluate((o) => window.p4.downloadOnly(o), { endpoint: args.endpoint, token: args.token });
+  if (args.probe === 'download' || args.probe === 'download-standard') {
+    const probe = await page.evaluate((o) => window.p4.downloadOnly(o), { endpoint: args.endpoint, token: args.token,
+      standard: args.probe === 'download-standard' });
     process.stdout.write(JSON.stringify({ sdk: 'download-only', ...probe }) + '\n');
   } else {
     const result = await page.evaluate((o) => window.p4.firstSync(o), {

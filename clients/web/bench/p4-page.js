@@ -1,7 +1,10 @@
 // P4 page (BENCHMARKS.md): one first sync with the Syncline web SDK, timed inside the page.
 // Driven by p4-first-sync.mjs through window.p4. No watches: the page reads nothing while syncing,
 // so the time is the SDK's own (download, parse, store ops, apply rows) and not a UI's.
-import { Schema, SynclineDatabase } from '../dist/index.js';
+// ?dist=dist-before loads another build of the SDK beside dist/ (A/B runs of two builds, same page).
+const dist = new URLSearchParams(location.search).get('dist') ?? 'dist';
+if (!/^dist(-[a-z0-9]+)?$/.test(dist)) throw new Error(`bad dist ${dist}`);
+const { Schema, SynclineDatabase } = await import(`../${dist}/index.js`);
 
 const schema = new Schema({
   lists: { columns: { name: 'text', owner_id: 'text' } },
@@ -59,11 +62,14 @@ async function firstSync({ endpoint, token, dbName, expected, timeoutMs }) {
  * Profile probe: the same request the SDK's worker sends, read and JSON.parse'd line by line in the
  * page, stored nowhere, until the first checkpoint_complete. Download + parse without SQLite.
  */
-async function downloadOnly({ endpoint, token }) {
+async function downloadOnly({ endpoint, token, standard = false }) {
   const t0 = performance.now();
   const response = await fetch(`${endpoint}/sync/stream`, {
     method: 'POST',
-    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', accept: 'application/x-ndjson' },
+    // The SDK's own Accept: compact rows from our server, standard NDJSON from any other.
+    // standard: what a client that knows no compact rows gets (the A/B of the wire formats).
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json',
+      accept: standard ? 'application/x-ndjson' : 'application/vnd.syncline.compact+ndjson, application/x-ndjson;q=0.5' },
     body: JSON.stringify({ buckets: [], client_id: 'p4-probe', include_checksum: true, raw_data: true, parameters: {} }),
   });
   const headersMs = performance.now() - t0;
@@ -90,6 +96,7 @@ async function downloadOnly({ endpoint, token }) {
       lines++;
       parseMs += performance.now() - p0;
       if (msg.data) ops += msg.data.data.length;
+      if (msg.rows) ops += msg.rows.ops.length;
       if (msg.checkpoint_complete) {
         await reader.cancel();
         return { ms: performance.now() - t0, headersMs, firstByteMs, parseMs, ops, lines, chars: bytes };

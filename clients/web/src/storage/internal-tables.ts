@@ -7,14 +7,22 @@ import { STREAM_SUBSCRIPTIONS_DDL } from './stream-subscriptions.js';
 
 const INTERNAL = [
   // Latest PUT of every row each bucket holds (a REMOVE deletes it): the synced state.
+  // data is the row as a JSON object, or (shape set) the JSON array of its values in the order of
+  // that sl_shapes row's columns, as compact data lines carry them (docs/sync-api.md).
   `CREATE TABLE IF NOT EXISTS sl_oplog (bucket TEXT NOT NULL, type TEXT NOT NULL, id TEXT NOT NULL,
-     op_id INTEGER NOT NULL, checksum INTEGER NOT NULL, data TEXT, PRIMARY KEY (bucket, type, id)) WITHOUT ROWID`,
+     op_id INTEGER NOT NULL, checksum INTEGER NOT NULL, data TEXT, shape INTEGER, PRIMARY KEY (bucket, type, id)) WITHOUT ROWID`,
+  // Shapes of compact rows: [table, [column, …]] as JSON, one row each, never changed once written.
+  `CREATE TABLE IF NOT EXISTS sl_shapes (id INTEGER PRIMARY KEY, shape TEXT NOT NULL UNIQUE)`,
   `CREATE INDEX IF NOT EXISTS sl_oplog_row ON sl_oplog (type, id, op_id)`,
   // Downloaded data lines not yet merged into sl_oplog, in arrival order: one append per line
   // (no random B-tree writes, so almost nothing to journal), merged by the next apply in its own
   // transaction. Each row is one segment of a line: clear_first marks a CLEAR before it.
+  // A segment with a shape holds compact PUTs of that shape only (sync-store.ts, stageCompact).
   `CREATE TABLE IF NOT EXISTS sl_staged (seq INTEGER PRIMARY KEY, bucket TEXT NOT NULL, clear_first INTEGER NOT NULL,
-     has_remove INTEGER NOT NULL, ops TEXT NOT NULL)`,
+     has_remove INTEGER NOT NULL, ops TEXT NOT NULL, shape INTEGER)`,
+  // Op id ranges that a sliced apply merged into sl_oplog without sl_updated rows (their app rows
+  // wait in a temp shadow table): re-derived after a crash, emptied by the publish.
+  `CREATE TABLE IF NOT EXISTS sl_merged (bucket TEXT NOT NULL, type TEXT, lo INTEGER NOT NULL, hi INTEGER NOT NULL)`,
   // Resume position, running checksum and op count per bucket.
   `CREATE TABLE IF NOT EXISTS sl_buckets (name TEXT PRIMARY KEY, after TEXT NOT NULL, checksum INTEGER NOT NULL,
      count INTEGER NOT NULL) WITHOUT ROWID`,
@@ -76,6 +84,11 @@ export function createTables(db: SqlDb, schema: Schema, newClientId: () => strin
   db.run('BEGIN IMMEDIATE');
   try {
     for (const sql of INTERNAL) db.run(sql);
+    // Databases created before compact rows: the shape columns are new (NULL: a JSON object, as before).
+    for (const table of ['sl_oplog', 'sl_staged']) {
+      const cols = new Set(db.all(`SELECT name FROM pragma_table_info(?)`, [table]).map((r) => String(r['name'])));
+      if (!cols.has('shape')) db.run(`ALTER TABLE ${table} ADD COLUMN shape INTEGER`);
+    }
     for (const [table, def] of Object.entries(schema.tables)) {
       const columns = Object.keys(def.columns);
       const cols = columns.map((c) => `, ${q(c)} ${columnType(def.columns[c]!)}`).join('');

@@ -5,7 +5,7 @@
  * over its ops) instead of one JS call per row (see the store-throughput figures in
  * docs/benchmarks.md).
  */
-import type { Op } from '../protocol/lines.js';
+import { COMPACT_KINDS, opIdText, type CompactOp, type CompactOps, type Op } from '../protocol/lines.js';
 import type { LocalBucket } from '../sync/state.js';
 import { q, type Schema } from './schema.js';
 import { transaction, type SqlDb } from './sql-db.js';
@@ -69,7 +69,7 @@ function mergeSegment(db: SqlDb, bucket: string, seq: number, hasRemove: boolean
     `INSERT INTO sl_oplog (bucket, type, id, op_id, checksum, data)
      SELECT ?, type, id, op_id, checksum, data FROM ${SEGMENT} WHERE op = 'PUT'
      ON CONFLICT (bucket, type, id) DO UPDATE SET op_id = excluded.op_id, checksum = excluded.checksum,
-       data = excluded.data WHERE excluded.op_id > sl_oplog.op_id`,
+       data = excluded.data, shape = NULL WHERE excluded.op_id > sl_oplog.op_id`,
     [bucket],
   );
   if (hasRemove) {
@@ -103,10 +103,102 @@ function mergeSegment(db: SqlDb, bucket: string, seq: number, hasRemove: boolean
   db.run(`DELETE FROM ${SEGMENT}`);
 }
 
+// A compact segment is read straight from its staged row: ?1 bucket, ?2 table, ?3 seq, ?4 shape id;
+// each op is the wire's [op_id, checksum, kind, object_id, values, …] (all PUTs with values),
+// staged as JSONB: SQLite parses the text once at staging, and every read after that walks the
+// binary form (about half the cost of reading text JSON, measured in docs/benchmarks.md).
+const COMPACT_OPS = `FROM sl_staged s, jsonb_each(s.ops) WHERE s.seq = ?3`;
+const COMPACT_OP_ID = `CAST(value ->> 0 AS INTEGER)`;
+const COMPACT_SUPERSEDED = `EXISTS (SELECT 1 FROM sl_oplog o WHERE o.type = ?2 AND o.id = value ->> 3 AND o.op_id > ${COMPACT_OP_ID})`;
+
+/** App columns from a compact op's values: the value at the column's place in the shape, NULL where it has none. */
+function compactColumns(columns: string[], shapeColumns: string[]): string {
+  return columns.map((c) => {
+    const k = shapeColumns.indexOf(c);
+    return k < 0 ? ', NULL' : `, value ->> '$[4][${k}]'`;
+  }).join('');
+}
+
+/**
+ * mergeSegment for a compact segment (PUTs of one shape): the op store keeps the values array as
+ * the row (with its shape), and app or shadow rows take their columns by position; no temp table
+ * and no JSON object per row. Same outcomes as mergeSegment.
+ */
+function mergeCompactSegment(db: SqlDb, bucket: string, seq: number, shape: number, direct: DirectApply | null, shadow: Schema | null = null): void {
+  const [table, shapeColumns] = JSON.parse(String(db.all('SELECT shape FROM sl_shapes WHERE id = ?', [shape])[0]!['shape'])) as [string | null, string[]];
+  const bind = [bucket, table, seq, shape];
+  // Whether any op of the segment is older than an op some bucket already holds for its row. Almost
+  // never in a first sync: then one pass here spares the per-op checks of the statements below.
+  // The same pass finds the segment's op id range (for sl_merged).
+  const scan = db.all(`SELECT max(${COMPACT_SUPERSEDED}) AS superseded, min(${COMPACT_OP_ID}) AS lo, max(${COMPACT_OP_ID}) AS hi
+    ${COMPACT_OPS} AND ?1 IS NOT NULL AND ?4 IS NOT NULL`, bind)[0]!;
+  const superseded = Number(scan['superseded']) === 1;
+  db.run(
+    `INSERT INTO sl_oplog (bucket, type, id, op_id, checksum, data, shape)
+     SELECT ?1, ?2, value ->> 3, ${COMPACT_OP_ID}, value ->> 1, jsonb_extract(value, '$[4]'), ?4 ${COMPACT_OPS}
+     ON CONFLICT (bucket, type, id) DO UPDATE SET op_id = excluded.op_id, checksum = excluded.checksum,
+       data = excluded.data, shape = excluded.shape WHERE excluded.op_id > sl_oplog.op_id`,
+    bind,
+  );
+  const def = table === null ? undefined : (direct?.schema ?? shadow)?.tables[table];
+  const newest = superseded ? ` AND NOT ${COMPACT_SUPERSEDED}` : '';
+  if (direct === null) {
+    if (shadow !== null && !superseded) {
+      // Phase 1 of a sliced apply, nothing superseded: every row goes to the shadow, and instead of
+      // a sl_updated row per op the segment's op id range is noted (recoverMerged re-derives it
+      // after a crash, when the shadow is lost).
+      if (scan['lo'] !== null) db.run('INSERT INTO sl_merged (bucket, type, lo, hi) VALUES (?, ?, ?, ?)', [bucket, table, scan['lo'], scan['hi']]);
+    } else {
+      db.run(`INSERT OR IGNORE INTO sl_updated (bucket, type, id) SELECT ?1, ?2, value ->> 3 ${COMPACT_OPS} AND ?4 IS NOT NULL`, bind);
+    }
+    if (shadow !== null && def !== undefined) {
+      const columns = Object.keys(def.columns);
+      const target = shadowTable(table!);
+      db.run(
+        `INSERT OR REPLACE INTO ${target} (id${columns.map((c) => `, ${q(c)}`).join('')})
+         SELECT value ->> 3${compactColumns(columns, shapeColumns)} ${COMPACT_OPS} AND ?1 IS NOT NULL AND ?2 IS NOT NULL AND ?4 IS NOT NULL${newest}`,
+        bind,
+      );
+      if (superseded) db.run(`DELETE FROM ${target} WHERE id IN (SELECT value ->> 3 ${COMPACT_OPS} AND ?1 IS NOT NULL AND ?4 IS NOT NULL AND ${COMPACT_SUPERSEDED})`, bind);
+    }
+  } else if (def !== undefined) {
+    const columns = Object.keys(def.columns);
+    db.run(
+      `INSERT OR REPLACE INTO ${q(table!)} (id${columns.map((c) => `, ${q(c)}`).join('')})
+       SELECT value ->> 3${compactColumns(columns, shapeColumns)} ${COMPACT_OPS} AND ?1 IS NOT NULL AND ?2 IS NOT NULL AND ?4 IS NOT NULL${newest}`,
+      bind,
+    );
+    if (db.changes() > 0) direct.changed.add(table!);
+    if (superseded) db.run(`INSERT OR IGNORE INTO ${PENDING} (type, id) SELECT ?2, value ->> 3 ${COMPACT_OPS} AND ?1 IS NOT NULL AND ?4 IS NOT NULL AND ${COMPACT_SUPERSEDED}`, bind);
+  }
+}
+
+/**
+ * After a crash between slices (the shadow lost), the op id ranges that clean compact segments
+ * noted in sl_merged instead of sl_updated rows become sl_updated rows, so the next apply
+ * re-derives them. Also when a publish applies no rows. Cheap when there is nothing to do.
+ */
+function recoverMerged(db: SqlDb): void {
+  if (db.all('SELECT 1 FROM sl_merged LIMIT 1').length === 0) return;
+  db.run(`INSERT OR IGNORE INTO sl_updated (bucket, type, id) SELECT o.bucket, o.type, o.id FROM sl_merged m
+    JOIN sl_oplog o ON o.bucket = m.bucket AND o.type = m.type AND o.op_id BETWEEN m.lo AND m.hi`);
+  db.run('DELETE FROM sl_merged');
+}
+
+/** Merges the staged segment of a sl_staged row (see mergeSegment and mergeCompactSegment). */
+function mergeStagedRow(db: SqlDb, r: Record<string, unknown>, direct: DirectApply | null, shadow: Schema | null = null): void {
+  const bucket = String(r['bucket']);
+  const seq = Number(r['seq']);
+  if (r['shape'] !== null && r['shape'] !== undefined) mergeCompactSegment(db, bucket, seq, Number(r['shape']), direct, shadow);
+  else mergeSegment(db, bucket, seq, Number(r['has_remove']) === 1, direct, shadow);
+}
+
 /** One data line to store: its bucket, its ops and the bucket's position/checksum after it. */
 export interface StoredLine {
   bucket: string;
   ops: Op[];
+  /** The line's ops in the compact form (then `ops` is empty), see protocol/lines.ts. */
+  compact?: CompactOps | null;
   local: LocalBucket;
 }
 
@@ -116,6 +208,93 @@ export interface StoredLine {
  * slice — and the wait of a query queued behind it — short.
  */
 const SEGMENT_MAX_OPS = 200;
+
+/**
+ * Compact PUTs per staged segment at most: a compact segment is merged by a few set statements
+ * (no temp table, no JSON strings to parse), so a line's thousand ops fit one slice.
+ */
+const COMPACT_SEGMENT_MAX_OPS = 1000;
+
+/** The id of a compact shape in sl_shapes (added the first time it is seen). */
+function shapeId(db: SqlDb, ids: Map<string, number>, shape: [string | null, string[]]): number {
+  const key = JSON.stringify(shape);
+  let id = ids.get(key);
+  if (id === undefined) {
+    db.run('INSERT OR IGNORE INTO sl_shapes (shape) VALUES (?)', [key]);
+    id = Number(db.all('SELECT id FROM sl_shapes WHERE shape = ?', [key])[0]!['id']);
+    ids.set(key, id);
+  }
+  return id;
+}
+
+/**
+ * Stages a compact line: runs of PUTs with values of one shape become compact segments, staged as
+ * the wire's own op arrays (one JSON.stringify of a slice, nothing built per op); everything else
+ * (REMOVE, PUT without values) becomes a standard segment. Arrival order is kept: a REMOVE merged
+ * before an older PUT of its row would let that PUT bring the row back.
+ */
+function stageCompact(db: SqlDb, { bucket, compact, local }: StoredLine, shapeIds: Map<string, number>): void {
+  const { shapes, ops } = compact!;
+  let clearFirst = false;
+  let standard: Op[] = [];
+  let runStart = -1;
+  let runShape = -1;
+  const flushStandard = () => {
+    if (!clearFirst && standard.length === 0) return;
+    db.run('INSERT INTO sl_staged (bucket, clear_first, has_remove, ops) VALUES (?, ?, ?, ?)', [
+      bucket, clearFirst ? 1 : 0, standard.some((o) => o.op === 'REMOVE') ? 1 : 0, batchOf(standard),
+    ]);
+    clearFirst = false;
+    standard = [];
+  };
+  const flushRun = (end: number) => {
+    if (runStart < 0) return;
+    db.run('INSERT INTO sl_staged (bucket, clear_first, has_remove, ops, shape) VALUES (?, 0, 0, jsonb(?), ?)', [
+      bucket, JSON.stringify(runStart === 0 && end === ops.length ? ops : ops.slice(runStart, end)), shapeId(db, shapeIds, shapes[runShape]!),
+    ]);
+    runStart = -1;
+  };
+  for (let i = 0; i < ops.length; i++) {
+    const op = ops[i]!;
+    const kind = op[2];
+    const shape = op[5];
+    if (kind === 0 && Array.isArray(op[4]) && typeof shape === 'number') {
+      if (runStart >= 0 && (shape !== runShape || i - runStart >= COMPACT_SEGMENT_MAX_OPS)) flushRun(i);
+      if (runStart < 0) {
+        flushStandard();
+        runStart = i;
+        runShape = shape;
+      }
+      continue;
+    }
+    flushRun(i);
+    if (kind === 3) {
+      flushStandard();
+      clearFirst = true;
+    } else if (kind !== 2) {
+      standard.push(compactToOp(op, shapes));
+      if (standard.length >= SEGMENT_MAX_OPS) flushStandard();
+    }
+  }
+  flushRun(ops.length);
+  flushStandard();
+  saveBucket(db, bucket, local);
+}
+
+/** A compact op as a standard one (the rare ops a compact segment does not take). */
+function compactToOp(op: CompactOp, shapes: CompactOps['shapes']): Op {
+  const values = op[4];
+  const shape = typeof op[5] === 'number' ? shapes[op[5]]! : null;
+  let data: string | null = null;
+  if (typeof values === 'string') data = values;
+  else if (Array.isArray(values) && shape !== null) {
+    const row: Record<string, unknown> = {};
+    values.forEach((v, i) => (row[shape[1][i]!] = v));
+    data = JSON.stringify(row);
+  }
+  return { op_id: opIdText(op[0]), op: COMPACT_KINDS[op[2]]!, object_type: shape?.[0] ?? null, object_id: op[3] ?? null,
+    subkey: op[6] ?? null, data, checksum: op[1] };
+}
 
 function stageLine(db: SqlDb, { bucket, ops, local }: StoredLine): void {
   const stage = (clearFirst: boolean, segment: Op[]) => {
@@ -149,10 +328,23 @@ function stageLine(db: SqlDb, { bucket, ops, local }: StoredLine): void {
  * ops are staged (appended as they came); the next apply merges them (see mergeStaged). A crash
  * keeps all of the lines or none, so a stored position always matches the stored ops.
  */
-export function storeLines(db: SqlDb, lines: readonly StoredLine[]): void {
+export function storeLines(db: SqlDb, lines: readonly StoredLine[], eager: Schema | null = null): void {
   if (lines.length === 0) return;
+  const shapeIds = new Map<string, number>();
   transaction(db, () => {
-    for (const line of lines) stageLine(db, line);
+    // Eager (the worker, for a batch with compact lines): the lines are merged into the op store
+    // and the shadow tables of the coming sliced apply right away, in this same transaction,
+    // while the network is the bottleneck, instead of all at checkpoint_complete. Only with
+    // nothing staged before, so segments still merge in arrival order.
+    const merge = eager !== null && lines.some((l) => l.compact != null) && db.all('SELECT 1 FROM sl_staged LIMIT 1').length === 0;
+    for (const line of lines) {
+      if (line.compact != null) stageCompact(db, line, shapeIds);
+      else stageLine(db, line);
+    }
+    if (merge) {
+      if (ensureShadows(db, eager)) recoverMerged(db);
+      while (mergeFirstStaged(db, eager));
+    }
   });
 }
 
@@ -172,11 +364,11 @@ const PENDING = 'temp.sl_pending';
  */
 export function mergeStaged(db: SqlDb, direct: (DirectApply & { buckets: ReadonlySet<string> | 'all' }) | null = null): void {
   db.run(`CREATE TEMP TABLE IF NOT EXISTS sl_segment (op TEXT, op_id INTEGER, type TEXT, id TEXT, data TEXT, checksum INTEGER)`);
-  for (const r of db.all('SELECT seq, bucket, clear_first, has_remove FROM sl_staged ORDER BY seq')) {
+  for (const r of db.all('SELECT seq, bucket, clear_first, has_remove, shape FROM sl_staged ORDER BY seq')) {
     const bucket = String(r['bucket']);
     if (Number(r['clear_first']) === 1) clearBucket(db, bucket);
     const covered = direct !== null && (direct.buckets === 'all' || direct.buckets.has(bucket));
-    mergeSegment(db, bucket, Number(r['seq']), Number(r['has_remove']) === 1, covered ? direct : null);
+    mergeStagedRow(db, r, covered ? direct : null);
   }
 }
 
@@ -192,6 +384,7 @@ export function clearStaged(db: SqlDb): void {
 /** Forgets buckets (removed from the checkpoint or failed their checksum); their rows are re-derived at the next apply. */
 export function removeBuckets(db: SqlDb, buckets: string[]): void {
   transaction(db, () => {
+    abandonShadows(db);
     for (const b of buckets) {
       db.run('DELETE FROM sl_staged WHERE bucket = ?', [b]);
       clearBucket(db, b);
@@ -214,6 +407,7 @@ export interface ApplyRequest {
  */
 export function applyCheckpoint(db: SqlDb, schema: Schema, req: ApplyRequest): string[] {
   return transaction(db, () => {
+    abandonShadows(db);
     if (req.positions !== null) {
       for (const [name, b] of Object.entries(req.positions)) saveBucket(db, name, b);
     }
@@ -251,10 +445,15 @@ function rederivePending(db: SqlDb, schema: Schema): string[] {
     if (n === 0) continue;
     changed.push(table);
     const columns = Object.keys(def.columns);
-    const latest = `SELECT p.id AS id, (SELECT o.data FROM sl_oplog o WHERE o.type = p.type AND o.id = p.id
-        ORDER BY o.op_id DESC LIMIT 1) AS data FROM temp.sl_pending p WHERE p.type = ?`;
+    // The newest op of each row over all buckets (several rows only if two buckets hold the same op).
+    const latest = `SELECT p.id AS id, o.data AS data, o.shape AS row_shape FROM temp.sl_pending p
+        LEFT JOIN sl_oplog o ON o.type = p.type AND o.id = p.id
+          AND o.op_id = (SELECT max(x.op_id) FROM sl_oplog x WHERE x.type = p.type AND x.id = p.id)
+        WHERE p.type = ?`;
     db.run(`DELETE FROM ${q(table)} WHERE id IN (SELECT id FROM (${latest}) WHERE data IS NULL)`, [table]);
-    const extract = columns.map((c) => `, json_extract(data, '$.${c}')`).join('');
+    // A compact row (shape set) holds its values by position: the column's place in its shape.
+    const place = (c: string) => `(SELECT key FROM sl_shapes sh, json_each(sh.shape, '$[1]') WHERE sh.id = row_shape AND value = '${c.replaceAll("'", "''")}')`;
+    const extract = columns.map((c) => `, CASE WHEN row_shape IS NULL THEN json_extract(data, '$.${c}') ELSE data ->> ${place(c)} END`).join('');
     db.run(
       `INSERT OR REPLACE INTO ${q(table)} (id${columns.map((c) => `, ${q(c)}`).join('')})
        SELECT id${extract} FROM (${latest}) WHERE data IS NOT NULL`,
@@ -294,8 +493,38 @@ function createShadows(db: SqlDb, schema: Schema): void {
   }
 }
 
-function dropShadows(db: SqlDb, schema: Schema): void {
-  for (const table of Object.keys(schema.tables)) db.run(`DROP TABLE IF EXISTS ${shadowTable(table)}`);
+/** Drops every shadow table (whatever schema made them) and the note of when they were made. */
+function dropShadows(db: SqlDb): void {
+  for (const r of db.all(`SELECT name FROM sqlite_temp_master WHERE type = 'table' AND name LIKE 'sl\\_shadow\\_%' ESCAPE '\\'`)) {
+    db.run(`DROP TABLE IF EXISTS temp.${q(String(r['name']))}`);
+  }
+}
+
+/**
+ * Makes the shadow tables unless they exist (they outlive one store: eager stores fill them, the
+ * sliced apply publishes them); notes the newest local write at that moment. Returns whether it
+ * made them: then any sl_merged ranges are orphans of a lost shadow (a crash) to recover.
+ */
+function ensureShadows(db: SqlDb, schema: Schema): boolean {
+  if (db.all(`SELECT 1 FROM sqlite_temp_master WHERE name = 'sl_shadow_since'`).length > 0) return false;
+  createShadows(db, schema);
+  db.run('CREATE TEMP TABLE sl_shadow_since (local_write INTEGER NOT NULL)');
+  db.run('INSERT INTO temp.sl_shadow_since (local_write) VALUES (?)', [lastLocalWrite(db)]);
+  return true;
+}
+
+/** The newest local write when the shadow tables were made. */
+function shadowSince(db: SqlDb): number {
+  return Number(db.all('SELECT local_write FROM temp.sl_shadow_since')[0]!['local_write']);
+}
+
+/**
+ * Anything but the sliced apply's publish that changes what the shadows would show (a bucket
+ * removed, a one-transaction apply): the shadows go, and the rows they held wait in sl_updated.
+ */
+function abandonShadows(db: SqlDb): void {
+  dropShadows(db);
+  recoverMerged(db);
 }
 
 /**
@@ -332,37 +561,45 @@ function lastLocalWrite(db: SqlDb): number {
  */
 function mergeSlice(db: SqlDb, schema: Schema, budgetMs: number): boolean {
   return transaction(db, () => {
-    db.run(`CREATE TEMP TABLE IF NOT EXISTS sl_segment (op TEXT, op_id INTEGER, type TEXT, id TEXT, data TEXT, checksum INTEGER)`);
     const started = Date.now();
     for (;;) {
-      const rows = db.all('SELECT seq, bucket, clear_first, has_remove FROM sl_staged ORDER BY seq LIMIT 1');
-      if (rows.length === 0) return false;
-      const r = rows[0]!;
-      const bucket = String(r['bucket']);
-      const seq = Number(r['seq']);
-      if (Number(r['clear_first']) === 1) {
-        // Rows the CLEAR drops leave the shadow too (they are in sl_updated, re-derived at publish).
-        for (const table of Object.keys(schema.tables)) {
-          db.run(`DELETE FROM ${shadowTable(table)} WHERE id IN (SELECT id FROM sl_oplog WHERE bucket = ? AND type = ?)`, [bucket, table]);
-        }
-        clearBucket(db, bucket);
-      }
-      mergeSegment(db, bucket, seq, Number(r['has_remove']) === 1, null, schema);
-      db.run('DELETE FROM sl_staged WHERE seq = ?', [seq]);
+      if (!mergeFirstStaged(db, schema)) return false;
       if (Date.now() - started >= budgetMs) return true;
     }
   });
 }
 
+/** Merges the oldest staged segment into the op store and the shadows; false when none is staged. */
+function mergeFirstStaged(db: SqlDb, schema: Schema): boolean {
+  db.run(`CREATE TEMP TABLE IF NOT EXISTS sl_segment (op TEXT, op_id INTEGER, type TEXT, id TEXT, data TEXT, checksum INTEGER)`);
+  const rows = db.all('SELECT seq, bucket, clear_first, has_remove, shape FROM sl_staged ORDER BY seq LIMIT 1');
+  if (rows.length === 0) return false;
+  const r = rows[0]!;
+  const bucket = String(r['bucket']);
+  const seq = Number(r['seq']);
+  if (Number(r['clear_first']) === 1) {
+    // Rows the CLEAR drops leave the shadow too (they are in sl_updated, re-derived at publish).
+    for (const table of Object.keys(schema.tables)) {
+      db.run(`DELETE FROM ${shadowTable(table)} WHERE id IN (SELECT id FROM sl_oplog WHERE bucket = ? AND type = ?)`, [bucket, table]);
+    }
+    clearBucket(db, bucket);
+  }
+  mergeStagedRow(db, r, null, schema);
+  db.run('DELETE FROM sl_staged WHERE seq = ?', [seq]);
+  return true;
+}
+
 /** Phase 2: publishes the shadow and re-derives the rest, in one transaction (see applyCheckpoint). */
-function publish(db: SqlDb, schema: Schema, req: ApplyRequest, localWriteAtStart: number): string[] {
+function publish(db: SqlDb, schema: Schema, req: ApplyRequest): string[] {
   return transaction(db, () => {
+    const localWriteAtStart = shadowSince(db);
     if (req.positions !== null) {
       for (const [name, b] of Object.entries(req.positions)) saveBucket(db, name, b);
     }
     mergeStaged(db); // lines staged after the last slice (none in the engine: it stores nothing meanwhile)
     clearStaged(db);
     if (lastLocalWrite(db) !== localWriteAtStart) {
+      recoverMerged(db); // the shadow is not published: its rows wait in sl_updated too
       // The app wrote locally between slices: its write must stay visible until uploaded, so this
       // apply only saves positions (as with applyRows false); the rows stay in sl_updated for the
       // next apply the machine allows.
@@ -386,6 +623,7 @@ function publish(db: SqlDb, schema: Schema, req: ApplyRequest, localWriteAtStart
     for (const table of rederivePending(db, schema)) if (!changed.includes(table)) changed.push(table);
     db.run(`UPDATE sl_kv SET value = 0 WHERE key = 'applying'`);
     db.run('DELETE FROM sl_updated');
+    db.run('DELETE FROM sl_merged');
     db.run('DELETE FROM sl_touched');
     db.run('DELETE FROM temp.sl_pending');
     return changed;
@@ -406,14 +644,14 @@ export interface Slicing {
  */
 export async function applyCheckpointInSlices(db: SqlDb, schema: Schema, req: ApplyRequest, slicing: Slicing): Promise<string[]> {
   if (!req.applyRows || req.priority !== null) return slicing.run(() => applyCheckpoint(db, schema, req));
-  const localWriteAtStart = await slicing.run(() => {
-    createShadows(db, schema);
-    return lastLocalWrite(db);
-  });
+  // The shadows may hold rows already (eager stores, see storeLines); made now otherwise.
+  await slicing.run(() => transaction(db, () => {
+    if (ensureShadows(db, schema)) recoverMerged(db);
+  }));
   try {
     while (await slicing.run(() => mergeSlice(db, schema, slicing.sliceMs)));
-    return await slicing.run(() => publish(db, schema, req, localWriteAtStart));
+    return await slicing.run(() => publish(db, schema, req));
   } finally {
-    await slicing.run(() => dropShadows(db, schema));
+    await slicing.run(() => dropShadows(db));
   }
 }

@@ -34,7 +34,10 @@ import java.util.concurrent.TimeUnit;
 public final class BrowserInitialSyncBench {
     private static final Path WEB = Path.of("clients", "web");
     private static final Path DRIVER = WEB.resolve("bench").resolve("p4-first-sync.mjs");
-    /** BENCH_SDKS=syncline profiles our SDK alone (no ratio, no @powersync/web build needed). */
+    /**
+     * BENCH_SDKS=syncline profiles our SDK alone (no ratio, no @powersync/web build needed);
+     * syncline-before adds another build of our SDK, copied to clients/web/dist-before (A/B of a change).
+     */
     private static final List<String> SDKS = List.of(System.getenv().getOrDefault("BENCH_SDKS", "syncline,powersync").split(","));
     private static final long TIMEOUT_MS = 600_000;
 
@@ -85,9 +88,9 @@ public final class BrowserInitialSyncBench {
                         table.append(line);
                         JsonNode phases = r.path("phases");
                         if (phases.isObject()) {
-                            profile.append(String.format("- round %d, syncline, %s: first data line stored after %.2f s, last "
+                            profile.append(String.format("- round %d, %s, %s: first data line stored after %.2f s, last "
                                     + "status with ops still missing (%d ops stored) at %.2f s, checkpoint applied at %.2f s%n",
-                                    round, target.stream, phases.path("firstDataMs").asDouble() / 1000,
+                                    round, sdk, target.stream, phases.path("firstDataMs").asDouble() / 1000,
                                     phases.path("lastReceived").asLong(), phases.path("lastDataMs").asDouble() / 1000,
                                     r.path("checkpointMs").asDouble() / 1000));
                         }
@@ -95,12 +98,15 @@ public final class BrowserInitialSyncBench {
                 }
             }
             // Profile probe: the same stream downloaded and JSON.parse'd in the page, stored nowhere.
-            for (Target target : targets) {
+            for (String[] probeOf : List.of(new String[] {"server", "download"}, new String[] {"canned", "download"},
+                    new String[] {"server", "download-standard"}, new String[] {"canned", "download-standard"})) {
+                Target target = targets.stream().filter(t -> t.stream.equals(probeOf[0])).findFirst().orElseThrow();
                 JsonNode probe = firstSync("syncline", target.endpoint, running.token("alice"), target.todos,
-                        List.of("--probe", "download"));
-                profile.append(String.format("- download + JSON.parse only (%s stream, in the page, nothing stored): response "
+                        List.of("--probe", probeOf[1]));
+                profile.append(String.format("- download + JSON.parse only (%s stream, %s, in the page, nothing stored): response "
                         + "headers after %.2f s, first byte after %.2f s, %.2f s for %d ops in %d lines (%.1f MB), %.2f s of it "
-                        + "in JSON.parse%n", target.stream, probe.path("headersMs").asDouble() / 1000,
+                        + "in JSON.parse%n", target.stream, probeOf[1].equals("download") ? "compact rows" : "standard NDJSON",
+                        probe.path("headersMs").asDouble() / 1000,
                         probe.path("firstByteMs").asDouble() / 1000, probe.path("ms").asDouble() / 1000,
                         probe.path("ops").asLong(), probe.path("lines").asLong(), probe.path("chars").asDouble() / 1e6,
                         probe.path("parseMs").asDouble() / 1000));
@@ -115,6 +121,11 @@ public final class BrowserInitialSyncBench {
                 table.append(String.format("%nsyncline only (BENCH_SDKS), medians over %d rounds: %.2f s against the server, "
                         + "%.2f s against the canned stream%n", rounds, median(seconds.get("syncline server")),
                         median(seconds.get("syncline canned"))));
+                if (seconds.containsKey("syncline-before server")) {
+                    table.append(String.format("syncline before (clients/web/dist-before): %.2f s against the server, %.2f s "
+                            + "against the canned stream%n", median(seconds.get("syncline-before server")),
+                            median(seconds.get("syncline-before canned"))));
+                }
             }
             table.append("\nprofile of our SDK (status events from the worker, coalesced):\n").append(profile);
             System.out.print(table);
@@ -134,6 +145,13 @@ public final class BrowserInitialSyncBench {
                 + "- @powersync/web: %.2f against the server (%.0f rows/s), %.2f against the canned stream (server / canned %.2f)%n",
                 rounds, oursServer, expectedTodos / oursServer, oursCanned, oursServer / oursCanned, theirsServer,
                 expectedTodos / theirsServer, theirsCanned, theirsServer / theirsCanned));
+        List<Double> beforeServer = seconds.get("syncline-before server");
+        if (beforeServer != null) {
+            double beforeCanned = median(seconds.get("syncline-before canned"));
+            s.append(String.format("- syncline before (clients/web/dist-before): %.2f against the server, %.2f against the canned "
+                    + "stream; before / now = %.2f against the server, %.2f canned%n", median(beforeServer), beforeCanned,
+                    median(beforeServer) / oursServer, beforeCanned / oursCanned));
+        }
         s.append(verdict.text()).append('\n');
         String ratios = String.format("@powersync/web time / syncline time = %.2f against the server, %.2f against the canned "
                 + "stream", theirsServer / oursServer, theirsCanned / oursCanned);
@@ -168,7 +186,8 @@ public final class BrowserInitialSyncBench {
             return String.format("- CPU profile of our worker (%s stream, one traced first sync of %.2f s, not counted above): "
                     + "%d ms busy, %d ms idle; apply at checkpoint_complete: one-transaction apply (applyCheckpoint) %d ms, "
                     + "sliced merge into the op store and shadow tables (mergeSlice) %d ms, publish transaction (publish) "
-                    + "%d ms, of them merging segments (mergeSegment) %d ms; storing data lines (storeLines) %d ms; "
+                    + "%d ms, of them merging segments (mergeSegment) %d ms; storing data lines (storeLines, with the eager "
+                    + "merge of compact lines) %d ms, of it merging compact segments (mergeCompactSegment) %d ms; "
                     + "reading the stream + JSON.parse (ndjsonLines) %d ms; op decoding (parseLine) %d ms; self time in "
                     + "SQLite's wasm %d ms, in sqlite-wasm's JS glue %d ms, garbage collector %d ms%n", target.stream,
                     r.path("totalMs").asDouble() / 1000, worker.path("busyMs").asLong(),
@@ -178,6 +197,7 @@ public final class BrowserInitialSyncBench {
                     incl.getOrDefault("storage/sync-store.ts:publish", 0L),
                     incl.getOrDefault("storage/sync-store.ts:mergeSegment", 0L),
                     incl.getOrDefault("storage/sync-store.ts:storeLines", 0L),
+                    incl.getOrDefault("storage/sync-store.ts:mergeCompactSegment", 0L),
                     incl.getOrDefault("sync/ndjson.ts:ndjsonLines", 0L),
                     incl.getOrDefault("protocol/lines.ts:parseLine", 0L),
                     self.getOrDefault("SQLite (wasm)", 0L), self.getOrDefault("@sqlite.org/sqlite-wasm (JS)", 0L),
@@ -191,6 +211,7 @@ public final class BrowserInitialSyncBench {
         List<String> missing = new ArrayList<>();
         for (Path p : List.of(WEB.resolve("dist/index.js"), WEB.resolve("node_modules/playwright-core"),
                 SDKS.contains("powersync") ? Path.of("clients/interop-web/dist/p4-page.js") : WEB.resolve("dist/worker.js"),
+                SDKS.contains("syncline-before") ? WEB.resolve("dist-before/index.js") : WEB.resolve("dist/index.js"),
                 Path.of("/usr/bin/chromium"))) {
             if (!Files.exists(p)) {
                 missing.add(p.toString());
@@ -205,6 +226,11 @@ public final class BrowserInitialSyncBench {
     /** One first sync in a fresh browser with a fresh on-disk profile; the driver prints one JSON line or fails. */
     private static JsonNode firstSync(String sdk, String endpoint, String token, long expected, List<String> extra)
             throws Exception {
+        if (sdk.equals("syncline-before")) {
+            extra = new ArrayList<>(extra);
+            extra.addAll(List.of("--dist", "dist-before"));
+            sdk = "syncline";
+        }
         List<String> command = new ArrayList<>(List.of("node", DRIVER.toString(), "--sdk", sdk, "--endpoint", endpoint,
                 "--token", token, "--expected", Long.toString(expected), "--timeout-ms", Long.toString(TIMEOUT_MS)));
         command.addAll(extra);

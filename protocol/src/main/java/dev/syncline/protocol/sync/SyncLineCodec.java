@@ -20,6 +20,11 @@ public final class SyncLineCodec {
     /** The media types a client may ask for. */
     public static final String NDJSON = "application/x-ndjson";
     public static final String BSON_STREAM = "application/vnd.powersync.bson-stream";
+    /**
+     * Syncline's own NDJSON with compact data lines ({@link CompactRows}); asked for by our SDKs
+     * only, so stock clients always get {@link #NDJSON} or {@link #BSON_STREAM}.
+     */
+    public static final String COMPACT_NDJSON = "application/vnd.syncline.compact+ndjson";
 
     private static final JsonFactory JSON = JsonFactory.builder().build();
     private static final BsonFactory BSON = new BsonFactory();
@@ -34,9 +39,21 @@ public final class SyncLineCodec {
     }
 
     public static void writeNdjson(SyncLine line, OutputStream out) {
+        writeNdjson(line, out, false);
+    }
+
+    /** As {@link #writeNdjson(SyncLine, OutputStream)}; with {@code compact}, data lines in {@link CompactRows} form. */
+    public static void writeNdjson(SyncLine line, OutputStream out, boolean compact) {
         try (JsonGenerator g = JSON.createGenerator(out, JsonEncoding.UTF8)) {
             g.disable(JsonGenerator.Feature.AUTO_CLOSE_TARGET);
-            write(line, g);
+            if (compact && line instanceof SyncLine.Data d) {
+                g.writeStartObject();
+                g.writeFieldName("rows");
+                CompactRows.write(d, g);
+                g.writeEndObject();
+            } else {
+                write(line, g);
+            }
             g.flush();
             out.write('\n');
         } catch (IOException e) {

@@ -35,6 +35,20 @@ public final class SyncLineParser {
         }
     }
 
+    /** A line of {@link SyncLineCodec#COMPACT_NDJSON}: compact data lines come back as standard {@link SyncLine.Data}. */
+    public static SyncLine compactNdjson(String line) {
+        JsonNode root;
+        try {
+            root = CompactRows.READER.readTree(line);
+        } catch (IOException e) {
+            throw new MalformedLineException("not JSON: " + e.getMessage());
+        }
+        if (root != null && root.isObject() && root.size() == 1 && root.has("rows")) {
+            return CompactRows.read(root.get("rows"));
+        }
+        return parse(root);
+    }
+
     public static SyncLine bson(byte[] document) {
         try {
             return parse(BSON.readTree(document));

@@ -5,9 +5,12 @@ import dev.syncline.protocol.sync.SyncLineCodec;
 /**
  * Picks the response framing from the {@code Accept} header (PROTOCOL.md §1): BSON only when the
  * client ranks {@code application/vnd.powersync.bson-stream} strictly above NDJSON, else NDJSON.
+ * {@link #COMPACT} (NDJSON with compact data lines, docs/sync-api.md) only when the client names
+ * {@code application/vnd.syncline.compact+ndjson} and ranks it at least as high as anything else:
+ * Syncline's own SDKs ask for it, stock PowerSync clients never name it.
  */
 public enum StreamFormat {
-    NDJSON(SyncLineCodec.NDJSON), BSON(SyncLineCodec.BSON_STREAM);
+    NDJSON(SyncLineCodec.NDJSON), BSON(SyncLineCodec.BSON_STREAM), COMPACT(SyncLineCodec.COMPACT_NDJSON);
 
     private final String contentType;
 
@@ -23,6 +26,7 @@ public enum StreamFormat {
         }
         double bson = -1;
         double ndjson = -1;
+        double compact = -1;
         for (String part : accept.split(",")) {
             String[] pieces = part.trim().split(";");
             String type = pieces[0].trim().toLowerCase(java.util.Locale.ROOT);
@@ -37,11 +41,16 @@ public enum StreamFormat {
                     }
                 }
             }
-            if (type.equals(SyncLineCodec.BSON_STREAM)) {
+            if (type.equals(SyncLineCodec.COMPACT_NDJSON)) {
+                compact = Math.max(compact, q);
+            } else if (type.equals(SyncLineCodec.BSON_STREAM)) {
                 bson = Math.max(bson, q);
             } else if (type.equals(SyncLineCodec.NDJSON) || type.equals("application/json") || type.equals("*/*")) {
                 ndjson = Math.max(ndjson, q);
             }
+        }
+        if (compact > 0 && compact >= ndjson && compact >= bson) {
+            return COMPACT;
         }
         return bson > 0 && bson > ndjson ? BSON : NDJSON;
     }

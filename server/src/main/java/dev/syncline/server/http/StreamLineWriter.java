@@ -12,7 +12,7 @@ import java.util.function.LongConsumer;
 import java.util.zip.GZIPOutputStream;
 
 /**
- * Writes sync lines to an HTTP response body as NDJSON or BSON, optionally gzip-compressed.
+ * Writes sync lines to an HTTP response body as NDJSON, compact NDJSON or BSON, optionally gzip-compressed.
  * Lines are encoded straight into a buffer (no per-line byte array) and reach the client when
  * the buffer fills or at {@link #flush()}, which the session calls at the end of every checkpoint
  * and keepalive; the gzip stream does a sync flush then, so compression never holds a line back.
@@ -28,7 +28,7 @@ final class StreamLineWriter implements LineWriter {
     private final Counting counting;
 
     StreamLineWriter(OutputStream body, StreamFormat format, boolean gzip, LongConsumer bytesWritten) throws IOException {
-        this.compressed = gzip ? new GZIPOutputStream(body, 8192, true) : body;
+        this.compressed = gzip ? new FastGzip(body) : body;
         this.counting = new Counting(new ReleasingBuffer(compressed));
         this.out = counting;
         this.format = format;
@@ -42,7 +42,7 @@ final class StreamLineWriter implements LineWriter {
             out.write(SyncLineCodec.bson(line));
         } else {
             try {
-                SyncLineCodec.writeNdjson(line, out);
+                SyncLineCodec.writeNdjson(line, out, format == StreamFormat.COMPACT);
             } catch (UncheckedIOException e) {
                 throw e.getCause(); // the client went away: report it as the I/O failure it is
             }
@@ -61,6 +61,19 @@ final class StreamLineWriter implements LineWriter {
             gz.finish();
         }
         compressed.flush();
+    }
+
+    /**
+     * gzip at deflate's fastest level, with a sync flush at every {@link #flush()}. At the default
+     * level deflate was about a third of the server's CPU for a 100k-row first sync (a JFR profile of
+     * {@code bench/run browser-sync}, docs/benchmarks.md P4); the fastest level compresses these
+     * lines nearly as well, and a first sync is bounded by CPU on both ends, not by the network.
+     */
+    private static final class FastGzip extends GZIPOutputStream {
+        FastGzip(OutputStream out) throws IOException {
+            super(out, 8192, true);
+            def.setLevel(java.util.zip.Deflater.BEST_SPEED);
+        }
     }
 
     /**
