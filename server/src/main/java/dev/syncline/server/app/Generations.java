@@ -59,6 +59,9 @@ final class Generations implements AutoCloseable {
     /** How long the previous generation stays readable after a switch. */
     static final long GRACE_MILLIS = 10_000;
     private static final long CHECK_MILLIS = 200;
+    /** A node that does not replicate reads the manifest every this many checks (1 s). */
+    private static final int FOLLOW_EVERY = 5;
+    private long tick;
     /** How long a switch waits, the serving generation frozen, for the new one to store up to it. */
     private static final java.time.Duration SWITCH_WAIT = java.time.Duration.ofSeconds(5);
 
@@ -79,10 +82,21 @@ final class Generations implements AutoCloseable {
     private volatile String lastSwitch;
     /** Generations switched away from, until dropped. */
     private final List<GenerationRunner> retiring = new java.util.concurrent.CopyOnWriteArrayList<>();
+    /**
+     * PostgreSQL storage: the replicator lease (this node captures only while it holds it) and its
+     * election; null for SQLite storage, whose one server always captures (its lock file).
+     */
+    private final dev.syncline.server.storage.postgres.ReplicatorLease lease;
+    private ReplicatorElection election;
+    /** Whether this node runs capture and builds (always, without a lease). Guarded by this. */
+    private volatile boolean replicating;
+    private Runnable startupReport = () -> { };
 
     private Generations(SynclineConfig config, GenerationRunner active, GenerationManifest manifest,
-                        dev.syncline.server.sync.SourcePosition position) {
+                        dev.syncline.server.sync.SourcePosition position,
+                        dev.syncline.server.storage.postgres.ReplicatorLease lease) {
         this.config = config;
+        this.lease = lease;
         this.names = names(config);
         this.store = dev.syncline.server.generation.GenerationStore.of(config.storage(), names);
         this.active = active;
@@ -135,29 +149,90 @@ final class Generations implements AutoCloseable {
             }
             store.write(manifest);
         }
-        GenerationRunner active = GenerationRunner.open(manifest.active(), names, store, config);
-        Generations g = new Generations(config, active, manifest, position);
+        var lease = leaseOf(config);
+        GenerationRunner active;
+        try {
+            active = GenerationRunner.open(manifest.active(), names, store, config, fence(lease));
+        } catch (RuntimeException e) {
+            if (lease != null) {
+                lease.close();
+            }
+            throw e;
+        }
+        Generations g = new Generations(config, active, manifest, position, lease);
         g.serving.serve(new ServingGeneration.Served(active.generation.id(), g.backends.apply(active),
                 active.generation.baseOpId()));
         return g;
     }
 
+    /** The replicator lease of a PostgreSQL storage (in its schema), null for SQLite. */
+    private static dev.syncline.server.storage.postgres.ReplicatorLease leaseOf(SynclineConfig config) {
+        if (!config.storage().type().equals("postgresql")) {
+            return null;
+        }
+        String host;
+        try {
+            host = java.net.InetAddress.getLocalHost().getHostName();
+        } catch (java.io.IOException e) {
+            host = "localhost";
+        }
+        var db = config.storage().postgres();
+        return new dev.syncline.server.storage.postgres.ReplicatorLease(db.jdbcUrl(), db.jdbcProperties(),
+                config.storage().schema(), host + " pid " + ProcessHandle.current().pid());
+    }
+
+    private static dev.syncline.server.storage.WriterFence fence(
+            dev.syncline.server.storage.postgres.ReplicatorLease lease) {
+        return lease == null ? dev.syncline.server.storage.WriterFence.NONE : lease;
+    }
+
+    private dev.syncline.server.storage.WriterFence fence() {
+        return fence(lease);
+    }
+
     /**
-     * Starts the active generation's capture, then resumes or starts a build when the configured
-     * rules differ from the active generation's.
+     * SQLite storage: starts replicating at once ({@link #becomeReplicator}). PostgreSQL storage:
+     * starts the replicator election — this node replicates while it holds the lease — and,
+     * meanwhile, follows the manifest the replicator writes ({@link #followManifest}).
      */
     void start(MeterRegistry metrics, Runnable startupReport) {
         this.metrics = metrics;
+        this.startupReport = startupReport;
+        registerMetrics();
+        if (lease == null) {
+            becomeReplicator();
+        } else {
+            io.micrometer.core.instrument.Gauge.builder("syncline.replicator", () -> replicating ? 1 : 0)
+                    .description("1 while this node holds the replicator lease and captures, 0 while it only serves")
+                    .register(metrics);
+            log.info("serving storage generation {} ({}); replicating only while holding the replicator lease",
+                    active.generation.id(), store.describe(active.generation.id()));
+            election = new ReplicatorElection(lease, this::becomeReplicator, this::stopReplicating);
+            election.start();
+        }
+        timer.scheduleWithFixedDelay(this::checkBuild, CHECK_MILLIS, CHECK_MILLIS, TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * Starts the active generation's capture, then resumes or starts a build when the configured
+     * rules differ from the active generation's. With a lease: first follows what the manifest says
+     * now (the previous replicator may have switched generations).
+     */
+    synchronized void becomeReplicator() {
+        if (lease != null) {
+            followManifest();
+        }
+        replicating = true;
         String rules = config.syncRules().content();
         String wanted = fingerprint(config, rules);
-        registerMetrics();
         log.info("serving storage generation {} (rules {}, {}, slot {}, publication {}){}", active.generation.id(),
                 RulesFingerprint.shortForm(active.generation.fingerprint()), store.describe(active.generation.id()),
                 active.source.slotName(), active.source.publicationName(),
                 active.generation.fingerprint().equals(wanted) ? "" : "; the configured sync rules differ from them");
         timer.execute(this::cleanUpLeftovers);   // may wait for a lingering walsender: not on the start path
         active.start(metrics, startupReport);
-        synchronized (this) {
+        startupReport = () -> { };
+        {
             Generation pending = manifest.building();
             if (!active.generation.fingerprint().equals(wanted)) {
                 if (pending != null && pending.fingerprint().equals(wanted)) {
@@ -179,7 +254,65 @@ final class Generations implements AutoCloseable {
                 abandonPending(pending);
             }
         }
-        timer.scheduleWithFixedDelay(this::checkBuild, CHECK_MILLIS, CHECK_MILLIS, TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * This node lost the replicator lease: stops capture and any build (the next replicator resumes
+     * the build from the manifest and what its storage holds); clients keep being served.
+     */
+    synchronized void stopReplicating() {
+        replicating = false;
+        active.stopCapture();
+        GenerationRunner b = building;
+        if (b != null) {
+            writeCheckpointStore.building(null);
+            building = null;
+            b.close();
+        }
+        log.info("stopped replicating (generation {} keeps serving what storage holds)", active.generation.id());
+    }
+
+    /** Whether this node replicates now (always true on SQLite storage once started). */
+    boolean replicating() {
+        return replicating;
+    }
+
+    /**
+     * A node that does not replicate: serves the generation the manifest names as active. When the
+     * replicator switched generations, opens the new one (reading only) and moves clients to it as
+     * the replicator's own switch does; the old one is closed after the grace period (the replicator
+     * drops it).
+     */
+    private synchronized void followManifest() {
+        if (replicating) {
+            return;
+        }
+        GenerationManifest m = store.read().orElse(manifest);
+        manifest = m;
+        if (m.active().id() == active.generation.id()) {
+            return;
+        }
+        GenerationRunner next = GenerationRunner.open(m.active(), names, store, config, fence());
+        GenerationRunner old = active;
+        writeCheckpointStore.building(next.storage.writeCheckpoints());
+        writeCheckpointStore.switchToBuilding();
+        active = next;
+        serving.serve(new ServingGeneration.Served(next.generation.id(), backends.apply(next), next.generation.baseOpId()));
+        lastSwitch = java.time.Instant.now().toString();
+        log.info("the replicator switched to storage generation {}: clients of this node move to it now", next.generation.id());
+        retiring.add(old);
+        timer.schedule(() -> {
+            ServingGeneration.Served previous = serving.forgetPrevious();
+            if (previous != null) {
+                try {
+                    previous.backend().close();
+                } catch (Exception e) {
+                    log.warn("closing generation {}'s sync backend: {}", old.generation.id(), e.toString());
+                }
+            }
+            old.close();
+            retiring.remove(old);
+        }, GRACE_MILLIS, TimeUnit.MILLISECONDS);
     }
 
     ServingGeneration serving() {
@@ -209,6 +342,12 @@ final class Generations implements AutoCloseable {
      * is kept; one for other rules is abandoned.
      */
     synchronized Map<String, Object> reprocess(String rulesText) {
+        if (!replicating) {
+            Map<String, Object> status = new java.util.LinkedHashMap<>(status());
+            status.put("message", "this node does not replicate: call reprocess on the node holding the replicator "
+                    + "lease (" + config.storage().schema() + ".replicator_lease names it)");
+            return status;
+        }
         String wanted = fingerprint(config, rulesText);
         GenerationRunner b = building;
         if (b != null && b.generation.fingerprint().equals(wanted)) {
@@ -235,7 +374,7 @@ final class Generations implements AutoCloseable {
     private void startBuilding(Generation next) {
         manifest = manifest.building(next);
         store.write(manifest);   // durable before anything of it exists: a crash leaves it to resume or drop
-        GenerationRunner runner = GenerationRunner.open(next, names, store, config);
+        GenerationRunner runner = GenerationRunner.open(next, names, store, config, fence());
         writeCheckpointStore.building(runner.storage.writeCheckpoints());
         building = runner;
         log.info("generation {}: building from sync rules {} through slot {} (op ids above {})", next.id(),
@@ -295,6 +434,12 @@ final class Generations implements AutoCloseable {
     /** Runs every {@value #CHECK_MILLIS} ms on the generations thread: switches once the build caught up. */
     private void checkBuild() {
         try {
+            if (!replicating) {
+                if (lease != null && tick++ % FOLLOW_EVERY == 0) {
+                    followManifest();
+                }
+                return;
+            }
             recopyAfterCaptureProblem();
             GenerationRunner b = building;
             if (b == null || b.storage.checkpoints().latest().isEmpty()) {
@@ -312,6 +457,9 @@ final class Generations implements AutoCloseable {
 
     /** Starts a new generation from a new slot when the serving one stopped with a {@link #RECOPIED} problem. */
     private synchronized void recopyAfterCaptureProblem() {
+        if (!replicating) {
+            return;
+        }
         GenerationRunner b = building;
         if (b != null) {   // the build itself met such a problem (a migration during the copy): build again
             Optional<CaptureException> p = b.problem();
@@ -404,7 +552,13 @@ final class Generations implements AutoCloseable {
 
     /** What diagnostics and the reprocess answer show about the generations. */
     Map<String, Object> status() {
-        return GenerationReport.status(active, building, lastSwitch);
+        Map<String, Object> status = GenerationReport.status(active, building, lastSwitch);
+        if (lease != null) {
+            status = new java.util.LinkedHashMap<>(status);
+            status.put("replicator", replicating);
+            status.put("replicator_epoch", lease.epoch());
+        }
+        return status;
     }
 
     private void registerMetrics() {
@@ -413,6 +567,9 @@ final class Generations implements AutoCloseable {
 
     @Override
     public void close() {
+        if (election != null) {
+            election.close();
+        }
         timer.shutdownNow();
         try {
             timer.awaitTermination(5, TimeUnit.SECONDS);
@@ -436,5 +593,8 @@ final class Generations implements AutoCloseable {
         }
         retiring.forEach(GenerationRunner::close);   // dropped at the next start (cleanUpLeftovers)
         active.close();
+        if (lease != null) {
+            lease.close();   // last: capture has stopped, so no write of ours is refused; another node takes over
+        }
     }
 }

@@ -13,6 +13,7 @@ import dev.syncline.server.storage.ReadView;
 import dev.syncline.server.storage.StorageException;
 import dev.syncline.server.storage.StorageUsage;
 import dev.syncline.server.storage.WriteCheckpointStore;
+import dev.syncline.server.storage.WriterFence;
 
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -43,10 +44,11 @@ public final class PostgresBucketStorage implements BucketStorage {
     private final BlockingQueue<Connection> idleReaders = new ArrayBlockingQueue<>(IDLE_READERS);
     private volatile boolean closed;
 
-    private PostgresBucketStorage(PostgresConnections connections, Connection writerConnection) throws SQLException {
+    private PostgresBucketStorage(PostgresConnections connections, Connection writerConnection, WriterFence fence)
+            throws SQLException {
         this.connections = connections;
         this.checkpoints = new CheckpointListeners(readCheckpoint(writerConnection));
-        this.writer = new PostgresWriter(writerConnection, checkpoints);
+        this.writer = new PostgresWriter(writerConnection, checkpoints, fence);
         this.compactor = new PostgresCompactor(connections::open);
         this.writeCheckpoints = new PostgresWriteCheckpointStore(connections.open());
     }
@@ -58,11 +60,19 @@ public final class PostgresBucketStorage implements BucketStorage {
      * @param properties JDBC properties (user, password, sslmode, ...)
      */
     public static PostgresBucketStorage open(String jdbcUrl, Properties properties, String schema) {
+        return open(jdbcUrl, properties, schema, WriterFence.NONE);
+    }
+
+    /**
+     * As {@link #open(String, Properties, String)}, with every write transaction checking {@code fence}
+     * before it commits (the replicator lease of a node among several: {@link ReplicatorLease}).
+     */
+    public static PostgresBucketStorage open(String jdbcUrl, Properties properties, String schema, WriterFence fence) {
         PostgresConnections connections = new PostgresConnections(jdbcUrl, properties, schema);
         Connection c = connections.open();
         try {
             PostgresSchema.migrate(c, schema);
-            PostgresBucketStorage storage = new PostgresBucketStorage(connections, c);
+            PostgresBucketStorage storage = new PostgresBucketStorage(connections, c, fence);
             StorageUsage.log(storage, connections.describe(), "opened");
             return storage;
         } catch (SQLException | RuntimeException e) {

@@ -299,10 +299,14 @@ final class PostgresWriteTransaction implements WriteTransaction {
                 w.updateState.setLong(4, position.value());
             }
             w.updateState.executeUpdate();
+            w.fence.check(w.connection);   // last: the share lock on the lease row is held until the commit
             w.connection.commit();
         } catch (SQLException e) {
             close();
             throw failed("committing", e);
+        } catch (RuntimeException e) {
+            close();
+            throw e;
         }
         done = true;
         w.finished(true);

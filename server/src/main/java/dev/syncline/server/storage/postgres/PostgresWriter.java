@@ -9,6 +9,7 @@ import dev.syncline.server.storage.SourceXidWriter;
 import dev.syncline.server.storage.StorageException;
 import dev.syncline.server.storage.WriteTransaction;
 import dev.syncline.server.storage.WriterState;
+import dev.syncline.server.storage.WriterFence;
 
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -23,6 +24,7 @@ import java.sql.SQLException;
 final class PostgresWriter implements BucketWriter {
     final Connection connection;
     final CheckpointListeners listeners;
+    final WriterFence fence;
     /** What changed since the last announced checkpoint (over-reporting after a rollback is safe). */
     final CheckpointChanges.Collector changes = new CheckpointChanges.Collector(4096);
     final PreparedStatement insertOp;
@@ -40,9 +42,10 @@ final class PostgresWriter implements BucketWriter {
     private final PreparedStatement lockState;
     private PostgresWriteTransaction open;
 
-    PostgresWriter(Connection connection, CheckpointListeners listeners) throws SQLException {
+    PostgresWriter(Connection connection, CheckpointListeners listeners, WriterFence fence) throws SQLException {
         this.connection = connection;
         this.listeners = listeners;
+        this.fence = fence;
         connection.setAutoCommit(false);
         insertOp = connection.prepareStatement("INSERT INTO ops (bucket, op_id, op_type, object_type, object_id, subkey, "
                 + "data, checksum) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
