@@ -103,8 +103,14 @@ final class Generations implements AutoCloseable {
         this.manifest = manifest;
         this.writeCheckpointStore = new GenerationWriteCheckpoints(active.storage.writeCheckpoints());
         WriteCheckpoints shared = new WriteCheckpoints(writeCheckpointStore, position);
-        this.backends = r -> new StorageSyncBackend(r.storage, r.plan, shared, feed,
-                new dev.syncline.protocol.OpId(r.generation.baseOpId()));
+        this.backends = r -> {
+            // A write checkpoint another node handed out: that client's session here must now look at
+            // every checkpoint until replication passes it (the topic its evaluation depends on).
+            r.storage.writeCheckpoints().subscribeRecordedElsewhere((user, client) -> feed.publish(user == null ? null
+                    : Set.of(dev.syncline.server.sync.Interest.writeCheckpointTopic(user, client))));
+            return new StorageSyncBackend(r.storage, r.plan, shared, feed,
+                    new dev.syncline.protocol.OpId(r.generation.baseOpId()));
+        };
         this.sharedWriteCheckpoints = shared;
     }
 

@@ -30,8 +30,13 @@ import java.util.concurrent.BlockingQueue;
  * compactor in short transactions, write checkpoints in autocommit. Commits are durable under
  * PostgreSQL's default {@code synchronous_commit = on}. Schema migrations run at open.
  *
- * <p>Checkpoints are announced to listeners of this process only; other nodes do not learn of
- * them yet (issue 15: LISTEN/NOTIFY).
+ * <p>Several processes (nodes) may open one storage; one of them writes (the holder of the
+ * {@link ReplicatorLease}, whose {@link WriterFence} every write transaction checks). Each
+ * checkpoint's commit notifies the schema's {@link CheckpointChannel} with what it changed, and
+ * every instance follows that channel ({@link PostgresCheckpointFollower}, with polling as a
+ * fallback), so checkpoints committed by another node are announced to this process's listeners
+ * too, in order, each once; write checkpoints recorded by another node reach
+ * {@link WriteCheckpointStore#subscribeRecordedElsewhere} listeners the same way.
  */
 public final class PostgresBucketStorage implements BucketStorage {
     private static final int IDLE_READERS = 8;
@@ -41,6 +46,7 @@ public final class PostgresBucketStorage implements BucketStorage {
     private final CheckpointListeners checkpoints;
     private final PostgresCompactor compactor;
     private final PostgresWriteCheckpointStore writeCheckpoints;
+    private final PostgresCheckpointFollower follower;
     private final BlockingQueue<Connection> idleReaders = new ArrayBlockingQueue<>(IDLE_READERS);
     private volatile boolean closed;
 
@@ -48,9 +54,24 @@ public final class PostgresBucketStorage implements BucketStorage {
             throws SQLException {
         this.connections = connections;
         this.checkpoints = new CheckpointListeners(readCheckpoint(writerConnection));
-        this.writer = new PostgresWriter(writerConnection, checkpoints, fence);
+        this.writer = new PostgresWriter(writerConnection, checkpoints, fence, connections.schema());
         this.compactor = new PostgresCompactor(connections::open);
-        this.writeCheckpoints = new PostgresWriteCheckpointStore(connections.open());
+        this.writeCheckpoints = new PostgresWriteCheckpointStore(connections.open(), connections.schema());
+        int writerPid = backendPid(writerConnection);
+        this.follower = new PostgresCheckpointFollower(connections, checkpoints, writeCheckpoints::recordedElsewhere,
+                pid -> pid == writerPid || pid == writeCheckpoints.backendPid());
+        this.follower.start();
+    }
+
+    private static int backendPid(Connection c) throws SQLException {
+        try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT pg_backend_pid()")) {
+            rs.next();
+            int pid = rs.getInt(1);
+            if (!c.getAutoCommit()) {
+                c.rollback();
+            }
+            return pid;
+        }
     }
 
     /**
@@ -156,6 +177,7 @@ public final class PostgresBucketStorage implements BucketStorage {
             return;
         }
         closed = true;
+        follower.close();
         writer.close();
         writeCheckpoints.close();
         Connection c;

@@ -19,9 +19,37 @@ import java.util.Optional;
 final class PostgresWriteCheckpointStore implements WriteCheckpointStore, AutoCloseable {
     private static final int KEEP_PER_CLIENT = 16;
     private final Connection connection;
+    private final String schema;
+    private final int backendPid;
+    private final java.util.concurrent.CopyOnWriteArrayList<java.util.function.BiConsumer<String, String>> recorded =
+            new java.util.concurrent.CopyOnWriteArrayList<>();
 
-    PostgresWriteCheckpointStore(Connection connection) {
+    PostgresWriteCheckpointStore(Connection connection, String schema) throws SQLException {
         this.connection = connection;
+        this.schema = schema;
+        try (PreparedStatement ps = connection.prepareStatement("SELECT pg_backend_pid()");
+             ResultSet rs = ps.executeQuery()) {
+            rs.next();
+            this.backendPid = rs.getInt(1);
+        }
+    }
+
+    /** The backend of this store's connection: its own notifications are not news to this process. */
+    int backendPid() {
+        return backendPid;
+    }
+
+    @Override
+    public AutoCloseable subscribeRecordedElsewhere(java.util.function.BiConsumer<String, String> listener) {
+        recorded.add(listener);
+        return () -> recorded.remove(listener);
+    }
+
+    /** Called by the checkpoint follower for a write checkpoint another node recorded. */
+    void recordedElsewhere(String userId, String clientId) {
+        for (var l : recorded) {
+            l.accept(userId, clientId);
+        }
     }
 
     @Override
@@ -33,6 +61,7 @@ final class PostgresWriteCheckpointStore implements WriteCheckpointStore, AutoCl
                      + "AND client_id = ? AND value NOT IN (SELECT value FROM write_checkpoints WHERE user_id = ? "
                      + "AND client_id = ? ORDER BY value DESC LIMIT " + KEEP_PER_CLIENT + ")");
              // Random client ids must not grow the table without end: keep the user's newest clients.
+             PreparedStatement notify = connection.prepareStatement("SELECT pg_notify(?, ?)");
              PreparedStatement pruneClients = connection.prepareStatement("DELETE FROM write_checkpoints "
                      + "WHERE user_id = ? AND client_id <> ? AND client_id NOT IN (SELECT client_id "
                      + "FROM write_checkpoints WHERE user_id = ? AND client_id <> ? GROUP BY client_id "
@@ -52,6 +81,10 @@ final class PostgresWriteCheckpointStore implements WriteCheckpointStore, AutoCl
             pruneClients.setString(3, userId);
             pruneClients.setString(4, clientId);
             pruneClients.executeUpdate();
+            // after the insert committed (autocommit): a node told of it finds it
+            notify.setString(1, CheckpointChannel.name(schema));
+            notify.setString(2, CheckpointChannel.writeCheckpoint(schema, userId, clientId));
+            notify.execute();
         } catch (SQLException e) {
             throw new StorageException("cannot record a write checkpoint: " + e.getMessage(), e);
         }

@@ -42,8 +42,14 @@ final class PostgresWriter implements BucketWriter {
     private final PreparedStatement lockState;
     private PostgresWriteTransaction open;
 
-    PostgresWriter(Connection connection, CheckpointListeners listeners, WriterFence fence) throws SQLException {
+    /** {@code pg_notify} of the storage's {@link CheckpointChannel}; the payload is parameter 2. */
+    final PreparedStatement notify;
+    final String schema;
+
+    PostgresWriter(Connection connection, CheckpointListeners listeners, WriterFence fence, String schema)
+            throws SQLException {
         this.connection = connection;
+        this.schema = schema;
         this.listeners = listeners;
         this.fence = fence;
         connection.setAutoCommit(false);
@@ -70,6 +76,8 @@ final class PostgresWriter implements BucketWriter {
                 "UPDATE state SET acked_position = greatest(acked_position, ?) WHERE id = 1");
         sourceXids = new SourceXidWriter(connection, "INSERT INTO source_xids (last_op_id, first_op_id, xid) "
                 + "VALUES (?, ?, ?) ON CONFLICT (last_op_id) DO UPDATE SET first_op_id = EXCLUDED.first_op_id, xid = EXCLUDED.xid");
+        notify = connection.prepareStatement("SELECT pg_notify(?, ?)");
+        notify.setString(1, CheckpointChannel.name(schema));
         lockState = connection.prepareStatement(
                 "SELECT last_op_id, commit_position, snapshot, acked_position FROM state WHERE id = 1 FOR UPDATE");
     }
