@@ -418,16 +418,20 @@ class MultiNodeIT {
         System.out.println("(b) rolling restart: " + rolling.written.get() + " rows written, replicator now node "
                 + replicator().index + " (epoch " + lease().epoch() + ")");
 
-        // (c) the replicator cut from the storage database: it stops (fenced), another node takes over
+        // (c) the replicator cut from the storage database — every storage session of it ended (lease,
+        // writers, readers, listeners; its replication connection to the source stays): it stops
+        // (fenced), another node takes over, and the cut node serves again once it reconnects
         Writer cutWrites = new Writer();
         await("writes flowing", Duration.ofSeconds(30), () -> cutWrites.written.get() > 50);
         Lease held = lease();
         Node cut = replicator();
         try (Connection c = db.connect(); Statement s = c.createStatement();
-             ResultSet rs = s.executeQuery("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
-                     + "WHERE application_name LIKE 'syncline lease % pid " + held.pid() + "'")) {
+             ResultSet rs = s.executeQuery("SELECT count(*) FILTER (WHERE application_name LIKE 'syncline lease %'), "
+                     + "count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                     + "WHERE application_name LIKE 'syncline %pid " + held.pid() + "'")) {
             rs.next();
             assertThat(rs.getInt(1)).isEqualTo(1);
+            assertThat(rs.getInt(2)).isGreaterThan(3);
         }
         Node successor = awaitTakeOver(held, Duration.ofSeconds(30));
         long cutTakeOver = System.nanoTime();
@@ -436,10 +440,24 @@ class MultiNodeIT {
         assertThat(cut.process.isAlive()).isTrue();
         assertThat(cut.logText()).contains("SYNC_D1302").contains("stopped replicating");
         assertThat(lease().pid()).as("the cut node did not win the lease back").isEqualTo(successor.process.pid());
+        Client late = new Client("late on the cut node", "bob", "client-late", cut.index, true);
+        clients.add(late);
+        awaitCaughtUp("(c) a client connecting to the cut node afterwards", System.nanoTime()
+                + Duration.ofSeconds(30).toNanos());
+        HttpResponse<String> wc = http.send(HttpRequest.newBuilder(URI.create(cut.endpoint()
+                + "/write-checkpoint2.json?client_id=client-late")).header("Authorization", "Token "
+                + tokens.mint("bob", Duration.ofHours(1))).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(wc.statusCode()).as("write checkpoints on the cut node: " + wc.body()).isEqualTo(200);
         System.out.println("(c) node " + cut.index + " cut from storage: node " + successor.index + " took over (epoch "
                 + lease().epoch() + "); " + cutWrites.written.get() + " rows written, every client caught up");
 
         assertThat(anomalies).isEmpty();
+        List<String> errors = new ArrayList<>();
+        for (Node node : nodes) {
+            node.logText().lines().filter(l -> l.contains(" ERROR ")).forEach(l -> errors.add("node " + node.index + ": " + l));
+        }
+        System.out.println("ERROR lines in the nodes' logs: " + errors.size() + errors.stream().map(l -> "\n  " + l)
+                .reduce("", String::concat));
         for (Client c : clients) {
             assertThat(c.connections.get()).as(c.name + " connections").isGreaterThanOrEqualTo(1);
         }

@@ -54,24 +54,12 @@ public final class PostgresBucketStorage implements BucketStorage {
             throws SQLException {
         this.connections = connections;
         this.checkpoints = new CheckpointListeners(readCheckpoint(writerConnection));
-        this.writer = new PostgresWriter(writerConnection, checkpoints, fence, connections.schema());
+        this.writer = new PostgresWriter(writerConnection, checkpoints, fence, connections.schema(), connections::open);
         this.compactor = new PostgresCompactor(connections::open);
-        this.writeCheckpoints = new PostgresWriteCheckpointStore(connections.open(), connections.schema());
-        int writerPid = backendPid(writerConnection);
+        this.writeCheckpoints = new PostgresWriteCheckpointStore(connections::open, connections.schema());
         this.follower = new PostgresCheckpointFollower(connections, checkpoints, writeCheckpoints::recordedElsewhere,
-                pid -> pid == writerPid || pid == writeCheckpoints.backendPid());
+                pid -> pid == writer.backendPid() || pid == writeCheckpoints.backendPid());
         this.follower.start();
-    }
-
-    private static int backendPid(Connection c) throws SQLException {
-        try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT pg_backend_pid()")) {
-            rs.next();
-            int pid = rs.getInt(1);
-            if (!c.getAutoCommit()) {
-                c.rollback();
-            }
-            return pid;
-        }
     }
 
     /**

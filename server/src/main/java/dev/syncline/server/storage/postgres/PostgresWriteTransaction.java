@@ -345,7 +345,8 @@ final class PostgresWriteTransaction implements WriteTransaction {
         }
     }
 
-    private static StorageException failed(String what, SQLException e) {
+    private StorageException failed(String what, SQLException e) {
+        w.checkConnection();
         return new StorageException("storage write failed (" + what + "): " + e.getMessage(), e);
     }
 }

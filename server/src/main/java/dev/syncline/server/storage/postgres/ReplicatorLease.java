@@ -1,7 +1,7 @@
 package dev.syncline.server.storage.postgres;
 
 import dev.syncline.server.errors.ServerError;
-import dev.syncline.server.storage.StorageException;
+import dev.syncline.server.storage.StorageFencedException;
 import dev.syncline.server.storage.WriterFence;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -163,7 +163,7 @@ public final class ReplicatorLease implements WriterFence, AutoCloseable {
             found = rs.next() ? rs.getLong(1) : -1;
         }
         if (mine < 0 || found != mine) {
-            throw new StorageException(ServerError.SYNC_D1301.tag("storage write refused: this node "
+            throw new StorageFencedException(ServerError.SYNC_D1301.tag("storage write refused: this node "
                     + (mine < 0 ? "no longer holds the replicator lease" : "held replicator lease epoch " + mine)
                     + " and the lease is at epoch " + found + " now (another node took over); this node stops "
                     + "capture — nothing to do, it was fenced on purpose"));
