@@ -136,4 +136,36 @@ class ReplicatorLeaseIT {
             }
         }
     }
+
+    @Test
+    void aWriterWhoseSessionWasTerminatedReconnectsAndCaptureIsToldToRetry() throws Exception {
+        try (PostgresBucketStorage storage = PostgresBucketStorage.open(db.jdbcUrl(), login(), "lease_reconnect")) {
+            try (WriteTransaction tx = storage.writer().begin()) {
+                tx.put(new Placement("r[]", "t", "1"), "k1", "{}");
+                tx.commit(new CommitPosition(10), true);
+            }
+            try (Connection c = db.connect(); Statement s = c.createStatement();
+                 ResultSet rs = s.executeQuery("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                         + "WHERE application_name = 'syncline storage pid " + ProcessHandle.current().pid() + "'")) {
+                rs.next();
+                assertThat(rs.getInt(1)).as("writer, write checkpoints, listener").isGreaterThanOrEqualTo(3);
+            }
+            int attempts = 0;
+            while (true) {
+                attempts++;
+                try (WriteTransaction tx = storage.writer().begin()) {
+                    tx.put(new Placement("r[]", "t", "2"), "k2", "{}");
+                    tx.commit(new CommitPosition(20), true);
+                    break;
+                } catch (StorageException e) {
+                    // the first use of the dead session fails; capture retries such a failure
+                    assertThat(dev.syncline.server.storage.StorageFailures.connectionLost(e)).as(e.toString()).isTrue();
+                    assertThat(attempts).as("reconnected for the next transaction").isLessThan(2);
+                }
+            }
+            assertThat(storage.checkpoints().latest().orElseThrow().position().value()).isEqualTo(20);
+            storage.writeCheckpoints().record("u", "c", 1, new CommitPosition(20));   // its connection is replaced too
+            assertThat(storage.writeCheckpoints().latest("u", "c")).isEqualTo(1);
+        }
+    }
 }
