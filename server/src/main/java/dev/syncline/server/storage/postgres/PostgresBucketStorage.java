@@ -119,7 +119,15 @@ public final class PostgresBucketStorage implements BucketStorage {
             throw new IllegalStateException("storage is closed");
         }
         Connection c = idleReaders.poll();
-        return new PostgresReadView(c != null ? c : connections.open(), this::release);
+        if (c != null) {
+            try {
+                return new PostgresReadView(c, this::release);
+            } catch (StorageException e) {
+                // an idle connection lost meanwhile (storage restarted, session terminated): the view
+                // closed it; the next try opens a new one
+            }
+        }
+        return new PostgresReadView(connections.open(), this::release);
     }
 
     private void release(Connection c) {

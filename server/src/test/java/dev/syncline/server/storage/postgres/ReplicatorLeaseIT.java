@@ -138,17 +138,21 @@ class ReplicatorLeaseIT {
     }
 
     @Test
-    void aWriterWhoseSessionWasTerminatedReconnectsAndCaptureIsToldToRetry() throws Exception {
+    void storageSessionsTerminatedAreReplacedAndCaptureIsToldToRetry() throws Exception {
         try (PostgresBucketStorage storage = PostgresBucketStorage.open(db.jdbcUrl(), login(), "lease_reconnect")) {
             try (WriteTransaction tx = storage.writer().begin()) {
                 tx.put(new Placement("r[]", "t", "1"), "k1", "{}");
                 tx.commit(new CommitPosition(10), true);
             }
+            storage.reader().open().close();   // an idle reader connection in the pool
             try (Connection c = db.connect(); Statement s = c.createStatement();
                  ResultSet rs = s.executeQuery("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
                          + "WHERE application_name = 'syncline storage pid " + ProcessHandle.current().pid() + "'")) {
                 rs.next();
-                assertThat(rs.getInt(1)).as("writer, write checkpoints, listener").isGreaterThanOrEqualTo(3);
+                assertThat(rs.getInt(1)).as("writer, write checkpoints, listener, reader").isGreaterThanOrEqualTo(4);
+            }
+            try (var view = storage.reader().open()) {   // the dead pooled connection is not handed out
+                assertThat(view.checkpoint().orElseThrow().position().value()).isEqualTo(10);
             }
             int attempts = 0;
             while (true) {
