@@ -76,6 +76,7 @@ class MultiNodeIT {
                 USING (owner_id = demo_user_id()) WITH CHECK (owner_id = demo_user_id());
             """;
     static final ObjectMapper JSON = new ObjectMapper();
+    static final String ADMIN_TOKEN = "multi-node-admin-token-0123456789";
 
     static PostgresTestServer server;
     static final AtomicInteger slots = new AtomicInteger();
@@ -139,7 +140,7 @@ class MultiNodeIT {
         int n = slots.incrementAndGet();
         Files.writeString(dir.resolve("rules.yaml"), RULES);
         config = RunningApp.writeConfig(dir, SECRET, "  slot_name: multi_" + n + "\n  publication_name: multi_" + n
-                + "\nupload:\n  enabled: true\n");
+                + "\nupload:\n  enabled: true\nadmin:\n  token: " + ADMIN_TOKEN + "\n");
         RunningApp.usePostgresStorage(config);
         SynclineConfig loaded = ConfigLoader.load(config, Map.of("PG_URI", db.uri()));
         tokens = DevTokens.from(loaded.clientAuth(), Clock.systemUTC()).orElseThrow();
@@ -263,6 +264,8 @@ class MultiNodeIT {
         volatile InputStream body;
         /** Row ids of the shared list's bucket at the last completed checkpoint. */
         volatile Set<String> sharedIds = Set.of();
+        /** The shared list's bucket at the last completed checkpoint: row id → data. */
+        volatile Map<String, String> sharedRows = Map.of();
         volatile Long writeCheckpoint;
         volatile Map<String, String> notes = Map.of();
         final Thread thread;
@@ -321,7 +324,8 @@ class MultiNodeIT {
                     SyncLine parsed = SyncLineParser.ndjson(line);
                     model.accept(parsed);   // throws on a checksum mismatch, a gap or data outside the checkpoint
                     if (parsed instanceof SyncLine.CheckpointComplete) {
-                        sharedIds = Set.copyOf(model.rows.getOrDefault(SHARED_BUCKET, Map.of()).keySet());
+                        sharedRows = Map.copyOf(model.rows.getOrDefault(SHARED_BUCKET, Map.of()));
+                        sharedIds = sharedRows.keySet();
                         notes = Map.copyOf(model.rows.getOrDefault("user_notes[\"" + user + "\"]", Map.of()));
                         writeCheckpoint = model.writeCheckpoint;
                         completions.incrementAndGet();
@@ -508,6 +512,34 @@ class MultiNodeIT {
         assertThat(data.path("body").asText()).isEqualTo("from node a");
         assertThat(data.path("owner_id").asText()).as("set by PostgreSQL (column default)").isEqualTo("alice");
         assertThat(replicator()).as("the upload went through a node; B only served").isNotNull();
+        assertThat(anomalies).isEmpty();
+    }
+
+    @Test
+    void aGenerationSwitchOfTheReplicatorMovesTheClientsOfEveryNode() throws Exception {
+        startCluster();
+        startClients();
+        Node replicator = replicator();
+        Files.writeString(dir.resolve("rules.yaml"), RULES.replace("SELECT * FROM todos", "SELECT id, list_id, description FROM todos"));
+        HttpResponse<String> follower = http.send(HttpRequest.newBuilder(URI.create(nodes.get((replicator.index + 1) % 3)
+                .endpoint() + "/api/admin/v1/reprocess")).header("Authorization", "Bearer " + ADMIN_TOKEN)
+                .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(follower.body()).as("a node that does not replicate does not build").contains("does not replicate");
+        HttpResponse<String> accepted = http.send(HttpRequest.newBuilder(URI.create(replicator.endpoint()
+                + "/api/admin/v1/reprocess")).header("Authorization", "Bearer " + ADMIN_TOKEN)
+                .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(accepted.statusCode()).as(accepted.body()).isEqualTo(202);
+        try (Writer writer = new Writer()) {
+            await("every client, whichever node serves it, on the new rules", Duration.ofSeconds(90), () ->
+                    clients.stream().allMatch(c -> c.sharedRows.size() >= 4 && c.sharedRows.values().stream()
+                            .filter(row -> row.contains("\"list_id\"")).noneMatch(row -> row.contains("\"completed\""))));
+        }
+        awaitCaughtUp("after the switch", System.nanoTime() + Duration.ofSeconds(30).toNanos());
+        for (Node node : nodes) {
+            if (node != replicator) {
+                assertThat(node.logText()).contains("the replicator switched to storage generation 1");
+            }
+        }
         assertThat(anomalies).isEmpty();
     }
 }
