@@ -29,7 +29,10 @@ import java.util.function.BiConsumer;
  */
 final class PostgresCheckpointFollower implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(PostgresCheckpointFollower.class);
-    private static final int WAIT_MILLIS = 1000;
+    /** How long one wait for notifications lasts: also how long {@link #close} may wait for the thread. */
+    private static final int WAIT_MILLIS = 250;
+    /** Quiet time after which the state row is polled. */
+    private static final long POLL_NANOS = 1_000_000_000L;
 
     private final PostgresConnections connections;
     private final CheckpointListeners listeners;
@@ -38,6 +41,8 @@ final class PostgresCheckpointFollower implements AutoCloseable {
     private final Thread thread;
     private volatile boolean running = true;
     private volatile Connection connection;
+    /** When a notification was last handled or the state row last polled (the follower's thread only). */
+    private long lastHeard;
 
     /**
      * @param ownBackend whether a notifying backend pid is one of this process's own writers (its
@@ -76,9 +81,12 @@ final class PostgresCheckpointFollower implements AutoCloseable {
                 }
                 PGNotification[] notifications = c.unwrap(PGConnection.class).getNotifications(WAIT_MILLIS);
                 if (notifications == null || notifications.length == 0) {
-                    poll(c);
+                    if (System.nanoTime() - lastHeard >= POLL_NANOS) {
+                        poll(c);
+                    }
                     continue;
                 }
+                lastHeard = System.nanoTime();
                 for (PGNotification n : notifications) {
                     handle(n);
                 }
@@ -93,7 +101,7 @@ final class PostgresCheckpointFollower implements AutoCloseable {
                 }
                 closeConnection();
                 try {
-                    Thread.sleep(WAIT_MILLIS);
+                    Thread.sleep(1000);
                 } catch (InterruptedException ie) {
                     return;
                 }
@@ -127,6 +135,7 @@ final class PostgresCheckpointFollower implements AutoCloseable {
     }
 
     private void poll(Connection c) throws SQLException {
+        lastHeard = System.nanoTime();
         try (Statement s = c.createStatement();
              ResultSet rs = s.executeQuery("SELECT checkpoint_op_id, checkpoint_position FROM state WHERE id = 1")) {
             if (rs.next()) {
