@@ -15,6 +15,8 @@ import dev.syncline.server.source.postgres.CaptureException;
 import dev.syncline.server.source.postgres.PgSourceSettings;
 import dev.syncline.server.storage.Checkpoint;
 import dev.syncline.server.storage.ReadView;
+import dev.syncline.server.storage.WriterFence;
+import dev.syncline.server.storage.postgres.ReplicatorLease;
 import dev.syncline.server.sync.GenerationFeed;
 import dev.syncline.server.sync.StorageSyncBackend;
 import dev.syncline.server.sync.WriteCheckpoints;
@@ -86,7 +88,7 @@ final class Generations implements AutoCloseable {
      * PostgreSQL storage: the replicator lease (this node captures only while it holds it) and its
      * election; null for SQLite storage, whose one server always captures (its lock file).
      */
-    private final dev.syncline.server.storage.postgres.ReplicatorLease lease;
+    private final ReplicatorLease lease;
     private ReplicatorElection election;
     /** Whether this node runs capture and builds (always, without a lease). Guarded by this. */
     private volatile boolean replicating;
@@ -94,7 +96,7 @@ final class Generations implements AutoCloseable {
 
     private Generations(SynclineConfig config, GenerationRunner active, GenerationManifest manifest,
                         dev.syncline.server.sync.SourcePosition position,
-                        dev.syncline.server.storage.postgres.ReplicatorLease lease) {
+                        ReplicatorLease lease) {
         this.config = config;
         this.lease = lease;
         this.names = names(config);
@@ -155,7 +157,7 @@ final class Generations implements AutoCloseable {
             }
             store.write(manifest);
         }
-        var lease = leaseOf(config);
+        ReplicatorLease lease = ReplicatorElection.leaseFor(config);
         GenerationRunner active;
         try {
             active = GenerationRunner.open(manifest.active(), names, store, config, fence(lease));
@@ -171,28 +173,12 @@ final class Generations implements AutoCloseable {
         return g;
     }
 
-    /** The replicator lease of a PostgreSQL storage (in its schema), null for SQLite. */
-    private static dev.syncline.server.storage.postgres.ReplicatorLease leaseOf(SynclineConfig config) {
-        if (!config.storage().type().equals("postgresql")) {
-            return null;
-        }
-        String host;
-        try {
-            host = java.net.InetAddress.getLocalHost().getHostName();
-        } catch (java.io.IOException e) {
-            host = "localhost";
-        }
-        var db = config.storage().postgres();
-        return new dev.syncline.server.storage.postgres.ReplicatorLease(db.jdbcUrl(), db.jdbcProperties(),
-                config.storage().schema(), host + " pid " + ProcessHandle.current().pid());
+    private static WriterFence fence(
+            ReplicatorLease lease) {
+        return lease == null ? WriterFence.NONE : lease;
     }
 
-    private static dev.syncline.server.storage.WriterFence fence(
-            dev.syncline.server.storage.postgres.ReplicatorLease lease) {
-        return lease == null ? dev.syncline.server.storage.WriterFence.NONE : lease;
-    }
-
-    private dev.syncline.server.storage.WriterFence fence() {
+    private WriterFence fence() {
         return fence(lease);
     }
 
@@ -307,18 +293,7 @@ final class Generations implements AutoCloseable {
         lastSwitch = java.time.Instant.now().toString();
         log.info("the replicator switched to storage generation {}: clients of this node move to it now", next.generation.id());
         retiring.add(old);
-        timer.schedule(() -> {
-            ServingGeneration.Served previous = serving.forgetPrevious();
-            if (previous != null) {
-                try {
-                    previous.backend().close();
-                } catch (Exception e) {
-                    log.warn("closing generation {}'s sync backend: {}", old.generation.id(), e.toString());
-                }
-            }
-            old.close();
-            retiring.remove(old);
-        }, GRACE_MILLIS, TimeUnit.MILLISECONDS);
+        timer.schedule(() -> retire(old, false), GRACE_MILLIS, TimeUnit.MILLISECONDS);   // the replicator drops it
     }
 
     ServingGeneration serving() {
@@ -539,10 +514,11 @@ final class Generations implements AutoCloseable {
                         + "in {} s", b.generation.id(), RulesFingerprint.shortForm(b.generation.fingerprint()),
                 new dev.syncline.server.source.postgres.Lsn(builtUpTo), old.generation.id(), GRACE_MILLIS / 1000);
         retiring.add(old);
-        timer.schedule(() -> retire(old), GRACE_MILLIS, TimeUnit.MILLISECONDS);
+        timer.schedule(() -> retire(old, true), GRACE_MILLIS, TimeUnit.MILLISECONDS);
     }
 
-    private void retire(GenerationRunner old) {
+    /** After the grace period: closes the generation switched away from, and drops it if {@code drop}. */
+    private void retire(GenerationRunner old, boolean drop) {
         ServingGeneration.Served previous = serving.forgetPrevious();
         if (previous != null) {
             try {
@@ -551,9 +527,13 @@ final class Generations implements AutoCloseable {
                 log.warn("closing generation {}'s sync backend: {}", old.generation.id(), e.toString());
             }
         }
-        old.drop(names, store);
+        if (drop) {
+            old.drop(names, store);
+            log.info("generation {} dropped", old.generation.id());
+        } else {
+            old.close();
+        }
         retiring.remove(old);
-        log.info("generation {} dropped", old.generation.id());
     }
 
     /** What diagnostics and the reprocess answer show about the generations. */

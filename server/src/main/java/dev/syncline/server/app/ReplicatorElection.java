@@ -24,6 +24,22 @@ final class ReplicatorElection implements AutoCloseable {
     private final Thread thread;
     private volatile boolean running = true;
 
+    /** The replicator lease of a PostgreSQL storage (in its schema), null for SQLite. */
+    static ReplicatorLease leaseFor(dev.syncline.server.config.SynclineConfig config) {
+        if (!config.storage().type().equals("postgresql")) {
+            return null;
+        }
+        String host;
+        try {
+            host = java.net.InetAddress.getLocalHost().getHostName();
+        } catch (java.io.IOException e) {
+            host = "localhost";
+        }
+        var db = config.storage().postgres();
+        return new ReplicatorLease(db.jdbcUrl(), db.jdbcProperties(), config.storage().schema(),
+                host + " pid " + ProcessHandle.current().pid());
+    }
+
     ReplicatorElection(ReplicatorLease lease, Runnable onAcquired, Runnable onLost) {
         this.lease = lease;
         this.onAcquired = onAcquired;
