@@ -487,6 +487,12 @@ class MultiNodeIT {
         await("first sync on node B", Duration.ofSeconds(60), () -> onB.completions.get() > 0);
 
         String token = tokens.mint("alice", Duration.ofHours(1));
+        HttpResponse<String> shape = http.send(HttpRequest.newBuilder(URI.create(b.endpoint()
+                + "/v1/shape?table=notes&offset=-1")).header("Authorization", "Bearer " + token).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(shape.statusCode()).as(shape.body()).isEqualTo(200);
+        String handle = shape.headers().firstValue("electric-handle").orElseThrow();
+        String offset = shape.headers().firstValue("electric-offset").orElseThrow();
         HttpResponse<String> upload = http.send(HttpRequest.newBuilder(URI.create(a.endpoint() + "/api/upload"))
                 .header("Content-Type", "application/json").header("Authorization", "Bearer " + token)
                 .POST(HttpRequest.BodyPublishers.ofString("{\"client_id\":\"c-up\",\"transactions\":[{\"tx_id\":1,"
@@ -511,7 +517,18 @@ class MultiNodeIT {
         JsonNode data = JSON.readTree(row);
         assertThat(data.path("body").asText()).isEqualTo("from node a");
         assertThat(data.path("owner_id").asText()).as("set by PostgreSQL (column default)").isEqualTo("alice");
-        assertThat(replicator()).as("the upload went through a node; B only served").isNotNull();
+        // an Electric shape on node B moves on too: its live request returns the row
+        long end = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        String live = "";
+        while (!live.contains("n-multi") && System.nanoTime() < end) {
+            HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(b.endpoint() + "/v1/shape?table=notes"
+                    + "&handle=" + handle + "&offset=" + offset + "&live=true")).header("Authorization", "Bearer " + token)
+                    .build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(r.statusCode()).as(r.body()).isIn(200, 204);
+            offset = r.headers().firstValue("electric-offset").orElse(offset);
+            live = r.body();
+        }
+        assertThat(live).as("the shape's live answer on node B").contains("n-multi").contains("from node a");
         assertThat(anomalies).isEmpty();
     }
 
