@@ -63,7 +63,6 @@ final class Generations implements AutoCloseable {
     private static final long CHECK_MILLIS = 200;
     /** A node that does not replicate reads the manifest every this many checks (1 s). */
     private static final int FOLLOW_EVERY = 5;
-    private long tick;
     /** How long a switch waits, the serving generation frozen, for the new one to store up to it. */
     private static final java.time.Duration SWITCH_WAIT = java.time.Duration.ofSeconds(5);
 
@@ -93,6 +92,8 @@ final class Generations implements AutoCloseable {
     /** Whether this node runs capture and builds (always, without a lease). Guarded by this. */
     private volatile boolean replicating;
     private Runnable startupReport = () -> { };
+    /** Checks run so far (the generations thread only). */
+    private long tick;
 
     private Generations(SynclineConfig config, GenerationRunner active, GenerationManifest manifest,
                         dev.syncline.server.sync.SourcePosition position,
@@ -173,8 +174,7 @@ final class Generations implements AutoCloseable {
         return g;
     }
 
-    private static WriterFence fence(
-            ReplicatorLease lease) {
+    private static WriterFence fence(ReplicatorLease lease) {
         return lease == null ? WriterFence.NONE : lease;
     }
 
@@ -224,27 +224,25 @@ final class Generations implements AutoCloseable {
         timer.execute(this::cleanUpLeftovers);   // may wait for a lingering walsender: not on the start path
         active.start(metrics, startupReport);
         startupReport = () -> { };
-        {
-            Generation pending = manifest.building();
-            if (!active.generation.fingerprint().equals(wanted)) {
-                if (pending != null && pending.fingerprint().equals(wanted)) {
-                    log.info("resuming the build of generation {} for the configured sync rules", pending.id());
-                    startBuilding(pending);
-                } else {
-                    if (pending != null) {
-                        abandonPending(pending);
-                    }
-                    log.info("the configured sync rules (fingerprint {}) differ from generation {}'s ({}): building "
-                            + "a new generation beside it; clients keep being served meanwhile",
-                            RulesFingerprint.shortForm(wanted), active.generation.id(),
-                            RulesFingerprint.shortForm(active.generation.fingerprint()));
-                    startBuilding(newGeneration(wanted, rules));
+        Generation pending = manifest.building();
+        if (!active.generation.fingerprint().equals(wanted)) {
+            if (pending != null && pending.fingerprint().equals(wanted)) {
+                log.info("resuming the build of generation {} for the configured sync rules", pending.id());
+                startBuilding(pending);
+            } else {
+                if (pending != null) {
+                    abandonPending(pending);
                 }
-            } else if (pending != null) {
-                log.info("abandoning the build of generation {}: the configured rules are those of the active one",
-                        pending.id());
-                abandonPending(pending);
+                log.info("the configured sync rules (fingerprint {}) differ from generation {}'s ({}): building "
+                        + "a new generation beside it; clients keep being served meanwhile",
+                        RulesFingerprint.shortForm(wanted), active.generation.id(),
+                        RulesFingerprint.shortForm(active.generation.fingerprint()));
+                startBuilding(newGeneration(wanted, rules));
             }
+        } else if (pending != null) {
+            log.info("abandoning the build of generation {}: the configured rules are those of the active one",
+                    pending.id());
+            abandonPending(pending);
         }
     }
 
@@ -262,11 +260,6 @@ final class Generations implements AutoCloseable {
             b.close();
         }
         log.info("stopped replicating (generation {} keeps serving what storage holds)", active.generation.id());
-    }
-
-    /** Whether this node replicates now (always true on SQLite storage once started). */
-    boolean replicating() {
-        return replicating;
     }
 
     /**
