@@ -18,7 +18,8 @@ import java.util.function.Supplier;
 
 /**
  * Keeps change capture running: a retryable failure (the connection to PostgreSQL dropped, the
- * slot still held by a dying walsender, PostgreSQL restarting) is retried with exponential backoff
+ * slot still held by a dying walsender, PostgreSQL restarting, the connection to a PostgreSQL
+ * bucket storage lost) is retried with exponential backoff
  * up to 30 s. Every attempt is a fresh capture that resumes from what storage durably holds, so a
  * retry loses and repeats nothing.
  *
@@ -98,7 +99,13 @@ final class CaptureSupervisor implements AutoCloseable {
                 if (!running) {
                     return;
                 }
-                if (!(cause instanceof CaptureException ce) || !ce.retryable()) {
+                if (dev.syncline.server.storage.StorageFailures.fenced(cause)) {
+                    // another node replicates now; the replicator election stops this node's capture
+                    log.warn("change capture stopped: {}", cause.getMessage());
+                    return;
+                }
+                boolean storageLost = dev.syncline.server.storage.StorageFailures.connectionLost(cause);
+                if (!storageLost && (!(cause instanceof CaptureException ce) || !ce.retryable())) {
                     if (!(cause instanceof CaptureException)) {
                         log.error("change capture failed unexpectedly", cause);
                     }

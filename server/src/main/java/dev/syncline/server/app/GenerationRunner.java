@@ -56,23 +56,19 @@ final class GenerationRunner implements AutoCloseable {
     }
 
     /**
-     * Opens (creating if needed) the generation's storage and sets up its capture, not started yet.
-     * A generation with a base op id stores it first, so its op ids start above it.
+     * Opens (creating if needed) the generation's storage and sets up its capture, not started yet
+     * (only the replicator starts it; other nodes of a PostgreSQL storage only read). Writes are
+     * checked against {@code fence}.
      */
     static GenerationRunner open(Generation g, GenerationNames names,
-                                 dev.syncline.server.generation.GenerationStore store, SynclineConfig config) {
+                                 dev.syncline.server.generation.GenerationStore store, SynclineConfig config,
+                                 dev.syncline.server.storage.WriterFence fence) {
         SyncRulesPlan plan = SyncRules.compile(g.rulesText());
         List<AutoCloseable> resources = new ArrayList<>();
         StorageConfig storageConfig = store.storage(g.id());
-        BucketStorage storage = StorageFactory.open(storageConfig);
+        BucketStorage storage = StorageFactory.open(storageConfig, fence);
         resources.add(storage);
         try {
-            if (g.baseOpId() > 0) {
-                try (WriteTransaction t = storage.writer().begin()) {
-                    t.reserveOpIdsThrough(new OpId(g.baseOpId()));
-                    t.commit(null, false);
-                }
-            }
             resources.add(new BackgroundCompaction(storage, StorageFactory.describe(storageConfig),
                     SynclineApp.COMPACTION_INTERVAL));
             HandOffPipeline pipeline = new HandOffPipeline(new ReplicationPipeline(storage, new RulesRowEvaluator(plan),
@@ -98,6 +94,12 @@ final class GenerationRunner implements AutoCloseable {
     /** Starts change capture, supervised; {@code startupReport} runs once before the first attempt. */
     synchronized void start(MeterRegistry metrics, Runnable startupReport) {
         if (supervisor == null) {
+            if (generation.baseOpId() > 0) {   // its op ids start above the base (idempotent: a maximum)
+                try (WriteTransaction t = storage.writer().begin()) {
+                    t.reserveOpIdsThrough(new OpId(generation.baseOpId()));
+                    t.commit(null, false);
+                }
+            }
             supervisor = new CaptureSupervisor(() -> new PostgresChangeCapture(source, pipeline, pipeline),
                     startupReport, metrics);
             supervisor.start();

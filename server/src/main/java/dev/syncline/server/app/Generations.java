@@ -15,6 +15,8 @@ import dev.syncline.server.source.postgres.CaptureException;
 import dev.syncline.server.source.postgres.PgSourceSettings;
 import dev.syncline.server.storage.Checkpoint;
 import dev.syncline.server.storage.ReadView;
+import dev.syncline.server.storage.WriterFence;
+import dev.syncline.server.storage.postgres.ReplicatorLease;
 import dev.syncline.server.sync.GenerationFeed;
 import dev.syncline.server.sync.StorageSyncBackend;
 import dev.syncline.server.sync.WriteCheckpoints;
@@ -59,6 +61,8 @@ final class Generations implements AutoCloseable {
     /** How long the previous generation stays readable after a switch. */
     static final long GRACE_MILLIS = 10_000;
     private static final long CHECK_MILLIS = 200;
+    /** A node that does not replicate reads the manifest every this many checks (1 s). */
+    private static final int FOLLOW_EVERY = 5;
     /** How long a switch waits, the serving generation frozen, for the new one to store up to it. */
     private static final java.time.Duration SWITCH_WAIT = java.time.Duration.ofSeconds(5);
 
@@ -79,18 +83,37 @@ final class Generations implements AutoCloseable {
     private volatile String lastSwitch;
     /** Generations switched away from, until dropped. */
     private final List<GenerationRunner> retiring = new java.util.concurrent.CopyOnWriteArrayList<>();
+    /**
+     * PostgreSQL storage: the replicator lease (this node captures only while it holds it) and its
+     * election; null for SQLite storage, whose one server always captures (its lock file).
+     */
+    private final ReplicatorLease lease;
+    private ReplicatorElection election;
+    /** Whether this node runs capture and builds (always, without a lease). Guarded by this. */
+    private volatile boolean replicating;
+    private Runnable startupReport = () -> { };
+    /** Checks run so far (the generations thread only). */
+    private long tick;
 
     private Generations(SynclineConfig config, GenerationRunner active, GenerationManifest manifest,
-                        dev.syncline.server.sync.SourcePosition position) {
+                        dev.syncline.server.sync.SourcePosition position,
+                        ReplicatorLease lease) {
         this.config = config;
+        this.lease = lease;
         this.names = names(config);
         this.store = dev.syncline.server.generation.GenerationStore.of(config.storage(), names);
         this.active = active;
         this.manifest = manifest;
         this.writeCheckpointStore = new GenerationWriteCheckpoints(active.storage.writeCheckpoints());
         WriteCheckpoints shared = new WriteCheckpoints(writeCheckpointStore, position);
-        this.backends = r -> new StorageSyncBackend(r.storage, r.plan, shared, feed,
-                new dev.syncline.protocol.OpId(r.generation.baseOpId()));
+        this.backends = r -> {
+            // A write checkpoint another node handed out: that client's session here must now look at
+            // every checkpoint until replication passes it (the topic its evaluation depends on).
+            r.storage.writeCheckpoints().subscribeRecordedElsewhere((user, client) -> feed.publish(user == null ? null
+                    : Set.of(dev.syncline.server.sync.Interest.writeCheckpointTopic(user, client))));
+            return new StorageSyncBackend(r.storage, r.plan, shared, feed,
+                    new dev.syncline.protocol.OpId(r.generation.baseOpId()));
+        };
         this.sharedWriteCheckpoints = shared;
     }
 
@@ -135,51 +158,135 @@ final class Generations implements AutoCloseable {
             }
             store.write(manifest);
         }
-        GenerationRunner active = GenerationRunner.open(manifest.active(), names, store, config);
-        Generations g = new Generations(config, active, manifest, position);
+        ReplicatorLease lease = ReplicatorElection.leaseFor(config);
+        GenerationRunner active;
+        try {
+            active = GenerationRunner.open(manifest.active(), names, store, config, fence(lease));
+        } catch (RuntimeException e) {
+            if (lease != null) {
+                lease.close();
+            }
+            throw e;
+        }
+        Generations g = new Generations(config, active, manifest, position, lease);
         g.serving.serve(new ServingGeneration.Served(active.generation.id(), g.backends.apply(active),
                 active.generation.baseOpId()));
         return g;
     }
 
+    private static WriterFence fence(ReplicatorLease lease) {
+        return lease == null ? WriterFence.NONE : lease;
+    }
+
+    private WriterFence fence() {
+        return fence(lease);
+    }
+
     /**
-     * Starts the active generation's capture, then resumes or starts a build when the configured
-     * rules differ from the active generation's.
+     * SQLite storage: starts replicating at once ({@link #becomeReplicator}). PostgreSQL storage:
+     * starts the replicator election — this node replicates while it holds the lease — and,
+     * meanwhile, follows the manifest the replicator writes ({@link #followManifest}).
      */
     void start(MeterRegistry metrics, Runnable startupReport) {
         this.metrics = metrics;
+        this.startupReport = startupReport;
+        registerMetrics();
+        if (lease == null) {
+            becomeReplicator();
+        } else {
+            io.micrometer.core.instrument.Gauge.builder("syncline.replicator", () -> replicating ? 1 : 0)
+                    .description("1 while this node holds the replicator lease and captures, 0 while it only serves")
+                    .register(metrics);
+            log.info("serving storage generation {} ({}); replicating only while holding the replicator lease",
+                    active.generation.id(), store.describe(active.generation.id()));
+            election = new ReplicatorElection(lease, this::becomeReplicator, this::stopReplicating);
+            election.start();
+        }
+        timer.scheduleWithFixedDelay(this::checkBuild, CHECK_MILLIS, CHECK_MILLIS, TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * Starts the active generation's capture, then resumes or starts a build when the configured
+     * rules differ from the active generation's. With a lease: first follows what the manifest says
+     * now (the previous replicator may have switched generations).
+     */
+    synchronized void becomeReplicator() {
+        if (lease != null) {
+            followManifest();
+        }
+        replicating = true;
         String rules = config.syncRules().content();
         String wanted = fingerprint(config, rules);
-        registerMetrics();
         log.info("serving storage generation {} (rules {}, {}, slot {}, publication {}){}", active.generation.id(),
                 RulesFingerprint.shortForm(active.generation.fingerprint()), store.describe(active.generation.id()),
                 active.source.slotName(), active.source.publicationName(),
                 active.generation.fingerprint().equals(wanted) ? "" : "; the configured sync rules differ from them");
         timer.execute(this::cleanUpLeftovers);   // may wait for a lingering walsender: not on the start path
         active.start(metrics, startupReport);
-        synchronized (this) {
-            Generation pending = manifest.building();
-            if (!active.generation.fingerprint().equals(wanted)) {
-                if (pending != null && pending.fingerprint().equals(wanted)) {
-                    log.info("resuming the build of generation {} for the configured sync rules", pending.id());
-                    startBuilding(pending);
-                } else {
-                    if (pending != null) {
-                        abandonPending(pending);
-                    }
-                    log.info("the configured sync rules (fingerprint {}) differ from generation {}'s ({}): building "
-                            + "a new generation beside it; clients keep being served meanwhile",
-                            RulesFingerprint.shortForm(wanted), active.generation.id(),
-                            RulesFingerprint.shortForm(active.generation.fingerprint()));
-                    startBuilding(newGeneration(wanted, rules));
+        startupReport = () -> { };
+        Generation pending = manifest.building();
+        if (!active.generation.fingerprint().equals(wanted)) {
+            if (pending != null && pending.fingerprint().equals(wanted)) {
+                log.info("resuming the build of generation {} for the configured sync rules", pending.id());
+                startBuilding(pending);
+            } else {
+                if (pending != null) {
+                    abandonPending(pending);
                 }
-            } else if (pending != null) {
-                log.info("abandoning the build of generation {}: the configured rules are those of the active one",
-                        pending.id());
-                abandonPending(pending);
+                log.info("the configured sync rules (fingerprint {}) differ from generation {}'s ({}): building "
+                        + "a new generation beside it; clients keep being served meanwhile",
+                        RulesFingerprint.shortForm(wanted), active.generation.id(),
+                        RulesFingerprint.shortForm(active.generation.fingerprint()));
+                startBuilding(newGeneration(wanted, rules));
             }
+        } else if (pending != null) {
+            log.info("abandoning the build of generation {}: the configured rules are those of the active one",
+                    pending.id());
+            abandonPending(pending);
         }
-        timer.scheduleWithFixedDelay(this::checkBuild, CHECK_MILLIS, CHECK_MILLIS, TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * This node lost the replicator lease: stops capture and any build (the next replicator resumes
+     * the build from the manifest and what its storage holds); clients keep being served.
+     */
+    synchronized void stopReplicating() {
+        replicating = false;
+        active.stopCapture();
+        GenerationRunner b = building;
+        if (b != null) {
+            writeCheckpointStore.building(null);
+            building = null;
+            b.close();
+        }
+        log.info("stopped replicating (generation {} keeps serving what storage holds)", active.generation.id());
+    }
+
+    /**
+     * A node that does not replicate: serves the generation the manifest names as active. When the
+     * replicator switched generations, opens the new one (reading only) and moves clients to it as
+     * the replicator's own switch does; the old one is closed after the grace period (the replicator
+     * drops it).
+     */
+    private synchronized void followManifest() {
+        if (replicating) {
+            return;
+        }
+        GenerationManifest m = store.read().orElse(manifest);
+        manifest = m;
+        if (m.active().id() == active.generation.id()) {
+            return;
+        }
+        GenerationRunner next = GenerationRunner.open(m.active(), names, store, config, fence());
+        GenerationRunner old = active;
+        writeCheckpointStore.building(next.storage.writeCheckpoints());
+        writeCheckpointStore.switchToBuilding();
+        active = next;
+        serving.serve(new ServingGeneration.Served(next.generation.id(), backends.apply(next), next.generation.baseOpId()));
+        lastSwitch = java.time.Instant.now().toString();
+        log.info("the replicator switched to storage generation {}: clients of this node move to it now", next.generation.id());
+        retiring.add(old);
+        timer.schedule(() -> retire(old, false), GRACE_MILLIS, TimeUnit.MILLISECONDS);   // the replicator drops it
     }
 
     ServingGeneration serving() {
@@ -209,6 +316,12 @@ final class Generations implements AutoCloseable {
      * is kept; one for other rules is abandoned.
      */
     synchronized Map<String, Object> reprocess(String rulesText) {
+        if (!replicating) {
+            Map<String, Object> status = new java.util.LinkedHashMap<>(status());
+            status.put("message", "this node does not replicate: call reprocess on the node holding the replicator "
+                    + "lease (" + config.storage().schema() + ".replicator_lease names it)");
+            return status;
+        }
         String wanted = fingerprint(config, rulesText);
         GenerationRunner b = building;
         if (b != null && b.generation.fingerprint().equals(wanted)) {
@@ -235,7 +348,7 @@ final class Generations implements AutoCloseable {
     private void startBuilding(Generation next) {
         manifest = manifest.building(next);
         store.write(manifest);   // durable before anything of it exists: a crash leaves it to resume or drop
-        GenerationRunner runner = GenerationRunner.open(next, names, store, config);
+        GenerationRunner runner = GenerationRunner.open(next, names, store, config, fence());
         writeCheckpointStore.building(runner.storage.writeCheckpoints());
         building = runner;
         log.info("generation {}: building from sync rules {} through slot {} (op ids above {})", next.id(),
@@ -295,6 +408,12 @@ final class Generations implements AutoCloseable {
     /** Runs every {@value #CHECK_MILLIS} ms on the generations thread: switches once the build caught up. */
     private void checkBuild() {
         try {
+            if (!replicating) {
+                if (lease != null && tick++ % FOLLOW_EVERY == 0) {
+                    followManifest();
+                }
+                return;
+            }
             recopyAfterCaptureProblem();
             GenerationRunner b = building;
             if (b == null || b.storage.checkpoints().latest().isEmpty()) {
@@ -312,6 +431,9 @@ final class Generations implements AutoCloseable {
 
     /** Starts a new generation from a new slot when the serving one stopped with a {@link #RECOPIED} problem. */
     private synchronized void recopyAfterCaptureProblem() {
+        if (!replicating) {
+            return;
+        }
         GenerationRunner b = building;
         if (b != null) {   // the build itself met such a problem (a migration during the copy): build again
             Optional<CaptureException> p = b.problem();
@@ -385,10 +507,11 @@ final class Generations implements AutoCloseable {
                         + "in {} s", b.generation.id(), RulesFingerprint.shortForm(b.generation.fingerprint()),
                 new dev.syncline.server.source.postgres.Lsn(builtUpTo), old.generation.id(), GRACE_MILLIS / 1000);
         retiring.add(old);
-        timer.schedule(() -> retire(old), GRACE_MILLIS, TimeUnit.MILLISECONDS);
+        timer.schedule(() -> retire(old, true), GRACE_MILLIS, TimeUnit.MILLISECONDS);
     }
 
-    private void retire(GenerationRunner old) {
+    /** After the grace period: closes the generation switched away from, and drops it if {@code drop}. */
+    private void retire(GenerationRunner old, boolean drop) {
         ServingGeneration.Served previous = serving.forgetPrevious();
         if (previous != null) {
             try {
@@ -397,14 +520,24 @@ final class Generations implements AutoCloseable {
                 log.warn("closing generation {}'s sync backend: {}", old.generation.id(), e.toString());
             }
         }
-        old.drop(names, store);
+        if (drop) {
+            old.drop(names, store);
+            log.info("generation {} dropped", old.generation.id());
+        } else {
+            old.close();
+        }
         retiring.remove(old);
-        log.info("generation {} dropped", old.generation.id());
     }
 
     /** What diagnostics and the reprocess answer show about the generations. */
     Map<String, Object> status() {
-        return GenerationReport.status(active, building, lastSwitch);
+        Map<String, Object> status = GenerationReport.status(active, building, lastSwitch);
+        if (lease != null) {
+            status = new java.util.LinkedHashMap<>(status);
+            status.put("replicator", replicating);
+            status.put("replicator_epoch", lease.epoch());
+        }
+        return status;
     }
 
     private void registerMetrics() {
@@ -413,6 +546,9 @@ final class Generations implements AutoCloseable {
 
     @Override
     public void close() {
+        if (election != null) {
+            election.close();
+        }
         timer.shutdownNow();
         try {
             timer.awaitTermination(5, TimeUnit.SECONDS);
@@ -436,5 +572,8 @@ final class Generations implements AutoCloseable {
         }
         retiring.forEach(GenerationRunner::close);   // dropped at the next start (cleanUpLeftovers)
         active.close();
+        if (lease != null) {
+            lease.close();   // last: capture has stopped, so no write of ours is refused; another node takes over
+        }
     }
 }

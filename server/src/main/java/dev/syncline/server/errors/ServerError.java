@@ -38,6 +38,10 @@ public enum ServerError {
     SYNC_D1201("SYNC_D1201", 0),
     /** The generation manifest cannot be written (a reprocess or switch fails; the serving generation stays). */
     SYNC_D1202("SYNC_D1202", 0),
+    /** A storage write refused: another node took the replicator lease (fencing); this node stops capture. */
+    SYNC_D1301("SYNC_D1301", 0),
+    /** This node lost the replicator lease (its lease connection failed or was cut): capture stops, the node tries again. */
+    SYNC_D1302("SYNC_D1302", 0),
     /** Reprocess: the rules file cannot be read or its rules do not compile; nothing changed. */
     SYNC_G1202("SYNC_G1202", 400),
     /** An internal failure; the client gets a reference, the log the detail. */

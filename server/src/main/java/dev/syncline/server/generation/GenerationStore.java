@@ -110,6 +110,8 @@ public sealed interface GenerationStore {
     record Postgres(StorageConfig config) implements GenerationStore {
         private static final Logger log = LoggerFactory.getLogger(GenerationStore.class);
         static final String TABLE = "generation_manifest";
+        /** The replicator lease lives beside the manifest and outlives every generation. */
+        static final String LEASE = dev.syncline.server.storage.postgres.ReplicatorLease.tableName();
         private static final com.fasterxml.jackson.databind.ObjectMapper JSON =
                 new com.fasterxml.jackson.databind.ObjectMapper();
 
@@ -175,9 +177,10 @@ public sealed interface GenerationStore {
         public boolean exists(int id) {
             try (Connection c = connect();
                  PreparedStatement ps = c.prepareStatement("SELECT 1 FROM information_schema.tables "
-                         + "WHERE table_schema = ? AND table_name <> ?")) {
+                         + "WHERE table_schema = ? AND table_name <> ? AND table_name <> ?")) {
                 ps.setString(1, schema(id));
                 ps.setString(2, TABLE);
+                ps.setString(3, LEASE);
                 try (ResultSet rs = ps.executeQuery()) {
                     return rs.next();
                 }
@@ -187,7 +190,7 @@ public sealed interface GenerationStore {
             }
         }
 
-        /** Generation n: its schema. Generation 0: every table of the schema but the manifest's. */
+        /** Generation n: its schema. Generation 0: every table of the schema but the manifest's and the lease's. */
         @Override
         public void delete(int id) {
             try (Connection c = connect(); Statement s = c.createStatement()) {
@@ -196,9 +199,10 @@ public sealed interface GenerationStore {
                 } else {
                     List<String> tables = new ArrayList<>();
                     try (PreparedStatement ps = c.prepareStatement("SELECT table_name FROM information_schema.tables "
-                            + "WHERE table_schema = ? AND table_name <> ?")) {
+                            + "WHERE table_schema = ? AND table_name <> ? AND table_name <> ?")) {
                         ps.setString(1, schema(0));
                         ps.setString(2, TABLE);
+                        ps.setString(3, LEASE);
                         try (ResultSet rs = ps.executeQuery()) {
                             while (rs.next()) {
                                 tables.add(rs.getString(1));

@@ -63,6 +63,11 @@ public record CheckpointChanges(Set<String> buckets, Set<String> lookupKeys) {
             }
         }
 
+        /** Everything collected since the last {@link #drain}, without starting over. */
+        public CheckpointChanges peek() {
+            return overflowed ? UNKNOWN : new CheckpointChanges(buckets, lookupKeys);
+        }
+
         /** Everything collected since the last call, and starts over. */
         public CheckpointChanges drain() {
             CheckpointChanges out = overflowed ? UNKNOWN : new CheckpointChanges(buckets, lookupKeys);

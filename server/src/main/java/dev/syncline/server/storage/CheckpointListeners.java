@@ -40,8 +40,26 @@ public final class CheckpointListeners implements CheckpointNotifier {
         announce(checkpoint, CheckpointChanges.UNKNOWN);
     }
 
+    /**
+     * For a checkpoint another process committed to shared storage (learnt by notification or by
+     * polling): announced only when past the latest announced one, so a checkpoint heard twice — by
+     * this process's own writer and by notification — or late is announced once, in order.
+     *
+     * @return whether it was announced
+     */
+    public synchronized boolean announceIfNewer(Checkpoint checkpoint, CheckpointChanges changes) {
+        Checkpoint l = latest;
+        if (l != null && (checkpoint.lastOpId().value() < l.lastOpId().value()
+                || (checkpoint.lastOpId().value() == l.lastOpId().value()
+                    && checkpoint.position().value() <= l.position().value()))) {
+            return false;
+        }
+        announce(checkpoint, changes);
+        return true;
+    }
+
     /** Called by the backend once {@code checkpoint} is durable and visible to readers. */
-    public void announce(Checkpoint checkpoint, CheckpointChanges changes) {
+    public synchronized void announce(Checkpoint checkpoint, CheckpointChanges changes) {
         latest = checkpoint;
         for (BiConsumer<Checkpoint, CheckpointChanges> l : listeners) {
             try {

@@ -12,7 +12,9 @@ import java.util.function.Consumer;
  *   <li>A listener is called once per checkpoint committed after it subscribed, in commit order,
  *       only after the commit is durable and visible to new {@link ReadView}s.</li>
  *   <li>Listeners run on the writer's thread and must return quickly (hand off, never block); an
- *       exception from one is logged and does not affect the writer or other listeners.</li>
+ *       exception from one is logged and does not affect the writer or other listeners. A storage
+ *       several processes share (PostgreSQL) also announces the checkpoints another process
+ *       committed, on its listening thread, once each and in order with this process's own.</li>
  *   <li>Thread-safe.</li>
  * </ul>
  */

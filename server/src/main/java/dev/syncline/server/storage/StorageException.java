@@ -4,7 +4,7 @@ package dev.syncline.server.storage;
  * Bucket storage failed (I/O, corruption, a schema it cannot read). Not retryable in place: the
  * pipeline stops, nothing past the last durable commit was acknowledged, and a restart replays.
  */
-public final class StorageException extends RuntimeException {
+public class StorageException extends RuntimeException {
     public StorageException(String message, Throwable cause) {
         super(message, cause);
     }

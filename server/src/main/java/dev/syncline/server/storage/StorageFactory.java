@@ -23,10 +23,18 @@ public final class StorageFactory {
      * @throws StorageException if the type is not one of {@link #TYPES}, or the backend cannot open
      */
     public static BucketStorage open(StorageConfig config) {
+        return open(config, WriterFence.NONE);
+    }
+
+    /**
+     * As {@link #open(StorageConfig)}; a PostgreSQL backend checks {@code fence} in every write
+     * transaction (SQLite storage has one writer by its lock file and ignores it).
+     */
+    public static BucketStorage open(StorageConfig config, WriterFence fence) {
         return switch (config.type()) {
             case "sqlite" -> SqliteBucketStorage.open(config.path());
             case "postgresql" -> PostgresBucketStorage.open(config.postgres().jdbcUrl(),
-                    config.postgres().jdbcProperties(), config.schema());
+                    config.postgres().jdbcProperties(), config.schema(), fence);
             default -> throw new StorageException("storage.type `" + config.type() + "` is not a storage backend "
                     + "this Syncline can open; supported: " + String.join(", ", TYPES)
                     + " (docs/configuration.md, storage)");

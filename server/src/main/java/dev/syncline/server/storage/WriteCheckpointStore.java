@@ -33,4 +33,14 @@ public interface WriteCheckpointStore {
 
     /** The largest value of (user, client) whose position is at or below {@code replicated}, if any. */
     Optional<Long> reached(String userId, String clientId, CommitPosition replicated);
+
+    /**
+     * Calls {@code listener} with (user, client) when another process (another node of a shared
+     * storage) recorded a write checkpoint, so a connection of that client on this node learns it
+     * has one to wait for; both null when which client is not known (any may have). Close the result
+     * to unsubscribe. The default suits storage only one process uses: never called.
+     */
+    default AutoCloseable subscribeRecordedElsewhere(java.util.function.BiConsumer<String, String> listener) {
+        return () -> { };
+    }
 }

@@ -291,7 +291,9 @@ public final class PostgresChangeCapture implements AutoCloseable {
         } catch (InterruptedException e) {
             completion.complete(null);
         } catch (Throwable t) {
-            if (running && t instanceof CaptureException ce && ce.retryable()) {
+            if (running && (t instanceof CaptureException ce && ce.retryable()
+                    || dev.syncline.server.storage.StorageFailures.fenced(t)
+                    || dev.syncline.server.storage.StorageFailures.connectionLost(t))) {
                 log.warn("change capture stopped: {}", t.getMessage()); // the supervisor retries
             } else if (running) {
                 log.error("change capture stopped: {}", t.getMessage(), t);

@@ -13,6 +13,7 @@ import dev.syncline.server.storage.ReadView;
 import dev.syncline.server.storage.StorageException;
 import dev.syncline.server.storage.StorageUsage;
 import dev.syncline.server.storage.WriteCheckpointStore;
+import dev.syncline.server.storage.WriterFence;
 
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -29,8 +30,13 @@ import java.util.concurrent.BlockingQueue;
  * compactor in short transactions, write checkpoints in autocommit. Commits are durable under
  * PostgreSQL's default {@code synchronous_commit = on}. Schema migrations run at open.
  *
- * <p>Checkpoints are announced to listeners of this process only; other nodes do not learn of
- * them yet (issue 15: LISTEN/NOTIFY).
+ * <p>Several processes (nodes) may open one storage; one of them writes (the holder of the
+ * {@link ReplicatorLease}, whose {@link WriterFence} every write transaction checks). Each
+ * checkpoint's commit notifies the schema's {@link CheckpointChannel} with what it changed, and
+ * every instance follows that channel ({@link PostgresCheckpointFollower}, with polling as a
+ * fallback), so checkpoints committed by another node are announced to this process's listeners
+ * too, in order, each once; write checkpoints recorded by another node reach
+ * {@link WriteCheckpointStore#subscribeRecordedElsewhere} listeners the same way.
  */
 public final class PostgresBucketStorage implements BucketStorage {
     private static final int IDLE_READERS = 8;
@@ -40,15 +46,20 @@ public final class PostgresBucketStorage implements BucketStorage {
     private final CheckpointListeners checkpoints;
     private final PostgresCompactor compactor;
     private final PostgresWriteCheckpointStore writeCheckpoints;
+    private final PostgresCheckpointFollower follower;
     private final BlockingQueue<Connection> idleReaders = new ArrayBlockingQueue<>(IDLE_READERS);
     private volatile boolean closed;
 
-    private PostgresBucketStorage(PostgresConnections connections, Connection writerConnection) throws SQLException {
+    private PostgresBucketStorage(PostgresConnections connections, Connection writerConnection, WriterFence fence)
+            throws SQLException {
         this.connections = connections;
         this.checkpoints = new CheckpointListeners(readCheckpoint(writerConnection));
-        this.writer = new PostgresWriter(writerConnection, checkpoints);
+        this.writer = new PostgresWriter(writerConnection, checkpoints, fence, connections.schema(), connections::open);
         this.compactor = new PostgresCompactor(connections::open);
-        this.writeCheckpoints = new PostgresWriteCheckpointStore(connections.open());
+        this.writeCheckpoints = new PostgresWriteCheckpointStore(connections::open, connections.schema());
+        this.follower = new PostgresCheckpointFollower(connections, checkpoints, writeCheckpoints::recordedElsewhere,
+                pid -> pid == writer.backendPid() || pid == writeCheckpoints.backendPid());
+        this.follower.start();
     }
 
     /**
@@ -58,11 +69,19 @@ public final class PostgresBucketStorage implements BucketStorage {
      * @param properties JDBC properties (user, password, sslmode, ...)
      */
     public static PostgresBucketStorage open(String jdbcUrl, Properties properties, String schema) {
+        return open(jdbcUrl, properties, schema, WriterFence.NONE);
+    }
+
+    /**
+     * As {@link #open(String, Properties, String)}, with every write transaction checking {@code fence}
+     * before it commits (the replicator lease of a node among several: {@link ReplicatorLease}).
+     */
+    public static PostgresBucketStorage open(String jdbcUrl, Properties properties, String schema, WriterFence fence) {
         PostgresConnections connections = new PostgresConnections(jdbcUrl, properties, schema);
         Connection c = connections.open();
         try {
             PostgresSchema.migrate(c, schema);
-            PostgresBucketStorage storage = new PostgresBucketStorage(connections, c);
+            PostgresBucketStorage storage = new PostgresBucketStorage(connections, c, fence);
             StorageUsage.log(storage, connections.describe(), "opened");
             return storage;
         } catch (SQLException | RuntimeException e) {
@@ -100,7 +119,15 @@ public final class PostgresBucketStorage implements BucketStorage {
             throw new IllegalStateException("storage is closed");
         }
         Connection c = idleReaders.poll();
-        return new PostgresReadView(c != null ? c : connections.open(), this::release);
+        if (c != null) {
+            try {
+                return new PostgresReadView(c, this::release);
+            } catch (StorageException e) {
+                // an idle connection lost meanwhile (storage restarted, session terminated): the view
+                // closed it; the next try opens a new one
+            }
+        }
+        return new PostgresReadView(connections.open(), this::release);
     }
 
     private void release(Connection c) {
@@ -146,6 +173,7 @@ public final class PostgresBucketStorage implements BucketStorage {
             return;
         }
         closed = true;
+        follower.close();
         writer.close();
         writeCheckpoints.close();
         Connection c;

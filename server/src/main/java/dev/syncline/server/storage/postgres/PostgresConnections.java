@@ -20,6 +20,10 @@ final class PostgresConnections {
         this.properties.putAll(properties);
         // Ops go in as multi-row INSERTs rather than one round trip per op.
         this.properties.setProperty("reWriteBatchedInserts", "true");
+        // Which node a session belongs to, in pg_stat_activity (several nodes may share the storage).
+        if ("syncline".equals(this.properties.getProperty("ApplicationName", "syncline"))) {   // the default
+            this.properties.setProperty("ApplicationName", "syncline storage pid " + ProcessHandle.current().pid());
+        }
         this.schema = schema;
     }
 

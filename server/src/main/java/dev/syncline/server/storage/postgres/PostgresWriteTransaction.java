@@ -277,30 +277,42 @@ final class PostgresWriteTransaction implements WriteTransaction {
         checkOpen();
         CommitPosition position = commit == null ? storedCommit : CommitPosition.max(commit, storedCommit);
         Checkpoint checkpoint = consistent ? new Checkpoint(new OpId(lastOpId), position) : null;
-        try {
-            flushOps();
-            flushDeltas();
-            w.rows.flush();
-            w.sourceXids.write(sourceXids);
-            w.updateState.setLong(1, lastOpId);
-            w.updateState.setLong(2, position.value());
-            if (checkpoint == null) {
-                w.updateState.setNull(3, Types.BIGINT);
-                w.updateState.setNull(4, Types.BIGINT);
-            } else {
-                w.updateState.setLong(3, lastOpId);
-                w.updateState.setLong(4, position.value());
+        // Under the listeners' lock from commit to announcement: the checkpoint follower, polling the
+        // state row, must not announce this checkpoint first (then without its changes) nor twice.
+        synchronized (w.listeners) {
+            try {
+                flushOps();
+                flushDeltas();
+                w.rows.flush();
+                w.sourceXids.write(sourceXids);
+                w.updateState.setLong(1, lastOpId);
+                w.updateState.setLong(2, position.value());
+                if (checkpoint == null) {
+                    w.updateState.setNull(3, Types.BIGINT);
+                    w.updateState.setNull(4, Types.BIGINT);
+                } else {
+                    w.updateState.setLong(3, lastOpId);
+                    w.updateState.setLong(4, position.value());
+                }
+                w.updateState.executeUpdate();
+                if (checkpoint != null) {   // other nodes hear of it when (and only if) it commits
+                    w.notify.setString(2, CheckpointChannel.checkpoint(w.schema, checkpoint, w.changes.peek()));
+                    w.notify.execute();
+                }
+                w.fence.check(w.connection);   // last: the share lock on the lease row is held until the commit
+                w.connection.commit();
+            } catch (SQLException e) {
+                close();
+                throw failed("committing", e);
+            } catch (RuntimeException e) {
+                close();
+                throw e;
             }
-            w.updateState.executeUpdate();
-            w.connection.commit();
-        } catch (SQLException e) {
-            close();
-            throw failed("committing", e);
-        }
-        done = true;
-        w.finished(true);
-        if (checkpoint != null) {
-            w.listeners.announce(checkpoint, w.changes.drain());
+            done = true;
+            w.finished(true);
+            if (checkpoint != null) {
+                w.listeners.announce(checkpoint, w.changes.drain());
+            }
         }
         return Optional.ofNullable(checkpoint);
     }
@@ -327,7 +339,8 @@ final class PostgresWriteTransaction implements WriteTransaction {
         }
     }
 
-    private static StorageException failed(String what, SQLException e) {
+    private StorageException failed(String what, SQLException e) {
+        w.checkConnection();
         return new StorageException("storage write failed (" + what + "): " + e.getMessage(), e);
     }
 }

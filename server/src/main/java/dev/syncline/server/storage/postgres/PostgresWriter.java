@@ -9,6 +9,7 @@ import dev.syncline.server.storage.SourceXidWriter;
 import dev.syncline.server.storage.StorageException;
 import dev.syncline.server.storage.WriteTransaction;
 import dev.syncline.server.storage.WriterState;
+import dev.syncline.server.storage.WriterFence;
 
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -21,27 +22,58 @@ import java.sql.SQLException;
  * continue from what is committed. One thread.
  */
 final class PostgresWriter implements BucketWriter {
-    final Connection connection;
+    Connection connection;
     final CheckpointListeners listeners;
+    final WriterFence fence;
     /** What changed since the last announced checkpoint (over-reporting after a rollback is safe). */
     final CheckpointChanges.Collector changes = new CheckpointChanges.Collector(4096);
-    final PreparedStatement insertOp;
-    final PreparedStatement selectRows;
-    /** Source-row state: known rows, prefetching and write-behind (see the class). */
-    final PostgresSourceRows rows;
-    final PreparedStatement insertParameter;
-    final PreparedStatement deleteParameter;
-    final PreparedStatement bucketDelta;
-    final PreparedStatement updateState;
-    final PreparedStatement updateSnapshot;
-    final PreparedStatement updateAcknowledged;
-    final SourceXidWriter sourceXids;
-    private final PreparedStatement lockState;
+    PreparedStatement insertOp;
+    PreparedStatement selectRows;
+    /** Source-row state: known rows, prefetching and write-behind (see the class); renewed with the connection. */
+    PostgresSourceRows rows;
+    PreparedStatement insertParameter;
+    PreparedStatement deleteParameter;
+    PreparedStatement bucketDelta;
+    PreparedStatement updateState;
+    PreparedStatement updateSnapshot;
+    PreparedStatement updateAcknowledged;
+    SourceXidWriter sourceXids;
+    private PreparedStatement lockState;
+    private final java.util.function.Supplier<Connection> reconnect;
+    private int backendPid;
+    /** The connection failed: replaced before the next transaction. */
+    private volatile boolean broken;
     private PostgresWriteTransaction open;
 
-    PostgresWriter(Connection connection, CheckpointListeners listeners) throws SQLException {
-        this.connection = connection;
+    /** {@code pg_notify} of the storage's {@link CheckpointChannel}; the payload is parameter 2. */
+    PreparedStatement notify;
+    final String schema;
+
+    /**
+     * @param reconnect opens a new connection when this one was lost (storage restarted, the session
+     *                  terminated, a network cut): the next {@link #loadState} or {@link #begin} uses it
+     */
+    PostgresWriter(Connection connection, CheckpointListeners listeners, WriterFence fence, String schema,
+                   java.util.function.Supplier<Connection> reconnect) throws SQLException {
+        this.schema = schema;
         this.listeners = listeners;
+        this.fence = fence;
+        this.reconnect = reconnect;
+        prepare(connection);
+    }
+
+    /** The backend serving this writer now: other nodes' notifications are told apart from its own. */
+    int backendPid() {
+        return backendPid;
+    }
+
+    private void prepare(Connection connection) throws SQLException {
+        this.connection = connection;
+        try (java.sql.Statement s = connection.createStatement();
+             ResultSet rs = s.executeQuery("SELECT pg_backend_pid()")) {
+            rs.next();
+            backendPid = rs.getInt(1);
+        }
         connection.setAutoCommit(false);
         insertOp = connection.prepareStatement("INSERT INTO ops (bucket, op_id, op_type, object_type, object_id, subkey, "
                 + "data, checksum) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
@@ -62,12 +94,50 @@ final class PostgresWriter implements BucketWriter {
                 "UPDATE state SET acked_position = greatest(acked_position, ?) WHERE id = 1");
         sourceXids = new SourceXidWriter(connection, "INSERT INTO source_xids (last_op_id, first_op_id, xid) "
                 + "VALUES (?, ?, ?) ON CONFLICT (last_op_id) DO UPDATE SET first_op_id = EXCLUDED.first_op_id, xid = EXCLUDED.xid");
+        notify = connection.prepareStatement("SELECT pg_notify(?, ?)");
+        notify.setString(1, CheckpointChannel.name(schema));
         lockState = connection.prepareStatement(
                 "SELECT last_op_id, commit_position, snapshot, acked_position FROM state WHERE id = 1 FOR UPDATE");
+        connection.rollback();   // the pid query opened a transaction
+    }
+
+    /** A lost connection is replaced before the next transaction (capture retries a failed one). */
+    private void reconnectIfLost() {
+        try {
+            if (!broken && !connection.isClosed()) {
+                return;
+            }
+        } catch (SQLException e) {
+            // treat as lost
+        }
+        try {
+            connection.close();
+        } catch (SQLException ignored) {
+            // replacing it anyway
+        }
+        try {
+            prepare(reconnect.get());
+            broken = false;
+            org.slf4j.LoggerFactory.getLogger(PostgresWriter.class).info("storage writer reconnected");
+        } catch (SQLException e) {
+            throw new StorageException("cannot reconnect the storage writer: " + e.getMessage(), e);
+        }
+    }
+
+    /** After a failed statement: whether the connection itself is gone (checked only on failure). */
+    void checkConnection() {
+        try {
+            if (connection.isClosed() || !connection.isValid(2)) {
+                broken = true;
+            }
+        } catch (SQLException e) {
+            broken = true;
+        }
     }
 
     @Override
     public WriterState loadState() {
+        reconnectIfLost();
         if (open != null) {
             // It would see (and its rollback would discard) the open transaction's writes.
             throw new IllegalStateException("loadState while a write transaction is open");
@@ -83,6 +153,7 @@ final class PostgresWriter implements BucketWriter {
             connection.rollback();
             return state;
         } catch (SQLException e) {
+            checkConnection();
             throw new StorageException("cannot read the stored replication state: " + e.getMessage(), e);
         }
     }
@@ -92,11 +163,13 @@ final class PostgresWriter implements BucketWriter {
         if (open != null) {
             throw new IllegalStateException("a write transaction is already open");
         }
+        reconnectIfLost();
         try (ResultSet rs = lockState.executeQuery()) {
             rs.next();
             open = new PostgresWriteTransaction(this, new OpId(rs.getLong(1)), new CommitPosition(rs.getLong(2)));
             return open;
         } catch (SQLException e) {
+            checkConnection();
             throw new StorageException("cannot begin a storage transaction: " + e.getMessage(), e);
         }
     }
@@ -107,6 +180,7 @@ final class PostgresWriter implements BucketWriter {
             try {
                 connection.rollback();
             } catch (SQLException e) {
+                checkConnection();
                 throw new StorageException("rollback failed: " + e.getMessage(), e);
             }
         }
