@@ -31,7 +31,10 @@ import java.util.concurrent.atomic.AtomicLong;
  * Each checkpoint changes one user's bucket: only that stream is woken and gets data (the others
  * skip it, see {@code GenerationFeed}). Heap and RSS of this JVM are sampled every 250 ms.
  *
- * <p>Usage: {@code bench/run fanout <clients> <active> [txPerSecond=100] [seconds=20] [label]}.
+ * <p>Usage: {@code bench/run fanout <clients> <active> [txPerSecond=100] [seconds=20] [label]}. With
+ * the label {@code nodes} it runs P10's P2 instead: first the above (SQLite storage, one node, the
+ * baseline), then the same on PostgreSQL bucket storage with two nodes (this JVM, the replicator,
+ * and a second server process on the same config), the clients alternating between them.
  */
 public final class FanOutBench {
     /** The table's header; {@link #run} returns its rows. */
@@ -46,6 +49,10 @@ public final class FanOutBench {
         int txPerSecond = args.length > 2 ? Integer.parseInt(args[2]) : 100;
         int seconds = args.length > 3 ? Integer.parseInt(args[3]) : 20;
         String label = args.length > 4 ? args[4] : "p2";
+        if (label.equals("nodes")) {
+            twoNodes(clients, active, txPerSecond, seconds);
+            return;
+        }
         Run run = run(clients, active, txPerSecond, seconds, RunningApp.MEMBERSHIP_RULES);
         String table = HEADER + run.row() + run.note();
         System.out.print(table);
@@ -80,6 +87,56 @@ public final class FanOutBench {
         }
     }
 
+    /** P10's P2: one node on SQLite storage, then two nodes on PostgreSQL storage, same harness. */
+    private static void twoNodes(int clients, int active, int txPerSecond, int seconds) throws Exception {
+        Run single = run(clients, active, txPerSecond, seconds, RunningApp.MEMBERSHIP_RULES);
+        Path dir = Files.createTempDirectory("syncline-fanout-nodes");
+        Run two;
+        String nodeNote;
+        try (PostgresTestServer server = startPostgres();
+             RunningApp running = RunningApp.start(server, dir, connectionLimit(clients), RunningApp.MEMBERSHIP_RULES,
+                     true)) {
+            running.awaitReady();
+            Path work = Files.createDirectories(dir.resolve("node-b"));
+            var nodeB = dev.syncline.server.app.ServerProcess.start(dir.resolve("syncline.yaml"), running.db.uri(), work,
+                    dir.resolve("node-b.log"));
+            try {
+                String endpointB = "http://127.0.0.1:" + nodeB.getValue();
+                awaitReady(endpointB);
+                addUsers(running, clients);
+                two = run(running, dir, running.endpoint() + "," + endpointB, clients, active, txPerSecond, seconds);
+                nodeNote = "two nodes: this JVM (replicator, serving half the clients) and a second server process "
+                        + "(pid " + nodeB.getKey().pid() + ", the other half), PostgreSQL bucket storage in the source database";
+            } finally {
+                nodeB.getKey().destroy();
+                nodeB.getKey().waitFor(30, TimeUnit.SECONDS);
+            }
+        }
+        String table = "| storage and nodes | " + HEADER.substring(2).replaceFirst("\\|---", "|---|---")
+                + "| SQLite, one node (baseline) " + single.row()
+                + "| PostgreSQL, two nodes " + two.row()
+                + "\nbaseline:" + single.note().strip() + "\n" + nodeNote + ";" + two.note().strip() + "\n";
+        System.out.print(table);
+        ResultFile.write("fanout-nodes", table);
+    }
+
+    private static void awaitReady(String endpoint) throws Exception {
+        java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+        while (System.nanoTime() < end) {
+            try {
+                if (http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(endpoint + "/probes/readiness")).build(),
+                        java.net.http.HttpResponse.BodyHandlers.discarding()).statusCode() == 200) {
+                    return;
+                }
+            } catch (java.io.IOException e) {
+                // not yet
+            }
+            Thread.sleep(200);
+        }
+        throw new IllegalStateException("node " + endpoint + " did not become ready");
+    }
+
     /** Users u0..u(n-1), each the only member of their own list lu0..lu(n-1). */
     static void addUsers(RunningApp running, int clients) throws Exception {
         running.db.execute("INSERT INTO lists SELECT 'lu' || g, 'list of u' || g, 'u' || g FROM generate_series(0, "
@@ -89,6 +146,12 @@ public final class FanOutBench {
 
     /** P2 on a running server whose users u0..u(clients-1) exist ({@link #addUsers}). */
     static Run run(RunningApp running, Path dir, int clients, int active, int txPerSecond, int seconds) throws Exception {
+        return run(running, dir, running.endpoint(), clients, active, txPerSecond, seconds);
+    }
+
+    /** P2 with the clients spread over {@code endpoints} (comma-separated nodes sharing one storage). */
+    static Run run(RunningApp running, Path dir, String endpoints, int clients, int active, int txPerSecond, int seconds)
+            throws Exception {
         MemoryMXBean memory = ManagementFactory.getMemoryMXBean();
         Path tokens = dir.resolve("tokens.txt");
         List<String> lines = new ArrayList<>(clients);
@@ -100,7 +163,7 @@ public final class FanOutBench {
 
         ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Xmx2g", "-cp", System.getProperty("java.class.path"), FanOutClients.class.getName(),
-                running.endpoint(), tokens.toString(), Integer.toString(active), dir.resolve("clients").toString());
+                endpoints, tokens.toString(), Integer.toString(active), dir.resolve("clients").toString());
         pb.redirectError(ProcessBuilder.Redirect.INHERIT);
         Process client = pb.start();
         BufferedReader fromClient = new BufferedReader(new InputStreamReader(client.getInputStream(), StandardCharsets.UTF_8));

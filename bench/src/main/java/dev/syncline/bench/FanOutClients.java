@@ -26,13 +26,14 @@ import java.util.concurrent.atomic.AtomicLong;
  *
  * <p>Talks to the bench over stdin/stdout: prints {@code SYNCED n} once every stream has applied
  * its first checkpoint, and on {@code STOP} prints one {@code RESULT …} line and exits.
- * Usage: {@code FanOutClients endpoint tokensFile active dbDir}.
+ * Usage: {@code FanOutClients endpoint[,endpoint…] tokensFile active dbDir}.
  */
 public final class FanOutClients {
     private static final int OPENING_AT_ONCE = 32;
 
     public static void main(String[] args) throws Exception {
-        String endpoint = args[0];
+        // Several endpoints (comma-separated, nodes sharing one storage): client i uses endpoint i mod n.
+        String[] endpoints = args[0].split(",");
         List<String> tokens = Files.readAllLines(Path.of(args[1]));
         int active = Integer.parseInt(args[2]);
         Path dbDir = Path.of(args[3]);
@@ -56,7 +57,8 @@ public final class FanOutClients {
                     HttpResponse<InputStream> response;
                     opening.acquire();
                     try {
-                        response = BenchSyncClient.open(http[index % http.length], endpoint, tokens.get(index));
+                        response = BenchSyncClient.open(http[index % http.length], endpoints[index % endpoints.length],
+                                tokens.get(index));
                     } finally {
                         opening.release();
                     }

@@ -26,7 +26,7 @@ public final class ServerProcess {
     }
 
     /** Starts the process and returns it with its port once it serves. */
-    static Map.Entry<Process, Integer> start(Path config, String pgUri, Path workDir, Path logFile) throws Exception {
+    public static Map.Entry<Process, Integer> start(Path config, String pgUri, Path workDir, Path logFile) throws Exception {
         Path portFile = workDir.resolve("port");
         Files.deleteIfExists(portFile);
         Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
