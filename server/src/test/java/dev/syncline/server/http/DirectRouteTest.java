@@ -117,6 +117,19 @@ class DirectRouteTest {
     }
 
     @Test
+    void aChunkedBodyWithoutContentLengthIsReadWhole() throws Exception {
+        try (SyncHttpServer server = server(new Direct())) {
+            byte[] body = "{\"chunked\":true}".getBytes(StandardCharsets.UTF_8);
+            HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port()
+                            + "/api/upload")).header("Authorization", "Bearer t").expectContinue(true)
+                    .POST(HttpRequest.BodyPublishers.ofInputStream(() -> new java.io.ByteArrayInputStream(body))).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(r.statusCode()).isEqualTo(200);
+            assertThat(r.body()).isEqualTo("{\"auth\":\"Bearer t\",\"length\":-1,\"body\":\"{\"chunked\":true}\"}");
+        }
+    }
+
+    @Test
     void everyOtherRequestStillGoesToJavalin() throws Exception {
         try (SyncHttpServer server = server(new Direct())) {
             String base = "http://127.0.0.1:" + server.port();
