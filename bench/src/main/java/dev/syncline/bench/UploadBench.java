@@ -32,15 +32,26 @@ import java.util.concurrent.atomic.LongAdder;
  */
 public final class UploadBench {
     record Result(String durability, String path, int clients, int txPerRequest, long applied, long other,
-                  double seconds, String load) {
+                  double seconds, String load, double jvmCpuMicrosPerTx) {
         Result with(String postgres) {
-            return new Result(postgres, path, clients, txPerRequest, applied, other, seconds, load);
+            return new Result(postgres, path, clients, txPerRequest, applied, other, seconds, load, jvmCpuMicrosPerTx);
         }
 
         String row() {
-            return String.format("| %s | %s | %s | %d | %d | %d | %.1f | %.0f | %d | %s |%n", LocalDate.now(), durability,
-                    path, clients, txPerRequest, applied, seconds, applied / seconds, other, load);
+            return String.format("| %s | %s | %s | %d | %d | %d | %.1f | %.0f | %.0f | %d | %s |%n", LocalDate.now(),
+                    durability, path, clients, txPerRequest, applied, seconds, applied / seconds, jvmCpuMicrosPerTx,
+                    other, load);
         }
+    }
+
+    /**
+     * CPU time of this whole JVM so far (server, load clients, replication; not PostgreSQL's
+     * processes), in ns: per applied transaction it tells the costs apart whatever share of the
+     * machine other processes leave.
+     */
+    private static long jvmCpuNanos() {
+        return ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory
+                .getOperatingSystemMXBean()).getProcessCpuTime();
     }
 
     public static void main(String[] args) throws Exception {
@@ -72,8 +83,8 @@ public final class UploadBench {
             app.db.execute("ALTER SYSTEM RESET fsync", "SELECT pg_reload_conf()");
         }
         StringBuilder table = new StringBuilder("| date | PostgreSQL | path | clients | tx per request | applied tx"
-                + " | seconds | applied tx/s | not applied | load average (1 min) before → after |\n"
-                + "|---|---|---|---|---|---|---|---|---|---|\n");
+                + " | seconds | applied tx/s | JVM CPU µs per tx | not applied | load average (1 min) before → after |\n"
+                + "|---|---|---|---|---|---|---|---|---|---|---|\n");
         results.forEach(r -> table.append(r.row()));
         System.out.print(table);
         ResultFile.write("upload", table.toString());
@@ -89,6 +100,7 @@ public final class UploadBench {
         LongAdder other = new LongAdder();
         long end = System.nanoTime() + seconds * 1_000_000_000L;
         long start = System.nanoTime();
+        long cpu = jvmCpuNanos();
         List<Thread> threads = new ArrayList<>();
         for (int c = 0; c < clients; c++) {
             String user = c % 2 == 0 ? "alice" : "bob";
@@ -113,13 +125,14 @@ public final class UploadBench {
             t.join();
         }
         double elapsed = (System.nanoTime() - start) / 1e9;
+        double cpuPerTx = (jvmCpuNanos() - cpu) / 1e3 / Math.max(1, applied.sum());
         String load = loadBefore + " → " + loadAverage();
         long inserted = todos(app) - before;
         if (inserted != applied.sum()) {
             throw new IllegalStateException("PostgreSQL has " + inserted + " new todos but " + applied.sum()
                     + " transactions were reported applied");
         }
-        return new Result("", "/api/upload", clients, txPerRequest, applied.sum(), other.sum(), elapsed, load);
+        return new Result("", "/api/upload", clients, txPerRequest, applied.sum(), other.sum(), elapsed, load, cpuPerTx);
     }
 
     static final String MARK = "INSERT INTO syncline.applied_uploads (user_id, client_id, tx_id) VALUES (?, ?, ?)"
@@ -170,6 +183,7 @@ public final class UploadBench {
         String load = loadAverage();
         long end = System.nanoTime() + seconds * 1_000_000_000L;
         long start = System.nanoTime();
+        long cpu = jvmCpuNanos();
         List<Thread> threads = new ArrayList<>();
         for (int c = 0; c < clients; c++) {
             String user = c % 2 == 0 ? "alice" : "bob";
@@ -235,10 +249,11 @@ public final class UploadBench {
             t.join();
         }
         double elapsed = (System.nanoTime() - start) / 1e9;
+        double cpuPerTx = (jvmCpuNanos() - cpu) / 1e3 / Math.max(1, applied.sum());
         if (todos(app) - before != applied.sum()) {
             throw new IllegalStateException("bare JDBC: row count and commits differ");
         }
-        return new Result("", way.label, clients, 1, applied.sum(), 0, elapsed, load + " → " + loadAverage());
+        return new Result("", way.label, clients, 1, applied.sum(), 0, elapsed, load + " → " + loadAverage(), cpuPerTx);
     }
 
     /**
