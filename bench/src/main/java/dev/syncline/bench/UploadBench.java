@@ -32,15 +32,26 @@ import java.util.concurrent.atomic.LongAdder;
  */
 public final class UploadBench {
     record Result(String durability, String path, int clients, int txPerRequest, long applied, long other,
-                  double seconds, String load) {
+                  double seconds, String load, double jvmCpuMicrosPerTx) {
         Result with(String postgres) {
-            return new Result(postgres, path, clients, txPerRequest, applied, other, seconds, load);
+            return new Result(postgres, path, clients, txPerRequest, applied, other, seconds, load, jvmCpuMicrosPerTx);
         }
 
         String row() {
-            return String.format("| %s | %s | %s | %d | %d | %d | %.1f | %.0f | %d | %s |%n", LocalDate.now(), durability,
-                    path, clients, txPerRequest, applied, seconds, applied / seconds, other, load);
+            return String.format("| %s | %s | %s | %d | %d | %d | %.1f | %.0f | %.0f | %d | %s |%n", LocalDate.now(),
+                    durability, path, clients, txPerRequest, applied, seconds, applied / seconds, jvmCpuMicrosPerTx,
+                    other, load);
         }
+    }
+
+    /**
+     * CPU time of this whole JVM so far (server, load clients, replication; not PostgreSQL's
+     * processes), in ns: per applied transaction it tells the costs apart whatever share of the
+     * machine other processes leave.
+     */
+    private static long jvmCpuNanos() {
+        return ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory
+                .getOperatingSystemMXBean()).getProcessCpuTime();
     }
 
     public static void main(String[] args) throws Exception {
@@ -57,10 +68,10 @@ public final class UploadBench {
                 app.db.execute("ALTER SYSTEM SET fsync = " + (durability.endsWith("on") ? "on" : "off"),
                         "SELECT pg_reload_conf()");
                 run(app, clients, 1, 10); // warm-up: JIT, pooled connections, prepared statements
-                bare(app, clients, 3, false);
-                for (boolean pipelined : new boolean[] {false, true}) {
+                bare(app, clients, 3, Bare.STATEMENTS);
+                for (Bare way : Bare.values()) {
                     settle(app);
-                    results.add(bare(app, clients, seconds, pipelined).with(durability));
+                    results.add(bare(app, clients, seconds, way).with(durability));
                     System.out.print(results.getLast().row());
                 }
                 for (int txPerRequest : new int[] {1, 10}) {
@@ -72,8 +83,8 @@ public final class UploadBench {
             app.db.execute("ALTER SYSTEM RESET fsync", "SELECT pg_reload_conf()");
         }
         StringBuilder table = new StringBuilder("| date | PostgreSQL | path | clients | tx per request | applied tx"
-                + " | seconds | applied tx/s | not applied | load average (1 min) before → after |\n"
-                + "|---|---|---|---|---|---|---|---|---|---|\n");
+                + " | seconds | applied tx/s | JVM CPU µs per tx | not applied | load average (1 min) before → after |\n"
+                + "|---|---|---|---|---|---|---|---|---|---|---|\n");
         results.forEach(r -> table.append(r.row()));
         System.out.print(table);
         ResultFile.write("upload", table.toString());
@@ -89,6 +100,7 @@ public final class UploadBench {
         LongAdder other = new LongAdder();
         long end = System.nanoTime() + seconds * 1_000_000_000L;
         long start = System.nanoTime();
+        long cpu = jvmCpuNanos();
         List<Thread> threads = new ArrayList<>();
         for (int c = 0; c < clients; c++) {
             String user = c % 2 == 0 ? "alice" : "bob";
@@ -113,13 +125,14 @@ public final class UploadBench {
             t.join();
         }
         double elapsed = (System.nanoTime() - start) / 1e9;
+        double cpuPerTx = (jvmCpuNanos() - cpu) / 1e3 / Math.max(1, applied.sum());
         String load = loadBefore + " → " + loadAverage();
         long inserted = todos(app) - before;
         if (inserted != applied.sum()) {
             throw new IllegalStateException("PostgreSQL has " + inserted + " new todos but " + applied.sum()
                     + " transactions were reported applied");
         }
-        return new Result("", "/api/upload", clients, txPerRequest, applied.sum(), other.sum(), elapsed, load);
+        return new Result("", "/api/upload", clients, txPerRequest, applied.sum(), other.sum(), elapsed, load, cpuPerTx);
     }
 
     static final String MARK = "INSERT INTO syncline.applied_uploads (user_id, client_id, tx_id) VALUES (?, ?, ?)"
@@ -132,6 +145,25 @@ public final class UploadBench {
             + " \"list_id\" = EXCLUDED.\"list_id\", \"description\" = EXCLUDED.\"description\","
             + " \"completed\" = EXCLUDED.\"completed\"";
 
+    /** How the bare JDBC baseline sends the same SQL. */
+    enum Bare {
+        /** The baseline P7 is measured against: one round trip per statement, then COMMIT. */
+        STATEMENTS("bare JDBC, same SQL (1 round trip per statement)"),
+        /** Every statement in one round trip, then COMMIT: the server's way for PATCH and DELETE. */
+        PIPELINED("bare JDBC, same SQL pipelined (1 round trip + commit)"),
+        /** Every statement and COMMIT in one round trip: the server's way for PUTs only. */
+        ONE_ROUND_TRIP("bare JDBC, same SQL and COMMIT pipelined (1 round trip)");
+
+        final String label;
+
+        Bare(String label) {
+            this.label = label;
+        }
+    }
+
+    /** The marker row as the server inserts it when COMMIT is in the same pipeline: a duplicate fails. */
+    static final String MARK_STRICT = "INSERT INTO syncline.applied_uploads (user_id, client_id, tx_id) VALUES (?, ?, ?)";
+
     /**
      * The baseline: the statements the server runs for one upload of one PUT (marker row, role,
      * claims and statement_timeout with the transaction id, the upsert, commit), straight over JDBC
@@ -140,14 +172,18 @@ public final class UploadBench {
      * statement is prepared once per connection and reused, as pgjdbc's documentation recommends
      * (server-side prepared after {@code prepareThreshold} uses). {@code pipelined}: the same
      * statements sent as one multi-statement prepared statement (one round trip) before the
-     * commit, which is how the server sends them: the ceiling for the server's way.
+     * commit, which is how the server sends a transaction with a PATCH or DELETE; {@code
+     * ONE_ROUND_TRIP}: with COMMIT in the same round trip, how the server sends one of PUTs only.
      */
-    private static Result bare(UploadApp app, int clients, int seconds, boolean pipelined) throws Exception {
+    private static Result bare(UploadApp app, int clients, int seconds, Bare way) throws Exception {
+        boolean pipelined = way != Bare.STATEMENTS;
+        boolean commitInPipeline = way == Bare.ONE_ROUND_TRIP;
         long before = todos(app);
         LongAdder applied = new LongAdder();
         String load = loadAverage();
         long end = System.nanoTime() + seconds * 1_000_000_000L;
         long start = System.nanoTime();
+        long cpu = jvmCpuNanos();
         List<Thread> threads = new ArrayList<>();
         for (int c = 0; c < clients; c++) {
             String user = c % 2 == 0 ? "alice" : "bob";
@@ -157,7 +193,8 @@ public final class UploadBench {
                      var mark = db.prepareStatement(MARK);
                      var become = db.prepareStatement(BECOME);
                      var put = db.prepareStatement(PUT);
-                     var all = db.prepareStatement(MARK + "; " + BECOME + "; " + PUT)) {
+                     var all = db.prepareStatement(commitInPipeline ? MARK_STRICT + "; " + BECOME + "; " + PUT + "; COMMIT"
+                             : MARK + "; " + BECOME + "; " + PUT)) {
                     db.setAutoCommit(false);
                     while (System.nanoTime() < end) {
                         if (pipelined) {
@@ -198,7 +235,9 @@ public final class UploadBench {
                             put.setString(4, "0");
                             put.executeUpdate();
                         }
-                        db.commit();
+                        if (!commitInPipeline) {
+                            db.commit();
+                        }
                         applied.increment();
                     }
                 } catch (Exception e) {
@@ -210,12 +249,11 @@ public final class UploadBench {
             t.join();
         }
         double elapsed = (System.nanoTime() - start) / 1e9;
+        double cpuPerTx = (jvmCpuNanos() - cpu) / 1e3 / Math.max(1, applied.sum());
         if (todos(app) - before != applied.sum()) {
             throw new IllegalStateException("bare JDBC: row count and commits differ");
         }
-        return new Result("", pipelined ? "bare JDBC, same SQL pipelined (1 round trip + commit)"
-                : "bare JDBC, same SQL (1 round trip per statement)", clients, 1, applied.sum(), 0, elapsed,
-                load + " → " + loadAverage());
+        return new Result("", way.label, clients, 1, applied.sum(), 0, elapsed, load + " → " + loadAverage(), cpuPerTx);
     }
 
     /**

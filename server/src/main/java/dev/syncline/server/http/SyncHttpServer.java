@@ -90,7 +90,10 @@ public final class SyncHttpServer implements AutoCloseable {
         return metrics;
     }
 
-    /** Serves {@code POST /api/upload} (PROTOCOL.md §8) with {@code handler}; call before {@link #start()}. */
+    /**
+     * Serves {@code POST /api/upload} (PROTOCOL.md §8) with {@code handler}; call before {@link #start()}.
+     * A handler that is also a {@link DirectPost} is served by Jetty directly (DirectRoute).
+     */
     public SyncHttpServer uploads(io.javalin.http.Handler handler) {
         this.uploads = handler;
         return this;
@@ -129,6 +132,10 @@ public final class SyncHttpServer implements AutoCloseable {
             config.concurrency.useVirtualThreads = true;
             config.http.maxRequestSize = settings.maxBodyBytes();
             config.jetty.modifyServletContextHandler(handler -> handler.setSessionHandler(statelessSessions()));
+            if (uploads instanceof DirectPost direct) { // ahead of the servlet path: see DirectRoute
+                config.jetty.modifyServer(server -> server.insertHandler(
+                        new DirectRoute("/api/upload", direct, settings.corsOrigins())));
+            }
             config.routes.before(this::cors);
             config.routes.options("/*", ctx -> ctx.status(204));
             config.routes.get("/probes/startup", ctx -> probe(ctx, started));
@@ -210,18 +217,7 @@ public final class SyncHttpServer implements AutoCloseable {
     }
 
     private void cors(Context ctx) {
-        String origin = ctx.header("Origin");
-        if (origin == null) {
-            return;
-        }
-        boolean any = settings.corsOrigins().contains("*");
-        if (any || settings.corsOrigins().contains(origin)) {
-            ctx.header("Access-Control-Allow-Origin", any ? "*" : origin);
-            ctx.header("Vary", "Origin");
-            ctx.header("Access-Control-Allow-Methods", "GET, POST, OPTIONS");
-            ctx.header("Access-Control-Allow-Headers", "authorization, content-type, x-user-agent, accept");
-            ctx.header("Access-Control-Max-Age", "600");
-        }
+        Cors.headers(settings.corsOrigins(), ctx.header("Origin"), ctx::header);
     }
 
     private static void error(Context ctx, String code, int status, String description) {

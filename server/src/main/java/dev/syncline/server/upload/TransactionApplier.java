@@ -20,7 +20,9 @@ import java.util.List;
  * <p>All of it up to the commit is sent as one pipeline (one round trip; pgjdbc sends the
  * statements of a multi-statement prepared statement with one Sync, and PostgreSQL runs them in
  * order, stopping at the first error), then the commit: two round trips per transaction instead
- * of one per statement. The results decide afterwards: a marker row already there rolls back
+ * of one per statement. A transaction of PUTs only sends its {@code COMMIT} in that same pipeline
+ * (one round trip), its marker row without {@code ON CONFLICT} so that a duplicate fails there and
+ * nothing after it runs. Otherwise the results decide afterwards: a marker row already there rolls back
  * ({@code duplicate}, the ops' writes with it); a failed statement, or a PATCH or DELETE that
  * touched no row, rolls back and runs the transaction again statement by statement, which tells
  * exactly what happened as it always did. Only a lost connection is not run again here (the
@@ -42,6 +44,13 @@ final class TransactionApplier {
 
     /** The pipelined start of every transaction: reset, marker row, role and claims, transaction id. */
     private static final String START = RESET_AND_MARK + "; " + BECOME;
+    /**
+     * The start of a transaction that commits in its own pipeline: the marker row without {@code ON
+     * CONFLICT}, so a transaction applied before fails on it (unique violation) and PostgreSQL skips
+     * everything after it, the {@code COMMIT} too.
+     */
+    private static final String START_STRICT = PgConnectionPool.RESET
+            + "; INSERT INTO syncline.applied_uploads (user_id, client_id, tx_id) VALUES (?, ?, ?); " + BECOME;
 
     /** Who writes: the token's subject and its whole claim set as JSON. */
     record Writer(String userId, String claimsJson) {}
@@ -155,16 +164,28 @@ final class TransactionApplier {
     }
 
     /**
-     * The transaction in two round trips: {@link #START} and every op as one pipeline, then the
-     * commit. Null when it must be run again statement by statement (everything was rolled back).
+     * The transaction in one round trip when no op needs its row count checked (no PATCH or
+     * DELETE): {@link #START_STRICT}, every op and {@code COMMIT} as one pipeline; PostgreSQL runs
+     * them in order and skips the rest at the first error, the {@code COMMIT} with it, so the
+     * transaction is applied exactly when the pipeline returns without an error (checked again by
+     * the connection's transaction state). Otherwise in two: {@link #START} and every op, then the
+     * commit, decided on the results. Null when it must be run again statement by statement
+     * (everything was rolled back): a duplicate, a refused op, a missing row.
      *
      * @throws TransientFailure on a lost connection (not run again here)
      */
     private Result pipelined(Connection c, Writer writer, String clientId, long txId, List<SqlPlan> plans)
             throws TransientFailure {
-        StringBuilder sql = new StringBuilder(START);
+        boolean commitInPipeline = true;
+        for (SqlPlan plan : plans) {
+            commitInPipeline &= !plan.expectRow();
+        }
+        StringBuilder sql = new StringBuilder(commitInPipeline ? START_STRICT : START);
         for (SqlPlan plan : plans) {
             sql.append("; ").append(plan.sql());
+        }
+        if (commitInPipeline) {
+            sql.append("; COMMIT");
         }
         try {
             List<Outcome> results;
@@ -176,6 +197,9 @@ final class TransactionApplier {
                     p = setParameters(ps, p, plan.parameters());
                 }
                 results = outcomes(ps);
+            }
+            if (commitInPipeline) {
+                return committedInPipeline(c, txId, results, plans.size());
             }
             // Counted from the end: the reset's statements come first.
             int first = results.size() - plans.size();
@@ -203,6 +227,24 @@ final class TransactionApplier {
             // holds the connection for up to twice the statement_timeout in a request.
             return null;
         }
+    }
+
+    /**
+     * After a pipeline that ended in {@code COMMIT} and returned no error: applied, with the
+     * transaction id read in it. pgjdbc tracks the transaction state from PostgreSQL's answer; were
+     * a transaction still open (the COMMIT not run), it is rolled back and run again step by step.
+     */
+    private static Result committedInPipeline(Connection c, long txId, List<Outcome> results, int ops)
+            throws SQLException {
+        // Counted from the end: the reset's statements come first, the COMMIT last.
+        int first = results.size() - ops - 1;
+        if (first < 2 || results.get(first - 2).count() != 1
+                || c.unwrap(org.postgresql.core.BaseConnection.class).getTransactionState()
+                != org.postgresql.core.TransactionState.IDLE) {
+            c.rollback();
+            return null;
+        }
+        return new Result(TransactionOutcome.applied(txId, Long.parseLong(results.get(first - 1).value())), false);
     }
 
     /** One statement's result: an update count, or (for a query) the last column of its first row. */

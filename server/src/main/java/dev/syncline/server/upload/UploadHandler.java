@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import dev.syncline.server.auth.AuthenticatedUser;
 import dev.syncline.server.auth.Authenticator;
+import dev.syncline.server.http.DirectPost;
 import dev.syncline.server.sync.SyncException;
 import io.javalin.http.Context;
 import io.javalin.http.Handler;
@@ -13,7 +14,6 @@ import org.slf4j.LoggerFactory;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.StringWriter;
 import java.util.List;
 
 /**
@@ -22,7 +22,7 @@ import java.util.List;
  * "message"}], "txids": [...]}} with one entry per client transaction, in request order. Request-level errors use
  * the sync API's error body and its exception mapping (via {@link SyncException}).
  */
-public final class UploadHandler implements Handler {
+public final class UploadHandler implements Handler, DirectPost {
     private static final Logger log = LoggerFactory.getLogger(UploadHandler.class);
     private static final JsonFactory JSON = new JsonFactory();
 
@@ -32,7 +32,7 @@ public final class UploadHandler implements Handler {
     private final long maxBodyBytes;
     private final UserUploadSlots slots;
     // Uploads take milliseconds; a second is long enough for one of the user's to finish.
-    static final String RETRY_AFTER_SECONDS = "1";
+    static final long RETRY_AFTER_SECONDS = 1;
 
     public UploadHandler(Authenticator authenticator, UploadLimits limits, UploadService service, UserUploadSlots slots) {
         this.authenticator = authenticator;
@@ -44,24 +44,29 @@ public final class UploadHandler implements Handler {
 
     @Override
     public void handle(Context ctx) throws IOException {
-        AuthenticatedUser user = authenticator.authenticate(ctx.header("Authorization"));
+        byte[] body = post(ctx.header("Authorization"), ctx.req().getContentLengthLong(), ctx.req().getInputStream());
+        ctx.status(200).contentType("application/json").result(body);
+    }
+
+    /** The whole upload: served by Jetty directly (http.DirectRoute), or through {@link #handle}. */
+    @Override
+    public byte[] post(String authorization, long contentLength, InputStream in) throws IOException {
+        AuthenticatedUser user = authenticator.authenticate(authorization);
         UserUploadSlots.Slot slot = slots.tryAcquire(user.userId());
         if (slot == null) {
-            ctx.header("Retry-After", RETRY_AFTER_SECONDS);
             throw new SyncException(UploadErrorCode.SYNC_U1007.name(), UploadErrorCode.SYNC_U1007.httpStatus(),
                     "this user already has " + slots.perUser() + " uploads in progress (upload.max_concurrent_per_user)"
-                            + " — wait for them and send this one again after Retry-After");
+                            + " — wait for them and send this one again after Retry-After", RETRY_AFTER_SECONDS);
         }
         try (slot) {
-            long declared = ctx.req().getContentLengthLong();
-            if (declared > maxBodyBytes) {
-                throw tooLarge(declared + " bytes");
+            if (contentLength > maxBodyBytes) {
+                throw tooLarge(contentLength + " bytes");
             }
-            byte[] body = readAtMost(ctx.req().getInputStream(), maxBodyBytes);
+            byte[] body = readAtMost(in, maxBodyBytes, contentLength);
             UploadRequest request = parser.parse(body);
             List<TransactionOutcome> outcomes = service.upload(user.userId(), user.claimsJson(), request);
             log.debug("upload from user {} client {}: {}", user.userId(), request.clientId(), outcomes);
-            ctx.status(200).contentType("application/json").result(render(outcomes));
+            return render(outcomes);
         } catch (UploadException e) {
             if (e.operatorDetail() != null) {
                 log.warn("upload from user {} refused with {}: {}", user.userId(), e.code(), e.operatorDetail());
@@ -71,8 +76,8 @@ public final class UploadHandler implements Handler {
     }
 
     /** Reads the body but never more than {@code max + 1} bytes, whatever Content-Length said. */
-    private static byte[] readAtMost(InputStream in, long max) throws IOException {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
+    private static byte[] readAtMost(InputStream in, long max, long declared) throws IOException {
+        ByteArrayOutputStream out = new ByteArrayOutputStream(declared > 0 ? (int) declared : 8192);
         byte[] buffer = new byte[8192];
         int n;
         while ((n = in.read(buffer)) > 0) {
@@ -89,8 +94,8 @@ public final class UploadHandler implements Handler {
                 + " exceeds upload.max_body_bytes — send fewer transactions per request");
     }
 
-    static String render(List<TransactionOutcome> outcomes) throws IOException {
-        StringWriter w = new StringWriter();
+    static byte[] render(List<TransactionOutcome> outcomes) throws IOException {
+        ByteArrayOutputStream w = new ByteArrayOutputStream(64 + 80 * outcomes.size());
         try (JsonGenerator g = JSON.createGenerator(w)) {
             g.writeStartObject();
             g.writeArrayFieldStart("transactions");
@@ -119,6 +124,6 @@ public final class UploadHandler implements Handler {
             g.writeEndArray();
             g.writeEndObject();
         }
-        return w.toString();
+        return w.toByteArray();
     }
 }

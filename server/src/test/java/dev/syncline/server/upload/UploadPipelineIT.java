@@ -148,6 +148,47 @@ class UploadPipelineIT {
         }
     }
 
+    /** Refuses at COMMIT (a deferred constraint trigger) a note whose body is 'refuse at commit' while the switch is on. */
+    private static final String FAILS_AT_COMMIT = """
+            CREATE TABLE commit_switch (refuse boolean NOT NULL);
+            INSERT INTO commit_switch VALUES (true);
+            GRANT SELECT ON commit_switch TO authenticated;
+            CREATE FUNCTION notes_at_commit() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN
+                IF NEW.body = 'refuse at commit' AND (SELECT refuse FROM commit_switch) THEN
+                    RAISE EXCEPTION 'refused at commit';
+                END IF;
+                RETURN NULL;
+            END $$;
+            CREATE CONSTRAINT TRIGGER notes_at_commit AFTER INSERT OR UPDATE ON notes DEFERRABLE INITIALLY DEFERRED
+                FOR EACH ROW EXECUTE FUNCTION notes_at_commit();
+            """;
+
+    @Test
+    void aTransactionWhoseCommitFailsIsNotReportedAppliedAndItsResendIsAppliedOnce(@TempDir Path dir) throws Exception {
+        // One connection: the transactions after the failed COMMIT run on the connection it failed on.
+        try (UploadApp app = UploadApp.start(postgres, dir, "  max_connections: 1", UploadApp.RULES, FAILS_AT_COMMIT)) {
+            String before = "before-" + UUID.randomUUID();
+            String refused = "refused-" + UUID.randomUUID();
+            String after = "after-" + UUID.randomUUID();
+            String request = body("c-commit", tx(1, op("PUT", "notes", before, Map.of("body", "a"))),
+                    tx(2, op("PUT", "notes", refused, Map.of("body", "refuse at commit"))),
+                    tx(3, op("PUT", "notes", after, Map.of("body", "c"))));
+            HttpResponse<String> first = app.upload("alice", request);
+            assertThat(statuses(first)).containsExactly("applied", "rejected", "applied");
+            assertThat(outcomes(first).at("/1/message").asText()).contains("refused at commit");
+            assertThat(JSON.readTree(first.body()).path("txids")).hasSize(2);
+            assertThat(count(app, before) + count(app, after)).isEqualTo(2);
+            assertThat(count(app, refused)).isZero();
+
+            app.db.execute("UPDATE commit_switch SET refuse = false");
+            HttpResponse<String> resent = app.upload("alice", request);
+            assertThat(statuses(resent)).containsExactly("duplicate", "applied", "duplicate");
+            assertThat(statuses(app.upload("alice", request))).containsExactly("duplicate", "duplicate", "duplicate");
+            assertThat(count(app, before) + count(app, refused) + count(app, after)).isEqualTo(3);
+        }
+    }
+
     private static JsonNode outcomes(HttpResponse<String> response) throws Exception {
         assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
         return JSON.readTree(response.body()).path("transactions");
