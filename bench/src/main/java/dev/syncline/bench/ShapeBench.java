@@ -284,8 +284,10 @@ public final class ShapeBench {
             long liveHeapParked = memory.getHeapMemoryUsage().getUsed();
             long rssParked = Load.rssBytes();
             double wakesBefore = metric(running, "syncline_shape_wakeups_total");
+            double requestsBefore = metric(running, "syncline_shape_requests_total");
             double idleCpuParked = idleCpuShare();
             double idleWakes = metric(running, "syncline_shape_wakeups_total") - wakesBefore;
+            double idleRequests = metric(running, "syncline_shape_requests_total") - requestsBefore;
             String load = Load.average();
             long written = FanOutBench.write(running, "s", shapes, txPerSecond, seconds);
             Thread.sleep(3000); // rows of the last checkpoints arrive
@@ -299,10 +301,11 @@ public final class ShapeBench {
             String note = String.format("shapes up to date in %.1f s (%s); heap after GC and RSS taken with every shape parked; "
                     + "heap after GC %d MiB before the shapes connected, so %+d MiB for %d parked shapes (their requests and "
                     + "shape logs); server CPU with no writes: %.1f %% of one core with every shape parked, %.1f %% before "
-                    + "the shapes connected (%d s each); parked requests woken in that time: %.0f",
+                    + "the shapes connected (%d s each); in that time parked requests were woken %.0f times and %.0f "
+                    + "requests came in (long-polls renewed at their 15–20 s timeout)",
                     connectSeconds, syncedLine, heapBefore >> 20,
                     (liveHeapParked - heapBefore) >> 20, shapes, 100 * idleCpuParked, 100 * idleCpuBefore,
-                    IDLE_SECONDS, idleWakes);
+                    IDLE_SECONDS, idleWakes, idleRequests);
             return new LiveShapes(row, note);
         } finally {
             client.waitFor(30, TimeUnit.SECONDS);

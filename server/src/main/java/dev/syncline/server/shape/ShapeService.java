@@ -61,6 +61,8 @@ public final class ShapeService implements Handler, AutoCloseable {
     private final java.util.Set<Thread> serving = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private volatile boolean closed;
     private final java.util.concurrent.atomic.AtomicInteger parked = new java.util.concurrent.atomic.AtomicInteger();
+    /** Shape requests received (each long-poll renewal is one). */
+    private final java.util.concurrent.atomic.LongAdder requests = new java.util.concurrent.atomic.LongAdder();
     /** Times a parked request was woken because a checkpoint touched its buckets or grant. */
     private final java.util.concurrent.atomic.LongAdder wakeups = new java.util.concurrent.atomic.LongAdder();
 
@@ -139,6 +141,7 @@ public final class ShapeService implements Handler, AutoCloseable {
     }
 
     private void serve(Context ctx) throws IOException, InterruptedException {
+        requests.increment();
         AuthenticatedUser user = authenticator.authenticate(ctx.header("Authorization"));
         ShapeRequest request = ShapeRequest.parse(ctx.queryParamMap());
         ShapeTable table = ShapeTable.resolve(request.table(), tables);
@@ -373,12 +376,16 @@ public final class ShapeService implements Handler, AutoCloseable {
     }
 
     /**
-     * Registers {@code syncline_shape_requests_parked} (live requests waiting for a change),
+     * Registers {@code syncline_shape_requests_total} (requests received, long-poll renewals included),
+     * {@code syncline_shape_requests_parked} (live requests waiting for a change),
      * {@code syncline_shape_wakeups_total} (times one was woken by a checkpoint that touched its
      * buckets or grant; checkpoints that touch neither wake nothing) and {@code syncline_shape_logs}
      * (shape logs held) with {@code registry}.
      */
     public ShapeService metrics(io.micrometer.core.instrument.MeterRegistry registry) {
+        io.micrometer.core.instrument.FunctionCounter.builder("syncline_shape_requests", requests,
+                        java.util.concurrent.atomic.LongAdder::doubleValue)
+                .description("Electric shape requests received, long-poll renewals included").register(registry);
         io.micrometer.core.instrument.FunctionCounter.builder("syncline_shape_wakeups", wakeups,
                         java.util.concurrent.atomic.LongAdder::doubleValue)
                 .description("Parked Electric shape requests woken by a checkpoint that touched their buckets or grant")
