@@ -47,10 +47,11 @@ final class TransactionApplier {
     /**
      * The start of a transaction that commits in its own pipeline: the marker row without {@code ON
      * CONFLICT}, so a transaction applied before fails on it (unique violation) and PostgreSQL skips
-     * everything after it, the {@code COMMIT} too.
+     * everything after it, the {@code COMMIT} too. This part follows the reset.
      */
-    private static final String START_STRICT = PgConnectionPool.RESET
-            + "; INSERT INTO syncline.applied_uploads (user_id, client_id, tx_id) VALUES (?, ?, ?); " + BECOME;
+    static final String START_STRICT_NO_RESET = "INSERT INTO syncline.applied_uploads (user_id, client_id, tx_id)"
+            + " VALUES (?, ?, ?); " + BECOME;
+    private static final String START_STRICT = PgConnectionPool.RESET + "; " + START_STRICT_NO_RESET;
 
     /** Who writes: the token's subject and its whole claim set as JSON. */
     record Writer(String userId, String claimsJson) {}
@@ -218,8 +219,7 @@ final class TransactionApplier {
             return new Result(TransactionOutcome.applied(txId, xid), false);
         } catch (SQLException e) {
             rollbackQuietly(c);
-            String state = e.getSQLState();
-            if (state == null || state.startsWith("08") || state.startsWith("57P")) {
+            if (connectionLost(e)) {
                 throw new TransientFailure(e); // the connection is gone: nothing to run again on
             }
             // Anything else, a timeout too, runs again step by step: only that tells which op it
@@ -247,11 +247,17 @@ final class TransactionApplier {
         return new Result(TransactionOutcome.applied(txId, Long.parseLong(results.get(first - 1).value())), false);
     }
 
+    /** The connection is gone (or the server is shutting down): nothing more can run on it. */
+    static boolean connectionLost(SQLException e) {
+        String state = e.getSQLState();
+        return state == null || state.startsWith("08") || state.startsWith("57P");
+    }
+
     /** One statement's result: an update count, or (for a query) the last column of its first row. */
-    private record Outcome(int count, String value) {}
+    record Outcome(int count, String value) {}
 
     /** Every result of a (multi-statement) prepared statement, in order. */
-    private static List<Outcome> outcomes(PreparedStatement ps) throws SQLException {
+    static List<Outcome> outcomes(PreparedStatement ps) throws SQLException {
         List<Outcome> results = new ArrayList<>();
         boolean query = ps.execute();
         while (true) {
@@ -270,7 +276,7 @@ final class TransactionApplier {
         }
     }
 
-    private static int setParameters(PreparedStatement ps, int first, List<String> parameters) throws SQLException {
+    static int setParameters(PreparedStatement ps, int first, List<String> parameters) throws SQLException {
         for (int p = 0; p < parameters.size(); p++) {
             if (parameters.get(p) == null) {
                 ps.setNull(first + p, Types.VARCHAR);
@@ -296,9 +302,13 @@ final class TransactionApplier {
     }
 
     private static void key(PreparedStatement ps, Writer writer, String clientId, long txId) throws SQLException {
-        ps.setString(1, writer.userId());
-        ps.setString(2, clientId);
-        ps.setLong(3, txId);
+        key(ps, 1, writer, clientId, txId);
+    }
+
+    static void key(PreparedStatement ps, int first, Writer writer, String clientId, long txId) throws SQLException {
+        ps.setString(first, writer.userId());
+        ps.setString(first + 1, clientId);
+        ps.setLong(first + 2, txId);
     }
 
     /** Becomes the role with the user's claims; returns the transaction's (32-bit) id. */
@@ -312,11 +322,13 @@ final class TransactionApplier {
         }
     }
 
-    private void setBecome(PreparedStatement ps, int first, Writer writer) throws SQLException {
+    /** Returns the next parameter's index. */
+    int setBecome(PreparedStatement ps, int first, Writer writer) throws SQLException {
         ps.setString(first, role);
         ps.setString(first + 1, writer.claimsJson());
         ps.setString(first + 2, writer.userId());
         ps.setString(first + 3, statementTimeout);
+        return first + 4;
     }
 
     private static int execute(Connection c, SqlPlan plan) throws SQLException {
@@ -380,7 +392,7 @@ final class TransactionApplier {
         return "SQLSTATE " + e.getSQLState() + " " + e.getMessage();
     }
 
-        private static void rollbackQuietly(Connection c) {
+    static void rollbackQuietly(Connection c) {
         try {
             c.rollback();
         } catch (SQLException ignored) {

@@ -53,6 +53,7 @@ public final class UploadService {
     private final PgConnectionPool pool;
     private final UploadCatalog catalog;
     private final TransactionApplier applier;
+    private final PipelinedTransactions pipeline;
     private final Backoff backoff;
     private final Settings settings;
     private final TimeoutAttempts timeouts;
@@ -67,6 +68,7 @@ public final class UploadService {
         this.pool = pool;
         this.catalog = catalog;
         this.applier = new TransactionApplier(catalog.role(), settings.statementTimeout());
+        this.pipeline = new PipelinedTransactions(applier);
         this.backoff = backoff;
         this.settings = settings;
         this.timeouts = new TimeoutAttempts(settings.timeoutAttempts());
@@ -116,7 +118,25 @@ public final class UploadService {
                 throw new UploadException(UploadErrorCode.SYNC_U1006, SETUP_PROBLEM, snapshot.problem());
             }
             String stopped = null;
-            for (ClientTransaction tx : request.transactions()) {
+            List<ClientTransaction> txs = request.transactions();
+            boolean pipelining = true;
+            for (int i = 0; i < txs.size(); i++) {
+                ClientTransaction tx = txs.get(i);
+                if (pipelining && stopped == null && c != null && i + 1 < txs.size()) {
+                    List<ClientTransaction> rest = txs.subList(i, txs.size());
+                    List<List<SqlPlan>> plans = PipelinedTransactions.eligible(rest, snapshot.tables());
+                    if (!plans.isEmpty()) {
+                        PipelinedTransactions.Settled settled = pipelined(c, writer, request.clientId(), rest, plans);
+                        for (TransactionOutcome outcome : settled.outcomes()) {
+                            timeouts.settled(new TimeoutAttempts.Key(writer.userId(), request.clientId(), outcome.txId()));
+                            outcomes.add(count(outcome));
+                        }
+                        // After a failure, one at a time: that tells exactly why the next one failed.
+                        pipelining = !settled.failed();
+                        i += settled.outcomes().size() - 1;
+                        continue;
+                    }
+                }
                 if (stopped != null) {
                     outcomes.add(count(TransactionOutcome.retryable(tx.txId(),
                             "not tried: transaction " + stopped + " before it must be retried first")));
@@ -144,6 +164,22 @@ public final class UploadService {
             if (c != null) {
                 pool.release(c, broken);
             }
+        }
+    }
+
+    /**
+     * Several PUT-only transactions in one round trip ({@link PipelinedTransactions}). A lost
+     * connection settles none of them here: the one-at-a-time path runs them again, and their
+     * marker rows tell which committed (reported {@code duplicate}).
+     */
+    private PipelinedTransactions.Settled pipelined(Connection c, TransactionApplier.Writer writer, String clientId,
+                                                    List<ClientTransaction> txs, List<List<SqlPlan>> plans) {
+        try {
+            return pipeline.apply(c, writer, clientId, txs, plans);
+        } catch (TransientFailure e) {
+            log.info("upload pipeline of {} transactions for user {} lost its connection ({}); one at a time now",
+                    plans.size(), writer.userId(), e.getMessage());
+            return new PipelinedTransactions.Settled(List.of(), true);
         }
     }
 
