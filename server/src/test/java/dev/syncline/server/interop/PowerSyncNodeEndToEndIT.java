@@ -19,7 +19,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * The stock {@code @powersync/node} client against the whole Syncline server: real PostgreSQL,
- * real sync rules, SQLite bucket storage, a real JWT. The client ends up with exactly the rows its
+ * real sync rules, SQLite bucket storage ({@link PowerSyncNodeEndToEndOnPostgresStorageIT}: PostgreSQL), a real JWT. The client ends up with exactly the rows its
  * user's memberships grant, and a row inserted into PostgreSQL while it is connected arrives.
  */
 class PowerSyncNodeEndToEndIT {
@@ -50,9 +50,14 @@ class PowerSyncNodeEndToEndIT {
         }
     }
 
+    /** Bucket storage in SQLite here; the subclass runs every test with PostgreSQL storage. */
+    boolean postgresStorage() {
+        return false;
+    }
+
     @Test
     void theStockClientSyncsAliceRowsAndALiveInsert() throws Exception {
-        try (RunningApp running = RunningApp.start(server, dir).awaitReady();
+        try (RunningApp running = RunningApp.start(server, dir, "", RunningApp.MEMBERSHIP_RULES, postgresStorage()).awaitReady();
              NodeSyncClient client = NodeSyncClient.start(node, repoRoot, running.endpoint(), running.token("alice"),
                      JSON.writeValueAsString(SCHEMA), "todos:t9", Duration.ofSeconds(60))) {
             JsonNode synced = client.nextEvent("synced", Duration.ofSeconds(70));
@@ -75,7 +80,7 @@ class PowerSyncNodeEndToEndIT {
 
     @Test
     void aLocalWriteComesBackAsTheServerVersionOnceItsWriteCheckpointArrives() throws Exception {
-        try (RunningApp running = RunningApp.start(server, dir).awaitReady();
+        try (RunningApp running = RunningApp.start(server, dir, "", RunningApp.MEMBERSHIP_RULES, postgresStorage()).awaitReady();
              JdbcUploadSideChannel backend = new JdbcUploadSideChannel(running.db);
              RecordingProxy proxy = new RecordingProxy(running.app.port(), Map.of())) {
             // The "app backend" stamps what it stores, so the server's version of the row differs from the local one.
