@@ -7,19 +7,22 @@
 // Usage: npx esbuild --bundle --platform=node --format=esm --external:@sqlite.org/sqlite-wasm \
 //          bench/apply-statements.ts --outfile=dist-test/apply-statements.mjs && node dist-test/apply-statements.mjs [rows] [--compact] [--sliced]
 // --compact: the lines as compact rows (docs/sync-api.md); --sliced: the worker's sliced apply
-// (applyCheckpointInSlices) instead of the one-transaction apply.
+// (applyCheckpointInSlices) instead of the one-transaction apply; --eager: stores merge as they go
+// (the worker's eager stores: storeLines with the schema; with --compact --sliced, as the worker does).
 import type { CompactOp, Op } from '../src/protocol/lines.js';
 import { createTables } from '../src/storage/internal-tables.js';
 import { Schema } from '../src/storage/schema.js';
 import type { SqlDb } from '../src/storage/sql-db.js';
 import { applyCheckpoint, applyCheckpointInSlices, storeLines, type StoredLine } from '../src/storage/sync-store.js';
 import { memoryDb } from '../test/sqlite.js';
+import { COMPACT_STORE_BATCH_OPS, STORE_BATCH_OPS } from '../src/worker/sync-engine.js';
 
 const ROWS = Number(process.argv[2] ?? 100_000);
 const COMPACT = process.argv.includes('--compact');
 const SLICED = process.argv.includes('--sliced');
+const EAGER = process.argv.includes('--eager');
 const LINE = 1000;
-const BATCH_LINES = 10; // STORE_BATCH_OPS / LINE in worker/sync-engine.ts
+const BATCH_LINES = COMPACT ? COMPACT_STORE_BATCH_OPS / LINE : STORE_BATCH_OPS / LINE; // as the worker stores them
 const schema = new Schema({
   lists: { columns: { name: 'text', owner_id: 'text' } },
   todos: { columns: { list_id: 'text', description: 'text', done: 'integer', n: 'integer' } },
@@ -71,7 +74,7 @@ for (let start = 0; start < ROWS; start += LINE) {
   jsMs += performance.now() - j0;
   batch.push({ bucket: 'user_lists["l1"]', ops: COMPACT ? [] : ops, compact, local: { after: String(end), checksum, count: end } });
   if (batch.length === BATCH_LINES || end === ROWS) {
-    storeLines(db, batch);
+    storeLines(db, batch, EAGER ? schema : null);
     batch = [];
   }
 }
@@ -86,7 +89,7 @@ const cpu = process.cpuUsage(cpu0);
 const n = Number(raw.all('SELECT count(*) AS n FROM todos')[0]!['n']);
 if (n !== ROWS) throw new Error(`expected ${ROWS} rows, found ${n}`);
 
-console.log(`${ROWS} rows${COMPACT ? ', compact' : ''}${SLICED ? ', sliced' : ''}: store ${stored.toFixed(0)} ms, apply ${applied.toFixed(0)} ms (in memory, node); CPU of it all (JS row generation included) ${((cpu.user + cpu.system) / 1000).toFixed(0)} ms`);
+console.log(`${ROWS} rows${COMPACT ? ', compact' : ''}${SLICED ? ', sliced' : ''}${EAGER ? ', eager' : ''}: store ${stored.toFixed(0)} ms, apply ${applied.toFixed(0)} ms (in memory, node); CPU of it all (JS row generation included) ${((cpu.user + cpu.system) / 1000).toFixed(0)} ms`);
 console.log('| phase: statement | calls | ms | share |\n|---|---|---|---|');
 const total = stored + applied;
 for (const [k, s] of [...stats.entries()].sort((a, b) => b[1].ms - a[1].ms).slice(0, 14)) {

@@ -8,7 +8,7 @@
 import { COMPACT_KINDS, opIdText, type CompactOp, type CompactOps, type Op } from '../protocol/lines.js';
 import type { LocalBucket } from '../sync/state.js';
 import { q, type Schema } from './schema.js';
-import { transaction, type SqlDb } from './sql-db.js';
+import { transaction, transactionAsync, type SqlDb } from './sql-db.js';
 
 export function loadBuckets(db: SqlDb): Record<string, LocalBucket> {
   const out: Record<string, LocalBucket> = {};
@@ -330,22 +330,40 @@ function stageLine(db: SqlDb, { bucket, ops, local }: StoredLine): void {
  */
 export function storeLines(db: SqlDb, lines: readonly StoredLine[], eager: Schema | null = null): void {
   if (lines.length === 0) return;
-  const shapeIds = new Map<string, number>();
   transaction(db, () => {
-    // Eager (the worker, for a batch with compact lines): the lines are merged into the op store
-    // and the shadow tables of the coming sliced apply right away, in this same transaction,
-    // while the network is the bottleneck, instead of all at checkpoint_complete. Only with
-    // nothing staged before, so segments still merge in arrival order.
-    const merge = eager !== null && lines.some((l) => l.compact != null) && db.all('SELECT 1 FROM sl_staged LIMIT 1').length === 0;
-    for (const line of lines) {
-      if (line.compact != null) stageCompact(db, line, shapeIds);
-      else stageLine(db, line);
-    }
-    if (merge) {
-      if (ensureShadows(db, eager)) recoverMerged(db);
-      while (mergeFirstStaged(db, eager));
-    }
+    for (const _ of storeSteps(db, lines, eager));
   });
+}
+
+/**
+ * storeLines for the worker: the same transaction, with `pause` awaited between its steps (a line
+ * staged, a segment merged; each a few statements on at most a line's ops), so that queries queued
+ * meanwhile wait for one step, not for the whole batch (Lock.runSharing: app tables are untouched).
+ */
+export async function storeLinesPausing(db: SqlDb, lines: readonly StoredLine[], eager: Schema | null, pause: () => Promise<void>): Promise<void> {
+  if (lines.length === 0) return;
+  await transactionAsync(db, async () => {
+    for (const _ of storeSteps(db, lines, eager)) await pause();
+  });
+}
+
+/** The statements of storeLines, in steps (yields between them); the caller runs them in one transaction. */
+function* storeSteps(db: SqlDb, lines: readonly StoredLine[], eager: Schema | null): Generator<void, void, void> {
+  const shapeIds = new Map<string, number>();
+  // Eager (the worker, for a batch with compact lines): the lines are merged into the op store
+  // and the shadow tables of the coming sliced apply right away, in this same transaction,
+  // while the network is the bottleneck, instead of all at checkpoint_complete. Only with
+  // nothing staged before, so segments still merge in arrival order.
+  const merge = eager !== null && lines.some((l) => l.compact != null) && db.all('SELECT 1 FROM sl_staged LIMIT 1').length === 0;
+  if (merge && ensureShadows(db, eager)) recoverMerged(db);
+  for (const line of lines) {
+    if (line.compact != null) stageCompact(db, line, shapeIds);
+    else stageLine(db, line);
+    yield;
+    // Each line's segments merge as soon as it is staged: arrival order is kept and the stage
+    // stays small (its pages are reused by the next line instead of growing the file).
+    if (merge) while (mergeFirstStaged(db, eager)) yield;
+  }
 }
 
 /** Stores one data line (see storeLines). */
@@ -557,14 +575,16 @@ function lastLocalWrite(db: SqlDb): number {
 
 /**
  * Phase 1, one slice: merges staged segments in arrival order, in one transaction, until `budgetMs`
- * has passed (at least one segment). Returns whether staged segments remain.
+ * has passed (at least one segment), awaiting `pause` between segments. Returns whether staged
+ * segments remain.
  */
-function mergeSlice(db: SqlDb, schema: Schema, budgetMs: number): boolean {
-  return transaction(db, () => {
+async function mergeSlice(db: SqlDb, schema: Schema, budgetMs: number, pause: () => Promise<void>): Promise<boolean> {
+  return transactionAsync(db, async () => {
     const started = Date.now();
     for (;;) {
       if (!mergeFirstStaged(db, schema)) return false;
       if (Date.now() - started >= budgetMs) return true;
+      await pause();
     }
   });
 }
@@ -634,7 +654,14 @@ function publish(db: SqlDb, schema: Schema, req: ApplyRequest): string[] {
 export interface Slicing {
   /** Runs one step with the database to itself (the worker's lock) after yielding to queued work. */
   run<T>(fn: () => T): Promise<T>;
-  /** Time budget of one slice in ms. */
+  /**
+   * Runs a merge slice, which leaves the app tables as they are: read-only queries may run while
+   * it awaits `pause` (the worker's Lock.runSharing). By default `run`.
+   */
+  runSharing?<T>(fn: () => Promise<T>): Promise<T>;
+  /** Awaited between two segments of a slice: where queued queries get their turn. By default none. */
+  pause?(): Promise<void>;
+  /** Time budget of one slice (one transaction) in ms. */
   sliceMs: number;
 }
 
@@ -649,7 +676,9 @@ export async function applyCheckpointInSlices(db: SqlDb, schema: Schema, req: Ap
     if (ensureShadows(db, schema)) recoverMerged(db);
   }));
   try {
-    while (await slicing.run(() => mergeSlice(db, schema, slicing.sliceMs)));
+    const runSharing = slicing.runSharing?.bind(slicing) ?? ((fn: () => Promise<boolean>) => slicing.run(fn));
+    const pause = slicing.pause?.bind(slicing) ?? (async () => undefined);
+    while (await runSharing(() => mergeSlice(db, schema, slicing.sliceMs, pause)));
     return await slicing.run(() => publish(db, schema, req));
   } finally {
     await slicing.run(() => dropShadows(db));

@@ -129,6 +129,14 @@ async function withDb<T>(tx: number | null, fn: (db: SqlDb) => T): Promise<T> {
   return lock.run(() => fn(c.db));
 }
 
+/**
+ * A query that may run inside the sync's open transaction: one statement that writes nothing.
+ * SQLite also calls BEGIN, COMMIT, SAVEPOINT, ATTACH… read-only; the leading keyword rules them out.
+ */
+function readsOnly(c: Ctx, sql: string): boolean {
+  return /^\s*(select|with|values)\b/i.test(sql) && c.opened.db.isReadOnly(sql);
+}
+
 function afterLocalWrite(tables: string[]): void {
   const c = need();
   if (tables.length > 0) post({ notify: 'tables', tables });
@@ -146,7 +154,13 @@ function maxCrudId(db: SqlDb): number {
 
 const methods: { [M in keyof Methods]: (...args: Parameters<Methods[M]>) => ReturnType<Methods[M]> | Promise<ReturnType<Methods[M]>> } = {
   init,
-  query: (sql, params, tx) => withDb(tx, (db) => rows(db, sql, params)),
+  query(sql, params, tx) {
+    // During a sync's store or merge slice (which leave the app tables untouched) a read-only query
+    // runs at once, between two of its statements, instead of waiting for its transaction to end.
+    const c = need();
+    if (tx === null && lock.readersMayPass && readsOnly(c, sql)) return rows(c.db, sql, params);
+    return withDb(tx, (db) => rows(db, sql, params));
+  },
   async execute(sql, params, tx) {
     if (tx !== null) {
       return withDb(tx, (db) => {
