@@ -114,7 +114,7 @@ const COMPACT_OP_ID = `CAST(value ->> 0 AS INTEGER)`;
 const COMPACT_SUPERSEDED = `EXISTS (SELECT 1 FROM sl_oplog o WHERE o.type = ?2 AND o.id = value ->> 3 AND o.op_id > ${COMPACT_OP_ID})`;
 
 /** Where a compact segment's ops are: a staged row, or a JSONB value with its op id range. */
-type CompactSource = { seq: number } | { jsonb: Uint8Array; lo: bigint; hi: bigint };
+type CompactSource = { seq: number } | { jsonb: Uint8Array; lo: bigint; hi: bigint; shape: [string | null, string[]] };
 
 /** App columns from a compact op's values: the value at the column's place in the shape, NULL where it has none. */
 function compactColumns(columns: string[], shapeColumns: string[]): string {
@@ -130,7 +130,8 @@ function compactColumns(columns: string[], shapeColumns: string[]): string {
  * and no JSON object per row. Same outcomes as mergeSegment.
  */
 function mergeCompactSegment(db: SqlDb, bucket: string, source: CompactSource, shape: number, direct: DirectApply | null, shadow: Schema | null = null): void {
-  const [table, shapeColumns] = JSON.parse(String(db.all('SELECT shape FROM sl_shapes WHERE id = ?', [shape])[0]!['shape'])) as [string | null, string[]];
+  const [table, shapeColumns] = 'shape' in source ? source.shape
+    : JSON.parse(String(db.all('SELECT shape FROM sl_shapes WHERE id = ?', [shape])[0]!['shape'])) as [string | null, string[]];
   const staged = 'seq' in source;
   const COMPACT_OPS = staged ? STAGED_OPS : BOUND_OPS;
   const bind = [bucket, table, staged ? source.seq : source.jsonb, shape];
@@ -279,7 +280,7 @@ function* stageCompact(db: SqlDb, { bucket, compact, local }: StoredLine, shapeI
       if (id > hi) hi = id;
     }
     const jsonb = db.all('SELECT jsonb(?) AS j', [JSON.stringify(run)])[0]!['j'] as Uint8Array;
-    mergeCompactSegment(db, bucket, { jsonb, lo, hi }, shape, null, eager);
+    mergeCompactSegment(db, bucket, { jsonb, lo, hi, shape: shapes[runShape]! }, shape, null, eager);
   };
   for (let i = 0; i < ops.length; i++) {
     const op = ops[i]!;
