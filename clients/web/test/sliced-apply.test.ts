@@ -156,3 +156,22 @@ test('a crash between slices keeps the previous checkpoint visible, and the next
     assert.deepEqual(db.all('SELECT * FROM sl_oplog ORDER BY bucket, type, id'), reference.all('SELECT * FROM sl_oplog ORDER BY bucket, type, id'));
   }
 });
+
+test('a bulk publish (its triggers dropped while it copies) leaves every CRUD trigger in place: local writes are still queued', async () => {
+  const db = await memoryDb();
+  createTables(db, schema, () => 'c1');
+  const triggers = () => db.all(`SELECT name FROM sqlite_master WHERE type = 'trigger' ORDER BY name`).map((r) => String(r['name']));
+  const before = triggers();
+  const ops: Op[] = [];
+  for (let i = 1; i <= 2500; i++) ops.push(put(i, `r${i}`, `row ${i}`));
+  const lines: StoredLine[] = [];
+  for (let i = 0; i < ops.length; i += 500) lines.push(line('a', ops.slice(i, i + 500)));
+  storeLines(db, lines);
+  await applyCheckpointInSlices(db, schema, FULL, { run: async (fn) => fn(), sliceMs: 40 });
+  assert.equal(Number(db.all('SELECT count(*) AS n FROM todos')[0]!['n']), 2500);
+  assert.equal(Number(db.all('SELECT count(*) AS n FROM sl_crud')[0]!['n']), 0, 'synced rows are not queued for upload');
+  assert.deepEqual(triggers(), before);
+  db.run(`INSERT INTO todos (id, description) VALUES ('local', 'mine')`);
+  db.run(`UPDATE todos SET description = 'edited' WHERE id = 'r1'`);
+  assert.deepEqual(db.all('SELECT op, id FROM sl_crud ORDER BY op_id').map((r) => `${r['op']} ${r['id']}`), ['PUT local', 'PATCH r1']);
+});

@@ -7,6 +7,7 @@
  */
 import { COMPACT_KINDS, opIdText, type CompactOp, type CompactOps, type Op } from '../protocol/lines.js';
 import type { LocalBucket } from '../sync/state.js';
+import { withoutTriggers } from './internal-tables.js';
 import { q, type Schema } from './schema.js';
 import { transaction, transactionAsync, type SqlDb } from './sql-db.js';
 
@@ -648,6 +649,12 @@ function mergeFirstStaged(db: SqlDb, schema: Schema): boolean {
   return true;
 }
 
+/**
+ * Shadow rows from which the publish drops a table's triggers while copying: dropping and creating
+ * them changes the schema (every cached statement is prepared again), worth it for a bulk copy only.
+ */
+const BULK_PUBLISH_ROWS = 1000;
+
 /** Phase 2: publishes the shadow and re-derives the rest, in one transaction (see applyCheckpoint). */
 function publish(db: SqlDb, schema: Schema, req: ApplyRequest): string[] {
   return transaction(db, () => {
@@ -669,11 +676,16 @@ function publish(db: SqlDb, schema: Schema, req: ApplyRequest): string[] {
     db.run(`UPDATE sl_kv SET value = 1 WHERE key = 'applying'`);
     const changed: string[] = [];
     const shadowed = Object.keys(schema.tables).map((t) => `(u.type = '${t.replaceAll("'", "''")}' AND u.id IN (SELECT id FROM ${shadowTable(t)}))`);
-    for (const [table, def] of Object.entries(schema.tables)) {
-      const cols = ['id', ...Object.keys(def.columns)].map((c) => q(c)).join(', ');
-      db.run(`INSERT OR REPLACE INTO ${q(table)} (${cols}) SELECT ${cols} FROM ${shadowTable(table)}`);
-      if (db.changes() > 0) changed.push(table);
-    }
+    // A large shadow (a first sync) is copied with the table's triggers dropped meanwhile (see withoutTriggers).
+    const large = Object.keys(schema.tables).filter((t) =>
+      Number(db.all(`SELECT count(*) AS n FROM (SELECT 1 FROM ${shadowTable(t)} LIMIT ${BULK_PUBLISH_ROWS})`)[0]!['n']) >= BULK_PUBLISH_ROWS);
+    withoutTriggers(db, schema, large, () => {
+      for (const [table, def] of Object.entries(schema.tables)) {
+        const cols = ['id', ...Object.keys(def.columns)].map((c) => q(c)).join(', ');
+        db.run(`INSERT OR REPLACE INTO ${q(table)} (${cols}) SELECT ${cols} FROM ${shadowTable(table)}`);
+        if (db.changes() > 0) changed.push(table);
+      }
+    });
     db.run(
       `INSERT OR IGNORE INTO temp.sl_pending SELECT u.type, u.id FROM sl_updated u
        ${shadowed.length > 0 ? `WHERE NOT (${shadowed.join(' OR ')})` : ''}`,
