@@ -131,6 +131,14 @@ function compactColumns(columns: string[], shapeColumns: string[]): string {
  * and no JSON object per row. Same outcomes as mergeSegment.
  */
 function mergeCompactSegment(db: SqlDb, bucket: string, source: CompactSource, shape: number, direct: DirectApply | null, shadow: Schema | null = null): void {
+  for (const _ of mergeCompactSteps(db, bucket, source, shape, direct, shadow));
+}
+
+/**
+ * mergeCompactSegment in two steps: it yields after the op store insert, so that a pausing store
+ * lets queued queries run between it and the app/shadow rows (each about half of a run's work).
+ */
+function* mergeCompactSteps(db: SqlDb, bucket: string, source: CompactSource, shape: number, direct: DirectApply | null, shadow: Schema | null): Generator<void, void, void> {
   const [table, shapeColumns] = 'shape' in source ? source.shape
     : JSON.parse(String(db.all('SELECT shape FROM sl_shapes WHERE id = ?', [shape])[0]!['shape'])) as [string | null, string[]];
   const staged = 'seq' in source;
@@ -155,6 +163,7 @@ function mergeCompactSegment(db: SqlDb, bucket: string, source: CompactSource, s
        data = excluded.data, shape = excluded.shape WHERE excluded.op_id > sl_oplog.op_id`,
     bind,
   );
+  yield;
   const def = table === null ? undefined : (direct?.schema ?? shadow)?.tables[table];
   const newest = superseded ? ` AND NOT ${COMPACT_SUPERSEDED}` : '';
   if (direct === null) {
@@ -264,13 +273,14 @@ function* stageCompact(db: SqlDb, { bucket, compact, local }: StoredLine, shapeI
     clearFirst = false;
     standard = [];
   };
-  const flushRun = (end: number) => {
+  /** Stages the run, or (eager) returns the steps that merge it. */
+  const flushRun = (end: number): Iterable<void> => {
     const run = runStart === 0 && end === ops.length ? ops : ops.slice(runStart, end);
     const shape = shapeId(db, shapeIds, shapes[runShape]!);
     runStart = -1;
     if (eager === null) {
       db.run('INSERT INTO sl_staged (bucket, clear_first, has_remove, ops, shape) VALUES (?, 0, 0, jsonb(?), ?)', [bucket, JSON.stringify(run), shape]);
-      return;
+      return [];
     }
     while (mergeFirstStaged(db, eager));
     let lo = BigInt(run[0]![0]);
@@ -281,7 +291,7 @@ function* stageCompact(db: SqlDb, { bucket, compact, local }: StoredLine, shapeI
       if (id > hi) hi = id;
     }
     const jsonb = db.all('SELECT jsonb(?) AS j', [JSON.stringify(run)])[0]!['j'] as Uint8Array;
-    mergeCompactSegment(db, bucket, { jsonb, lo, hi, shape: shapes[runShape]! }, shape, null, eager);
+    return mergeCompactSteps(db, bucket, { jsonb, lo, hi, shape: shapes[runShape]! }, shape, null, eager);
   };
   for (let i = 0; i < ops.length; i++) {
     const op = ops[i]!;
@@ -289,7 +299,7 @@ function* stageCompact(db: SqlDb, { bucket, compact, local }: StoredLine, shapeI
     const shape = op[5];
     if (kind === 0 && Array.isArray(op[4]) && typeof shape === 'number') {
       if (runStart >= 0 && (shape !== runShape || i - runStart >= COMPACT_SEGMENT_MAX_OPS)) {
-        flushRun(i);
+        yield* flushRun(i);
         yield;
       }
       if (runStart < 0) {
@@ -300,7 +310,7 @@ function* stageCompact(db: SqlDb, { bucket, compact, local }: StoredLine, shapeI
       continue;
     }
     if (runStart >= 0) {
-      flushRun(i);
+      yield* flushRun(i);
       yield;
     }
     if (kind === 3) {
@@ -312,7 +322,7 @@ function* stageCompact(db: SqlDb, { bucket, compact, local }: StoredLine, shapeI
     }
   }
   if (runStart >= 0) {
-    flushRun(ops.length);
+    yield* flushRun(ops.length);
     yield;
   }
   flushStandard();
