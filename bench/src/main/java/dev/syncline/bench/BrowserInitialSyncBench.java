@@ -187,7 +187,7 @@ public final class BrowserInitialSyncBench {
                     + "%d ms busy, %d ms idle; apply at checkpoint_complete: one-transaction apply (applyCheckpoint) %d ms, "
                     + "sliced merge into the op store and shadow tables (mergeSlice) %d ms, publish transaction (publish) "
                     + "%d ms, of them merging segments (mergeSegment) %d ms; storing data lines (storeSteps, with the eager "
-                    + "merge of compact lines) %d ms, of it merging compact segments (mergeCompactSegment) %d ms; "
+                    + "merge of compact lines) %d ms, of it merging compact segments (mergeCompactSteps) %d ms; "
                     + "reading the stream + JSON.parse (ndjsonLines) %d ms; op decoding (parseLine) %d ms; self time in "
                     + "SQLite's wasm %d ms, in sqlite-wasm's JS glue %d ms, garbage collector %d ms%n", target.stream,
                     r.path("totalMs").asDouble() / 1000, worker.path("busyMs").asLong(),
@@ -197,7 +197,7 @@ public final class BrowserInitialSyncBench {
                     incl.getOrDefault("storage/sync-store.ts:publish", 0L),
                     incl.getOrDefault("storage/sync-store.ts:mergeSegment", 0L),
                     incl.getOrDefault("storage/sync-store.ts:storeSteps", 0L),
-                    incl.getOrDefault("storage/sync-store.ts:mergeCompactSegment", 0L),
+                    incl.getOrDefault("storage/sync-store.ts:mergeCompactSteps", 0L),
                     incl.getOrDefault("sync/ndjson.ts:ndjsonLines", 0L),
                     incl.getOrDefault("protocol/lines.ts:parseLine", 0L),
                     self.getOrDefault("SQLite (wasm)", 0L), self.getOrDefault("@sqlite.org/sqlite-wasm (JS)", 0L),
