@@ -1,4 +1,4 @@
-// Which SQL statements a 100k-row first sync spends its SQLite time in (P4 profile, issue 17): the
+// Which SQL statements (CPU ms) a 100k-row first sync spends its SQLite time in (P4 profile, issue 17): the
 // SDK's own storage code (storeLines in batches of 10 lines, as the worker stores them, then
 // applyCheckpoint) on SQLite WASM in node, in memory, with the P4 rows the server sends (ids
 // b1…bN, an 80-character description). Every db.run/db.all is timed and grouped by statement.
@@ -7,19 +7,22 @@
 // Usage: npx esbuild --bundle --platform=node --format=esm --external:@sqlite.org/sqlite-wasm \
 //          bench/apply-statements.ts --outfile=dist-test/apply-statements.mjs && node dist-test/apply-statements.mjs [rows] [--compact] [--sliced]
 // --compact: the lines as compact rows (docs/sync-api.md); --sliced: the worker's sliced apply
-// (applyCheckpointInSlices) instead of the one-transaction apply.
+// (applyCheckpointInSlices) instead of the one-transaction apply; --eager: stores merge as they go
+// (the worker's eager stores: storeLines with the schema; with --compact --sliced, as the worker does).
 import type { CompactOp, Op } from '../src/protocol/lines.js';
 import { createTables } from '../src/storage/internal-tables.js';
 import { Schema } from '../src/storage/schema.js';
 import type { SqlDb } from '../src/storage/sql-db.js';
 import { applyCheckpoint, applyCheckpointInSlices, storeLines, type StoredLine } from '../src/storage/sync-store.js';
 import { memoryDb } from '../test/sqlite.js';
+import { COMPACT_STORE_BATCH_OPS, STORE_BATCH_OPS } from '../src/worker/sync-engine.js';
 
 const ROWS = Number(process.argv[2] ?? 100_000);
 const COMPACT = process.argv.includes('--compact');
 const SLICED = process.argv.includes('--sliced');
+const EAGER = process.argv.includes('--eager');
 const LINE = 1000;
-const BATCH_LINES = 10; // STORE_BATCH_OPS / LINE in worker/sync-engine.ts
+const BATCH_LINES = COMPACT ? COMPACT_STORE_BATCH_OPS / LINE : STORE_BATCH_OPS / LINE; // as the worker stores them
 const schema = new Schema({
   lists: { columns: { name: 'text', owner_id: 'text' } },
   todos: { columns: { list_id: 'text', description: 'text', done: 'integer', n: 'integer' } },
@@ -30,13 +33,15 @@ let phase = 'store';
 function timed(db: SqlDb): SqlDb {
   const key = (sql: string) => `${phase}: ${sql.replace(/\s+/g, ' ').trim().slice(0, 110)}`;
   const time = <T>(sql: string, f: () => T): T => {
-    const t0 = performance.now();
+    // CPU time of this thread, not wall time: robust to other processes' load on a shared machine.
+    const t0 = process.cpuUsage();
     try {
       return f();
     } finally {
       const s = stats.get(key(sql)) ?? { n: 0, ms: 0 };
+      const d = process.cpuUsage(t0);
       s.n++;
-      s.ms += performance.now() - t0;
+      s.ms += (d.user + d.system) / 1000;
       stats.set(key(sql), s);
     }
   };
@@ -71,7 +76,7 @@ for (let start = 0; start < ROWS; start += LINE) {
   jsMs += performance.now() - j0;
   batch.push({ bucket: 'user_lists["l1"]', ops: COMPACT ? [] : ops, compact, local: { after: String(end), checksum, count: end } });
   if (batch.length === BATCH_LINES || end === ROWS) {
-    storeLines(db, batch);
+    storeLines(db, batch, EAGER ? schema : null);
     batch = [];
   }
 }
@@ -86,9 +91,12 @@ const cpu = process.cpuUsage(cpu0);
 const n = Number(raw.all('SELECT count(*) AS n FROM todos')[0]!['n']);
 if (n !== ROWS) throw new Error(`expected ${ROWS} rows, found ${n}`);
 
-console.log(`${ROWS} rows${COMPACT ? ', compact' : ''}${SLICED ? ', sliced' : ''}: store ${stored.toFixed(0)} ms, apply ${applied.toFixed(0)} ms (in memory, node); CPU of it all (JS row generation included) ${((cpu.user + cpu.system) / 1000).toFixed(0)} ms`);
+console.log(`${ROWS} rows${COMPACT ? ', compact' : ''}${SLICED ? ', sliced' : ''}${EAGER ? ', eager' : ''}: store ${stored.toFixed(0)} ms, apply ${applied.toFixed(0)} ms (in memory, node); CPU of it all (JS row generation included) ${((cpu.user + cpu.system) / 1000).toFixed(0)} ms`);
+const pages = (t: string) => Number(raw.all(`SELECT count(*) AS n FROM dbstat WHERE name = ?`, [t])[0]!['n']);
+console.log(`pages (4 KiB): todos ${pages('todos')}, its id index ${pages('sqlite_autoindex_todos_1')}, sl_oplog ${pages('sl_oplog')}, sl_oplog_row ${pages('sl_oplog_row')}`);
 console.log('| phase: statement | calls | ms | share |\n|---|---|---|---|');
-const total = stored + applied;
+const total = [...stats.values()].reduce((n, s) => n + s.ms, 0);
+console.log(`SQL statements: ${total.toFixed(0)} ms CPU`);
 for (const [k, s] of [...stats.entries()].sort((a, b) => b[1].ms - a[1].ms).slice(0, 14)) {
   console.log(`| ${k.replace(/\|/g, '\\|')} | ${s.n} | ${s.ms.toFixed(0)} | ${((100 * s.ms) / total).toFixed(0)} % |`);
 }

@@ -7,6 +7,8 @@
 //        --expected N [--timeout-ms 300000] [--probe download]
 // --dist dist-before (syncline only): the page loads that build of our SDK instead of dist/ (A/B).
 // --incognito: the old harness's off-the-record context, for A/B runs only (user-browser.mjs).
+// --queries (syncline only): point queries by primary key run one after another during the sync;
+// the result adds their latencies {"queries":{"n","p50","p99","max"}} (P6 during a first sync).
 // --trace FILE: also write a Chromium CPU-profile trace; bench/cpu-profile-summary.mjs FILE reads it.
 // --probe download|download-standard (syncline page only): the profile probe instead (compact rows, or
 // standard NDJSON), the same stream fetched and
@@ -30,6 +32,8 @@ const { values: args } = parseArgs({
     probe: { type: 'string' },
     incognito: { type: 'boolean', default: false },
     trace: { type: 'string' },
+    // P6 during the sync: point queries one after another until the checkpoint is applied (our SDK's page).
+    queries: { type: 'boolean', default: false },
     // Another build of our SDK beside dist/ (e.g. dist-before: the SDK before a change), for A/B runs.
     dist: { type: 'string', default: 'dist' },
   },
@@ -71,7 +75,7 @@ try {
   } else {
     const result = await page.evaluate((o) => window.p4.firstSync(o), {
       endpoint: args.endpoint, token: args.token, [sdk.dbKey]: `p4-${Date.now()}.db`, expected: Number(args.expected),
-      timeoutMs: Number(args['timeout-ms']),
+      timeoutMs: Number(args['timeout-ms']), queries: args.queries,
     });
     if (result.count < Number(args.expected)) {
       throw new Error(`only ${result.count} of ${args.expected} todos after ${result.totalMs} ms`);

@@ -16,7 +16,7 @@ const schema = new Schema({
  * connect() → first full checkpoint applied (status.lastSyncedAt set) → count(*) of todos reaches
  * `expected`. Returns milliseconds from performance.now(), which Chromium coarsens to 0.1 ms.
  */
-async function firstSync({ endpoint, token, dbName, expected, timeoutMs }) {
+async function firstSync({ endpoint, token, dbName, expected, timeoutMs, queries = false }) {
   const db = new SynclineDatabase({ schema, dbName, storage: 'auto' });
   const init = await db.init();
   let t0 = 0;
@@ -39,10 +39,23 @@ async function firstSync({ endpoint, token, dbName, expected, timeoutMs }) {
       }
     });
   });
+  // queries (P6 during a first sync): point queries by primary key one after another from connect()
+  // until the checkpoint is applied; their latencies page → worker → page.
+  let synced = false;
+  const times = [];
+  const querying = queries ? (async () => {
+    for (let i = 0; !synced; i++) {
+      const q0 = performance.now();
+      await db.getAll('SELECT * FROM todos WHERE id = ?', [`b${1 + ((i * 7919) % expected)}`]);
+      times.push(performance.now() - q0);
+    }
+  })() : null;
   t0 = performance.now();
   await db.connect({ endpoint, fetchCredentials: async () => ({ token }) });
   await checkpoint;
   const checkpointMs = performance.now() - t0;
+  synced = true;
+  await querying;
   // The checkpoint's rows are applied in the same transaction that sets lastSyncedAt, so one count
   // normally suffices; the loop only guards against a status delivered before the commit is visible.
   let count = 0;
@@ -54,8 +67,11 @@ async function firstSync({ endpoint, token, dbName, expected, timeoutMs }) {
   const totalMs = performance.now() - t0;
   await db.disconnect().catch(() => {});
   await db.close().catch(() => {});
+  const sorted = times.sort((a, b) => a - b);
+  const at = (p) => (sorted.length === 0 ? null : Math.round(sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] * 10) / 10);
   return { storage: init.storage, warning: init.warning, checkpointMs, totalMs, count,
-    phases: { firstDataMs, lastDataMs, lastReceived: received } };
+    phases: { firstDataMs, lastDataMs, lastReceived: received },
+    ...(queries ? { queries: { n: sorted.length, p50: at(0.5), p99: at(0.99), max: at(1) } } : {}) };
 }
 
 /**

@@ -81,6 +81,9 @@ const sl = {
     const counts = [];
     let wrong = 0;
     let sawOps = false;
+    // Answers that came while the download was between a tenth and nine tenths done: the worker
+    // answered between its stores, not only before the first op or after the last.
+    let midDownload = 0;
     const connected = sl.connect();
     const started = performance.now();
     for (let i = 0; ; i++) {
@@ -90,6 +93,7 @@ const sl = {
       if (rows.length !== 1 || rows[0].description !== description) wrong++;
       const d = sl.status && sl.status.downloading;
       if (d && d.received > 0) sawOps = true;
+      if (d && d.received > 0.1 * d.total && d.received < 0.9 * d.total && rows.length === 1 && rows[0].description === description) midDownload++;
       phases[d ? 'downloading' : sawOps ? 'applying' : 'waiting'].push(ms);
       if (i % 10 === 0) {
         const n = (await sl.db.getAll('SELECT count(*) AS n FROM todos'))[0].n;
@@ -105,7 +109,8 @@ const sl = {
       return { n: s.length, p50: at(0.5), p99: at(0.99), max: s.length === 0 ? null : s[s.length - 1] };
     };
     return {
-      wrong, counts, syncMs: performance.now() - started,
+      wrong, counts, midDownload, syncMs: performance.now() - started,
+      during: summary([...phases.downloading, ...phases.applying]),
       waiting: summary(phases.waiting), downloading: summary(phases.downloading), applying: summary(phases.applying),
     };
   },

@@ -59,17 +59,50 @@ test('a sliced apply shows the previous checkpoint between slices and ends where
   assert.deepEqual(state(db), expected);
   const seen: string[][] = [];
   let steps = 0;
+  let pauses = 0;
+  // What a query queued between slices, or between a slice's segments, reads: a point query on a
+  // row of the previous checkpoint, and everything.
+  const look = () => {
+    seen.push(state(db));
+    assert.equal(db.all(`SELECT description FROM todos WHERE id = 'old1'`)[0]!['description'], 'kept');
+  };
   const changed = await applyCheckpointInSlices(db, schema, FULL, {
     run: async (fn) => {
-      // What a query queued between slices reads: a point query on a row of the previous checkpoint, and everything.
-      seen.push(state(db));
-      assert.equal(db.all(`SELECT description FROM todos WHERE id = 'old1'`)[0]!['description'], 'kept');
+      look();
       steps++;
       return fn();
+    },
+    runSharing: async (fn) => {
+      look();
+      steps++;
+      return fn();
+    },
+    pause: async () => {
+      look();
+      pauses++;
     },
     sliceMs: 0,
   });
   assert.ok(steps >= 26, `one slice per segment with a 0 ms budget, got ${steps} steps`);
+  assert.equal(pauses, 0, 'a 0 ms slice ends after its first segment');
+  seen.length = 0;
+  // The same with one slice for everything: the queries run between its segments, inside its transaction.
+  const db2 = await scenario();
+  await applyCheckpointInSlices(db2, schema, FULL, {
+    run: async (fn) => fn(),
+    runSharing: async (fn) => fn(),
+    pause: async () => {
+      pauses++;
+      seen.push(state(db2));
+      assert.equal(db2.all(`SELECT description FROM todos WHERE id = 'old1'`)[0]!['description'], 'kept');
+    },
+    sliceMs: 60_000,
+  });
+  assert.ok(pauses >= 25, `a pause between segments, got ${pauses}`);
+  for (const s of seen) assert.deepEqual(s, expected, 'inside a slice the app tables show the previous checkpoint');
+  assert.deepEqual(state(db2), after);
+  seen.length = 0;
+  seen.push(expected, after);
   for (const s of seen) assert.ok(JSON.stringify(s) === JSON.stringify(expected) || JSON.stringify(s) === JSON.stringify(after),
     `between slices the app tables show a whole checkpoint, got ${JSON.stringify(s)}`);
   assert.deepEqual(JSON.stringify(seen[seen.length - 1]), JSON.stringify(after), 'the last step (dropping the shadows) sees the new checkpoint');
@@ -83,12 +116,12 @@ test('a sliced apply shows the previous checkpoint between slices and ends where
 test('a local write between slices stays visible: that apply saves positions only, the next one applies the rows', async () => {
   const db = await scenario();
   let steps = 0;
+  const run = async <T>(fn: () => T) => {
+    if (++steps === 3) db.run(`INSERT INTO todos (id, description) VALUES ('local', 'mine')`);
+    return fn();
+  };
   const changed = await applyCheckpointInSlices(db, schema, { ...FULL, positions: { a: { after: '99', checksum: 7, count: 3 } } }, {
-    run: async (fn) => {
-      if (++steps === 3) db.run(`INSERT INTO todos (id, description) VALUES ('local', 'mine')`);
-      return fn();
-    },
-    sliceMs: 0,
+    run, runSharing: run, pause: async () => undefined, sliceMs: 0,
   });
   assert.deepEqual(changed, []);
   const now = state(db);
@@ -109,19 +142,36 @@ test('a crash between slices keeps the previous checkpoint visible, and the next
     const db = await scenario();
     const before = state(db);
     let steps = 0;
-    await assert.rejects(applyCheckpointInSlices(db, schema, FULL, {
-      run: async (fn) => {
-        if (++steps === crashAt) throw new Error('crash');
-        return fn();
-      },
-      sliceMs: 0,
-    }), /crash/);
+    const run = async <T>(fn: () => T) => {
+      if (++steps === crashAt) throw new Error('crash');
+      return fn();
+    };
+    await assert.rejects(applyCheckpointInSlices(db, schema, FULL, { run, runSharing: run, pause: async () => undefined, sliceMs: 0 }), /crash/);
     assert.deepEqual(state(db), before, 'slices committed, nothing visible moved');
     // The temp shadows die with the connection; a reopened worker starts without them.
     db.run('DROP TABLE IF EXISTS temp.sl_shadow_todos');
     db.run('DROP TABLE IF EXISTS temp.sl_shadow_lists');
-    await applyCheckpointInSlices(db, schema, FULL, { run: async (fn) => fn(), sliceMs: 0 });
+    await applyCheckpointInSlices(db, schema, FULL, { run: async (fn) => fn(), runSharing: async (fn) => fn(), pause: async () => undefined, sliceMs: 0 });
     assert.deepEqual(state(db), state(reference), `crash at step ${crashAt}`);
     assert.deepEqual(db.all('SELECT * FROM sl_oplog ORDER BY bucket, type, id'), reference.all('SELECT * FROM sl_oplog ORDER BY bucket, type, id'));
   }
+});
+
+test('a bulk publish (its triggers dropped while it copies) leaves every CRUD trigger in place: local writes are still queued', async () => {
+  const db = await memoryDb();
+  createTables(db, schema, () => 'c1');
+  const triggers = () => db.all(`SELECT name FROM sqlite_master WHERE type = 'trigger' ORDER BY name`).map((r) => String(r['name']));
+  const before = triggers();
+  const ops: Op[] = [];
+  for (let i = 1; i <= 2500; i++) ops.push(put(i, `r${i}`, `row ${i}`));
+  const lines: StoredLine[] = [];
+  for (let i = 0; i < ops.length; i += 500) lines.push(line('a', ops.slice(i, i + 500)));
+  storeLines(db, lines);
+  await applyCheckpointInSlices(db, schema, FULL, { run: async (fn) => fn(), sliceMs: 40 });
+  assert.equal(Number(db.all('SELECT count(*) AS n FROM todos')[0]!['n']), 2500);
+  assert.equal(Number(db.all('SELECT count(*) AS n FROM sl_crud')[0]!['n']), 0, 'synced rows are not queued for upload');
+  assert.deepEqual(triggers(), before);
+  db.run(`INSERT INTO todos (id, description) VALUES ('local', 'mine')`);
+  db.run(`UPDATE todos SET description = 'edited' WHERE id = 'r1'`);
+  assert.deepEqual(db.all('SELECT op, id FROM sl_crud ORDER BY op_id').map((r) => `${r['op']} ${r['id']}`), ['PUT local', 'PATCH r1']);
 });

@@ -79,6 +79,19 @@ function triggers(table: string, columns: string[]): string[] {
   ];
 }
 
+/**
+ * Runs fn with the CRUD triggers of `tables` dropped, and creates them again after it (inside the
+ * caller's transaction, so no one sees the table without them). For bulk writes of synced rows:
+ * the 'applying' guard already keeps the triggers from recording anything, but SQLite still
+ * evaluates their WHEN clause for every row — about half the cost of copying 100k rows.
+ */
+export function withoutTriggers<T>(db: SqlDb, schema: Schema, tables: readonly string[], fn: () => T): T {
+  for (const table of tables) for (const sql of triggers(table, []).slice(0, 3)) db.run(sql);
+  const result = fn();
+  for (const table of tables) for (const sql of triggers(table, Object.keys(schema.tables[table]!.columns)).slice(3)) db.run(sql);
+  return result;
+}
+
 /** Creates (idempotently) the internal tables, the app tables and their triggers; returns the client id. */
 export function createTables(db: SqlDb, schema: Schema, newClientId: () => string): string {
   db.run('BEGIN IMMEDIATE');

@@ -5,6 +5,7 @@
 import type { Row, SqlDb } from './sql-db.js';
 
 interface Oo1Stmt {
+  pointer?: unknown;
   bind(values: unknown[]): unknown;
   step(): boolean;
   get(target: Record<string, unknown>): Record<string, unknown>;
@@ -24,9 +25,16 @@ const CACHED_STATEMENTS = 64;
 export interface CachingSqlDb extends SqlDb {
   /** Finalizes the cached statements (before closing the database). */
   release(): void;
+  /** Whether sql is one statement that writes nothing (sqlite3_stmt_readonly), prepared via the cache. */
+  isReadOnly(sql: string): boolean;
 }
 
-export function oo1(db: Oo1Db): CachingSqlDb {
+/**
+ * stmtReadonly: sqlite3.capi.sqlite3_stmt_readonly (isReadOnly answers false without it). run()
+ * with bind values reuses a cached statement too (it is then one statement, as every such call
+ * here is); without, it goes through exec, which runs every statement of a script.
+ */
+export function oo1(db: Oo1Db, stmtReadonly: ((pointer: unknown) => number) | null = null): CachingSqlDb {
   const cache = new Map<string, Oo1Stmt>();
   const statement = (sql: string): Oo1Stmt => {
     let stmt = cache.get(sql);
@@ -45,7 +53,17 @@ export function oo1(db: Oo1Db): CachingSqlDb {
   };
   return {
     run(sql, bind) {
-      db.exec(bind === undefined ? { sql } : { sql, bind: [...bind] });
+      if (bind === undefined) {
+        db.exec({ sql });
+        return;
+      }
+      const stmt = statement(sql);
+      try {
+        if (bind.length > 0) stmt.bind([...bind]);
+        while (stmt.step());
+      } finally {
+        stmt.reset(true);
+      }
     },
     all(sql, bind) {
       const stmt = statement(sql);
@@ -60,6 +78,12 @@ export function oo1(db: Oo1Db): CachingSqlDb {
     },
     changes() {
       return Number(db.changes());
+    },
+    isReadOnly(sql) {
+      if (stmtReadonly === null) return false;
+      // One statement only: prepare() compiles the first and ignores the rest, which may write.
+      if (sql.trim().replace(/;+$/, '').includes(';')) return false;
+      return stmtReadonly(statement(sql).pointer) !== 0;
     },
     release() {
       for (const s of cache.values()) s.finalize();

@@ -24,3 +24,19 @@ export function transaction<T>(db: SqlDb, fn: () => T): T {
     throw e;
   }
 }
+
+/**
+ * transaction() for work that awaits between its statements (the sync engine pausing so queued
+ * read-only queries run, see Lock.runSharing): BEGIN IMMEDIATE … COMMIT around an async fn.
+ */
+export async function transactionAsync<T>(db: SqlDb, fn: () => Promise<T>): Promise<T> {
+  db.run('BEGIN IMMEDIATE');
+  try {
+    const result = await fn();
+    db.run('COMMIT');
+    return result;
+  } catch (e) {
+    db.run('ROLLBACK');
+    throw e;
+  }
+}

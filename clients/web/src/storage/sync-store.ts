@@ -7,8 +7,9 @@
  */
 import { COMPACT_KINDS, opIdText, type CompactOp, type CompactOps, type Op } from '../protocol/lines.js';
 import type { LocalBucket } from '../sync/state.js';
+import { withoutTriggers } from './internal-tables.js';
 import { q, type Schema } from './schema.js';
-import { transaction, type SqlDb } from './sql-db.js';
+import { transaction, transactionAsync, type SqlDb } from './sql-db.js';
 
 export function loadBuckets(db: SqlDb): Record<string, LocalBucket> {
   const out: Record<string, LocalBucket> = {};
@@ -103,13 +104,18 @@ function mergeSegment(db: SqlDb, bucket: string, seq: number, hasRemove: boolean
   db.run(`DELETE FROM ${SEGMENT}`);
 }
 
-// A compact segment is read straight from its staged row: ?1 bucket, ?2 table, ?3 seq, ?4 shape id;
-// each op is the wire's [op_id, checksum, kind, object_id, values, …] (all PUTs with values),
-// staged as JSONB: SQLite parses the text once at staging, and every read after that walks the
-// binary form (about half the cost of reading text JSON, measured in docs/benchmarks.md).
-const COMPACT_OPS = `FROM sl_staged s, jsonb_each(s.ops) WHERE s.seq = ?3`;
+// A compact segment is read straight from its staged row (?3 its seq), or, merged as it is stored
+// (eager stores), from a JSONB value bound as ?3; ?1 bucket, ?2 table, ?4 shape id. Each op is the
+// wire's [op_id, checksum, kind, object_id, values, …] (all PUTs with values), as JSONB: SQLite
+// parses the text once, and every read after that walks the binary form (about half the cost of
+// reading text JSON, measured in docs/benchmarks.md).
+const STAGED_OPS = `FROM sl_staged s, jsonb_each(s.ops) WHERE s.seq = ?3`;
+const BOUND_OPS = `FROM jsonb_each(?3) WHERE 1`;
 const COMPACT_OP_ID = `CAST(value ->> 0 AS INTEGER)`;
 const COMPACT_SUPERSEDED = `EXISTS (SELECT 1 FROM sl_oplog o WHERE o.type = ?2 AND o.id = value ->> 3 AND o.op_id > ${COMPACT_OP_ID})`;
+
+/** Where a compact segment's ops are: a staged row, or a JSONB value with its op id range. */
+type CompactSource = { seq: number } | { jsonb: Uint8Array; lo: bigint; hi: bigint; shape: [string | null, string[]] };
 
 /** App columns from a compact op's values: the value at the column's place in the shape, NULL where it has none. */
 function compactColumns(columns: string[], shapeColumns: string[]): string {
@@ -124,15 +130,32 @@ function compactColumns(columns: string[], shapeColumns: string[]): string {
  * the row (with its shape), and app or shadow rows take their columns by position; no temp table
  * and no JSON object per row. Same outcomes as mergeSegment.
  */
-function mergeCompactSegment(db: SqlDb, bucket: string, seq: number, shape: number, direct: DirectApply | null, shadow: Schema | null = null): void {
-  const [table, shapeColumns] = JSON.parse(String(db.all('SELECT shape FROM sl_shapes WHERE id = ?', [shape])[0]!['shape'])) as [string | null, string[]];
-  const bind = [bucket, table, seq, shape];
-  // Whether any op of the segment is older than an op some bucket already holds for its row. Almost
-  // never in a first sync: then one pass here spares the per-op checks of the statements below.
-  // The same pass finds the segment's op id range (for sl_merged).
-  const scan = db.all(`SELECT max(${COMPACT_SUPERSEDED}) AS superseded, min(${COMPACT_OP_ID}) AS lo, max(${COMPACT_OP_ID}) AS hi
-    ${COMPACT_OPS} AND ?1 IS NOT NULL AND ?4 IS NOT NULL`, bind)[0]!;
-  const superseded = Number(scan['superseded']) === 1;
+function mergeCompactSegment(db: SqlDb, bucket: string, source: CompactSource, shape: number, direct: DirectApply | null, shadow: Schema | null = null): void {
+  for (const _ of mergeCompactSteps(db, bucket, source, shape, direct, shadow));
+}
+
+/**
+ * mergeCompactSegment in two steps: it yields after the op store insert, so that a pausing store
+ * lets queued queries run between it and the app/shadow rows (each about half of a run's work).
+ */
+function* mergeCompactSteps(db: SqlDb, bucket: string, source: CompactSource, shape: number, direct: DirectApply | null, shadow: Schema | null): Generator<void, void, void> {
+  const [table, shapeColumns] = 'shape' in source ? source.shape
+    : JSON.parse(String(db.all('SELECT shape FROM sl_shapes WHERE id = ?', [shape])[0]!['shape'])) as [string | null, string[]];
+  const staged = 'seq' in source;
+  const COMPACT_OPS = staged ? STAGED_OPS : BOUND_OPS;
+  const bind = [bucket, table, staged ? source.seq : source.jsonb, shape];
+  // The segment's op id range (for sl_merged), and the newest position any other bucket holds: op
+  // ids are global and a bucket's ops arrive in op id order, so only another bucket can hold a
+  // newer op of a row, and none does when every other bucket's position is below the segment's
+  // oldest op — as in a first sync. Only otherwise a per-op pass looks for superseded ops (an index
+  // probe per op, about a fifth of a first sync's SQLite time when it always ran).
+  const scan = staged
+    ? db.all(`SELECT min(${COMPACT_OP_ID}) AS lo, max(${COMPACT_OP_ID}) AS hi,
+        (SELECT max(CAST(after AS INTEGER)) FROM sl_buckets WHERE name != ?1) AS other
+        ${COMPACT_OPS} AND ?2 IS NOT NULL AND ?4 IS NOT NULL`, bind)[0]!
+    : { lo: source.lo, hi: source.hi, other: db.all('SELECT max(CAST(after AS INTEGER)) AS other FROM sl_buckets WHERE name != ?', [bucket])[0]!['other'] };
+  const superseded = scan['other'] !== null && scan['lo'] !== null && BigInt(scan['other'] as number | bigint) >= BigInt(scan['lo'] as number | bigint)
+    && Number(db.all(`SELECT max(${COMPACT_SUPERSEDED}) AS superseded ${COMPACT_OPS} AND ?1 IS NOT NULL AND ?4 IS NOT NULL`, bind)[0]!['superseded']) === 1;
   db.run(
     `INSERT INTO sl_oplog (bucket, type, id, op_id, checksum, data, shape)
      SELECT ?1, ?2, value ->> 3, ${COMPACT_OP_ID}, value ->> 1, jsonb_extract(value, '$[4]'), ?4 ${COMPACT_OPS}
@@ -140,6 +163,7 @@ function mergeCompactSegment(db: SqlDb, bucket: string, seq: number, shape: numb
        data = excluded.data, shape = excluded.shape WHERE excluded.op_id > sl_oplog.op_id`,
     bind,
   );
+  yield;
   const def = table === null ? undefined : (direct?.schema ?? shadow)?.tables[table];
   const newest = superseded ? ` AND NOT ${COMPACT_SUPERSEDED}` : '';
   if (direct === null) {
@@ -189,7 +213,7 @@ function recoverMerged(db: SqlDb): void {
 function mergeStagedRow(db: SqlDb, r: Record<string, unknown>, direct: DirectApply | null, shadow: Schema | null = null): void {
   const bucket = String(r['bucket']);
   const seq = Number(r['seq']);
-  if (r['shape'] !== null && r['shape'] !== undefined) mergeCompactSegment(db, bucket, seq, Number(r['shape']), direct, shadow);
+  if (r['shape'] !== null && r['shape'] !== undefined) mergeCompactSegment(db, bucket, { seq }, Number(r['shape']), direct, shadow);
   else mergeSegment(db, bucket, seq, Number(r['has_remove']) === 1, direct, shadow);
 }
 
@@ -213,7 +237,7 @@ const SEGMENT_MAX_OPS = 200;
  * Compact PUTs per staged segment at most: a compact segment is merged by a few set statements
  * (no temp table, no JSON strings to parse), so a line's thousand ops fit one slice.
  */
-const COMPACT_SEGMENT_MAX_OPS = 1000;
+const COMPACT_SEGMENT_MAX_OPS = 200;
 
 /** The id of a compact shape in sl_shapes (added the first time it is seen). */
 function shapeId(db: SqlDb, ids: Map<string, number>, shape: [string | null, string[]]): number {
@@ -231,9 +255,11 @@ function shapeId(db: SqlDb, ids: Map<string, number>, shape: [string | null, str
  * Stages a compact line: runs of PUTs with values of one shape become compact segments, staged as
  * the wire's own op arrays (one JSON.stringify of a slice, nothing built per op); everything else
  * (REMOVE, PUT without values) becomes a standard segment. Arrival order is kept: a REMOVE merged
- * before an older PUT of its row would let that PUT bring the row back.
+ * before an older PUT of its row would let that PUT bring the row back. With `eager` (an eager
+ * store, see storeSteps) a run is not staged but merged at once, after whatever is staged before it,
+ * into the op store and eager's shadow tables. Yields after each run.
  */
-function stageCompact(db: SqlDb, { bucket, compact, local }: StoredLine, shapeIds: Map<string, number>): void {
+function* stageCompact(db: SqlDb, { bucket, compact, local }: StoredLine, shapeIds: Map<string, number>, eager: Schema | null): Generator<void, void, void> {
   const { shapes, ops } = compact!;
   let clearFirst = false;
   let standard: Op[] = [];
@@ -247,19 +273,35 @@ function stageCompact(db: SqlDb, { bucket, compact, local }: StoredLine, shapeId
     clearFirst = false;
     standard = [];
   };
-  const flushRun = (end: number) => {
-    if (runStart < 0) return;
-    db.run('INSERT INTO sl_staged (bucket, clear_first, has_remove, ops, shape) VALUES (?, 0, 0, jsonb(?), ?)', [
-      bucket, JSON.stringify(runStart === 0 && end === ops.length ? ops : ops.slice(runStart, end)), shapeId(db, shapeIds, shapes[runShape]!),
-    ]);
+  /** Stages the run, or (eager) returns the steps that merge it. */
+  const flushRun = (end: number): Iterable<void> => {
+    const run = runStart === 0 && end === ops.length ? ops : ops.slice(runStart, end);
+    const shape = shapeId(db, shapeIds, shapes[runShape]!);
     runStart = -1;
+    if (eager === null) {
+      db.run('INSERT INTO sl_staged (bucket, clear_first, has_remove, ops, shape) VALUES (?, 0, 0, jsonb(?), ?)', [bucket, JSON.stringify(run), shape]);
+      return [];
+    }
+    while (mergeFirstStaged(db, eager));
+    let lo = BigInt(run[0]![0]);
+    let hi = lo;
+    for (const op of run) {
+      const id = BigInt(op[0]);
+      if (id < lo) lo = id;
+      if (id > hi) hi = id;
+    }
+    const jsonb = db.all('SELECT jsonb(?) AS j', [JSON.stringify(run)])[0]!['j'] as Uint8Array;
+    return mergeCompactSteps(db, bucket, { jsonb, lo, hi, shape: shapes[runShape]! }, shape, null, eager);
   };
   for (let i = 0; i < ops.length; i++) {
     const op = ops[i]!;
     const kind = op[2];
     const shape = op[5];
     if (kind === 0 && Array.isArray(op[4]) && typeof shape === 'number') {
-      if (runStart >= 0 && (shape !== runShape || i - runStart >= COMPACT_SEGMENT_MAX_OPS)) flushRun(i);
+      if (runStart >= 0 && (shape !== runShape || i - runStart >= COMPACT_SEGMENT_MAX_OPS)) {
+        yield* flushRun(i);
+        yield;
+      }
       if (runStart < 0) {
         flushStandard();
         runStart = i;
@@ -267,7 +309,10 @@ function stageCompact(db: SqlDb, { bucket, compact, local }: StoredLine, shapeId
       }
       continue;
     }
-    flushRun(i);
+    if (runStart >= 0) {
+      yield* flushRun(i);
+      yield;
+    }
     if (kind === 3) {
       flushStandard();
       clearFirst = true;
@@ -276,7 +321,10 @@ function stageCompact(db: SqlDb, { bucket, compact, local }: StoredLine, shapeId
       if (standard.length >= SEGMENT_MAX_OPS) flushStandard();
     }
   }
-  flushRun(ops.length);
+  if (runStart >= 0) {
+    yield* flushRun(ops.length);
+    yield;
+  }
   flushStandard();
   saveBucket(db, bucket, local);
 }
@@ -330,22 +378,40 @@ function stageLine(db: SqlDb, { bucket, ops, local }: StoredLine): void {
  */
 export function storeLines(db: SqlDb, lines: readonly StoredLine[], eager: Schema | null = null): void {
   if (lines.length === 0) return;
-  const shapeIds = new Map<string, number>();
   transaction(db, () => {
-    // Eager (the worker, for a batch with compact lines): the lines are merged into the op store
-    // and the shadow tables of the coming sliced apply right away, in this same transaction,
-    // while the network is the bottleneck, instead of all at checkpoint_complete. Only with
-    // nothing staged before, so segments still merge in arrival order.
-    const merge = eager !== null && lines.some((l) => l.compact != null) && db.all('SELECT 1 FROM sl_staged LIMIT 1').length === 0;
-    for (const line of lines) {
-      if (line.compact != null) stageCompact(db, line, shapeIds);
-      else stageLine(db, line);
-    }
-    if (merge) {
-      if (ensureShadows(db, eager)) recoverMerged(db);
-      while (mergeFirstStaged(db, eager));
-    }
+    for (const _ of storeSteps(db, lines, eager));
   });
+}
+
+/**
+ * storeLines for the worker: the same transaction, with `pause` awaited between its steps (a line
+ * staged, a segment merged; each a few statements on at most a line's ops), so that queries queued
+ * meanwhile wait for one step, not for the whole batch (Lock.runSharing: app tables are untouched).
+ */
+export async function storeLinesPausing(db: SqlDb, lines: readonly StoredLine[], eager: Schema | null, pause: () => Promise<void>): Promise<void> {
+  if (lines.length === 0) return;
+  await transactionAsync(db, async () => {
+    for (const _ of storeSteps(db, lines, eager)) await pause();
+  });
+}
+
+/** The statements of storeLines, in steps (yields between them); the caller runs them in one transaction. */
+function* storeSteps(db: SqlDb, lines: readonly StoredLine[], eager: Schema | null): Generator<void, void, void> {
+  const shapeIds = new Map<string, number>();
+  // Eager (the worker, for a batch with compact lines): the lines are merged into the op store
+  // and the shadow tables of the coming sliced apply right away, in this same transaction,
+  // while the network is the bottleneck, instead of all at checkpoint_complete. Only with
+  // nothing staged before, so segments still merge in arrival order.
+  const merge = eager !== null && lines.some((l) => l.compact != null) && db.all('SELECT 1 FROM sl_staged LIMIT 1').length === 0;
+  if (merge && ensureShadows(db, eager)) recoverMerged(db);
+  for (const line of lines) {
+    if (line.compact != null) yield* stageCompact(db, line, shapeIds, merge ? eager : null);
+    else stageLine(db, line);
+    yield;
+    // Each line's segments merge as soon as it is staged: arrival order is kept and the stage
+    // stays small (its pages are reused by the next line instead of growing the file).
+    if (merge) while (mergeFirstStaged(db, eager)) yield;
+  }
 }
 
 /** Stores one data line (see storeLines). */
@@ -489,7 +555,9 @@ function createShadows(db: SqlDb, schema: Schema): void {
   for (const [table, def] of Object.entries(schema.tables)) {
     db.run(`DROP TABLE IF EXISTS ${shadowTable(table)}`);
     const cols = Object.keys(def.columns).map((c) => `, ${q(c)}`).join('');
-    db.run(`CREATE TEMP TABLE ${q(`sl_shadow_${table}`)} (id TEXT PRIMARY KEY NOT NULL${cols})`);
+    // WITHOUT ROWID: one B-tree per shadow instead of a table and its id index, and the publish
+    // reads it in id order, so the app table and its id index are filled in key order.
+    db.run(`CREATE TEMP TABLE ${q(`sl_shadow_${table}`)} (id TEXT PRIMARY KEY NOT NULL${cols}) WITHOUT ROWID`);
   }
 }
 
@@ -557,23 +625,25 @@ function lastLocalWrite(db: SqlDb): number {
 
 /**
  * Phase 1, one slice: merges staged segments in arrival order, in one transaction, until `budgetMs`
- * has passed (at least one segment). Returns whether staged segments remain.
+ * has passed (at least one segment), awaiting `pause` between segments. Returns whether staged
+ * segments remain.
  */
-function mergeSlice(db: SqlDb, schema: Schema, budgetMs: number): boolean {
-  return transaction(db, () => {
+async function mergeSlice(db: SqlDb, schema: Schema, budgetMs: number, pause: () => Promise<void>): Promise<boolean> {
+  return transactionAsync(db, async () => {
     const started = Date.now();
     for (;;) {
       if (!mergeFirstStaged(db, schema)) return false;
       if (Date.now() - started >= budgetMs) return true;
+      await pause();
     }
   });
 }
 
 /** Merges the oldest staged segment into the op store and the shadows; false when none is staged. */
 function mergeFirstStaged(db: SqlDb, schema: Schema): boolean {
-  db.run(`CREATE TEMP TABLE IF NOT EXISTS sl_segment (op TEXT, op_id INTEGER, type TEXT, id TEXT, data TEXT, checksum INTEGER)`);
   const rows = db.all('SELECT seq, bucket, clear_first, has_remove, shape FROM sl_staged ORDER BY seq LIMIT 1');
   if (rows.length === 0) return false;
+  db.run(`CREATE TEMP TABLE IF NOT EXISTS sl_segment (op TEXT, op_id INTEGER, type TEXT, id TEXT, data TEXT, checksum INTEGER)`);
   const r = rows[0]!;
   const bucket = String(r['bucket']);
   const seq = Number(r['seq']);
@@ -588,6 +658,12 @@ function mergeFirstStaged(db: SqlDb, schema: Schema): boolean {
   db.run('DELETE FROM sl_staged WHERE seq = ?', [seq]);
   return true;
 }
+
+/**
+ * Shadow rows from which the publish drops a table's triggers while copying: dropping and creating
+ * them changes the schema (every cached statement is prepared again), worth it for a bulk copy only.
+ */
+const BULK_PUBLISH_ROWS = 1000;
 
 /** Phase 2: publishes the shadow and re-derives the rest, in one transaction (see applyCheckpoint). */
 function publish(db: SqlDb, schema: Schema, req: ApplyRequest): string[] {
@@ -610,11 +686,16 @@ function publish(db: SqlDb, schema: Schema, req: ApplyRequest): string[] {
     db.run(`UPDATE sl_kv SET value = 1 WHERE key = 'applying'`);
     const changed: string[] = [];
     const shadowed = Object.keys(schema.tables).map((t) => `(u.type = '${t.replaceAll("'", "''")}' AND u.id IN (SELECT id FROM ${shadowTable(t)}))`);
-    for (const [table, def] of Object.entries(schema.tables)) {
-      const cols = ['id', ...Object.keys(def.columns)].map((c) => q(c)).join(', ');
-      db.run(`INSERT OR REPLACE INTO ${q(table)} (${cols}) SELECT ${cols} FROM ${shadowTable(table)}`);
-      if (db.changes() > 0) changed.push(table);
-    }
+    // A large shadow (a first sync) is copied with the table's triggers dropped meanwhile (see withoutTriggers).
+    const large = Object.keys(schema.tables).filter((t) =>
+      Number(db.all(`SELECT count(*) AS n FROM (SELECT 1 FROM ${shadowTable(t)} LIMIT ${BULK_PUBLISH_ROWS})`)[0]!['n']) >= BULK_PUBLISH_ROWS);
+    withoutTriggers(db, schema, large, () => {
+      for (const [table, def] of Object.entries(schema.tables)) {
+        const cols = ['id', ...Object.keys(def.columns)].map((c) => q(c)).join(', ');
+        db.run(`INSERT OR REPLACE INTO ${q(table)} (${cols}) SELECT ${cols} FROM ${shadowTable(table)}`);
+        if (db.changes() > 0) changed.push(table);
+      }
+    });
     db.run(
       `INSERT OR IGNORE INTO temp.sl_pending SELECT u.type, u.id FROM sl_updated u
        ${shadowed.length > 0 ? `WHERE NOT (${shadowed.join(' OR ')})` : ''}`,
@@ -634,7 +715,14 @@ function publish(db: SqlDb, schema: Schema, req: ApplyRequest): string[] {
 export interface Slicing {
   /** Runs one step with the database to itself (the worker's lock) after yielding to queued work. */
   run<T>(fn: () => T): Promise<T>;
-  /** Time budget of one slice in ms. */
+  /**
+   * Runs a merge slice, which leaves the app tables as they are: read-only queries may run while
+   * it awaits `pause` (the worker's Lock.runSharing). By default `run`.
+   */
+  runSharing?<T>(fn: () => Promise<T>): Promise<T>;
+  /** Awaited between two segments of a slice: where queued queries get their turn. By default none. */
+  pause?(): Promise<void>;
+  /** Time budget of one slice (one transaction) in ms. */
   sliceMs: number;
 }
 
@@ -649,7 +737,9 @@ export async function applyCheckpointInSlices(db: SqlDb, schema: Schema, req: Ap
     if (ensureShadows(db, schema)) recoverMerged(db);
   }));
   try {
-    while (await slicing.run(() => mergeSlice(db, schema, slicing.sliceMs)));
+    const runSharing = slicing.runSharing?.bind(slicing) ?? ((fn: () => Promise<boolean>) => slicing.run(fn));
+    const pause = slicing.pause?.bind(slicing) ?? (async () => undefined);
+    while (await runSharing(() => mergeSlice(db, schema, slicing.sliceMs, pause)));
     return await slicing.run(() => publish(db, schema, req));
   } finally {
     await slicing.run(() => dropShadows(db));

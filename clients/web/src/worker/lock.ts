@@ -1,6 +1,33 @@
 /** A FIFO async mutex: one SQLite connection, one user at a time (local transactions span messages). */
 export class Lock {
   private tail: Promise<void> = Promise.resolve();
+  private sharing = 0;
+
+  /**
+   * Whether the holder lets read-only statements run while it waits (runSharing): the sync
+   * engine's stores and merge slices, which write only the SDK's own tables (sl_*, temp shadows),
+   * so a query of app tables sees the last published checkpoint, whether it runs inside their
+   * open transaction or not.
+   */
+  get readersMayPass(): boolean {
+    return this.sharing > 0;
+  }
+
+  /**
+   * run() for a holder whose statements leave every app table as it was: while fn awaits (e.g.
+   * between its statements, see yieldToEventLoop), read-only queries may run without the lock.
+   * Writes still wait for the release.
+   */
+  async runSharing<T>(fn: () => Promise<T>): Promise<T> {
+    const release = await this.acquire();
+    this.sharing++;
+    try {
+      return await fn();
+    } finally {
+      this.sharing--;
+      release();
+    }
+  }
 
   /** Resolves with a release function once every earlier holder has released. */
   acquire(): Promise<() => void> {

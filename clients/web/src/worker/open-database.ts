@@ -39,7 +39,7 @@ export async function openDatabase(dbName: string, storage: 'auto' | 'memory'): 
     try {
       const pool = await installPool(sqlite3);
       const raw = new pool.OpfsSAHPoolDb(`/${dbName}`) as unknown as Opened['raw'];
-      const db = oo1(raw);
+      const db = oo1(raw, sqlite3.capi.sqlite3_stmt_readonly as (p: unknown) => number);
       // Every read or write of an OPFS access handle is a call of its own (milliseconds each in
       // Chromium, whatever its size), so fewer, larger pages: 64 KiB instead of 4 KiB cut the
       // calls of a 100k-row first sync ~16× (docs/benchmarks.md, P4). Takes effect only on a new,
@@ -65,5 +65,5 @@ export async function openDatabase(dbName: string, storage: 'auto' | 'memory'): 
     warning = 'in-memory database requested: nothing survives a reload';
   }
   const raw = new sqlite3.oo1.DB(':memory:') as unknown as Opened['raw'];
-  return { db: oo1(raw), raw, storage: 'memory', warning };
+  return { db: oo1(raw, sqlite3.capi.sqlite3_stmt_readonly as (p: unknown) => number), raw, storage: 'memory', warning };
 }

@@ -74,14 +74,27 @@ function status(): SyncStatus {
   };
 }
 
+/**
+ * Coalesced status messages come at most this often: the sync engine returns to the event loop
+ * every millisecond or so (see PAUSE_MS), and a status message per return (a count of sl_crud, a
+ * structured clone, the page's listeners) cost a first sync more than its JSON parsing.
+ */
+const STATUS_INTERVAL_MS = 30;
+let lastStatusAt = -Infinity;
+
+function postStatus(): void {
+  lastStatusAt = performance.now();
+  post({ notify: 'status', status: status() });
+}
+
 function statusChanged(): void {
   if (statusScheduled || ctx === null) return;
   statusScheduled = true;
   // Coalesced: a burst of lines produces one status message.
   setTimeout(() => {
     statusScheduled = false;
-    if (ctx !== null) post({ notify: 'status', status: status() });
-  }, 0);
+    if (ctx !== null) postStatus();
+  }, Math.max(0, lastStatusAt + STATUS_INTERVAL_MS - performance.now()));
 }
 
 let initialising: Promise<InitResult> | null = null;
@@ -103,7 +116,7 @@ async function openAndCreate(args: InitArgs): Promise<InitResult> {
     statusChanged,
     applied: () => statusChanged(),
     statusNow: () => {
-      if (ctx !== null) post({ notify: 'status', status: status() });
+      if (ctx !== null) postStatus();
     },
   });
   const uploader = new Uploader(opened.db, lock, engine, clientId, {
@@ -129,6 +142,14 @@ async function withDb<T>(tx: number | null, fn: (db: SqlDb) => T): Promise<T> {
   return lock.run(() => fn(c.db));
 }
 
+/**
+ * A query that may run inside the sync's open transaction: one statement that writes nothing.
+ * SQLite also calls BEGIN, COMMIT, SAVEPOINT, ATTACH… read-only; the leading keyword rules them out.
+ */
+function readsOnly(c: Ctx, sql: string): boolean {
+  return /^\s*(select|with|values)\b/i.test(sql) && c.opened.db.isReadOnly(sql);
+}
+
 function afterLocalWrite(tables: string[]): void {
   const c = need();
   if (tables.length > 0) post({ notify: 'tables', tables });
@@ -146,7 +167,13 @@ function maxCrudId(db: SqlDb): number {
 
 const methods: { [M in keyof Methods]: (...args: Parameters<Methods[M]>) => ReturnType<Methods[M]> | Promise<ReturnType<Methods[M]>> } = {
   init,
-  query: (sql, params, tx) => withDb(tx, (db) => rows(db, sql, params)),
+  query(sql, params, tx) {
+    // During a sync's store or merge slice (which leave the app tables untouched) a read-only query
+    // runs at once, between two of its statements, instead of waiting for its transaction to end.
+    const c = need();
+    if (tx === null && lock.readersMayPass && readsOnly(c, sql)) return rows(c.db, sql, params);
+    return withDb(tx, (db) => rows(db, sql, params));
+  },
   async execute(sql, params, tx) {
     if (tx !== null) {
       return withDb(tx, (db) => {

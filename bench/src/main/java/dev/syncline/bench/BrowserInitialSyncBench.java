@@ -186,8 +186,8 @@ public final class BrowserInitialSyncBench {
             return String.format("- CPU profile of our worker (%s stream, one traced first sync of %.2f s, not counted above): "
                     + "%d ms busy, %d ms idle; apply at checkpoint_complete: one-transaction apply (applyCheckpoint) %d ms, "
                     + "sliced merge into the op store and shadow tables (mergeSlice) %d ms, publish transaction (publish) "
-                    + "%d ms, of them merging segments (mergeSegment) %d ms; storing data lines (storeLines, with the eager "
-                    + "merge of compact lines) %d ms, of it merging compact segments (mergeCompactSegment) %d ms; "
+                    + "%d ms, of them merging segments (mergeSegment) %d ms; storing data lines (storeSteps, with the eager "
+                    + "merge of compact lines) %d ms, of it merging compact segments (mergeCompactSteps) %d ms; "
                     + "reading the stream + JSON.parse (ndjsonLines) %d ms; op decoding (parseLine) %d ms; self time in "
                     + "SQLite's wasm %d ms, in sqlite-wasm's JS glue %d ms, garbage collector %d ms%n", target.stream,
                     r.path("totalMs").asDouble() / 1000, worker.path("busyMs").asLong(),
@@ -196,8 +196,8 @@ public final class BrowserInitialSyncBench {
                     incl.getOrDefault("storage/sync-store.ts:mergeSlice", 0L),
                     incl.getOrDefault("storage/sync-store.ts:publish", 0L),
                     incl.getOrDefault("storage/sync-store.ts:mergeSegment", 0L),
-                    incl.getOrDefault("storage/sync-store.ts:storeLines", 0L),
-                    incl.getOrDefault("storage/sync-store.ts:mergeCompactSegment", 0L),
+                    incl.getOrDefault("storage/sync-store.ts:storeSteps", 0L),
+                    incl.getOrDefault("storage/sync-store.ts:mergeCompactSteps", 0L),
                     incl.getOrDefault("sync/ndjson.ts:ndjsonLines", 0L),
                     incl.getOrDefault("protocol/lines.ts:parseLine", 0L),
                     self.getOrDefault("SQLite (wasm)", 0L), self.getOrDefault("@sqlite.org/sqlite-wasm (JS)", 0L),
