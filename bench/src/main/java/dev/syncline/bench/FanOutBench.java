@@ -53,6 +53,10 @@ public final class FanOutBench {
             twoNodes(clients, active, txPerSecond, seconds);
             return;
         }
+        if (label.startsWith("nodes-")) {
+            twoNodesOnly(clients, active, txPerSecond, seconds, label);
+            return;
+        }
         Run run = run(clients, active, txPerSecond, seconds, RunningApp.MEMBERSHIP_RULES);
         String table = HEADER + run.row() + run.note();
         System.out.print(table);
@@ -120,6 +124,43 @@ public final class FanOutBench {
         ResultFile.write("fanout-nodes", table);
     }
 
+    /**
+     * P5 across two nodes ({@code nodes-…} labels): no baseline, PostgreSQL bucket storage, this JVM
+     * (the replicator) and a second server process with this JVM's {@code -Xmx}; client i on node
+     * i mod 2, so each serves half the connections and half the active ones. Both nodes' heap and
+     * RSS are reported (the second's heap read with jstat/jcmd).
+     */
+    private static void twoNodesOnly(int clients, int active, int txPerSecond, int seconds, String label) throws Exception {
+        Path dir = Files.createTempDirectory("syncline-fanout-" + label);
+        List<String> heapLimit = ManagementFactory.getRuntimeMXBean().getInputArguments().stream()
+                .filter(a -> a.startsWith("-Xmx")).toList();
+        Run two;
+        String nodeNote;
+        try (PostgresTestServer server = startPostgres();
+             RunningApp running = RunningApp.start(server, dir, connectionLimit(clients), RunningApp.MEMBERSHIP_RULES,
+                     true)) {
+            running.awaitReady();
+            Path work = Files.createDirectories(dir.resolve("node-b"));
+            var nodeB = dev.syncline.server.app.ServerProcess.start(dir.resolve("syncline.yaml"), running.db.uri(), work,
+                    dir.resolve("node-b.log"), heapLimit);
+            try (ExternalJvm b = new ExternalJvm(nodeB.getKey().pid())) {
+                String endpointB = "http://127.0.0.1:" + nodeB.getValue();
+                awaitReady(endpointB);
+                addUsers(running, clients);
+                two = run(running, dir, running.endpoint() + "," + endpointB, clients, active, txPerSecond, seconds, b);
+                nodeNote = "two nodes on PostgreSQL bucket storage (in the source database), " + clients / 2
+                        + " connections each (" + active / 2 + " active): node A = this JVM (the replicator), node B = a"
+                        + " second server process (pid " + nodeB.getKey().pid() + ", " + heapLimit + ")";
+            } finally {
+                nodeB.getKey().destroy();
+                nodeB.getKey().waitFor(30, TimeUnit.SECONDS);
+            }
+        }
+        String table = HEADER + two.row() + "\n" + nodeNote + ";" + two.note().strip() + "\n";
+        System.out.print(table);
+        ResultFile.write("fanout-" + label, table);
+    }
+
     private static void awaitReady(String endpoint) throws Exception {
         java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
         long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
@@ -152,6 +193,12 @@ public final class FanOutBench {
     /** P2 with the clients spread over {@code endpoints} (comma-separated nodes sharing one storage). */
     static Run run(RunningApp running, Path dir, String endpoints, int clients, int active, int txPerSecond, int seconds)
             throws Exception {
+        return run(running, dir, endpoints, clients, active, txPerSecond, seconds, null);
+    }
+
+    /** ... and, with {@code nodeB}, the heap and RSS of that second node sampled beside this JVM's. */
+    static Run run(RunningApp running, Path dir, String endpoints, int clients, int active, int txPerSecond, int seconds,
+                   ExternalJvm nodeB) throws Exception {
         MemoryMXBean memory = ManagementFactory.getMemoryMXBean();
         Path tokens = dir.resolve("tokens.txt");
         List<String> lines = new ArrayList<>(clients);
@@ -161,13 +208,33 @@ public final class FanOutBench {
         Files.write(tokens, lines);
         Thread.sleep(3000); // let replication store the memberships (a late one only arrives as a diff)
 
-        ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx2g", "-cp", System.getProperty("java.class.path"), FanOutClients.class.getName(),
-                endpoints, tokens.toString(), Integer.toString(active), dir.resolve("clients").toString());
-        pb.redirectError(ProcessBuilder.Redirect.INHERIT);
-        Process client = pb.start();
-        BufferedReader fromClient = new BufferedReader(new InputStreamReader(client.getInputStream(), StandardCharsets.UTF_8));
-        PrintWriter toClient = new PrintWriter(client.getOutputStream(), true, StandardCharsets.UTF_8);
+        // With a second node, one client JVM per node (user i on node i mod 2, as FanOutClients spreads
+        // them): one JVM may hold at most its open-file limit (20,000 here) of sockets, P5 needs 22,000.
+        String[] nodes = nodeB == null ? new String[] {endpoints} : endpoints.split(",");
+        List<ClientJvm> clientJvms = new ArrayList<>();
+        for (int k = 0; k < nodes.length; k++) {
+            Path own = tokens;
+            int ownActive = active;
+            if (nodes.length > 1) {
+                List<String> mine = new ArrayList<>();
+                ownActive = 0;
+                for (int i = k; i < clients; i += nodes.length) {
+                    mine.add(lines.get(i));
+                    ownActive += i < active ? 1 : 0;   // users u0..u(active-1) are the active ones
+                }
+                own = Files.write(dir.resolve("tokens-" + k + ".txt"), mine);
+            }
+            ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                    // 2 GiB hold 11,000 streams
+                    "-Xmx" + System.getProperty("fanout.clients.xmx", "2g"), "-cp", System.getProperty("java.class.path"),
+                    FanOutClients.class.getName(),
+                    nodes[k], own.toString(), Integer.toString(ownActive), dir.resolve("clients-" + k).toString());
+            pb.redirectError(ProcessBuilder.Redirect.INHERIT);
+            Process process = pb.start();
+            clientJvms.add(new ClientJvm(process,
+                    new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8)),
+                    new PrintWriter(process.getOutputStream(), true, StandardCharsets.UTF_8)));
+        }
 
         AtomicLong maxHeap = new AtomicLong();
         AtomicLong maxRss = new AtomicLong();
@@ -184,22 +251,32 @@ public final class FanOutBench {
         });
 
         long connectStart = System.nanoTime();
-        String syncedLine = awaitLine(fromClient, "SYNCED", 900);
+        StringBuilder syncedLines = new StringBuilder();
+        for (ClientJvm c : clientJvms) {
+            syncedLines.append(syncedLines.isEmpty() ? "" : "; ").append(awaitLine(c.from(), "SYNCED", 900));
+        }
+        String syncedLine = syncedLines.toString();
         double connectSeconds = (System.nanoTime() - connectStart) / 1e9;
         System.out.printf("%s after %.1f s%n", syncedLine, connectSeconds);
         System.gc();
         Thread.sleep(500);
         long liveHeapConnected = memory.getHeapMemoryUsage().getUsed();
         long rssConnected = Load.rssBytes();
+        long liveHeapConnectedB = nodeB == null ? 0 : nodeB.heapAfterGc();
+        long rssConnectedB = nodeB == null ? 0 : nodeB.rssBytes();
 
         String load = Load.average();
         long written = write(running, "w", active, txPerSecond, seconds);
         Thread.sleep(3000); // rows of the last checkpoints arrive
-        toClient.println("STOP");
-        String result = awaitLine(fromClient, "RESULT", 120);
-        client.waitFor(30, TimeUnit.SECONDS);
-        client.destroy();
+        clientJvms.forEach(c -> c.to().println("STOP"));
+        List<String> results = new ArrayList<>();
+        for (ClientJvm c : clientJvms) {
+            results.add(awaitLine(c.from(), "RESULT", 120));
+            c.process().waitFor(30, TimeUnit.SECONDS);
+            c.process().destroy();
+        }
         sampler.interrupt();
+        String result = results.size() == 1 ? results.getFirst() : merged(results);
 
         String row = String.format("| %s | %s | %d | %d | %d | %d | %d | %s | %s | %s | %s | %s | %s | %s | %s | %d MiB | %d MiB | %d MiB | %d MiB |%n",
                 LocalDate.now(), load, clients, active, txPerSecond, seconds, written, field(result, "received"),
@@ -208,6 +285,13 @@ public final class FanOutBench {
                 rssConnected >> 20, maxRss.get() >> 20);
         String note = String.format("%nstreams connected and first-synced in %.1f s; heap limit %d MiB%n", connectSeconds,
                 memory.getHeapMemoryUsage().getMax() >> 20);
+        if (nodeB != null) {
+            row = row.replaceFirst(" \\| (\\d+ MiB) \\| (\\d+ MiB) \\| (\\d+ MiB) \\| (\\d+ MiB) \\|\\n$",
+                    String.format(" | A $1, B %d MiB | A $2, B %d MiB | A $3, B %d MiB | A $4, B %d MiB |%n",
+                            liveHeapConnectedB >> 20, nodeB.maxHeapBytes() >> 20, rssConnectedB >> 20,
+                            nodeB.maxRssBytes() >> 20));
+            note = note.stripTrailing() + String.format(" (node B: %s)%n", nodeB.heapLimit());
+        }
         return new Run(row, note);
     }
 
@@ -253,6 +337,29 @@ public final class FanOutBench {
             }
         });
         return line.get(timeoutSeconds, TimeUnit.SECONDS);
+    }
+
+    /** One client JVM and its stdin/stdout. */
+    private record ClientJvm(Process process, BufferedReader from, PrintWriter to) {}
+
+    /**
+     * The RESULT lines of one client JVM per node as one: counts added up, latencies per node
+     * ({@code node A / node B}, already in ms; percentiles of two populations do not add up).
+     */
+    private static String merged(List<String> results) {
+        StringBuilder line = new StringBuilder("RESULT");
+        for (String count : List.of("received", "failed", "checksumFailures")) {
+            long sum = 0;
+            for (String r : results) {
+                sum += Long.parseLong(field(r, count));
+            }
+            line.append(' ').append(count).append('=').append(sum);
+        }
+        for (String latency : List.of("p50", "p90", "p95", "p99", "max")) {
+            line.append(' ').append(latency).append('=').append(String.join("/",
+                    results.stream().map(r -> ms(field(r, latency))).toList()));
+        }
+        return line.toString();
     }
 
     private static String field(String line, String name) {

@@ -36,8 +36,29 @@ final class ReplicatorElection implements AutoCloseable {
             host = "localhost";
         }
         var db = config.storage().postgres();
-        return new ReplicatorLease(db.jdbcUrl(), db.jdbcProperties(), config.storage().schema(),
+        return new ReplicatorLease(db.jdbcUrl(), leaseSessionProperties(db.jdbcProperties()), config.storage().schema(),
                 host + " pid " + ProcessHandle.current().pid());
+    }
+
+    /**
+     * How long PostgreSQL keeps an idle lease session — and with it the advisory lock — of a node it
+     * no longer hears from. The holder queries its lease connection every {@link #INTERVAL}, so a live
+     * holder is never idle this long; a partition that drops packets without a reset leaves the
+     * backend waiting for the next query, and without this it would keep the lock until its TCP
+     * keepalive gives up (2 h by default), blocking any take-over. Longer than the holder's own
+     * bound: its lease check times out after 10 s ({@code socketTimeout} of the lease connection),
+     * so it has stopped capture about 4 s before PostgreSQL lets another node take the lease.
+     */
+    static final Duration LEASE_SESSION_IDLE_TIMEOUT = Duration.ofSeconds(15);
+
+    /** The storage connection's properties plus {@code idle_session_timeout} (PostgreSQL 14+) for the lease session. */
+    static java.util.Properties leaseSessionProperties(java.util.Properties storage) {
+        java.util.Properties p = new java.util.Properties();
+        p.putAll(storage);
+        String timeout = "-c idle_session_timeout=" + LEASE_SESSION_IDLE_TIMEOUT.toMillis();
+        String options = p.getProperty("options");
+        p.setProperty("options", options == null || options.isBlank() ? timeout : options + " " + timeout);
+        return p;
     }
 
     ReplicatorElection(ReplicatorLease lease, Runnable onAcquired, Runnable onLost) {

@@ -21,6 +21,8 @@ public enum ServerError {
     SYNC_R1006("SYNC_R1006", 503),
     SYNC_R1007("SYNC_R1007", 429),
     SYNC_R1008("SYNC_R1008", 429),
+    /** This node cannot reach its storage database right now (PostgreSQL storage: cut, restarting): retry. */
+    SYNC_R1009("SYNC_R1009", 503),
     /** Too many buckets or parameter results for one user: PowerSync's own code, so SDKs treat it alike. */
     PSYNC_S2305("PSYNC_S2305", 400),
     SYNC_W1001("SYNC_W1001", 0),

@@ -58,8 +58,15 @@ final class DirectRoute extends Handler.Wrapper {
             }
             body = utf8(ErrorBody.of(e.code(), status, e.getMessage()));
         } catch (Exception e) {
-            status = 500;
-            body = utf8(ErrorBody.of(InternalFailure.CODE, 500, InternalFailure.report(log, "POST " + path, e)));
+            SyncException unreachable = InternalFailure.storageUnreachable(log, "POST " + path, e);
+            if (unreachable != null) {
+                status = unreachable.status();
+                response.getHeaders().put(HttpHeader.RETRY_AFTER, unreachable.retryAfterSeconds());
+                body = utf8(ErrorBody.of(unreachable.code(), status, unreachable.getMessage()));
+            } else {
+                status = 500;
+                body = utf8(ErrorBody.of(InternalFailure.CODE, 500, InternalFailure.report(log, "POST " + path, e)));
+            }
         }
         response.setStatus(status);
         response.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/json");

@@ -181,6 +181,12 @@ public final class SyncHttpServer implements AutoCloseable {
                     error(ctx, ServerError.SYNC_R1000.code(), h.getStatus(), h.getMessage());
                     return;
                 }
+                SyncException unreachable = InternalFailure.storageUnreachable(log, ctx.method() + " " + ctx.path(), e);
+                if (unreachable != null) {
+                    ctx.header("Retry-After", Long.toString(unreachable.retryAfterSeconds()));
+                    error(ctx, unreachable.code(), unreachable.status(), unreachable.getMessage());
+                    return;
+                }
                 error(ctx, InternalFailure.CODE, 500, InternalFailure.report(log, ctx.method() + " " + ctx.path(), e));
             });
             config.routes.exception(StreamingSyncRequest.InvalidRequestException.class,

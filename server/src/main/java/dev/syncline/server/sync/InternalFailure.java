@@ -14,6 +14,22 @@ public final class InternalFailure {
 
     private InternalFailure() {}
 
+    /**
+     * A failure that is not internal after all: the storage database (PostgreSQL storage) is not
+     * reachable from this node — a cut, a restart, a partition. The client gets a retryable 503
+     * ({@code SYNC_R1009}, {@code Retry-After: 1}) and the log one WARN line instead of an ERROR with
+     * a stack trace; null for anything else. Found by the fault campaign on PostgreSQL storage.
+     */
+    public static SyncException storageUnreachable(Logger log, String where, Throwable failure) {
+        if (!dev.syncline.server.storage.StorageFailures.connectionLost(failure)) {
+            return null;
+        }
+        log.warn(dev.syncline.server.errors.ServerError.SYNC_R1009.tag("{}: the storage database is not reachable ({}); "
+                + "the client retries"), where, failure.getMessage());
+        return new SyncException(dev.syncline.server.errors.ServerError.SYNC_R1009,
+                "the storage database is not reachable from this node; retry shortly", 1);
+    }
+
     /** Logs {@code failure} with a new reference and returns the description safe to send. */
     public static String report(Logger log, String where, Throwable failure) {
         String reference = UUID.randomUUID().toString().substring(0, 8);

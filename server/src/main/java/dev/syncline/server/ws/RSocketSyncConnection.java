@@ -166,8 +166,10 @@ public final class RSocketSyncConnection {
             } catch (IOException e) {
                 log.info("WebSocket sync stream ended: {}", e.toString());
             } catch (RuntimeException e) {
+                SyncException unreachable = InternalFailure.storageUnreachable(log, "WebSocket sync stream", e);
                 outbox.offer(RSocketCodec.encode(new RSocketFrame.Error(frame.streamId(), RSocketFrame.ERROR_APPLICATION_ERROR,
-                        "[" + InternalFailure.CODE + "] " + InternalFailure.report(log, "WebSocket sync stream", e))));
+                        unreachable != null ? "[" + unreachable.code() + "] " + unreachable.getMessage()
+                                : "[" + InternalFailure.CODE + "] " + InternalFailure.report(log, "WebSocket sync stream", e))));
             } finally {
                 outbox.close();
             }

@@ -8,6 +8,7 @@ import dev.syncline.server.auth.DevTokens;
 import dev.syncline.server.config.ConfigLoader;
 import dev.syncline.server.config.SynclineConfig;
 import dev.syncline.server.demo.DemoPostgres;
+import dev.syncline.server.faults.TcpProxy;
 import dev.syncline.server.sync.ProtocolClientModel;
 import dev.syncline.server.testing.PostgresTestServer;
 import dev.syncline.server.testing.TestDatabase;
@@ -42,6 +43,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicIntegerArray;
 import java.util.function.BooleanSupplier;
+import java.util.regex.Pattern;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -102,16 +104,18 @@ class MultiNodeIT {
     final class Node {
         final int index;
         final Path log;
+        final Path nodeConfig;
         Process process;
 
-        Node(int index) {
+        Node(int index, Path nodeConfig) {
             this.index = index;
             this.log = dir.resolve("node-" + index + ".log");
+            this.nodeConfig = nodeConfig;
         }
 
         void start() throws Exception {
             Path work = Files.createDirectories(dir.resolve("node-" + index));
-            var started = ServerProcess.start(config, db.uri(), work, log);
+            var started = ServerProcess.start(nodeConfig, db.uri(), work, log);
             process = started.getKey();
             ports.set(index, started.getValue());
         }
@@ -135,6 +139,11 @@ class MultiNodeIT {
     }
 
     void startCluster() throws Exception {
+        startCluster(null);
+    }
+
+    /** With {@code storageLinkOfNode0}, node 0 reaches the storage database (not the source) through that proxy. */
+    void startCluster(TcpProxy storageLinkOfNode0) throws Exception {
         db = server.createDatabase();
         db.execute(DemoPostgres.resource("schema.sql"), DemoPostgres.resource("sample-data.sql"), NOTES);
         int n = slots.incrementAndGet();
@@ -145,7 +154,16 @@ class MultiNodeIT {
         SynclineConfig loaded = ConfigLoader.load(config, Map.of("PG_URI", db.uri()));
         tokens = DevTokens.from(loaded.clientAuth(), Clock.systemUTC()).orElseThrow();
         for (int i = 0; i < 3; i++) {
-            nodes.add(new Node(i));
+            Path nodeConfig = config;
+            if (i == 0 && storageLinkOfNode0 != null) {
+                String text = Files.readString(config);
+                String storage = "storage:\n  type: postgresql\n  uri: ${PG_URI}\n";
+                assertThat(text).contains(storage);
+                nodeConfig = Files.writeString(dir.resolve("syncline-node-0.yaml"), text.replace(storage,
+                        "storage:\n  type: postgresql\n  uri: postgresql://" + server.user() + ":" + server.password()
+                                + "@127.0.0.1:" + storageLinkOfNode0.port() + "/" + db.name() + "\n"));
+            }
+            nodes.add(new Node(i, nodeConfig));
         }
         nodes.get(0).start();   // the first one takes the lease and copies; the others join it
         await("node 0 ready", Duration.ofSeconds(60), nodes.get(0)::ready);
@@ -165,6 +183,41 @@ class MultiNodeIT {
         if (db != null) {
             db.close();
         }
+        assertNoUnexpectedErrorsInTheNodesLogs();
+    }
+
+    /**
+     * ERROR lines a fault in these tests legitimately produces. Each is the fenced or cut node
+     * reporting what happened to it; anything else at ERROR (or an uncaught exception) fails the test.
+     */
+    static final List<Pattern> EXPECTED_ERRORS = List.of(
+            // a node that lost the lease without noticing yet tries a storage write: the fence refuses it
+            Pattern.compile("SYNC_D1301"),
+            // a node whose lease connection failed or whose epoch moved on: it stops capture on purpose
+            Pattern.compile("SYNC_D1302"));
+
+    /** Every node's log (all its processes: kill -9 and restarts append to the same file), after the nodes stopped. */
+    void assertNoUnexpectedErrorsInTheNodesLogs() throws Exception {
+        List<String> unexpected = new ArrayList<>();
+        Path kept = Files.createDirectories(Path.of("target", "multi-node-logs"));   // the @TempDir goes away
+        for (Node node : nodes) {
+            if (Files.exists(node.log)) {
+                Files.copy(node.log, kept.resolve(node.log.getFileName()), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                unexpected.addAll(unexpectedErrors("node " + node.index, node.logText(), EXPECTED_ERRORS));
+            }
+        }
+        System.out.println("unexpected ERROR lines in the nodes' logs: " + unexpected.size()
+                + unexpected.stream().map(l -> "\n  " + l).reduce("", String::concat));
+        assertThat(unexpected).as("ERROR lines in the nodes' logs (none expected but " + EXPECTED_ERRORS + ")").isEmpty();
+    }
+
+    /** The ERROR lines (logback's {@code " ERROR "} level column) and uncaught exceptions of a log that no pattern allows. */
+    static List<String> unexpectedErrors(String name, String log, List<Pattern> allowed) {
+        return log.lines()
+                .filter(l -> l.contains(" ERROR ") || l.startsWith("Exception in thread "))
+                .filter(l -> allowed.stream().noneMatch(p -> p.matcher(l).find()))
+                .map(l -> name + ": " + l)
+                .toList();
     }
 
     /** The lease row: which process holds it (its pid) and the epoch. */
@@ -456,17 +509,87 @@ class MultiNodeIT {
                 + lease().epoch() + "); " + cutWrites.written.get() + " rows written, every client caught up");
 
         assertThat(anomalies).isEmpty();
-        List<String> errors = new ArrayList<>();
-        for (Node node : nodes) {
-            node.logText().lines().filter(l -> l.contains(" ERROR ")).forEach(l -> errors.add("node " + node.index + ": " + l));
-        }
-        System.out.println("ERROR lines in the nodes' logs: " + errors.size() + errors.stream().map(l -> "\n  " + l)
-                .reduce("", String::concat));
         for (Client c : clients) {
             assertThat(c.connections.get()).as(c.name + " connections").isGreaterThanOrEqualTo(1);
         }
         System.out.println("clients: " + clients.stream().map(c -> c.name + " " + c.connections.get() + " connections, "
                 + c.completions.get() + " checkpoints").toList());
+    }
+
+    /**
+     * How long after a silent partition of the replicator from storage another node holds the lease:
+     * PostgreSQL ends the cut holder's idle lease session after {@link ReplicatorElection#LEASE_SESSION_IDLE_TIMEOUT}
+     * (15 s after the last query it received, at most one lease check before the cut), and a follower
+     * tries the lease every second. Documented in docs/deployment.md (Failover).
+     */
+    static final Duration SILENT_PARTITION_FAILOVER = ReplicatorElection.LEASE_SESSION_IDLE_TIMEOUT.plusSeconds(3);
+
+    /**
+     * (e) A partition that drops packets, not a reset: node 0, the replicator, reaches the storage
+     * database through a proxy that starts black-holing (keeps the sockets open, forwards and reads
+     * nothing); its replication connection to the source is not cut. Before the lease sessions had an
+     * {@code idle_session_timeout}, PostgreSQL kept the cut holder's session and advisory lock for as
+     * long as the proxy kept the socket open (TCP keepalives are answered), and no node ever took over.
+     */
+    @Test
+    void aReplicatorCutFromStorageByAPartitionThatDropsPacketsStopsAnotherTakesOverAndAfterTheHealItFollows()
+            throws Exception {
+        try (TcpProxy storageLink = new TcpProxy("node 0 storage", server.port())) {
+            startCluster(storageLink);
+            Node cut = nodes.get(0);
+            assertThat(lease().pid()).as("node 0 started first and holds the lease").isEqualTo(cut.process.pid());
+            // clients of nodes 1 and 2 must stay live through the partition; those of node 0 stall with it
+            for (int i = 0; i < 6; i++) {
+                clients.add(new Client("c" + i, i % 2 == 0 ? "alice" : "bob", "client-" + i, i % 3, true));
+            }
+            await("every client's first sync", Duration.ofSeconds(60),
+                    () -> clients.stream().allMatch(c -> c.sharedIds.size() >= 4));
+
+            Writer writer = new Writer();
+            await("writes flowing", Duration.ofSeconds(30), () -> writer.written.get() > 50);
+            Lease held = lease();
+            storageLink.blackhole();
+            long partitioned = System.nanoTime();
+            Node successor = awaitTakeOver(held, SILENT_PARTITION_FAILOVER.plusSeconds(30));
+            Duration failover = Duration.ofNanos(System.nanoTime() - partitioned);
+            String cutLogAtTakeOver = cut.logText();
+            System.out.println("(e) node 0 black-holed from storage: node " + successor.index + " took over after "
+                    + failover.toMillis() + " ms (epoch " + lease().epoch() + ")");
+            assertThat(failover).as("take-over after a silent partition").isLessThan(SILENT_PARTITION_FAILOVER);
+            assertThat(cutLogAtTakeOver).as("the cut node stopped capture before another node took over")
+                    .contains("SYNC_D1302").contains("stopped replicating");
+
+            // the clients of the other nodes catch up while the partition lasts: nothing written during it is lost
+            List<Client> reachable = clients.stream().filter(c -> c.node != cut.index).toList();
+            int writtenAtTakeOver = writer.written.get();
+            await("writes after the take-over", Duration.ofSeconds(30), () -> writer.written.get() > writtenAtTakeOver + 50);
+            writer.close();
+            Set<String> expected = sharedListIdsInPostgres();
+            await("the clients of nodes 1 and 2 hold every row, the partition still on", Duration.ofSeconds(20),
+                    () -> reachable.stream().allMatch(c -> c.sharedIds.equals(expected)));
+            assertThat(anomalies).isEmpty();
+
+            // heal: whatever the cut node had queued reaches storage now; it must not write, nor win the lease back
+            storageLink.heal();
+            Writer afterHeal = new Writer();
+            await("writes after the heal", Duration.ofSeconds(30), () -> afterHeal.written.get() > 50);
+            afterHeal.close();
+            awaitCaughtUp("(e) every client, those of the healed node too", System.nanoTime()
+                    + Duration.ofSeconds(30).toNanos());
+            assertThat(lease().pid()).as("the healed node did not win the lease back").isEqualTo(successor.process.pid());
+            assertThat(lease().epoch()).isEqualTo(held.epoch() + 1);
+            assertThat(cut.process.isAlive()).isTrue();
+            HttpResponse<String> metrics = http.send(HttpRequest.newBuilder(URI.create(cut.endpoint() + "/metrics"))
+                    .build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(metrics.body()).as("the healed node does not replicate").containsPattern("(?m)^syncline_replicator(\\{[^}]*\\})? 0(\\.0)?$");
+            Client late = new Client("late on the healed node", "bob", "client-late", cut.index, true);
+            clients.add(late);
+            awaitCaughtUp("(e) a client connecting to the healed node", System.nanoTime() + Duration.ofSeconds(30).toNanos());
+            System.out.println("(e) after the heal: " + (writer.written.get() + afterHeal.written.get())
+                    + " rows written, every client caught up; the healed node follows (fenced writes in its log: "
+                    + cut.logText().lines().filter(l -> l.contains("SYNC_D1301")).count() + ")");
+            assertThat(anomalies).isEmpty();
+        }
     }
 
     private Lease uncheckedLease() {

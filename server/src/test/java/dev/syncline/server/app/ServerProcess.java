@@ -27,11 +27,20 @@ public final class ServerProcess {
 
     /** Starts the process and returns it with its port once it serves. */
     public static Map.Entry<Process, Integer> start(Path config, String pgUri, Path workDir, Path logFile) throws Exception {
+        return start(config, pgUri, workDir, logFile, java.util.List.of());
+    }
+
+    /** The same with JVM options (e.g. {@code -Xmx1g}) before the class path. */
+    public static Map.Entry<Process, Integer> start(Path config, String pgUri, Path workDir, Path logFile,
+                                                    java.util.List<String> jvmOptions) throws Exception {
         Path portFile = workDir.resolve("port");
         Files.deleteIfExists(portFile);
-        Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-cp", System.getProperty("java.class.path"), ServerProcess.class.getName(),
-                config.toString(), pgUri, portFile.toString())
+        java.util.List<String> command = new java.util.ArrayList<>();
+        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        command.addAll(jvmOptions);
+        command.addAll(java.util.List.of("-cp", System.getProperty("java.class.path"), ServerProcess.class.getName(),
+                config.toString(), pgUri, portFile.toString()));
+        Process p = new ProcessBuilder(command)
                 .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile())).start();
         long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
         while (!Files.exists(portFile)) {

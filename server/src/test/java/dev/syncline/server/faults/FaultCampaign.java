@@ -63,7 +63,7 @@ public final class FaultCampaign {
             """;
 
     /** The kinds of fault the nemesis injects. */
-    enum Fault { KILL_SERVER, KILL_SERVER_MID_SNAPSHOT, POSTGRES_CRASH, CUT_SERVER_POSTGRES, BLACKHOLE_SERVER_POSTGRES,
+    enum Fault { KILL_SERVER, KILL_REPLICATOR, KILL_SERVER_MID_SNAPSHOT, POSTGRES_CRASH, CUT_SERVER_POSTGRES, BLACKHOLE_SERVER_POSTGRES,
         LATENCY_SERVER_POSTGRES, CUT_CLIENTS_SERVER, LATENCY_CLIENTS_SERVER, STALL_READER, FULL_DISK }
 
     /** What a run did and found. */
@@ -97,38 +97,54 @@ public final class FaultCampaign {
     private final Map<Fault, Integer> injected = new EnumMap<>(Fault.class);
     private final List<String> users = List.of("u1", "u2", "u3");
     private final Duration convergeDeadline;
+    private final boolean postgresStorage;
+    private final int nodeCount;
     private FullDisk disk;
 
     public FaultCampaign(long seed, Duration duration, Path dir, Duration convergeDeadline) {
+        this(seed, duration, dir, convergeDeadline, false, 1);
+    }
+
+    /**
+     * @param postgresStorage bucket storage in PostgreSQL (schema {@code syncline_storage} of the
+     *                        source database, reached through the node's proxy) instead of SQLite
+     * @param nodes           server nodes (more than one only with PostgreSQL storage): one holds the
+     *                        replicator lease, and {@link Fault#KILL_REPLICATOR} kills that one
+     */
+    public FaultCampaign(long seed, Duration duration, Path dir, Duration convergeDeadline, boolean postgresStorage,
+                         int nodes) {
+        if (nodes < 1 || nodes > 1 && !postgresStorage) {
+            throw new IllegalArgumentException("several nodes need PostgreSQL storage (SQLite storage has one server)");
+        }
         this.seed = seed;
         this.duration = duration;
         this.dir = dir;
         this.random = new Random(seed);
         this.convergeDeadline = convergeDeadline;
+        this.postgresStorage = postgresStorage;
+        this.nodeCount = nodes;
     }
 
     public Result run() throws Exception {
         Files.createDirectories(dir);
         try (FaultPostgres pg = FaultPostgres.start(dir);
-             TcpProxy pgProxy = new TcpProxy("postgres", pg.port());
-             FullDisk disk = FullDisk.mount(dir.resolve("storage"))) {
+             FullDisk disk = postgresStorage ? null : FullDisk.mount(dir.resolve("storage"))) {
             this.disk = disk;
-            System.out.println(disk.available() ? "storage on a 512 MiB tmpfs: FULL_DISK faults on"
+            System.out.println(postgresStorage ? "storage in PostgreSQL, " + nodeCount + " node(s): no FULL_DISK faults"
+                    : disk.available() ? "storage on a 512 MiB tmpfs: FULL_DISK faults on"
                     : "storage not on a filesystem of its own (mount needs root): no FULL_DISK faults");
             setUp(pg);
-            int serverPort = freePort();
-            Path config = writeConfig(pgProxy.port(), serverPort);
-            DevTokens tokens = DevTokens.from(ConfigLoader.load(config, Map.of()).clientAuth(), Clock.systemUTC())
-                    .orElseThrow();
-            try (ServerProcess server = new ServerProcess(config, dir.resolve("server.log"), serverPort);
-                 TcpProxy apiProxy = new TcpProxy("api", serverPort)) {
-                return campaign(pg, pgProxy, server, apiProxy, tokens);
+            try (FaultCluster cluster = FaultCluster.start(dir, pg, nodeCount, postgresStorage, this::writeConfig)) {
+                DevTokens tokens = DevTokens.from(ConfigLoader.load(configPath(0), Map.of()).clientAuth(),
+                        Clock.systemUTC()).orElseThrow();
+                return campaign(pg, cluster, tokens);
             }
         }
     }
 
-    private Result campaign(FaultPostgres pg, TcpProxy pgProxy, ServerProcess server, TcpProxy apiProxy,
-                            DevTokens tokens) throws Exception {
+    private Result campaign(FaultPostgres pg, FaultCluster cluster, DevTokens tokens) throws Exception {
+        ServerProcess server = cluster.first().server();
+        TcpProxy apiProxy = cluster.apiProxy();
         List<TransferWriter> writers = new ArrayList<>();
         for (int w = 0; w < 2; w++) { // writing from the start, so changes race the initial copy and its resumption
             writers.add(new TransferWriter(w, () -> {
@@ -160,6 +176,10 @@ public final class FaultCampaign {
                 }
             }
             awaitReady(server, Duration.ofSeconds(180));
+            for (FaultCluster.Node other : cluster.nodes().subList(1, nodeCount)) {   // followers join the copied storage
+                other.server().start();
+                awaitReady(other.server(), Duration.ofSeconds(90));
+            }
 
             String endpoint = "http://127.0.0.1:" + apiProxy.port();
             Map<String, String> tokenByUser = new HashMap<>();
@@ -176,19 +196,12 @@ public final class FaultCampaign {
             long end = faultPhaseStart + duration.toNanos();
             while (System.nanoTime() < end) {
                 Thread.sleep(1000 + random.nextInt(2000));
-                if (!server.alive()) {
-                    anomalies.add("the server exited by itself (see server.log)");
-                    server.start();
-                }
-                inject(pg, pgProxy, server, apiProxy, clients);
+                restartExited(cluster);
+                inject(pg, cluster, clients);
             }
             Duration faultPhase = Duration.ofNanos(System.nanoTime() - faultPhaseStart);
-            pgProxy.heal();
-            apiProxy.heal();
-            if (!server.alive()) {
-                anomalies.add("the server exited by itself (see server.log)");
-                server.start();
-            }
+            cluster.healAll();
+            restartExited(cluster);
             long healed = System.nanoTime();
 
             for (TransferWriter w : writers) {
@@ -202,7 +215,7 @@ public final class FaultCampaign {
                 }
             }
             Duration worst = awaitConvergence(pg, clients, healed);
-            return check(pg, server, faultPhase, writers, uploaders, clients, worst, churn.changes());
+            return check(pg, cluster, faultPhase, writers, uploaders, clients, worst, churn.changes());
         } finally {
             churn.close();
             for (FaultSyncClient c : clients) {
@@ -217,21 +230,41 @@ public final class FaultCampaign {
         }
     }
 
-    private void inject(FaultPostgres pg, TcpProxy pgProxy, ServerProcess server, TcpProxy apiProxy,
-                        List<FaultSyncClient> clients) throws Exception {
-        Fault[] kinds = {Fault.KILL_SERVER, Fault.POSTGRES_CRASH, Fault.CUT_SERVER_POSTGRES,
-                Fault.BLACKHOLE_SERVER_POSTGRES, Fault.LATENCY_SERVER_POSTGRES, Fault.CUT_CLIENTS_SERVER,
-                Fault.LATENCY_CLIENTS_SERVER, Fault.STALL_READER};
-        if (disk.available()) {
-            kinds = java.util.Arrays.copyOf(kinds, kinds.length + 1);
-            kinds[kinds.length - 1] = Fault.FULL_DISK;
+    private void restartExited(FaultCluster cluster) throws Exception {
+        for (FaultCluster.Node n : cluster.nodes()) {
+            if (!n.server().alive()) {
+                anomalies.add("server node " + n.index() + " exited by itself (see " + n.server().log().getFileName() + ")");
+                n.server().start();
+            }
         }
-        Fault fault = kinds[random.nextInt(kinds.length)];
+    }
+
+    private void inject(FaultPostgres pg, FaultCluster cluster, List<FaultSyncClient> clients) throws Exception {
+        List<Fault> kinds = new ArrayList<>(List.of(Fault.KILL_SERVER, Fault.POSTGRES_CRASH, Fault.CUT_SERVER_POSTGRES,
+                Fault.BLACKHOLE_SERVER_POSTGRES, Fault.LATENCY_SERVER_POSTGRES, Fault.CUT_CLIENTS_SERVER,
+                Fault.LATENCY_CLIENTS_SERVER, Fault.STALL_READER));
+        if (nodeCount > 1) {
+            kinds.add(Fault.KILL_REPLICATOR);   // KILL_SERVER then kills a node at random, often a follower
+        }
+        if (disk != null && disk.available()) {
+            kinds.add(Fault.FULL_DISK);
+        }
+        Fault fault = kinds.get(random.nextInt(kinds.size()));
         long hold = 500 + random.nextInt(3500);
         count(fault);
-        System.out.printf("fault %s for %d ms%n", fault, hold);
+        // server↔PostgreSQL faults hit the replicator's link: the node whose storage writes and capture they cut
+        FaultCluster.Node node = nodeCount == 1 ? cluster.first()   // one node: the schedule of a seed as before
+                : fault == Fault.KILL_SERVER ? cluster.nodes().get(random.nextInt(nodeCount)) : cluster.replicator(pg, random);
+        ServerProcess server = node.server();
+        TcpProxy pgProxy = node.pgProxy();
+        TcpProxy apiProxy = cluster.apiProxy();
+        boolean nodeFault = switch (fault) {
+            case KILL_SERVER, KILL_REPLICATOR, CUT_SERVER_POSTGRES, BLACKHOLE_SERVER_POSTGRES, LATENCY_SERVER_POSTGRES -> true;
+            default -> false;
+        };
+        System.out.printf("fault %s for %d ms%s%n", fault, hold, nodeCount > 1 && nodeFault ? " (node " + node.index() + ")" : "");
         switch (fault) {
-            case KILL_SERVER -> {
+            case KILL_SERVER, KILL_REPLICATOR -> {
                 server.kill();
                 Thread.sleep(hold / 4);
                 server.start();
@@ -329,7 +362,7 @@ public final class FaultCampaign {
         return views;
     }
 
-    private Result check(FaultPostgres pg, ServerProcess server, Duration faultPhase, List<TransferWriter> writers,
+    private Result check(FaultPostgres pg, FaultCluster cluster, Duration faultPhase, List<TransferWriter> writers,
                          List<Uploader> uploaders, List<FaultSyncClient> clients, Duration worst, long churned)
             throws Exception {
         Set<String> transfers = new HashSet<>();
@@ -391,12 +424,15 @@ public final class FaultCampaign {
         }
         long checkpoints = clients.stream().mapToLong(FaultSyncClient::checkpoints).sum();
         long connects = clients.stream().mapToLong(FaultSyncClient::connects).sum();
-        long errors;
-        try (var lines = Files.lines(dir.resolve("server.log"))) {
-            errors = lines.filter(l -> l.contains(" ERROR ")).count();
+        long errors = 0;
+        for (FaultCluster.Node n : cluster.nodes()) {
+            try (var lines = Files.lines(n.server().log())) {
+                errors += lines.filter(l -> l.contains(" ERROR ")).count();
+            }
         }
         return new Result(seed, faultPhase, new EnumMap<>(injected), committedTransfers, committedNotes, uploadTx,
-                uploadedNotes, requests, churned, checkpoints, connects, anomalies.all(), lost, worst, server.starts(), errors);
+                uploadedNotes, requests, churned, checkpoints, connects, anomalies.all(), lost, worst, cluster.starts(),
+                errors);
     }
 
     private long missing(String what, Set<String> acknowledged, Set<String> present) {
@@ -464,9 +500,18 @@ public final class FaultCampaign {
         }
     }
 
-    private Path writeConfig(int postgresPort, int serverPort) throws IOException {
+    private Path configPath(int node) {
+        return dir.resolve(nodeCount == 1 ? "syncline.yaml" : "syncline-" + node + ".yaml");
+    }
+
+    /** Node {@code node}'s configuration: source and (PostgreSQL) storage through its own proxy. */
+    private Path writeConfig(int node, int postgresPort, int serverPort) throws IOException {
         Files.writeString(dir.resolve("rules.yaml"), RULES);
-        return Files.writeString(dir.resolve("syncline.yaml"), """
+        String storage = postgresStorage
+                ? "type: postgresql\n  uri: postgresql://%s:%s@127.0.0.1:%d/%s\n  sslmode: disable".formatted(
+                        FaultPostgres.USER, FaultPostgres.PASSWORD, postgresPort, FaultPostgres.DATABASE)
+                : "path: ./storage/syncline.db";
+        return Files.writeString(configPath(node), """
                 port: %d
                 replication:
                   connections:
@@ -474,7 +519,7 @@ public final class FaultCampaign {
                       uri: postgresql://%s:%s@127.0.0.1:%d/%s
                       sslmode: disable
                 storage:
-                  path: ./storage/syncline.db
+                  %s
                 sync_config:
                   path: rules.yaml
                 client_auth:
@@ -492,10 +537,10 @@ public final class FaultCampaign {
                   role: authenticated
                   tables: [notes]
                 """.formatted(serverPort, FaultPostgres.USER, FaultPostgres.PASSWORD, postgresPort,
-                FaultPostgres.DATABASE, SECRET));
+                FaultPostgres.DATABASE, storage, SECRET));
     }
 
-    private static int freePort() throws IOException {
+    static int freePort() throws IOException {
         try (ServerSocket s = new ServerSocket(0)) {
             return s.getLocalPort();
         }
@@ -519,21 +564,32 @@ public final class FaultCampaign {
     public static void main(String[] args) throws Exception {
         double minutes = 5;
         long seed = System.currentTimeMillis();
+        boolean postgresStorage = false;
+        int nodes = 1;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--minutes" -> minutes = Double.parseDouble(args[++i]);
                 case "--seed" -> seed = Long.parseLong(args[++i]);
+                case "--storage" -> postgresStorage = switch (args[++i]) {
+                    case "postgresql" -> true;
+                    case "sqlite" -> false;
+                    default -> throw new IllegalArgumentException("--storage sqlite|postgresql, not " + args[i]);
+                };
+                case "--nodes" -> nodes = Integer.parseInt(args[++i]);
                 default -> {
-                    System.err.println("usage: bench/run faults --minutes N [--seed S]");
+                    System.err.println("usage: bench/run faults --minutes N [--seed S] [--storage sqlite|postgresql]"
+                            + " [--nodes N (PostgreSQL storage)]");
                     System.exit(2);
                 }
             }
         }
         Path dir = Files.createTempDirectory("syncline-faults-");
-        Result result = new FaultCampaign(seed, Duration.ofSeconds((long) (minutes * 60)), dir, Duration.ofSeconds(60)).run();
-        StringBuilder report = new StringBuilder(result.summary()).append('\n');
+        Result result = new FaultCampaign(seed, Duration.ofSeconds((long) (minutes * 60)), dir, Duration.ofSeconds(60),
+                postgresStorage, nodes).run();
+        StringBuilder report = new StringBuilder(postgresStorage ? "PostgreSQL storage, " + nodes + " node(s): " : "")
+                .append(result.summary()).append('\n');
         result.anomalies().stream().limit(50).forEach(a -> report.append("  anomaly: ").append(a).append('\n'));
-        report.append("work directory (server.log, postgres.log): ").append(dir).append('\n');
+        report.append("work directory (server*.log, postgres.log): ").append(dir).append('\n');
         System.out.print(report);
         writeResult(report.toString());
         if (Files.exists(dir.resolve("pgdata"))) { // zonky usually removes it; the logs stay

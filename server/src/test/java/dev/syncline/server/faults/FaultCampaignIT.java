@@ -30,4 +30,26 @@ class FaultCampaignIT {
         assertThat(result.uploadTransactions()).isPositive();
         assertThat(result.checkpoints()).isPositive();
     }
+
+    /**
+     * The same checkers with PostgreSQL bucket storage on two nodes, which adds {@code KILL_REPLICATOR}
+     * (kill -9 of the lease holder) and sends the server↔PostgreSQL faults to the replicator's link.
+     * Shorter (30 s of faults unless {@code -Dsyncline.faults.nodes.seconds=N}) to keep CI's time small.
+     */
+    @Test
+    void noAnomalyWithPostgresStorageOnTwoNodesUnderReplicatorKillsAndPartitions(@TempDir Path dir) throws Exception {
+        long seed = Long.getLong("syncline.faults.seed", 13);
+        long seconds = Long.getLong("syncline.faults.nodes.seconds", 30);
+        FaultCampaign.Result result = new FaultCampaign(seed, Duration.ofSeconds(seconds), dir, Duration.ofSeconds(60),
+                true, 2).run();
+        System.out.println("PostgreSQL storage, 2 nodes: " + result.summary());
+
+        assertThat(result.anomalies()).as("anomalies (seed %d)", seed).isEmpty();
+        assertThat(result.rowsLost()).isZero();
+        assertThat(result.serverLogErrors()).as("ERROR lines in the nodes' logs").isZero();
+        assertThat(result.faultCount()).isGreaterThanOrEqualTo(3);
+        assertThat(result.transfers()).isPositive();
+        assertThat(result.uploadTransactions()).isPositive();
+        assertThat(result.checkpoints()).isPositive();
+    }
 }

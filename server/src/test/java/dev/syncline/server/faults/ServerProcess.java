@@ -78,6 +78,15 @@ final class ServerProcess implements AutoCloseable {
         }
     }
 
+    /** The pid of the running JVM, or -1. */
+    synchronized long pid() {
+        return process != null && process.isAlive() ? process.pid() : -1;
+    }
+
+    Path log() {
+        return log;
+    }
+
     int starts() {
         return starts;
     }

@@ -14,30 +14,43 @@ import java.util.concurrent.ConcurrentHashMap;
  * <ul>
  *   <li>{@link #cut()} — resets every connection and refuses new ones until {@link #heal()}
  *       (a partition both ends notice at once);</li>
- *   <li>{@link #blackhole()} — keeps connections open but forwards nothing, new ones included
- *       (a partition only timeouts notice);</li>
+ *   <li>{@link #blackhole()} — keeps connections open but forwards nothing, new ones included, and
+ *       stops reading (after at most one chunk per direction, held until the heal): a partition
+ *       that drops packets, which only timeouts notice. Unlike a real one, the kernels on both
+ *       sides still acknowledge (the proxy's sockets are alive), so TCP keepalives do not notice it;
+ *       only application-level timeouts do;</li>
  *   <li>{@link #latency(long)} — delays each forwarded chunk.</li>
  * </ul>
  */
-final class TcpProxy implements AutoCloseable {
+public final class TcpProxy implements AutoCloseable {
     private enum Mode { OPEN, CUT, BLACKHOLE }
 
     private final String name;
-    private final InetSocketAddress upstream;
+    private final java.util.List<InetSocketAddress> upstreams;
+    private final java.util.concurrent.atomic.AtomicInteger next = new java.util.concurrent.atomic.AtomicInteger();
     private final ServerSocketChannel listener;
     private final Set<SocketChannel> open = ConcurrentHashMap.newKeySet();
     private volatile Mode mode = Mode.OPEN;
     private volatile long latencyMillis;
     private volatile boolean closed;
 
-    TcpProxy(String name, int upstreamPort) throws IOException {
+    public TcpProxy(String name, int upstreamPort) throws IOException {
+        this(name, java.util.List.of(upstreamPort));
+    }
+
+    /**
+     * A proxy in front of several upstreams (server nodes behind a load balancer): each new
+     * connection goes to the next one in turn, or to the one after when that one refuses (a node
+     * killed and not back yet).
+     */
+    public TcpProxy(String name, java.util.List<Integer> upstreamPorts) throws IOException {
         this.name = name;
-        this.upstream = new InetSocketAddress("127.0.0.1", upstreamPort);
+        this.upstreams = upstreamPorts.stream().map(p -> new InetSocketAddress("127.0.0.1", p)).toList();
         this.listener = ServerSocketChannel.open().bind(new InetSocketAddress("127.0.0.1", 0));
         Thread.ofVirtual().name("proxy-" + name).start(this::acceptLoop);
     }
 
-    int port() {
+    public int port() {
         return ((InetSocketAddress) listenerAddress()).getPort();
     }
 
@@ -49,22 +62,22 @@ final class TcpProxy implements AutoCloseable {
         }
     }
 
-    void cut() {
+    public void cut() {
         mode = Mode.CUT;
         for (SocketChannel c : open) {
             closeQuietly(c);
         }
     }
 
-    void blackhole() {
+    public void blackhole() {
         mode = Mode.BLACKHOLE;
     }
 
-    void latency(long millis) {
+    public void latency(long millis) {
         latencyMillis = millis;
     }
 
-    void heal() {
+    public void heal() {
         latencyMillis = 0;
         mode = Mode.OPEN;
     }
@@ -86,13 +99,23 @@ final class TcpProxy implements AutoCloseable {
     }
 
     private void link(SocketChannel downstream) {
-        SocketChannel up;
-        try {
-            up = SocketChannel.open(upstream);
-        } catch (IOException e) {
-            closeQuietly(downstream); // upstream down (server killed, PostgreSQL restarting)
+        SocketChannel up = null;
+        int first = Math.floorMod(next.getAndIncrement(), upstreams.size());
+        for (int i = 0; i < upstreams.size() && up == null; i++) {
+            try {
+                up = SocketChannel.open(upstreams.get((first + i) % upstreams.size()));
+            } catch (IOException e) {
+                // this upstream is down (server killed, PostgreSQL restarting): the next one
+            }
+        }
+        if (up == null) {
+            closeQuietly(downstream);
             return;
         }
+        link(downstream, up);
+    }
+
+    private void link(SocketChannel downstream, SocketChannel up) {
         open.add(downstream);
         open.add(up);
         if (mode == Mode.CUT) { // cut while this link was connecting

@@ -55,6 +55,10 @@ final class ReplicationStreamReader implements AutoCloseable {
                 // so only a failing status write reveals it; at 10 s, clients stayed stale that long
                 // after a cut to PostgreSQL healed (ReplicationCutIT, found by the fault campaign)
                 .withStatusInterval(1, TimeUnit.SECONDS)
+                // Only acknowledge() moves the slot: pgjdbc's automatic flush would confirm the server's
+                // WAL position on keepalives, past what storage recorded as acknowledged, and SlotGuard
+                // would then refuse the slot at the next start (SYNC_C1105; ReplicationStreamReaderIT)
+                .withAutomaticFlush(false)
                 .start();
         this.thread = Thread.ofPlatform().daemon().name("syncline-wal-reader").unstarted(this::readLoop);
     }

@@ -1,0 +1,75 @@
+package dev.syncline.server.source.postgres;
+
+import dev.syncline.server.testing.PostgresTestServer;
+import dev.syncline.server.testing.TestDatabase;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.postgresql.PGProperty;
+
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.util.Properties;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** What {@link ReplicationStreamReader} tells PostgreSQL about the slot's position. */
+class ReplicationStreamReaderIT {
+    static PostgresTestServer server;
+
+    @BeforeAll
+    static void start() {
+        server = PostgresTestServer.start();
+    }
+
+    @AfterAll
+    static void stop() {
+        if (server != null) {
+            server.close();
+        }
+    }
+
+    // Regression: pgjdbc's automatic flush (on by default) answered the walsender's keepalives by
+    // confirming the server's WAL position whenever every message read had been acknowledged, so the
+    // slot moved past what storage had recorded as acknowledged; the next capture start (a take-over
+    // on another node, a restart) then refused the slot with SYNC_C1105 (MultiNodeIT, case e).
+    @Test
+    void theSlotNeverMovesPastWhatWasAcknowledgedEvenWhileOtherWalPasses() throws Exception {
+        try (TestDatabase db = server.createDatabase(); Connection c = db.connect(); Statement s = c.createStatement()) {
+            s.execute("CREATE TABLE published (id int PRIMARY KEY)");
+            s.execute("CREATE TABLE elsewhere (id int PRIMARY KEY, body text)");   // WAL no message is sent for
+            s.execute("CREATE PUBLICATION reader_pub FOR TABLE published");
+            long created;
+            try (ResultSet rs = s.executeQuery("SELECT lsn FROM pg_create_logical_replication_slot('reader_slot', 'pgoutput')")) {
+                rs.next();
+                created = Lsn.parse(rs.getString(1)).value();
+            }
+            Properties p = new Properties();
+            p.setProperty("user", db.user());
+            p.setProperty("password", db.password());
+            PGProperty.REPLICATION.set(p, "database");
+            PGProperty.ASSUME_MIN_SERVER_VERSION.set(p, "10");
+            PGProperty.PREFER_QUERY_MODE.set(p, "simple");
+            try (Connection replication = DriverManager.getConnection(db.jdbcUrl(), p);
+                 ReplicationStreamReader reader = new ReplicationStreamReader(replication, "reader_slot",
+                         new PgServerVersion.PgOutputOptions(1, "reader_pub", false, false), new Lsn(created), 1 << 20)) {
+                reader.start();
+                for (int i = 0; i < 20; i++) {   // nothing acknowledged: the slot must stay where it was created
+                    s.execute("INSERT INTO elsewhere SELECT g, repeat('x', 100) FROM generate_series(" + i * 100
+                            + ", " + (i * 100 + 99) + ") g");
+                    Thread.sleep(200);
+                }
+                Thread.sleep(1500);   // more than one status interval (1 s) after the last keepalive
+                try (ResultSet rs = s.executeQuery("SELECT confirmed_flush_lsn, pg_current_wal_lsn() FROM pg_replication_slots "
+                        + "WHERE slot_name = 'reader_slot'")) {
+                    rs.next();
+                    assertThat(Lsn.parse(rs.getString(2)).value()).as("WAL moved on").isGreaterThan(created);
+                    assertThat(Lsn.parse(rs.getString(1)).value()).as("confirmed_flush_lsn (created at %s)",
+                            new Lsn(created)).isEqualTo(created);
+                }
+            }
+        }
+    }
+}
