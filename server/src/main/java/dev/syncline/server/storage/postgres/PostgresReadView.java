@@ -73,12 +73,13 @@ final class PostgresReadView implements ReadView {
     @Override
     public List<BucketOp> ops(String bucket, OpId after, OpId upTo, int limit) {
         List<BucketOp> out = new ArrayList<>();
-        try (PreparedStatement s = c.prepareStatement("SELECT op_id, op_type, object_type, object_id, subkey, data, "
-                + "checksum FROM ops WHERE bucket = ? AND op_id > ? AND op_id <= ? ORDER BY op_id LIMIT ?")) {
-            s.setString(1, bucket);
-            s.setLong(2, after.value());
-            s.setLong(3, upTo.value());
-            s.setLong(4, limit);
+        // A bucket's segments are disjoint in op ids: (segment, place in it) orders by op id, and lets
+        // the scan of the segment index stop once the limit is reached.
+        try (PreparedStatement s = c.prepareStatement("SELECT o.op_id, o.op_type, o.object_type, o.object_id, o.subkey, "
+                + "o.data, o.checksum FROM " + PostgresOpSegments.OPS + " WHERE " + IN_RANGE
+                + " ORDER BY s.last_op_id, o.n LIMIT ?")) {
+            inRange(s, bucket, after.value(), upTo.value());
+            s.setLong(6, limit);
             s.setFetchSize(1000);
             try (ResultSet rs = s.executeQuery()) {
                 while (rs.next()) {
@@ -99,14 +100,24 @@ final class PostgresReadView implements ReadView {
         }
     }
 
+    /** A bucket's ops with {@code after < op_id <= upTo}, set by {@link #inRange} as parameters 1-5. */
+    private static final String IN_RANGE = "s.bucket = ? AND s.last_op_id > ? AND s.first_op_id <= ? "
+            + "AND o.op_id > ? AND o.op_id <= ?";
+
+    private static void inRange(PreparedStatement s, String bucket, long after, long upTo) throws SQLException {
+        s.setString(1, bucket);
+        s.setLong(2, after);
+        s.setLong(3, upTo);
+        s.setLong(4, after);
+        s.setLong(5, upTo);
+    }
+
     @Override
     public OpRange opRange(String bucket, OpId after, OpId upTo) {
-        try (PreparedStatement s = c.prepareStatement("SELECT coalesce(sum(checksum) % 4294967296, 0)::bigint, count(*), "
-                + "coalesce(max(op_id), 0), coalesce(bool_or(op_type = " + OpType.CLEAR.code() + "), false) "
-                + "FROM ops WHERE bucket = ? AND op_id > ? AND op_id <= ?")) {
-            s.setString(1, bucket);
-            s.setLong(2, after.value());
-            s.setLong(3, upTo.value());
+        try (PreparedStatement s = c.prepareStatement("SELECT coalesce(sum(o.checksum) % 4294967296, 0)::bigint, count(*), "
+                + "coalesce(max(o.op_id), 0), coalesce(bool_or(o.op_type = " + OpType.CLEAR.code() + "), false) "
+                + "FROM " + PostgresOpSegments.OPS + " WHERE " + IN_RANGE)) {
+            inRange(s, bucket, after.value(), upTo.value());
             try (ResultSet rs = s.executeQuery()) {
                 rs.next();
                 return rs.getLong(2) == 0 ? OpRange.EMPTY
@@ -135,9 +146,9 @@ final class PostgresReadView implements ReadView {
         }
         // The stored totals cover every op in this view; ops newer than upTo are taken back out.
         OpRange newer = opRange(bucket, upTo, new OpId(Long.MAX_VALUE));
-        try (PreparedStatement s = c.prepareStatement("SELECT coalesce(max(op_id), 0) FROM ops WHERE bucket = ? AND op_id <= ?")) {
-            s.setString(1, bucket);
-            s.setLong(2, upTo.value());
+        try (PreparedStatement s = c.prepareStatement("SELECT coalesce(max(o.op_id), 0) FROM " + PostgresOpSegments.OPS
+                + " WHERE " + IN_RANGE)) {
+            inRange(s, bucket, 0, upTo.value());
             try (ResultSet rs = s.executeQuery()) {
                 rs.next();
                 return new OpRange((checksum - newer.checksum()) & 0xFFFF_FFFFL, count - newer.count(), rs.getLong(1), false);

@@ -27,7 +27,8 @@ final class PostgresWriter implements BucketWriter {
     final WriterFence fence;
     /** What changed since the last announced checkpoint (over-reporting after a rollback is safe). */
     final CheckpointChanges.Collector changes = new CheckpointChanges.Collector(4096);
-    PreparedStatement insertOp;
+    /** Ops buffered into segments (see the class); renewed with the connection. */
+    PostgresOpSegments segments;
     PreparedStatement selectRows;
     /** Source-row state: known rows, prefetching and write-behind (see the class); renewed with the connection. */
     PostgresSourceRows rows;
@@ -75,8 +76,7 @@ final class PostgresWriter implements BucketWriter {
             backendPid = rs.getInt(1);
         }
         connection.setAutoCommit(false);
-        insertOp = connection.prepareStatement("INSERT INTO ops (bucket, op_id, op_type, object_type, object_id, subkey, "
-                + "data, checksum) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
+        segments = new PostgresOpSegments(connection);
         selectRows = connection.prepareStatement("SELECT source_key, state, image FROM source_rows WHERE source_table = ? LIMIT ?");
         rows = new PostgresSourceRows(connection);
         insertParameter = connection.prepareStatement("INSERT INTO parameter_index (lookup_key, source_table, source_key, "

@@ -89,6 +89,7 @@ class PostgresBucketStorageIT extends BucketStorageContractTest {
             tx.commit(new CommitPosition(10), true);
         }
         s.close();
+        storeOpsAsVersion2Did();
         try (Connection c = db.connect(); Statement st = c.createStatement()) {
             st.execute("DROP TABLE " + schema(dir) + ".source_xids");
             st.execute("UPDATE " + schema(dir) + ".schema_version SET version = 1");
@@ -106,7 +107,72 @@ class PostgresBucketStorageIT extends BucketStorageContractTest {
             assertThat(v.sourceXids(dev.syncline.protocol.OpId.ZERO, all))
                     .containsExactly(new dev.syncline.server.storage.SourceXid(added.value(), added.value(), 42));
         }
-        assertThat(PostgresSchema.VERSION).isEqualTo(2);
+        assertThat(PostgresSchema.VERSION).isEqualTo(3);
+    }
+
+    /**
+     * A version-2 schema (one {@code ops} row per op) becomes version 3 with every op kept as a
+     * segment of one: reads, checksums, compaction and new writes then work on the converted log.
+     */
+    @Test
+    void aVersion2SchemaKeepsItsOpsAsSegments() throws Exception {
+        BucketStorage s = open();
+        try (WriteTransaction tx = s.writer().begin()) {
+            tx.put(new Placement("a[]", "t", "1"), "k1", "{\"v\":1}");
+            tx.put(new Placement("a[]", "t", "2"), "k2", "{\"v\":\"two, \\\"quoted\\\"\"}");
+            tx.put(new Placement("b[]", "t", "1"), "k1", "{}");
+            tx.commit(new CommitPosition(10), true);
+        }
+        try (WriteTransaction tx = s.writer().begin()) {
+            tx.remove(new Placement("a[]", "t", "1"), "k1");
+            tx.commit(new CommitPosition(20), true);
+        }
+        var all = new dev.syncline.protocol.OpId(Long.MAX_VALUE);
+        java.util.List<dev.syncline.server.storage.BucketOp> before;
+        dev.syncline.server.storage.BucketChecksum checksumBefore;
+        try (var v = s.reader().open()) {
+            before = v.ops("a[]", dev.syncline.protocol.OpId.ZERO, all, 100);
+            checksumBefore = v.checksum("a[]");
+        }
+        s.close();
+        storeOpsAsVersion2Did();
+        BucketStorage reopened = open();
+        try (var v = reopened.reader().open()) {
+            assertThat(v.ops("a[]", dev.syncline.protocol.OpId.ZERO, all, 100)).isEqualTo(before);
+            assertThat(v.checksum("a[]")).isEqualTo(checksumBefore);
+            assertThat(v.ops("b[]", dev.syncline.protocol.OpId.ZERO, all, 100)).hasSize(1);
+        }
+        reopened.compactor().compactAll();
+        try (WriteTransaction tx = reopened.writer().begin()) {
+            tx.put(new Placement("a[]", "t", "3"), "k3", "{}");
+            tx.commit(new CommitPosition(30), true);
+        }
+        try (var v = reopened.reader().open()) {
+            var ops = v.ops("a[]", dev.syncline.protocol.OpId.ZERO, all, 100);
+            assertThat(ops).hasSize(4);   // the superseded PUT of t/1 became a MOVE; the new PUT follows
+            assertThat(ops.get(0)).isInstanceOf(dev.syncline.server.storage.BucketOp.Move.class);
+            assertThat(ops.get(1)).isEqualTo(before.get(1));
+            long sum = 0;
+            for (var op : ops) {
+                sum = dev.syncline.protocol.OpChecksum.add(sum, op.checksum());
+            }
+            assertThat(v.checksum("a[]").checksum()).isEqualTo(sum);
+        }
+        reopened.close();
+    }
+
+    /** Turns this test's (closed) storage back into a version-2 schema: one {@code ops} row per op. */
+    private void storeOpsAsVersion2Did() throws Exception {
+        String sc = schema(dir);
+        try (Connection c = db.connect(); Statement st = c.createStatement()) {
+            st.execute("CREATE TABLE " + sc + ".ops (bucket text NOT NULL, op_id bigint NOT NULL, op_type smallint NOT NULL, "
+                    + "object_type text, object_id text, subkey text, data text, checksum bigint NOT NULL, "
+                    + "PRIMARY KEY (bucket, op_id))");
+            st.execute("INSERT INTO " + sc + ".ops SELECT s.bucket, o.* FROM " + sc + ".op_segments s, "
+                    + "unnest(s.op_ids, s.op_types, s.object_types, s.object_ids, s.subkeys, s.datas, s.checksums) o");
+            st.execute("DROP TABLE " + sc + ".op_segments");
+            st.execute("UPDATE " + sc + ".schema_version SET version = 2");
+        }
     }
 
     @Test
