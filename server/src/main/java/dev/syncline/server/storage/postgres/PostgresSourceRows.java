@@ -56,13 +56,14 @@ final class PostgresSourceRows {
     PostgresSourceRows(Connection connection) throws SQLException {
         this.connection = connection;
         select = connection.prepareStatement("SELECT state, image FROM source_rows WHERE source_table = ? AND source_key = ?");
-        selectMany = connection.prepareStatement("SELECT r.source_table, r.source_key, r.state, r.image FROM source_rows r "
-                + "JOIN unnest(?::text[], ?::text[]) AS k(source_table, source_key) "
-                + "ON r.source_table = k.source_table AND r.source_key = k.source_key");
+        // One table's keys as an array: an index scan of the primary key whatever the plan cache
+        // decides (a join with unnest(...) could become a hash join over the whole table).
+        selectMany = connection.prepareStatement("SELECT source_key, state, image FROM source_rows "
+                + "WHERE source_table = ? AND source_key = ANY(?)");
         upsert = connection.prepareStatement("INSERT INTO source_rows (source_table, source_key, state, image) "
                 + "VALUES (?, ?, ?, ?) ON CONFLICT (source_table, source_key) DO UPDATE SET state = EXCLUDED.state, "
                 + "image = EXCLUDED.image");
-        delete = connection.prepareStatement("DELETE FROM source_rows WHERE source_table = ? AND source_key = ?");
+        delete = connection.prepareStatement("DELETE FROM source_rows WHERE source_table = ? AND source_key = ANY(?)");
     }
 
     /** The row's state as this transaction sees it. */
@@ -89,31 +90,36 @@ final class PostgresSourceRows {
                 missing.putIfAbsent(id.table() + "\u0000" + id.keyText(), id);
             }
         }
-        List<SourceRowId> todo = new ArrayList<>(missing.values());
+        Map<String, List<SourceRowId>> byTable = new LinkedHashMap<>();
+        for (SourceRowId id : missing.values()) {
+            byTable.computeIfAbsent(id.table().toString(), t -> new ArrayList<>()).add(id);
+        }
+        for (Map.Entry<String, List<SourceRowId>> table : byTable.entrySet()) {
+            prefetch(table.getKey(), table.getValue(), missing);
+        }
+    }
+
+    private void prefetch(String table, List<SourceRowId> todo, Map<String, SourceRowId> missing) throws SQLException {
         for (int from = 0; from < todo.size(); from += PREFETCH_CHUNK) {
             List<SourceRowId> chunk = todo.subList(from, Math.min(todo.size(), from + PREFETCH_CHUNK));
-            String[] tables = new String[chunk.size()];
             String[] keys = new String[chunk.size()];
             for (int i = 0; i < chunk.size(); i++) {
-                tables[i] = chunk.get(i).table().toString();
                 keys[i] = chunk.get(i).keyText();
             }
             Map<SourceRowId, Optional<StoredSourceRow>> found = new HashMap<>();
-            Array t = connection.createArrayOf("text", tables);
             Array k = connection.createArrayOf("text", keys);
             try {
-                selectMany.setArray(1, t);
+                selectMany.setString(1, table);
                 selectMany.setArray(2, k);
                 try (ResultSet rs = selectMany.executeQuery()) {
                     while (rs.next()) {
-                        SourceRowId id = missing.get(rs.getString(1) + "\u0000" + rs.getString(2));
+                        SourceRowId id = missing.get(table + "\u0000" + rs.getString(1));
                         if (id != null) {
-                            found.put(id, Optional.of(decode(rs.getString(3), rs.getString(4))));
+                            found.put(id, Optional.of(decode(rs.getString(2), rs.getString(3))));
                         }
                     }
                 }
             } finally {
-                t.free();
                 k.free();
             }
             for (SourceRowId id : chunk) {
@@ -134,21 +140,18 @@ final class PostgresSourceRows {
         remember(id, Optional.empty());
     }
 
-    /** Sends the pending writes (one batch of upserts, one of deletes: each row appears once). */
+    /** Sends the pending writes (one batch of upserts, one delete per table: each row appears once). */
     void flush() throws SQLException {
         if (pending.isEmpty()) {
             return;
         }
         int upserts = 0;
-        int deletes = 0;
+        Map<String, List<String>> deletes = new LinkedHashMap<>();
         for (Map.Entry<SourceRowId, StoredSourceRow> e : pending.entrySet()) {
             SourceRowId id = e.getKey();
             StoredSourceRow row = e.getValue();
             if (row == null) {
-                delete.setString(1, id.table().toString());
-                delete.setString(2, id.keyText());
-                delete.addBatch();
-                deletes++;
+                deletes.computeIfAbsent(id.table().toString(), t -> new ArrayList<>()).add(id.keyText());
             } else {
                 upsert.setString(1, id.table().toString());
                 upsert.setString(2, id.keyText());
@@ -166,8 +169,15 @@ final class PostgresSourceRows {
         if (upserts > 0) {
             upsert.executeBatch();
         }
-        if (deletes > 0) {
-            delete.executeBatch();
+        for (Map.Entry<String, List<String>> e : deletes.entrySet()) {   // one statement per table, not per row
+            Array keys = connection.createArrayOf("text", e.getValue().toArray());
+            try {
+                delete.setString(1, e.getKey());
+                delete.setArray(2, keys);
+                delete.executeUpdate();
+            } finally {
+                keys.free();
+            }
         }
     }
 
