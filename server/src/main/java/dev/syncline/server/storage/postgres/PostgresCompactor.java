@@ -4,6 +4,8 @@ import dev.syncline.protocol.OpChecksum;
 import dev.syncline.protocol.OpType;
 import dev.syncline.server.storage.BucketCompactor;
 import dev.syncline.server.storage.StorageException;
+import dev.syncline.server.storage.StorageFencedException;
+import dev.syncline.server.storage.WriterFence;
 
 import java.sql.Array;
 import java.sql.Connection;
@@ -21,12 +23,19 @@ import java.util.function.Supplier;
  * {@link BucketCompactor} on a connection of its own, one short transaction per bucket that
  * locks the {@code state} row (as a write transaction does), so it never interleaves with one.
  * Same rules as the SQLite backend (see {@link BucketCompactor}).
+ *
+ * <p>Fenced like the writer: every compaction transaction checks the {@link WriterFence} before
+ * its first change, so only the replicator lease holder compacts. Nodes that do not hold the lease
+ * are refused ({@link StorageFencedException}, before they take the state row from the writer),
+ * and a node that lost the lease cannot commit compaction after another node took over.
  */
 final class PostgresCompactor implements BucketCompactor {
     private final Supplier<Connection> connect;
+    private final WriterFence fence;
 
-    PostgresCompactor(Supplier<Connection> connect) {
+    PostgresCompactor(Supplier<Connection> connect, WriterFence fence) {
         this.connect = connect;
+        this.fence = fence;
     }
 
     @Override
@@ -60,6 +69,9 @@ final class PostgresCompactor implements BucketCompactor {
     private CompactionResult compact(Connection c, String bucket) throws SQLException {
         c.setAutoCommit(false);
         try (Statement s = c.createStatement()) {
+            // First: a node without the lease neither waits for nor blocks the writer's state row. The
+            // share lock on the lease row is held until this transaction ends, so a take-over waits for it.
+            fence.check(c);
             long upTo;
             try (ResultSet rs = s.executeQuery("SELECT checkpoint_op_id FROM state WHERE id = 1 FOR UPDATE")) {
                 rs.next();
