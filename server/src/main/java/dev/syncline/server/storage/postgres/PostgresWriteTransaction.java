@@ -138,23 +138,13 @@ final class PostgresWriteTransaction implements WriteTransaction {
         if (before.equals(after)) {
             return;
         }
-        String table = id.table().toString();
-        String key = id.keyText();
         for (ParameterEntry e : before) {
             w.changes.lookupKey(e.lookupKey());
-            w.deleteParameter.setString(1, e.lookupKey());
-            w.deleteParameter.setString(2, table);
-            w.deleteParameter.setString(3, key);
-            w.deleteParameter.executeUpdate();
         }
         for (ParameterEntry e : after) {
             w.changes.lookupKey(e.lookupKey());
-            w.insertParameter.setString(1, e.lookupKey());
-            w.insertParameter.setString(2, table);
-            w.insertParameter.setString(3, key);
-            w.insertParameter.setString(4, e.valuesJson());
-            w.insertParameter.executeUpdate();
         }
+        w.parameters.replace(id, before, after);
     }
 
     @Override
@@ -259,6 +249,7 @@ final class PostgresWriteTransaction implements WriteTransaction {
                 w.segments.flush();
                 flushDeltas();
                 w.rows.flush();
+                w.parameters.flush();
                 w.sourceXids.write(sourceXids);
                 w.updateState.setLong(1, lastOpId);
                 w.updateState.setLong(2, position.value());
@@ -297,6 +288,7 @@ final class PostgresWriteTransaction implements WriteTransaction {
         if (!done) {
             done = true;
             w.segments.clear();
+            w.parameters.clear();
             try {
                 w.bucketDelta.clearBatch();
                 w.sourceXids.clearBatch();
