@@ -1,9 +1,9 @@
 package dev.syncline.server.storage.postgres;
 
 import org.postgresql.PGConnection;
+import org.postgresql.copy.CopyManager;
 
 import java.sql.Connection;
-import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.util.ArrayDeque;
 import java.util.Arrays;
@@ -16,7 +16,8 @@ import java.util.Map;
  * Why: one {@code ops} row per op (a B-tree entry, a heap tuple and a bound parameter set each)
  * was the largest single cost of PostgreSQL storage under load (P1, docs/storage.md).
  *
- * <p>A segment is written when it reaches {@value #SEGMENT_OPS} ops or {@value #SEGMENT_BYTES}
+ * <p>Segments go out as one binary COPY per flush ({@link PgBinaryCopy}): no text array literal for
+ * the server to parse. A segment is written when it reaches {@value #SEGMENT_OPS} ops or {@value #SEGMENT_BYTES}
  * bytes of op data (so a reader resuming inside one reads a bounded amount), and all open segments
  * when together they hold {@value #BUFFERED_BYTES} bytes or {@value #MAX_OPEN} buckets, and at
  * commit: memory stays bounded however large the transaction. A bucket's segments never overlap in
@@ -40,23 +41,18 @@ final class PostgresOpSegments {
             + "s.object_ids, s.subkeys, s.datas, s.checksums) WITH ORDINALITY "
             + "AS o(op_id, op_type, object_type, object_id, subkey, data, checksum, n)";
 
-    static final String INSERT = "INSERT INTO op_segments (bucket, last_op_id, first_op_id, op_ids, op_types, "
-            + "object_types, object_ids, subkeys, datas, checksums) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+    static final String COPY = "COPY op_segments (bucket, last_op_id, first_op_id, op_ids, op_types, object_types, "
+            + "object_ids, subkeys, datas, checksums) FROM STDIN (FORMAT binary)";
 
-    private final Connection connection;
-    private final PGConnection pg;
-    private final PreparedStatement insert;
+    private final CopyManager copy;
+    /** Segments written and not yet sent: sent as one binary COPY at flush or past {@value #BUFFERED_BYTES}. */
+    private final PgBinaryCopy rows = new PgBinaryCopy();
     private final Map<String, Segment> open = new LinkedHashMap<>();
     private final ArrayDeque<Segment> spare = new ArrayDeque<>();
     private long buffered;
-    /** Bytes of op data in the JDBC batch not executed yet. */
-    private long batched;
-    private int batchedRows;
 
     PostgresOpSegments(Connection connection) throws SQLException {
-        this.connection = connection;
-        this.pg = connection.unwrap(PGConnection.class);
-        this.insert = connection.prepareStatement(INSERT);
+        this.copy = connection.unwrap(PGConnection.class).getCopyAPI();
     }
 
     void add(String bucket, long opId, int type, String objectType, String objectId, String subkey, String data,
@@ -81,60 +77,44 @@ final class PostgresOpSegments {
         }
     }
 
-    /** Writes every open segment and executes the batch: afterwards the transaction holds all ops. */
+    /** Writes every open segment and sends them: afterwards the transaction holds all ops. */
     void flush() throws SQLException {
         for (Map.Entry<String, Segment> e : open.entrySet()) {
             write(e.getKey(), e.getValue());
         }
         open.clear();
-        executeBatch();
+        rows.send(copy, COPY);
     }
 
     /** Drops what is buffered: the transaction rolls back. */
     void clear() {
-        try {
-            insert.clearBatch();
-        } catch (SQLException ignored) {
-            // the rollback resets it either way
-        }
+        rows.clear();
         open.values().forEach(s -> {
             s.reset();
             spare.push(s);
         });
         open.clear();
         buffered = 0;
-        batched = 0;
-        batchedRows = 0;
     }
 
     private void write(String bucket, Segment seg) throws SQLException {
         int n = seg.size;
-        insert.setString(1, bucket);
-        insert.setLong(2, seg.ids[n - 1]);
-        insert.setLong(3, seg.ids[0]);
-        insert.setArray(4, pg.createArrayOf("int8", Arrays.copyOf(seg.ids, n)));
-        insert.setArray(5, pg.createArrayOf("int2", Arrays.copyOf(seg.types, n)));
-        insert.setArray(6, connection.createArrayOf("text", Arrays.copyOf(seg.objectTypes, n)));
-        insert.setArray(7, connection.createArrayOf("text", Arrays.copyOf(seg.objectIds, n)));
-        insert.setArray(8, connection.createArrayOf("text", Arrays.copyOf(seg.subkeys, n)));
-        insert.setArray(9, connection.createArrayOf("text", Arrays.copyOf(seg.data, n)));
-        insert.setArray(10, pg.createArrayOf("int8", Arrays.copyOf(seg.checksums, n)));
-        insert.addBatch();
-        batched += seg.bytes;
-        batchedRows++;
+        rows.row(10);
+        rows.text(bucket);
+        rows.int8(seg.ids[n - 1]);
+        rows.int8(seg.ids[0]);
+        rows.int8Array(seg.ids, n);
+        rows.int2Array(seg.types, n);
+        rows.textArray(seg.objectTypes, n);
+        rows.textArray(seg.objectIds, n);
+        rows.textArray(seg.subkeys, n);
+        rows.textArray(seg.data, n);
+        rows.int8Array(seg.checksums, n);
         buffered -= seg.bytes;
         seg.reset();
         spare.push(seg);
-        if (batched >= BUFFERED_BYTES || batchedRows >= 256) {
-            executeBatch();
-        }
-    }
-
-    private void executeBatch() throws SQLException {
-        if (batchedRows > 0) {
-            insert.executeBatch();
-            batched = 0;
-            batchedRows = 0;
+        if (rows.size() >= BUFFERED_BYTES) {
+            rows.send(copy, COPY);
         }
     }
 

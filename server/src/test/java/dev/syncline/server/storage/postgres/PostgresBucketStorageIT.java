@@ -20,6 +20,7 @@ import org.junit.jupiter.api.Test;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.Statement;
+import java.util.List;
 import java.util.Properties;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -159,6 +160,38 @@ class PostgresBucketStorageIT extends BucketStorageContractTest {
             assertThat(v.checksum("a[]").checksum()).isEqualTo(sum);
         }
         reopened.close();
+    }
+
+    /** Ops go to the server as a binary COPY of arrays: any text comes back as written, nulls as nulls. */
+    @Test
+    void opTextsOfEveryKindRoundTripThroughTheBinaryCopy() {
+        List<String> texts = List.of("", "plain", "quote \" backslash \\ comma , braces {} NULL null",
+                "tab\tnewline\ncr\r", "é ü ß 漢字 🙂", "x".repeat(300_000));
+        BucketStorage s = open();
+        List<dev.syncline.protocol.OpId> ids = new java.util.ArrayList<>();
+        try (WriteTransaction tx = s.writer().begin()) {
+            for (int i = 0; i < texts.size(); i++) {
+                String t = texts.get(i);
+                ids.add(tx.put(new Placement("texts[]", t.length() > 20 ? "long" : t, "id" + i),
+                        t.length() > 20 ? "" : t, "{\"v\":\"" + t + "\"}"));
+            }
+            tx.remove(new Placement("texts[]", "t", "gone"), "");
+            tx.commit(new CommitPosition(1), true);
+        }
+        try (var v = s.reader().open()) {
+            var ops = v.ops("texts[]", dev.syncline.protocol.OpId.ZERO, new dev.syncline.protocol.OpId(Long.MAX_VALUE), 100);
+            assertThat(ops).hasSize(texts.size() + 1);
+            for (int i = 0; i < texts.size(); i++) {
+                String t = texts.get(i);
+                var put = (dev.syncline.server.storage.BucketOp.Put) ops.get(i);
+                assertThat(put.opId()).isEqualTo(ids.get(i));
+                assertThat(put.objectType()).isEqualTo(t.length() > 20 ? "long" : t);
+                assertThat(put.subkey()).isEqualTo(t.length() > 20 ? "" : t);
+                assertThat(put.dataJson()).isEqualTo("{\"v\":\"" + t + "\"}");
+            }
+            assertThat(ops.getLast()).isInstanceOf(dev.syncline.server.storage.BucketOp.Remove.class);
+        }
+        s.close();
     }
 
     /** Turns this test's (closed) storage back into a version-2 schema: one {@code ops} row per op. */
