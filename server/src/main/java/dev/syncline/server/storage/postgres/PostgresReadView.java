@@ -70,34 +70,66 @@ final class PostgresReadView implements ReadView {
         }
     }
 
+    /**
+     * The next {@code ?} segments of a bucket in op-id order (an index scan of the key), unpacked and
+     * ordered. Segments are taken a few at a time, not all in range at once: sorting the ops of
+     * every segment in range to return the first {@code limit} made paging through a large bucket
+     * quadratic (measured: 323 ms per 1,000-op page of a 600k-op bucket, whatever the page).
+     */
+    private static final String NEXT_SEGMENTS = "SELECT s.last_op_id, o.op_id, o.op_type, o.object_type, o.object_id, "
+            + "o.subkey, o.data, o.checksum FROM (SELECT * FROM op_segments WHERE bucket = ? AND last_op_id > ? "
+            + "AND first_op_id <= ? ORDER BY last_op_id LIMIT ?) s CROSS JOIN LATERAL unnest(s.op_ids, s.op_types, "
+            + "s.object_types, s.object_ids, s.subkeys, s.datas, s.checksums) WITH ORDINALITY "
+            + "AS o(op_id, op_type, object_type, object_id, subkey, data, checksum, n) ORDER BY s.last_op_id, o.n";
+    private static final int MAX_SEGMENTS_PER_QUERY = 256;
+
     @Override
     public List<BucketOp> ops(String bucket, OpId after, OpId upTo, int limit) {
         List<BucketOp> out = new ArrayList<>();
-        // A bucket's segments are disjoint in op ids: (segment, place in it) orders by op id, and lets
-        // the scan of the segment index stop once the limit is reached.
-        try (PreparedStatement s = c.prepareStatement("SELECT o.op_id, o.op_type, o.object_type, o.object_id, o.subkey, "
-                + "o.data, o.checksum FROM " + PostgresOpSegments.OPS + " WHERE " + IN_RANGE
-                + " ORDER BY s.last_op_id, o.n LIMIT ?")) {
-            inRange(s, bucket, after.value(), upTo.value());
-            s.setLong(6, limit);
-            s.setFetchSize(1000);
-            try (ResultSet rs = s.executeQuery()) {
-                while (rs.next()) {
-                    OpId id = new OpId(rs.getLong(1));
-                    long checksum = rs.getLong(7);
-                    out.add(switch (OpType.ofCode(rs.getInt(2))) {
-                        case PUT -> new BucketOp.Put(id, rs.getString(3), rs.getString(4), rs.getString(5), rs.getString(6),
-                                checksum);
-                        case REMOVE -> new BucketOp.Remove(id, rs.getString(3), rs.getString(4), rs.getString(5), checksum);
-                        case MOVE -> new BucketOp.Move(id, checksum);
-                        case CLEAR -> new BucketOp.Clear(id, checksum);
-                    });
+        // A bucket's segments are disjoint in op ids: (segment, place in it) orders by op id. One
+        // segment first (it often holds a whole page), twice as many each time more are needed.
+        long segmentsAfter = after.value();
+        int segments = 1;
+        try (PreparedStatement s = c.prepareStatement(NEXT_SEGMENTS)) {
+            while (out.size() < limit) {
+                s.setString(1, bucket);
+                s.setLong(2, segmentsAfter);
+                s.setLong(3, upTo.value());
+                s.setInt(4, segments);
+                int seen = 0;
+                try (ResultSet rs = s.executeQuery()) {
+                    while (rs.next()) {
+                        long segment = rs.getLong(1);
+                        if (segment != segmentsAfter) {   // every segment has at least one op, so each is seen
+                            seen++;
+                            segmentsAfter = segment;
+                        }
+                        long id = rs.getLong(2);
+                        if (id > after.value() && id <= upTo.value() && out.size() < limit) {
+                            out.add(op(rs));
+                        }
+                    }
                 }
+                if (seen < segments) {
+                    break;   // no segment in range is left
+                }
+                segments = Math.min(MAX_SEGMENTS_PER_QUERY, segments * 2);
             }
             return out;
         } catch (SQLException e) {
             throw failed("reading ops of " + bucket, e);
         }
+    }
+
+    private static BucketOp op(ResultSet rs) throws SQLException {
+        OpId id = new OpId(rs.getLong(2));
+        long checksum = rs.getLong(8);
+        return switch (OpType.ofCode(rs.getInt(3))) {
+            case PUT -> new BucketOp.Put(id, rs.getString(4), rs.getString(5), rs.getString(6), rs.getString(7), checksum);
+            case REMOVE -> new BucketOp.Remove(id, rs.getString(4), rs.getString(5), rs.getString(6), checksum);
+            case MOVE -> new BucketOp.Move(id, checksum);
+            case CLEAR -> new BucketOp.Clear(id, checksum);
+        };
     }
 
     /** A bucket's ops with {@code after < op_id <= upTo}, set by {@link #inRange} as parameters 1-5. */

@@ -194,6 +194,54 @@ class PostgresBucketStorageIT extends BucketStorageContractTest {
         s.close();
     }
 
+    /**
+     * Reads take a bucket's segments a few at a time: paging with any limit and any range, also one
+     * that falls between two ops of one segment (other buckets' ops in between), returns exactly
+     * the ops in range, in order.
+     */
+    @Test
+    void pagingThroughSegmentsReturnsExactlyTheOpsInRange() {
+        BucketStorage s = open();
+        List<Long> aIds = new java.util.ArrayList<>();
+        for (int commit = 0; commit < 5; commit++) {
+            try (WriteTransaction tx = s.writer().begin()) {
+                for (int i = 0; i < 3 + commit * 1000; i++) {   // segments of 3 ops up to several full ones
+                    aIds.add(tx.put(new Placement("a[]", "t", commit + "-" + i), "", "{}").value());
+                    tx.put(new Placement("b[]", "t", commit + "-" + i), "", "{}");
+                }
+                tx.commit(new CommitPosition(commit + 1), true);
+            }
+        }
+        var zero = dev.syncline.protocol.OpId.ZERO;
+        try (var v = s.reader().open()) {
+            for (int limit : new int[] {1, 7, 1000, 2048, 5000, 100_000}) {
+                List<Long> paged = new java.util.ArrayList<>();
+                var after = zero;
+                while (true) {
+                    var page = v.ops("a[]", after, new dev.syncline.protocol.OpId(Long.MAX_VALUE), limit);
+                    if (page.isEmpty()) {
+                        break;
+                    }
+                    assertThat(page.size()).isLessThanOrEqualTo(limit);
+                    page.forEach(op -> paged.add(op.opId().value()));
+                    after = page.getLast().opId();
+                    if (limit == 1 && paged.size() > 20) {
+                        break;
+                    }
+                }
+                assertThat(paged).as("limit " + limit).isEqualTo(limit == 1 ? aIds.subList(0, 21) : aIds);
+            }
+            long first = aIds.get(0);   // a's first two ops, with b's first op between them
+            assertThat(v.ops("a[]", new dev.syncline.protocol.OpId(first), new dev.syncline.protocol.OpId(first + 1), 10))
+                    .isEmpty();
+            assertThat(v.ops("a[]", new dev.syncline.protocol.OpId(first), new dev.syncline.protocol.OpId(first + 2), 10))
+                    .extracting(op -> op.opId().value()).containsExactly(aIds.get(1));
+            assertThat(v.ops("a[]", new dev.syncline.protocol.OpId(aIds.get(100)), new dev.syncline.protocol.OpId(aIds.get(3000)),
+                    100_000)).hasSize(2900);
+        }
+        s.close();
+    }
+
     /** Turns this test's (closed) storage back into a version-2 schema: one {@code ops} row per op. */
     private void storeOpsAsVersion2Did() throws Exception {
         String sc = schema(dir);
