@@ -37,7 +37,7 @@ import java.util.concurrent.TimeUnit;
  * reader on the same WAL backlog in the same run. Small rows, each in 2–3 buckets.
  * Usage: {@code bench/run pipeline [changes] [rounds] [storages]}, storages a comma-separated list of
  * {@code sqlite} (the default) and {@code postgresql} (P10: bucket storage in another database of
- * the same PostgreSQL server); with both, each round runs both, alternating which goes first.
+ * the same PostgreSQL server, or with {@code -Dstorage.server=separate} on a server of its own); with both, each round runs both, alternating which goes first.
  */
 public final class PipelineBench {
     public static void main(String[] args) throws Exception {
@@ -46,11 +46,13 @@ public final class PipelineBench {
         List<String> storages = List.of((args.length > 2 ? args[2] : "sqlite").split(","));
         Map<String, List<double[]>> results = new java.util.LinkedHashMap<>();
         storages.forEach(st -> results.put(st, new ArrayList<>()));
-        try (PostgresTestServer server = PostgresTestServer.start()) {
+        try (PostgresTestServer server = PostgresTestServer.start();
+             PostgresTestServer storageServer = SEPARATE_STORAGE_SERVER ? PostgresTestServer.start() : null) {
             for (int round = 1; round <= rounds; round++) {
                 for (int turn = 0; turn < storages.size(); turn++) {
                     String storage = storages.get((round - 1 + turn) % storages.size());
-                    try (TestDatabase db = server.createDatabase(); TestDatabase storageDb = server.createDatabase()) {
+                    try (TestDatabase db = server.createDatabase();
+                         TestDatabase storageDb = (storageServer != null ? storageServer : server).createDatabase()) {
                         double[] r = round(db, changes, storageConfig(storage, storageDb));
                         results.get(storage).add(r);
                         System.out.printf("round %d, %s storage: raw pgoutput %.0f changes/s, syncline pipeline %.0f "
@@ -126,6 +128,13 @@ public final class PipelineBench {
             }
         }
     }
+
+    /**
+     * {@code -Dstorage.server=separate} puts PostgreSQL storage on a PostgreSQL server of its own
+     * rather than in another database of the source's: there the source's walsender also reads
+     * (and skips) storage's WAL, and both share one WAL's fsyncs.
+     */
+    private static final boolean SEPARATE_STORAGE_SERVER = "separate".equals(System.getProperty("storage.server"));
 
     /** {@code -Dhandoff=false} runs storage on the capture thread (the pipeline without {@link HandOffPipeline}), for A/B runs. */
     private static final boolean HAND_OFF = Boolean.parseBoolean(System.getProperty("handoff", "true"));

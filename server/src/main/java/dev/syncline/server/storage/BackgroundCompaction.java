@@ -35,6 +35,9 @@ public final class BackgroundCompaction implements AutoCloseable {
             log.info("compacted {} buckets in {} ms: {} ops became MOVE, {} folded into CLEAR", r.buckets(),
                     (System.nanoTime() - start) / 1_000_000, r.movedOps(), r.clearedOps());
             StorageUsage.log(storage, name, "after compaction");
+        } catch (StorageFencedException e) {
+            // Several nodes on one PostgreSQL storage: only the replicator lease holder compacts.
+            log.debug("compaction skipped: {}", e.getMessage());
         } catch (RuntimeException e) {
             log.warn("compaction failed, retrying at the next interval: {}", e.toString(), e);
         }

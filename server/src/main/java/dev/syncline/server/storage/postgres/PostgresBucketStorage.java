@@ -55,7 +55,7 @@ public final class PostgresBucketStorage implements BucketStorage {
         this.connections = connections;
         this.checkpoints = new CheckpointListeners(readCheckpoint(writerConnection));
         this.writer = new PostgresWriter(writerConnection, checkpoints, fence, connections.schema(), connections::open);
-        this.compactor = new PostgresCompactor(connections::open);
+        this.compactor = new PostgresCompactor(connections::open, fence);
         this.writeCheckpoints = new PostgresWriteCheckpointStore(connections::open, connections.schema());
         this.follower = new PostgresCheckpointFollower(connections, checkpoints, writeCheckpoints::recordedElsewhere,
                 pid -> pid == writer.backendPid() || pid == writeCheckpoints.backendPid());

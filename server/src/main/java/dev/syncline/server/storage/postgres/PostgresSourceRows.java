@@ -4,6 +4,9 @@ import dev.syncline.server.storage.SourceRowId;
 import dev.syncline.server.storage.StoredSourceRow;
 import dev.syncline.server.storage.StoredValues;
 
+import org.postgresql.PGConnection;
+import org.postgresql.copy.CopyManager;
+
 import java.sql.Array;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -26,14 +29,17 @@ import java.util.Optional;
  * <ul>
  *   <li>{@link #prefetch} reads the rows of many upcoming changes in one statement (rows not found
  *       are known to be absent), so most {@link #get}s need no SQL;</li>
- *   <li>saves and deletes are write-behind: sent in JDBC batches by {@link #flush}, at the latest
- *       before the transaction commits and before anything queries the table;</li>
+ *   <li>saves and deletes are write-behind, sent by {@link #flush} at the latest before the
+ *       transaction commits and before anything queries the table: rows the table does not hold
+ *       (known absent) in one binary COPY, the others as a batch of upserts, deletes as one
+ *       statement per table;</li>
  *   <li>what is known stays valid across commits, since only this writer writes the table (the
  *       replicator lease fences any other); it is forgotten on a rollback and when the writer
  *       reloads its state.</li>
  * </ul>
  * Bounded: past {@value #MAX_KNOWN} rows or {@value #MAX_KNOWN_BYTES} estimated bytes (rows keep
- * their image for unchanged TOAST values) the pending writes are sent and everything is forgotten.
+ * their image for unchanged TOAST values) the pending writes are sent and the older half of what
+ * is known is forgotten.
  * One thread, the writer's.
  */
 final class PostgresSourceRows {
@@ -41,6 +47,8 @@ final class PostgresSourceRows {
     static final long MAX_KNOWN_BYTES = 8L << 20;
     /** Rows per prefetch statement. */
     static final int PREFETCH_CHUNK = 1_000;
+    private static final String COPY_NEW_ROWS = "COPY source_rows (source_table, source_key, state, image) "
+            + "FROM STDIN (FORMAT binary)";
 
     private final Connection connection;
     private final PreparedStatement select;
@@ -48,21 +56,27 @@ final class PostgresSourceRows {
     private final PreparedStatement upsert;
     private final PreparedStatement delete;
     /** Row → its state as of this writer's last write or read; an empty value means no stored row. */
-    private final Map<SourceRowId, Optional<StoredSourceRow>> known = new HashMap<>();
+    private final Map<SourceRowId, Optional<StoredSourceRow>> known = new LinkedHashMap<>();
     /** Rows written and not yet sent; a null value is a delete. */
     private final Map<SourceRowId, StoredSourceRow> pending = new LinkedHashMap<>();
+    /** Pending rows the table does not hold (known absent at their first pending write): COPY-ed, not upserted. */
+    private final java.util.Set<SourceRowId> absent = new java.util.HashSet<>();
+    private final CopyManager copy;
+    private final PgBinaryCopy newRows = new PgBinaryCopy();
     private long knownBytes;
 
     PostgresSourceRows(Connection connection) throws SQLException {
         this.connection = connection;
+        this.copy = connection.unwrap(PGConnection.class).getCopyAPI();
         select = connection.prepareStatement("SELECT state, image FROM source_rows WHERE source_table = ? AND source_key = ?");
-        selectMany = connection.prepareStatement("SELECT r.source_table, r.source_key, r.state, r.image FROM source_rows r "
-                + "JOIN unnest(?::text[], ?::text[]) AS k(source_table, source_key) "
-                + "ON r.source_table = k.source_table AND r.source_key = k.source_key");
+        // One table's keys as an array: an index scan of the primary key whatever the plan cache
+        // decides (a join with unnest(...) could become a hash join over the whole table).
+        selectMany = connection.prepareStatement("SELECT source_key, state, image FROM source_rows "
+                + "WHERE source_table = ? AND source_key = ANY(?)");
         upsert = connection.prepareStatement("INSERT INTO source_rows (source_table, source_key, state, image) "
                 + "VALUES (?, ?, ?, ?) ON CONFLICT (source_table, source_key) DO UPDATE SET state = EXCLUDED.state, "
                 + "image = EXCLUDED.image");
-        delete = connection.prepareStatement("DELETE FROM source_rows WHERE source_table = ? AND source_key = ?");
+        delete = connection.prepareStatement("DELETE FROM source_rows WHERE source_table = ? AND source_key = ANY(?)");
     }
 
     /** The row's state as this transaction sees it. */
@@ -89,31 +103,36 @@ final class PostgresSourceRows {
                 missing.putIfAbsent(id.table() + "\u0000" + id.keyText(), id);
             }
         }
-        List<SourceRowId> todo = new ArrayList<>(missing.values());
+        Map<String, List<SourceRowId>> byTable = new LinkedHashMap<>();
+        for (SourceRowId id : missing.values()) {
+            byTable.computeIfAbsent(id.table().toString(), t -> new ArrayList<>()).add(id);
+        }
+        for (Map.Entry<String, List<SourceRowId>> table : byTable.entrySet()) {
+            prefetch(table.getKey(), table.getValue(), missing);
+        }
+    }
+
+    private void prefetch(String table, List<SourceRowId> todo, Map<String, SourceRowId> missing) throws SQLException {
         for (int from = 0; from < todo.size(); from += PREFETCH_CHUNK) {
             List<SourceRowId> chunk = todo.subList(from, Math.min(todo.size(), from + PREFETCH_CHUNK));
-            String[] tables = new String[chunk.size()];
             String[] keys = new String[chunk.size()];
             for (int i = 0; i < chunk.size(); i++) {
-                tables[i] = chunk.get(i).table().toString();
                 keys[i] = chunk.get(i).keyText();
             }
             Map<SourceRowId, Optional<StoredSourceRow>> found = new HashMap<>();
-            Array t = connection.createArrayOf("text", tables);
             Array k = connection.createArrayOf("text", keys);
             try {
-                selectMany.setArray(1, t);
+                selectMany.setString(1, table);
                 selectMany.setArray(2, k);
                 try (ResultSet rs = selectMany.executeQuery()) {
                     while (rs.next()) {
-                        SourceRowId id = missing.get(rs.getString(1) + "\u0000" + rs.getString(2));
+                        SourceRowId id = missing.get(table + "\u0000" + rs.getString(1));
                         if (id != null) {
-                            found.put(id, Optional.of(decode(rs.getString(3), rs.getString(4))));
+                            found.put(id, Optional.of(decode(rs.getString(2), rs.getString(3))));
                         }
                     }
                 }
             } finally {
-                t.free();
                 k.free();
             }
             for (SourceRowId id : chunk) {
@@ -125,30 +144,47 @@ final class PostgresSourceRows {
     }
 
     void save(SourceRowId id, StoredSourceRow row) throws SQLException {
+        notePending(id);
         pending.put(id, row);
         remember(id, Optional.of(row));
     }
 
     void delete(SourceRowId id) throws SQLException {
+        notePending(id);
         pending.put(id, null);
         remember(id, Optional.empty());
     }
 
-    /** Sends the pending writes (one batch of upserts, one of deletes: each row appears once). */
+    /** At a row's first pending write what is known of it is what the table holds. */
+    private void notePending(SourceRowId id) {
+        if (!pending.containsKey(id)) {
+            Optional<StoredSourceRow> stored = known.get(id);
+            if (stored != null && stored.isEmpty()) {
+                absent.add(id);
+            }
+        }
+    }
+
+    /** Sends the pending writes (one batch of upserts, one delete per table: each row appears once). */
     void flush() throws SQLException {
         if (pending.isEmpty()) {
             return;
         }
         int upserts = 0;
-        int deletes = 0;
+        Map<String, List<String>> deletes = new LinkedHashMap<>();
         for (Map.Entry<SourceRowId, StoredSourceRow> e : pending.entrySet()) {
             SourceRowId id = e.getKey();
             StoredSourceRow row = e.getValue();
             if (row == null) {
-                delete.setString(1, id.table().toString());
-                delete.setString(2, id.keyText());
-                delete.addBatch();
-                deletes++;
+                if (!absent.contains(id)) {
+                    deletes.computeIfAbsent(id.table().toString(), t -> new ArrayList<>()).add(id.keyText());
+                }
+            } else if (absent.contains(id)) {
+                newRows.row(4);
+                newRows.text(id.table().toString());
+                newRows.text(id.keyText());
+                newRows.text(RowStateJson.encode(row.placements(), row.parameters()));
+                newRows.text(row.image() == null ? null : StoredValues.encodeImage(row.image()));
             } else {
                 upsert.setString(1, id.table().toString());
                 upsert.setString(2, id.keyText());
@@ -163,11 +199,20 @@ final class PostgresSourceRows {
             }
         }
         pending.clear();
+        absent.clear();
+        newRows.send(copy, COPY_NEW_ROWS);
         if (upserts > 0) {
             upsert.executeBatch();
         }
-        if (deletes > 0) {
-            delete.executeBatch();
+        for (Map.Entry<String, List<String>> e : deletes.entrySet()) {   // one statement per table, not per row
+            Array keys = connection.createArrayOf("text", e.getValue().toArray());
+            try {
+                delete.setString(1, e.getKey());
+                delete.setArray(2, keys);
+                delete.executeUpdate();
+            } finally {
+                keys.free();
+            }
         }
     }
 
@@ -180,6 +225,8 @@ final class PostgresSourceRows {
             // the statements are reset by the rollback either way
         }
         pending.clear();
+        absent.clear();
+        newRows.clear();
         known.clear();
         knownBytes = 0;
     }
@@ -188,9 +235,14 @@ final class PostgresSourceRows {
         Optional<StoredSourceRow> before = known.put(id, state);
         knownBytes += bytes(state) - (before == null ? 0 : bytes(before));
         if (known.size() > MAX_KNOWN || knownBytes > MAX_KNOWN_BYTES) {
+            // Sends what is pending, then forgets the oldest half: rows just prefetched for the
+            // changes queued next stay known (forgetting them all cost one SELECT per change after).
             flush();
-            known.clear();
-            knownBytes = 0;
+            var it = known.values().iterator();
+            while (it.hasNext() && (known.size() > MAX_KNOWN / 2 || knownBytes > MAX_KNOWN_BYTES / 2)) {
+                knownBytes -= bytes(it.next());
+                it.remove();
+            }
         }
     }
 

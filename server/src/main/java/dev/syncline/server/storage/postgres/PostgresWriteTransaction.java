@@ -27,14 +27,11 @@ import java.util.Optional;
 import java.util.Set;
 
 /**
- * A {@link WriteTransaction} inside one PostgreSQL transaction. Ops go out in JDBC batches (at
- * most {@link #OPS_PER_BATCH} ops or {@link #OP_BATCH_BYTES} of op data held); bucket totals are summed in memory and applied as one
+ * A {@link WriteTransaction} inside one PostgreSQL transaction. Ops are collected per bucket into
+ * segments ({@link PostgresOpSegments}); bucket totals are summed in memory and applied as one
  * relative upsert per touched bucket at commit, so the compactor's changes compose with them.
  */
 final class PostgresWriteTransaction implements WriteTransaction {
-    private static final int OPS_PER_BATCH = 1000;
-    /** A JDBC batch holds its ops' data until executed: bounded in bytes too, for multi-MB rows. */
-    static final long OP_BATCH_BYTES = 8L << 20;
     private static final int MAX_PENDING_BUCKETS = 50_000;
 
     private final PostgresWriter w;
@@ -48,8 +45,6 @@ final class PostgresWriteTransaction implements WriteTransaction {
      */
     private long unattributedFrom = -1;
     private final List<SourceXid> sourceXids = new ArrayList<>();
-    private int batchedOps;
-    private long batchedBytes;
     private boolean done;
 
     PostgresWriteTransaction(PostgresWriter writer, OpId lastOpId, CommitPosition storedCommit) {
@@ -143,23 +138,13 @@ final class PostgresWriteTransaction implements WriteTransaction {
         if (before.equals(after)) {
             return;
         }
-        String table = id.table().toString();
-        String key = id.keyText();
         for (ParameterEntry e : before) {
             w.changes.lookupKey(e.lookupKey());
-            w.deleteParameter.setString(1, e.lookupKey());
-            w.deleteParameter.setString(2, table);
-            w.deleteParameter.setString(3, key);
-            w.deleteParameter.executeUpdate();
         }
         for (ParameterEntry e : after) {
             w.changes.lookupKey(e.lookupKey());
-            w.insertParameter.setString(1, e.lookupKey());
-            w.insertParameter.setString(2, table);
-            w.insertParameter.setString(3, key);
-            w.insertParameter.setString(4, e.valuesJson());
-            w.insertParameter.executeUpdate();
         }
+        w.parameters.replace(id, before, after);
     }
 
     @Override
@@ -179,19 +164,7 @@ final class PostgresWriteTransaction implements WriteTransaction {
             if (unattributedFrom < 0) {
                 unattributedFrom = opId;
             }
-            w.insertOp.setString(1, p.bucket());
-            w.insertOp.setLong(2, opId);
-            w.insertOp.setShort(3, (short) type.code());
-            w.insertOp.setString(4, p.objectType());
-            w.insertOp.setString(5, p.objectId());
-            w.insertOp.setString(6, subkey);
-            w.insertOp.setString(7, data);
-            w.insertOp.setLong(8, checksum);
-            w.insertOp.addBatch();
-            batchedBytes += data == null ? 0 : data.length();
-            if (++batchedOps >= OPS_PER_BATCH || batchedBytes >= OP_BATCH_BYTES) {
-                flushOps();
-            }
+            w.segments.add(p.bucket(), opId, type.code(), p.objectType(), p.objectId(), subkey, data, checksum);
             long[] d = delta(p.bucket());
             d[0] += checksum;
             d[1]++;
@@ -212,14 +185,6 @@ final class PostgresWriteTransaction implements WriteTransaction {
             deltas.put(bucket, d);
         }
         return d;
-    }
-
-    private void flushOps() throws SQLException {
-        if (batchedOps > 0) {
-            w.insertOp.executeBatch();
-            batchedOps = 0;
-            batchedBytes = 0;
-        }
     }
 
     private void flushDeltas() throws SQLException {
@@ -281,9 +246,10 @@ final class PostgresWriteTransaction implements WriteTransaction {
         // state row, must not announce this checkpoint first (then without its changes) nor twice.
         synchronized (w.listeners) {
             try {
-                flushOps();
+                w.segments.flush();
                 flushDeltas();
                 w.rows.flush();
+                w.parameters.flush();
                 w.sourceXids.write(sourceXids);
                 w.updateState.setLong(1, lastOpId);
                 w.updateState.setLong(2, position.value());
@@ -321,8 +287,9 @@ final class PostgresWriteTransaction implements WriteTransaction {
     public void close() {
         if (!done) {
             done = true;
+            w.segments.clear();
+            w.parameters.clear();
             try {
-                w.insertOp.clearBatch();
                 w.bucketDelta.clearBatch();
                 w.sourceXids.clearBatch();
             } catch (SQLException ignored) {

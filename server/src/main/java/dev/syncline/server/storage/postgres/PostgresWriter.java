@@ -27,12 +27,13 @@ final class PostgresWriter implements BucketWriter {
     final WriterFence fence;
     /** What changed since the last announced checkpoint (over-reporting after a rollback is safe). */
     final CheckpointChanges.Collector changes = new CheckpointChanges.Collector(4096);
-    PreparedStatement insertOp;
+    /** Ops buffered into segments (see the class); renewed with the connection. */
+    PostgresOpSegments segments;
     PreparedStatement selectRows;
     /** Source-row state: known rows, prefetching and write-behind (see the class); renewed with the connection. */
     PostgresSourceRows rows;
-    PreparedStatement insertParameter;
-    PreparedStatement deleteParameter;
+    /** Parameter-index changes, batched (see the class); renewed with the connection. */
+    PostgresParameterWrites parameters;
     PreparedStatement bucketDelta;
     PreparedStatement updateState;
     PreparedStatement updateSnapshot;
@@ -75,14 +76,14 @@ final class PostgresWriter implements BucketWriter {
             backendPid = rs.getInt(1);
         }
         connection.setAutoCommit(false);
-        insertOp = connection.prepareStatement("INSERT INTO ops (bucket, op_id, op_type, object_type, object_id, subkey, "
-                + "data, checksum) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
+        segments = new PostgresOpSegments(connection);
         selectRows = connection.prepareStatement("SELECT source_key, state, image FROM source_rows WHERE source_table = ? LIMIT ?");
         rows = new PostgresSourceRows(connection);
-        insertParameter = connection.prepareStatement("INSERT INTO parameter_index (lookup_key, source_table, source_key, "
+        PreparedStatement insertParameter = connection.prepareStatement("INSERT INTO parameter_index (lookup_key, source_table, source_key, "
                 + "values_json) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING");
-        deleteParameter = connection.prepareStatement("DELETE FROM parameter_index WHERE lookup_key = ? AND source_table = ? "
+        PreparedStatement deleteParameter = connection.prepareStatement("DELETE FROM parameter_index WHERE lookup_key = ? AND source_table = ? "
                 + "AND source_key = ?");
+        parameters = new PostgresParameterWrites(deleteParameter, insertParameter);
         bucketDelta = connection.prepareStatement("INSERT INTO buckets (name, checksum, op_count, row_count) VALUES (?, ?, ?, ?) "
                 + "ON CONFLICT (name) DO UPDATE SET checksum = (buckets.checksum + EXCLUDED.checksum) % 4294967296, "
                 + "op_count = buckets.op_count + EXCLUDED.op_count, row_count = buckets.row_count + EXCLUDED.row_count");

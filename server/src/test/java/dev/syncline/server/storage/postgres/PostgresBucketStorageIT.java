@@ -20,6 +20,7 @@ import org.junit.jupiter.api.Test;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.Statement;
+import java.util.List;
 import java.util.Properties;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -89,6 +90,7 @@ class PostgresBucketStorageIT extends BucketStorageContractTest {
             tx.commit(new CommitPosition(10), true);
         }
         s.close();
+        storeOpsAsVersion2Did();
         try (Connection c = db.connect(); Statement st = c.createStatement()) {
             st.execute("DROP TABLE " + schema(dir) + ".source_xids");
             st.execute("UPDATE " + schema(dir) + ".schema_version SET version = 1");
@@ -106,7 +108,152 @@ class PostgresBucketStorageIT extends BucketStorageContractTest {
             assertThat(v.sourceXids(dev.syncline.protocol.OpId.ZERO, all))
                     .containsExactly(new dev.syncline.server.storage.SourceXid(added.value(), added.value(), 42));
         }
-        assertThat(PostgresSchema.VERSION).isEqualTo(2);
+        assertThat(PostgresSchema.VERSION).isEqualTo(3);
+    }
+
+    /**
+     * A version-2 schema (one {@code ops} row per op) becomes version 3 with every op kept as a
+     * segment of one: reads, checksums, compaction and new writes then work on the converted log.
+     */
+    @Test
+    void aVersion2SchemaKeepsItsOpsAsSegments() throws Exception {
+        BucketStorage s = open();
+        try (WriteTransaction tx = s.writer().begin()) {
+            tx.put(new Placement("a[]", "t", "1"), "k1", "{\"v\":1}");
+            tx.put(new Placement("a[]", "t", "2"), "k2", "{\"v\":\"two, \\\"quoted\\\"\"}");
+            tx.put(new Placement("b[]", "t", "1"), "k1", "{}");
+            tx.commit(new CommitPosition(10), true);
+        }
+        try (WriteTransaction tx = s.writer().begin()) {
+            tx.remove(new Placement("a[]", "t", "1"), "k1");
+            tx.commit(new CommitPosition(20), true);
+        }
+        var all = new dev.syncline.protocol.OpId(Long.MAX_VALUE);
+        java.util.List<dev.syncline.server.storage.BucketOp> before;
+        dev.syncline.server.storage.BucketChecksum checksumBefore;
+        try (var v = s.reader().open()) {
+            before = v.ops("a[]", dev.syncline.protocol.OpId.ZERO, all, 100);
+            checksumBefore = v.checksum("a[]");
+        }
+        s.close();
+        storeOpsAsVersion2Did();
+        BucketStorage reopened = open();
+        try (var v = reopened.reader().open()) {
+            assertThat(v.ops("a[]", dev.syncline.protocol.OpId.ZERO, all, 100)).isEqualTo(before);
+            assertThat(v.checksum("a[]")).isEqualTo(checksumBefore);
+            assertThat(v.ops("b[]", dev.syncline.protocol.OpId.ZERO, all, 100)).hasSize(1);
+        }
+        reopened.compactor().compactAll();
+        try (WriteTransaction tx = reopened.writer().begin()) {
+            tx.put(new Placement("a[]", "t", "3"), "k3", "{}");
+            tx.commit(new CommitPosition(30), true);
+        }
+        try (var v = reopened.reader().open()) {
+            var ops = v.ops("a[]", dev.syncline.protocol.OpId.ZERO, all, 100);
+            assertThat(ops).hasSize(4);   // the superseded PUT of t/1 became a MOVE; the new PUT follows
+            assertThat(ops.get(0)).isInstanceOf(dev.syncline.server.storage.BucketOp.Move.class);
+            assertThat(ops.get(1)).isEqualTo(before.get(1));
+            long sum = 0;
+            for (var op : ops) {
+                sum = dev.syncline.protocol.OpChecksum.add(sum, op.checksum());
+            }
+            assertThat(v.checksum("a[]").checksum()).isEqualTo(sum);
+        }
+        reopened.close();
+    }
+
+    /** Ops go to the server as a binary COPY of arrays: any text comes back as written, nulls as nulls. */
+    @Test
+    void opTextsOfEveryKindRoundTripThroughTheBinaryCopy() {
+        List<String> texts = List.of("", "plain", "quote \" backslash \\ comma , braces {} NULL null",
+                "tab\tnewline\ncr\r", "é ü ß 漢字 🙂", "x".repeat(300_000));
+        BucketStorage s = open();
+        List<dev.syncline.protocol.OpId> ids = new java.util.ArrayList<>();
+        try (WriteTransaction tx = s.writer().begin()) {
+            for (int i = 0; i < texts.size(); i++) {
+                String t = texts.get(i);
+                ids.add(tx.put(new Placement("texts[]", t.length() > 20 ? "long" : t, "id" + i),
+                        t.length() > 20 ? "" : t, "{\"v\":\"" + t + "\"}"));
+            }
+            tx.remove(new Placement("texts[]", "t", "gone"), "");
+            tx.commit(new CommitPosition(1), true);
+        }
+        try (var v = s.reader().open()) {
+            var ops = v.ops("texts[]", dev.syncline.protocol.OpId.ZERO, new dev.syncline.protocol.OpId(Long.MAX_VALUE), 100);
+            assertThat(ops).hasSize(texts.size() + 1);
+            for (int i = 0; i < texts.size(); i++) {
+                String t = texts.get(i);
+                var put = (dev.syncline.server.storage.BucketOp.Put) ops.get(i);
+                assertThat(put.opId()).isEqualTo(ids.get(i));
+                assertThat(put.objectType()).isEqualTo(t.length() > 20 ? "long" : t);
+                assertThat(put.subkey()).isEqualTo(t.length() > 20 ? "" : t);
+                assertThat(put.dataJson()).isEqualTo("{\"v\":\"" + t + "\"}");
+            }
+            assertThat(ops.getLast()).isInstanceOf(dev.syncline.server.storage.BucketOp.Remove.class);
+        }
+        s.close();
+    }
+
+    /**
+     * Reads take a bucket's segments a few at a time: paging with any limit and any range, also one
+     * that falls between two ops of one segment (other buckets' ops in between), returns exactly
+     * the ops in range, in order.
+     */
+    @Test
+    void pagingThroughSegmentsReturnsExactlyTheOpsInRange() {
+        BucketStorage s = open();
+        List<Long> aIds = new java.util.ArrayList<>();
+        for (int commit = 0; commit < 5; commit++) {
+            try (WriteTransaction tx = s.writer().begin()) {
+                for (int i = 0; i < 3 + commit * 1000; i++) {   // segments of 3 ops up to several full ones
+                    aIds.add(tx.put(new Placement("a[]", "t", commit + "-" + i), "", "{}").value());
+                    tx.put(new Placement("b[]", "t", commit + "-" + i), "", "{}");
+                }
+                tx.commit(new CommitPosition(commit + 1), true);
+            }
+        }
+        var zero = dev.syncline.protocol.OpId.ZERO;
+        try (var v = s.reader().open()) {
+            for (int limit : new int[] {1, 7, 1000, 2048, 5000, 100_000}) {
+                List<Long> paged = new java.util.ArrayList<>();
+                var after = zero;
+                while (true) {
+                    var page = v.ops("a[]", after, new dev.syncline.protocol.OpId(Long.MAX_VALUE), limit);
+                    if (page.isEmpty()) {
+                        break;
+                    }
+                    assertThat(page.size()).isLessThanOrEqualTo(limit);
+                    page.forEach(op -> paged.add(op.opId().value()));
+                    after = page.getLast().opId();
+                    if (limit == 1 && paged.size() > 20) {
+                        break;
+                    }
+                }
+                assertThat(paged).as("limit " + limit).isEqualTo(limit == 1 ? aIds.subList(0, 21) : aIds);
+            }
+            long first = aIds.get(0);   // a's first two ops, with b's first op between them
+            assertThat(v.ops("a[]", new dev.syncline.protocol.OpId(first), new dev.syncline.protocol.OpId(first + 1), 10))
+                    .isEmpty();
+            assertThat(v.ops("a[]", new dev.syncline.protocol.OpId(first), new dev.syncline.protocol.OpId(first + 2), 10))
+                    .extracting(op -> op.opId().value()).containsExactly(aIds.get(1));
+            assertThat(v.ops("a[]", new dev.syncline.protocol.OpId(aIds.get(100)), new dev.syncline.protocol.OpId(aIds.get(3000)),
+                    100_000)).hasSize(2900);
+        }
+        s.close();
+    }
+
+    /** Turns this test's (closed) storage back into a version-2 schema: one {@code ops} row per op. */
+    private void storeOpsAsVersion2Did() throws Exception {
+        String sc = schema(dir);
+        try (Connection c = db.connect(); Statement st = c.createStatement()) {
+            st.execute("CREATE TABLE " + sc + ".ops (bucket text NOT NULL, op_id bigint NOT NULL, op_type smallint NOT NULL, "
+                    + "object_type text, object_id text, subkey text, data text, checksum bigint NOT NULL, "
+                    + "PRIMARY KEY (bucket, op_id))");
+            st.execute("INSERT INTO " + sc + ".ops SELECT s.bucket, o.* FROM " + sc + ".op_segments s, "
+                    + "unnest(s.op_ids, s.op_types, s.object_types, s.object_ids, s.subkeys, s.datas, s.checksums) o");
+            st.execute("DROP TABLE " + sc + ".op_segments");
+            st.execute("UPDATE " + sc + ".schema_version SET version = 2");
+        }
     }
 
     @Test

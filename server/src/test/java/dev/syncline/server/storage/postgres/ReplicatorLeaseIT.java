@@ -129,7 +129,8 @@ class ReplicatorLeaseIT {
                     assertThat(tx.commit(new CommitPosition(40), true)).isPresent();
                 }
                 try (Connection c = db.connect(); Statement s = c.createStatement();
-                     ResultSet rs = s.executeQuery("SELECT string_agg(object_id, ',' ORDER BY op_id) FROM lease_fence.ops")) {
+                     ResultSet rs = s.executeQuery("SELECT string_agg(o.object_id, ',' ORDER BY o.op_id) FROM lease_fence.op_segments s, "
+                             + "unnest(s.op_ids, s.object_ids) AS o(op_id, object_id)")) {
                     rs.next();
                     assertThat(rs.getString(1)).isEqualTo("1,4");
                 }
