@@ -170,7 +170,7 @@ public sealed interface GenerationStore {
 
         @Override
         public StorageConfig storage(int id) {
-            return new StorageConfig("postgresql", null, config.postgres(), schema(id));
+            return config.inSchema(schema(id));
         }
 
         @Override

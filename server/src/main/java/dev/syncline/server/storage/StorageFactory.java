@@ -34,7 +34,7 @@ public final class StorageFactory {
         return switch (config.type()) {
             case "sqlite" -> SqliteBucketStorage.open(config.path());
             case "postgresql" -> PostgresBucketStorage.open(config.postgres().jdbcUrl(),
-                    config.postgres().jdbcProperties(), config.schema(), fence);
+                    config.postgres().jdbcProperties(), config.schema(), fence, config.maxReadConnections());
             default -> throw new StorageException("storage.type `" + config.type() + "` is not a storage backend "
                     + "this Syncline can open; supported: " + String.join(", ", TYPES)
                     + " (docs/configuration.md, storage)");

@@ -27,7 +27,7 @@ public final class InternalFailure {
         log.warn(dev.syncline.server.errors.ServerError.SYNC_R1009.tag("{}: the storage database is not reachable ({}); "
                 + "the client retries"), where, failure.getMessage());
         return new SyncException(dev.syncline.server.errors.ServerError.SYNC_R1009,
-                "the storage database is not reachable from this node; retry shortly", 1);
+                "the storage database is not reachable or busy from this node; retry shortly", 1);
     }
 
     /** Logs {@code failure} with a new reference and returns the description safe to send. */

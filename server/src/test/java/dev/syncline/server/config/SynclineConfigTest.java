@@ -324,7 +324,14 @@ class SynclineConfigTest {
                 + "  uri: postgresql://sync:pw@store.internal:5432/buckets\n  sslmode: disable\n");
         assertThat(config.storage()).isEqualTo(new StorageConfig("postgresql", null, new PostgresConnectionConfig(
                 "default", "store.internal", 5432, "buckets", "sync", new Secret("pw"), SslMode.DISABLE),
-                StorageConfig.DEFAULT_SCHEMA));
+                StorageConfig.DEFAULT_SCHEMA, StorageConfig.DEFAULT_MAX_READ_CONNECTIONS));
+    }
+
+    @Test
+    void postgresqlStorageBoundsItsReadConnections() throws Exception {
+        SynclineConfig config = fx.parse(ConfigFixtures.MINIMAL + "storage:\n  type: postgresql\n"
+                + "  uri: postgresql://sync:pw@store.internal:5432/buckets\n  max_read_connections: 5\n");
+        assertThat(config.storage().maxReadConnections()).isEqualTo(5);
     }
 
     @Test

@@ -47,12 +47,22 @@ public final class PostgresBucketStorage implements BucketStorage {
     private final PostgresCompactor compactor;
     private final PostgresWriteCheckpointStore writeCheckpoints;
     private final PostgresCheckpointFollower follower;
+    /** How long a reader waits for one of the {@code max_read_connections} before it is told to retry. */
+    static final java.time.Duration READER_WAIT = java.time.Duration.ofSeconds(30);
+
     private final BlockingQueue<Connection> idleReaders = new ArrayBlockingQueue<>(IDLE_READERS);
+    /** One permit per read connection open (idle ones are not counted): at most max_read_connections. */
+    private final java.util.concurrent.Semaphore readers;
+    private final int maxReaders;
+    private final java.time.Duration readerWait;
     private volatile boolean closed;
 
-    private PostgresBucketStorage(PostgresConnections connections, Connection writerConnection, WriterFence fence)
-            throws SQLException {
+    private PostgresBucketStorage(PostgresConnections connections, Connection writerConnection, WriterFence fence,
+                                  int maxReaders, java.time.Duration readerWait) throws SQLException {
         this.connections = connections;
+        this.maxReaders = maxReaders;
+        this.readers = new java.util.concurrent.Semaphore(maxReaders, true);
+        this.readerWait = readerWait;
         this.checkpoints = new CheckpointListeners(readCheckpoint(writerConnection));
         this.writer = new PostgresWriter(writerConnection, checkpoints, fence, connections.schema(), connections::open);
         this.compactor = new PostgresCompactor(connections::open, fence);
@@ -77,11 +87,25 @@ public final class PostgresBucketStorage implements BucketStorage {
      * before it commits (the replicator lease of a node among several: {@link ReplicatorLease}).
      */
     public static PostgresBucketStorage open(String jdbcUrl, Properties properties, String schema, WriterFence fence) {
+        return open(jdbcUrl, properties, schema, fence, dev.syncline.server.config.StorageConfig.DEFAULT_MAX_READ_CONNECTIONS);
+    }
+
+    /**
+     * As {@link #open(String, Properties, String, WriterFence)}, with at most {@code maxReaders}
+     * read connections open at once (storage {@code max_read_connections}).
+     */
+    public static PostgresBucketStorage open(String jdbcUrl, Properties properties, String schema, WriterFence fence,
+                                             int maxReaders) {
+        return open(jdbcUrl, properties, schema, fence, maxReaders, READER_WAIT);
+    }
+
+    static PostgresBucketStorage open(String jdbcUrl, Properties properties, String schema, WriterFence fence,
+                                      int maxReaders, java.time.Duration readerWait) {
         PostgresConnections connections = new PostgresConnections(jdbcUrl, properties, schema);
         Connection c = connections.open();
         try {
             PostgresSchema.migrate(c, schema);
-            PostgresBucketStorage storage = new PostgresBucketStorage(connections, c, fence);
+            PostgresBucketStorage storage = new PostgresBucketStorage(connections, c, fence, maxReaders, readerWait);
             StorageUsage.log(storage, connections.describe(), "opened");
             return storage;
         } catch (SQLException | RuntimeException e) {
@@ -114,26 +138,56 @@ public final class PostgresBucketStorage implements BucketStorage {
         return this::openView;
     }
 
+    /**
+     * A read view on one of at most {@code maxReaders} connections; a reader beyond them waits for
+     * one to be given back, up to {@link #READER_WAIT}, then fails as a busy storage database
+     * (SQLSTATE 53300, as PostgreSQL's own "too many connections": the client is told to retry).
+     * Without the bound, thousands of streams woken by one checkpoint each opened a connection,
+     * and PostgreSQL refused every node's connections beyond its max_connections.
+     */
     private ReadView openView() {
         if (closed) {
             throw new IllegalStateException("storage is closed");
         }
-        Connection c = idleReaders.poll();
-        if (c != null) {
-            try {
-                return new PostgresReadView(c, this::release);
-            } catch (StorageException e) {
-                // an idle connection lost meanwhile (storage restarted, session terminated): the view
-                // closed it; the next try opens a new one
+        try {
+            if (!readers.tryAcquire(readerWait.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)) {
+                throw new StorageException("all " + maxReaders + " storage read connections of this node stayed busy for "
+                        + readerWait.toSeconds() + " s (storage.max_read_connections)",
+                        new SQLException("storage read connections busy", "53300"));
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new StorageException("interrupted while waiting for a storage read connection", e);
+        }
+        boolean opened = false;
+        try {
+            ReadView view = null;
+            Connection c = idleReaders.poll();
+            if (c != null) {
+                try {
+                    view = new PostgresReadView(c, this::release, readers::release);
+                } catch (StorageException e) {
+                    // an idle connection lost meanwhile (storage restarted, session terminated): the view
+                    // closed it; a new one is opened below
+                }
+            }
+            if (view == null) {
+                view = new PostgresReadView(connections.open(), this::release, readers::release);
+            }
+            opened = true;
+            return view;
+        } finally {
+            if (!opened) {
+                readers.release();
             }
         }
-        return new PostgresReadView(connections.open(), this::release);
     }
 
     private void release(Connection c) {
         if (closed || !idleReaders.offer(c)) {
             closeQuietly(c);
         }
+        readers.release();
     }
 
     @Override

@@ -29,13 +29,18 @@ import java.util.function.Consumer;
 final class PostgresReadView implements ReadView {
     private final Connection c;
     private final Consumer<Connection> release;
+    private final Runnable discarded;
     private final Checkpoint checkpoint;
     private boolean closed;
 
-    /** @param release takes the connection back when the view closes cleanly; otherwise it is closed */
-    PostgresReadView(Connection c, Consumer<Connection> release) {
+    /**
+     * @param release   takes the connection back when the view closes cleanly
+     * @param discarded told when the view closes its connection instead (not when this constructor fails)
+     */
+    PostgresReadView(Connection c, Consumer<Connection> release, Runnable discarded) {
         this.c = c;
         this.release = release;
+        this.discarded = discarded;
         try {
             c.setAutoCommit(false);
             try (Statement s = c.createStatement()) {
@@ -304,6 +309,7 @@ final class PostgresReadView implements ReadView {
             release.accept(c);
         } catch (SQLException e) {
             closeConnection(); // the connection is in an unknown state: discard it
+            discarded.run();
         }
     }
 

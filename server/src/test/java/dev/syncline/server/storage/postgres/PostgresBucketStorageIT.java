@@ -61,6 +61,45 @@ class PostgresBucketStorageIT extends BucketStorageContractTest {
     }
 
     @Test
+    void readersBeyondMaxReadConnectionsWaitForOneAndThenAreToldToRetry() throws Exception {
+        Properties p = new Properties();
+        p.setProperty("user", db.user());
+        p.setProperty("password", db.password());
+        String schema = schema(dir) + "_bounded";
+        try (PostgresBucketStorage s = PostgresBucketStorage.open(db.jdbcUrl(), p, schema, dev.syncline.server.storage.WriterFence.NONE,
+                2, java.time.Duration.ofSeconds(2))) {
+            int before = backends();
+            var first = s.reader().open();
+            var second = s.reader().open();
+            var third = java.util.concurrent.CompletableFuture.supplyAsync(() -> s.reader().open());
+            // Two views open: the third waits (and so opens no third connection) until one closes.
+            assertThatThrownBy(() -> third.get(500, java.util.concurrent.TimeUnit.MILLISECONDS))
+                    .isInstanceOf(java.util.concurrent.TimeoutException.class);
+            assertThat(backends() - before).isLessThanOrEqualTo(2);
+            first.close();
+            third.get(10, java.util.concurrent.TimeUnit.SECONDS).close();
+            // Both permits taken for longer than the wait: a retryable failure, as a busy database.
+            var fourth = s.reader().open();
+            assertThatThrownBy(() -> s.reader().open()).isInstanceOf(StorageException.class)
+                    .hasMessageContaining("max_read_connections")
+                    .satisfies(e -> assertThat(dev.syncline.server.storage.StorageFailures.connectionLost(e)).isTrue());
+            fourth.close();
+            second.close();
+            s.reader().open().close();
+        }
+    }
+
+    /** Connections to the test database other than this query's. */
+    private static int backends() throws Exception {
+        try (Connection c = db.connect(); Statement st = c.createStatement();
+             java.sql.ResultSet rs = st.executeQuery("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+                     + " AND pid <> pg_backend_pid()")) {
+            rs.next();
+            return rs.getInt(1);
+        }
+    }
+
+    @Test
     void refusesASchemaFromANewerVersion() throws Exception {
         open().close();
         try (Connection c = db.connect(); Statement s = c.createStatement()) {
@@ -259,7 +298,8 @@ class PostgresBucketStorageIT extends BucketStorageContractTest {
     @Test
     void theFactoryOpensItFromTheStorageConfig() {
         StorageConfig config = new StorageConfig("postgresql", null, new PostgresConnectionConfig("default", db.host(),
-                db.port(), db.name(), db.user(), new Secret(db.password()), SslMode.DISABLE), "from_config");
+                db.port(), db.name(), db.user(), new Secret(db.password()), SslMode.DISABLE), "from_config",
+                StorageConfig.DEFAULT_MAX_READ_CONNECTIONS);
         try (BucketStorage s = StorageFactory.open(config)) {
             try (WriteTransaction tx = s.writer().begin()) {
                 tx.put(new Placement("a[]", "t", "1"), "k1", "{}");
