@@ -121,20 +121,35 @@ public final class StorageSyncBackend implements SyncBackend, AutoCloseable {
 
     /**
      * One view for many chunks (ops at or below the checkpoint are the same in any later view, so
-     * swapping it for a newer one midway is safe).
+     * swapping it for a newer one midway is safe), where storage views may be held between reads;
+     * otherwise (PostgreSQL storage, {@link dev.syncline.server.storage.BucketReader#holdViews()})
+     * one per read, so a client slow to take the lines read never holds a read connection.
      */
     private final class ViewReader implements BucketDataSource.Reader {
+        private final boolean hold = storage.reader().holdViews();
         private ReadView view;
         private long openedAt;
 
         @Override
         public List<OplogEntry> ops(String bucket, long after, long upTo, int limit) {
-            return withClear(view(), bucket, after, upTo, limit);
+            try {
+                return withClear(view(), bucket, after, upTo, limit);
+            } finally {
+                if (!hold) {
+                    close();
+                }
+            }
         }
 
         @Override
         public List<SourceXid> sourceXids(long after, long upTo) {
-            return view().sourceXids(new OpId(after), new OpId(upTo));
+            try {
+                return view().sourceXids(new OpId(after), new OpId(upTo));
+            } finally {
+                if (!hold) {
+                    close();
+                }
+            }
         }
 
         private ReadView view() {

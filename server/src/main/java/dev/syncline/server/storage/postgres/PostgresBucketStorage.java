@@ -135,7 +135,17 @@ public final class PostgresBucketStorage implements BucketStorage {
 
     @Override
     public BucketReader reader() {
-        return this::openView;
+        return new BucketReader() {
+            @Override
+            public ReadView open() {
+                return openView();
+            }
+
+            @Override
+            public boolean holdViews() {
+                return false; // bounded: a slow client's socket must not hold one of them
+            }
+        };
     }
 
     /**
