@@ -113,7 +113,7 @@ final class PgBinaryCopy {
     void clear() {
         len = 0;
         rows = 0;
-        if (buf.length > (1 << 24)) {
+        if (buf.length > (1 << 22)) {
             buf = new byte[1 << 16];   // a multi-MB row made it large: do not keep that
         }
     }

@@ -28,7 +28,7 @@ import java.util.Map;
 final class PostgresOpSegments {
     static final int SEGMENT_OPS = 2_048;
     static final long SEGMENT_BYTES = 256 * 1024;
-    static final long BUFFERED_BYTES = 8L << 20;
+    static final long BUFFERED_BYTES = 2L << 20;
     static final int MAX_OPEN = 16_384;
 
     /**

@@ -44,7 +44,7 @@ import java.util.Optional;
  */
 final class PostgresSourceRows {
     static final int MAX_KNOWN = 16_384;
-    static final long MAX_KNOWN_BYTES = 8L << 20;
+    static final long MAX_KNOWN_BYTES = 4L << 20;
     /** Rows per prefetch statement. */
     static final int PREFETCH_CHUNK = 1_000;
     private static final String COPY_NEW_ROWS = "COPY source_rows (source_table, source_key, state, image) "
