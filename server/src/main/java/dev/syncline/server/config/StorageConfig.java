@@ -31,6 +31,11 @@ public record StorageConfig(String type, Path path, PostgresConnectionConfig pos
         this(type, path, null, null, DEFAULT_MAX_READ_CONNECTIONS);
     }
 
+    /** With the default {@link #DEFAULT_MAX_READ_CONNECTIONS}. */
+    public StorageConfig(String type, Path path, PostgresConnectionConfig postgres, String schema) {
+        this(type, path, postgres, schema, DEFAULT_MAX_READ_CONNECTIONS);
+    }
+
     /** This storage with its tables in another schema (a storage generation's). */
     public StorageConfig inSchema(String otherSchema) {
         return new StorageConfig(type, path, postgres, otherSchema, maxReadConnections);
