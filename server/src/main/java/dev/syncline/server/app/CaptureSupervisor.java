@@ -47,9 +47,8 @@ final class CaptureSupervisor implements AutoCloseable {
         this.startupReport = startupReport;
         this.metrics = metrics;
         this.thread = Thread.ofPlatform().name("syncline-capture-supervisor").unstarted(this::supervise);
-        Gauge.builder("syncline.capture.up", () -> problem == null ? 1 : 0)
-                .description("1 while change capture runs or retries, 0 once a set-up problem stopped it")
-                .register(metrics);
+        // syncline_capture_up is GenerationReport's: it follows whichever generation serves, through
+        // problem() (registering it here too only made Micrometer warn at every start).
     }
 
     void start() {
