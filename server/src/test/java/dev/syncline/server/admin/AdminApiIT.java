@@ -1,11 +1,11 @@
 package dev.syncline.server.admin;
 
+import dev.syncline.server.testing.PerClassPostgres;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.syncline.server.app.RunningApp;
 import dev.syncline.server.testing.PostgresTestServer;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -25,17 +25,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 class AdminApiIT {
     static final String ADMIN_TOKEN = "admin-token-0123456789abcdef";
     static final ObjectMapper JSON = new ObjectMapper();
-    static PostgresTestServer server;
+    @RegisterExtension
+    static final PerClassPostgres server = new PerClassPostgres();
     final HttpClient http = HttpClient.newHttpClient();
 
     @TempDir
     Path dir;
-
-    @BeforeAll
-    static void startServer() { server = PostgresTestServer.start(); }
-
-    @AfterAll
-    static void stopServer() { server.close(); }
 
     private HttpResponse<String> diagnostics(RunningApp app, String authorization) throws Exception {
         HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(app.endpoint() + AdminApi.DIAGNOSTICS_PATH));
@@ -47,7 +42,7 @@ class AdminApiIT {
 
     @Test
     void diagnosticsDescribeRulesStorageSlotSnapshotAndBuckets() throws Exception {
-        try (RunningApp app = RunningApp.start(server, dir, "admin:\n  token: " + ADMIN_TOKEN + "\n").awaitReady()) {
+        try (RunningApp app = RunningApp.start(server.server(), dir, "admin:\n  token: " + ADMIN_TOKEN + "\n").awaitReady()) {
             HttpResponse<String> response = diagnostics(app, "Bearer " + ADMIN_TOKEN);
             assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
             JsonNode d = JSON.readTree(response.body());
@@ -110,7 +105,7 @@ class AdminApiIT {
 
     @Test
     void userJwtsMissingAndWrongTokensAreRefused() throws Exception {
-        try (RunningApp app = RunningApp.start(server, dir, "admin:\n  token: " + ADMIN_TOKEN + "\n").awaitReady()) {
+        try (RunningApp app = RunningApp.start(server.server(), dir, "admin:\n  token: " + ADMIN_TOKEN + "\n").awaitReady()) {
             assertRefused(diagnostics(app, null), 401, AdminAuth.MISSING);
             assertRefused(diagnostics(app, "Bearer " + app.token("alice")), 401, AdminAuth.WRONG);
             assertRefused(diagnostics(app, "Token " + app.token("alice")), 401, AdminAuth.MISSING);
@@ -121,7 +116,7 @@ class AdminApiIT {
 
     @Test
     void withoutAnAdminTokenTheAdminApiIsDisabled() throws Exception {
-        try (RunningApp app = RunningApp.start(server, dir)) {
+        try (RunningApp app = RunningApp.start(server.server(), dir)) {
             assertRefused(diagnostics(app, "Bearer " + ADMIN_TOKEN), 404, AdminAuth.DISABLED);
             assertRefused(diagnostics(app, "Bearer " + app.token("alice")), 404, AdminAuth.DISABLED);
         }

@@ -1,5 +1,7 @@
 package dev.syncline.server.app;
 
+import dev.syncline.server.testing.PerClassPostgres;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.syncline.protocol.sync.SyncLine;
@@ -8,8 +10,6 @@ import dev.syncline.server.config.ConfigLoader;
 import dev.syncline.server.config.SynclineConfig;
 import dev.syncline.server.sync.ProtocolClientModel;
 import dev.syncline.server.testing.PostgresTestServer;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -64,18 +64,13 @@ class GenerationsIT {
     static final String NEW_RULES = OLD_RULES.replace("SELECT id, list_id, description FROM todos",
             "SELECT id, list_id, description, done FROM todos");
 
-    static PostgresTestServer server;
+    @RegisterExtension
+    static final PerClassPostgres server = new PerClassPostgres();
     static final AtomicInteger slots = new AtomicInteger();
     final HttpClient http = HttpClient.newHttpClient();
 
     @TempDir
     Path dir;
-
-    @BeforeAll
-    static void startServer() { server = PostgresTestServer.start(); }
-
-    @AfterAll
-    static void stopServer() { server.close(); }
 
     /** Its own slot and publication names per test (slots are cluster-wide), plus the admin token. */
     static String extraYaml(String more) {
@@ -91,7 +86,7 @@ class GenerationsIT {
 
     @Test
     void restartWithChangedRulesReprocessesAndAResumingClientGetsTheNewColumnWithoutAnEmptyCheckpoint() throws Exception {
-        RunningApp running = RunningApp.start(server, dir, extraYaml(""), OLD_RULES).awaitReady();
+        RunningApp running = RunningApp.start(server.server(), dir, extraYaml(""), OLD_RULES).awaitReady();
         SynclineApp app = running.app;
         try {
             running.db.execute("INSERT INTO todos SELECT 'x' || g, 'l1', 'bulk ' || g, g % 2 = 0, g "
@@ -143,7 +138,7 @@ class GenerationsIT {
 
     @Test
     void rulesChangedWhileThreeClientsStayConnectedAndWritesFlow() throws Exception {
-        RunningApp running = RunningApp.start(server, dir, extraYaml(""), OLD_RULES).awaitReady();
+        RunningApp running = RunningApp.start(server.server(), dir, extraYaml(""), OLD_RULES).awaitReady();
         try {
             running.db.execute("INSERT INTO todos SELECT 'x' || g, 'l' || (1 + g % 3), 'bulk ' || g, false, g "
                     + "FROM generate_series(1, 600) g");
@@ -240,7 +235,7 @@ class GenerationsIT {
 
     @Test
     void aStopDuringReprocessingResumesTheBuildAtTheNextStartWithNoLostRow() throws Exception {
-        RunningApp running = RunningApp.start(server, dir, extraYaml("  snapshot_chunk_rows: 50\n"), OLD_RULES)
+        RunningApp running = RunningApp.start(server.server(), dir, extraYaml("  snapshot_chunk_rows: 50\n"), OLD_RULES)
                 .awaitReady();
         SynclineApp app = running.app;
         try {
@@ -287,7 +282,7 @@ class GenerationsIT {
 
     @Test
     void aKill9OfTheServerProcessDuringReprocessingIsFinishedAtTheNextStartWithNoLostRow() throws Exception {
-        RunningApp running = RunningApp.start(server, dir, extraYaml("  snapshot_chunk_rows: 50\n"), OLD_RULES)
+        RunningApp running = RunningApp.start(server.server(), dir, extraYaml("  snapshot_chunk_rows: 50\n"), OLD_RULES)
                 .awaitReady();
         running.db.execute("INSERT INTO todos SELECT 'x' || g, 'l1', repeat('bulk ', 20) || g, false, g "
                 + "FROM generate_series(1, 20000) g");
@@ -344,7 +339,7 @@ class GenerationsIT {
 
     @Test
     void aKill9RightAfterTheSwitchLeavesTheNewGenerationServingAndTheOldOneIsDroppedAtTheNextStart() throws Exception {
-        RunningApp running = RunningApp.start(server, dir, extraYaml(""), OLD_RULES).awaitReady();
+        RunningApp running = RunningApp.start(server.server(), dir, extraYaml(""), OLD_RULES).awaitReady();
         running.app.close();
         Path log = dir.resolve("server.log");
         var started = ServerProcess.start(dir.resolve("syncline.yaml"), running.db.uri(), dir, log);
@@ -391,7 +386,7 @@ class GenerationsIT {
     @Test
     void aTableDroppedAndRecreatedWhileServingIsCopiedAgainIntoANewGenerationAndConnectedClientsGetItsRows()
             throws Exception {
-        RunningApp running = RunningApp.start(server, dir, extraYaml(""), OLD_RULES).awaitReady();
+        RunningApp running = RunningApp.start(server.server(), dir, extraYaml(""), OLD_RULES).awaitReady();
         SynclineApp app = running.app;
         try {
             ProtocolClientModel alice = new ProtocolClientModel();
@@ -418,7 +413,7 @@ class GenerationsIT {
     /** With {@code SELECT *}, a column added, then one retyped, reach the rows stored before through a re-copy each. */
     @Test
     void aColumnAddedAndOneRetypedWhileServingReachEveryStoredRowOfConnectedClients() throws Exception {
-        RunningApp running = RunningApp.start(server, dir, extraYaml(""), RunningApp.MEMBERSHIP_RULES).awaitReady();
+        RunningApp running = RunningApp.start(server.server(), dir, extraYaml(""), RunningApp.MEMBERSHIP_RULES).awaitReady();
         SynclineApp app = running.app;
         try {
             running.db.execute("INSERT INTO todos SELECT 'x' || g, 'l1', 'bulk ' || g, false, g FROM generate_series(1, 50) g");
@@ -445,7 +440,7 @@ class GenerationsIT {
     /** A table added to the rules (a new data query) is copied with the new generation and reaches clients. */
     @Test
     void aTableAddedToTheRulesReachesConnectedClientsThroughReprocess() throws Exception {
-        RunningApp running = RunningApp.start(server, dir, extraYaml(""), OLD_RULES).awaitReady();
+        RunningApp running = RunningApp.start(server.server(), dir, extraYaml(""), OLD_RULES).awaitReady();
         SynclineApp app = running.app;
         try {
             running.db.execute("CREATE TABLE notes (id text PRIMARY KEY, list_id text, body text)",
@@ -470,7 +465,7 @@ class GenerationsIT {
     /** The slot dropped (and a transaction committed) while the server was stopped: copied again, no row lost. */
     @Test
     void aSlotDroppedWhileStoppedIsReplacedByANewGenerationWithTheGapTransaction() throws Exception {
-        RunningApp running = RunningApp.start(server, dir, extraYaml(""), OLD_RULES).awaitReady();
+        RunningApp running = RunningApp.start(server.server(), dir, extraYaml(""), OLD_RULES).awaitReady();
         SynclineApp app = running.app;
         try {
             String slot = diagnostics(app).path("generations").path("active").path("slot_name").asText();
@@ -504,7 +499,7 @@ class GenerationsIT {
 
     @Test
     void validateChecksTheRulesFileAndTheSourceWithoutChangingAnything() throws Exception {
-        try (RunningApp running = RunningApp.start(server, dir, extraYaml(""), OLD_RULES).awaitReady()) {
+        try (RunningApp running = RunningApp.start(server.server(), dir, extraYaml(""), OLD_RULES).awaitReady()) {
             assertThat(admin(running.app, "validate", null).statusCode()).isEqualTo(401);
             assertThat(admin(running.app, "validate", "Bearer " + running.token("alice")).statusCode()).isEqualTo(401);
 
@@ -533,7 +528,7 @@ class GenerationsIT {
     @Test
     void onPostgresqlStorageEachGenerationIsASchemaAndTheSwitchWorksTheSame() throws Exception {
         String extra = extraYaml("");
-        RunningApp running = RunningApp.start(server, dir, extra, OLD_RULES).awaitReady();
+        RunningApp running = RunningApp.start(server.server(), dir, extra, OLD_RULES).awaitReady();
         running.app.close();   // only the database and the config of RunningApp are used from here on
         Path config = dir.resolve("syncline.yaml");
         String slot = extra.substring(extra.indexOf("slot_name: ") + 11, extra.indexOf('\n'));
@@ -581,7 +576,7 @@ class GenerationsIT {
 
     @Test
     void electricShapesAreRefetchedWithTheNewRulesColumnsAfterTheSwitch() throws Exception {
-        try (RunningApp running = RunningApp.start(server, dir, extraYaml(""), OLD_RULES).awaitReady()) {
+        try (RunningApp running = RunningApp.start(server.server(), dir, extraYaml(""), OLD_RULES).awaitReady()) {
             HttpResponse<String> before = shape(running, "table=todos&offset=-1");
             assertThat(before.statusCode()).as(before.body()).isEqualTo(200);
             assertThat(before.body()).contains("\"t1\"").doesNotContain("\"done\"");

@@ -1,13 +1,13 @@
 package dev.syncline.server.app;
 
+import dev.syncline.server.testing.PerClassPostgres;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import dev.syncline.server.cli.SynclineCli;
 import dev.syncline.server.config.ConfigLoader;
 import dev.syncline.server.config.SynclineConfig;
 import dev.syncline.server.pipeline.BucketOracle;
 import dev.syncline.server.storage.sqlite.SqliteBucketStorage;
 import dev.syncline.server.testing.PostgresTestServer;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
@@ -32,21 +32,16 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
  * first keeps serving.
  */
 class SlotOwnershipIT {
-    static PostgresTestServer server;
+    @RegisterExtension
+    static final PerClassPostgres server = new PerClassPostgres();
     @TempDir
     Path dir;
     @TempDir
     Path otherDir;
 
-    @BeforeAll
-    static void startServer() { server = PostgresTestServer.start(); }
-
-    @AfterAll
-    static void stopServer() { server.close(); }
-
     @Test
     void aSecondServerOnTheSameStorageFailsFast() throws Exception {
-        try (RunningApp first = RunningApp.start(server, dir).awaitReady()) {
+        try (RunningApp first = RunningApp.start(server.server(), dir).awaitReady()) {
             SynclineConfig same = ConfigLoader.load(dir.resolve("syncline.yaml"), Map.of("PG_URI", first.db.uri()))
                     .withPort(0);
             assertThatThrownBy(() -> SynclineApp.start(same, Clock.systemUTC()).close())
@@ -59,7 +54,7 @@ class SlotOwnershipIT {
 
     @Test
     void aSecondServerWithTheSameSlotNameFailsFastAndTheFirstKeepsItsSlot() throws Exception {
-        try (RunningApp first = RunningApp.start(server, dir).awaitReady()) {
+        try (RunningApp first = RunningApp.start(server.server(), dir).awaitReady()) {
             Files.copy(dir.resolve("rules.yaml"), otherDir.resolve("rules.yaml"));
             Path config = RunningApp.writeConfig(otherDir, RunningApp.SECRET, "");
             SynclineConfig second = ConfigLoader.load(config, Map.of("PG_URI", first.db.uri())).withPort(0);
@@ -77,7 +72,7 @@ class SlotOwnershipIT {
 
     @Test
     void serveResnapshotRefusesWhileAServerRunsOnTheStorageAndDeletesNothing() throws Exception {
-        try (RunningApp first = RunningApp.start(server, dir).awaitReady()) {
+        try (RunningApp first = RunningApp.start(server.server(), dir).awaitReady()) {
             StringWriter err = new StringWriter();
             AtomicBoolean served = new AtomicBoolean();
             CommandLine cli = SynclineCli.commandLine(new SynclineCli(Map.of("PG_URI", first.db.uri()),

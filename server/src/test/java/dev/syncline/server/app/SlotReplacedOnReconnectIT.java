@@ -1,10 +1,10 @@
 package dev.syncline.server.app;
 
+import dev.syncline.server.testing.PerClassPostgres;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import dev.syncline.server.pipeline.BucketOracle;
 import dev.syncline.server.storage.sqlite.SqliteBucketStorage;
 import dev.syncline.server.testing.PostgresTestServer;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -23,19 +23,14 @@ import static org.assertj.core.api.Assertions.assertThat;
  * storage generation from a new slot, the gap's transaction included.
  */
 class SlotReplacedOnReconnectIT {
-    static PostgresTestServer server;
+    @RegisterExtension
+    static final PerClassPostgres server = new PerClassPostgres();
     @TempDir
     Path dir;
 
-    @BeforeAll
-    static void startServer() { server = PostgresTestServer.start(); }
-
-    @AfterAll
-    static void stopServer() { server.close(); }
-
     @Test
     void aSlotReplacedWhileCaptureReconnectsIsRefused() throws Exception {
-        try (RunningApp running = RunningApp.start(server, dir).awaitReady()) {
+        try (RunningApp running = RunningApp.start(server.server(), dir).awaitReady()) {
             long end = System.nanoTime() + Duration.ofSeconds(60).toNanos();
             while (true) {   // cut the walsender (as a network cut would) and drop the slot before capture is back
                 running.db.execute("SELECT pg_terminate_backend(active_pid) FROM pg_replication_slots "

@@ -1,12 +1,12 @@
 package dev.syncline.server.app;
 
+import dev.syncline.server.testing.PerClassPostgres;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import dev.syncline.protocol.sync.SyncLine;
 import dev.syncline.protocol.sync.SyncLineParser;
 import dev.syncline.server.sync.ProtocolClientModel;
 import dev.syncline.server.testing.PostgresTestServer;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -34,22 +34,17 @@ import static org.assertj.core.api.Assertions.assertThat;
  * streams, revoked access removes rows, and write checkpoints come back on an idle database.
  */
 class SynclineAppIT {
-    static PostgresTestServer server;
+    @RegisterExtension
+    static final PerClassPostgres server = new PerClassPostgres();
 
     @TempDir
     Path dir;
     RunningApp running;
     final HttpClient http = HttpClient.newHttpClient();
 
-    @BeforeAll
-    static void startServer() { server = PostgresTestServer.start(); }
-
-    @AfterAll
-    static void stopServer() { server.close(); }
-
     @BeforeEach
     void start() throws Exception {
-        running = RunningApp.start(server, dir, "", RunningApp.MEMBERSHIP_RULES, postgresStorage());
+        running = RunningApp.start(server.server(), dir, "", RunningApp.MEMBERSHIP_RULES, postgresStorage());
     }
 
     /** Bucket storage in SQLite here; {@link SynclineAppOnPostgresStorageIT} runs every test with PostgreSQL storage. */

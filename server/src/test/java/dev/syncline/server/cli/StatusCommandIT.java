@@ -1,5 +1,7 @@
 package dev.syncline.server.cli;
 
+import dev.syncline.server.testing.PerClassPostgres;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import dev.syncline.server.app.RunningApp;
 import dev.syncline.server.testing.PostgresTestServer;
 import java.io.PrintWriter;
@@ -7,8 +9,6 @@ import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
@@ -18,18 +18,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 /** {@code syncline status} against a running server on a real PostgreSQL. */
 class StatusCommandIT {
     static final String ADMIN_TOKEN = "admin-token-0123456789abcdef";
-    static PostgresTestServer server;
+    @RegisterExtension
+    static final PerClassPostgres server = new PerClassPostgres();
 
     @TempDir
     Path dir;
     final StringWriter out = new StringWriter();
     final StringWriter err = new StringWriter();
-
-    @BeforeAll
-    static void startServer() { server = PostgresTestServer.start(); }
-
-    @AfterAll
-    static void stopServer() { server.close(); }
 
     private int run(RunningApp app, String... args) {
         CommandLine cli = SynclineCli.commandLine(new SynclineCli(Map.of("PG_URI", app.db.uri()), c -> { }));
@@ -40,7 +35,7 @@ class StatusCommandIT {
 
     @Test
     void statusPrintsTheRunningServersDiagnostics() throws Exception {
-        try (RunningApp app = RunningApp.start(server, dir, "admin:\n  token: " + ADMIN_TOKEN + "\n").awaitReady()) {
+        try (RunningApp app = RunningApp.start(server.server(), dir, "admin:\n  token: " + ADMIN_TOKEN + "\n").awaitReady()) {
             int exit = run(app, "status", "--config", dir.resolve("syncline.yaml").toString(), "--url", app.endpoint());
 
             assertThat(exit).as(err.toString()).isZero();
@@ -59,7 +54,7 @@ class StatusCommandIT {
 
     @Test
     void statusWithTheWrongAdminTokenReportsTheRefusal() throws Exception {
-        try (RunningApp app = RunningApp.start(server, dir, "admin:\n  token: " + ADMIN_TOKEN + "\n").awaitReady()) {
+        try (RunningApp app = RunningApp.start(server.server(), dir, "admin:\n  token: " + ADMIN_TOKEN + "\n").awaitReady()) {
             Path wrong = Files.writeString(dir.resolve("wrong.yaml"), Files.readString(dir.resolve("syncline.yaml"))
                     .replace(ADMIN_TOKEN, "another-token-0123456789abcdef"));
 

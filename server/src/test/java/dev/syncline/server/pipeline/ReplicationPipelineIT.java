@@ -1,5 +1,7 @@
 package dev.syncline.server.pipeline;
 
+import dev.syncline.server.testing.PerClassPostgres;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import dev.syncline.rules.value.SqlValue;
 import dev.syncline.server.source.postgres.PgSourceSettings;
 import dev.syncline.server.source.postgres.PostgresChangeCapture;
@@ -9,9 +11,7 @@ import dev.syncline.server.storage.BucketStorage;
 import dev.syncline.server.storage.ReadView;
 import dev.syncline.server.testing.PostgresTestServer;
 import dev.syncline.server.testing.TestDatabase;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -42,7 +42,8 @@ class ReplicationPipelineIT {
     private static final Duration DEADLINE = Duration.ofSeconds(60);
     private static final List<String> USERS = List.of("alice", "bob", "carol", "dave");
 
-    static PostgresTestServer server;
+    @RegisterExtension
+    static final PerClassPostgres server = new PerClassPostgres();
     @TempDir
     Path dir;
     TestDatabase db;
@@ -51,12 +52,6 @@ class ReplicationPipelineIT {
     AckSwitch sink;
     HandOffPipeline pipeline;
     final TodoRules rules = new TodoRules();
-
-    @BeforeAll
-    static void startServer() { server = PostgresTestServer.start(); }
-
-    @AfterAll
-    static void stopServer() { server.close(); }
 
     @BeforeEach
     void createDatabase() { db = server.createDatabase(); }

@@ -1,5 +1,7 @@
 package dev.syncline.server.pipeline;
 
+import dev.syncline.server.testing.PerClassPostgres;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import dev.syncline.server.source.postgres.CaptureException;
 import dev.syncline.server.source.postgres.CaptureSink;
 import dev.syncline.server.source.postgres.PgSourceSettings;
@@ -8,9 +10,7 @@ import dev.syncline.server.storage.BucketStorage;
 import dev.syncline.server.storage.sqlite.SqliteBucketStorage;
 import dev.syncline.server.testing.PostgresTestServer;
 import dev.syncline.server.testing.TestDatabase;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -38,19 +38,14 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
  * never dropped.
  */
 class SlotIncidentsIT {
-    static PostgresTestServer server;
+    @RegisterExtension
+    static final PerClassPostgres server = new PerClassPostgres();
     @TempDir
     Path dir;
     TestDatabase db;
     BucketStorage storage;
     HandOffPipeline pipeline;
     PostgresChangeCapture capture;
-
-    @BeforeAll
-    static void startServer() { server = PostgresTestServer.start(); }
-
-    @AfterAll
-    static void stopServer() { server.close(); }
 
     @BeforeEach
     void createDatabase() {

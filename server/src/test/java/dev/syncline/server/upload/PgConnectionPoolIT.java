@@ -1,9 +1,9 @@
 package dev.syncline.server.upload;
 
+import dev.syncline.server.testing.PerClassPostgres;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import dev.syncline.server.testing.PostgresTestServer;
 import dev.syncline.server.testing.TestDatabase;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import java.sql.Connection;
@@ -25,17 +25,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
  */
 class PgConnectionPoolIT {
     private static final Duration WAIT = Duration.ofSeconds(5);
-    private static PostgresTestServer postgres;
-
-    @BeforeAll
-    static void start() {
-        postgres = PostgresTestServer.start();
-    }
-
-    @AfterAll
-    static void stop() {
-        postgres.close();
-    }
+    @RegisterExtension
+    static final PerClassPostgres postgres = new PerClassPostgres();
 
     @Test
     void aConnectionReturnedMidTransactionWithAnotherRoleAndSettingsIsResetForTheNextBorrower() throws Exception {

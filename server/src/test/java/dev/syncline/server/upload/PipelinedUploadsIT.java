@@ -1,10 +1,10 @@
 package dev.syncline.server.upload;
 
+import dev.syncline.server.testing.PerClassPostgres;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import dev.syncline.server.testing.PostgresTestServer;
 import dev.syncline.server.testing.TestDatabase;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import java.io.DataInputStream;
@@ -31,17 +31,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class PipelinedUploadsIT {
     private static final String CLAIMS = "{\"sub\":\"alice\"}";
-    private static PostgresTestServer postgres;
-
-    @BeforeAll
-    static void start() {
-        postgres = PostgresTestServer.start();
-    }
-
-    @AfterAll
-    static void stop() {
-        postgres.close();
-    }
+    @RegisterExtension
+    static final PerClassPostgres postgres = new PerClassPostgres();
 
     @Test
     void tenPutOnlyTransactionsTakeOneRoundTripAndEachCommitsAsItsOwnTransaction() throws Exception {
@@ -120,7 +111,7 @@ class PipelinedUploadsIT {
     private static PgConnectionPool pool(TestDatabase db, SyncCountingProxy proxy) {
         String url = db.jdbcUrl().replace(db.host() + ":" + db.port(), "127.0.0.1:" + proxy.port());
         String plain = url + (url.contains("?") ? "&" : "?") + "sslmode=disable&gssEncMode=disable";
-        return new PgConnectionPool(() -> DriverManager.getConnection(plain, postgres.user(), postgres.password()), 1);
+        return new PgConnectionPool(() -> DriverManager.getConnection(plain, postgres.server().user(), postgres.server().password()), 1);
     }
 
     private static UploadService service(PgConnectionPool pool) {

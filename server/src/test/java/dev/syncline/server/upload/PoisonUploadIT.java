@@ -1,10 +1,10 @@
 package dev.syncline.server.upload;
 
+import dev.syncline.server.testing.PerClassPostgres;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.syncline.server.testing.PostgresTestServer;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -37,21 +37,12 @@ class PoisonUploadIT {
             END $$;
             CREATE TRIGGER notes_slow BEFORE INSERT OR UPDATE ON notes FOR EACH ROW EXECUTE FUNCTION notes_slow();
             """;
-    private static PostgresTestServer postgres;
-
-    @BeforeAll
-    static void start() {
-        postgres = PostgresTestServer.start();
-    }
-
-    @AfterAll
-    static void stop() {
-        postgres.close();
-    }
+    @RegisterExtension
+    static final PerClassPostgres postgres = new PerClassPostgres();
 
     @Test
     void aTransactionThatTimesOutInThreeRequestsIsRejectedAndTheQueueMovesOn(@TempDir Path dir) throws Exception {
-        try (UploadApp app = UploadApp.start(postgres, dir, "  statement_timeout: 300ms", UploadApp.RULES, SLOW)) {
+        try (UploadApp app = UploadApp.start(postgres.server(), dir, "  statement_timeout: 300ms", UploadApp.RULES, SLOW)) {
             String slow = "slow-" + UUID.randomUUID();
             String next = "next-" + UUID.randomUUID();
             String request = body("c-poison", tx(1, op("PUT", "notes", "before-" + UUID.randomUUID(), Map.of("body", "ok")),

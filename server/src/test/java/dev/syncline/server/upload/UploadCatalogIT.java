@@ -1,10 +1,10 @@
 package dev.syncline.server.upload;
 
+import dev.syncline.server.testing.PerClassPostgres;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import dev.syncline.server.testing.PostgresTestServer;
 import dev.syncline.server.testing.TestDatabase;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import java.sql.DriverManager;
@@ -17,17 +17,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** The catalog read and the start-up checks of uploads against a real PostgreSQL. */
 class UploadCatalogIT {
-    private static PostgresTestServer postgres;
-
-    @BeforeAll
-    static void start() {
-        postgres = PostgresTestServer.start();
-    }
-
-    @AfterAll
-    static void stop() {
-        postgres.close();
-    }
+    @RegisterExtension
+    static final PerClassPostgres postgres = new PerClassPostgres();
 
     private static PgConnectionPool pool(TestDatabase db) {
         return new PgConnectionPool(() -> DriverManager.getConnection(db.jdbcUrl(), db.user(), db.password()), 2);

@@ -1,10 +1,10 @@
 package dev.syncline.server.upload;
 
+import dev.syncline.server.testing.PerClassPostgres;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.syncline.server.testing.PostgresTestServer;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -40,21 +40,12 @@ class UploadConcurrencyIT {
             END $$;
             CREATE TRIGGER notes_hold BEFORE INSERT ON notes FOR EACH ROW EXECUTE FUNCTION notes_hold();
             """;
-    private static PostgresTestServer postgres;
-
-    @BeforeAll
-    static void start() {
-        postgres = PostgresTestServer.start();
-    }
-
-    @AfterAll
-    static void stop() {
-        postgres.close();
-    }
+    @RegisterExtension
+    static final PerClassPostgres postgres = new PerClassPostgres();
 
     @Test
     void aUserAtTheLimitGets429WithRetryAfterWhileOtherUsersUploadOn(@TempDir Path dir) throws Exception {
-        try (UploadApp app = UploadApp.start(postgres, dir, "  max_concurrent_per_user: 2", UploadApp.RULES, HOLD);
+        try (UploadApp app = UploadApp.start(postgres.server(), dir, "  max_concurrent_per_user: 2", UploadApp.RULES, HOLD);
              Connection gate = app.db.connect()) {
             gate.createStatement().execute("SELECT pg_advisory_lock(42)");
             List<CompletableFuture<HttpResponse<String>>> held = new ArrayList<>();

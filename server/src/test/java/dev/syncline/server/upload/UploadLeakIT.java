@@ -1,10 +1,10 @@
 package dev.syncline.server.upload;
 
+import dev.syncline.server.testing.PerClassPostgres;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.syncline.server.testing.PostgresTestServer;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -27,17 +27,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class UploadLeakIT {
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static PostgresTestServer postgres;
-
-    @BeforeAll
-    static void start() {
-        postgres = PostgresTestServer.start();
-    }
-
-    @AfterAll
-    static void stop() {
-        postgres.close();
-    }
+    @RegisterExtension
+    static final PerClassPostgres postgres = new PerClassPostgres();
 
     @Test
     void rejectionsNameNeitherRowValuesNorTheSchemaTheClientWasNotGiven(@TempDir Path dir) throws Exception {
@@ -47,7 +38,7 @@ class UploadLeakIT {
                 CREATE TABLE vault (id text PRIMARY KEY, secret text DEFAULT 'TOPSECRET-default', n int CHECK (n >= 0));
                 GRANT SELECT, INSERT, UPDATE ON vault TO authenticated;
                 """;
-        try (UploadApp app = UploadApp.start(postgres, dir, "  tables: [notes, vault]\n  trusted_tables: [vault]",
+        try (UploadApp app = UploadApp.start(postgres.server(), dir, "  tables: [notes, vault]\n  trusted_tables: [vault]",
                 UploadApp.RULES, vault)) {
             HttpResponse<String> response = app.upload("alice", body("c-leak",
                     tx(1, op("PUT", "vault", "v1", Map.of("n", -1))),
@@ -65,7 +56,7 @@ class UploadLeakIT {
 
     @Test
     void aSetupProblemIsExplainedInTheLogNotToTheClient(@TempDir Path dir) throws Exception {
-        try (UploadApp app = UploadApp.start(postgres, dir, "  role: no_such_upload_role")) {
+        try (UploadApp app = UploadApp.start(postgres.server(), dir, "  role: no_such_upload_role")) {
             HttpResponse<String> response = app.upload("alice", body("c-setup", tx(1, op("PUT", "notes", "x", Map.of()))));
             assertThat(response.statusCode()).isEqualTo(503);
             assertThat(JSON.readTree(response.body()).at("/error/code").asText()).isEqualTo("SYNC_U1006");
@@ -86,7 +77,7 @@ class UploadLeakIT {
                     uri: postgresql://upload_login:pw@127.0.0.1:%d/somedb
                     sslmode: disable
                 """.formatted(closed);
-        try (UploadApp app = UploadApp.start(postgres, dir, connection)) {
+        try (UploadApp app = UploadApp.start(postgres.server(), dir, connection)) {
             HttpResponse<String> response = app.upload("alice", body("c-down", tx(1, op("PUT", "notes", "x", Map.of()))));
             assertThat(response.statusCode()).isEqualTo(503);
             assertThat(JSON.readTree(response.body()).at("/error/code").asText()).isEqualTo("SYNC_U1006");

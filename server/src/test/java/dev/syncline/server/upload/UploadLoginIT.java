@@ -1,10 +1,10 @@
 package dev.syncline.server.upload;
 
+import dev.syncline.server.testing.PerClassPostgres;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.syncline.server.testing.PostgresTestServer;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -71,21 +71,12 @@ class UploadLoginIT {
                 password: upload-pw
                 sslmode: disable
             """;
-    private static PostgresTestServer postgres;
-
-    @BeforeAll
-    static void start() {
-        postgres = PostgresTestServer.start();
-    }
-
-    @AfterAll
-    static void stop() {
-        postgres.close();
-    }
+    @RegisterExtension
+    static final PerClassPostgres postgres = new PerClassPostgres();
 
     @Test
     void uploadsRunAsTheirOwnNoinheritLoginAndRESETROLEGainsNothing(@TempDir Path dir) throws Exception {
-        try (UploadApp app = UploadApp.start(postgres, dir, CONNECTION, UploadApp.RULES, LOGIN_SQL, ESCAPE)) {
+        try (UploadApp app = UploadApp.start(postgres.server(), dir, CONNECTION, UploadApp.RULES, LOGIN_SQL, ESCAPE)) {
             String note = "login-" + UUID.randomUUID();
             String alicesTodo = scalar(app, "SELECT id::text FROM todos WHERE list_id = '" + ALICE_LIST + "' LIMIT 1");
             JsonNode outcomes = outcomes(app.upload("bob", body("c-login",

@@ -1,10 +1,10 @@
 package dev.syncline.server.upload;
 
+import dev.syncline.server.testing.PerClassPostgres;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.syncline.server.testing.PostgresTestServer;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -45,22 +45,13 @@ class UploadPipelineIT {
             END $$;
             CREATE TRIGGER notes_leak BEFORE INSERT OR UPDATE ON notes FOR EACH ROW EXECUTE FUNCTION notes_leak();
             """;
-    private static PostgresTestServer postgres;
-
-    @BeforeAll
-    static void start() {
-        postgres = PostgresTestServer.start();
-    }
-
-    @AfterAll
-    static void stop() {
-        postgres.close();
-    }
+    @RegisterExtension
+    static final PerClassPostgres postgres = new PerClassPostgres();
 
     @Test
     void aSessionSettingOneUploadLeavesBehindNeverReachesTheNext(@TempDir Path dir) throws Exception {
         // One connection: every upload runs on the one the previous upload used.
-        try (UploadApp app = UploadApp.start(postgres, dir, "  max_connections: 1", UploadApp.RULES, LEAKY)) {
+        try (UploadApp app = UploadApp.start(postgres.server(), dir, "  max_connections: 1", UploadApp.RULES, LEAKY)) {
             String leak = "leak-" + UUID.randomUUID();
             assertThat(statuses(app.upload("alice", body("c-leak-a", tx(1, op("PUT", "notes", leak,
                     Map.of("body", "leak"))))))).containsExactly("applied");
@@ -76,7 +67,7 @@ class UploadPipelineIT {
 
     @Test
     void aRefusedOpInTheMiddleIsNamedAndNothingOfItsTransactionIsWritten(@TempDir Path dir) throws Exception {
-        try (UploadApp app = UploadApp.start(postgres, dir, "", UploadApp.RULES)) {
+        try (UploadApp app = UploadApp.start(postgres.server(), dir, "", UploadApp.RULES)) {
             String first = "first-" + UUID.randomUUID();
             String missing = "missing-" + UUID.randomUUID();
             String last = "last-" + UUID.randomUUID();
@@ -97,7 +88,7 @@ class UploadPipelineIT {
 
     @Test
     void rowLevelSecurityStillDecidesEachWrite(@TempDir Path dir) throws Exception {
-        try (UploadApp app = UploadApp.start(postgres, dir, "", UploadApp.RULES)) {
+        try (UploadApp app = UploadApp.start(postgres.server(), dir, "", UploadApp.RULES)) {
             String own = "own-" + UUID.randomUUID();
             String forged = "forged-" + UUID.randomUUID();
             HttpResponse<String> response = app.upload("alice", body("c-rls",
@@ -118,7 +109,7 @@ class UploadPipelineIT {
 
     @Test
     void aRequestSentSeveralTimesAtOnceIsAppliedOnce(@TempDir Path dir) throws Exception {
-        try (UploadApp app = UploadApp.start(postgres, dir, "  max_connections: 4\n  max_concurrent_per_user: 4",
+        try (UploadApp app = UploadApp.start(postgres.server(), dir, "  max_connections: 4\n  max_concurrent_per_user: 4",
                 UploadApp.RULES)) {
             String a = "a-" + UUID.randomUUID();
             String b = "b-" + UUID.randomUUID();
@@ -167,7 +158,7 @@ class UploadPipelineIT {
     @Test
     void aTransactionWhoseCommitFailsIsNotReportedAppliedAndItsResendIsAppliedOnce(@TempDir Path dir) throws Exception {
         // One connection: the transactions after the failed COMMIT run on the connection it failed on.
-        try (UploadApp app = UploadApp.start(postgres, dir, "  max_connections: 1", UploadApp.RULES, FAILS_AT_COMMIT)) {
+        try (UploadApp app = UploadApp.start(postgres.server(), dir, "  max_connections: 1", UploadApp.RULES, FAILS_AT_COMMIT)) {
             String before = "before-" + UUID.randomUUID();
             String refused = "refused-" + UUID.randomUUID();
             String after = "after-" + UUID.randomUUID();

@@ -1,10 +1,10 @@
 package dev.syncline.server.upload;
 
+import dev.syncline.server.testing.PerClassPostgres;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.syncline.server.testing.PostgresTestServer;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -37,17 +37,8 @@ class UploadRowSecurityIT {
                 data:
                   - SELECT * FROM lists WHERE id = bucket.list_id
             """;
-    private static PostgresTestServer postgres;
-
-    @BeforeAll
-    static void start() {
-        postgres = PostgresTestServer.start();
-    }
-
-    @AfterAll
-    static void stop() {
-        postgres.close();
-    }
+    @RegisterExtension
+    static final PerClassPostgres postgres = new PerClassPostgres();
 
     private static String joinAlicesList(UploadApp app, long txId) {
         return body("c-join", tx(txId, op("PUT", "memberships", UUID.randomUUID().toString(),
@@ -56,7 +47,7 @@ class UploadRowSecurityIT {
 
     @Test
     void aTableWithoutRowLevelSecurityIsRefusedWithTheFixAndNothingIsWritten(@TempDir Path dir) throws Exception {
-        try (UploadApp app = UploadApp.start(postgres, dir, "  enabled: true", RULES, MEMBERSHIPS)) {
+        try (UploadApp app = UploadApp.start(postgres.server(), dir, "  enabled: true", RULES, MEMBERSHIPS)) {
             JsonNode outcome = outcome(app.upload("bob", joinAlicesList(app, 1)));
             assertThat(outcome.path("status").asText()).as(outcome.toString()).isEqualTo("rejected");
             assertThat(outcome.path("code").asText()).isEqualTo("SYNC_U2009");
@@ -80,7 +71,7 @@ class UploadRowSecurityIT {
 
     @Test
     void aTrustedTableIsWrittenWithoutRowLevelSecurity(@TempDir Path dir) throws Exception {
-        try (UploadApp app = UploadApp.start(postgres, dir, "  trusted_tables: [memberships]", RULES, MEMBERSHIPS)) {
+        try (UploadApp app = UploadApp.start(postgres.server(), dir, "  trusted_tables: [memberships]", RULES, MEMBERSHIPS)) {
             assertThat(outcome(app.upload("bob", joinAlicesList(app, 1))).path("status").asText()).isEqualTo("applied");
             assertThat(count(app)).isOne();
         }

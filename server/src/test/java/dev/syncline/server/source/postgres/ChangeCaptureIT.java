@@ -1,11 +1,11 @@
 package dev.syncline.server.source.postgres;
 
+import dev.syncline.server.testing.PerClassPostgres;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import dev.syncline.rules.value.SqlValue;
 import dev.syncline.server.testing.PostgresTestServer;
 import dev.syncline.server.testing.TestDatabase;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -24,15 +24,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 class ChangeCaptureIT {
-    static PostgresTestServer server;
+    @RegisterExtension
+    static final PerClassPostgres server = new PerClassPostgres();
     TestDatabase db;
     final List<PostgresChangeCapture> captures = new ArrayList<>();
-
-    @BeforeAll
-    static void startServer() { server = PostgresTestServer.start(); }
-
-    @AfterAll
-    static void stopServer() { server.close(); }
 
     @BeforeEach
     void createDatabase() { db = server.createDatabase(); }

@@ -1,9 +1,9 @@
 package dev.syncline.server.source.postgres;
 
+import dev.syncline.server.testing.PerClassPostgres;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import dev.syncline.server.testing.PostgresTestServer;
 import dev.syncline.server.testing.TestDatabase;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.postgresql.PGProperty;
 
@@ -17,19 +17,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /** What {@link ReplicationStreamReader} tells PostgreSQL about the slot's position. */
 class ReplicationStreamReaderIT {
-    static PostgresTestServer server;
-
-    @BeforeAll
-    static void start() {
-        server = PostgresTestServer.start();
-    }
-
-    @AfterAll
-    static void stop() {
-        if (server != null) {
-            server.close();
-        }
-    }
+    @RegisterExtension
+    static final PerClassPostgres server = new PerClassPostgres();
 
     // Regression: pgjdbc's automatic flush (on by default) answered the walsender's keepalives by
     // confirming the server's WAL position whenever every message read had been acknowledged, so the

@@ -1,9 +1,9 @@
 package dev.syncline.server.source.postgres;
 
+import dev.syncline.server.testing.PerClassPostgres;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import dev.syncline.server.testing.PostgresTestServer;
 import dev.syncline.server.testing.TestDatabase;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import java.sql.Connection;
@@ -12,19 +12,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /** What {@link SlotManager#inspect} reads from {@code pg_replication_slots}, on every supported version. */
 class SlotManagerIT {
-    static PostgresTestServer server;
-
-    @BeforeAll
-    static void start() {
-        server = PostgresTestServer.start();
-    }
-
-    @AfterAll
-    static void stop() {
-        if (server != null) {
-            server.close();
-        }
-    }
+    @RegisterExtension
+    static final PerClassPostgres server = new PerClassPostgres();
 
     // Regression: active_pid was read as 0, not null, for a slot no walsender holds (wasNull() asked
     // about another column), so `doctor` called an idle slot active.

@@ -1,10 +1,10 @@
 package dev.syncline.server.source.postgres;
 
+import dev.syncline.server.testing.PerClassPostgres;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import dev.syncline.rules.value.SqlValue;
 import dev.syncline.server.testing.PostgresTestServer;
 import dev.syncline.server.testing.TestDatabase;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import java.util.LinkedHashMap;
@@ -18,13 +18,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * initial copy and once through the WAL stream — and arrives as the same, exact {@link SqlValue}.
  */
 class ValueRoundTripIT {
-    static PostgresTestServer server;
-
-    @BeforeAll
-    static void startServer() { server = PostgresTestServer.start(); }
-
-    @AfterAll
-    static void stopServer() { server.close(); }
+    @RegisterExtension
+    static final PerClassPostgres server = new PerClassPostgres();
 
     /** column → (type, SQL literal, expected value). */
     static final Map<String, Object[]> CASES = new LinkedHashMap<>();

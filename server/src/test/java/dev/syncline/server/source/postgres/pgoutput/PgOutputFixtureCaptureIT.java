@@ -1,9 +1,9 @@
 package dev.syncline.server.source.postgres.pgoutput;
 
+import dev.syncline.server.testing.PerClassPostgres;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import dev.syncline.server.testing.PostgresTestServer;
 import dev.syncline.server.testing.TestDatabase;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import java.nio.file.Path;
@@ -27,13 +27,8 @@ class PgOutputFixtureCaptureIT {
     static final String FORMAT_NOTE = "one message per line: <decoded kind> <hex of the XLogData payload>; "
             + "regenerate with -Dsyncline.captureFixtures=true";
 
-    static PostgresTestServer server;
-
-    @BeforeAll
-    static void start() { server = PostgresTestServer.start(); }
-
-    @AfterAll
-    static void stop() { server.close(); }
+    @RegisterExtension
+    static final PerClassPostgres server = new PerClassPostgres();
 
     @Test
     void protocolV1ChangesMatchFixture() throws Exception {
