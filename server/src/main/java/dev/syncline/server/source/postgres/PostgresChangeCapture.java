@@ -103,7 +103,7 @@ public final class PostgresChangeCapture implements AutoCloseable {
             Function<TableName, List<String>> primaryKeyOf = name -> keys.computeIfAbsent(name,
                     n -> catalog.describe(n).map(i -> i.table().primaryKey()).orElse(List.of()));
             TransactionAssembler assembler = new TransactionAssembler(sink, rowMapper, primaryKeyOf, storedImages,
-                    knownIds, state.storedCommitLsn(), progress.consistentAfter());
+                    knownIds, state.storedCommitLsn(), progress.consistentAfter(), settings.maxPendingBytes());
 
             reader = openReader();
             heartbeat = new Heartbeat(connections, settings.heartbeatInterval(), knownIds, knownColumns,

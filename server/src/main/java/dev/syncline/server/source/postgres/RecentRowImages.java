@@ -21,9 +21,6 @@ import java.util.Optional;
 final class RecentRowImages {
     /** Below this many characters no column value can be big enough to be stored out of line. */
     static final int TOASTABLE_CHARS = 500;
-    /** Fits a 512 MiB heap beside the reader's and the hand-off's 64 MiB queues. */
-    static final long DEFAULT_MAX_BYTES = 32L << 20;
-
     private record Key(TableName table, List<SqlValue> key) {}
 
     private record Image(Row row, long bytes) {}
@@ -32,10 +29,6 @@ final class RecentRowImages {
     private final long maxBytes;
     private final Map<Key, Image> images = new LinkedHashMap<>(16, 0.75f, true);
     private long bytes;
-
-    RecentRowImages(int capacity) {
-        this(capacity, DEFAULT_MAX_BYTES);
-    }
 
     RecentRowImages(int capacity, long maxBytes) {
         this.capacity = capacity;

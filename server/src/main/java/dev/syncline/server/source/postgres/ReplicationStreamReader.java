@@ -26,6 +26,15 @@ final class ReplicationStreamReader implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ReplicationStreamReader.class);
     private static final ByteBuffer END = ByteBuffer.allocate(0);
     private static final long STATUS_WHILE_BLOCKED_MILLIS = 1_000;
+    /**
+     * Heap a queued message costs besides its payload: the {@code HeapByteBuffer} (about 64 bytes),
+     * its queue node (32), and the array pgjdbc read it into, which also holds the XLogData header
+     * (24) and has a header of its own (16), as a heap dump of a 200,000-row transaction waiting in
+     * the queue showed. Messages of a transaction of small rows carry 20–40 bytes each, so counting
+     * their payload alone let the queue hold several times {@code max_pending_bytes} (SmallHeapIT
+     * ran out of its 160 MiB heap that way).
+     */
+    static final int MESSAGE_OVERHEAD_BYTES = 136;
 
     private final Connection connection;
     private final PGReplicationStream stream;
@@ -93,8 +102,14 @@ final class ReplicationStreamReader implements AutoCloseable {
         budget.release(permits(message));
     }
 
+    /** What the message holds on the heap: its payload (the slice pgjdbc returns) and the rest around it. */
     private int permits(ByteBuffer message) {
-        return Math.max(1, Math.min(message.remaining(), maxPermits));
+        return (int) Math.min((long) message.capacity() + MESSAGE_OVERHEAD_BYTES, maxPermits);
+    }
+
+    /** Messages read and not yet taken by {@link #next}. */
+    int queued() {
+        return queue.size();
     }
 
     private void readLoop() {

@@ -28,7 +28,7 @@ public final class TransactionAssembler {
     private final RowMapper rowMapper;
     private final Function<TableName, List<String>> primaryKeyOf;
     private final RowImageLookup storedImages;
-    private final RecentRowImages recentImages = new RecentRowImages(10_000);
+    private final RecentRowImages recentImages;
     private final Map<Integer, SourceTable> relations = new HashMap<>();
     private final Map<TableName, Integer> relationIdByName = new HashMap<>();
     private final Lsn consistentAfter;
@@ -45,11 +45,14 @@ public final class TransactionAssembler {
      *                        in a transaction that commits before it, an UPDATE whose unchanged TOAST
      *                        values have no known image is dropped instead of failing (see
      *                        {@link #update}); {@link Lsn#ZERO} if there is no such window
+     * @param maxPendingBytes {@code capture.max_pending_bytes}: recent row images are kept up to half
+     *                        of it (32 MiB by default), so a smaller budget for a small heap shrinks them too
      */
     public TransactionAssembler(CaptureSink sink, RowMapper rowMapper, Function<TableName, List<String>> primaryKeyOf,
                                 RowImageLookup storedImages, Map<TableName, Integer> knownRelationIds,
-                                Lsn skipThrough, Lsn consistentAfter) {
+                                Lsn skipThrough, Lsn consistentAfter, long maxPendingBytes) {
         this.sink = sink;
+        this.recentImages = new RecentRowImages(10_000, maxPendingBytes / 2);
         this.consistentAfter = consistentAfter == null ? Lsn.ZERO : consistentAfter;
         this.rowMapper = rowMapper;
         this.primaryKeyOf = primaryKeyOf;

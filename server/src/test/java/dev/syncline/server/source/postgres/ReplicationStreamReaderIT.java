@@ -2,7 +2,6 @@ package dev.syncline.server.source.postgres;
 
 import dev.syncline.server.testing.PerClassPostgres;
 import org.junit.jupiter.api.extension.RegisterExtension;
-import dev.syncline.server.testing.PostgresTestServer;
 import dev.syncline.server.testing.TestDatabase;
 import org.junit.jupiter.api.Test;
 import org.postgresql.PGProperty;
@@ -20,6 +19,61 @@ class ReplicationStreamReaderIT {
     @RegisterExtension
     static final PerClassPostgres server = new PerClassPostgres();
 
+    // Regression: the queue counted each message's payload only. A transaction of small rows sends
+    // messages of 20-40 bytes that cost about 150 on the heap each (buffer, queue node, array), so a
+    // 1 MiB budget held some 40,000 of them, several MiB; a 160 MiB server (SmallHeapIT) ran out of
+    // memory with 200,000 of them queued, 35 MB against a 16 MiB max_pending_bytes.
+    @Test
+    void theQueueCountsWhatAMessageCostsOnTheHeapNotOnlyItsPayload() throws Exception {
+        try (TestDatabase db = server.createDatabase(); Connection c = db.connect(); Statement s = c.createStatement()) {
+            s.execute("CREATE TABLE items (id int PRIMARY KEY)");
+            s.execute("CREATE PUBLICATION reader_pub FOR TABLE items");
+            long created;
+            try (ResultSet rs = s.executeQuery("SELECT lsn FROM pg_create_logical_replication_slot('reader_slot', 'pgoutput')")) {
+                rs.next();
+                created = Lsn.parse(rs.getString(1)).value();
+            }
+            s.execute("INSERT INTO items SELECT g FROM generate_series(1, 100000) g");   // 100,000 messages of ~20 bytes
+            try (Connection replication = DriverManager.getConnection(db.jdbcUrl(), replicationProperties(db));
+                 ReplicationStreamReader reader = new ReplicationStreamReader(replication, "reader_slot",
+                         new PgServerVersion.PgOutputOptions(1, "reader_pub", false, false), new Lsn(created), 1 << 20)) {
+                reader.start();
+                // Nothing is taken from the queue: the reader fills its budget and waits.
+                int queued = -1;
+                for (int stable = 0; stable < 5; ) {
+                    Thread.sleep(300);
+                    int now = reader.queued();
+                    stable = now == queued && now > 0 ? stable + 1 : 0;
+                    queued = now;
+                }
+                int atMost = (1 << 20) / ReplicationStreamReader.MESSAGE_OVERHEAD_BYTES;
+                assertThat(queued).as("messages queued within a 1 MiB budget").isPositive().isLessThanOrEqualTo(atMost);
+                // Taking messages frees the budget again: the rest of the transaction follows.
+                int taken = 0;
+                while (taken < 100_002) {   // BEGIN, 100,000 inserts (and the relation), COMMIT
+                    java.nio.ByteBuffer m = reader.next(10_000);
+                    assertThat(m).as("message %d within 10 s", taken).isNotNull();
+                    taken++;
+                    reader.release(m);
+                    if (m.get(m.position()) == 'C') {
+                        break;
+                    }
+                }
+                assertThat(taken).isGreaterThanOrEqualTo(100_002);
+            }
+        }
+    }
+
+    private static Properties replicationProperties(TestDatabase db) {
+        Properties p = new Properties();
+        p.setProperty("user", db.user());
+        p.setProperty("password", db.password());
+        PGProperty.REPLICATION.set(p, "database");
+        PGProperty.ASSUME_MIN_SERVER_VERSION.set(p, "10");
+        PGProperty.PREFER_QUERY_MODE.set(p, "simple");
+        return p;
+    }
+
     // Regression: pgjdbc's automatic flush (on by default) answered the walsender's keepalives by
     // confirming the server's WAL position whenever every message read had been acknowledged, so the
     // slot moved past what storage had recorded as acknowledged; the next capture start (a take-over
@@ -35,13 +89,7 @@ class ReplicationStreamReaderIT {
                 rs.next();
                 created = Lsn.parse(rs.getString(1)).value();
             }
-            Properties p = new Properties();
-            p.setProperty("user", db.user());
-            p.setProperty("password", db.password());
-            PGProperty.REPLICATION.set(p, "database");
-            PGProperty.ASSUME_MIN_SERVER_VERSION.set(p, "10");
-            PGProperty.PREFER_QUERY_MODE.set(p, "simple");
-            try (Connection replication = DriverManager.getConnection(db.jdbcUrl(), p);
+            try (Connection replication = DriverManager.getConnection(db.jdbcUrl(), replicationProperties(db));
                  ReplicationStreamReader reader = new ReplicationStreamReader(replication, "reader_slot",
                          new PgServerVersion.PgOutputOptions(1, "reader_pub", false, false), new Lsn(created), 1 << 20)) {
                 reader.start();

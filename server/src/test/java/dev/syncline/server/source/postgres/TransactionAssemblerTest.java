@@ -32,7 +32,7 @@ class TransactionAssemblerTest {
 
     TransactionAssembler assembler(Lsn skipThrough, RowImageLookup stored, Lsn consistentAfter) {
         return new TransactionAssembler(sink, rowMapper, name -> List.of("id"), stored, Map.of(DOCS, 100), skipThrough,
-                consistentAfter);
+                consistentAfter, dev.syncline.server.config.CaptureConfig.DEFAULT_MAX_PENDING_BYTES);
     }
 
     static PgOutputMessage.Relation docs(int relationId, char identity) {
