@@ -17,7 +17,6 @@ import dev.syncline.rules.SyncRulesPlan;
 import dev.syncline.rules.value.SqlValue;
 import dev.syncline.server.source.postgres.values.CatalogPgTypeResolver;
 import dev.syncline.server.source.postgres.values.PgValueMapper;
-import dev.syncline.server.testing.PostgresTestServer;
 import dev.syncline.server.testing.TestDatabase;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -1,7 +1,5 @@
 package dev.syncline.server.app;
 
-import dev.syncline.server.testing.PerClassPostgres;
-import org.junit.jupiter.api.extension.RegisterExtension;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.syncline.protocol.sync.SyncLine;
@@ -9,8 +7,9 @@ import dev.syncline.protocol.sync.SyncLineParser;
 import dev.syncline.server.config.ConfigLoader;
 import dev.syncline.server.config.SynclineConfig;
 import dev.syncline.server.sync.ProtocolClientModel;
-import dev.syncline.server.testing.PostgresTestServer;
+import dev.syncline.server.testing.PerClassPostgres;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.BufferedReader;

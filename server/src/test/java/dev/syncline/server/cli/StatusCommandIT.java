@@ -1,15 +1,14 @@
 package dev.syncline.server.cli;
 
-import dev.syncline.server.testing.PerClassPostgres;
-import org.junit.jupiter.api.extension.RegisterExtension;
 import dev.syncline.server.app.RunningApp;
-import dev.syncline.server.testing.PostgresTestServer;
+import dev.syncline.server.testing.PerClassPostgres;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 

@@ -1,7 +1,5 @@
 package dev.syncline.server.pipeline;
 
-import dev.syncline.server.testing.PerClassPostgres;
-import org.junit.jupiter.api.extension.RegisterExtension;
 import dev.syncline.rules.value.SqlValue;
 import dev.syncline.server.source.postgres.PgSourceSettings;
 import dev.syncline.server.source.postgres.PostgresChangeCapture;
@@ -9,11 +7,12 @@ import dev.syncline.server.source.postgres.TableName;
 import dev.syncline.server.storage.BucketStats;
 import dev.syncline.server.storage.BucketStorage;
 import dev.syncline.server.storage.ReadView;
-import dev.syncline.server.testing.PostgresTestServer;
+import dev.syncline.server.testing.PerClassPostgres;
 import dev.syncline.server.testing.TestDatabase;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;

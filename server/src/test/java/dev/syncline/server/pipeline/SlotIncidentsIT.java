@@ -1,18 +1,17 @@
 package dev.syncline.server.pipeline;
 
-import dev.syncline.server.testing.PerClassPostgres;
-import org.junit.jupiter.api.extension.RegisterExtension;
 import dev.syncline.server.source.postgres.CaptureException;
 import dev.syncline.server.source.postgres.CaptureSink;
 import dev.syncline.server.source.postgres.PgSourceSettings;
 import dev.syncline.server.source.postgres.PostgresChangeCapture;
 import dev.syncline.server.storage.BucketStorage;
 import dev.syncline.server.storage.sqlite.SqliteBucketStorage;
-import dev.syncline.server.testing.PostgresTestServer;
+import dev.syncline.server.testing.PerClassPostgres;
 import dev.syncline.server.testing.TestDatabase;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.lang.reflect.InvocationTargetException;

@@ -1,11 +1,10 @@
 package dev.syncline.server.upload;
 
-import dev.syncline.server.testing.PerClassPostgres;
-import org.junit.jupiter.api.extension.RegisterExtension;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.syncline.server.testing.PostgresTestServer;
+import dev.syncline.server.testing.PerClassPostgres;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.net.http.HttpResponse;

@@ -1,9 +1,9 @@
 package dev.syncline.server.source.postgres;
 
 import dev.syncline.server.testing.PerClassPostgres;
-import org.junit.jupiter.api.extension.RegisterExtension;
 import dev.syncline.server.testing.TestDatabase;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.postgresql.PGProperty;
 
 import java.sql.Connection;

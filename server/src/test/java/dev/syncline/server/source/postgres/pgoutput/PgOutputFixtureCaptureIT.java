@@ -1,10 +1,9 @@
 package dev.syncline.server.source.postgres.pgoutput;
 
 import dev.syncline.server.testing.PerClassPostgres;
-import org.junit.jupiter.api.extension.RegisterExtension;
-import dev.syncline.server.testing.PostgresTestServer;
 import dev.syncline.server.testing.TestDatabase;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.nio.file.Path;
 import java.sql.Connection;
