@@ -51,31 +51,18 @@ final class DirectRoute extends Handler.Wrapper {
         try {
             body = post.post(request.getHeaders().get(HttpHeader.AUTHORIZATION), request.getLength(),
                     Content.Source.asInputStream(request));
-        } catch (SyncException e) {
-            status = e.status();
-            if (e.retryAfterSeconds() > 0) {
-                response.getHeaders().put(HttpHeader.RETRY_AFTER, e.retryAfterSeconds());
-            }
-            body = utf8(ErrorBody.of(e.code(), status, e.getMessage()));
         } catch (Exception e) {
-            SyncException unreachable = InternalFailure.storageUnreachable(log, "POST " + path, e);
-            if (unreachable != null) {
-                status = unreachable.status();
-                response.getHeaders().put(HttpHeader.RETRY_AFTER, unreachable.retryAfterSeconds());
-                body = utf8(ErrorBody.of(unreachable.code(), status, unreachable.getMessage()));
-            } else {
-                status = 500;
-                body = utf8(ErrorBody.of(InternalFailure.CODE, 500, InternalFailure.report(log, "POST " + path, e)));
+            SyncException told = e instanceof SyncException refused ? refused : InternalFailure.toClient(log, "POST " + path, e);
+            status = told.status();
+            if (told.retryAfterSeconds() > 0) {
+                response.getHeaders().put(HttpHeader.RETRY_AFTER, told.retryAfterSeconds());
             }
+            body = ErrorBody.of(told.code(), status, told.getMessage()).getBytes(StandardCharsets.UTF_8);
         }
         response.setStatus(status);
         response.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/json");
         response.getHeaders().put(HttpHeader.CONTENT_LENGTH, body.length);
         response.write(true, ByteBuffer.wrap(body), callback);
         return true;
-    }
-
-    private static byte[] utf8(String text) {
-        return text.getBytes(StandardCharsets.UTF_8);
     }
 }

@@ -181,13 +181,11 @@ public final class SyncHttpServer implements AutoCloseable {
                     error(ctx, ServerError.SYNC_R1000.code(), h.getStatus(), h.getMessage());
                     return;
                 }
-                SyncException unreachable = InternalFailure.storageUnreachable(log, ctx.method() + " " + ctx.path(), e);
-                if (unreachable != null) {
-                    ctx.header("Retry-After", Long.toString(unreachable.retryAfterSeconds()));
-                    error(ctx, unreachable.code(), unreachable.status(), unreachable.getMessage());
-                    return;
+                SyncException told = InternalFailure.toClient(log, ctx.method() + " " + ctx.path(), e);
+                if (told.retryAfterSeconds() > 0) {
+                    ctx.header("Retry-After", Long.toString(told.retryAfterSeconds()));
                 }
-                error(ctx, InternalFailure.CODE, 500, InternalFailure.report(log, ctx.method() + " " + ctx.path(), e));
+                error(ctx, told.code(), told.status(), told.getMessage());
             });
             config.routes.exception(StreamingSyncRequest.InvalidRequestException.class,
                     (e, ctx) -> error(ctx, ServerError.SYNC_R1001.code(), ServerError.SYNC_R1001.status(), e.getMessage()));

@@ -15,12 +15,22 @@ public final class InternalFailure {
     private InternalFailure() {}
 
     /**
+     * What a client is told about an unexpected failure, the one answer every endpoint gives: the
+     * retryable {@link #storageUnreachable} when the storage database cannot be reached, otherwise
+     * {@value #CODE} (500) with a reference {@link #report}ed to the log with the detail.
+     */
+    public static SyncException toClient(Logger log, String where, Throwable failure) {
+        SyncException unreachable = storageUnreachable(log, where, failure);
+        return unreachable != null ? unreachable : new SyncException(CODE, 500, report(log, where, failure));
+    }
+
+    /**
      * A failure that is not internal after all: the storage database (PostgreSQL storage) is not
      * reachable from this node — a cut, a restart, a partition. The client gets a retryable 503
      * ({@code SYNC_R1009}, {@code Retry-After: 1}) and the log one WARN line instead of an ERROR with
      * a stack trace; null for anything else. Found by the fault campaign on PostgreSQL storage.
      */
-    public static SyncException storageUnreachable(Logger log, String where, Throwable failure) {
+    static SyncException storageUnreachable(Logger log, String where, Throwable failure) {
         if (!dev.syncline.server.storage.StorageFailures.connectionLost(failure)) {
             return null;
         }

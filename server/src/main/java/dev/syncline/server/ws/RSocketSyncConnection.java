@@ -68,8 +68,8 @@ public final class RSocketSyncConnection {
         try {
             handle(bytes);
         } catch (RuntimeException e) {
-            fail(0, RSocketFrame.ERROR_CONNECTION_ERROR,
-                    "[" + InternalFailure.CODE + "] " + InternalFailure.report(log, "WebSocket frame", e));
+            SyncException told = InternalFailure.toClient(log, "WebSocket frame", e);
+            fail(0, RSocketFrame.ERROR_CONNECTION_ERROR, "[" + told.code() + "] " + told.getMessage());
         }
     }
 
@@ -166,10 +166,9 @@ public final class RSocketSyncConnection {
             } catch (IOException e) {
                 log.info("WebSocket sync stream ended: {}", e.toString());
             } catch (RuntimeException e) {
-                SyncException unreachable = InternalFailure.storageUnreachable(log, "WebSocket sync stream", e);
+                SyncException told = InternalFailure.toClient(log, "WebSocket sync stream", e);
                 outbox.offer(RSocketCodec.encode(new RSocketFrame.Error(frame.streamId(), RSocketFrame.ERROR_APPLICATION_ERROR,
-                        unreachable != null ? "[" + unreachable.code() + "] " + unreachable.getMessage()
-                                : "[" + InternalFailure.CODE + "] " + InternalFailure.report(log, "WebSocket sync stream", e))));
+                        "[" + told.code() + "] " + told.getMessage())));
             } finally {
                 outbox.close();
             }
