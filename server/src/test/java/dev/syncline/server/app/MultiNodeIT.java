@@ -136,6 +136,14 @@ class MultiNodeIT {
         String logText() throws Exception {
             return Files.readString(log);
         }
+
+        boolean logContains(String text) {
+            try {
+                return logText().contains(text);
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        }
     }
 
     void startCluster() throws Exception {
@@ -495,7 +503,10 @@ class MultiNodeIT {
         cutWrites.close();
         awaitCaughtUp("(c) after the replicator was cut from storage", cutTakeOver + Duration.ofSeconds(10).toNanos());
         assertThat(cut.process.isAlive()).isTrue();
-        assertThat(cut.logText()).contains("SYNC_D1302").contains("stopped replicating");
+        // The cut node notices at its next lease check (every second), which may come after the
+        // others caught up: waited for, not read at once.
+        await("the cut node logs that it lost the lease", Duration.ofSeconds(10),
+                () -> cut.logContains("SYNC_D1302") && cut.logContains("stopped replicating"));
         assertThat(lease().pid()).as("the cut node did not win the lease back").isEqualTo(successor.process.pid());
         Client late = new Client("late on the cut node", "bob", "client-late", cut.index, true);
         clients.add(late);
