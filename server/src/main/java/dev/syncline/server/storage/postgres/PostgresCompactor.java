@@ -52,13 +52,18 @@ final class PostgresCompactor implements BucketCompactor {
     /** Merging reads segment sizes only; it may look at this many times the budget per transaction. */
     private static final int MERGE_SCAN_FACTOR = 8;
 
+    /** SQLSTATE lock_not_available: {@code lock_timeout} ran out. */
+    private static final String LOCK_TIMEOUT = "55P03";
+
     private final Supplier<Connection> connect;
     private final WriterFence fence;
     private final int opsPerTransaction;
+    private final java.time.Duration lockWait;
     private final Runnable betweenTransactions;
 
-    PostgresCompactor(Supplier<Connection> connect, WriterFence fence) {
-        this(connect, fence, OPS_PER_TRANSACTION, () -> { });
+    /** @param lockWait the longest single wait for the state row, then the transaction starts over */
+    PostgresCompactor(Supplier<Connection> connect, WriterFence fence, java.time.Duration lockWait) {
+        this(connect, fence, OPS_PER_TRANSACTION, lockWait, () -> { });
     }
 
     /**
@@ -67,9 +72,15 @@ final class PostgresCompactor implements BucketCompactor {
      */
     PostgresCompactor(Supplier<Connection> connect, WriterFence fence, int opsPerTransaction,
                       Runnable betweenTransactions) {
+        this(connect, fence, opsPerTransaction, PostgresConnections.SOCKET_TIMEOUT.dividedBy(2), betweenTransactions);
+    }
+
+    PostgresCompactor(Supplier<Connection> connect, WriterFence fence, int opsPerTransaction,
+                      java.time.Duration lockWait, Runnable betweenTransactions) {
         this.connect = connect;
         this.fence = fence;
         this.opsPerTransaction = opsPerTransaction;
+        this.lockWait = lockWait;
         this.betweenTransactions = betweenTransactions;
     }
 
@@ -88,7 +99,7 @@ final class PostgresCompactor implements BucketCompactor {
             }
             return total;
         } catch (SQLException e) {
-            throw new StorageException("compaction failed: " + e.getMessage(), e);
+            throw new StorageException("compaction failed: " + PostgresConnections.message(e), e);
         }
     }
 
@@ -97,7 +108,7 @@ final class PostgresCompactor implements BucketCompactor {
         try (Connection c = connect.get()) {
             return compact(c, bucket);
         } catch (SQLException e) {
-            throw new StorageException("compaction of " + bucket + " failed: " + e.getMessage(), e);
+            throw new StorageException("compaction of " + bucket + " failed: " + PostgresConnections.message(e), e);
         }
     }
 
@@ -106,20 +117,36 @@ final class PostgresCompactor implements BucketCompactor {
         T run(long checkpoint) throws SQLException;
     }
 
-    /** One short transaction: fence, state row lock, {@code work}, commit. */
+    /**
+     * One short transaction: fence, state row lock, {@code work}, commit. The state row is waited
+     * for at most {@link #lockWait} at a time (a write transaction of one huge source transaction
+     * may hold it for minutes): then the transaction starts over, so the wait never looks like a
+     * storage server that stopped answering (the socket timeout).
+     */
     private <T> T inTransaction(Connection c, Work<T> work) throws SQLException {
         T result;
         c.setAutoCommit(false);
         try (Statement s = c.createStatement()) {
-            // First: a node without the lease neither waits for nor blocks the writer's state row. The
-            // share lock on the lease row is held until this transaction ends, so a take-over waits for it.
-            fence.check(c);
             long checkpoint;
-            try (ResultSet rs = s.executeQuery("SELECT checkpoint_op_id FROM state WHERE id = 1 FOR UPDATE")) {
-                rs.next();
-                checkpoint = rs.getLong(1);
-                if (rs.wasNull()) {
-                    checkpoint = -1;
+            while (true) {
+                // First: a node without the lease neither waits for nor blocks the writer's state row. The
+                // share lock on the lease row is held until this transaction ends, so a take-over waits for it.
+                fence.check(c);
+                if (!lockWait.isZero()) {
+                    s.execute("SET LOCAL lock_timeout = " + lockWait.toMillis());
+                }
+                try (ResultSet rs = s.executeQuery("SELECT checkpoint_op_id FROM state WHERE id = 1 FOR UPDATE")) {
+                    rs.next();
+                    checkpoint = rs.getLong(1);
+                    if (rs.wasNull()) {
+                        checkpoint = -1;
+                    }
+                    break;
+                } catch (SQLException e) {
+                    if (!LOCK_TIMEOUT.equals(e.getSQLState())) {
+                        throw e;
+                    }
+                    c.rollback();   // the writer holds the state row longer: ask again
                 }
             }
             result = work.run(checkpoint);
