@@ -104,11 +104,7 @@ public final class PostgresBucketStorage implements BucketStorage {
         PostgresConnections connections = new PostgresConnections(jdbcUrl, properties, schema);
         Connection c = connections.open();
         try {
-            // One transaction that may run long (migration 3 converts every stored op): not cut off.
-            int timeout = c.getNetworkTimeout();
-            c.setNetworkTimeout(Runnable::run, 0);
-            PostgresSchema.migrate(c, schema);
-            c.setNetworkTimeout(Runnable::run, timeout);
+            PostgresSchema.migrate(c, schema, connections.lockWait());
             PostgresBucketStorage storage = new PostgresBucketStorage(connections, c, fence, maxReaders, readerWait);
             StorageUsage.log(storage, connections.describe(), "opened");
             return storage;
