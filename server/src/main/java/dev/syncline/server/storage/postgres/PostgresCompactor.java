@@ -24,7 +24,8 @@ import java.util.function.Supplier;
  * {@code state} row (as a write transaction does, so they never interleave), does a bounded amount
  * of work ({@value #OPS_PER_TRANSACTION} ops, rounded up to whole segments or one merged run),
  * commits and so lets the writer in before the next. One bucket of millions of ops used to be one
- * transaction holding the state row throughout, and replication stood still meanwhile.
+ * transaction holding the state row throughout, and replication stood still meanwhile. A bucket
+ * of at most that many ops is still compacted whole in one transaction.
  *
  * <p>Per bucket, three passes over the segments at or below the checkpoint read by the first
  * transaction (a commit's segments lie wholly on one side of a checkpoint, and only compaction
@@ -170,94 +171,110 @@ final class PostgresCompactor implements BucketCompactor {
     }
 
     private CompactionResult compact(Connection c, String bucket) throws SQLException {
+        long[] upTo = {-1};
         // The first transaction fixes the checkpoint compaction stays below (it only grows meanwhile).
-        long upTo = inTransaction(c, checkpoint -> {
+        // A bucket of at most a budget of ops is compacted whole in it: one transaction per bucket, as
+        // before, for the many small buckets (per-user buckets) a storage may hold.
+        CompactionResult small = inTransaction(c, checkpoint -> {
             if (checkpoint < 0) {
-                return -1L;
+                return new CompactionResult(0, 0, 0);
             }
-            try (PreparedStatement exists = c.prepareStatement("SELECT 1 FROM buckets WHERE name = ?")) {
-                exists.setString(1, bucket);
-                try (ResultSet rs = exists.executeQuery()) {
-                    return rs.next() ? checkpoint : -1L;
+            try (PreparedStatement count = c.prepareStatement("SELECT op_count FROM buckets WHERE name = ?")) {
+                count.setString(1, bucket);
+                try (ResultSet rs = count.executeQuery()) {
+                    if (!rs.next()) {
+                        return new CompactionResult(0, 0, 0);
+                    }
+                    upTo[0] = checkpoint;
+                    return rs.getLong(1) <= opsPerTransaction ? passes(c, bucket, checkpoint, true) : null;
                 }
             }
         });
-        if (upTo < 0) {
-            return new CompactionResult(0, 0, 0);
-        }
-        long moved = moveSuperseded(c, bucket, upTo);
+        return small != null ? small : passes(c, bucket, upTo[0], false);
+    }
+
+    /** @param inOne run every step in the caller's transaction, not each in one of its own */
+    private CompactionResult passes(Connection c, String bucket, long upTo, boolean inOne) throws SQLException {
+        Set<String> seen = new HashSet<>();
+        long moved = 0;
+        long below = upTo + 1;   // the segments still to look at have last_op_id below this
+        MoveStep m;
+        do {
+            long from = below;
+            m = step(c, inOne, checkpoint -> moveStep(c, bucket, seen, from));
+            moved += m.moved();
+            below = m.below();
+        } while (m.more());
         long cleared = 0;
         Step step;
         do {
-            step = inTransaction(c, checkpoint -> clearPrefixStep(c, bucket, upTo));
+            step = step(c, inOne, checkpoint -> clearPrefixStep(c, bucket, upTo));
             cleared += step.done();
         } while (step.more());
         long after = 0;
         do {
             long from = after;
-            step = inTransaction(c, checkpoint -> mergeStep(c, bucket, from, upTo));
+            step = step(c, inOne, checkpoint -> mergeStep(c, bucket, from, upTo));
             after = step.done();
         } while (step.more());
         return new CompactionResult(1, moved, cleared);
     }
 
+    private <T> T step(Connection c, boolean inOne, Work<T> work) throws SQLException {
+        return inOne ? work.run(-1) : inTransaction(c, work);
+    }
+
     /** @param more the step stopped at its budget, not at the end of its work: run another */
     private record Step(long done, boolean more) {}
 
+    /** @param below the segments still to look at have last_op_id below this */
+    private record MoveStep(long moved, long below, boolean more) {}
+
     /**
      * Newest first: a PUT/REMOVE whose row key was already seen is superseded and becomes a MOVE.
-     * One transaction per budget of ops (whole segments, below the last one's); the keys seen carry
+     * One step per budget of ops (whole segments, below the last step's); the keys seen carry
      * over. Should another compactor have merged segments across the boundary meanwhile, the ops
      * of those are passed over (and their keys not seen): fewer MOVEs, never a wrong one.
      */
-    private long moveSuperseded(Connection c, String bucket, long upTo) throws SQLException {
-        Set<String> seen = new HashSet<>();
-        long moved = 0;
-        long[] below = {upTo + 1};   // the segments still to look at have last_op_id below this
-        boolean[] more = {true};
-        while (more[0]) {
-            moved += inTransaction(c, checkpoint -> {
-                List<Long> superseded = new ArrayList<>();
-                long from = below[0];
-                int opsHere = 0;
-                more[0] = false;
-                try (PreparedStatement q = c.prepareStatement("SELECT last_op_id, op_ids, op_types, object_types, "
-                        + "object_ids, subkeys FROM op_segments WHERE bucket = ? AND last_op_id < ? ORDER BY last_op_id DESC")) {
-                    q.setString(1, bucket);
-                    q.setLong(2, from);
-                    q.setFetchSize(16);
-                    try (ResultSet rs = q.executeQuery()) {
-                        while (rs.next()) {
-                            if (opsHere >= opsPerTransaction) {
-                                more[0] = true;
-                                break;
+    private MoveStep moveStep(Connection c, String bucket, Set<String> seen, long from) throws SQLException {
+        List<Long> superseded = new ArrayList<>();
+        long below = from;
+        int opsHere = 0;
+        boolean more = false;
+        try (PreparedStatement q = c.prepareStatement("SELECT last_op_id, op_ids, op_types, object_types, "
+                + "object_ids, subkeys FROM op_segments WHERE bucket = ? AND last_op_id < ? ORDER BY last_op_id DESC")) {
+            q.setString(1, bucket);
+            q.setLong(2, from);
+            q.setFetchSize(16);
+            try (ResultSet rs = q.executeQuery()) {
+                while (rs.next()) {
+                    if (opsHere >= opsPerTransaction) {
+                        more = true;
+                        break;
+                    }
+                    Object[] ids = (Object[]) rs.getArray(2).getArray();
+                    Object[] types = (Object[]) rs.getArray(3).getArray();
+                    Object[] objectTypes = (Object[]) rs.getArray(4).getArray();
+                    Object[] objectIds = (Object[]) rs.getArray(5).getArray();
+                    Object[] subkeys = (Object[]) rs.getArray(6).getArray();
+                    for (int i = ids.length - 1; i >= 0; i--) {
+                        int type = ((Number) types[i]).intValue();
+                        if (type == OpType.PUT.code() || type == OpType.REMOVE.code()) {
+                            String key = objectTypes[i] + "\u0000" + objectIds[i] + "\u0000" + subkeys[i];
+                            if (!seen.add(key)) {
+                                superseded.add(((Number) ids[i]).longValue());
                             }
-                            Object[] ids = (Object[]) rs.getArray(2).getArray();
-                            Object[] types = (Object[]) rs.getArray(3).getArray();
-                            Object[] objectTypes = (Object[]) rs.getArray(4).getArray();
-                            Object[] objectIds = (Object[]) rs.getArray(5).getArray();
-                            Object[] subkeys = (Object[]) rs.getArray(6).getArray();
-                            for (int i = ids.length - 1; i >= 0; i--) {
-                                int type = ((Number) types[i]).intValue();
-                                if (type == OpType.PUT.code() || type == OpType.REMOVE.code()) {
-                                    String key = objectTypes[i] + "\u0000" + objectIds[i] + "\u0000" + subkeys[i];
-                                    if (!seen.add(key)) {
-                                        superseded.add(((Number) ids[i]).longValue());
-                                    }
-                                }
-                            }
-                            opsHere += ids.length;
-                            below[0] = rs.getLong(1);
                         }
                     }
+                    opsHere += ids.length;
+                    below = rs.getLong(1);
                 }
-                if (!superseded.isEmpty()) {
-                    rewriteAsMoves(c, bucket, below[0], from, superseded);
-                }
-                return (long) superseded.size();
-            });
+            }
         }
-        return moved;
+        if (!superseded.isEmpty()) {
+            rewriteAsMoves(c, bucket, below, from, superseded);
+        }
+        return new MoveStep(superseded.size(), below, more);
     }
 
     /** Rewrites the segments in [{@code first}, {@code below}) holding {@code ids} with those ops as MOVEs. */

@@ -316,6 +316,23 @@ class PostgresCompactionInChunksIT {
         }
     }
 
+    /** A bucket within the budget is compacted whole in one transaction (storages hold many small buckets). */
+    @Test
+    void aSmallBucketIsCompactedInOneTransaction() throws Exception {
+        String schema = "chunks_small";
+        try (PostgresBucketStorage s = open(schema)) {
+            List<BucketOp> log = fill(s, "s[]", 10, 10, 5, 1);
+            AtomicInteger transactions = new AtomicInteger();
+            PostgresCompactor compactor = new PostgresCompactor(new PostgresConnections(db.jdbcUrl(), login(), schema)::open,
+                    WriterFence.NONE, 100, transactions::incrementAndGet);
+            var result = compactor.compact("s[]");
+            assertThat(transactions.get()).isEqualTo(1);
+            assertThat(result.movedOps()).isPositive();
+            assertThat(segments(schema, "s[]")).isEqualTo(1);
+            assertConsistent(s, "s[]", log);
+        }
+    }
+
     /**
      * Regression: compaction never merged segments, so a bucket touched by a few ops per commit
      * kept one segment row per commit. Runs of small segments become one (at most 2,048 ops each);
