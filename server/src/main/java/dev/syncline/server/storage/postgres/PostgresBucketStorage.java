@@ -65,7 +65,7 @@ public final class PostgresBucketStorage implements BucketStorage {
         this.readerWait = readerWait;
         this.checkpoints = new CheckpointListeners(readCheckpoint(writerConnection));
         this.writer = new PostgresWriter(writerConnection, checkpoints, fence, connections.schema(), connections::open);
-        this.compactor = new PostgresCompactor(connections::open, fence);
+        this.compactor = new PostgresCompactor(connections::open, fence, connections.lockWait());
         this.writeCheckpoints = new PostgresWriteCheckpointStore(connections::open, connections.schema());
         this.follower = new PostgresCheckpointFollower(connections, checkpoints, writeCheckpoints::recordedElsewhere,
                 pid -> pid == writer.backendPid() || pid == writeCheckpoints.backendPid());
@@ -104,7 +104,7 @@ public final class PostgresBucketStorage implements BucketStorage {
         PostgresConnections connections = new PostgresConnections(jdbcUrl, properties, schema);
         Connection c = connections.open();
         try {
-            PostgresSchema.migrate(c, schema);
+            PostgresSchema.migrate(c, schema, connections.lockWait());
             PostgresBucketStorage storage = new PostgresBucketStorage(connections, c, fence, maxReaders, readerWait);
             StorageUsage.log(storage, connections.describe(), "opened");
             return storage;
@@ -115,7 +115,8 @@ public final class PostgresBucketStorage implements BucketStorage {
                 // reporting the original failure
             }
             throw e instanceof StorageException se ? se
-                    : new StorageException("cannot open storage " + connections.describe() + ": " + e.getMessage(), e);
+                    : new StorageException("cannot open storage " + connections.describe() + ": "
+                            + (e instanceof SQLException sql ? PostgresConnections.message(sql) : e.getMessage()), e);
         }
     }
 

@@ -20,22 +20,69 @@ import java.util.Set;
 import java.util.function.Supplier;
 
 /**
- * {@link BucketCompactor} on a connection of its own, one short transaction per bucket that
- * locks the {@code state} row (as a write transaction does), so it never interleaves with one.
- * Same rules as the SQLite backend (see {@link BucketCompactor}).
+ * {@link BucketCompactor} on a connection of its own, in short transactions: each one locks the
+ * {@code state} row (as a write transaction does, so they never interleave), does a bounded amount
+ * of work ({@value #OPS_PER_TRANSACTION} ops, rounded up to whole segments or one merged run),
+ * commits and so lets the writer in before the next. One bucket of millions of ops used to be one
+ * transaction holding the state row throughout, and replication stood still meanwhile. A bucket
+ * of at most that many ops is still compacted whole in one transaction.
+ *
+ * <p>Per bucket, three passes over the segments at or below the checkpoint read by the first
+ * transaction (a commit's segments lie wholly on one side of a checkpoint, and only compaction
+ * changes the ones below it): newest first, a PUT or REMOVE whose row key a newer op has becomes a
+ * MOVE (id and checksum kept; the keys seen carry over between transactions); the longest prefix
+ * without a PUT folds into one CLEAR, at most a budget's worth per transaction, each next one
+ * folding the CLEAR the last one left; runs of adjacent small segments are rewritten as one (at
+ * most {@link PostgresOpSegments#SEGMENT_OPS} ops and {@link PostgresOpSegments#SEGMENT_BYTES}
+ * bytes, the writer's bounds). Every transaction reads what it changes afresh under the lock and
+ * leaves a valid log with every checksum and count unchanged, so a process that dies between two
+ * of them leaves a partly compacted log, and the next run finishes the work; a second compactor
+ * (another handle, {@code syncline compact}) interleaving its transactions only makes this one
+ * find less to do.
  *
  * <p>Fenced like the writer: every compaction transaction checks the {@link WriterFence} before
- * its first change, so only the replicator lease holder compacts. Nodes that do not hold the lease
- * are refused ({@link StorageFencedException}, before they take the state row from the writer),
- * and a node that lost the lease cannot commit compaction after another node took over.
+ * it takes the state row, so only the replicator lease holder compacts. Nodes that do not hold the
+ * lease are refused ({@link StorageFencedException}) before they wait for or block the writer, and
+ * a node that lost the lease cannot commit compaction after another node took over.
+ *
+ * <p>Memory grows with the number of distinct rows of the bucket being compacted (the row keys
+ * already seen), plus one transaction's worth of segments.
  */
 final class PostgresCompactor implements BucketCompactor {
+    static final int OPS_PER_TRANSACTION = 4096;
+    /** Merging reads segment sizes only; it may look at this many times the budget per transaction. */
+    private static final int MERGE_SCAN_FACTOR = 8;
+
+    /** SQLSTATE lock_not_available: {@code lock_timeout} ran out. */
+    private static final String LOCK_TIMEOUT = "55P03";
+
     private final Supplier<Connection> connect;
     private final WriterFence fence;
+    private final int opsPerTransaction;
+    private final java.time.Duration lockWait;
+    private final Runnable betweenTransactions;
 
-    PostgresCompactor(Supplier<Connection> connect, WriterFence fence) {
+    /** @param lockWait the longest single wait for the state row, then the transaction starts over */
+    PostgresCompactor(Supplier<Connection> connect, WriterFence fence, java.time.Duration lockWait) {
+        this(connect, fence, OPS_PER_TRANSACTION, lockWait, () -> { });
+    }
+
+    /**
+     * @param betweenTransactions runs after each compaction transaction committed (tests check the
+     *                            log there, or fail as a process dying between two transactions)
+     */
+    PostgresCompactor(Supplier<Connection> connect, WriterFence fence, int opsPerTransaction,
+                      Runnable betweenTransactions) {
+        this(connect, fence, opsPerTransaction, PostgresConnections.SOCKET_TIMEOUT.dividedBy(2), betweenTransactions);
+    }
+
+    PostgresCompactor(Supplier<Connection> connect, WriterFence fence, int opsPerTransaction,
+                      java.time.Duration lockWait, Runnable betweenTransactions) {
         this.connect = connect;
         this.fence = fence;
+        this.opsPerTransaction = opsPerTransaction;
+        this.lockWait = lockWait;
+        this.betweenTransactions = betweenTransactions;
     }
 
     @Override
@@ -53,7 +100,7 @@ final class PostgresCompactor implements BucketCompactor {
             }
             return total;
         } catch (SQLException e) {
-            throw new StorageException("compaction failed: " + e.getMessage(), e);
+            throw new StorageException("compaction failed: " + PostgresConnections.message(e), e);
         }
     }
 
@@ -62,71 +109,177 @@ final class PostgresCompactor implements BucketCompactor {
         try (Connection c = connect.get()) {
             return compact(c, bucket);
         } catch (SQLException e) {
-            throw new StorageException("compaction of " + bucket + " failed: " + e.getMessage(), e);
+            throw new StorageException("compaction of " + bucket + " failed: " + PostgresConnections.message(e), e);
         }
+    }
+
+    private interface Work<T> {
+        /** @param checkpoint the checkpoint op id under the state row's lock, or -1 if none yet */
+        T run(long checkpoint) throws SQLException;
+    }
+
+    /**
+     * One short transaction: fence, state row lock, {@code work}, commit. The state row is waited
+     * for at most {@link #lockWait} at a time (a write transaction of one huge source transaction
+     * may hold it for minutes): then the transaction starts over, so the wait never looks like a
+     * storage server that stopped answering (the socket timeout).
+     */
+    private <T> T inTransaction(Connection c, Work<T> work) throws SQLException {
+        T result;
+        c.setAutoCommit(false);
+        try (Statement s = c.createStatement()) {
+            long checkpoint;
+            while (true) {
+                // First: a node without the lease neither waits for nor blocks the writer's state row. The
+                // share lock on the lease row is held until this transaction ends, so a take-over waits for it.
+                fence.check(c);
+                if (!lockWait.isZero()) {
+                    s.execute("SET LOCAL lock_timeout = " + lockWait.toMillis());
+                }
+                try (ResultSet rs = s.executeQuery("SELECT checkpoint_op_id FROM state WHERE id = 1 FOR UPDATE")) {
+                    rs.next();
+                    checkpoint = rs.getLong(1);
+                    if (rs.wasNull()) {
+                        checkpoint = -1;
+                    }
+                    break;
+                } catch (SQLException e) {
+                    if (!LOCK_TIMEOUT.equals(e.getSQLState())) {
+                        throw e;
+                    }
+                    c.rollback();   // the writer holds the state row longer: ask again
+                }
+            }
+            result = work.run(checkpoint);
+            c.commit();
+        } catch (SQLException | RuntimeException e) {
+            try {
+                c.rollback();
+            } catch (SQLException ignored) {
+                // the connection is gone; reporting the original failure
+            }
+            throw e;
+        } finally {
+            try {
+                c.setAutoCommit(true);
+            } catch (SQLException ignored) {
+                // as above
+            }
+        }
+        betweenTransactions.run();
+        return result;
     }
 
     private CompactionResult compact(Connection c, String bucket) throws SQLException {
-        c.setAutoCommit(false);
-        try (Statement s = c.createStatement()) {
-            // First: a node without the lease neither waits for nor blocks the writer's state row. The
-            // share lock on the lease row is held until this transaction ends, so a take-over waits for it.
-            fence.check(c);
-            long upTo;
-            try (ResultSet rs = s.executeQuery("SELECT checkpoint_op_id FROM state WHERE id = 1 FOR UPDATE")) {
-                rs.next();
-                upTo = rs.getLong(1);
-                if (rs.wasNull()) {
-                    c.rollback();
-                    return new CompactionResult(0, 0, 0);
-                }
+        long[] upTo = {-1};
+        // The first transaction fixes the checkpoint compaction stays below (it only grows meanwhile).
+        // A bucket of at most a budget of ops is compacted whole in it: one transaction per bucket, as
+        // before, for the many small buckets (per-user buckets) a storage may hold.
+        CompactionResult small = inTransaction(c, checkpoint -> {
+            if (checkpoint < 0) {
+                return new CompactionResult(0, 0, 0);
             }
-            try (PreparedStatement exists = c.prepareStatement("SELECT 1 FROM buckets WHERE name = ?")) {
-                exists.setString(1, bucket);
-                try (ResultSet rs = exists.executeQuery()) {
+            try (PreparedStatement count = c.prepareStatement("SELECT op_count FROM buckets WHERE name = ?")) {
+                count.setString(1, bucket);
+                try (ResultSet rs = count.executeQuery()) {
                     if (!rs.next()) {
-                        c.rollback();
                         return new CompactionResult(0, 0, 0);
                     }
+                    upTo[0] = checkpoint;
+                    return rs.getLong(1) <= opsPerTransaction ? passes(c, bucket, checkpoint, true) : null;
                 }
             }
-            long moved = moveSuperseded(c, bucket, upTo);
-            long cleared = clearPrefix(c, bucket, upTo);
-            c.commit();
-            return new CompactionResult(1, moved, cleared);
-        } catch (SQLException | RuntimeException e) {
-            c.rollback();
-            throw e;
-        } finally {
-            c.setAutoCommit(true);
-        }
+        });
+        return small != null ? small : passes(c, bucket, upTo[0], false);
     }
 
-    /** Newest first: a PUT/REMOVE whose row key was already seen is superseded and becomes a MOVE. */
-    private static long moveSuperseded(Connection c, String bucket, long upTo) throws SQLException {
-        List<Long> superseded = new ArrayList<>();
+    /** @param inOne run every step in the caller's transaction, not each in one of its own */
+    private CompactionResult passes(Connection c, String bucket, long upTo, boolean inOne) throws SQLException {
         Set<String> seen = new HashSet<>();
-        try (PreparedStatement q = c.prepareStatement("SELECT o.op_id, o.object_type, o.object_id, o.subkey FROM "
-                + PostgresOpSegments.OPS + " WHERE s.bucket = ? AND s.first_op_id <= ? AND o.op_id <= ? "
-                + "AND o.op_type IN (" + OpType.PUT.code() + ", " + OpType.REMOVE.code() + ") "
-                + "ORDER BY s.last_op_id DESC, o.n DESC")) {
+        long moved = 0;
+        long below = upTo + 1;   // the segments still to look at have last_op_id below this
+        MoveStep m;
+        do {
+            long from = below;
+            m = step(c, inOne, checkpoint -> moveStep(c, bucket, seen, from));
+            moved += m.moved();
+            below = m.below();
+        } while (m.more());
+        long cleared = 0;
+        Step step;
+        do {
+            step = step(c, inOne, checkpoint -> clearPrefixStep(c, bucket, upTo));
+            cleared += step.done();
+        } while (step.more());
+        long after = 0;
+        do {
+            long from = after;
+            step = step(c, inOne, checkpoint -> mergeStep(c, bucket, from, upTo));
+            after = step.done();
+        } while (step.more());
+        return new CompactionResult(1, moved, cleared);
+    }
+
+    private <T> T step(Connection c, boolean inOne, Work<T> work) throws SQLException {
+        return inOne ? work.run(-1) : inTransaction(c, work);
+    }
+
+    /** @param more the step stopped at its budget, not at the end of its work: run another */
+    private record Step(long done, boolean more) {}
+
+    /** @param below the segments still to look at have last_op_id below this */
+    private record MoveStep(long moved, long below, boolean more) {}
+
+    /**
+     * Newest first: a PUT/REMOVE whose row key was already seen is superseded and becomes a MOVE.
+     * One step per budget of ops (whole segments, below the last step's); the keys seen carry
+     * over. Should another compactor have merged segments across the boundary meanwhile, the ops
+     * of those are passed over (and their keys not seen): fewer MOVEs, never a wrong one.
+     */
+    private MoveStep moveStep(Connection c, String bucket, Set<String> seen, long from) throws SQLException {
+        List<Long> superseded = new ArrayList<>();
+        long below = from;
+        int opsHere = 0;
+        boolean more = false;
+        try (PreparedStatement q = c.prepareStatement("SELECT last_op_id, op_ids, op_types, object_types, "
+                + "object_ids, subkeys FROM op_segments WHERE bucket = ? AND last_op_id < ? ORDER BY last_op_id DESC")) {
             q.setString(1, bucket);
-            q.setLong(2, upTo);
-            q.setLong(3, upTo);
-            q.setFetchSize(1000);
+            q.setLong(2, from);
+            q.setFetchSize(16);
             try (ResultSet rs = q.executeQuery()) {
                 while (rs.next()) {
-                    String key = rs.getString(2) + '\u0000' + rs.getString(3) + '\u0000' + rs.getString(4);
-                    if (!seen.add(key)) {
-                        superseded.add(rs.getLong(1));
+                    if (opsHere >= opsPerTransaction) {
+                        more = true;
+                        break;
                     }
+                    Object[] ids = (Object[]) rs.getArray(2).getArray();
+                    Object[] types = (Object[]) rs.getArray(3).getArray();
+                    Object[] objectTypes = (Object[]) rs.getArray(4).getArray();
+                    Object[] objectIds = (Object[]) rs.getArray(5).getArray();
+                    Object[] subkeys = (Object[]) rs.getArray(6).getArray();
+                    for (int i = ids.length - 1; i >= 0; i--) {
+                        int type = ((Number) types[i]).intValue();
+                        if (type == OpType.PUT.code() || type == OpType.REMOVE.code()) {
+                            String key = objectTypes[i] + "\u0000" + objectIds[i] + "\u0000" + subkeys[i];
+                            if (!seen.add(key)) {
+                                superseded.add(((Number) ids[i]).longValue());
+                            }
+                        }
+                    }
+                    opsHere += ids.length;
+                    below = rs.getLong(1);
                 }
             }
         }
-        if (superseded.isEmpty()) {
-            return 0;
+        if (!superseded.isEmpty()) {
+            rewriteAsMoves(c, bucket, below, from, superseded);
         }
-        // Each segment holding a superseded op is rewritten with that op as a MOVE (id and checksum kept).
+        return new MoveStep(superseded.size(), below, more);
+    }
+
+    /** Rewrites the segments in [{@code first}, {@code below}) holding {@code ids} with those ops as MOVEs. */
+    private static void rewriteAsMoves(Connection c, String bucket, long first, long below, List<Long> ids)
+            throws SQLException {
         String move = "CASE WHEN o.op_id = ANY(x.ids) THEN ";
         try (PreparedStatement u = c.prepareStatement("UPDATE op_segments t SET op_types = m.op_types, "
                 + "object_types = m.object_types, object_ids = m.object_ids, subkeys = m.subkeys, datas = m.datas "
@@ -137,78 +290,174 @@ final class PostgresCompactor implements BucketCompactor {
                 + "array_agg(" + move + "NULL ELSE o.subkey END ORDER BY o.n) AS subkeys, "
                 + "array_agg(" + move + "NULL ELSE o.data END ORDER BY o.n) AS datas "
                 + "FROM (SELECT ?::bigint[] AS ids) x, " + PostgresOpSegments.OPS
-                + " WHERE s.bucket = ? AND s.op_ids && x.ids GROUP BY s.last_op_id) m "
-                + "WHERE t.bucket = ? AND t.last_op_id = m.last_op_id")) {
-            Array ids = c.createArrayOf("bigint", superseded.toArray());
-            u.setArray(1, ids);
+                + " WHERE s.bucket = ? AND s.last_op_id >= ? AND s.last_op_id < ? AND s.op_ids && x.ids "
+                + "GROUP BY s.last_op_id) m WHERE t.bucket = ? AND t.last_op_id = m.last_op_id")) {
+            Array array = c.createArrayOf("bigint", ids.toArray());
+            u.setArray(1, array);
             u.setString(2, bucket);
-            u.setString(3, bucket);
+            u.setLong(3, first);
+            u.setLong(4, below);
+            u.setString(5, bucket);
             u.executeUpdate();
         }
-        return superseded.size();
     }
 
     /**
      * The longest prefix without a PUT holds no row a client could still need, so it becomes one
      * CLEAR with the prefix's last op id and summed checksum; the bucket's total stays the same.
-     * The CLEAR is a segment of its own; a segment the prefix ends inside keeps its later ops.
+     * The CLEAR takes the place of the prefix's last op in that op's segment (the segment keeps its
+     * later ops); the segments before it go. One step looks at a budget of ops (whole segments) at
+     * most; the next starts with the CLEAR this one left and folds it further.
      */
-    private static long clearPrefix(Connection c, String bucket, long upTo) throws SQLException {
+    private Step clearPrefixStep(Connection c, String bucket, long upTo) throws SQLException {
         long count = 0;
         long sum = 0;
         long lastId = -1;
-        try (PreparedStatement q = c.prepareStatement("SELECT o.op_id, o.op_type, o.checksum FROM "
-                + PostgresOpSegments.OPS + " WHERE s.bucket = ? AND s.first_op_id <= ? AND o.op_id <= ? "
-                + "ORDER BY s.last_op_id, o.n")) {
+        long lastSegment = -1;
+        boolean more = false;
+        try (PreparedStatement q = c.prepareStatement("SELECT last_op_id, op_ids, op_types, checksums FROM op_segments "
+                + "WHERE bucket = ? AND last_op_id <= ? ORDER BY last_op_id")) {
             q.setString(1, bucket);
             q.setLong(2, upTo);
-            q.setLong(3, upTo);
-            q.setFetchSize(1000);
+            q.setFetchSize(16);
             try (ResultSet rs = q.executeQuery()) {
-                while (rs.next() && rs.getInt(2) != OpType.PUT.code()) {
-                    count++;
-                    sum = OpChecksum.add(sum, rs.getLong(3));
-                    lastId = rs.getLong(1);
+                long scanned = 0;
+                scan:
+                while (rs.next()) {
+                    if (scanned >= opsPerTransaction && count >= 2) {
+                        more = true;
+                        break;
+                    }
+                    Object[] ids = (Object[]) rs.getArray(2).getArray();
+                    Object[] types = (Object[]) rs.getArray(3).getArray();
+                    Object[] checksums = (Object[]) rs.getArray(4).getArray();
+                    for (int i = 0; i < ids.length; i++) {
+                        scanned++;
+                        if (((Number) types[i]).intValue() == OpType.PUT.code()) {
+                            break scan;
+                        }
+                        count++;
+                        sum = OpChecksum.add(sum, ((Number) checksums[i]).longValue());
+                        lastId = ((Number) ids[i]).longValue();
+                        lastSegment = rs.getLong(1);
+                    }
                 }
             }
         }
         if (count < 2) {
-            return 0;
+            return new Step(0, false);
         }
-        try (PreparedStatement d = c.prepareStatement("DELETE FROM op_segments WHERE bucket = ? AND last_op_id <= ?");
-             PreparedStatement trim = c.prepareStatement("UPDATE op_segments t SET first_op_id = m.first_op_id, "
-                     + "op_ids = m.op_ids, op_types = m.op_types, object_types = m.object_types, "
-                     + "object_ids = m.object_ids, subkeys = m.subkeys, datas = m.datas, checksums = m.checksums "
-                     + "FROM (SELECT s.last_op_id, min(o.op_id) AS first_op_id, array_agg(o.op_id ORDER BY o.n) AS op_ids, "
-                     + "array_agg(o.op_type ORDER BY o.n) AS op_types, array_agg(o.object_type ORDER BY o.n) AS object_types, "
-                     + "array_agg(o.object_id ORDER BY o.n) AS object_ids, array_agg(o.subkey ORDER BY o.n) AS subkeys, "
-                     + "array_agg(o.data ORDER BY o.n) AS datas, array_agg(o.checksum ORDER BY o.n) AS checksums FROM "
-                     + PostgresOpSegments.OPS + " WHERE s.bucket = ? AND s.first_op_id <= ? AND s.last_op_id > ? "
-                     + "AND o.op_id > ? GROUP BY s.last_op_id) m WHERE t.bucket = ? AND t.last_op_id = m.last_op_id");
-             PreparedStatement i = c.prepareStatement("INSERT INTO op_segments (bucket, last_op_id, first_op_id, op_ids, "
-                     + "op_types, object_types, object_ids, subkeys, datas, checksums) VALUES (?, ?, ?, ARRAY[?::bigint], "
-                     + "ARRAY[" + OpType.CLEAR.code() + "::smallint], ARRAY[NULL::text], ARRAY[NULL::text], "
-                     + "ARRAY[NULL::text], ARRAY[NULL::text], ARRAY[?::bigint])");
+        try (PreparedStatement trim = c.prepareStatement("UPDATE op_segments t SET first_op_id = ?, "
+                + "op_ids = ARRAY[?::bigint] || m.op_ids, op_types = ARRAY[" + OpType.CLEAR.code() + "::smallint] || m.op_types, "
+                + "object_types = ARRAY[NULL::text] || m.object_types, object_ids = ARRAY[NULL::text] || m.object_ids, "
+                + "subkeys = ARRAY[NULL::text] || m.subkeys, datas = ARRAY[NULL::text] || m.datas, "
+                + "checksums = ARRAY[?::bigint] || m.checksums "
+                + "FROM (SELECT array_agg(o.op_id ORDER BY o.n) AS op_ids, array_agg(o.op_type ORDER BY o.n) AS op_types, "
+                + "array_agg(o.object_type ORDER BY o.n) AS object_types, array_agg(o.object_id ORDER BY o.n) AS object_ids, "
+                + "array_agg(o.subkey ORDER BY o.n) AS subkeys, array_agg(o.data ORDER BY o.n) AS datas, "
+                + "array_agg(o.checksum ORDER BY o.n) AS checksums FROM " + PostgresOpSegments.OPS
+                + " WHERE s.bucket = ? AND s.last_op_id = ? AND o.op_id > ?) m WHERE t.bucket = ? AND t.last_op_id = ?");
+             PreparedStatement d = c.prepareStatement("DELETE FROM op_segments WHERE bucket = ? AND last_op_id < ?");
              PreparedStatement b = c.prepareStatement("UPDATE buckets SET op_count = op_count - ? WHERE name = ?")) {
-            d.setString(1, bucket);
-            d.setLong(2, lastId);
-            d.executeUpdate();
-            trim.setString(1, bucket);
+            trim.setLong(1, lastId);
             trim.setLong(2, lastId);
-            trim.setLong(3, lastId);
-            trim.setLong(4, lastId);
-            trim.setString(5, bucket);
+            trim.setLong(3, sum);
+            trim.setString(4, bucket);
+            trim.setLong(5, lastSegment);
+            trim.setLong(6, lastId);
+            trim.setString(7, bucket);
+            trim.setLong(8, lastSegment);
             trim.executeUpdate();
-            i.setString(1, bucket);
-            i.setLong(2, lastId);
-            i.setLong(3, lastId);
-            i.setLong(4, lastId);
-            i.setLong(5, sum);
-            i.executeUpdate();
+            d.setString(1, bucket);
+            d.setLong(2, lastSegment);
+            d.executeUpdate();
             b.setLong(1, count - 1);
             b.setString(2, bucket);
             b.executeUpdate();
         }
-        return count - 1;
+        return new Step(count - 1, more);
+    }
+
+    /**
+     * Rewrites runs of adjacent small segments after {@code after} as one segment each, greedily
+     * from the oldest: a run grows while it stays within the writer's segment bounds. The writer
+     * appends a segment per bucket per commit, so a bucket touched by a few ops per batch had one
+     * segment row (and one unpacking per read) per batch. Stops after a budget of merged ops, at a
+     * run's end, so the runs are those a single pass would make.
+     *
+     * @return the last segment looked at and whether segments after it are left
+     */
+    private Step mergeStep(Connection c, String bucket, long after, long upTo) throws SQLException {
+        List<Long> run = new ArrayList<>();
+        long runOps = 0;
+        long runBytes = 0;
+        long merged = 0;
+        long scanned = 0;
+        long lastDone = after;
+        try (PreparedStatement q = c.prepareStatement("SELECT last_op_id, cardinality(op_ids), "
+                + "coalesce(pg_column_size(object_types), 0) + coalesce(pg_column_size(object_ids), 0) "
+                + "+ coalesce(pg_column_size(subkeys), 0) + coalesce(pg_column_size(datas), 0) FROM op_segments "
+                + "WHERE bucket = ? AND last_op_id > ? AND last_op_id <= ? ORDER BY last_op_id")) {
+            q.setString(1, bucket);
+            q.setLong(2, after);
+            q.setLong(3, upTo);
+            q.setFetchSize(256);
+            try (ResultSet rs = q.executeQuery()) {
+                while (rs.next()) {
+                    long segment = rs.getLong(1);
+                    long ops = rs.getLong(2);
+                    long bytes = rs.getLong(3);
+                    if (!run.isEmpty() && (runOps + ops > PostgresOpSegments.SEGMENT_OPS
+                            || runBytes + bytes > PostgresOpSegments.SEGMENT_BYTES)) {
+                        if (run.size() > 1) {
+                            merge(c, bucket, run.getFirst(), run.getLast());
+                            merged += runOps;
+                        }
+                        lastDone = run.getLast();
+                        run.clear();
+                        runOps = 0;
+                        runBytes = 0;
+                        if (merged >= opsPerTransaction || scanned >= (long) MERGE_SCAN_FACTOR * opsPerTransaction) {
+                            return new Step(lastDone, true);
+                        }
+                    }
+                    run.add(segment);
+                    runOps += ops;
+                    runBytes += bytes;
+                    scanned += ops;
+                }
+            }
+        }
+        if (run.size() > 1) {
+            merge(c, bucket, run.getFirst(), run.getLast());
+        }
+        return new Step(run.isEmpty() ? lastDone : run.getLast(), false);
+    }
+
+    /** The bucket's segments with last_op_id in [first, last] become one, keyed by {@code last}. */
+    private static void merge(Connection c, String bucket, long first, long last) throws SQLException {
+        String order = " ORDER BY s.last_op_id, o.n)";
+        try (PreparedStatement u = c.prepareStatement("UPDATE op_segments t SET first_op_id = m.first_op_id, "
+                + "op_ids = m.op_ids, op_types = m.op_types, object_types = m.object_types, object_ids = m.object_ids, "
+                + "subkeys = m.subkeys, datas = m.datas, checksums = m.checksums "
+                + "FROM (SELECT min(o.op_id) AS first_op_id, array_agg(o.op_id" + order + " AS op_ids, "
+                + "array_agg(o.op_type" + order + " AS op_types, array_agg(o.object_type" + order + " AS object_types, "
+                + "array_agg(o.object_id" + order + " AS object_ids, array_agg(o.subkey" + order + " AS subkeys, "
+                + "array_agg(o.data" + order + " AS datas, array_agg(o.checksum" + order + " AS checksums FROM "
+                + PostgresOpSegments.OPS + " WHERE s.bucket = ? AND s.last_op_id >= ? AND s.last_op_id <= ?) m "
+                + "WHERE t.bucket = ? AND t.last_op_id = ?");
+             PreparedStatement d = c.prepareStatement("DELETE FROM op_segments WHERE bucket = ? AND last_op_id >= ? "
+                     + "AND last_op_id < ?")) {
+            u.setString(1, bucket);
+            u.setLong(2, first);
+            u.setLong(3, last);
+            u.setString(4, bucket);
+            u.setLong(5, last);
+            u.executeUpdate();
+            d.setString(1, bucket);
+            d.setLong(2, first);
+            d.setLong(3, last);
+            d.executeUpdate();
+        }
     }
 }

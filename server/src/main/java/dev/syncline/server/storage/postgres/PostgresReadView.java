@@ -322,6 +322,6 @@ final class PostgresReadView implements ReadView {
     }
 
     private static StorageException failed(String what, SQLException e) {
-        return new StorageException("storage read failed (" + what + "): " + e.getMessage(), e);
+        return new StorageException("storage read failed (" + what + "): " + PostgresConnections.message(e), e);
     }
 }

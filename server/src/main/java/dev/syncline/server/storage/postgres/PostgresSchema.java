@@ -1,18 +1,24 @@
 package dev.syncline.server.storage.postgres;
 
 import dev.syncline.server.storage.StorageException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Duration;
 import java.util.List;
 
 /**
  * The storage schema's tables, as numbered migrations run at open. Nodes starting together
  * serialise on an advisory lock, so each migration runs once; a schema newer than this code knows
- * is refused rather than misread. docs/storage.md describes every table.
+ * is refused rather than misread. Each migration's statements run in one transaction, except
+ * migration 3's conversion of the stored ops, which runs in batches and resumes where it stopped;
+ * the recorded version advances only once a migration is complete. docs/storage.md describes every
+ * table.
  */
 final class PostgresSchema {
     /** Migration i (1-based) brings the schema from version i - 1 to i. */
@@ -81,7 +87,7 @@ final class PostgresSchema {
         // largest cost of PostgreSQL storage (P1, docs/storage.md); upgraded storage keeps its ops,
         // each as a segment of one.
         """
-        CREATE TABLE op_segments (
+        CREATE TABLE IF NOT EXISTS op_segments (
           bucket text NOT NULL,
           last_op_id bigint NOT NULL,
           first_op_id bigint NOT NULL,
@@ -100,49 +106,205 @@ final class PostgresSchema {
           ALTER COLUMN object_types SET STORAGE EXTERNAL, ALTER COLUMN object_ids SET STORAGE EXTERNAL,
           ALTER COLUMN subkeys SET STORAGE EXTERNAL, ALTER COLUMN datas SET STORAGE EXTERNAL,
           ALTER COLUMN checksums SET STORAGE EXTERNAL""",
-        """
-        INSERT INTO op_segments (bucket, last_op_id, first_op_id, op_ids, op_types, object_types, object_ids, subkeys,
-          datas, checksums)
-        SELECT bucket, op_id, op_id, ARRAY[op_id], ARRAY[op_type], ARRAY[object_type], ARRAY[object_id], ARRAY[subkey],
-          ARRAY[data], ARRAY[checksum] FROM ops""",
-        "DROP TABLE ops",
+        // Then the stored ops, in batches (convertOpsToSegments); the ops table goes when all are moved.
     });
     static final int VERSION = MIGRATIONS.size();
+    /** The migration after whose statements the stored ops are converted ({@link #convertOpsToSegments}). */
+    private static final int SEGMENTS = 3;
+    /** Ops moved per transaction by migration 3. */
+    static final int CONVERT_BATCH_OPS = 10_000;
+    private static final long PROGRESS_NANOS = 5_000_000_000L;
+    private static final Logger log = LoggerFactory.getLogger(PostgresSchema.class);
 
     private PostgresSchema() {}
 
-    static void migrate(Connection c, String schema) throws SQLException {
+    /**
+     * Brings the schema to {@link #VERSION}. Nodes serialise on a session-level advisory lock (the
+     * one older versions took per transaction), waited for in steps of {@code lockWait} (a
+     * server-side {@code lock_timeout}; zero: one wait) so that a long migration of another node
+     * is not taken for a storage server that stopped answering.
+     */
+    static void migrate(Connection c, String schema, Duration lockWait) throws SQLException {
+        migrate(c, schema, lockWait, CONVERT_BATCH_OPS, () -> { });
+    }
+
+    /** @param afterBatch runs after each committed batch of migration 3 (tests stop it there) */
+    static void migrate(Connection c, String schema, Duration lockWait, int batchOps, Runnable afterBatch)
+            throws SQLException {
         boolean autoCommit = c.getAutoCommit();
-        c.setAutoCommit(false);
-        try (Statement s = c.createStatement()) {
-            try (PreparedStatement lock = c.prepareStatement("SELECT pg_advisory_xact_lock(hashtext(?))")) {
-                lock.setString(1, "syncline storage " + schema);
-                lock.execute();
-            }
-            s.execute("CREATE SCHEMA IF NOT EXISTS " + PostgresConnections.quote(schema));
-            s.execute("CREATE TABLE IF NOT EXISTS schema_version (version integer NOT NULL)");
-            int version;
-            try (ResultSet rs = s.executeQuery("SELECT max(version) FROM schema_version")) {
-                rs.next();
-                version = rs.getInt(1);
-            }
+        c.setAutoCommit(true);
+        lock(c, schema, lockWait);
+        try {
+            int version = inTransaction(c, s -> {
+                s.execute("CREATE SCHEMA IF NOT EXISTS " + PostgresConnections.quote(schema));
+                s.execute("CREATE TABLE IF NOT EXISTS schema_version (version integer NOT NULL)");
+                try (ResultSet rs = s.executeQuery("SELECT max(version) FROM schema_version")) {
+                    rs.next();
+                    return rs.getInt(1);
+                }
+            });
             if (version > VERSION) {
                 throw new StorageException("storage schema " + schema + " has version " + version
                         + " but this Syncline reads up to " + VERSION + "; use a newer Syncline or another schema");
             }
             for (int v = version; v < VERSION; v++) {
-                for (String sql : MIGRATIONS.get(v)) {
-                    s.execute(sql);
+                int next = v + 1;
+                inTransaction(c, s -> {
+                    for (String sql : MIGRATIONS.get(next - 1)) {
+                        s.execute(sql);
+                    }
+                    if (next == SEGMENTS) {
+                        // Renamed first: an older Syncline opening the schema midway finds no ops table
+                        // and fails, rather than reading (or writing) a half-converted one.
+                        s.execute("DO $$ BEGIN IF to_regclass('ops') IS NOT NULL THEN ALTER TABLE ops RENAME TO "
+                                + "ops_converting; END IF; END $$");
+                    }
+                    return null;
+                });
+                if (next == SEGMENTS) {
+                    convertOpsToSegments(c, schema, batchOps, afterBatch);
                 }
-                s.execute("DELETE FROM schema_version");
-                s.execute("INSERT INTO schema_version (version) VALUES (" + (v + 1) + ")");
+                // The version advances only when the migration is complete.
+                inTransaction(c, s -> {
+                    if (next == SEGMENTS) {
+                        s.execute("DROP TABLE ops_converting");
+                    }
+                    s.execute("DELETE FROM schema_version");
+                    s.execute("INSERT INTO schema_version (version) VALUES (" + next + ")");
+                    return null;
+                });
             }
+        } finally {
+            try (Statement s = c.createStatement()) {
+                s.execute("SELECT pg_advisory_unlock(hashtext('" + lockKey(schema).replace("'", "''") + "'))");
+            } catch (SQLException ignored) {
+                // the connection is gone, and the session's lock with it
+            }
+            if (!c.isClosed()) {
+                c.setAutoCommit(autoCommit);
+            }
+        }
+    }
+
+    private static String lockKey(String schema) {
+        return "syncline storage " + schema;
+    }
+
+    private static void lock(Connection c, String schema, Duration lockWait) throws SQLException {
+        try (Statement s = c.createStatement();
+             PreparedStatement lock = c.prepareStatement("SELECT pg_advisory_lock(hashtext(?))")) {
+            lock.setString(1, lockKey(schema));
+            s.execute("SET lock_timeout = " + lockWait.toMillis());
+            boolean told = false;
+            while (true) {
+                try {
+                    lock.execute();
+                    break;
+                } catch (SQLException e) {
+                    if (!"55P03".equals(e.getSQLState())) {
+                        throw e;
+                    }
+                    if (!told) {
+                        log.info("storage schema {}: waiting for another node to finish migrating it", schema);
+                        told = true;
+                    }
+                }
+            }
+            s.execute("RESET lock_timeout");
+        }
+    }
+
+    /**
+     * Migration 3's data: moves the stored ops from {@code ops_converting} to {@code op_segments},
+     * each as a segment of one (compaction merges them later), {@code batchOps} per transaction, in
+     * key order, logging progress every few seconds. Each batch deletes what it inserts, so a
+     * migration stopped midway (process killed, connection lost) goes on from where it stopped the
+     * next time storage opens, with bounded memory and transactions whatever the number of ops.
+     */
+    private static void convertOpsToSegments(Connection c, String schema, int batchOps, Runnable afterBatch)
+            throws SQLException {
+        long left = count(c, "SELECT count(*) FROM ops_converting");
+        long done = count(c, "SELECT count(*) FROM op_segments");
+        long total = left + done;
+        if (left == 0) {
+            return;
+        }
+        log.info("storage schema {}: migrating ops to segments: {} (version 3)", schema, progress(done, total));
+        long lastLog = System.nanoTime();
+        String[] after = {null};
+        long[] afterId = {0};
+        while (true) {
+            long moved = inTransaction(c, s -> {
+                // In key order after the last batch (the deleted rows' index entries are not walked again).
+                try (PreparedStatement move = c.prepareStatement("WITH moved AS (DELETE FROM ops_converting WHERE "
+                        + "(bucket, op_id) IN (SELECT bucket, op_id FROM ops_converting WHERE ?::text IS NULL OR (bucket, op_id) "
+                        + "> (?, ?) ORDER BY bucket, op_id LIMIT ?) RETURNING *), "
+                        + "ins AS (INSERT INTO op_segments (bucket, last_op_id, first_op_id, op_ids, op_types, object_types, "
+                        + "object_ids, subkeys, datas, checksums) SELECT bucket, op_id, op_id, ARRAY[op_id], ARRAY[op_type], "
+                        + "ARRAY[object_type], ARRAY[object_id], ARRAY[subkey], ARRAY[data], ARRAY[checksum] FROM moved "
+                        + "RETURNING bucket, last_op_id) "
+                        + "SELECT count(*) OVER (), bucket, last_op_id FROM ins ORDER BY bucket DESC, last_op_id DESC LIMIT 1")) {
+                    move.setString(1, after[0]);
+                    move.setString(2, after[0]);
+                    move.setLong(3, afterId[0]);
+                    move.setInt(4, batchOps);
+                    try (ResultSet rs = move.executeQuery()) {
+                        if (!rs.next()) {
+                            return 0L;
+                        }
+                        after[0] = rs.getString(2);
+                        afterId[0] = rs.getLong(3);
+                        return rs.getLong(1);
+                    }
+                }
+            });
+            if (moved == 0) {
+                break;
+            }
+            done += moved;
+            afterBatch.run();
+            if (System.nanoTime() - lastLog >= PROGRESS_NANOS) {
+                log.info("storage schema {}: migrating ops to segments: {}", schema, progress(done, total));
+                lastLog = System.nanoTime();
+            }
+        }
+        log.info("storage schema {}: migrated ops to segments: {}", schema, progress(done, total));
+    }
+
+    private static String progress(long done, long total) {
+        return String.format("%,d of %,d ops (%d%%)", done, total, total == 0 ? 100 : done * 100 / total);
+    }
+
+    private static long count(Connection c, String sql) throws SQLException {
+        try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
+            rs.next();
+            return rs.getLong(1);
+        }
+    }
+
+    private interface Work<T> {
+        T run(Statement s) throws SQLException;
+    }
+
+    private static <T> T inTransaction(Connection c, Work<T> work) throws SQLException {
+        c.setAutoCommit(false);
+        try (Statement s = c.createStatement()) {
+            T result = work.run(s);
             c.commit();
+            return result;
         } catch (SQLException | RuntimeException e) {
-            c.rollback();
+            try {
+                c.rollback();
+            } catch (SQLException ignored) {
+                // reporting the original failure
+            }
             throw e;
         } finally {
-            c.setAutoCommit(autoCommit);
+            try {
+                c.setAutoCommit(true);
+            } catch (SQLException ignored) {
+                // as above
+            }
         }
     }
 }

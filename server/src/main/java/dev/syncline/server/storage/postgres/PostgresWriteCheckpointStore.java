@@ -104,7 +104,7 @@ final class PostgresWriteCheckpointStore implements WriteCheckpointStore, AutoCl
                 return null;
             });
         } catch (SQLException e) {
-            throw new StorageException("cannot record a write checkpoint: " + e.getMessage(), e);
+            throw new StorageException("cannot record a write checkpoint: " + PostgresConnections.message(e), e);
         }
     }
 
@@ -172,7 +172,7 @@ final class PostgresWriteCheckpointStore implements WriteCheckpointStore, AutoCl
                 }
             });
         } catch (SQLException e) {
-            throw new StorageException("cannot read write checkpoints: " + e.getMessage(), e);
+            throw new StorageException("cannot read write checkpoints: " + PostgresConnections.message(e), e);
         }
     }
 

@@ -308,6 +308,6 @@ final class PostgresWriteTransaction implements WriteTransaction {
 
     private StorageException failed(String what, SQLException e) {
         w.checkConnection();
-        return new StorageException("storage write failed (" + what + "): " + e.getMessage(), e);
+        return new StorageException("storage write failed (" + what + "): " + PostgresConnections.message(e), e);
     }
 }

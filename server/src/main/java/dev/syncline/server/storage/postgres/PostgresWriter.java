@@ -155,7 +155,7 @@ final class PostgresWriter implements BucketWriter {
             return state;
         } catch (SQLException e) {
             checkConnection();
-            throw new StorageException("cannot read the stored replication state: " + e.getMessage(), e);
+            throw new StorageException("cannot read the stored replication state: " + PostgresConnections.message(e), e);
         }
     }
 
@@ -171,7 +171,7 @@ final class PostgresWriter implements BucketWriter {
             return open;
         } catch (SQLException e) {
             checkConnection();
-            throw new StorageException("cannot begin a storage transaction: " + e.getMessage(), e);
+            throw new StorageException("cannot begin a storage transaction: " + PostgresConnections.message(e), e);
         }
     }
 

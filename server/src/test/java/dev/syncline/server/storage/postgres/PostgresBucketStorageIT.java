@@ -201,6 +201,105 @@ class PostgresBucketStorageIT extends BucketStorageContractTest {
         reopened.close();
     }
 
+    /**
+     * Migration 3 converts the stored ops in batches: stopped midway (its connection terminated, or
+     * a failure), it leaves the schema at version 2 with the converted ops in {@code op_segments}, the
+     * rest in {@code ops_converting} and no {@code ops} table for an older Syncline to misread; the
+     * next open goes on from there, logs its progress and ends with every op, checksum and read as
+     * before. Regression: it converted everything in one transaction at open, showing nothing.
+     */
+    @Test
+    void anInterruptedMigrationToSegmentsGoesOnWhereItStoppedAndShowsProgress() throws Exception {
+        BucketStorage s = open();
+        for (int t = 0; t < 5; t++) {
+            try (WriteTransaction tx = s.writer().begin()) {
+                for (int i = 0; i < 500; i++) {
+                    String bucket = "m" + (i % 3) + "[]";
+                    if (i % 7 == 0) {
+                        tx.remove(new Placement(bucket, "t", Integer.toString(i % 50)), "");
+                    } else {
+                        tx.put(new Placement(bucket, "t", Integer.toString(i % 50)), "", "{\"t\":" + t + "}");
+                    }
+                }
+                tx.commit(new CommitPosition(t + 1), true);
+            }
+        }
+        var all = new dev.syncline.protocol.OpId(Long.MAX_VALUE);
+        java.util.Map<String, java.util.List<dev.syncline.server.storage.BucketOp>> before = new java.util.HashMap<>();
+        java.util.Map<String, dev.syncline.server.storage.BucketChecksum> checksums = new java.util.HashMap<>();
+        try (var v = s.reader().open()) {
+            for (String b : List.of("m0[]", "m1[]", "m2[]")) {
+                before.put(b, v.ops(b, dev.syncline.protocol.OpId.ZERO, all, 10_000));
+                checksums.put(b, v.checksum(b));
+            }
+        }
+        s.close();
+        storeOpsAsVersion2Did();
+        String sc = schema(dir);
+        Properties p = new Properties();
+        p.setProperty("user", db.user());
+        p.setProperty("password", db.password());
+        PostgresConnections connections = new PostgresConnections(db.jdbcUrl(), p, sc);
+
+        // Killed after its first batch of 1,000 ops (the process dies, or its session is terminated).
+        try (Connection c = connections.open()) {
+            int pid;
+            try (Statement st = c.createStatement(); var rs = st.executeQuery("SELECT pg_backend_pid()")) {
+                rs.next();
+                pid = rs.getInt(1);
+            }
+            int[] batches = {0};
+            assertThatThrownBy(() -> PostgresSchema.migrate(c, sc, java.time.Duration.ofSeconds(30), 1000, () -> {
+                if (++batches[0] == 1) {
+                    db.execute("SELECT pg_terminate_backend(" + pid + ", 10000)");
+                }
+            })).isInstanceOf(java.sql.SQLException.class);
+        }
+        assertThat(count("SELECT max(version) FROM " + sc + ".schema_version")).isEqualTo(2);
+        assertThat(count("SELECT count(*) FROM " + sc + ".op_segments")).isEqualTo(1000);
+        assertThat(count("SELECT count(*) FROM " + sc + ".ops_converting")).isEqualTo(1500);
+        assertThat(count("SELECT count(*) FROM pg_tables WHERE schemaname = '" + sc + "' AND tablename = 'ops'")).isZero();
+        // Stopped again, by a failure after one more batch.
+        try (Connection c = connections.open()) {
+            assertThatThrownBy(() -> PostgresSchema.migrate(c, sc, java.time.Duration.ofSeconds(30), 1000, () -> {
+                throw new IllegalStateException("injected: the process dies here");
+            })).hasMessageContaining("injected");
+        }
+        assertThat(count("SELECT count(*) FROM " + sc + ".op_segments")).isEqualTo(2000);
+        assertThat(count("SELECT max(version) FROM " + sc + ".schema_version")).isEqualTo(2);
+
+        var logger = (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(PostgresSchema.class);
+        var appender = new ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent>();
+        appender.start();
+        logger.addAppender(appender);
+        BucketStorage reopened;
+        try {
+            reopened = open();
+        } finally {
+            logger.detachAppender(appender);
+        }
+        assertThat(appender.list).extracting(ch.qos.logback.classic.spi.ILoggingEvent::getFormattedMessage)
+                .anySatisfy(m -> assertThat(m).contains("migrating ops to segments: 2,000 of 2,500 ops (80%)"))
+                .anySatisfy(m -> assertThat(m).contains("migrated ops to segments: 2,500 of 2,500 ops (100%)"));
+        assertThat(count("SELECT max(version) FROM " + sc + ".schema_version")).isEqualTo(3);
+        assertThat(count("SELECT count(*) FROM pg_tables WHERE schemaname = '" + sc + "' AND tablename = 'ops_converting'"))
+                .isZero();
+        try (var v = reopened.reader().open()) {
+            for (String b : List.of("m0[]", "m1[]", "m2[]")) {
+                assertThat(v.ops(b, dev.syncline.protocol.OpId.ZERO, all, 10_000)).as(b).isEqualTo(before.get(b));
+                assertThat(v.checksum(b)).isEqualTo(checksums.get(b));
+            }
+        }
+        reopened.close();
+    }
+
+    private static long count(String sql) throws Exception {
+        try (Connection c = db.connect(); Statement st = c.createStatement(); var rs = st.executeQuery(sql)) {
+            rs.next();
+            return rs.getLong(1);
+        }
+    }
+
     /** Ops go to the server as a binary COPY of arrays: any text comes back as written, nulls as nulls. */
     @Test
     void opTextsOfEveryKindRoundTripThroughTheBinaryCopy() {
