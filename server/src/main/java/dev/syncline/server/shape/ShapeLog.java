@@ -45,7 +45,7 @@ public final class ShapeLog {
     private record Version(String subkey, long opId, String dataJson) {}
 
     /** Changes that took the log from {@code from} to {@code to}. */
-    private record Step(long from, long to, List<ShapeChange> changes) {}
+    private record Step(ShapeOffset from, ShapeOffset to, List<ShapeChange> changes) {}
 
     private final String handle;
     private final Definition definition;
@@ -55,8 +55,8 @@ public final class ShapeLog {
     private int historyChanges;
     /** The checkpoint op id the buckets were read up to; -1 before the first advance. */
     private long opId = -1;
-    /** The log's position: see {@link #position}. */
-    private long offset = -1;
+    /** The log's position; null before the first advance. */
+    private ShapeOffset offset;
     private volatile long rowCount;
 
     public ShapeLog(String handle, Definition definition) {
@@ -72,29 +72,90 @@ public final class ShapeLog {
         return definition;
     }
 
-    /**
-     * How far steps at one op id may go: a grant change (a parameter lookup, no bucket op) moves the
-     * log without moving the checkpoint op id, and each such step needs an offset of its own.
-     */
-    static final long STEPS_PER_OP = 1_000_000;
-
-    /**
-     * The log's position, which every advance that may change the shape increases: the checkpoint
-     * op id × {@value #STEPS_PER_OP} + the steps taken at that op id. A single number because
-     * Electric's SSE clients take their next offset from the up-to-date message's number.
-     */
-    static long position(long opId, long step) {
-        return opId * STEPS_PER_OP + step;
-    }
-
-    /** The log's position (see {@link #position}); -1 before the first advance. */
-    public long offset() {
+    /** The log's position (see {@link ShapeOffset}); null before the first advance. */
+    public ShapeOffset offset() {
         return offset;
     }
 
     /** Row versions held (a measure of the log's memory). */
     public long size() {
         return rowCount;
+    }
+
+    /**
+     * A log for {@code handle} holding the shape's rows as of {@code at}, read from storage: how a
+     * node serves a handle and offset another node (or this one before a restart) handed out. Advance
+     * it to {@code checkpoint} next; {@link #changesSince} then gives the changes after {@code at}.
+     *
+     * <p>The rows at {@code at} are the ops at or below its op id of the buckets granted now, which
+     * must be the buckets granted then: the offset carries only their fingerprint. Compaction may
+     * have changed what storage holds at or below that op id: a PUT superseded after it became a
+     * MOVE, a prefix became a CLEAR. A row keeps its version as of {@code at} unless it changed
+     * after {@code at}, so only rows changed since could read wrong; when a bucket holds such
+     * traces at or below {@code at}, each changed row must show its version as of {@code at} (the
+     * newest surviving op at or below it is then the true one), and a CLEAR above {@code at} hides
+     * what was there. The buckets' checksums at {@code checkpoint} must match the ops read, so a
+     * compaction between the reads of one bucket is noticed too.
+     *
+     * @param checksums the granted buckets with their checksums at {@code checkpoint}
+     * @throws ShapeException {@link ShapeErrorCode#SHAPE_R1002} when storage cannot tell the rows
+     *                        as of {@code at}: the client must refetch
+     */
+    public static ShapeLog rebuild(String handle, Definition definition, ShapeOffset at, long checkpoint,
+                                   Map<String, Long> checksums, BucketDataSource.Reader reader) {
+        if (at.opId() > checkpoint) {
+            throw unservable("offset " + at + " is past the latest checkpoint " + checkpoint);
+        }
+        if (ShapeOffset.grantOf(checksums.keySet()) != at.grant()) {
+            throw unservable("the user's buckets changed since offset " + at);
+        }
+        ShapeLog log = new ShapeLog(handle, definition);
+        String table = definition.table().clientTable();
+        for (Map.Entry<String, Long> bucket : checksums.entrySet()) {
+            List<OplogEntry> ops = readAll(reader, bucket.getKey(), 0, checkpoint);
+            long sum = 0;
+            boolean compacted = false;
+            Set<String> known = new HashSet<>();
+            Set<String> changed = new HashSet<>();
+            int upToOffset = 0;
+            for (OplogEntry o : ops) {
+                sum = dev.syncline.protocol.OpChecksum.add(sum, o.checksum());
+                boolean row = (o.op() == OplogEntry.Op.PUT || o.op() == OplogEntry.Op.REMOVE)
+                        && o.objectId() != null && table.equals(o.objectType());
+                if (o.opId() <= at.opId()) {
+                    upToOffset++;
+                    compacted |= o.op() == OplogEntry.Op.MOVE || o.op() == OplogEntry.Op.CLEAR;
+                    if (row) {
+                        known.add(rowKey(o));
+                    }
+                } else if (o.op() == OplogEntry.Op.CLEAR) {
+                    throw unservable("bucket " + bucket.getKey() + " was compacted past offset " + at);
+                } else if (row) {
+                    changed.add(rowKey(o));
+                }
+            }
+            if (sum != dev.syncline.protocol.OpChecksum.wrap(bucket.getValue())) {
+                throw unservable("bucket " + bucket.getKey() + " changed while it was read (compaction)");
+            }
+            if (compacted && !known.containsAll(changed)) {
+                throw unservable("bucket " + bucket.getKey() + " was compacted past offset " + at);
+            }
+            Map<String, List<Version>> rows = new HashMap<>();
+            log.apply(rows, ops.subList(0, upToOffset));
+            log.buckets.put(bucket.getKey(), rows);
+        }
+        log.rowCount = log.buckets.values().stream().mapToLong(Map::size).sum();
+        log.opId = at.opId();
+        log.offset = at;
+        return log;
+    }
+
+    private static String rowKey(OplogEntry o) {
+        return o.objectId() + '\u0000' + (o.subkey() == null ? "" : o.subkey());
+    }
+
+    private static ShapeException unservable(String why) {
+        return new ShapeException(ShapeErrorCode.SHAPE_R1002, why);
     }
 
     /**
@@ -110,11 +171,7 @@ public final class ShapeLog {
         if (checkpoint == opId && grant.equals(buckets.keySet())) {
             return List.of();
         }
-        long next = checkpoint > opId ? position(checkpoint, 0) : offset + 1;
-        if (next >= position(checkpoint + 1, 0)) {
-            throw new ShapeException(ShapeErrorCode.SHAPE_R1002, "the shape's grant changed " + STEPS_PER_OP
-                    + " times at one checkpoint; refetch it");
-        }
+        ShapeOffset next = ShapeOffset.of(checkpoint, grant);
         Set<String> candidates = new HashSet<>();
         // row id → ids of this advance's ops on it (after the log's op id): where its txids come from
         Map<String, List<Long>> touched = new HashMap<>();
@@ -149,7 +206,7 @@ public final class ShapeLog {
                 candidates.addAll(e.getValue().keySet());
             }
         }
-        boolean initial = offset < 0;
+        boolean initial = offset == null;
         Map<String, Map<String, SqlValue>> before = new HashMap<>();
         if (!initial) {
             for (String id : candidates) {
@@ -257,13 +314,13 @@ public final class ShapeLog {
      * The changes after {@code from}, an offset this log handed out; null when it no longer knows
      * them (older than its history), in which case the client must refetch.
      */
-    public List<ShapeChange> changesSince(long from) {
-        if (from == offset) {
+    public List<ShapeChange> changesSince(ShapeOffset from) {
+        if (from.equals(offset)) {
             return List.of();
         }
         List<ShapeChange> out = null;
         for (Step s : history) {
-            if (out == null && s.from == from) {
+            if (out == null && s.from.equals(from)) {
                 out = new ArrayList<>();
             }
             if (out != null) {
