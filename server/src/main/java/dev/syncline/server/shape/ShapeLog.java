@@ -91,10 +91,12 @@ public final class ShapeLog {
      * must be the buckets granted then: the offset carries only their fingerprint. Compaction may
      * have changed what storage holds at or below that op id: a PUT superseded after it became a
      * MOVE, a prefix became a CLEAR. A row keeps its version as of {@code at} unless it changed
-     * after {@code at}, so only rows changed since could read wrong; when a bucket holds such
-     * traces at or below {@code at}, each changed row must show its version as of {@code at} (the
-     * newest surviving op at or below it is then the true one), and a CLEAR above {@code at} hides
-     * what was there. The buckets' checksums at {@code checkpoint} must match the ops read, so a
+     * after {@code at}, and only by a compaction that ran after that change ({@link
+     * BucketDataSource.Reader#compactedUpTo} at or above it), so only such rows could read wrong:
+     * when a bucket holds MOVEs or a CLEAR at or below {@code at}, each of them must show its
+     * version as of {@code at} (the newest surviving op at or below it is then the true one; a row
+     * with none cannot be told from one inserted since), and a CLEAR above {@code at} hides what
+     * was there. The buckets' checksums at {@code checkpoint} must match the ops read, so a
      * compaction between the reads of one bucket is noticed too.
      *
      * @param checksums the granted buckets with their checksums at {@code checkpoint}
@@ -114,9 +116,10 @@ public final class ShapeLog {
         for (Map.Entry<String, Long> bucket : checksums.entrySet()) {
             List<OplogEntry> ops = readAll(reader, bucket.getKey(), 0, checkpoint);
             long sum = 0;
-            boolean compacted = false;
+            boolean traces = false;
             Set<String> known = new HashSet<>();
-            Set<String> changed = new HashSet<>();
+            // row key → the op id of its first change after the offset
+            Map<String, Long> changed = new HashMap<>();
             int upToOffset = 0;
             for (OplogEntry o : ops) {
                 sum = dev.syncline.protocol.OpChecksum.add(sum, o.checksum());
@@ -124,21 +127,28 @@ public final class ShapeLog {
                         && o.objectId() != null && table.equals(o.objectType());
                 if (o.opId() <= at.opId()) {
                     upToOffset++;
-                    compacted |= o.op() == OplogEntry.Op.MOVE || o.op() == OplogEntry.Op.CLEAR;
+                    traces |= o.op() == OplogEntry.Op.MOVE || o.op() == OplogEntry.Op.CLEAR;
                     if (row) {
                         known.add(rowKey(o));
                     }
                 } else if (o.op() == OplogEntry.Op.CLEAR) {
                     throw unservable("bucket " + bucket.getKey() + " was compacted past offset " + at);
                 } else if (row) {
-                    changed.add(rowKey(o));
+                    changed.putIfAbsent(rowKey(o), o.opId());
                 }
             }
+            // Read after the ops: a compaction between them shows here (or in the checksum below).
+            long compactedUpTo = reader.compactedUpTo(bucket.getKey());
             if (sum != dev.syncline.protocol.OpChecksum.wrap(bucket.getValue())) {
                 throw unservable("bucket " + bucket.getKey() + " changed while it was read (compaction)");
             }
-            if (compacted && !known.containsAll(changed)) {
-                throw unservable("bucket " + bucket.getKey() + " was compacted past offset " + at);
+            if (traces && compactedUpTo > at.opId()) {
+                for (Map.Entry<String, Long> row : changed.entrySet()) {
+                    // its version as of the offset may be a MOVE now, superseded by this change
+                    if (row.getValue() <= compactedUpTo && !known.contains(row.getKey())) {
+                        throw unservable("bucket " + bucket.getKey() + " was compacted past offset " + at);
+                    }
+                }
             }
             Map<String, List<Version>> rows = new HashMap<>();
             log.apply(rows, ops.subList(0, upToOffset));

@@ -39,10 +39,17 @@ class ShapeLogTest {
         }
 
         @Override
+        public long compactedUpTo(String bucket) {
+            return compactedUpTo;
+        }
+
+        @Override
         public void close() {
         }
     };
     private final List<SourceXid> xids = new ArrayList<>();
+    /** What the reader says of the buckets' last compaction: unknown unless a test sets it. */
+    private long compactedUpTo = Long.MAX_VALUE;
 
     private long put(String bucket, String id, String json) {
         long op = nextOp++;
@@ -178,6 +185,25 @@ class ShapeLogTest {
                 new OplogEntry(4, OplogEntry.Op.PUT, "todos", "t2", "s", "{\"id\":\"t2\"}", 0))));
         assertThatThrownBy(() -> rebuilt(ShapeOffset.of(2, Set.of("a")), 4, Set.of("a"))).isInstanceOf(ShapeException.class)
                 .hasMessageContaining("compacted past offset");
+    }
+
+    @Test
+    void aRowInsertedAfterTheOffsetIntoACompactedBucketIsServedWhenTheCompactionRanBeforeTheInsert() {
+        put("a", "t1", "{\"id\":\"t1\",\"done\":0}");
+        put("a", "t1", "{\"id\":\"t1\",\"done\":1}");
+        ops.get("a").set(0, new OplogEntry(1, OplogEntry.Op.MOVE, null, null, null, null, 0));
+        compactedUpTo = 2;
+        ShapeOffset at = ShapeOffset.of(3, Set.of("a"));
+        put("a", "t0", "{\"id\":\"t0\",\"done\":0}"); // op 3, at the offset
+        put("a", "t2", "{\"id\":\"t2\",\"done\":0}"); // op 4, after it
+        assertThat(summary(rebuilt(at, 4, Set.of("a")).changesSince(at))).containsExactly("insert:t2");
+
+        // a later compaction that ran after t2's insert: t2 could have had a version as of the offset
+        compactedUpTo = 4;
+        assertThatThrownBy(() -> rebuilt(at, 4, Set.of("a"))).isInstanceOf(ShapeException.class)
+                .hasMessageContaining("compacted past offset");
+        compactedUpTo = Long.MAX_VALUE;
+        assertThatThrownBy(() -> rebuilt(at, 4, Set.of("a"))).as("unknown").isInstanceOf(ShapeException.class);
     }
 
     @Test

@@ -92,6 +92,16 @@ final class PostgresCompactor implements BucketCompactor {
             }
             long moved = moveSuperseded(c, bucket, upTo);
             long cleared = clearPrefix(c, bucket, upTo);
+            // Every op this or an earlier run superseded was superseded at or below upTo; a run that
+            // changed nothing keeps the older (lower) mark unless it was unknown.
+            try (PreparedStatement mark = c.prepareStatement("UPDATE buckets SET compacted_up_to = ? WHERE name = ? "
+                    + "AND (? OR compacted_up_to > ?)")) {
+                mark.setLong(1, upTo);
+                mark.setString(2, bucket);
+                mark.setBoolean(3, moved + cleared > 0);
+                mark.setLong(4, upTo);
+                mark.executeUpdate();
+            }
             c.commit();
             return new CompactionResult(1, moved, cleared);
         } catch (SQLException | RuntimeException e) {

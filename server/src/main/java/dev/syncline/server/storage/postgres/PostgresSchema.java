@@ -106,6 +106,12 @@ final class PostgresSchema {
         SELECT bucket, op_id, op_id, ARRAY[op_id], ARRAY[op_type], ARRAY[object_type], ARRAY[object_id], ARRAY[subkey],
           ARRAY[data], ARRAY[checksum] FROM ops""",
         "DROP TABLE ops",
+    }, new String[] {
+        // The checkpoint of the last compaction that changed each bucket (ReadView.compactedUpTo), so
+        // a node can rebuild an Electric shape's rows at an older op id. Buckets compacted before this
+        // version are unknown (max) until their next compaction.
+        "ALTER TABLE buckets ADD COLUMN IF NOT EXISTS compacted_up_to bigint NOT NULL DEFAULT 0",
+        "UPDATE buckets SET compacted_up_to = 9223372036854775807",
     });
     static final int VERSION = MIGRATIONS.size();
 
