@@ -19,8 +19,8 @@ import java.util.Set;
 
 /**
  * One shape handle's log: the rows of its table held by the user's buckets, as of {@link #offset()}
- * (a checkpoint op id), and the changes of its last few advances so a client may resume at any of
- * the recent offsets it was given.
+ * (a checkpoint op id and the granted buckets, {@link ShapeOffset}), and the changes of its last few
+ * advances so a client may resume at any of the recent offsets it was given.
  *
  * <p>{@link #advance} moves the log to a newer checkpoint and bucket set. A bucket the grant still
  * holds is read from the last offset on (its new ops), a bucket newly granted is read whole, a
@@ -58,6 +58,8 @@ public final class ShapeLog {
     /** The log's position; null before the first advance. */
     private ShapeOffset offset;
     private volatile long rowCount;
+    /** Set when a compaction raced a {@link #catchUp}: the rows may be wrong, so the log serves no offset. */
+    private boolean broken;
 
     public ShapeLog(String handle, Definition definition) {
         this.handle = handle;
@@ -166,6 +168,40 @@ public final class ShapeLog {
 
     private static ShapeException unservable(String why) {
         return new ShapeException(ShapeErrorCode.SHAPE_R1002, why);
+    }
+
+    /**
+     * Moves the log to {@code to}, an offset ahead of it that another log issued (another node's,
+     * whose requests a load balancer alternates with this one's), so that {@link #changesSince}
+     * knows it; cheaper than a {@link #rebuild}, as only the ops after the log's op id are read.
+     * The ops up to {@code to} tell its rows unless a compaction ran after {@code to} (it may have
+     * turned an op below {@code to} into a MOVE), so every bucket's {@code compactedUpTo} must be at
+     * or below {@code to}'s op id, before the ops are read and after: when a compaction slipped in
+     * between, the log is broken (it serves no offset any more) and false is returned.
+     *
+     * @param granted the buckets granted now: {@code to} must carry their fingerprint
+     * @return whether the log is now at {@code to}; when false, rebuild instead
+     */
+    public boolean catchUp(ShapeOffset to, Collection<String> granted, BucketDataSource.Reader reader) {
+        if (broken || offset == null || to.opId() < opId || ShapeOffset.grantOf(granted) != to.grant()
+                || !compactedAtOrBelow(to.opId(), granted, reader)) {
+            return false;
+        }
+        advance(to.opId(), granted, reader);
+        if (!compactedAtOrBelow(to.opId(), granted, reader)) {
+            broken = true;
+            return false;
+        }
+        return to.equals(offset);
+    }
+
+    private static boolean compactedAtOrBelow(long opId, Collection<String> buckets, BucketDataSource.Reader reader) {
+        for (String bucket : buckets) {
+            if (reader.compactedUpTo(bucket) > opId) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /**
@@ -325,6 +361,9 @@ public final class ShapeLog {
      * them (older than its history), in which case the client must refetch.
      */
     public List<ShapeChange> changesSince(ShapeOffset from) {
+        if (broken) {
+            return null;
+        }
         if (from.equals(offset)) {
             return List.of();
         }

@@ -269,8 +269,17 @@ public final class ShapeService implements Handler, AutoCloseable {
         if (held != null) {
             held.lock().lock();
             try {
-                advance(held.log(), scope.current());
-                if (held.log().changesSince(request.offset()) != null) {
+                ConnectionCheckpoint checkpoint = scope.current();
+                ShapeOffset at = request.offset();
+                ShapeOffset now = held.log().offset();
+                if (now != null && at.opId() > now.opId() && at.opId() <= checkpoint.opId()) {
+                    // another node's offset ahead of this log: read on to it rather than rebuild
+                    try (BucketDataSource.Reader reader = backend.data().reader()) {
+                        held.log().catchUp(at, checkpoint.buckets().keySet(), reader);
+                    }
+                }
+                advance(held.log(), checkpoint);
+                if (held.log().changesSince(at) != null) {
                     return held;
                 }
             } finally {

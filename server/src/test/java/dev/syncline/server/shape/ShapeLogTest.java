@@ -207,6 +207,48 @@ class ShapeLogTest {
     }
 
     @Test
+    void aLogCatchesUpToAnOffsetAheadOfItByReadingOnUnlessACompactionRanAfterThatOffset() {
+        put("a", "t1", "{\"id\":\"t1\",\"done\":0}");
+        ShapeLog behind = log(null, false);
+        behind.advance(1, Set.of("a"), reader);
+        ShapeOffset first = behind.offset();
+        put("a", "t2", "{\"id\":\"t2\",\"done\":0}");
+        ShapeOffset ahead = ShapeOffset.of(2, Set.of("a"));   // another node's log went on to op 2
+        put("a", "t2", "{\"id\":\"t2\",\"done\":1}");
+
+        compactedUpTo = Long.MAX_VALUE;
+        assertThat(behind.catchUp(ahead, Set.of("a"), reader)).as("compaction unknown").isFalse();
+        assertThat(behind.catchUp(ShapeOffset.of(2, Set.of("a", "b")), Set.of("a"), reader)).as("other buckets").isFalse();
+        compactedUpTo = 0;
+        assertThat(behind.catchUp(ahead, Set.of("a"), reader)).isTrue();
+        behind.advance(3, Set.of("a"), reader);
+        assertThat(summary(behind.changesSince(ahead))).containsExactly("update:t2");
+        assertThat(summary(behind.changesSince(first))).containsExactly("insert:t2", "update:t2");
+
+        // a compaction that commits while the log reads on: it may have hidden ops the log skipped
+        ShapeLog raced = log(null, false);
+        raced.advance(1, Set.of("a"), reader);
+        int[] calls = {0};
+        BucketDataSource.Reader racing = new BucketDataSource.Reader() {
+            @Override
+            public List<OplogEntry> ops(String bucket, long after, long upTo, int limit) {
+                return reader.ops(bucket, after, upTo, limit);
+            }
+
+            @Override
+            public long compactedUpTo(String bucket) {
+                return calls[0]++ == 0 ? 0 : 3;
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        assertThat(raced.catchUp(ahead, Set.of("a"), racing)).isFalse();
+        assertThat(raced.changesSince(first)).as("a broken log serves no offset").isNull();
+    }
+
+    @Test
     void aRebuildWhoseOpsDoNotSumToTheBucketsChecksumIsRefused() {
         put("a", "t1", "{\"id\":\"t1\"}");
         ShapeLog template = log(null, false);
