@@ -26,7 +26,8 @@ import java.util.concurrent.ThreadLocalRandom;
  * {@code GET /v1/shape}: Electric's Shape API (PROTOCOL.md §10) over the sync rules. The user's JWT
  * decides the buckets (the same scope a PowerSync connection gets); the shape is the rows of its
  * table those buckets hold, narrowed by {@code where} and {@code columns}. Initial requests answer
- * a snapshot; resumed requests the changes since their offset from the handle's {@link ShapeLog};
+ * a snapshot; resumed requests the changes since their offset from the handle's {@link ShapeLog}, which
+ * a node that does not hold it (another node issued the handle) rebuilds from storage at that offset;
  * live requests park on the sync checkpoint feed, woken only by changes to their buckets or grant,
  * up to {@link Settings#liveTimeout()} (long-poll) or {@link Settings#sseDuration()} (SSE). Each
  * request runs on its own virtual thread, so a parked request costs memory, not a platform thread.
