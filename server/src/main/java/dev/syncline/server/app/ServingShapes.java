@@ -9,8 +9,8 @@ import java.util.function.Supplier;
 
 /**
  * {@code GET /v1/shape} served by a {@link ShapeService} of the serving storage generation: its
- * rules' client tables and columns, and a rules generation in every handle. After a switch the
- * next request gets a new service; handles of the previous one are unknown to it, so their
+ * rules' client tables and columns, and the rules and generation id in every handle. After a switch
+ * the next request gets a new service; handles of the previous one name another generation, so their
  * clients are told to refetch (409 {@code must-refetch}), as Electric does on a schema change, and
  * see the new rules' columns. The previous service is closed in the background (parked requests
  * answer 503 and are retried).

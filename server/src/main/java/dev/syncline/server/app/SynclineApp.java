@@ -111,7 +111,7 @@ public final class SynclineApp implements AutoCloseable {
         var shapes = new ServingShapes(gens::active, g -> {
             var service = new dev.syncline.server.shape.ShapeService(authenticator, gens.serving(),
                     g.plan.clientTables(), new dev.syncline.server.shape.PgCatalogColumnTypes(new PgConnections(source)::open),
-                    dev.syncline.server.shape.ShapeService.generationOf(g.generation.rulesText()),
+                    dev.syncline.server.shape.ShapeService.generationOf(g.generation.rulesText()) + "." + g.generation.id(),
                     dev.syncline.server.shape.ShapeService.Settings.DEFAULT);
             return g == gens.active() && server.metrics().find("syncline_shape_logs").gauge() == null
                     ? service.metrics(server.metrics()) : service;   // gauges: the first service's

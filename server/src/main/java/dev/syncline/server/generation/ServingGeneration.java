@@ -136,6 +136,17 @@ public final class ServingGeneration implements SyncBackend {
                     }
 
                     @Override
+                    public long compactedUpTo(String bucket) {   // shape logs rebuilt at an offset (docs/electric.md)
+                        Served s = active;
+                        if (s != of) {
+                            close();
+                            reader = s.backend().data().reader();
+                            of = s;
+                        }
+                        return reader.compactedUpTo(bucket);
+                    }
+
+                    @Override
                     public void close() {
                         if (reader != null) {
                             reader.close();

@@ -19,8 +19,8 @@ import java.util.Set;
 
 /**
  * One shape handle's log: the rows of its table held by the user's buckets, as of {@link #offset()}
- * (a checkpoint op id), and the changes of its last few advances so a client may resume at any of
- * the recent offsets it was given.
+ * (a checkpoint op id and the granted buckets, {@link ShapeOffset}), and the changes of its last few
+ * advances so a client may resume at any of the recent offsets it was given.
  *
  * <p>{@link #advance} moves the log to a newer checkpoint and bucket set. A bucket the grant still
  * holds is read from the last offset on (its new ops), a bucket newly granted is read whole, a
@@ -45,7 +45,7 @@ public final class ShapeLog {
     private record Version(String subkey, long opId, String dataJson) {}
 
     /** Changes that took the log from {@code from} to {@code to}. */
-    private record Step(long from, long to, List<ShapeChange> changes) {}
+    private record Step(ShapeOffset from, ShapeOffset to, List<ShapeChange> changes) {}
 
     private final String handle;
     private final Definition definition;
@@ -55,9 +55,11 @@ public final class ShapeLog {
     private int historyChanges;
     /** The checkpoint op id the buckets were read up to; -1 before the first advance. */
     private long opId = -1;
-    /** The log's position: see {@link #position}. */
-    private long offset = -1;
+    /** The log's position; null before the first advance. */
+    private ShapeOffset offset;
     private volatile long rowCount;
+    /** Set when a compaction raced a {@link #catchUp}: the rows may be wrong, so the log serves no offset. */
+    private boolean broken;
 
     public ShapeLog(String handle, Definition definition) {
         this.handle = handle;
@@ -72,29 +74,134 @@ public final class ShapeLog {
         return definition;
     }
 
-    /**
-     * How far steps at one op id may go: a grant change (a parameter lookup, no bucket op) moves the
-     * log without moving the checkpoint op id, and each such step needs an offset of its own.
-     */
-    static final long STEPS_PER_OP = 1_000_000;
-
-    /**
-     * The log's position, which every advance that may change the shape increases: the checkpoint
-     * op id × {@value #STEPS_PER_OP} + the steps taken at that op id. A single number because
-     * Electric's SSE clients take their next offset from the up-to-date message's number.
-     */
-    static long position(long opId, long step) {
-        return opId * STEPS_PER_OP + step;
-    }
-
-    /** The log's position (see {@link #position}); -1 before the first advance. */
-    public long offset() {
+    /** The log's position (see {@link ShapeOffset}); null before the first advance. */
+    public ShapeOffset offset() {
         return offset;
     }
 
     /** Row versions held (a measure of the log's memory). */
     public long size() {
         return rowCount;
+    }
+
+    /**
+     * A log for {@code handle} holding the shape's rows as of {@code at}, read from storage: how a
+     * node serves a handle and offset another node (or this one before a restart) handed out. Advance
+     * it to {@code checkpoint} next; {@link #changesSince} then gives the changes after {@code at}.
+     *
+     * <p>The rows at {@code at} are the ops at or below its op id of the buckets granted now, which
+     * must be the buckets granted then: the offset carries only their fingerprint. Compaction may
+     * have changed what storage holds at or below that op id: a PUT superseded after it became a
+     * MOVE, a prefix became a CLEAR. A row keeps its version as of {@code at} unless it changed
+     * after {@code at}, and only by a compaction that ran after that change ({@link
+     * BucketDataSource.Reader#compactedUpTo} at or above it), so only such rows could read wrong:
+     * when a bucket holds MOVEs or a CLEAR at or below {@code at}, each of them must show its
+     * version as of {@code at} (the newest surviving op at or below it is then the true one; a row
+     * with none cannot be told from one inserted since), and a CLEAR above {@code at} hides what
+     * was there. The buckets' checksums at {@code checkpoint} must match the ops read, so a
+     * compaction between the reads of one bucket is noticed too.
+     *
+     * @param checksums the granted buckets with their checksums at {@code checkpoint}
+     * @throws ShapeException {@link ShapeErrorCode#SHAPE_R1002} when storage cannot tell the rows
+     *                        as of {@code at}: the client must refetch
+     */
+    public static ShapeLog rebuild(String handle, Definition definition, ShapeOffset at, long checkpoint,
+                                   Map<String, Long> checksums, BucketDataSource.Reader reader) {
+        if (at.opId() > checkpoint) {
+            throw unservable("offset " + at + " is past the latest checkpoint " + checkpoint);
+        }
+        if (ShapeOffset.grantOf(checksums.keySet()) != at.grant()) {
+            throw unservable("the user's buckets changed since offset " + at);
+        }
+        ShapeLog log = new ShapeLog(handle, definition);
+        String table = definition.table().clientTable();
+        for (Map.Entry<String, Long> bucket : checksums.entrySet()) {
+            List<OplogEntry> ops = readAll(reader, bucket.getKey(), 0, checkpoint);
+            long sum = 0;
+            boolean traces = false;
+            Set<String> known = new HashSet<>();
+            // row key → the op id of its first change after the offset
+            Map<String, Long> changed = new HashMap<>();
+            int upToOffset = 0;
+            for (OplogEntry o : ops) {
+                sum = dev.syncline.protocol.OpChecksum.add(sum, o.checksum());
+                boolean row = (o.op() == OplogEntry.Op.PUT || o.op() == OplogEntry.Op.REMOVE)
+                        && o.objectId() != null && table.equals(o.objectType());
+                if (o.opId() <= at.opId()) {
+                    upToOffset++;
+                    traces |= o.op() == OplogEntry.Op.MOVE || o.op() == OplogEntry.Op.CLEAR;
+                    if (row) {
+                        known.add(rowKey(o));
+                    }
+                } else if (o.op() == OplogEntry.Op.CLEAR) {
+                    throw unservable("bucket " + bucket.getKey() + " was compacted past offset " + at);
+                } else if (row) {
+                    changed.putIfAbsent(rowKey(o), o.opId());
+                }
+            }
+            // Read after the ops: a compaction between them shows here (or in the checksum below).
+            long compactedUpTo = reader.compactedUpTo(bucket.getKey());
+            if (sum != dev.syncline.protocol.OpChecksum.wrap(bucket.getValue())) {
+                throw unservable("bucket " + bucket.getKey() + " changed while it was read (compaction)");
+            }
+            if (traces && compactedUpTo > at.opId()) {
+                for (Map.Entry<String, Long> row : changed.entrySet()) {
+                    // its version as of the offset may be a MOVE now, superseded by this change
+                    if (row.getValue() <= compactedUpTo && !known.contains(row.getKey())) {
+                        throw unservable("bucket " + bucket.getKey() + " was compacted past offset " + at);
+                    }
+                }
+            }
+            Map<String, List<Version>> rows = new HashMap<>();
+            log.apply(rows, ops.subList(0, upToOffset));
+            log.buckets.put(bucket.getKey(), rows);
+        }
+        log.rowCount = log.buckets.values().stream().mapToLong(Map::size).sum();
+        log.opId = at.opId();
+        log.offset = at;
+        return log;
+    }
+
+    private static String rowKey(OplogEntry o) {
+        return o.objectId() + '\u0000' + (o.subkey() == null ? "" : o.subkey());
+    }
+
+    private static ShapeException unservable(String why) {
+        return new ShapeException(ShapeErrorCode.SHAPE_R1002, why);
+    }
+
+    /**
+     * Moves the log to {@code to}, an offset ahead of it that another log issued (another node's,
+     * whose requests a load balancer alternates with this one's), so that {@link #changesSince}
+     * knows it; cheaper than a {@link #rebuild}, as only the ops after the log's op id are read.
+     * The ops up to {@code to} tell its rows unless a compaction ran after {@code to} (it may have
+     * turned an op below {@code to} into a MOVE), so every bucket's {@code compactedUpTo} must be at
+     * or below {@code to}'s op id, before the ops are read and after: when a compaction slipped in
+     * between, the log is broken (it serves no offset any more) and false is returned.
+     *
+     * @param granted the buckets granted now: {@code to} must carry their fingerprint
+     * @return whether the log is now at {@code to}; when false, rebuild instead
+     */
+    public boolean catchUp(ShapeOffset to, Collection<String> granted, BucketDataSource.Reader reader) {
+        if (broken || offset == null || to.opId() < opId || ShapeOffset.grantOf(granted) != to.grant()
+                || !compactedAtOrBelow(to.opId(), granted, reader)) {
+            return false;
+        }
+        advance(to.opId(), granted, reader);
+        if (!compactedAtOrBelow(to.opId(), granted, reader)) {
+            broken = true;
+            return false;
+        }
+        return to.equals(offset);
+    }
+
+    private static boolean compactedAtOrBelow(long opId, Collection<String> buckets, BucketDataSource.Reader reader) {
+        for (String bucket : buckets) {
+            if (reader.compactedUpTo(bucket) > opId) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /**
@@ -110,11 +217,7 @@ public final class ShapeLog {
         if (checkpoint == opId && grant.equals(buckets.keySet())) {
             return List.of();
         }
-        long next = checkpoint > opId ? position(checkpoint, 0) : offset + 1;
-        if (next >= position(checkpoint + 1, 0)) {
-            throw new ShapeException(ShapeErrorCode.SHAPE_R1002, "the shape's grant changed " + STEPS_PER_OP
-                    + " times at one checkpoint; refetch it");
-        }
+        ShapeOffset next = ShapeOffset.of(checkpoint, grant);
         Set<String> candidates = new HashSet<>();
         // row id → ids of this advance's ops on it (after the log's op id): where its txids come from
         Map<String, List<Long>> touched = new HashMap<>();
@@ -149,7 +252,7 @@ public final class ShapeLog {
                 candidates.addAll(e.getValue().keySet());
             }
         }
-        boolean initial = offset < 0;
+        boolean initial = offset == null;
         Map<String, Map<String, SqlValue>> before = new HashMap<>();
         if (!initial) {
             for (String id : candidates) {
@@ -257,13 +360,16 @@ public final class ShapeLog {
      * The changes after {@code from}, an offset this log handed out; null when it no longer knows
      * them (older than its history), in which case the client must refetch.
      */
-    public List<ShapeChange> changesSince(long from) {
-        if (from == offset) {
+    public List<ShapeChange> changesSince(ShapeOffset from) {
+        if (broken) {
+            return null;
+        }
+        if (from.equals(offset)) {
             return List.of();
         }
         List<ShapeChange> out = null;
         for (Step s : history) {
-            if (out == null && s.from == from) {
+            if (out == null && s.from.equals(from)) {
                 out = new ArrayList<>();
             }
             if (out != null) {

@@ -10,9 +10,11 @@ import java.util.function.Function;
 /**
  * The shape logs this node keeps, by handle, least recently used first out. A handle is
  * {@code <definition hash>-<serial>}: the hash names the shape (table, where, params, columns,
- * replica, the user and the sync rules), the serial makes every log's handle new, so a client told
- * to refetch never gets a handle it has already seen expire. A log evicted (over {@code maxRows}
- * row versions or {@code maxLogs} logs) or lost at a restart answers its clients 409 must-refetch.
+ * replica, the user, the sync rules and their storage generation), the serial makes every log's
+ * handle new, so a client told to refetch never gets a handle it has already seen expire. Offsets
+ * name the shape's rows whatever node or log issued them ({@link ShapeOffset}), so a handle this
+ * node does not hold (another node's, one evicted, one from before a restart) is served by a log
+ * rebuilt from storage at the request's offset ({@link ShapeLog#rebuild}).
  */
 public final class ShapeLogs {
     /** A log with the lock that serialises its use. */
@@ -70,6 +72,16 @@ public final class ShapeLogs {
         }
         latestByDefinition.put(definitionHash, handle);
         return e;
+    }
+
+    /**
+     * Makes {@code entry} the log of its handle, e.g. one rebuilt from storage for an offset the
+     * handle's previous log here did not know (see {@link ShapeLog#rebuild}).
+     */
+    public synchronized void put(Entry entry) {
+        String handle = entry.log().handle();
+        logs.put(handle, entry);
+        latestByDefinition.put(handle.substring(0, Math.max(0, handle.lastIndexOf('-'))), handle);
     }
 
     /** Evicts least recently used logs over the limits; call after a log grew. */

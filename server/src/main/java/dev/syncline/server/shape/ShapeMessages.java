@@ -15,19 +15,19 @@ final class ShapeMessages {
 
     private ShapeMessages() {}
 
-    /** {@code offset} → Electric's {@code <tx>_<n>} form; the op id doubles as the "LSN" of up-to-date. */
-    static String offset(long opId) {
-        return opId + "_0";
+    /** {@code offset} → Electric's {@code <tx>_<n>} form; its number doubles as the "LSN" of up-to-date. */
+    static String offset(ShapeOffset offset) {
+        return offset.toString();
     }
 
-    /** The body of a non-SSE response: the changes, then up-to-date at {@code opId}. */
-    static void writeBatch(OutputStream out, ShapeTable table, Iterable<ShapeChange> changes, long opId) throws IOException {
+    /** The body of a non-SSE response: the changes, then up-to-date at {@code offset}. */
+    static void writeBatch(OutputStream out, ShapeTable table, Iterable<ShapeChange> changes, ShapeOffset offset) throws IOException {
         try (JsonGenerator g = JSON.createGenerator(out)) {
             g.writeStartArray();
             for (ShapeChange c : changes) {
                 writeChange(g, table, c);
             }
-            writeUpToDate(g, opId);
+            writeUpToDate(g, offset);
             g.writeEndArray();
         }
     }
@@ -42,10 +42,10 @@ final class ShapeMessages {
         return w.toString();
     }
 
-    static String upToDate(long opId) {
+    static String upToDate(ShapeOffset offset) {
         StringWriter w = new StringWriter();
         try (JsonGenerator g = JSON.createGenerator(w)) {
-            writeUpToDate(g, opId);
+            writeUpToDate(g, offset);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -110,11 +110,11 @@ final class ShapeMessages {
         g.writeEndObject();
     }
 
-    private static void writeUpToDate(JsonGenerator g, long opId) throws IOException {
+    private static void writeUpToDate(JsonGenerator g, ShapeOffset offset) throws IOException {
         g.writeStartObject();
         g.writeObjectFieldStart("headers");
         g.writeStringField("control", "up-to-date");
-        g.writeStringField("global_last_seen_lsn", Long.toString(opId));
+        g.writeStringField("global_last_seen_lsn", offset.number());
         g.writeEndObject();
         g.writeEndObject();
     }

@@ -15,15 +15,14 @@ import java.util.regex.Pattern;
  * The query of {@code GET /v1/shape} (PROTOCOL.md §10), validated. Parameters the client sends
  * for caches and logging ({@code cache-buster}, {@code expired_handle}, {@code log}) are ignored.
  *
- * @param offset  {@link #INITIAL} for {@code -1}, {@link #NOW} for {@code now}, else a checkpoint op id
+ * @param offset  where a resumed request starts; null for {@code -1} and {@code now}
+ * @param now     whether the offset was {@code now}
  * @param columns null for every column
  */
 public record ShapeRequest(String table, String where, List<String> params, List<String> columns, boolean replicaFull,
-                           long offset, String handle, boolean live, boolean sse, String cursor) {
-    public static final long INITIAL = -1;
-    public static final long NOW = -2;
+                           ShapeOffset offset, boolean now, String handle, boolean live, boolean sse, String cursor) {
     private static final Pattern PARAM = Pattern.compile("params\\[(\\d{1,4})]");
-    private static final Pattern OFFSET = Pattern.compile("(\\d{1,19})_(\\d{1,19}|inf)");
+    private static final Pattern OFFSET = Pattern.compile("(\\d{1,32})_(\\d{1,19}|inf)");
 
     /** @throws ShapeException 400 naming the bad parameter */
     public static ShapeRequest parse(Map<String, List<String>> query) {
@@ -64,36 +63,37 @@ public record ShapeRequest(String table, String where, List<String> params, List
             throw ShapeException.badRequest(ShapeErrorCode.SHAPE_R2008, "`replica` must be default or full, not '" + replica + "'");
         }
         String offsetText = one(query, "offset");
-        long offset;
+        ShapeOffset offset = null;
         if (offsetText == null) {
             throw ShapeException.badRequest(ShapeErrorCode.SHAPE_R2009, "the `offset` parameter is required: -1 for a new shape, "
                     + "now, or the electric-offset of the last response");
-        } else if (offsetText.equals("-1")) {
-            offset = INITIAL;
-        } else if (offsetText.equals("now")) {
-            offset = NOW;
-        } else {
+        } else if (!offsetText.equals("-1") && !offsetText.equals("now")) {
             Matcher m = OFFSET.matcher(offsetText);
-            if (!m.matches()) {
+            offset = m.matches() ? ShapeOffset.parse(m.group(1)) : null;
+            if (offset == null) {
                 throw ShapeException.badRequest(ShapeErrorCode.SHAPE_R2009, "`offset` '" + offsetText
                         + "' is not an offset this server issued; use -1 to start over");
             }
-            offset = Long.parseLong(m.group(1));
         }
         String handle = one(query, "handle");
         boolean live = "true".equals(one(query, "live"));
         boolean sse = "true".equals(one(query, "live_sse")) || "true".equals(one(query, "experimental_live_sse"));
-        if (offset >= 0 && handle == null) {
+        if (offset != null && handle == null) {
             throw ShapeException.badRequest(ShapeErrorCode.SHAPE_R2010, "`handle` is required with an offset; pass the "
                     + "electric-handle of the response that gave the offset");
         }
-        if (live && offset < 0) {
+        if (live && offset == null) {
             throw ShapeException.badRequest(ShapeErrorCode.SHAPE_R2011, "live=true needs the offset of an earlier response, not '"
                     + offsetText + "'");
         }
         return new ShapeRequest(table, where, java.util.Collections.unmodifiableList(params),
-                columns == null ? null : List.copyOf(columns), "full".equals(replica), offset, handle, live,
+                columns == null ? null : List.copyOf(columns), "full".equals(replica), offset, "now".equals(offsetText), handle, live,
                 live && sse, one(query, "cursor"));
+    }
+
+    /** Whether the request resumes from an offset a response gave (else it is {@code -1} or {@code now}). */
+    public boolean resumed() {
+        return offset != null;
     }
 
     private static String one(Map<String, List<String>> query, String name) {

@@ -26,7 +26,8 @@ import java.util.concurrent.ThreadLocalRandom;
  * {@code GET /v1/shape}: Electric's Shape API (PROTOCOL.md §10) over the sync rules. The user's JWT
  * decides the buckets (the same scope a PowerSync connection gets); the shape is the rows of its
  * table those buckets hold, narrowed by {@code where} and {@code columns}. Initial requests answer
- * a snapshot; resumed requests the changes since their offset from the handle's {@link ShapeLog};
+ * a snapshot; resumed requests the changes since their offset from the handle's {@link ShapeLog}, which
+ * a node that does not hold it (another node issued the handle) rebuilds from storage at that offset;
  * live requests park on the sync checkpoint feed, woken only by changes to their buckets or grant,
  * up to {@link Settings#liveTimeout()} (long-poll) or {@link Settings#sseDuration()} (SSE). Each
  * request runs on its own virtual thread, so a parked request costs memory, not a platform thread.
@@ -63,6 +64,8 @@ public final class ShapeService implements Handler, AutoCloseable {
     private final java.util.concurrent.atomic.AtomicInteger parked = new java.util.concurrent.atomic.AtomicInteger();
     /** Shape requests received (each long-poll renewal is one). */
     private final java.util.concurrent.atomic.LongAdder requests = new java.util.concurrent.atomic.LongAdder();
+    /** Shape logs rebuilt from storage for a handle and offset this node's logs did not know. */
+    private final java.util.concurrent.atomic.LongAdder rebuilds = new java.util.concurrent.atomic.LongAdder();
     /** Times a parked request was woken because a checkpoint touched its buckets or grant. */
     private final java.util.concurrent.atomic.LongAdder wakeups = new java.util.concurrent.atomic.LongAdder();
 
@@ -151,21 +154,18 @@ public final class ShapeService implements Handler, AutoCloseable {
             throw new ShapeException(ShapeErrorCode.SHAPE_R1001, "the server is still copying its initial data; retry shortly");
         }
         ConnectionScope scope = backend.scope(user, NO_CLIENT_STATE);
-        if (request.offset() < 0) {
-            ShapeSchema schema = new ShapeSchema(table, types.columns(table.source()), request.columns());
-            schema.requireKnown(request.columns(), "columns");
-            schema.requireKnown(where.columns(), "where");
-            ShapeLogs.Entry entry = logs.forNewClient(hash, request.handle(), h -> new ShapeLog(h,
-                    new ShapeLog.Definition(table, schema, where, request.replicaFull())));
+        if (!request.resumed()) {
+            ShapeLog.Definition definition = definition(table, where, request);
+            ShapeLogs.Entry entry = logs.forNewClient(hash, request.handle(), h -> new ShapeLog(h, definition));
             String handle = entry.log().handle();
             Iterable<ShapeChange> changes;
-            long offset;
+            ShapeOffset offset;
             String schemaHeader;
             entry.lock().lock();
             try {
                 ConnectionCheckpoint checkpoint = scope.current();
                 advance(entry.log(), checkpoint);
-                changes = request.offset() == ShapeRequest.INITIAL ? entry.log().snapshot() : List.of();
+                changes = request.now() ? List.of() : entry.log().snapshot();
                 offset = entry.log().offset();
                 schemaHeader = entry.log().definition().schema().header(entry.log().sample(20));
             } finally {
@@ -177,9 +177,18 @@ public final class ShapeService implements Handler, AutoCloseable {
             respond(ctx, handle, entry.log().definition().table(), request, changes, offset);
             return;
         }
-        ShapeLogs.Entry entry = logs.get(request.handle());
-        if (entry == null || !ShapeLogs.belongsTo(request.handle(), hash)) {
-            mustRefetch(ctx, hash, entry == null ? "unknown handle" : "handle of another shape");
+        if (!ShapeLogs.belongsTo(request.handle(), hash)) {
+            mustRefetch(ctx, hash, "handle of another shape");
+            return;
+        }
+        ShapeLogs.Entry entry;
+        try {
+            entry = resume(request, table, where, scope);
+        } catch (ShapeException e) {
+            if (!e.code().equals(ShapeErrorCode.SHAPE_R1002.name())) {
+                throw e;
+            }
+            mustRefetch(ctx, hash, e.getMessage());
             return;
         }
         if (request.sse()) {
@@ -194,7 +203,7 @@ public final class ShapeService implements Handler, AutoCloseable {
             long seen = backend.feed().generation();
             while (true) {
                 List<ShapeChange> changes;
-                long offset;
+                ShapeOffset offset;
                 String schemaHeader = null;
                 entry.lock().lock();
                 try {
@@ -241,15 +250,71 @@ public final class ShapeService implements Handler, AutoCloseable {
         }
     }
 
+    private ShapeLog.Definition definition(ShapeTable table, WhereClause where, ShapeRequest request) {
+        ShapeSchema schema = new ShapeSchema(table, types.columns(table.source()), request.columns());
+        schema.requireKnown(request.columns(), "columns");
+        schema.requireKnown(where.columns(), "where");
+        return new ShapeLog.Definition(table, schema, where, request.replicaFull());
+    }
+
+    /**
+     * The log that serves a resumed request: the handle's log here when it knows the request's
+     * offset, else one rebuilt from storage at that offset (the handle came from another node, or
+     * this node evicted or never had its log), which then replaces it here.
+     *
+     * @throws ShapeException {@link ShapeErrorCode#SHAPE_R1002} when storage can no longer tell the
+     *                        shape's rows at the offset: the client must refetch
+     */
+    private ShapeLogs.Entry resume(ShapeRequest request, ShapeTable table, WhereClause where, ConnectionScope scope) {
+        ShapeLogs.Entry held = logs.get(request.handle());
+        if (held != null) {
+            held.lock().lock();
+            try {
+                ConnectionCheckpoint checkpoint = scope.current();
+                ShapeOffset at = request.offset();
+                ShapeOffset now = held.log().offset();
+                if (now != null && at.opId() > now.opId() && at.opId() <= checkpoint.opId()) {
+                    // another node's offset ahead of this log: read on to it rather than rebuild
+                    try (BucketDataSource.Reader reader = backend.data().reader()) {
+                        held.log().catchUp(at, checkpoint.buckets().keySet(), reader);
+                    }
+                }
+                advance(held.log(), checkpoint);
+                if (held.log().changesSince(at) != null) {
+                    return held;
+                }
+            } finally {
+                held.lock().unlock();
+            }
+        }
+        ShapeLog.Definition definition = definition(table, where, request);
+        ConnectionCheckpoint checkpoint = scope.current();
+        java.util.Map<String, Long> checksums = new java.util.HashMap<>();
+        for (String bucket : checkpoint.buckets().keySet()) {
+            checksums.put(bucket, checkpoint.states().getOrDefault(bucket, BucketDataSource.BucketState.EMPTY).checksum());
+        }
+        ShapeLog log;
+        try (BucketDataSource.Reader reader = backend.data().reader()) {
+            log = ShapeLog.rebuild(request.handle(), definition, request.offset(), checkpoint.opId(), checksums, reader);
+            log.advance(checkpoint.opId(), checkpoint.buckets().keySet(), reader);
+        }
+        rebuilds.increment();
+        ShapeLogs.Entry entry = new ShapeLogs.Entry(log, new java.util.concurrent.locks.ReentrantLock());
+        logs.put(entry);
+        logs.trim();
+        return entry;
+    }
+
     private void advance(ShapeLog log, ConnectionCheckpoint checkpoint) {
         try (BucketDataSource.Reader reader = backend.data().reader()) {
             log.advance(checkpoint.opId(), checkpoint.buckets().keySet(), reader);
         }
     }
 
-    private void respond(Context ctx, String handle, ShapeTable table, ShapeRequest request, Iterable<ShapeChange> changes, long offset)
+    private void respond(Context ctx, String handle, ShapeTable table, ShapeRequest request, Iterable<ShapeChange> changes,
+                         ShapeOffset offset)
             throws IOException {
-        String etag = "\"" + handle + ":" + request.offset() + ":" + offset + "\"";
+        String etag = "\"" + handle + ":" + (request.resumed() ? request.offset() : request.now() ? "now" : "-1") + ":" + offset + "\"";
         ctx.header("electric-handle", handle);
         ctx.header("electric-offset", ShapeMessages.offset(offset));
         ctx.header("electric-up-to-date", "");
@@ -282,14 +347,14 @@ public final class ShapeService implements Handler, AutoCloseable {
     private void sse(Context ctx, ShapeRequest request, ShapeLogs.Entry entry, ConnectionScope scope)
             throws IOException, InterruptedException {
         ShapeTable table = entry.log().definition().table();
-        long since = request.offset();
+        ShapeOffset since = request.offset();
         long end = System.nanoTime() + settings.sseDuration().toNanos();
         OutputStream out = null;
         try (CheckpointFeed.Watch watch = backend.feed().watch()) {
             long seen = backend.feed().generation();
             while (true) {
                 List<ShapeChange> changes;
-                long offset;
+                ShapeOffset offset;
                 entry.lock().lock();
                 try {
                     ConnectionCheckpoint checkpoint = scope.current();
@@ -389,6 +454,10 @@ public final class ShapeService implements Handler, AutoCloseable {
         io.micrometer.core.instrument.FunctionCounter.builder("syncline_shape_wakeups", wakeups,
                         java.util.concurrent.atomic.LongAdder::doubleValue)
                 .description("Parked Electric shape requests woken by a checkpoint that touched their buckets or grant")
+                .register(registry);
+        io.micrometer.core.instrument.FunctionCounter.builder("syncline_shape_rebuilds", rebuilds,
+                        java.util.concurrent.atomic.LongAdder::doubleValue)
+                .description("Electric shape logs rebuilt from storage for a handle and offset this node did not hold")
                 .register(registry);
         io.micrometer.core.instrument.Gauge.builder("syncline_shape_requests_parked", parked, java.util.concurrent.atomic.AtomicInteger::get)
                 .description("Electric shape requests parked until their shape changes").register(registry);

@@ -43,6 +43,17 @@ public interface ReadView extends AutoCloseable {
      */
     List<SourceXid> sourceXids(OpId after, OpId upTo);
 
+    /**
+     * An op id at or above which every op that compaction superseded in {@code bucket} was superseded:
+     * the latest checkpoint of the last compaction that changed the bucket (0 if none did). Ops at or
+     * below an op id at or above it read as they were at that op id, MOVE and CLEAR aside, which is
+     * what lets a reader rebuild the bucket's rows at an older op id. {@link Long#MAX_VALUE} where
+     * storage does not record it (then any op may have been superseded by any later one).
+     */
+    default long compactedUpTo(String bucket) {
+        return Long.MAX_VALUE;
+    }
+
     /** Values stored under a parameter-lookup key, in no particular order. */
     List<String> parameterValues(String lookupKey);
 

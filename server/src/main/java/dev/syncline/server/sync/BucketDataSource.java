@@ -66,6 +66,15 @@ public interface BucketDataSource {
             return List.of();
         }
 
+        /**
+         * As {@link dev.syncline.server.storage.ReadView#compactedUpTo}: no op the last compaction of
+         * {@code bucket} turned into a MOVE or CLEAR was superseded by an op above it;
+         * {@link Long#MAX_VALUE} when unknown. Read it after the ops it vouches for.
+         */
+        default long compactedUpTo(String bucket) {
+            return Long.MAX_VALUE;
+        }
+
         @Override
         void close();
     }

@@ -152,6 +152,17 @@ public final class StorageSyncBackend implements SyncBackend, AutoCloseable {
             }
         }
 
+        @Override
+        public long compactedUpTo(String bucket) {
+            try {
+                return view().compactedUpTo(bucket);
+            } finally {
+                if (!hold) {
+                    close();
+                }
+            }
+        }
+
         private ReadView view() {
             long now = System.nanoTime();
             if (view != null && now - openedAt > MAX_VIEW_AGE.toNanos()) {

@@ -201,16 +201,34 @@ final class PostgresCompactor implements BucketCompactor {
         MoveStep m;
         do {
             long from = below;
-            m = step(c, inOne, checkpoint -> moveStep(c, bucket, seen, from));
+            m = step(c, inOne, checkpoint -> {
+                MoveStep done = moveStep(c, bucket, seen, from);
+                if (done.moved() > 0) {
+                    mark(c, bucket, upTo, true);
+                }
+                return done;
+            });
             moved += m.moved();
             below = m.below();
         } while (m.more());
         long cleared = 0;
         Step step;
         do {
-            step = step(c, inOne, checkpoint -> clearPrefixStep(c, bucket, upTo));
+            step = step(c, inOne, checkpoint -> {
+                Step done = clearPrefixStep(c, bucket, upTo);
+                if (done.done() > 0) {
+                    mark(c, bucket, upTo, true);
+                }
+                return done;
+            });
             cleared += step.done();
         } while (step.more());
+        if (moved + cleared == 0) {
+            step(c, inOne, checkpoint -> {
+                mark(c, bucket, upTo, false);
+                return null;
+            });
+        }
         long after = 0;
         do {
             long from = after;
@@ -218,6 +236,23 @@ final class PostgresCompactor implements BucketCompactor {
             after = step.done();
         } while (step.more());
         return new CompactionResult(1, moved, cleared);
+    }
+
+    /**
+     * Records in the transaction that changes the bucket the checkpoint compaction stays below
+     * ({@code buckets.compacted_up_to}, read by {@link dev.syncline.server.storage.ReadView#compactedUpTo}):
+     * every op this or an earlier run superseded was superseded at or below it. A run that changed
+     * nothing keeps the older (lower) mark, unless it was unknown (migration 4's maximum).
+     */
+    private static void mark(Connection c, String bucket, long upTo, boolean changed) throws SQLException {
+        try (PreparedStatement mark = c.prepareStatement("UPDATE buckets SET compacted_up_to = ? WHERE name = ? "
+                + "AND (? OR compacted_up_to > ?)")) {
+            mark.setLong(1, upTo);
+            mark.setString(2, bucket);
+            mark.setBoolean(3, changed);
+            mark.setLong(4, upTo);
+            mark.executeUpdate();
+        }
     }
 
     private <T> T step(Connection c, boolean inOne, Work<T> work) throws SQLException {

@@ -75,6 +75,18 @@ final class PostgresReadView implements ReadView {
         }
     }
 
+    @Override
+    public long compactedUpTo(String bucket) {
+        try (PreparedStatement s = c.prepareStatement("SELECT compacted_up_to FROM buckets WHERE name = ?")) {
+            s.setString(1, bucket);
+            try (ResultSet rs = s.executeQuery()) {
+                return rs.next() ? rs.getLong(1) : 0;
+            }
+        } catch (SQLException e) {
+            throw failed("reading the compaction of " + bucket, e);
+        }
+    }
+
     /**
      * The bucket's next {@code ?} segments in op-id order: an index scan of the key, no array read.
      * Segments are taken a few at a time, not all in range at once: sorting the ops of every

@@ -107,6 +107,12 @@ final class PostgresSchema {
           ALTER COLUMN subkeys SET STORAGE EXTERNAL, ALTER COLUMN datas SET STORAGE EXTERNAL,
           ALTER COLUMN checksums SET STORAGE EXTERNAL""",
         // Then the stored ops, in batches (convertOpsToSegments); the ops table goes when all are moved.
+    }, new String[] {
+        // The checkpoint of the last compaction that changed each bucket (ReadView.compactedUpTo), so
+        // a node can rebuild an Electric shape's rows at an older op id. Buckets compacted before this
+        // version are unknown (max) until their next compaction.
+        "ALTER TABLE buckets ADD COLUMN IF NOT EXISTS compacted_up_to bigint NOT NULL DEFAULT 0",
+        "UPDATE buckets SET compacted_up_to = 9223372036854775807",
     });
     static final int VERSION = MIGRATIONS.size();
     /** The migration after whose statements the stored ops are converted ({@link #convertOpsToSegments}). */
@@ -158,21 +164,20 @@ final class PostgresSchema {
                         // and fails, rather than reading (or writing) a half-converted one.
                         s.execute("DO $$ BEGIN IF to_regclass('ops') IS NOT NULL THEN ALTER TABLE ops RENAME TO "
                                 + "ops_converting; END IF; END $$");
+                    } else {
+                        recordVersion(s, next);   // with its statements: they need not run twice
                     }
                     return null;
                 });
                 if (next == SEGMENTS) {
                     convertOpsToSegments(c, schema, batchOps, afterBatch);
-                }
-                // The version advances only when the migration is complete.
-                inTransaction(c, s -> {
-                    if (next == SEGMENTS) {
+                    // The version advances only when every op is moved.
+                    inTransaction(c, s -> {
                         s.execute("DROP TABLE ops_converting");
-                    }
-                    s.execute("DELETE FROM schema_version");
-                    s.execute("INSERT INTO schema_version (version) VALUES (" + next + ")");
-                    return null;
-                });
+                        recordVersion(s, next);
+                        return null;
+                    });
+                }
             }
         } finally {
             try (Statement s = c.createStatement()) {
@@ -184,6 +189,11 @@ final class PostgresSchema {
                 c.setAutoCommit(autoCommit);
             }
         }
+    }
+
+    private static void recordVersion(Statement s, int version) throws SQLException {
+        s.execute("DELETE FROM schema_version");
+        s.execute("INSERT INTO schema_version (version) VALUES (" + version + ")");
     }
 
     private static String lockKey(String schema) {

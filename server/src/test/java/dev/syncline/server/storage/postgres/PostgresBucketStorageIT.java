@@ -120,6 +120,60 @@ class PostgresBucketStorageIT extends BucketStorageContractTest {
         }
     }
 
+    /**
+     * {@code ReadView.compactedUpTo} (what lets a node rebuild an Electric shape at an older op id):
+     * 0 before any compaction, the checkpoint of the last compaction that changed the bucket, kept
+     * by runs that change nothing, and unknown (max) in a schema from before version 4 until the
+     * bucket's next compaction.
+     */
+    @Test
+    void compactedUpToIsTheCheckpointOfTheLastCompactionThatChangedTheBucket() throws Exception {
+        BucketStorage s = open();
+        try (WriteTransaction tx = s.writer().begin()) {
+            tx.put(new Placement("a[]", "t", "1"), "k1", "{\"v\":1}");
+            tx.put(new Placement("b[]", "t", "1"), "k1", "{}");
+            tx.commit(new CommitPosition(10), true);
+        }
+        try (WriteTransaction tx = s.writer().begin()) {
+            tx.put(new Placement("a[]", "t", "1"), "k1", "{\"v\":2}");
+            tx.commit(new CommitPosition(20), true);
+        }
+        long compactedAt;
+        try (var v = s.reader().open()) {
+            assertThat(v.compactedUpTo("a[]")).isZero();
+            assertThat(v.compactedUpTo("nothing[]")).isZero();
+            compactedAt = v.checkpoint().orElseThrow().lastOpId().value();
+        }
+        s.compactor().compactAll();
+        try (WriteTransaction tx = s.writer().begin()) {
+            tx.put(new Placement("b[]", "t", "2"), "k2", "{}");
+            tx.commit(new CommitPosition(30), true);
+        }
+        s.compactor().compactAll();
+        try (var v = s.reader().open()) {
+            assertThat(v.compactedUpTo("a[]")).as("the run that made the MOVE").isEqualTo(compactedAt);
+            assertThat(v.compactedUpTo("b[]")).as("never changed by compaction").isZero();
+        }
+        s.close();
+        try (Connection c = db.connect(); Statement st = c.createStatement()) {
+            st.execute("ALTER TABLE " + schema(dir) + ".buckets DROP COLUMN compacted_up_to");
+            st.execute("UPDATE " + schema(dir) + ".schema_version SET version = 3");
+        }
+        BucketStorage reopened = open();
+        long latest;
+        try (var v = reopened.reader().open()) {
+            assertThat(v.compactedUpTo("a[]")).isEqualTo(Long.MAX_VALUE);
+            assertThat(v.compactedUpTo("b[]")).isEqualTo(Long.MAX_VALUE);
+            latest = v.checkpoint().orElseThrow().lastOpId().value();
+        }
+        reopened.compactor().compactAll();
+        try (var v = reopened.reader().open()) {
+            assertThat(v.compactedUpTo("a[]")).isEqualTo(latest);
+            assertThat(v.compactedUpTo("b[]")).isEqualTo(latest);
+        }
+        reopened.close();
+    }
+
     /** A version-1 schema (no source xids) gains their table and keeps its ops. */
     @Test
     void aVersion1SchemaGainsTheSourceXidTableAndKeepsItsOps() throws Exception {
@@ -147,7 +201,7 @@ class PostgresBucketStorageIT extends BucketStorageContractTest {
             assertThat(v.sourceXids(dev.syncline.protocol.OpId.ZERO, all))
                     .containsExactly(new dev.syncline.server.storage.SourceXid(added.value(), added.value(), 42));
         }
-        assertThat(PostgresSchema.VERSION).isEqualTo(3);
+        assertThat(PostgresSchema.VERSION).isEqualTo(4);
     }
 
     /**
@@ -281,7 +335,7 @@ class PostgresBucketStorageIT extends BucketStorageContractTest {
         assertThat(appender.list).extracting(ch.qos.logback.classic.spi.ILoggingEvent::getFormattedMessage)
                 .anySatisfy(m -> assertThat(m).contains("migrating ops to segments: 2,000 of 2,500 ops (80%)"))
                 .anySatisfy(m -> assertThat(m).contains("migrated ops to segments: 2,500 of 2,500 ops (100%)"));
-        assertThat(count("SELECT max(version) FROM " + sc + ".schema_version")).isEqualTo(3);
+        assertThat(count("SELECT max(version) FROM " + sc + ".schema_version")).isEqualTo(PostgresSchema.VERSION);
         assertThat(count("SELECT count(*) FROM pg_tables WHERE schemaname = '" + sc + "' AND tablename = 'ops_converting'"))
                 .isZero();
         try (var v = reopened.reader().open()) {
