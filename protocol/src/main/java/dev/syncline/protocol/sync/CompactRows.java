@@ -124,7 +124,7 @@ public final class CompactRows {
     }
 
     /** Streams the object's values as an array, in field order, and collects its keys. */
-    private static void writeValues(String data, List<String> keys, JsonGenerator g) throws IOException {
+    static void writeValues(String data, List<String> keys, JsonGenerator g) throws IOException {
         try (JsonParser p = JSON.createParser(data)) {
             if (p.nextToken() != JsonToken.START_OBJECT) {
                 throw new IOException("row data is not a JSON object");

@@ -26,7 +26,7 @@ public final class SyncLineCodec {
      */
     public static final String COMPACT_NDJSON = "application/vnd.syncline.compact+ndjson";
 
-    private static final JsonFactory JSON = JsonFactory.builder().build();
+    static final JsonFactory JSON = JsonFactory.builder().build();
     private static final BsonFactory BSON = new BsonFactory();
 
     private SyncLineCodec() {}
@@ -42,8 +42,25 @@ public final class SyncLineCodec {
         writeNdjson(line, out, false);
     }
 
-    /** As {@link #writeNdjson(SyncLine, OutputStream)}; with {@code compact}, data lines in {@link CompactRows} form. */
+    /**
+     * As {@link #writeNdjson(SyncLine, OutputStream)}; with {@code compact}, data lines in {@link CompactRows} form.
+     * A data line is written into {@code out} without flushing it (the caller decides when lines go
+     * out); other lines are flushed through.
+     */
     public static void writeNdjson(SyncLine line, OutputStream out, boolean compact) {
+        if (line instanceof SyncLine.Data d) {
+            try {
+                DataLineEncoder.write(d, out, compact);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+            return;
+        }
+        writeNdjsonWithGenerator(line, out, compact);
+    }
+
+    /** Every line through a Jackson generator: the reference {@link DataLineEncoder} is tested against. */
+    static void writeNdjsonWithGenerator(SyncLine line, OutputStream out, boolean compact) {
         try (JsonGenerator g = JSON.createGenerator(out, JsonEncoding.UTF8)) {
             g.disable(JsonGenerator.Feature.AUTO_CLOSE_TARGET);
             if (compact && line instanceof SyncLine.Data d) {
