@@ -30,11 +30,18 @@ final class JsonBytes {
         ESCAPES['\r'] = 'r';
     }
 
+    /** Chars escaped per step; the buffer must hold a chunk's plain run. */
+    private static final int CHUNK = 1024;
+
     private final OutputStream out;
     private final byte[] buf;
+    private final char[] chars = new char[CHUNK];
     private int n;
 
     JsonBytes(OutputStream out, int bufferBytes) {
+        if (bufferBytes < CHUNK) {
+            throw new IllegalArgumentException("a buffer of at least " + CHUNK + " bytes");
+        }
         this.out = out;
         this.buf = new byte[bufferBytes];
     }
@@ -121,24 +128,38 @@ final class JsonBytes {
     /** {@code s[from, to)} as a JSON string, quoted and escaped. */
     void string(String s, int from, int to) throws IOException {
         raw('"');
-        int i = from;
-        while (i < to) {
-            // Runs of plain ASCII, the common case, go in without a check per byte for room.
-            room(Math.min(to - i, buf.length / 2) + 1);
-            int stop = Math.min(to, i + buf.length / 2 - 8);
-            while (i < stop) {
-                char c = s.charAt(i);
+        // Chunk by chunk through a char array: a loop over an array is about twice as fast as
+        // String.charAt (a coder check and an index check per char), and this loop is most of a data line.
+        while (from < to) {
+            int length = Math.min(to - from, CHUNK);
+            s.getChars(from, from + length, chars, 0);
+            escape(chars, length);
+            from += length;
+        }
+        raw('"');
+    }
+
+    private void escape(char[] cs, int length) throws IOException {
+        int i = 0;
+        while (i < length) {
+            // A run of plain ASCII, the common case, goes in without a check per byte for room.
+            room(length - i);
+            byte[] b = buf;
+            int m = n;
+            while (i < length) {
+                char c = cs[i];
                 if (c >= 128 || ESCAPES[c] != 0) {
                     break;
                 }
-                buf[n++] = (byte) c;
+                b[m++] = (byte) c;
                 i++;
             }
-            if (i == stop) {
-                continue;
+            n = m;
+            if (i == length) {
+                return;
             }
-            char c = s.charAt(i++);
-            room(12);
+            char c = cs[i++];
+            room(6);
             if (c < 128) {
                 int e = ESCAPES[c];
                 buf[n++] = '\\';
@@ -168,7 +189,6 @@ final class JsonBytes {
                 buf[n++] = (byte) (0x80 | (c & 0x3F));
             }
         }
-        raw('"');
     }
 
     /** Bytes written by someone else (a fallback encoder). */
