@@ -116,8 +116,8 @@ final class DataLineEncoder {
                 String data = op.data();
                 if (data != null && !data.isEmpty() && data.charAt(0) == '{') {
                     if (scanner.scan(data)) {
-                        scanner.writeValues(data, out);
-                        shape = shapes.of(op.objectType(), data, scanner);
+                        scanner.writeValues(out);
+                        shape = shapes.of(op.objectType(), scanner);
                     } else {
                         List<String> keys = new ArrayList<>();
                         ByteArrayOutputStream values = new ByteArrayOutputStream(data.length() + 16);
@@ -189,21 +189,28 @@ final class DataLineEncoder {
         int count;
         /** Per field: key start, key end (inside the quotes), value start, value end, whether the value string has escapes. */
         int[] at = new int[5 * 16];
+        /** The row's chars, copied out once (a loop over an array beats String.charAt per char). */
+        char[] row = new char[256];
 
-        boolean scan(String s) {
+        boolean scan(String data) {
             count = 0;
-            int length = s.length();
+            int length = data.length();
+            if (row.length < length) {
+                row = new char[Math.max(length, 2 * row.length)];
+            }
+            data.getChars(0, length, row, 0);
+            char[] s = row;
             int i = 1;
-            if (length == 2 && s.charAt(1) == '}') {
+            if (length == 2 && s[1] == '}') {
                 return true;
             }
             while (true) {
-                if (i >= length || s.charAt(i) != '"') {
+                if (i >= length || s[i] != '"') {
                     return false;
                 }
                 int keyStart = ++i;
                 while (i < length) {
-                    char c = s.charAt(i);
+                    char c = s[i];
                     if (c == '"') {
                         break;
                     }
@@ -216,7 +223,7 @@ final class DataLineEncoder {
                     return false;
                 }
                 int keyEnd = i++;
-                if (i >= length || s.charAt(i) != ':') {
+                if (i >= length || s[i] != ':') {
                     return false;
                 }
                 i++;
@@ -225,14 +232,14 @@ final class DataLineEncoder {
                 }
                 int valueStart = i;
                 int escaped = 0;
-                char c = s.charAt(i);
+                char c = s[i];
                 if (c == '"') {
                     i++;
                     while (true) {
                         if (i >= length) {
                             return false;
                         }
-                        c = s.charAt(i);
+                        c = s[i];
                         if (c == '"') {
                             break;
                         }
@@ -247,14 +254,14 @@ final class DataLineEncoder {
                     i++;
                 } else if (c == '-' || (c >= '0' && c <= '9')) {
                     i++;
-                    while (i < length && isNumberChar(s.charAt(i))) {
+                    while (i < length && isNumberChar(s[i])) {
                         i++;
                     }
-                } else if (s.startsWith("true", i)) {
+                } else if (data.startsWith("true", i)) {
                     i += 4;
-                } else if (s.startsWith("false", i)) {
+                } else if (data.startsWith("false", i)) {
                     i += 5;
-                } else if (s.startsWith("null", i)) {
+                } else if (data.startsWith("null", i)) {
                     i += 4;
                 } else {
                     return false; // nested values are copied by the parser
@@ -263,7 +270,7 @@ final class DataLineEncoder {
                 if (i >= length) {
                     return false;
                 }
-                c = s.charAt(i++);
+                c = s[i++];
                 if (c == '}') {
                     return i == length;
                 }
@@ -289,8 +296,8 @@ final class DataLineEncoder {
             at[k + 4] = escaped;
         }
 
-        /** The values as a JSON array, as the generator path writes what its parser read. */
-        void writeValues(String s, JsonBytes out) throws IOException {
+        /** The scanned row's values as a JSON array, as the generator path writes what its parser read. */
+        void writeValues(JsonBytes out) throws IOException {
             out.raw('[');
             for (int f = 0; f < count; f++) {
                 if (f > 0) {
@@ -299,37 +306,45 @@ final class DataLineEncoder {
                 int k = 5 * f;
                 int start = at[k + 2];
                 int end = at[k + 3];
-                if (s.charAt(start) != '"') {
-                    out.ascii(s, start, end); // a number keeps its text; true, false, null
+                if (row[start] != '"') {
+                    out.ascii(row, start, end); // a number keeps its text; true, false, null
                 } else if (at[k + 4] == 0) {
-                    out.string(s, start + 1, end - 1);
+                    out.string(row, start + 1, end - 1);
                 } else {
-                    out.string(unescape(s, start + 1, end - 1));
+                    out.string(unescape(row, start + 1, end - 1));
                 }
             }
             out.raw(']');
         }
 
-        boolean keyEquals(int field, String s, String column) {
+        boolean keyEquals(int field, String column) {
             int start = at[5 * field];
             int length = at[5 * field + 1] - start;
-            return column.length() == length && s.regionMatches(start, column, 0, length);
+            if (column.length() != length) {
+                return false;
+            }
+            for (int k = 0; k < length; k++) {
+                if (row[start + k] != column.charAt(k)) {
+                    return false;
+                }
+            }
+            return true;
         }
 
-        String key(int field, String s) {
-            return s.substring(at[5 * field], at[5 * field + 1]);
+        String key(int field) {
+            return new String(row, at[5 * field], at[5 * field + 1] - at[5 * field]);
         }
 
         /** A JSON string's content decoded (the scanner saw every escape is followed by a char). */
-        private static String unescape(String s, int from, int to) throws IOException {
+        private static String unescape(char[] s, int from, int to) throws IOException {
             StringBuilder b = new StringBuilder(to - from);
             for (int i = from; i < to; i++) {
-                char c = s.charAt(i);
+                char c = s[i];
                 if (c != '\\') {
                     b.append(c);
                     continue;
                 }
-                char e = s.charAt(++i);
+                char e = s[++i];
                 switch (e) {
                     case '"', '\\', '/' -> b.append(e);
                     case 'b' -> b.append('\b');
@@ -341,7 +356,7 @@ final class DataLineEncoder {
                         if (i + 4 >= to) {
                             throw new IOException("truncated \\u escape in row data");
                         }
-                        b.append((char) Integer.parseInt(s, i + 1, i + 5, 16));
+                        b.append((char) Integer.parseInt(new String(s, i + 1, 4), 16));
                         i += 4;
                     }
                     default -> throw new IOException("unknown escape in row data: \\" + e);
@@ -359,18 +374,18 @@ final class DataLineEncoder {
         private int last = -1;
 
         /** The shape of a scanned row, compared with the shapes so far without taking its keys out. */
-        int of(String type, String data, RowScanner row) {
-            if (last >= 0 && matches(list.get(last), type, data, row)) {
+        int of(String type, RowScanner row) {
+            if (last >= 0 && matches(list.get(last), type, row)) {
                 return last;
             }
             for (int i = 0; i < list.size(); i++) {
-                if (matches(list.get(i), type, data, row)) {
+                if (matches(list.get(i), type, row)) {
                     return last = i;
                 }
             }
             List<String> keys = new ArrayList<>(row.count);
             for (int f = 0; f < row.count; f++) {
-                keys.add(row.key(f, data));
+                keys.add(row.key(f));
             }
             list.add(new Shape(type, List.copyOf(keys)));
             return last = list.size() - 1;
@@ -399,12 +414,12 @@ final class DataLineEncoder {
             return list.size() - 1;
         }
 
-        private static boolean matches(Shape s, String type, String data, RowScanner row) {
+        private static boolean matches(Shape s, String type, RowScanner row) {
             if (!java.util.Objects.equals(s.type, type) || s.columns.size() != row.count) {
                 return false;
             }
             for (int f = 0; f < row.count; f++) {
-                if (!row.keyEquals(f, data, s.columns.get(f))) {
+                if (!row.keyEquals(f, s.columns.get(f))) {
                     return false;
                 }
             }

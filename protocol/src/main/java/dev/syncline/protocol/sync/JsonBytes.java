@@ -133,20 +133,39 @@ final class JsonBytes {
         while (from < to) {
             int length = Math.min(to - from, CHUNK);
             s.getChars(from, from + length, chars, 0);
-            escape(chars, length);
+            escape(chars, 0, length);
             from += length;
         }
         raw('"');
     }
 
-    private void escape(char[] cs, int length) throws IOException {
-        int i = 0;
-        while (i < length) {
+    /** {@code cs[from, to)} as a JSON string, quoted and escaped. */
+    void string(char[] cs, int from, int to) throws IOException {
+        raw('"');
+        while (from < to) {
+            int length = Math.min(to - from, CHUNK);
+            escape(cs, from, from + length);
+            from += length;
+        }
+        raw('"');
+    }
+
+    /** ASCII chars written as they are (number text, literals). */
+    void ascii(char[] cs, int from, int to) throws IOException {
+        for (int i = from; i < to; i++) {
+            raw(cs[i]);
+        }
+    }
+
+    /** {@code cs[from, to)}, at most {@link #CHUNK} chars. */
+    private void escape(char[] cs, int from, int to) throws IOException {
+        int i = from;
+        while (i < to) {
             // A run of plain ASCII, the common case, goes in without a check per byte for room.
-            room(length - i);
+            room(to - i);
             byte[] b = buf;
             int m = n;
-            while (i < length) {
+            while (i < to) {
                 char c = cs[i];
                 if (c >= 128 || ESCAPES[c] != 0) {
                     break;
@@ -155,7 +174,7 @@ final class JsonBytes {
                 i++;
             }
             n = m;
-            if (i == length) {
+            if (i == to) {
                 return;
             }
             char c = cs[i++];
