@@ -80,6 +80,17 @@ public final class SyncLineCodec {
 
     /** The line as one BSON document. */
     public static byte[] bson(SyncLine line) {
+        if (line instanceof SyncLine.Data d) {
+            byte[] encoded = BsonDataLineEncoder.encode(d);
+            if (encoded != null) {
+                return encoded;
+            }
+        }
+        return bsonWithGenerator(line);
+    }
+
+    /** Every line through the bson4jackson generator: the reference {@link BsonDataLineEncoder} is tested against. */
+    static byte[] bsonWithGenerator(SyncLine line) {
         ByteArrayOutputStream out = new ByteArrayOutputStream(256);
         try (JsonGenerator g = BSON.createGenerator(out)) {
             write(line, g);

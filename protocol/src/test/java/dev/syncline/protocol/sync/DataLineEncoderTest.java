@@ -12,11 +12,12 @@ import java.util.Map;
 import java.util.Random;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
- * Data lines written straight into bytes ({@link DataLineEncoder}) are byte for byte the lines of
- * the Jackson generator path they replaced, standard and compact: stock PowerSync clients must see
- * no change, and our SDK rebuilds rows from the compact text.
+ * Data lines written straight into bytes ({@link DataLineEncoder}, {@link BsonDataLineEncoder}) are
+ * byte for byte the lines of the Jackson generator paths they replaced, standard, compact and BSON:
+ * stock PowerSync clients must see no change, and our SDK rebuilds rows from the compact text.
  */
 class DataLineEncoderTest {
     private static final ObjectMapper JSON = JsonMapper.builder().build();
@@ -40,6 +41,15 @@ class DataLineEncoderTest {
                     .isEqualTo(new String(reference(line, compact), java.nio.charset.StandardCharsets.UTF_8));
             assertThat(fast(line, compact)).isEqualTo(reference(line, compact));
         }
+        byte[] bson;
+        try {
+            bson = SyncLineCodec.bsonWithGenerator(line);
+        } catch (RuntimeException e) {
+            // bson4jackson refuses a lone surrogate; the line must fail the same way, not go out changed.
+            assertThatThrownBy(() -> SyncLineCodec.bson(line)).isInstanceOf(e.getClass());
+            return;
+        }
+        assertThat(SyncLineCodec.bson(line)).as("bson").isEqualTo(bson);
     }
 
     @Test
@@ -49,7 +59,24 @@ class DataLineEncoderTest {
 
     @Test
     void rowsWithEveryKindOfCharacterAndValueAreUnchanged() throws Exception {
-        Random random = new Random(17);
+        randomLines(new Random(17), true);
+    }
+
+    /** Without characters beyond the BMP, which the BSON encoder leaves to the generator. */
+    @Test
+    void bmpRowsAreWrittenByTheBsonEncoderItselfUnchanged() throws Exception {
+        Random random = new Random(23);
+        astral = false;
+        try {
+            randomLines(random, false);
+        } finally {
+            astral = true;
+        }
+    }
+
+    private static boolean astral = true;
+
+    private static void randomLines(Random random, boolean withAstral) throws Exception {
         for (int round = 0; round < 300; round++) {
             List<OplogEntry> ops = new ArrayList<>();
             int count = 1 + random.nextInt(40);
@@ -82,8 +109,12 @@ class DataLineEncoderTest {
                 });
                 opId++;
             }
-            assertSameBytes(new SyncLine.Data(text(random, 20), ops, random.nextBoolean(), random.nextLong(),
-                    random.nextLong()));
+            SyncLine.Data line = new SyncLine.Data(text(random, 20), ops, random.nextBoolean(), random.nextLong(),
+                    random.nextLong());
+            assertSameBytes(line);
+            if (!withAstral) {
+                assertThat(BsonDataLineEncoder.encode(line)).isNotNull();
+            }
         }
     }
 
@@ -122,7 +153,13 @@ class DataLineEncoderTest {
                 case 1 -> b.append("\"\\/".charAt(random.nextInt(3)));
                 case 2 -> b.append((char) (0x80 + random.nextInt(0x780)));
                 case 3 -> b.append((char) (0x800 + random.nextInt(0xD000 - 0x800)));
-                case 4 -> b.appendCodePoint(0x10000 + random.nextInt(0x10000));
+                case 4 -> {
+                    if (astral) {
+                        b.appendCodePoint(0x10000 + random.nextInt(0x10000));
+                    } else {
+                        b.append('\uFFFD');
+                    }
+                }
                 case 5 -> b.append('\u007f');
                 default -> b.append((char) (' ' + random.nextInt(95)));
             }
