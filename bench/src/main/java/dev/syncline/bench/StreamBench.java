@@ -26,7 +26,8 @@ import java.util.zip.GZIPInputStream;
  * The whole server (real PostgreSQL, rules, SQLite storage, HTTP) on P4's 100k todos (an
  * 80-character description, as {@link BrowserInitialSyncBench}); the stream is read by a null
  * consumer on this thread (it only finds line ends) until {@code checkpoint_complete}, in standard
- * NDJSON and compact rows, each without and with gzip (browsers and {@code @powersync/node} ask for gzip).
+ * NDJSON, compact rows and BSON (what stock clients ask for over HTTP), each without and with gzip
+ * (browsers ask for gzip).
  *
  * <p>Reports per format the median wall time, time to the first complete data line, bytes, and the
  * server's CPU per 100k ops: the CPU of every JVM thread but this one over the sync (Jetty's threads,
@@ -38,6 +39,7 @@ import java.util.zip.GZIPInputStream;
  */
 public final class StreamBench {
     private static final String COMPACT = "application/vnd.syncline.compact+ndjson";
+    private static final String BSON = "application/vnd.powersync.bson-stream";
 
     private record Format(String name, String accept, boolean gzip) {}
 
@@ -45,7 +47,10 @@ public final class StreamBench {
             new Format("standard", "application/x-ndjson", false),
             new Format("compact", COMPACT, false),
             new Format("standard+gzip", "application/x-ndjson", true),
-            new Format("compact+gzip", COMPACT, true));
+            new Format("compact+gzip", COMPACT, true),
+            // What stock clients ask for over HTTP (@powersync/node: bson-stream;q=0.9, x-ndjson;q=0.8).
+            new Format("bson", BSON, false),
+            new Format("bson+gzip", BSON, true));
 
     record Result(double seconds, double firstDataSeconds, long bytes, long wireBytes, long lines, long serverThreadsCpuNs,
                   long serverProcessCpuNs) {}
@@ -137,6 +142,14 @@ public final class StreamBench {
         long lines = 0;
         CountingInput wire = new CountingInput(c.getInputStream());
         try (InputStream in = format.gzip ? new GZIPInputStream(wire, 64 * 1024) : wire) {
+            if (format.accept.equals(BSON)) {
+                long[] counted = readBson(in, start);
+                firstData = counted[0];
+                bytes = counted[1];
+                lines = counted[2];
+                return finish(c, start, firstData, bytes, wire.count, lines, threads, os, threadsBefore, processBefore,
+                        mineBefore);
+            }
             byte[] buf = new byte[64 * 1024];
             // The first bytes of the current line, enough to tell its kind.
             byte[] head = new byte[24];
@@ -165,15 +178,54 @@ public final class StreamBench {
                     }
                 }
             }
-        } finally {
-            c.disconnect();
         }
+        return finish(c, start, firstData, bytes, wire.count, lines, threads, os, threadsBefore, processBefore, mineBefore);
+    }
+
+    private static Result finish(HttpURLConnection c, long start, long firstData, long bytes, long wireBytes, long lines,
+                                 ThreadMXBean threads, com.sun.management.OperatingSystemMXBean os, long threadsBefore,
+                                 long processBefore, long mineBefore) {
+        c.disconnect();
         long end = System.nanoTime();
         long mine = threads.getCurrentThreadCpuTime() - mineBefore;
         long serverThreads = allThreadsCpu(threads) - threadsBefore - mine;
         long serverProcess = os.getProcessCpuTime() - processBefore - mine;
-        return new Result((end - start) / 1e9, (firstData - start) / 1e9, bytes, wire.count, lines, serverThreads,
+        return new Result((end - start) / 1e9, (firstData - start) / 1e9, bytes, wireBytes, lines, serverThreads,
                 serverProcess);
+    }
+
+    /** BSON documents up to the one whose key is checkpoint_complete: {first data document's time, bytes, documents}. */
+    private static long[] readBson(InputStream in, long start) throws IOException {
+        long firstData = -1;
+        long bytes = 0;
+        long documents = 0;
+        byte[] doc = new byte[1 << 20];
+        while (true) {
+            byte[] header = in.readNBytes(4);
+            if (header.length < 4) {
+                throw new IOException("the stream ended before checkpoint_complete");
+            }
+            int length = (header[0] & 0xFF) | (header[1] & 0xFF) << 8 | (header[2] & 0xFF) << 16 | (header[3] & 0xFF) << 24;
+            if (doc.length < length) {
+                doc = new byte[length];
+            }
+            if (in.readNBytes(doc, 0, length - 4) < length - 4) {
+                throw new IOException("the stream ended inside a document");
+            }
+            bytes += length;
+            documents++;
+            // The first element: type byte, then its name as a C string.
+            int end = 1;
+            while (doc[end] != 0) {
+                end++;
+            }
+            String key = new String(doc, 1, end - 1, StandardCharsets.UTF_8);
+            if (firstData < 0 && key.equals("data")) {
+                firstData = System.nanoTime();
+            } else if (key.equals("checkpoint_complete")) {
+                return new long[] {firstData, bytes, documents};
+            }
+        }
     }
 
     /** CPU of the JVM's live platform threads (virtual threads count through their carriers). */
