@@ -38,6 +38,21 @@ final class BsonDataLineEncoder {
 
     /** The line's BSON document, or null when the generator must write it. */
     static byte[] encode(SyncLine.Data line) {
+        BsonDataLineEncoder e = encoded(line);
+        return e == null ? null : Arrays.copyOf(e.b, e.n);
+    }
+
+    /** Writes the line's BSON document to {@code out}; false (nothing written) when the generator must write it. */
+    static boolean write(SyncLine.Data line, java.io.OutputStream out) throws java.io.IOException {
+        BsonDataLineEncoder e = encoded(line);
+        if (e == null) {
+            return false;
+        }
+        out.write(e.b, 0, e.n); // no exact-size copy of a ~300 KB line
+        return true;
+    }
+
+    private static BsonDataLineEncoder encoded(SyncLine.Data line) {
         long estimate = 256;
         for (OplogEntry op : line.data()) {
             estimate += 160 + (op.data() == null ? 0 : op.data().length());
@@ -48,7 +63,7 @@ final class BsonDataLineEncoder {
         } catch (NotHere notHere) {
             return null;
         }
-        return Arrays.copyOf(e.b, e.n);
+        return e;
     }
 
     private void write(SyncLine.Data line) throws NotHere {

@@ -89,6 +89,14 @@ public final class SyncLineCodec {
         return bsonWithGenerator(line);
     }
 
+    /** As {@link #bson(SyncLine)}, written to {@code out} (without the byte array of the whole line where it can). */
+    public static void writeBson(SyncLine line, OutputStream out) throws IOException {
+        if (line instanceof SyncLine.Data d && BsonDataLineEncoder.write(d, out)) {
+            return;
+        }
+        out.write(bsonWithGenerator(line));
+    }
+
     /** Every line through the bson4jackson generator: the reference {@link BsonDataLineEncoder} is tested against. */
     static byte[] bsonWithGenerator(SyncLine line) {
         ByteArrayOutputStream out = new ByteArrayOutputStream(256);

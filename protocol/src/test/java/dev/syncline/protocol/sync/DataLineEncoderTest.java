@@ -50,6 +50,13 @@ class DataLineEncoderTest {
             return;
         }
         assertThat(SyncLineCodec.bson(line)).as("bson").isEqualTo(bson);
+        ByteArrayOutputStream written = new ByteArrayOutputStream();
+        try {
+            SyncLineCodec.writeBson(line, written);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        assertThat(written.toByteArray()).as("bson written").isEqualTo(bson);
     }
 
     @Test

@@ -42,7 +42,7 @@ final class StreamLineWriter implements LineWriter {
     public void write(SyncLine line) throws IOException {
         long before = counting.count;
         if (format == StreamFormat.BSON) {
-            out.write(SyncLineCodec.bson(line));
+            SyncLineCodec.writeBson(line, out);
         } else {
             try {
                 SyncLineCodec.writeNdjson(line, out, format == StreamFormat.COMPACT);
