@@ -90,7 +90,7 @@ final class DataLineEncoder {
         out.ascii("{\"rows\":");
         position(line, out);
         out.ascii(",\"ops\":[");
-        Shapes shapes = new Shapes();
+        CompactRows.Shapes shapes = new CompactRows.Shapes();
         RowScanner scanner = new RowScanner();
         boolean first = true;
         for (OplogEntry op : line.data()) {
@@ -107,7 +107,7 @@ final class DataLineEncoder {
             out.raw(',');
             out.number(op.checksum());
             out.raw(',');
-            out.number(kind(op.op()));
+            out.number(CompactRows.kind(op.op()));
             if (op.op() == OplogEntry.Op.PUT || op.op() == OplogEntry.Op.REMOVE) {
                 out.raw(',');
                 stringOrNull(op.objectId(), out);
@@ -148,15 +148,15 @@ final class DataLineEncoder {
         }
         out.ascii("],\"shapes\":[");
         for (int i = 0; i < shapes.list.size(); i++) {
-            Shape s = shapes.list.get(i);
+            CompactRows.Shape s = shapes.list.get(i);
             out.ascii(i == 0 ? "[" : ",[");
-            stringOrNull(s.type, out);
+            stringOrNull(s.type(), out);
             out.ascii(",[");
-            for (int c = 0; c < s.columns.size(); c++) {
+            for (int c = 0; c < s.columns().size(); c++) {
                 if (c > 0) {
                     out.raw(',');
                 }
-                out.string(s.columns.get(c));
+                out.string(s.columns().get(c));
             }
             out.ascii("]]");
         }
@@ -169,15 +169,6 @@ final class DataLineEncoder {
         } else {
             out.string(s);
         }
-    }
-
-    private static int kind(OplogEntry.Op op) {
-        return switch (op) {
-            case PUT -> CompactRows.PUT;
-            case REMOVE -> CompactRows.REMOVE;
-            case MOVE -> CompactRows.MOVE;
-            case CLEAR -> CompactRows.CLEAR;
-        };
     }
 
     /**
@@ -363,71 +354,6 @@ final class DataLineEncoder {
                 }
             }
             return b.toString();
-        }
-    }
-
-    private record Shape(String type, List<String> columns) {}
-
-    /** The shapes of one line: almost always one per table, so the last one of a type is tried first. */
-    private static final class Shapes {
-        final List<Shape> list = new ArrayList<>(2);
-        private int last = -1;
-
-        /** The shape of a scanned row, compared with the shapes so far without taking its keys out. */
-        int of(String type, RowScanner row) {
-            if (last >= 0 && matches(list.get(last), type, row)) {
-                return last;
-            }
-            for (int i = 0; i < list.size(); i++) {
-                if (matches(list.get(i), type, row)) {
-                    return last = i;
-                }
-            }
-            List<String> keys = new ArrayList<>(row.count);
-            for (int f = 0; f < row.count; f++) {
-                keys.add(row.key(f));
-            }
-            list.add(new Shape(type, List.copyOf(keys)));
-            return last = list.size() - 1;
-        }
-
-        int of(String type, List<String> keys) {
-            if (last >= 0 && matches(list.get(last), type, keys)) {
-                return last;
-            }
-            for (int i = 0; i < list.size(); i++) {
-                if (matches(list.get(i), type, keys)) {
-                    return last = i;
-                }
-            }
-            list.add(new Shape(type, List.copyOf(keys)));
-            return last = list.size() - 1;
-        }
-
-        int ofType(String type) {
-            for (int i = 0; i < list.size(); i++) {
-                if (java.util.Objects.equals(list.get(i).type, type)) {
-                    return i;
-                }
-            }
-            list.add(new Shape(type, List.of()));
-            return list.size() - 1;
-        }
-
-        private static boolean matches(Shape s, String type, RowScanner row) {
-            if (!java.util.Objects.equals(s.type, type) || s.columns.size() != row.count) {
-                return false;
-            }
-            for (int f = 0; f < row.count; f++) {
-                if (!row.keyEquals(f, s.columns.get(f))) {
-                    return false;
-                }
-            }
-            return true;
-        }
-
-        private static boolean matches(Shape s, String type, List<String> keys) {
-            return java.util.Objects.equals(s.type, type) && s.columns.equals(keys);
         }
     }
 }
