@@ -114,7 +114,7 @@ public final class CompactRows {
         g.writeEndObject();
     }
 
-    private static int kind(OplogEntry.Op op) {
+    static int kind(OplogEntry.Op op) {
         return switch (op) {
             case PUT -> PUT;
             case REMOVE -> REMOVE;
@@ -124,7 +124,7 @@ public final class CompactRows {
     }
 
     /** Streams the object's values as an array, in field order, and collects its keys. */
-    private static void writeValues(String data, List<String> keys, JsonGenerator g) throws IOException {
+    static void writeValues(String data, List<String> keys, JsonGenerator g) throws IOException {
         try (JsonParser p = JSON.createParser(data)) {
             if (p.nextToken() != JsonToken.START_OBJECT) {
                 throw new IOException("row data is not a JSON object");
@@ -147,10 +147,10 @@ public final class CompactRows {
         }
     }
 
-    private record Shape(String type, List<String> columns) {}
+    record Shape(String type, List<String> columns) {}
 
     /** The shapes of one line: almost always one per table, so the last one of a type is tried first. */
-    private static final class Shapes {
+    static final class Shapes {
         final List<Shape> list = new ArrayList<>(2);
         private int last = -1;
 
@@ -167,6 +167,24 @@ public final class CompactRows {
             return last = list.size() - 1;
         }
 
+        /** The shape of a row {@link DataLineEncoder.RowScanner scanned}, compared without taking its keys out. */
+        int of(String type, DataLineEncoder.RowScanner row) {
+            if (last >= 0 && matches(list.get(last), type, row)) {
+                return last;
+            }
+            for (int i = 0; i < list.size(); i++) {
+                if (matches(list.get(i), type, row)) {
+                    return last = i;
+                }
+            }
+            List<String> keys = new ArrayList<>(row.count);
+            for (int f = 0; f < row.count; f++) {
+                keys.add(row.key(f));
+            }
+            list.add(new Shape(type, List.copyOf(keys)));
+            return last = list.size() - 1;
+        }
+
         int ofType(String type) {
             for (int i = 0; i < list.size(); i++) {
                 if (java.util.Objects.equals(list.get(i).type, type)) {
@@ -175,6 +193,18 @@ public final class CompactRows {
             }
             list.add(new Shape(type, List.of()));
             return list.size() - 1;
+        }
+
+        private static boolean matches(Shape s, String type, DataLineEncoder.RowScanner row) {
+            if (!java.util.Objects.equals(s.type, type) || s.columns.size() != row.count) {
+                return false;
+            }
+            for (int f = 0; f < row.count; f++) {
+                if (!row.keyEquals(f, s.columns.get(f))) {
+                    return false;
+                }
+            }
+            return true;
         }
 
         private static boolean matches(Shape s, String type, List<String> keys) {

@@ -26,7 +26,7 @@ public final class SyncLineCodec {
      */
     public static final String COMPACT_NDJSON = "application/vnd.syncline.compact+ndjson";
 
-    private static final JsonFactory JSON = JsonFactory.builder().build();
+    static final JsonFactory JSON = JsonFactory.builder().build();
     private static final BsonFactory BSON = new BsonFactory();
 
     private SyncLineCodec() {}
@@ -42,8 +42,25 @@ public final class SyncLineCodec {
         writeNdjson(line, out, false);
     }
 
-    /** As {@link #writeNdjson(SyncLine, OutputStream)}; with {@code compact}, data lines in {@link CompactRows} form. */
+    /**
+     * As {@link #writeNdjson(SyncLine, OutputStream)}; with {@code compact}, data lines in {@link CompactRows} form.
+     * A data line is written into {@code out} without flushing it (the caller decides when lines go
+     * out); other lines are flushed through.
+     */
     public static void writeNdjson(SyncLine line, OutputStream out, boolean compact) {
+        if (line instanceof SyncLine.Data d) {
+            try {
+                DataLineEncoder.write(d, out, compact);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+            return;
+        }
+        writeNdjsonWithGenerator(line, out, compact);
+    }
+
+    /** Every line through a Jackson generator: the reference {@link DataLineEncoder} is tested against. */
+    static void writeNdjsonWithGenerator(SyncLine line, OutputStream out, boolean compact) {
         try (JsonGenerator g = JSON.createGenerator(out, JsonEncoding.UTF8)) {
             g.disable(JsonGenerator.Feature.AUTO_CLOSE_TARGET);
             if (compact && line instanceof SyncLine.Data d) {
@@ -63,6 +80,25 @@ public final class SyncLineCodec {
 
     /** The line as one BSON document. */
     public static byte[] bson(SyncLine line) {
+        if (line instanceof SyncLine.Data d) {
+            byte[] encoded = BsonDataLineEncoder.encode(d);
+            if (encoded != null) {
+                return encoded;
+            }
+        }
+        return bsonWithGenerator(line);
+    }
+
+    /** As {@link #bson(SyncLine)}, written to {@code out} (without the byte array of the whole line where it can). */
+    public static void writeBson(SyncLine line, OutputStream out) throws IOException {
+        if (line instanceof SyncLine.Data d && BsonDataLineEncoder.write(d, out)) {
+            return;
+        }
+        out.write(bsonWithGenerator(line));
+    }
+
+    /** Every line through the bson4jackson generator: the reference {@link BsonDataLineEncoder} is tested against. */
+    static byte[] bsonWithGenerator(SyncLine line) {
         ByteArrayOutputStream out = new ByteArrayOutputStream(256);
         try (JsonGenerator g = BSON.createGenerator(out)) {
             write(line, g);

@@ -109,6 +109,58 @@ public abstract class BucketStorageContractTest {
         assertThat(reopened.checkpoints().latest()).hasValue(new Checkpoint(first, new CommitPosition(10)));
     }
 
+    /**
+     * The sync producer reads a bucket chunk after chunk through one view, each read starting after
+     * the last op of the one before (SQLite storage continues inside the segment it stopped in):
+     * whatever the chunk size, and with reads of other buckets and ranges in between, the chunks
+     * join up to exactly the ops of one read.
+     */
+    @Test
+    void readingABucketChunkByChunkInOneViewGivesTheOpsOfOneRead() {
+        BucketStorage s = open();
+        Random random = new Random(11);
+        String wide = "x".repeat(3000); // a few hundred KB per bucket: several SQLite segments
+        for (int t = 0; t < 6; t++) {
+            try (WriteTransaction tx = s.writer().begin()) {
+                for (int i = 0; i < 150; i++) {
+                    String bucket = "c[" + random.nextInt(2) + "]";
+                    String id = Integer.toString(random.nextInt(400));
+                    if (random.nextInt(5) > 0) {
+                        tx.put(new Placement(bucket, "t", id), "k" + id, "{\"v\":\"" + wide + i + "\"}");
+                    } else {
+                        tx.remove(new Placement(bucket, "t", id), "k" + id);
+                    }
+                }
+                tx.commit(new CommitPosition(t + 1), true);
+            }
+        }
+        OpId upTo = s.checkpoints().latest().orElseThrow().lastOpId();
+        for (int chunk : new int[] {1, 7, 100, 1000}) {
+            try (ReadView v = s.reader().open()) {
+                for (String bucket : List.of("c[0]", "c[1]")) {
+                    List<BucketOp> all = v.ops(bucket, OpId.ZERO, upTo, Integer.MAX_VALUE);
+                    List<BucketOp> joined = new ArrayList<>();
+                    OpId after = OpId.ZERO;
+                    for (int read = 1; ; read++) {
+                        List<BucketOp> part = v.ops(bucket, after, upTo, chunk);
+                        joined.addAll(part);
+                        if (part.size() < chunk) {
+                            break;
+                        }
+                        after = part.getLast().opId();
+                        if (read % 3 == 0) {
+                            v.ops("c[0]".equals(bucket) ? "c[1]" : "c[0]", OpId.ZERO, upTo, 3); // another bucket in between
+                        } else if (read % 3 == 1) {
+                            v.ops(bucket, OpId.ZERO, after, 2); // another range of the same one
+                        }
+                    }
+                    assertThat(joined).as("chunks of %d of %s", chunk, bucket).isEqualTo(all);
+                    assertThat(all).hasSizeGreaterThan(300);
+                }
+            }
+        }
+    }
+
     @Test
     void bucketChecksumIsTheWrappingSumOfItsOpsAndCountTheirNumber() {
         BucketStorage s = open();

@@ -4,7 +4,7 @@ import java.nio.charset.StandardCharsets;
 
 /** Reads what {@link BinaryWriter} wrote, front to back. Pure. */
 final class BinaryReader {
-    private static final char[] HEX = "0123456789abcdef".toCharArray();
+    private static final byte[] HEX = "0123456789abcdef".getBytes(StandardCharsets.US_ASCII);
 
     private final byte[] buf;
     private int pos;
@@ -50,12 +50,20 @@ final class BinaryReader {
     }
 
     String text() {
+        return text(null);
+    }
+
+    /**
+     * The next text; {@code same} itself when the text equals it (an ASCII string), so that a
+     * text repeated op after op (a table name) is not allocated again.
+     */
+    String text(String same) {
         long h = varint();
         if (h == BinaryWriter.NULL) {
             return null;
         }
         if (h == BinaryWriter.UUID) {
-            char[] c = new char[36];
+            byte[] c = new byte[36];
             int j = 0;
             for (int n = 0; n < 16; n++) {
                 if (j == 8 || j == 13 || j == 18 || j == 23) {
@@ -65,12 +73,29 @@ final class BinaryReader {
                 c[j++] = HEX[b >>> 4];
                 c[j++] = HEX[b & 0xF];
             }
-            return new String(c);
+            return new String(c, StandardCharsets.ISO_8859_1);
         }
         int length = (int) (h - BinaryWriter.TEXT);
+        if (same != null && isAscii(same, length)) {
+            pos += length;
+            return same;
+        }
         String s = new String(buf, pos, length, StandardCharsets.UTF_8);
         pos += length;
         return s;
+    }
+
+    private boolean isAscii(String s, int length) {
+        if (s.length() != length) {
+            return false;
+        }
+        for (int k = 0; k < length; k++) {
+            char c = s.charAt(k);
+            if (c >= 0x80 || buf[pos + k] != (byte) c) {
+                return false;
+            }
+        }
+        return true;
     }
 
     void skipText() {

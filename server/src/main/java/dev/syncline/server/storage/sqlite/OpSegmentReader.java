@@ -20,6 +20,8 @@ final class OpSegmentReader {
     /** Where the current op's texts start, and whether they were decoded or skipped yet. */
     private int textsAt;
     private boolean textsRead = true;
+    /** The last object type read: ops of a segment almost always share it. */
+    private String objectType;
 
     OpSegmentReader(byte[] segment) {
         in = new BinaryReader(segment);
@@ -87,7 +89,7 @@ final class OpSegmentReader {
     private String[] texts() {
         in.seek(textsAt);
         String[] t = new String[4];
-        t[0] = in.text();
+        t[0] = objectType = in.text(objectType);
         t[1] = in.text();
         t[2] = in.text();
         t[3] = type == OpType.PUT.code() ? in.text() : null;

@@ -23,7 +23,7 @@ final class OpSegments {
     static final String INSERT = "INSERT INTO op_segments (last_op_id, bucket_id, first_op_id, op_count, checksum, "
             + "has_clear, ops) VALUES (?, ?, ?, ?, ?, ?, ?)";
     private static final String FROM = " FROM buckets b JOIN op_segments s ON s.bucket_id = b.id WHERE b.name = ? ";
-    private static final String OPS = "SELECT s.ops" + FROM + "AND s.last_op_id > ? AND s.first_op_id <= ? "
+    private static final String OPS = "SELECT s.ops, s.last_op_id" + FROM + "AND s.last_op_id > ? AND s.first_op_id <= ? "
             + "ORDER BY s.last_op_id";
     private static final String SUMMARIES = "SELECT s.first_op_id, s.last_op_id, s.op_count, s.checksum, s.has_clear"
             + FROM + "AND s.last_op_id > ? AND s.first_op_id <= ? ORDER BY s.last_op_id";
@@ -47,33 +47,83 @@ final class OpSegments {
         insert.setBytes(7, e.toBytes());
     }
 
+    /**
+     * Where a read of ops stopped inside a segment: the next read of the same bucket from there
+     * (the sync producer reads a bucket chunk after chunk) continues with the decoded segment
+     * instead of fetching and walking its blob again. Valid within one read transaction only.
+     */
+    static final class Resume {
+        private String bucket;
+        private long upTo;
+        private long lastReturned;
+        private long segmentLast;
+        private OpSegmentReader reader;
+
+        private boolean continues(String bucket, long after, long upTo) {
+            return reader != null && lastReturned == after && this.upTo == upTo && this.bucket.equals(bucket);
+        }
+    }
+
     /** Ops with {@code after < id <= upTo}, ascending, at most {@code limit}. */
     static List<BucketOp> ops(Statements c, String bucket, long after, long upTo, int limit) throws SQLException {
+        return ops(c, bucket, after, upTo, limit, null);
+    }
+
+    /** As {@link #ops(Statements, String, long, long, int)}, continuing from and updating {@code resume} (may be null). */
+    static List<BucketOp> ops(Statements c, String bucket, long after, long upTo, int limit, Resume resume)
+            throws SQLException {
         if (limit <= 0) {
             return new ArrayList<>();
         }
         List<BucketOp> out = new ArrayList<>(Math.min(limit, 1024));
+        long segmentsAfter = after;
+        if (resume != null && resume.continues(bucket, after, upTo)) {
+            OpSegmentReader r = resume.reader;
+            resume.reader = null;
+            if (take(r, resume.segmentLast, bucket, after, upTo, limit, out, resume)) {
+                return out;
+            }
+            segmentsAfter = resume.segmentLast; // that segment and those before it are read
+        } else if (resume != null) {
+            resume.reader = null;
+        }
         PreparedStatement q = c.prepare(OPS);
         q.setString(1, bucket);
-        q.setLong(2, after);
+        q.setLong(2, segmentsAfter);
         q.setLong(3, upTo);
         try (ResultSet rs = q.executeQuery()) {
             while (rs.next()) {
                 OpSegmentReader r = new OpSegmentReader(rs.getBytes(1));
-                while (r.next()) {
-                    if (r.opId() > upTo) {
-                        return out;
-                    }
-                    if (r.opId() > after) {
-                        out.add(r.op());
-                        if (out.size() == limit) {
-                            return out;
-                        }
-                    }
+                if (take(r, rs.getLong(2), bucket, after, upTo, limit, out, resume)) {
+                    return out;
                 }
             }
         }
         return out;
+    }
+
+    /** Adds the segment's ops in range to {@code out}; true when the read is complete (limit or upTo reached). */
+    private static boolean take(OpSegmentReader r, long segmentLast, String bucket, long after, long upTo, int limit,
+                                List<BucketOp> out, Resume resume) {
+        while (r.next()) {
+            if (r.opId() > upTo) {
+                return true;
+            }
+            if (r.opId() > after) {
+                out.add(r.op());
+                if (out.size() == limit) {
+                    if (resume != null) {
+                        resume.bucket = bucket;
+                        resume.upTo = upTo;
+                        resume.lastReturned = r.opId();
+                        resume.segmentLast = segmentLast;
+                        resume.reader = r;
+                    }
+                    return true;
+                }
+            }
+        }
+        return false;
     }
 
     /** The ops with {@code after < id <= upTo} summed up. */

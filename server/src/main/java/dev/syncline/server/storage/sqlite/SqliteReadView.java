@@ -28,6 +28,8 @@ final class SqliteReadView implements ReadView {
     private final SqliteReader c;
     private final Consumer<SqliteReader> release;
     private final Checkpoint checkpoint;
+    /** Where the last read of ops stopped, for the next chunk of the same bucket. */
+    private final OpSegments.Resume resume = new OpSegments.Resume();
     private boolean closed;
 
     /** @param release takes the reader back when the view closes cleanly; otherwise the reader is closed */
@@ -69,7 +71,7 @@ final class SqliteReadView implements ReadView {
     @Override
     public List<BucketOp> ops(String bucket, OpId after, OpId upTo, int limit) {
         try {
-            return OpSegments.ops(c::prepare, bucket, after.value(), upTo.value(), limit);
+            return OpSegments.ops(c::prepare, bucket, after.value(), upTo.value(), limit, resume);
         } catch (SQLException e) {
             throw failed("reading ops of " + bucket, e);
         }
