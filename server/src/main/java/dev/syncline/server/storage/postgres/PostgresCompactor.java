@@ -241,12 +241,14 @@ final class PostgresCompactor implements BucketCompactor {
     /**
      * Records in the transaction that changes the bucket the checkpoint compaction stays below
      * ({@code buckets.compacted_up_to}, read by {@link dev.syncline.server.storage.ReadView#compactedUpTo}):
-     * every op this or an earlier run superseded was superseded at or below it. A run that changed
-     * nothing keeps the older (lower) mark, unless it was unknown (migration 4's maximum).
+     * every op this or an earlier run superseded was superseded at or below it. The mark only
+     * rises: a higher one comes from a compactor that ran beside this one (`syncline compact` beside
+     * the server's) and changed the bucket up to there. A run that changed nothing leaves it, unless
+     * it was unknown (migration 4's maximum): then nothing changed after this run's checkpoint.
      */
     private static void mark(Connection c, String bucket, long upTo, boolean changed) throws SQLException {
         try (PreparedStatement mark = c.prepareStatement("UPDATE buckets SET compacted_up_to = ? WHERE name = ? "
-                + "AND (? OR compacted_up_to > ?)")) {
+                + "AND (compacted_up_to = " + Long.MAX_VALUE + " OR (? AND compacted_up_to < ?))")) {
             mark.setLong(1, upTo);
             mark.setString(2, bucket);
             mark.setBoolean(3, changed);

@@ -4,6 +4,7 @@ import dev.syncline.server.config.PostgresConnectionConfig;
 import dev.syncline.server.config.Secret;
 import dev.syncline.server.config.SslMode;
 import dev.syncline.server.config.StorageConfig;
+import dev.syncline.server.storage.BucketCompactor;
 import dev.syncline.server.storage.BucketStorage;
 import dev.syncline.server.storage.BucketStorageContractTest;
 import dev.syncline.server.storage.CommitPosition;
@@ -170,6 +171,24 @@ class PostgresBucketStorageIT extends BucketStorageContractTest {
         try (var v = reopened.reader().open()) {
             assertThat(v.compactedUpTo("a[]")).isEqualTo(latest);
             assertThat(v.compactedUpTo("b[]")).isEqualTo(latest);
+        }
+        // A mark above this run's checkpoint was set by a compactor that ran beside it (`syncline
+        // compact` beside the server's) and changed the bucket up to there: never lowered, whether
+        // this run changes the bucket (a[]) or not (b[]). Lowered, it would let a node rebuild a
+        // shape at an offset that compaction had already hidden rows of.
+        long above = latest + 1_000;
+        try (Connection c = db.connect(); Statement st = c.createStatement()) {
+            st.execute("UPDATE " + schema(dir) + ".buckets SET compacted_up_to = " + above);
+        }
+        try (WriteTransaction tx = reopened.writer().begin()) {
+            tx.put(new Placement("a[]", "t", "1"), "k1", "{\"v\":3}");
+            tx.commit(new CommitPosition(40), true);
+        }
+        BucketCompactor.CompactionResult last = reopened.compactor().compactAll();
+        assertThat(last.movedOps()).as("the run changed a[]").isPositive();
+        try (var v = reopened.reader().open()) {
+            assertThat(v.compactedUpTo("a[]")).isEqualTo(above);
+            assertThat(v.compactedUpTo("b[]")).isEqualTo(above);
         }
         reopened.close();
     }

@@ -167,7 +167,8 @@ class PostgresCompactionInChunksIT {
      * Regression: a bucket was compacted in one transaction holding the state row, so the writer
      * waited for the whole compaction (minutes for millions of ops). Here a writer that asks for
      * the state row while compaction of a 40,000-op bucket waits for it is let in after the
-     * compaction's first transaction, and commits while the bucket is still uncompacted.
+     * compaction's first transaction (on a loaded machine, possibly a chunk or two later), and
+     * commits while most of the bucket is still uncompacted.
      */
     @Test
     void aWriterCommitsWhileALargeBucketIsBeingCompacted() throws Exception {
@@ -198,9 +199,12 @@ class PostgresCompactionInChunksIT {
                 holder.commit();
 
                 assertThat(began.await(60, TimeUnit.SECONDS)).as("the writer got the state row").isTrue();
-                // The writer holds the state row now: compaction cannot go on until it commits.
+                // The writer holds the state row now: compaction cannot go on until it commits. Row
+                // locks are not queued fairly in PostgreSQL (a transaction that finds the row free
+                // takes it before a waiter that was woken runs), so on a loaded machine a chunk or
+                // two of compaction may come first; the whole bucket never does.
                 assertThat(notMoves(schema, "big[]")).as("ops left to compact while the writer is in")
-                        .isEqualTo(log.size());
+                        .isGreaterThan(log.size() / 2);
                 assertThat(compaction).isNotDone();
                 commit.countDown();
                 writer.get(30, TimeUnit.SECONDS);
