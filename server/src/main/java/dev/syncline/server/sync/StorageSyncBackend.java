@@ -132,30 +132,23 @@ public final class StorageSyncBackend implements SyncBackend, AutoCloseable {
 
         @Override
         public List<OplogEntry> ops(String bucket, long after, long upTo, int limit) {
-            try {
-                return withClear(view(), bucket, after, upTo, limit);
-            } finally {
-                if (!hold) {
-                    close();
-                }
-            }
+            return read(v -> withClear(v, bucket, after, upTo, limit));
         }
 
         @Override
         public List<SourceXid> sourceXids(long after, long upTo) {
-            try {
-                return view().sourceXids(new OpId(after), new OpId(upTo));
-            } finally {
-                if (!hold) {
-                    close();
-                }
-            }
+            return read(v -> v.sourceXids(new OpId(after), new OpId(upTo)));
         }
 
         @Override
         public long compactedUpTo(String bucket) {
+            return read(v -> v.compactedUpTo(bucket));
+        }
+
+        /** One read on the held view, or on a view of its own when views are not held between reads. */
+        private <T> T read(java.util.function.Function<ReadView, T> work) {
             try {
-                return view().compactedUpTo(bucket);
+                return work.apply(view());
             } finally {
                 if (!hold) {
                     close();
