@@ -95,31 +95,14 @@ public final class FanOutBench {
     private static void twoNodes(int clients, int active, int txPerSecond, int seconds) throws Exception {
         Run single = run(clients, active, txPerSecond, seconds, RunningApp.MEMBERSHIP_RULES);
         Path dir = Files.createTempDirectory("syncline-fanout-nodes");
-        Run two;
-        String nodeNote;
-        try (PostgresTestServer server = startPostgres();
-             RunningApp running = RunningApp.start(server, dir, connectionLimit(clients), RunningApp.MEMBERSHIP_RULES,
-                     true)) {
-            running.awaitReady();
-            Path work = Files.createDirectories(dir.resolve("node-b"));
-            var nodeB = dev.syncline.server.app.ServerProcess.start(dir.resolve("syncline.yaml"), running.db.uri(), work,
-                    dir.resolve("node-b.log"));
-            try {
-                String endpointB = "http://127.0.0.1:" + nodeB.getValue();
-                awaitReady(endpointB);
-                addUsers(running, clients);
-                two = run(running, dir, running.endpoint() + "," + endpointB, clients, active, txPerSecond, seconds);
-                nodeNote = "two nodes: this JVM (replicator, serving half the clients) and a second server process "
-                        + "(pid " + nodeB.getKey().pid() + ", the other half), PostgreSQL bucket storage in the source database";
-            } finally {
-                nodeB.getKey().destroy();
-                nodeB.getKey().waitFor(30, TimeUnit.SECONDS);
-            }
-        }
+        TwoNodeRun two = onTwoNodes(dir, clients, List.of(), (running, endpoints, nodeB) ->
+                run(running, dir, endpoints, clients, active, txPerSecond, seconds));
+        String nodeNote = "two nodes: this JVM (replicator, serving half the clients) and a second server process "
+                + "(pid " + two.nodeB() + ", the other half), PostgreSQL bucket storage in the source database";
         String table = "| storage and nodes | " + HEADER.substring(2).replaceFirst("\\|---", "|---|---")
                 + "| SQLite, one node (baseline) " + single.row()
-                + "| PostgreSQL, two nodes " + two.row()
-                + "\nbaseline:" + single.note().strip() + "\n" + nodeNote + ";" + two.note().strip() + "\n";
+                + "| PostgreSQL, two nodes " + two.run().row()
+                + "\nbaseline:" + single.note().strip() + "\n" + nodeNote + ";" + two.run().note().strip() + "\n";
         System.out.print(table);
         ResultFile.write("fanout-nodes", table);
     }
@@ -134,31 +117,52 @@ public final class FanOutBench {
         Path dir = Files.createTempDirectory("syncline-fanout-" + label);
         List<String> heapLimit = ManagementFactory.getRuntimeMXBean().getInputArguments().stream()
                 .filter(a -> a.startsWith("-Xmx")).toList();
-        Run two;
-        String nodeNote;
+        TwoNodeRun two = onTwoNodes(dir, clients, heapLimit, (running, endpoints, nodeB) -> {
+            try (ExternalJvm b = new ExternalJvm(nodeB)) {
+                return run(running, dir, endpoints, clients, active, txPerSecond, seconds, b);
+            }
+        });
+        String nodeNote = "two nodes on PostgreSQL bucket storage (in the source database), " + clients / 2
+                + " connections each (" + active / 2 + " active): node A = this JVM (the replicator), node B = a"
+                + " second server process (pid " + two.nodeB() + ", " + heapLimit + ")";
+        String table = HEADER + two.run().row() + "\n" + nodeNote + ";" + two.run().note().strip() + "\n";
+        System.out.print(table);
+        ResultFile.write("fanout-" + label, table);
+    }
+
+    /** A run measured on two nodes, and node B's process id. */
+    private record TwoNodeRun(Run run, long nodeB) {}
+
+    private interface OnTwoNodes {
+        Run run(RunningApp nodeA, String endpoints, long nodeB) throws Exception;
+    }
+
+    /**
+     * Node A in this JVM (the replicator) and node B, a server process of its own started with
+     * {@code nodeBJvmOptions}, on PostgreSQL bucket storage in one embedded PostgreSQL, both ready
+     * and the clients' users added; {@code work} gets both endpoints, comma-separated. Node B is
+     * stopped afterwards.
+     */
+    private static TwoNodeRun onTwoNodes(Path dir, int clients, List<String> nodeBJvmOptions, OnTwoNodes work)
+            throws Exception {
         try (PostgresTestServer server = startPostgres();
              RunningApp running = RunningApp.start(server, dir, connectionLimit(clients), RunningApp.MEMBERSHIP_RULES,
                      true)) {
             running.awaitReady();
-            Path work = Files.createDirectories(dir.resolve("node-b"));
-            var nodeB = dev.syncline.server.app.ServerProcess.start(dir.resolve("syncline.yaml"), running.db.uri(), work,
-                    dir.resolve("node-b.log"), heapLimit);
-            try (ExternalJvm b = new ExternalJvm(nodeB.getKey().pid())) {
+            Path nodeBDir = Files.createDirectories(dir.resolve("node-b"));
+            var nodeB = dev.syncline.server.app.ServerProcess.start(dir.resolve("syncline.yaml"), running.db.uri(),
+                    nodeBDir, dir.resolve("node-b.log"), nodeBJvmOptions);
+            try {
                 String endpointB = "http://127.0.0.1:" + nodeB.getValue();
                 awaitReady(endpointB);
                 addUsers(running, clients);
-                two = run(running, dir, running.endpoint() + "," + endpointB, clients, active, txPerSecond, seconds, b);
-                nodeNote = "two nodes on PostgreSQL bucket storage (in the source database), " + clients / 2
-                        + " connections each (" + active / 2 + " active): node A = this JVM (the replicator), node B = a"
-                        + " second server process (pid " + nodeB.getKey().pid() + ", " + heapLimit + ")";
+                return new TwoNodeRun(work.run(running, running.endpoint() + "," + endpointB, nodeB.getKey().pid()),
+                        nodeB.getKey().pid());
             } finally {
                 nodeB.getKey().destroy();
                 nodeB.getKey().waitFor(30, TimeUnit.SECONDS);
             }
         }
-        String table = HEADER + two.row() + "\n" + nodeNote + ";" + two.note().strip() + "\n";
-        System.out.print(table);
-        ResultFile.write("fanout-" + label, table);
     }
 
     private static void awaitReady(String endpoint) throws Exception {
