@@ -10,12 +10,11 @@ import dev.syncline.server.config.SynclineConfig;
 import dev.syncline.server.demo.DemoPostgres;
 import dev.syncline.server.faults.TcpProxy;
 import dev.syncline.server.sync.ProtocolClientModel;
-import dev.syncline.server.testing.PostgresTestServer;
+import dev.syncline.server.testing.PerClassPostgres;
 import dev.syncline.server.testing.TestDatabase;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.BufferedReader;
@@ -80,7 +79,8 @@ class MultiNodeIT {
     static final ObjectMapper JSON = new ObjectMapper();
     static final String ADMIN_TOKEN = "multi-node-admin-token-0123456789";
 
-    static PostgresTestServer server;
+    @RegisterExtension
+    static final PerClassPostgres server = new PerClassPostgres();
     static final AtomicInteger slots = new AtomicInteger();
     final HttpClient http = HttpClient.newHttpClient();
     final List<Node> nodes = new ArrayList<>();
@@ -93,12 +93,6 @@ class MultiNodeIT {
 
     @TempDir
     Path dir;
-
-    @BeforeAll
-    static void startServer() { server = PostgresTestServer.start(); }
-
-    @AfterAll
-    static void stopServer() { server.close(); }
 
     /** One server process; restarted in place (a new process, the same log file). */
     final class Node {
@@ -168,7 +162,7 @@ class MultiNodeIT {
                 String storage = "storage:\n  type: postgresql\n  uri: ${PG_URI}\n";
                 assertThat(text).contains(storage);
                 nodeConfig = Files.writeString(dir.resolve("syncline-node-0.yaml"), text.replace(storage,
-                        "storage:\n  type: postgresql\n  uri: postgresql://" + server.user() + ":" + server.password()
+                        "storage:\n  type: postgresql\n  uri: postgresql://" + server.server().user() + ":" + server.server().password()
                                 + "@127.0.0.1:" + storageLinkOfNode0.port() + "/" + db.name() + "\n"));
             }
             nodes.add(new Node(i, nodeConfig));
@@ -545,7 +539,7 @@ class MultiNodeIT {
     @Test
     void aReplicatorCutFromStorageByAPartitionThatDropsPacketsStopsAnotherTakesOverAndAfterTheHealItFollows()
             throws Exception {
-        try (TcpProxy storageLink = new TcpProxy("node 0 storage", server.port())) {
+        try (TcpProxy storageLink = new TcpProxy("node 0 storage", server.server().port())) {
             startCluster(storageLink);
             Node cut = nodes.get(0);
             assertThat(lease().pid()).as("node 0 started first and holds the lease").isEqualTo(cut.process.pid());

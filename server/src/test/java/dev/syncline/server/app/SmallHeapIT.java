@@ -2,13 +2,12 @@ package dev.syncline.server.app;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.syncline.server.testing.PostgresTestServer;
+import dev.syncline.server.testing.PerClassPostgres;
 import dev.syncline.server.testing.TestDatabase;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
-import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
 import java.net.ServerSocket;
@@ -47,18 +46,9 @@ class SmallHeapIT {
     }
     private static final String ADMIN_TOKEN = "small-heap-admin-token-0123456789";
     private static final ObjectMapper JSON = new ObjectMapper();
-    static PostgresTestServer server;
+    @RegisterExtension
+    static final PerClassPostgres server = new PerClassPostgres();
     private final HttpClient http = HttpClient.newHttpClient();
-
-    @BeforeAll
-    static void start() {
-        server = PostgresTestServer.start();
-    }
-
-    @AfterAll
-    static void stop() {
-        server.close();
-    }
 
     @ParameterizedTest(name = "{0} storage")
     @ValueSource(strings = {"sqlite", "postgresql"})

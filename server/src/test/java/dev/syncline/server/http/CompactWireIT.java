@@ -6,11 +6,10 @@ import dev.syncline.protocol.sync.SyncLine;
 import dev.syncline.protocol.sync.SyncLineCodec;
 import dev.syncline.protocol.sync.SyncLineParser;
 import dev.syncline.server.app.RunningApp;
-import dev.syncline.server.testing.PostgresTestServer;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import dev.syncline.server.testing.PerClassPostgres;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.BufferedReader;
@@ -35,18 +34,13 @@ import static org.assertj.core.api.Assertions.assertThat;
  * while clients that do not ask (PowerSync's Accept header, none at all) keep the standard lines.
  */
 class CompactWireIT {
-    static PostgresTestServer server;
+    @RegisterExtension
+    static final PerClassPostgres server = new PerClassPostgres();
     static final ObjectMapper JSON = new ObjectMapper();
     final HttpClient http = HttpClient.newHttpClient();
 
     @TempDir
     Path dir;
-
-    @BeforeAll
-    static void startServer() { server = PostgresTestServer.start(); }
-
-    @AfterAll
-    static void stopServer() { server.close(); }
 
     /** One first sync up to its checkpoint_complete: the response type and the raw lines. */
     record Read(String contentType, List<String> lines) {}
@@ -123,7 +117,7 @@ class CompactWireIT {
     @Test
     @Timeout(180)
     void compactLinesCarryTheStandardOpsAndChecksumsAndStockClientsKeepTheStandardLines() throws Exception {
-        try (RunningApp running = RunningApp.start(server, dir)) {
+        try (RunningApp running = RunningApp.start(server.server(), dir)) {
             running.awaitReady();
             // Values that must survive unchanged: quotes, backslashes, unicode, NULLs, int8 beyond 2^53,
             // booleans; an update (a second PUT of a row), a delete (REMOVE) and a row with NULL columns.

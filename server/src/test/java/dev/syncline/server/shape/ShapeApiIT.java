@@ -3,12 +3,11 @@ package dev.syncline.server.shape;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.syncline.server.app.RunningApp;
-import dev.syncline.server.testing.PostgresTestServer;
-import org.junit.jupiter.api.AfterAll;
+import dev.syncline.server.testing.PerClassPostgres;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.net.URI;
@@ -32,28 +31,17 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class ShapeApiIT {
     private static final ObjectMapper JSON = new ObjectMapper();
-    static PostgresTestServer server;
+    @RegisterExtension
+    static final PerClassPostgres server = new PerClassPostgres();
     private final HttpClient http = HttpClient.newHttpClient();
     RunningApp running;
 
     @TempDir
     Path dir;
 
-    @BeforeAll
-    static void startPostgres() {
-        server = PostgresTestServer.start();
-    }
-
-    @AfterAll
-    static void stopPostgres() {
-        if (server != null) {
-            server.close();
-        }
-    }
-
     @BeforeEach
     void startApp() throws Exception {
-        running = RunningApp.start(server, dir).awaitReady();
+        running = RunningApp.start(server.server(), dir).awaitReady();
     }
 
     @AfterEach
