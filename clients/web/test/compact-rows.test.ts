@@ -81,8 +81,11 @@ async function scenario(compact: boolean, eager = false): Promise<SqlDb> {
   lines.push(line('b', [remove(op++, 'both')], compact)); // a still holds it: it stays, with a's (compact) row
   lines.push(line('b', [put(op++, 'gone', 'before clear'), clear(op++), put(op++, 'afterclear', 'b after clear')], compact));
   lines.push(line('b', [put(op++, 'l2', 'list two', 'lists')], compact));
-  // One row twice in one run, out of id order: the newer op wins however the run is ordered.
-  lines.push(line('a', [put(op++, 'dup-z', 'z old'), put(op++, 'dup-a', 'a'), put(op++, 'dup-z', 'z newest'), put(op++, 'dup-m', 'm')], compact));
+  // One row twice in one run, out of id order: the newer op wins however the run is ordered, also
+  // when (eager stores merge a run sorted by id, in chunks of 200) its two ops are in two chunks.
+  const fill: Op[] = [];
+  for (let j = 0; j < 197; j++) fill.push(put(op++, `a${String(j).padStart(3, '0')}`, `filler ${j}`));
+  lines.push(line('a', [put(op++, 'dup-z', 'z old'), put(op++, 'dup-a', 'a'), ...fill, put(op++, 'dup-z', 'z newest'), put(op++, 'dup-m', 'm')], compact));
   if (eager) {
     for (let i = 0; i < lines.length; i += 3) storeLines(db, lines.slice(i, i + 3), schema);
   } else {

@@ -260,8 +260,9 @@ function shapeId(db: SqlDb, ids: Map<string, number>, shape: [string | null, str
  * the wire's own op arrays (one JSON.stringify of a slice, nothing built per op); everything else
  * (REMOVE, PUT without values) becomes a standard segment. Arrival order is kept: a REMOVE merged
  * before an older PUT of its row would let that PUT bring the row back. With `eager` (an eager
- * store, see storeSteps) a run is not staged but merged at once, after whatever is staged before it,
- * into the op store and eager's shadow tables. Yields after each run.
+ * store, see storeSteps) a run (then not cut at COMPACT_SEGMENT_MAX_OPS) is not staged but sorted by
+ * object id and merged at once, after whatever is staged before it, into the op store and eager's
+ * shadow tables, in chunks of at most COMPACT_SEGMENT_MAX_OPS ops. Yields after each run or chunk.
  */
 function* stageCompact(db: SqlDb, { bucket, compact, local }: StoredLine, shapeIds: Map<string, number>, eager: Schema | null): Generator<void, void, void> {
   const { shapes, ops } = compact!;
@@ -283,36 +284,44 @@ function* stageCompact(db: SqlDb, { bucket, compact, local }: StoredLine, shapeI
     clearFirst = false;
     standard = [];
   };
-  /** Stages the run, or (eager) returns the steps that merge it. */
-  const flushRun = (end: number): Iterable<void> => {
+  /**
+   * Stages the run (at most COMPACT_SEGMENT_MAX_OPS ops), or (eager: all consecutive PUTs of one
+   * shape) merges it in steps, in chunks of at most COMPACT_SEGMENT_MAX_OPS ops.
+   */
+  const flushRun = function* (end: number): Generator<void, void, void> {
     const run = runStart === 0 && end === ops.length ? ops : ops.slice(runStart, end);
-    const shape = shapeId(db, shapeIds, shapes[runShape]!);
+    const shapeDef = shapes[runShape]!;
+    const shape = shapeId(db, shapeIds, shapeDef);
     runStart = -1;
     if (eager === null) {
       db.run('INSERT INTO sl_staged (bucket, clear_first, has_remove, ops, shape) VALUES (?, 0, 0, jsonb(?), ?)', [bucket, JSON.stringify(run), shape]);
-      return [];
+      return;
     }
     if (staged) {
       while (mergeFirstStaged(db, eager));
       staged = false;
     }
     other ??= db.all('SELECT max(CAST(after AS INTEGER)) AS other FROM sl_buckets WHERE name != ?', [bucket])[0]!['other'] as number | bigint | null;
-    const [lo, hi] = opIdRange(run);
-    // In object id order: each insert then lands next to the one before it in the op store's and
-    // the shadow's B-trees (a CPU A/B in docs/benchmarks.md, P4). The order inside a run changes
-    // no outcome: the op store keeps the op with the highest op id of a row, and a stable sort keeps
-    // two ops of one row in arrival (op id) order for the shadow's INSERT OR REPLACE.
+    // In object id order: each insert then lands near the one before it in the op store's and the
+    // shadow's B-trees (a CPU A/B in docs/benchmarks.md, P4). The order changes no outcome: the op
+    // store keeps the op with the highest op id of a row, and a stable sort keeps two ops of one row
+    // in arrival (op id) order, also across chunks, for the shadow's INSERT OR REPLACE.
     const sorted = run === ops ? run.slice() : run;
     sorted.sort(byObjectId);
-    const jsonb = db.all('SELECT jsonb(?) AS j', [JSON.stringify(sorted)])[0]!['j'] as Uint8Array;
-    return mergeCompactSteps(db, bucket, { jsonb, lo, hi, other, shape: shapes[runShape]! }, shape, null, eager);
+    for (let at = 0; at < sorted.length; at += COMPACT_SEGMENT_MAX_OPS) {
+      if (at > 0) yield;
+      const chunk = sorted.length <= COMPACT_SEGMENT_MAX_OPS ? sorted : sorted.slice(at, at + COMPACT_SEGMENT_MAX_OPS);
+      const [lo, hi] = opIdRange(chunk);
+      const jsonb = db.all('SELECT jsonb(?) AS j', [JSON.stringify(chunk)])[0]!['j'] as Uint8Array;
+      yield* mergeCompactSteps(db, bucket, { jsonb, lo, hi, other, shape: shapeDef }, shape, null, eager);
+    }
   };
   for (let i = 0; i < ops.length; i++) {
     const op = ops[i]!;
     const kind = op[2];
     const shape = op[5];
     if (kind === 0 && Array.isArray(op[4]) && typeof shape === 'number') {
-      if (runStart >= 0 && (shape !== runShape || i - runStart >= COMPACT_SEGMENT_MAX_OPS)) {
+      if (runStart >= 0 && (shape !== runShape || (eager === null && i - runStart >= COMPACT_SEGMENT_MAX_OPS))) {
         yield* flushRun(i);
         yield;
       }
