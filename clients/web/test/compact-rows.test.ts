@@ -81,6 +81,11 @@ async function scenario(compact: boolean, eager = false): Promise<SqlDb> {
   lines.push(line('b', [remove(op++, 'both')], compact)); // a still holds it: it stays, with a's (compact) row
   lines.push(line('b', [put(op++, 'gone', 'before clear'), clear(op++), put(op++, 'afterclear', 'b after clear')], compact));
   lines.push(line('b', [put(op++, 'l2', 'list two', 'lists')], compact));
+  // One row twice in one run, out of id order: the newer op wins however the run is ordered, also
+  // when (eager stores merge a run sorted by id, in chunks of 200) its two ops are in two chunks.
+  const fill: Op[] = [];
+  for (let j = 0; j < 197; j++) fill.push(put(op++, `a${String(j).padStart(3, '0')}`, `filler ${j}`));
+  lines.push(line('a', [put(op++, 'dup-z', 'z old'), put(op++, 'dup-a', 'a'), ...fill, put(op++, 'dup-z', 'z newest'), put(op++, 'dup-m', 'm')], compact));
   if (eager) {
     for (let i = 0; i < lines.length; i += 3) storeLines(db, lines.slice(i, i + 3), schema);
   } else {
@@ -210,6 +215,7 @@ test('eager stores merge compact lines at once, show nothing before the publish,
   await sliced(db);
   assert.deepEqual(state(db), state(reference));
   assert.deepEqual(oplog(db), oplog(reference));
+  assert.equal(db.all(`SELECT description FROM todos WHERE id = 'dup-z'`)[0]!['description'], 'z newest', 'a row twice in one run');
   for (const t of ['sl_staged', 'sl_updated', 'sl_merged']) assert.equal(Number(db.all(`SELECT count(*) AS n FROM ${t}`)[0]!['n']), 0, t);
 });
 

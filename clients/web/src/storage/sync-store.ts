@@ -114,8 +114,12 @@ const BOUND_OPS = `FROM jsonb_each(?3) WHERE 1`;
 const COMPACT_OP_ID = `CAST(value ->> 0 AS INTEGER)`;
 const COMPACT_SUPERSEDED = `EXISTS (SELECT 1 FROM sl_oplog o WHERE o.type = ?2 AND o.id = value ->> 3 AND o.op_id > ${COMPACT_OP_ID})`;
 
-/** Where a compact segment's ops are: a staged row, or a JSONB value with its op id range. */
-type CompactSource = { seq: number } | { jsonb: Uint8Array; lo: bigint; hi: bigint; shape: [string | null, string[]] };
+/**
+ * Where a compact segment's ops are: a staged row, or a JSONB value with its op id range and the
+ * newest position any other bucket holds (`other`, read once per line by the caller).
+ */
+type CompactSource = { seq: number }
+  | { jsonb: Uint8Array; lo: number | bigint; hi: number | bigint; other: number | bigint | null; shape: [string | null, string[]] };
 
 /** App columns from a compact op's values: the value at the column's place in the shape, NULL where it has none. */
 function compactColumns(columns: string[], shapeColumns: string[]): string {
@@ -153,7 +157,7 @@ function* mergeCompactSteps(db: SqlDb, bucket: string, source: CompactSource, sh
     ? db.all(`SELECT min(${COMPACT_OP_ID}) AS lo, max(${COMPACT_OP_ID}) AS hi,
         (SELECT max(CAST(after AS INTEGER)) FROM sl_buckets WHERE name != ?1) AS other
         ${COMPACT_OPS} AND ?2 IS NOT NULL AND ?4 IS NOT NULL`, bind)[0]!
-    : { lo: source.lo, hi: source.hi, other: db.all('SELECT max(CAST(after AS INTEGER)) AS other FROM sl_buckets WHERE name != ?', [bucket])[0]!['other'] };
+    : { lo: source.lo, hi: source.hi, other: source.other };
   const superseded = scan['other'] !== null && scan['lo'] !== null && BigInt(scan['other'] as number | bigint) >= BigInt(scan['lo'] as number | bigint)
     && Number(db.all(`SELECT max(${COMPACT_SUPERSEDED}) AS superseded ${COMPACT_OPS} AND ?1 IS NOT NULL AND ?4 IS NOT NULL`, bind)[0]!['superseded']) === 1;
   db.run(
@@ -256,8 +260,9 @@ function shapeId(db: SqlDb, ids: Map<string, number>, shape: [string | null, str
  * the wire's own op arrays (one JSON.stringify of a slice, nothing built per op); everything else
  * (REMOVE, PUT without values) becomes a standard segment. Arrival order is kept: a REMOVE merged
  * before an older PUT of its row would let that PUT bring the row back. With `eager` (an eager
- * store, see storeSteps) a run is not staged but merged at once, after whatever is staged before it,
- * into the op store and eager's shadow tables. Yields after each run.
+ * store, see storeSteps) a run (then not cut at COMPACT_SEGMENT_MAX_OPS) is not staged but sorted by
+ * object id and merged at once, after whatever is staged before it, into the op store and eager's
+ * shadow tables, in chunks of at most COMPACT_SEGMENT_MAX_OPS ops. Yields after each run or chunk.
  */
 function* stageCompact(db: SqlDb, { bucket, compact, local }: StoredLine, shapeIds: Map<string, number>, eager: Schema | null): Generator<void, void, void> {
   const { shapes, ops } = compact!;
@@ -265,40 +270,58 @@ function* stageCompact(db: SqlDb, { bucket, compact, local }: StoredLine, shapeI
   let standard: Op[] = [];
   let runStart = -1;
   let runShape = -1;
+  // Eager: whether this line staged a segment that is not merged yet (nothing is staged when a
+  // line starts, see storeSteps), and the newest position of the other buckets (their positions do
+  // not change while this line is stored), read at the first run.
+  let staged = false;
+  let other: number | bigint | null | undefined;
   const flushStandard = () => {
     if (!clearFirst && standard.length === 0) return;
+    staged = true;
     db.run('INSERT INTO sl_staged (bucket, clear_first, has_remove, ops) VALUES (?, ?, ?, ?)', [
       bucket, clearFirst ? 1 : 0, standard.some((o) => o.op === 'REMOVE') ? 1 : 0, batchOf(standard),
     ]);
     clearFirst = false;
     standard = [];
   };
-  /** Stages the run, or (eager) returns the steps that merge it. */
-  const flushRun = (end: number): Iterable<void> => {
+  /**
+   * Stages the run (at most COMPACT_SEGMENT_MAX_OPS ops), or (eager: all consecutive PUTs of one
+   * shape) merges it in steps, in chunks of at most COMPACT_SEGMENT_MAX_OPS ops.
+   */
+  const flushRun = function* (end: number): Generator<void, void, void> {
     const run = runStart === 0 && end === ops.length ? ops : ops.slice(runStart, end);
-    const shape = shapeId(db, shapeIds, shapes[runShape]!);
+    const shapeDef = shapes[runShape]!;
+    const shape = shapeId(db, shapeIds, shapeDef);
     runStart = -1;
     if (eager === null) {
       db.run('INSERT INTO sl_staged (bucket, clear_first, has_remove, ops, shape) VALUES (?, 0, 0, jsonb(?), ?)', [bucket, JSON.stringify(run), shape]);
-      return [];
+      return;
     }
-    while (mergeFirstStaged(db, eager));
-    let lo = BigInt(run[0]![0]);
-    let hi = lo;
-    for (const op of run) {
-      const id = BigInt(op[0]);
-      if (id < lo) lo = id;
-      if (id > hi) hi = id;
+    if (staged) {
+      while (mergeFirstStaged(db, eager));
+      staged = false;
     }
-    const jsonb = db.all('SELECT jsonb(?) AS j', [JSON.stringify(run)])[0]!['j'] as Uint8Array;
-    return mergeCompactSteps(db, bucket, { jsonb, lo, hi, shape: shapes[runShape]! }, shape, null, eager);
+    other ??= db.all('SELECT max(CAST(after AS INTEGER)) AS other FROM sl_buckets WHERE name != ?', [bucket])[0]!['other'] as number | bigint | null;
+    // In object id order: each insert then lands near the one before it in the op store's and the
+    // shadow's B-trees (a CPU A/B in docs/benchmarks.md, P4). The order changes no outcome: the op
+    // store keeps the op with the highest op id of a row, and a stable sort keeps two ops of one row
+    // in arrival (op id) order, also across chunks, for the shadow's INSERT OR REPLACE.
+    const sorted = run === ops ? run.slice() : run;
+    sorted.sort(byObjectId);
+    for (let at = 0; at < sorted.length; at += COMPACT_SEGMENT_MAX_OPS) {
+      if (at > 0) yield;
+      const chunk = sorted.length <= COMPACT_SEGMENT_MAX_OPS ? sorted : sorted.slice(at, at + COMPACT_SEGMENT_MAX_OPS);
+      const [lo, hi] = opIdRange(chunk);
+      const jsonb = db.all('SELECT jsonb(?) AS j', [JSON.stringify(chunk)])[0]!['j'] as Uint8Array;
+      yield* mergeCompactSteps(db, bucket, { jsonb, lo, hi, other, shape: shapeDef }, shape, null, eager);
+    }
   };
   for (let i = 0; i < ops.length; i++) {
     const op = ops[i]!;
     const kind = op[2];
     const shape = op[5];
     if (kind === 0 && Array.isArray(op[4]) && typeof shape === 'number') {
-      if (runStart >= 0 && (shape !== runShape || i - runStart >= COMPACT_SEGMENT_MAX_OPS)) {
+      if (runStart >= 0 && (shape !== runShape || (eager === null && i - runStart >= COMPACT_SEGMENT_MAX_OPS))) {
         yield* flushRun(i);
         yield;
       }
@@ -327,6 +350,37 @@ function* stageCompact(db: SqlDb, { bucket, compact, local }: StoredLine, shapeI
   }
   flushStandard();
   saveBucket(db, bucket, local);
+}
+
+/** The lowest and highest op id of compact ops (numbers while they are; BigInt for decimal strings). */
+function opIdRange(run: readonly CompactOp[]): [number | bigint, number | bigint] {
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (const op of run) {
+    const id = op[0];
+    if (typeof id !== 'number') return opIdRangeBig(run);
+    if (id < lo) lo = id;
+    if (id > hi) hi = id;
+  }
+  return [lo, hi];
+}
+
+function opIdRangeBig(run: readonly CompactOp[]): [bigint, bigint] {
+  let lo = BigInt(run[0]![0]);
+  let hi = lo;
+  for (const op of run) {
+    const id = BigInt(op[0]);
+    if (id < lo) lo = id;
+    if (id > hi) hi = id;
+  }
+  return [lo, hi];
+}
+
+/** Compact ops (PUTs, so with an object id) by object id. */
+function byObjectId(a: CompactOp, b: CompactOp): number {
+  const x = a[3]!;
+  const y = b[3]!;
+  return x < y ? -1 : x > y ? 1 : 0;
 }
 
 /** A compact op as a standard one (the rare ops a compact segment does not take). */
