@@ -86,7 +86,8 @@ public final class BrowserInitialSyncBench {
             for (int round = 1; round <= rounds; round++) {
                 for (int k = 0; k < SDKS.size(); k++) {
                     String sdk = SDKS.get((k + round - 1) % SDKS.size()); // alternate which SDK goes first
-                    for (Target target : targets) {
+                    // Alternate which stream goes first too: other load on the machine drifts within a run.
+                    for (Target target : round % 2 == 1 ? targets : targets.reversed()) {
                         String load = Load.average();
                         JsonNode r = firstSync(sdk, target.endpoint, running.token("alice"), target.todos, List.of());
                         double total = r.path("totalMs").asDouble() / 1000;

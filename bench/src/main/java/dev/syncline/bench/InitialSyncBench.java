@@ -153,8 +153,14 @@ public final class InitialSyncBench {
         String described;
         try (CannedStream stream = CannedStream.record(running.endpoint(), running.token("alice"), CannedStream.GZIP_VARIANTS)) {
             for (int round = 1; round <= rounds; round++) {
-                server.add(nodeRound(out, round, "server", running.endpoint(), running.token("alice"), expected));
-                canned.add(nodeRound(out, round, "canned", stream.endpoint, running.token("alice"), expected));
+                // Alternate which stream goes first: other load on the machine drifts within a run.
+                for (int turn = 0; turn < 2; turn++) {
+                    if ((round + turn) % 2 == 1) {
+                        server.add(nodeRound(out, round, "server", running.endpoint(), running.token("alice"), expected));
+                    } else {
+                        canned.add(nodeRound(out, round, "canned", stream.endpoint, running.token("alice"), expected));
+                    }
+                }
             }
             stream.requireNoFailures();
             described = stream.describe();
