@@ -23,8 +23,8 @@ import java.util.concurrent.TimeUnit;
  * run. The whole server runs on embedded PostgreSQL ({@link RunningApp}); after replication has
  * stored every row (checked with a JVM first sync), each round runs both SDKs (alternating which goes
  * first), each once against the server and once against the canned stream ({@link CannedStream}:
- * the server's own response to the same request, recorded before the rounds, costs nothing), each in a fresh Chromium with a fresh on-disk profile driven by
- * {@code clients/web/bench/p4-first-sync.mjs}. Time is measured in the page: connect() → first
+ * the server's own response to the same request, recorded before the rounds, costs nothing), each
+ * in a fresh Chromium with a fresh on-disk profile driven by {@code clients/web/bench/p4-first-sync.mjs}. Time is measured in the page: connect() → first
  * complete checkpoint applied (ours: status.lastSyncedAt; PowerSync: waitForFirstSync()) → count(*)
  * of todos = rows. {@code @powersync/web}'s median is checked against its canned median and its
  * reference ({@link Baseline}); a failed check prints BROKEN BASELINE and the ratio is not a result.
