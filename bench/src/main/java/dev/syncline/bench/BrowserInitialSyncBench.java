@@ -22,9 +22,9 @@ import java.util.concurrent.TimeUnit;
  * against the stock {@code @powersync/web} 2.4 (SDK defaults + OPFSCoopSyncVFS), same server, same
  * run. The whole server runs on embedded PostgreSQL ({@link RunningApp}); after replication has
  * stored every row (checked with a JVM first sync), each round runs both SDKs (alternating which goes
- * first), each once against the server and once against the canned stream ({@link CannedStream},
- * same row shape, costs nothing), each in a fresh Chromium with a fresh on-disk profile driven by
- * {@code clients/web/bench/p4-first-sync.mjs}. Time is measured in the page: connect() → first
+ * first), each once against the server and once against the canned stream ({@link CannedStream}:
+ * the server's own response to the same request, recorded before the rounds, costs nothing), each
+ * in a fresh Chromium with a fresh on-disk profile driven by {@code clients/web/bench/p4-first-sync.mjs}. Time is measured in the page: connect() → first
  * complete checkpoint applied (ours: status.lastSyncedAt; PowerSync: waitForFirstSync()) → count(*)
  * of todos = rows. {@code @powersync/web}'s median is checked against its canned median and its
  * reference ({@link Baseline}); a failed check prints BROKEN BASELINE and the ratio is not a result.
@@ -50,8 +50,7 @@ public final class BrowserInitialSyncBench {
         requireBuilt();
         Path dir = Files.createTempDirectory("syncline-browser-sync");
         try (PostgresTestServer server = PostgresTestServer.start();
-             RunningApp running = RunningApp.start(server, dir);
-             CannedStream canned = CannedStream.start(rows, 80)) {
+             RunningApp running = RunningApp.start(server, dir)) {
             running.awaitReady();
             long copyStart = System.nanoTime();
             // ~100 bytes a row: id, list id, an 80-character description, a boolean and an int8.
@@ -65,8 +64,20 @@ public final class BrowserInitialSyncBench {
             }
             System.out.printf("replication of %d rows took %.1f s before the browser syncs%n", rows,
                     (System.nanoTime() - copyStart) / 1e9);
+            // The canned stream: the server's own response to this first sync, recorded now, served from memory.
+            CannedStream canned = CannedStream.record(running.endpoint(), running.token("alice"), CannedStream.GZIP_VARIANTS);
+            try {
+                run(running, canned, rows, rounds, expectedTodos);
+            } finally {
+                canned.close();
+            }
+        }
+    }
+
+    private static void run(RunningApp running, CannedStream canned, int rows, int rounds, long expectedTodos) throws Exception {
+        {
             List<Target> targets = List.of(new Target("server", running.endpoint(), expectedTodos),
-                    new Target("canned", canned.endpoint, rows));
+                    new Target("canned", canned.endpoint, expectedTodos));
 
             StringBuilder table = new StringBuilder("| date | load (1/5/15 min) | round | SDK | stream | storage | OPFS after (MB) "
                     + "| todos | connect → checkpoint applied (s) | → count = rows (s) | rows/s |\n|---|---|---|---|---|---|---|---|---|---|---|\n");
@@ -75,7 +86,8 @@ public final class BrowserInitialSyncBench {
             for (int round = 1; round <= rounds; round++) {
                 for (int k = 0; k < SDKS.size(); k++) {
                     String sdk = SDKS.get((k + round - 1) % SDKS.size()); // alternate which SDK goes first
-                    for (Target target : targets) {
+                    // Alternate which stream goes first too: other load on the machine drifts within a run.
+                    for (Target target : round % 2 == 1 ? targets : targets.reversed()) {
                         String load = Load.average();
                         JsonNode r = firstSync(sdk, target.endpoint, running.token("alice"), target.todos, List.of());
                         double total = r.path("totalMs").asDouble() / 1000;
@@ -127,6 +139,8 @@ public final class BrowserInitialSyncBench {
                             median(seconds.get("syncline-before canned"))));
                 }
             }
+            canned.requireNoFailures();
+            table.append('\n').append(canned.describe());
             table.append("\nprofile of our SDK (status events from the worker, coalesced):\n").append(profile);
             System.out.print(table);
             ResultFile.write("browser-sync-" + rows, table.toString());
