@@ -109,10 +109,10 @@ final class PostgresSchema {
         // Then the stored ops, in batches (convertOpsToSegments); the ops table goes when all are moved.
     }, new String[] {
         // The checkpoint of the last compaction that changed each bucket (ReadView.compactedUpTo), so
-        // a node can rebuild an Electric shape's rows at an older op id. Buckets compacted before this
-        // version are unknown (max) until their next compaction.
-        "ALTER TABLE buckets ADD COLUMN IF NOT EXISTS compacted_up_to bigint NOT NULL DEFAULT 0",
-        "UPDATE buckets SET compacted_up_to = 9223372036854775807",
+        // a node can rebuild an Electric shape's rows at an older op id. Unknown (max) by default: the
+        // buckets from before this version (a constant default, so no table rewrite) and any a node
+        // still running older code creates during a rolling upgrade (PostgresWriter inserts 0).
+        "ALTER TABLE buckets ADD COLUMN IF NOT EXISTS compacted_up_to bigint NOT NULL DEFAULT 9223372036854775807",
     });
     static final int VERSION = MIGRATIONS.size();
     /** The migration after whose statements the stored ops are converted ({@link #convertOpsToSegments}). */
@@ -155,7 +155,7 @@ final class PostgresSchema {
             }
             for (int v = version; v < VERSION; v++) {
                 int next = v + 1;
-                inTransaction(c, s -> {
+                migrationTransaction(c, schema, lockWait, s -> {
                     for (String sql : MIGRATIONS.get(next - 1)) {
                         s.execute(sql);
                     }
@@ -170,9 +170,9 @@ final class PostgresSchema {
                     return null;
                 });
                 if (next == SEGMENTS) {
-                    convertOpsToSegments(c, schema, batchOps, afterBatch);
+                    convertOpsToSegments(c, schema, lockWait, batchOps, afterBatch);
                     // The version advances only when every op is moved.
-                    inTransaction(c, s -> {
+                    migrationTransaction(c, schema, lockWait, s -> {
                         s.execute("DROP TABLE ops_converting");
                         recordVersion(s, next);
                         return null;
@@ -231,10 +231,10 @@ final class PostgresSchema {
      * migration stopped midway (process killed, connection lost) goes on from where it stopped the
      * next time storage opens, with bounded memory and transactions whatever the number of ops.
      */
-    private static void convertOpsToSegments(Connection c, String schema, int batchOps, Runnable afterBatch)
-            throws SQLException {
-        long left = count(c, "SELECT count(*) FROM ops_converting");
-        long done = count(c, "SELECT count(*) FROM op_segments");
+    private static void convertOpsToSegments(Connection c, String schema, Duration lockWait, int batchOps,
+                                             Runnable afterBatch) throws SQLException {
+        long left = rows(c, "ops_converting");
+        long done = rows(c, "op_segments");
         long total = left + done;
         if (left == 0) {
             return;
@@ -244,7 +244,7 @@ final class PostgresSchema {
         String[] after = {null};
         long[] afterId = {0};
         while (true) {
-            long moved = inTransaction(c, s -> {
+            long moved = migrationTransaction(c, schema, lockWait, s -> {
                 // In key order after the last batch (the deleted rows' index entries are not walked again).
                 try (PreparedStatement move = c.prepareStatement("WITH moved AS (DELETE FROM ops_converting WHERE "
                         + "(bucket, op_id) IN (SELECT bucket, op_id FROM ops_converting WHERE ?::text IS NULL OR (bucket, op_id) "
@@ -282,8 +282,20 @@ final class PostgresSchema {
     }
 
     private static String progress(long done, long total) {
-        return String.format("%,d of %,d ops (%d%%)", done, total, total == 0 ? 100 : done * 100 / total);
+        return String.format("%,d of %,d ops (%d%%)", done, total, total == 0 ? 100 : Math.min(100, done * 100 / total));
     }
+
+    /**
+     * The table's rows, for the progress line: counted when PostgreSQL's estimate is small, the
+     * estimate itself above {@value #COUNT_UP_TO} (a count of hundreds of millions of rows could
+     * outlast the socket timeout, and a percentage needs no exact total).
+     */
+    private static long rows(Connection c, String table) throws SQLException {
+        long estimate = count(c, "SELECT greatest(reltuples, 0)::bigint FROM pg_class WHERE oid = '" + table + "'::regclass");
+        return estimate > COUNT_UP_TO ? estimate : count(c, "SELECT count(*) FROM " + table);
+    }
+
+    private static final long COUNT_UP_TO = 10_000_000;
 
     private static long count(Connection c, String sql) throws SQLException {
         try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
@@ -294,6 +306,37 @@ final class PostgresSchema {
 
     private interface Work<T> {
         T run(Statement s) throws SQLException;
+    }
+
+    /**
+     * One transaction of a migration, its table locks waited for in steps of {@code lockWait} (a
+     * {@code lock_timeout} of the transaction, then the whole transaction again): a node still
+     * running older code can hold a table for minutes (a compaction of a large bucket in one
+     * transaction), and a single wait would outlast the socket timeout, leaving its statement
+     * queued in PostgreSQL ahead of everyone else's while this node gives up.
+     */
+    private static <T> T migrationTransaction(Connection c, String schema, Duration lockWait, Work<T> work)
+            throws SQLException {
+        boolean told = false;
+        while (true) {
+            try {
+                return inTransaction(c, s -> {
+                    if (!lockWait.isZero()) {
+                        s.execute("SET LOCAL lock_timeout = " + lockWait.toMillis());
+                    }
+                    return work.run(s);
+                });
+            } catch (SQLException e) {
+                if (!"55P03".equals(e.getSQLState())) {
+                    throw e;
+                }
+                if (!told) {
+                    log.info("storage schema {}: migration waiting for a table another transaction holds "
+                            + "(a node running older code?)", schema);
+                    told = true;
+                }
+            }
+        }
     }
 
     private static <T> T inTransaction(Connection c, Work<T> work) throws SQLException {

@@ -84,7 +84,9 @@ final class PostgresWriter implements BucketWriter {
         PreparedStatement deleteParameter = connection.prepareStatement("DELETE FROM parameter_index WHERE lookup_key = ? AND source_table = ? "
                 + "AND source_key = ?");
         parameters = new PostgresParameterWrites(deleteParameter, insertParameter);
-        bucketDelta = connection.prepareStatement("INSERT INTO buckets (name, checksum, op_count, row_count) VALUES (?, ?, ?, ?) "
+        // A new bucket was never compacted (the column's default, unknown, is for buckets older code creates).
+        bucketDelta = connection.prepareStatement("INSERT INTO buckets (name, checksum, op_count, row_count, compacted_up_to) "
+                + "VALUES (?, ?, ?, ?, 0) "
                 + "ON CONFLICT (name) DO UPDATE SET checksum = (buckets.checksum + EXCLUDED.checksum) % 4294967296, "
                 + "op_count = buckets.op_count + EXCLUDED.op_count, row_count = buckets.row_count + EXCLUDED.row_count");
         updateState = connection.prepareStatement("UPDATE state SET last_op_id = ?, commit_position = ?, "

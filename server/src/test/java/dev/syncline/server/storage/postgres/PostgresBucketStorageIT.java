@@ -193,6 +193,58 @@ class PostgresBucketStorageIT extends BucketStorageContractTest {
         reopened.close();
     }
 
+    /**
+     * Regression: a migration's statements waited for a table lock without a {@code lock_timeout}
+     * under the 60 s socket timeout, so a node running older code that held {@code buckets} for
+     * longer (a compaction of a large bucket in one transaction) made the upgraded node give up at
+     * start while its {@code ALTER TABLE} stayed queued in PostgreSQL ahead of everyone else's. The
+     * wait now goes in {@code lock_timeout} steps shorter than the socket timeout.
+     */
+    @Test
+    void aMigrationWaitsForATableHeldLongerThanTheSocketTimeout() throws Exception {
+        BucketStorage s = open();
+        try (WriteTransaction tx = s.writer().begin()) {
+            tx.put(new Placement("a[]", "t", "1"), "k1", "{}");
+            tx.commit(new CommitPosition(10), true);
+        }
+        s.close();
+        String sc = schema(dir);
+        try (Connection c = db.connect(); Statement st = c.createStatement()) {
+            st.execute("ALTER TABLE " + sc + ".buckets DROP COLUMN compacted_up_to");
+            st.execute("UPDATE " + sc + ".schema_version SET version = 3");
+        }
+        Properties p = new Properties();
+        p.setProperty("user", db.user());
+        p.setProperty("password", db.password());
+        p.setProperty("socketTimeout", "2");
+        PostgresConnections connections = new PostgresConnections(db.jdbcUrl(), p, sc);
+        try (Connection holder = db.connect()) {
+            holder.setAutoCommit(false);
+            try (Statement st = holder.createStatement()) {
+                st.execute("LOCK TABLE " + sc + ".buckets IN ACCESS SHARE MODE");
+            }
+            Thread release = Thread.ofPlatform().start(() -> {
+                try {
+                    Thread.sleep(5_000);   // more than twice the socket timeout
+                    holder.commit();
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+            try (Connection c = connections.open()) {
+                PostgresSchema.migrate(c, sc, connections.lockWait());
+            } finally {
+                release.join();
+            }
+        }
+        assertThat(count("SELECT max(version) FROM " + sc + ".schema_version")).isEqualTo(PostgresSchema.VERSION);
+        BucketStorage reopened = open();
+        try (var v = reopened.reader().open()) {
+            assertThat(v.compactedUpTo("a[]")).as("a bucket from before version 4: unknown").isEqualTo(Long.MAX_VALUE);
+        }
+        reopened.close();
+    }
+
     /** A version-1 schema (no source xids) gains their table and keeps its ops. */
     @Test
     void aVersion1SchemaGainsTheSourceXidTableAndKeepsItsOps() throws Exception {
