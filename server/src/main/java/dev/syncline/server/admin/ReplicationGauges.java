@@ -28,6 +28,10 @@ public final class ReplicationGauges {
     private final Supplier<String> slotName;
     private Sample last = new Sample(Long.MIN_VALUE, Double.NaN, Double.NaN, Double.NaN, Double.NaN);
     private java.util.concurrent.CompletableFuture<Sample> inFlight;
+    /** The thread taking the sample in flight, when it started, and whether its slowness was logged. */
+    private volatile Thread sampler;
+    private long inFlightSince;
+    private boolean slownessLogged;
 
     private ReplicationGauges(Supplier<BucketStorage> storage, Supplier<Connection> sourceDb, Supplier<String> slotName) {
         this.storage = storage;
@@ -58,13 +62,22 @@ public final class ReplicationGauges {
             // A platform thread: in a JVM whose virtual-thread carriers are all pinned, a virtual
             // sampler never ran and the gauges stayed NaN (seen in the full IT suite).
             inFlight = java.util.concurrent.CompletableFuture.supplyAsync(this::read,
-                    r -> Thread.ofPlatform().daemon().name("syncline-replication-gauges").start(r));
+                    r -> sampler = Thread.ofPlatform().daemon().name("syncline-replication-gauges").start(r));
+            inFlightSince = System.nanoTime();
+            slownessLogged = false;
         }
         try {
             last = inFlight.get(MAX_WAIT_MILLIS, java.util.concurrent.TimeUnit.MILLISECONDS);
             inFlight = null;
         } catch (java.util.concurrent.TimeoutException e) {
             // still reading: show the previous sample, the next scrape picks this one up
+            if (!slownessLogged && System.nanoTime() - inFlightSince > SLOW_SAMPLE_NANOS) {
+                slownessLogged = true;
+                Thread t = sampler;
+                log.warn("the replication gauges have waited {} s for storage and the source database; "
+                        + "they show the previous sample until it comes. The sampler is at:{}",
+                        (System.nanoTime() - inFlightSince) / 1_000_000_000L, stack(t));
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } catch (java.util.concurrent.ExecutionException e) {
@@ -72,6 +85,18 @@ public final class ReplicationGauges {
             log.warn("could not sample the replication gauges: {}", e.getCause().toString());
         }
         return last;
+    }
+
+    private static final long SLOW_SAMPLE_NANOS = 20_000_000_000L;
+
+    private static String stack(Thread t) {
+        StringBuilder b = new StringBuilder();
+        if (t != null) {
+            for (StackTraceElement e : t.getStackTrace()) {
+                b.append("\n\tat ").append(e);
+            }
+        }
+        return b.toString();
     }
 
     /** Each figure on its own: one that cannot be read is NaN and does not blank the others. */
