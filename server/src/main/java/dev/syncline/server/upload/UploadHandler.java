@@ -60,6 +60,7 @@ public final class UploadHandler implements Handler, DirectPost {
         }
         try (slot) {
             if (contentLength > maxBodyBytes) {
+                discard(in);
                 throw tooLarge(contentLength + " bytes");
             }
             byte[] body = readAtMost(in, maxBodyBytes, contentLength);
@@ -83,11 +84,29 @@ public final class UploadHandler implements Handler, DirectPost {
         while ((n = in.read(buffer)) > 0) {
             out.write(buffer, 0, n);
             if (out.size() > max) {
+                discard(in);
                 throw tooLarge("more than " + max + " bytes");
             }
         }
         return out.toByteArray();
     }
+
+    /**
+     * Reads and drops the rest of a refused body, up to {@value #DISCARD_AT_MOST} bytes: closing the
+     * connection with data unread makes the operating system reset it, and a client still sending
+     * (HTTP/1.1 clients without {@code Expect: 100-continue}) then gets a reset instead of the 413.
+     * Beyond the bound the connection is cut, as before.
+     */
+    private static void discard(InputStream in) throws IOException {
+        byte[] buffer = new byte[64 * 1024];
+        long left = DISCARD_AT_MOST;
+        int n;
+        while (left > 0 && (n = in.read(buffer, 0, (int) Math.min(buffer.length, left))) > 0) {
+            left -= n;
+        }
+    }
+
+    static final long DISCARD_AT_MOST = 16L << 20;
 
     private static UploadException tooLarge(String size) {
         return new UploadException(UploadErrorCode.SYNC_U1002, "request body of " + size

@@ -303,6 +303,31 @@ class UploadEndpointIT {
         }
     }
 
+    /**
+     * Regression: a body over max_body_bytes was refused before it was read, and the connection
+     * closed with the rest of it unread, which makes the operating system reset it: a client still
+     * sending (as HTTP/1.1 clients without Expect: 100-continue do) got a reset, not the 413 (seen
+     * in CI under load, "HTTP/1.1 header parser received no bytes"). A bounded rest is now read first.
+     */
+    @Test
+    void aClientThatSendsAWholeOversizedBodyReadsThe413() throws Exception {
+        byte[] body = body("c", tx(1, op("PUT", "notes", "big", Map.of("body", "x".repeat(8_000_000)))))
+                .getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        java.net.URI uri = java.net.URI.create(app.endpoint());
+        try (java.net.Socket socket = new java.net.Socket(uri.getHost(), uri.getPort())) {
+            socket.setSoTimeout(30_000);
+            var out = socket.getOutputStream();
+            out.write(("POST /api/upload HTTP/1.1\r\nHost: " + uri.getHost() + "\r\nContent-Type: application/json\r\n"
+                    + "Authorization: Bearer " + app.token("alice") + "\r\nContent-Length: " + body.length + "\r\n\r\n")
+                    .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            out.write(body);   // all of it, then the answer
+            out.flush();
+            String response = new String(socket.getInputStream().readNBytes(512), java.nio.charset.StandardCharsets.UTF_8);
+            assertThat(response).startsWith("HTTP/1.1 413").contains("SYNC_U1002");
+        }
+        assertThat(app.get("/probes/liveness").statusCode()).isEqualTo(200);
+    }
+
     @Test
     void malformedAndOversizedRequestsGetClear4xxAndTheServerStaysHealthy() throws Exception {
         Map<String, String[]> cases = new LinkedHashMap<>();
