@@ -317,12 +317,14 @@ class UploadEndpointIT {
         try (java.net.Socket socket = new java.net.Socket(uri.getHost(), uri.getPort())) {
             socket.setSoTimeout(30_000);
             var out = socket.getOutputStream();
-            out.write(("POST /api/upload HTTP/1.1\r\nHost: " + uri.getHost() + "\r\nContent-Type: application/json\r\n"
+            // Connection: close, so the answer ends with the connection and is read whole.
+            out.write(("POST /api/upload HTTP/1.1\r\nHost: " + uri.getHost() + "\r\nConnection: close\r\n"
+                    + "Content-Type: application/json\r\n"
                     + "Authorization: Bearer " + app.token("alice") + "\r\nContent-Length: " + body.length + "\r\n\r\n")
                     .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
             out.write(body);   // all of it, then the answer
             out.flush();
-            String response = new String(socket.getInputStream().readNBytes(512), java.nio.charset.StandardCharsets.UTF_8);
+            String response = new String(socket.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
             assertThat(response).startsWith("HTTP/1.1 413").contains("SYNC_U1002");
         }
         assertThat(app.get("/probes/liveness").statusCode()).isEqualTo(200);
