@@ -60,7 +60,9 @@ public final class UploadHandler implements Handler, DirectPost {
         }
         try (slot) {
             if (contentLength > maxBodyBytes) {
-                discard(in);
+                if (contentLength <= DISCARD_AT_MOST) {   // a longer body ends in a cut connection anyway
+                    discard(in);
+                }
                 throw tooLarge(contentLength + " bytes");
             }
             byte[] body = readAtMost(in, maxBodyBytes, contentLength);
