@@ -65,7 +65,7 @@ public final class BrowserInitialSyncBench {
             System.out.printf("replication of %d rows took %.1f s before the browser syncs%n", rows,
                     (System.nanoTime() - copyStart) / 1e9);
             // The canned stream: the server's own response to this first sync, recorded now, served from memory.
-            CannedStream canned = CannedStream.record(running.endpoint(), running.token("alice"), CannedStream.GZIP_VARIANTS);
+            CannedStream canned = CannedStream.record(running.endpoint(), running.token("alice"), CannedStream.VARIANTS);
             try {
                 run(running, canned, rows, rounds, expectedTodos);
             } finally {

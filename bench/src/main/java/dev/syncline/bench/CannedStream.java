@@ -1,6 +1,7 @@
 package dev.syncline.bench;
 
 import dev.syncline.protocol.sync.StreamingSyncRequest;
+import dev.syncline.server.http.ContentCoding;
 import dev.syncline.server.http.StreamFormat;
 import io.javalin.Javalin;
 
@@ -18,7 +19,6 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
@@ -34,12 +34,13 @@ import java.util.zip.Inflater;
  * The stream that costs nothing, made of the server's own bytes: before the timed rounds, the real
  * server's answer to a first sync is recorded once per (format, Content-Encoding) a bench's clients
  * will ask for, from the first byte up to and including the first {@code checkpoint_complete} (for
- * gzip: up to the sync flush that follows it, so the client can inflate everything it got). A
+ * gzip: up to the sync flush that follows it, so the client can inflate everything it got; for zstd: up
+ * to the end of its frame). A
  * request is then answered with the recording its {@code Accept} and {@code Accept-Encoding} select,
  * chosen by the server's own rules ({@link Variant#of}), written from memory in 64 KiB pieces through
  * the same HTTP stack as the server (Javalin on Jetty), and the response is held open afterwards, as
  * the server holds a live stream. So a client gets the same rows (with their subkeys), the same
- * framing (NDJSON, BSON or compact rows) and the same gzip bytes as from the server, and the
+ * framing (NDJSON, BSON or compact rows) and the same compressed bytes as from the server, and the
  * difference between the two figures is the server's production of those bytes, not different work
  * in the client. A request this stream cannot answer exactly (no recording for its format and
  * encoding, or a request body that asks the server for something else than the recorded first sync)
@@ -48,15 +49,18 @@ import java.util.zip.Inflater;
  * a development aid for the web SDK.)
  */
 final class CannedStream implements AutoCloseable {
-    /** One response variant: the framing the server chooses from Accept, and whether it gzips. */
-    record Variant(StreamFormat format, boolean gzip) {
+    /** One response variant: the framing the server chooses from Accept, and its content coding. */
+    record Variant(StreamFormat format, ContentCoding coding) {
         /**
          * The server's choice for these request headers (SyncHttpServer.syncStream: {@link
-         * StreamFormat#negotiate} on Accept; gzip when Accept-Encoding names it).
+         * StreamFormat#negotiate} on Accept, {@link ContentCoding#negotiate} on Accept-Encoding).
          */
         static Variant of(String accept, String acceptEncoding) {
-            boolean gzip = acceptEncoding != null && acceptEncoding.toLowerCase(Locale.ROOT).contains("gzip");
-            return new Variant(StreamFormat.negotiate(accept), gzip);
+            return new Variant(StreamFormat.negotiate(accept), ContentCoding.negotiate(acceptEncoding));
+        }
+
+        boolean gzip() {
+            return coding == ContentCoding.GZIP;
         }
 
         /** The Accept header that selects this variant's format (used to record it). */
@@ -66,7 +70,7 @@ final class CannedStream implements AutoCloseable {
 
         @Override
         public String toString() {
-            return format + (gzip ? " + gzip" : " (no Content-Encoding)");
+            return format + (coding.header() != null ? " + " + coding.header() : " (no Content-Encoding)");
         }
     }
 
@@ -75,11 +79,14 @@ final class CannedStream implements AutoCloseable {
                      double seconds) {}
 
     /**
-     * What the benches record: every client they run sends {@code Accept-Encoding} with gzip (browsers
-     * always; {@code @powersync/node} {@code gzip, deflate}), and asks for NDJSON, BSON or compact rows.
+     * What the benches record: the clients they run ask for NDJSON, BSON or compact rows, with
+     * {@code Accept-Encoding} naming zstd (browsers: {@code gzip, deflate, br, zstd}) or only gzip
+     * ({@code @powersync/node}: {@code gzip, deflate}).
      */
-    static final List<Variant> GZIP_VARIANTS = List.of(new Variant(StreamFormat.NDJSON, true),
-            new Variant(StreamFormat.BSON, true), new Variant(StreamFormat.COMPACT, true));
+    static final List<Variant> VARIANTS = java.util.stream.Stream.of(ContentCoding.GZIP, ContentCoding.ZSTD)
+            .flatMap(c -> java.util.stream.Stream.of(StreamFormat.NDJSON, StreamFormat.BSON, StreamFormat.COMPACT)
+                    .map(f -> new Variant(f, c)))
+            .toList();
 
     /** The first-sync request the recordings answer (a fresh client: no buckets, no parameters, default streams). */
     static final String RECORDED_REQUEST = "{\"buckets\":[],\"include_checksum\":true,\"raw_data\":true,"
@@ -137,8 +144,8 @@ final class CannedStream implements AutoCloseable {
                 .header("Content-Type", "application/json")
                 .header("Accept", v.accept())
                 .POST(HttpRequest.BodyPublishers.ofString(RECORDED_REQUEST));
-        if (v.gzip()) {
-            request.header("Accept-Encoding", "gzip");
+        if (v.coding().header() != null) {
+            request.header("Accept-Encoding", v.coding().header());
         }
         long start = System.nanoTime();
         HttpResponse<InputStream> response = http.send(request.build(), HttpResponse.BodyHandlers.ofInputStream());
@@ -150,7 +157,7 @@ final class CannedStream implements AutoCloseable {
             }
             String type = response.headers().firstValue("Content-Type").orElse("");
             String encoding = response.headers().firstValue("Content-Encoding").orElse("");
-            if (!type.startsWith(v.format().contentType()) || encoding.equals("gzip") != v.gzip()) {
+            if (!type.startsWith(v.format().contentType()) || !encoding.equals(java.util.Objects.requireNonNullElse(v.coding().header(), ""))) {
                 throw new IllegalStateException(what + ": the server answered Content-Type " + type + ", Content-Encoding '"
                         + encoding + "'");
             }
@@ -195,16 +202,30 @@ final class CannedStream implements AutoCloseable {
         /** The last four bytes received, big-endian. */
         private int tail;
         private final byte[] out = new byte[256 * 1024];
+        /** For zstd: a decoder of the frames received (each server write is a whole frame). */
+        private final com.github.luben.zstd.ZstdDecompressCtx zstd;
+        private boolean zstdAtFrameEnd = true;
 
         Recorder(Variant v) {
             this.scanner = new FrameScanner(v.format() == StreamFormat.BSON);
             this.inflater = v.gzip() ? new Inflater(true) : null;
+            this.zstd = v.coding() == ContentCoding.ZSTD ? new com.github.luben.zstd.ZstdDecompressCtx() : null;
         }
 
         void accept(byte[] b, int off, int len) throws IOException {
             raw.write(b, off, len);
             for (int i = Math.max(off, off + len - 4); i < off + len; i++) {
                 tail = tail << 8 | (b[i] & 0xff);
+            }
+            if (zstd != null) {
+                java.nio.ByteBuffer src = java.nio.ByteBuffer.wrap(b, off, len);
+                java.nio.ByteBuffer dst = java.nio.ByteBuffer.wrap(out);
+                do {
+                    dst.clear();
+                    zstdAtFrameEnd = zstd.decompressByteBufferStream(dst, src);
+                    scanner.accept(out, 0, dst.position());
+                } while (src.hasRemaining() || !dst.hasRemaining());
+                return;
             }
             if (inflater == null) {
                 scanner.accept(b, off, len);
@@ -245,11 +266,15 @@ final class CannedStream implements AutoCloseable {
         /**
          * The first checkpoint_complete has been read and the body ends on a whole line (or BSON
          * document); for gzip, also on the sync flush the server does after it (an empty stored
-         * block, {@code 00 00 ff ff}), so every byte of the checkpoint can be inflated from the recording.
+         * block, {@code 00 00 ff ff}), so every byte of the checkpoint can be inflated from the recording;
+         * for zstd, at the end of a frame.
          */
         boolean complete() {
             if (!scanner.sawCheckpointComplete || !scanner.atBoundary()) {
                 return false;
+            }
+            if (zstd != null) {
+                return zstdAtFrameEnd;
             }
             if (inflater == null) {
                 return true;
@@ -389,8 +414,8 @@ final class CannedStream implements AutoCloseable {
         ctx.status(200).contentType(r.contentType());
         ctx.header("X-Accel-Buffering", "no");
         ctx.header("Cache-Control", "no-store");
-        if (v.gzip()) {
-            ctx.header("Content-Encoding", "gzip");
+        if (v.coding().header() != null) {
+            ctx.header("Content-Encoding", v.coding().header());
         }
         served.computeIfAbsent(v, k -> new AtomicInteger()).incrementAndGet();
         OutputStream out = ctx.res().getOutputStream();
@@ -422,7 +447,7 @@ final class CannedStream implements AutoCloseable {
         for (Recording r : recordings.values()) {
             s.append(String.format("- %s (%s%s): %,d bytes on the wire, %,d decoded; lines by first key %s; requests "
                             + "served %d; recorded in %.2f s%n", r.variant(), r.contentType(),
-                    r.variant().gzip() ? ", Content-Encoding gzip" : "", r.body().length, r.decodedBytes(), r.lines(),
+                    r.variant().coding().header() != null ? ", Content-Encoding " + r.variant().coding().header() : "", r.body().length, r.decodedBytes(), r.lines(),
                     served.getOrDefault(r.variant(), new AtomicInteger()).get(), r.seconds()));
         }
         return s.toString();

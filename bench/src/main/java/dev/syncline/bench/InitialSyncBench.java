@@ -151,7 +151,7 @@ public final class InitialSyncBench {
         List<Double> server = new ArrayList<>();
         List<Double> canned = new ArrayList<>();
         String described;
-        try (CannedStream stream = CannedStream.record(running.endpoint(), running.token("alice"), CannedStream.GZIP_VARIANTS)) {
+        try (CannedStream stream = CannedStream.record(running.endpoint(), running.token("alice"), CannedStream.VARIANTS)) {
             for (int round = 1; round <= rounds; round++) {
                 // Alternate which stream goes first: other load on the machine drifts within a run.
                 for (int turn = 0; turn < 2; turn++) {

@@ -26,8 +26,8 @@ import java.util.zip.GZIPInputStream;
  * The whole server (real PostgreSQL, rules, SQLite storage, HTTP) on P4's 100k todos (an
  * 80-character description, as {@link BrowserInitialSyncBench}); the stream is read by a null
  * consumer on this thread (it only finds line ends) until {@code checkpoint_complete}, in standard
- * NDJSON, compact rows and BSON (what stock clients ask for over HTTP), each without and with gzip
- * (browsers ask for gzip).
+ * NDJSON, compact rows and BSON (what stock clients ask for over HTTP), each without and with gzip,
+ * compact rows and BSON also with zstd (what browsers get: they accept it).
  *
  * <p>Reports per format the median wall time, time to the first complete data line, bytes, and the
  * server's CPU per 100k ops: the CPU of every JVM thread but this one over the sync (Jetty's threads,
@@ -41,16 +41,20 @@ public final class StreamBench {
     private static final String COMPACT = "application/vnd.syncline.compact+ndjson";
     private static final String BSON = "application/vnd.powersync.bson-stream";
 
-    private record Format(String name, String accept, boolean gzip) {}
+    /** coding: the Accept-Encoding sent (and the Content-Encoding expected), or null for none. */
+    private record Format(String name, String accept, String coding) {}
 
     private static final List<Format> FORMATS = List.of(
-            new Format("standard", "application/x-ndjson", false),
-            new Format("compact", COMPACT, false),
-            new Format("standard+gzip", "application/x-ndjson", true),
-            new Format("compact+gzip", COMPACT, true),
+            new Format("standard", "application/x-ndjson", null),
+            new Format("compact", COMPACT, null),
+            new Format("standard+gzip", "application/x-ndjson", "gzip"),
+            new Format("compact+gzip", COMPACT, "gzip"),
+            // What browsers get (they accept zstd); our SDK asks for compact rows.
+            new Format("compact+zstd", COMPACT, "zstd"),
             // What stock clients ask for over HTTP (@powersync/node: bson-stream;q=0.9, x-ndjson;q=0.8).
-            new Format("bson", BSON, false),
-            new Format("bson+gzip", BSON, true));
+            new Format("bson", BSON, null),
+            new Format("bson+gzip", BSON, "gzip"),
+            new Format("bson+zstd", BSON, "zstd"));
 
     record Result(double seconds, double firstDataSeconds, long bytes, long wireBytes, long lines, long serverThreadsCpuNs,
                   long serverProcessCpuNs) {}
@@ -60,7 +64,9 @@ public final class StreamBench {
         int rounds = args.length > 1 ? Integer.parseInt(args[1]) : 5;
         Path dir = Files.createTempDirectory("syncline-stream");
         try (PostgresTestServer server = PostgresTestServer.start();
-             RunningApp running = RunningApp.start(server, dir)) {
+             // Every request's stream stays open on the server until its next keepalive write finds the
+             // client gone: more than the default 50 per user in a run of warm-ups and rounds.
+             RunningApp running = RunningApp.start(server, dir, "api:\n  parameters:\n    max_streams_per_user: 1000\n")) {
             running.awaitReady();
             running.db.execute("INSERT INTO todos SELECT 'b' || g, 'l1', rpad('todo number ' || g, 80, '.'), g % 2 = 0, g "
                     + "FROM generate_series(1, " + rows + ") g");
@@ -128,8 +134,8 @@ public final class StreamBench {
         c.setRequestProperty("Authorization", "Token " + token);
         c.setRequestProperty("Content-Type", "application/json");
         c.setRequestProperty("Accept", format.accept);
-        if (format.gzip) {
-            c.setRequestProperty("Accept-Encoding", "gzip");
+        if (format.coding != null) {
+            c.setRequestProperty("Accept-Encoding", format.coding);
         }
         try (OutputStream body = c.getOutputStream()) {
             body.write("{}".getBytes(StandardCharsets.UTF_8));
@@ -141,7 +147,13 @@ public final class StreamBench {
         long bytes = 0;
         long lines = 0;
         CountingInput wire = new CountingInput(c.getInputStream());
-        try (InputStream in = format.gzip ? new GZIPInputStream(wire, 64 * 1024) : wire) {
+        if (!java.util.Objects.equals(c.getHeaderField("Content-Encoding"), format.coding)) {
+            throw new IOException(format.name + ": the server answered Content-Encoding " + c.getHeaderField("Content-Encoding"));
+        }
+        InputStream decoded = format.coding == null ? wire
+                : format.coding.equals("gzip") ? new GZIPInputStream(wire, 64 * 1024)
+                : new dev.syncline.server.testing.ZstdDecoding(wire);
+        try (InputStream in = decoded) {
             if (format.accept.equals(BSON)) {
                 long[] counted = readBson(in, start);
                 firstData = counted[0];

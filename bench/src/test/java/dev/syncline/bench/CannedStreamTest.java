@@ -1,6 +1,7 @@
 package dev.syncline.bench;
 
 import dev.syncline.protocol.sync.StreamingSyncRequest;
+import dev.syncline.server.http.ContentCoding;
 import dev.syncline.server.http.StreamFormat;
 import org.junit.jupiter.api.Test;
 
@@ -20,13 +21,13 @@ class CannedStreamTest {
     void theVariantIsTheServersChoiceForTheRequestHeaders() {
         // @powersync/node over HTTP, as seen on the wire.
         assertThat(CannedStream.Variant.of("application/vnd.powersync.bson-stream;q=0.9, application/x-ndjson;q=0.8",
-                "gzip, deflate")).isEqualTo(new CannedStream.Variant(StreamFormat.BSON, true));
+                "gzip, deflate")).isEqualTo(new CannedStream.Variant(StreamFormat.BSON, ContentCoding.GZIP));
         // Our web SDK in a browser (which always adds its own Accept-Encoding).
         assertThat(CannedStream.Variant.of("application/vnd.syncline.compact+ndjson, application/x-ndjson;q=0.5",
-                "gzip, deflate, br, zstd")).isEqualTo(new CannedStream.Variant(StreamFormat.COMPACT, true));
+                "gzip, deflate, br, zstd")).isEqualTo(new CannedStream.Variant(StreamFormat.COMPACT, ContentCoding.ZSTD));
         assertThat(CannedStream.Variant.of("application/x-ndjson", "GZIP"))
-                .isEqualTo(new CannedStream.Variant(StreamFormat.NDJSON, true));
-        assertThat(CannedStream.Variant.of(null, "deflate")).isEqualTo(new CannedStream.Variant(StreamFormat.NDJSON, false));
+                .isEqualTo(new CannedStream.Variant(StreamFormat.NDJSON, ContentCoding.GZIP));
+        assertThat(CannedStream.Variant.of(null, "deflate")).isEqualTo(new CannedStream.Variant(StreamFormat.NDJSON, ContentCoding.IDENTITY));
         assertThat(CannedStream.Variant.of("application/vnd.powersync.bson-stream", null).accept())
                 .isEqualTo("application/vnd.powersync.bson-stream");
     }
@@ -42,7 +43,7 @@ class CannedStreamTest {
         gz.flush();
         byte[] bytes = wire.toByteArray();
 
-        CannedStream.Recorder r = new CannedStream.Recorder(new CannedStream.Variant(StreamFormat.NDJSON, true));
+        CannedStream.Recorder r = new CannedStream.Recorder(new CannedStream.Variant(StreamFormat.NDJSON, ContentCoding.GZIP));
         for (int i = 0; i < bytes.length; i += 3) { // in small pieces, as a socket may deliver them
             r.accept(bytes, i, Math.min(3, bytes.length - i));
             assertThat(r.complete()).isEqualTo(i + 3 >= bytes.length);
@@ -51,6 +52,21 @@ class CannedStreamTest {
             }
         }
         assertThat(r.raw.toByteArray()).isEqualTo(bytes);
+        assertThat(r.scanner.lines).containsExactly(java.util.Map.entry("checkpoint", 1), java.util.Map.entry("data", 1),
+                java.util.Map.entry("checkpoint_complete", 1));
+    }
+
+    @Test
+    void aZstdRecordingIsCompleteOnlyAtTheEndOfTheFrameWithCheckpointComplete() throws Exception {
+        byte[] first = com.github.luben.zstd.Zstd.compress("{\"checkpoint\":{}}\n{\"data\":{}}\n".getBytes(StandardCharsets.UTF_8));
+        byte[] last = com.github.luben.zstd.Zstd.compress("{\"checkpoint_complete\":{\"last_op_id\":\"2\"}}\n".getBytes(StandardCharsets.UTF_8));
+        byte[] bytes = java.util.Arrays.copyOf(first, first.length + last.length);
+        System.arraycopy(last, 0, bytes, first.length, last.length);
+        CannedStream.Recorder r = new CannedStream.Recorder(new CannedStream.Variant(StreamFormat.COMPACT, ContentCoding.ZSTD));
+        for (int i = 0; i < bytes.length; i += 3) { // in small pieces, as a socket may deliver them
+            r.accept(bytes, i, Math.min(3, bytes.length - i));
+            assertThat(r.complete()).isEqualTo(i + 3 >= bytes.length);
+        }
         assertThat(r.scanner.lines).containsExactly(java.util.Map.entry("checkpoint", 1), java.util.Map.entry("data", 1),
                 java.util.Map.entry("checkpoint_complete", 1));
     }
@@ -83,7 +99,7 @@ class CannedStreamTest {
 
     @Test
     void anIdentityRecordingIsCompleteAtTheEndOfTheCheckpointCompleteLine() throws Exception {
-        CannedStream.Recorder r = new CannedStream.Recorder(new CannedStream.Variant(StreamFormat.COMPACT, false));
+        CannedStream.Recorder r = new CannedStream.Recorder(new CannedStream.Variant(StreamFormat.COMPACT, ContentCoding.IDENTITY));
         byte[] a = "{\"checkpoint\":{}}\n{\"checkpoint_complete\":{\"last_op_id\":\"1\"}".getBytes(StandardCharsets.UTF_8);
         r.accept(a, 0, a.length);
         assertThat(r.complete()).isFalse();
@@ -105,7 +121,7 @@ class CannedStreamTest {
 
     @Test
     void aStreamThatIsNotGzipFailsTheRecording() {
-        CannedStream.Recorder r = new CannedStream.Recorder(new CannedStream.Variant(StreamFormat.NDJSON, true));
+        CannedStream.Recorder r = new CannedStream.Recorder(new CannedStream.Variant(StreamFormat.NDJSON, ContentCoding.GZIP));
         byte[] plain = "{\"checkpoint\":{}}\n".getBytes(StandardCharsets.UTF_8);
         assertThatThrownBy(() -> r.accept(plain, 0, plain.length)).hasMessageContaining("gzip header");
     }

@@ -12,16 +12,21 @@ import java.util.function.LongConsumer;
 import java.util.zip.GZIPOutputStream;
 
 /**
- * Writes sync lines to an HTTP response body as NDJSON, compact NDJSON or BSON, optionally gzip-compressed.
+ * Writes sync lines to an HTTP response body as NDJSON, compact NDJSON or BSON, optionally compressed
+ * with zstd (independent frames, {@link ZstdFrames}) or gzip ({@link ContentCoding}).
  * Lines are encoded straight into a buffer (no per-line byte array) and reach the client when
  * the buffer fills, after the first data line of a checkpoint, or at {@link #flush()}, which the
  * session calls at the end of every checkpoint and keepalive; the gzip stream does a sync flush
- * then, so compression never holds a line back. Data lines are not flushed one by one: a 100k-row
- * first sync is ~100 lines of ~300 KB, each of which would otherwise cost a gzip sync flush.
+ * then, and a zstd stream ends a frame at every write, so compression never holds a line back. Data lines are not flushed one by one: a 100k-row
+ * first sync is ~100 lines of ~300 KB, each of which would otherwise cost a gzip sync flush
+ * (or a small zstd frame).
  */
 final class StreamLineWriter implements LineWriter {
-    /** Large enough that a data line of ~1,000 small ops goes out in a few socket writes. */
-    private static final int BUFFER_BYTES = 64 * 1024;
+    /**
+     * Large enough that a data line of ~1,000 small ops goes out in a few socket writes; also the
+     * size of a zstd frame.
+     */
+    private static final int BUFFER_BYTES = ZstdFrames.FRAME_BYTES;
 
     private final OutputStream compressed;
     private final OutputStream out;
@@ -30,8 +35,12 @@ final class StreamLineWriter implements LineWriter {
     private final Counting counting;
     private boolean dataSinceFlush;
 
-    StreamLineWriter(OutputStream body, StreamFormat format, boolean gzip, LongConsumer bytesWritten) throws IOException {
-        this.compressed = gzip ? new FastGzip(body) : body;
+    StreamLineWriter(OutputStream body, StreamFormat format, ContentCoding coding, LongConsumer bytesWritten) throws IOException {
+        this.compressed = switch (coding) {
+            case IDENTITY -> body;
+            case GZIP -> new FastGzip(body);
+            case ZSTD -> new ZstdFrames(body);
+        };
         this.counting = new Counting(new ReleasingBuffer(compressed));
         this.out = counting;
         this.format = format;

@@ -241,16 +241,16 @@ public final class SyncHttpServer implements AutoCloseable {
         sessionThreads.add(Thread.currentThread());
         try (SyncSessions.Prepared session = sessions.prepare(user, request)) {
             StreamFormat format = StreamFormat.negotiate(ctx.header("Accept"));
-            String encoding = ctx.header("Accept-Encoding");
-            boolean gzip = encoding != null && encoding.toLowerCase(java.util.Locale.ROOT).contains("gzip");
+            ContentCoding coding = ContentCoding.negotiate(ctx.header("Accept-Encoding"));
             ctx.status(200).contentType(format.contentType());
             ctx.header("X-Accel-Buffering", "no");
             ctx.header("Cache-Control", "no-store");
-            if (gzip) {
-                ctx.header("Content-Encoding", "gzip");
+            if (coding.header() != null) {
+                ctx.header("Content-Encoding", coding.header());
             }
-            log.info("sync stream opened over HTTP ({} buckets named by the client, {})", request.buckets().size(), format);
-            StreamLineWriter writer = new StreamLineWriter(ctx.res().getOutputStream(), format, gzip, session::countLine);
+            log.info("sync stream opened over HTTP ({} buckets named by the client, {}, {})", request.buckets().size(), format,
+                    coding);
+            StreamLineWriter writer = new StreamLineWriter(ctx.res().getOutputStream(), format, coding, session::countLine);
             SyncSession.End end = session.run(writer);
             writer.finish();
             log.info("sync stream ended: {}", end);

@@ -10,6 +10,7 @@ import dev.syncline.server.sync.InMemoryWriteCheckpointStore;
 import dev.syncline.server.sync.SourcePosition;
 import dev.syncline.server.sync.SyncException;
 import dev.syncline.server.sync.WriteCheckpoints;
+import dev.syncline.server.testing.ZstdDecoding;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -146,6 +147,30 @@ class SyncHttpServerTest {
             }
         }
         assertThat(client.rows.get("a[]")).containsOnlyKeys("1");
+    }
+
+    /**
+     * What Chromium sends gets zstd, and each checkpoint decodes from the bytes sent so far: the
+     * client reads the first checkpoint, and a second one on the same connection, without the
+     * stream ending (every write is a complete frame).
+     */
+    @Test
+    void zstdWhenTheClientAcceptsItWithEveryCheckpointDecodableAtOnce() throws Exception {
+        backend.grants.put("user-z", List.of("a[]"));
+        backend.buckets.put("a[]", "1", "{\"id\":\"1\"}");
+        HttpResponse<InputStream> r = http.send(post("user-z", "{}").header("Accept-Encoding", "gzip, deflate, br, zstd").build(),
+                HttpResponse.BodyHandlers.ofInputStream());
+        assertThat(r.statusCode()).isEqualTo(200);
+        assertThat(r.headers().firstValue("Content-Encoding")).hasValue("zstd");
+        ProtocolClientModel client = new ProtocolClientModel();
+        try (BufferedReader lines = new BufferedReader(new InputStreamReader(new ZstdDecoding(r.body()), StandardCharsets.UTF_8))) {
+            readUntilComplete(lines, client);
+            assertThat(client.rows.get("a[]")).containsOnlyKeys("1");
+            backend.buckets.put("a[]", "2", "{\"id\":\"2\"}");
+            backend.publish();
+            readUntilComplete(lines, client);
+            assertThat(client.rows.get("a[]")).containsOnlyKeys("1", "2");
+        }
     }
 
     @Test
