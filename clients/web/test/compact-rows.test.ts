@@ -8,7 +8,7 @@ import { MalformedLineError, parseLine, type CompactOp, type CompactOps, type Op
 import { createTables } from '../src/storage/internal-tables.js';
 import { Schema } from '../src/storage/schema.js';
 import type { SqlDb } from '../src/storage/sql-db.js';
-import { applyCheckpoint, applyCheckpointInSlices, removeBuckets, storeLines, type ApplyRequest, type StoredLine } from '../src/storage/sync-store.js';
+import { applyCheckpoint, applyCheckpointInSlices, removeBuckets, storeLines, storeLinesPausing, type ApplyRequest, type ChunkOps, type StoredLine } from '../src/storage/sync-store.js';
 import { initialState, step, type SyncAction, type SyncEvent, type SyncState } from '../src/sync/state.js';
 import { memoryDb } from './sqlite.js';
 
@@ -62,7 +62,7 @@ const oplog = (db: SqlDb) => db.all('SELECT bucket, type, id, op_id, checksum FR
  * every odd case. eager: stored as the worker stores them, merged into the op store and the shadows
  * at once, in batches of three lines.
  */
-async function scenario(compact: boolean, eager = false): Promise<SqlDb> {
+async function scenario(compact: boolean, eager = false, chunkOps: ChunkOps | null = null): Promise<SqlDb> {
   const db = await memoryDb();
   createTables(db, schema, () => 'c1');
   storeLines(db, [line('a', [put(1, 'old1', 'kept'), put(2, 'old2', 'removed later'), put(3, 'both', 'a v1')], compact),
@@ -86,7 +86,9 @@ async function scenario(compact: boolean, eager = false): Promise<SqlDb> {
   const fill: Op[] = [];
   for (let j = 0; j < 197; j++) fill.push(put(op++, `a${String(j).padStart(3, '0')}`, `filler ${j}`));
   lines.push(line('a', [put(op++, 'dup-z', 'z old'), put(op++, 'dup-a', 'a'), ...fill, put(op++, 'dup-z', 'z newest'), put(op++, 'dup-m', 'm')], compact));
-  if (eager) {
+  if (eager && chunkOps !== null) {
+    for (let i = 0; i < lines.length; i += 3) await storeLinesPausing(db, lines.slice(i, i + 3), schema, async () => {}, chunkOps);
+  } else if (eager) {
     for (let i = 0; i < lines.length; i += 3) storeLines(db, lines.slice(i, i + 3), schema);
   } else {
     storeLines(db, lines);
@@ -217,6 +219,23 @@ test('eager stores merge compact lines at once, show nothing before the publish,
   assert.deepEqual(oplog(db), oplog(reference));
   assert.equal(db.all(`SELECT description FROM todos WHERE id = 'dup-z'`)[0]!['description'], 'z newest', 'a row twice in one run');
   for (const t of ['sl_staged', 'sl_updated', 'sl_merged']) assert.equal(Number(db.all(`SELECT count(*) AS n FROM ${t}`)[0]!['n']), 0, t);
+});
+
+test('eager stores end the same whatever chunk sizes the worker asks for, asking before every chunk', async () => {
+  const reference = await scenario(false);
+  applyCheckpoint(reference, schema, FULL);
+  // 1000: a data line at once (no queries); 100: while queries wait; 1 and a size that changes
+  // between chunks, as the worker's does when queries start or stop in the middle of a line.
+  for (const sizes of [[1000], [100], [1], [3, 500, 7, 1200]]) {
+    let asked = 0;
+    const db = await scenario(true, true, () => sizes[asked++ % sizes.length]!);
+    await sliced(db);
+    assert.deepEqual(state(db), state(reference), `chunks of ${sizes}`);
+    assert.deepEqual(oplog(db), oplog(reference), `chunks of ${sizes}`);
+    assert.equal(db.all(`SELECT description FROM todos WHERE id = 'dup-z'`)[0]!['description'], 'z newest', `chunks of ${sizes}`);
+    const expectedAtLeast = sizes.length === 1 ? Math.ceil(9000 / sizes[0]!) : 9000 / 1200;
+    assert.ok(asked >= expectedAtLeast, `asked ${asked} times for chunks of ${sizes}`);
+  }
 });
 
 test('after eager stores, a lost shadow (crash), a removed bucket, a one-transaction apply or a local write still end right', async () => {

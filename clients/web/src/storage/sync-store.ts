@@ -243,6 +243,14 @@ const SEGMENT_MAX_OPS = 200;
  */
 const COMPACT_SEGMENT_MAX_OPS = 200;
 
+/**
+ * How many ops an eager store merges per chunk (each chunk is two steps, with a pause between and
+ * after them): the caller's choice at each chunk, so that it can take short steps while queries
+ * wait and long ones (fewer statements) while none do. By default COMPACT_SEGMENT_MAX_OPS.
+ */
+export type ChunkOps = () => number;
+const DEFAULT_CHUNK_OPS: ChunkOps = () => COMPACT_SEGMENT_MAX_OPS;
+
 /** The id of a compact shape in sl_shapes (added the first time it is seen). */
 function shapeId(db: SqlDb, ids: Map<string, number>, shape: [string | null, string[]]): number {
   const key = JSON.stringify(shape);
@@ -262,9 +270,10 @@ function shapeId(db: SqlDb, ids: Map<string, number>, shape: [string | null, str
  * before an older PUT of its row would let that PUT bring the row back. With `eager` (an eager
  * store, see storeSteps) a run (then not cut at COMPACT_SEGMENT_MAX_OPS) is not staged but sorted by
  * object id and merged at once, after whatever is staged before it, into the op store and eager's
- * shadow tables, in chunks of at most COMPACT_SEGMENT_MAX_OPS ops. Yields after each run or chunk.
+ * shadow tables, in chunks of chunkOps() ops (asked before each chunk). Yields after each run or chunk.
  */
-function* stageCompact(db: SqlDb, { bucket, compact, local }: StoredLine, shapeIds: Map<string, number>, eager: Schema | null): Generator<void, void, void> {
+function* stageCompact(db: SqlDb, { bucket, compact, local }: StoredLine, shapeIds: Map<string, number>, eager: Schema | null,
+  chunkOps: ChunkOps): Generator<void, void, void> {
   const { shapes, ops } = compact!;
   let clearFirst = false;
   let standard: Op[] = [];
@@ -286,7 +295,7 @@ function* stageCompact(db: SqlDb, { bucket, compact, local }: StoredLine, shapeI
   };
   /**
    * Stages the run (at most COMPACT_SEGMENT_MAX_OPS ops), or (eager: all consecutive PUTs of one
-   * shape) merges it in steps, in chunks of at most COMPACT_SEGMENT_MAX_OPS ops.
+   * shape) merges it in steps, in chunks of chunkOps() ops.
    */
   const flushRun = function* (end: number): Generator<void, void, void> {
     const run = runStart === 0 && end === ops.length ? ops : ops.slice(runStart, end);
@@ -308,9 +317,11 @@ function* stageCompact(db: SqlDb, { bucket, compact, local }: StoredLine, shapeI
     // in arrival (op id) order, also across chunks, for the shadow's INSERT OR REPLACE.
     const sorted = run === ops ? run.slice() : run;
     sorted.sort(byObjectId);
-    for (let at = 0; at < sorted.length; at += COMPACT_SEGMENT_MAX_OPS) {
+    for (let at = 0; at < sorted.length;) {
       if (at > 0) yield;
-      const chunk = sorted.length <= COMPACT_SEGMENT_MAX_OPS ? sorted : sorted.slice(at, at + COMPACT_SEGMENT_MAX_OPS);
+      const size = Math.max(1, Math.floor(chunkOps()));
+      const chunk = at === 0 && sorted.length <= size ? sorted : sorted.slice(at, at + size);
+      at += chunk.length;
       const [lo, hi] = opIdRange(chunk);
       const jsonb = db.all('SELECT jsonb(?) AS j', [JSON.stringify(chunk)])[0]!['j'] as Uint8Array;
       yield* mergeCompactSteps(db, bucket, { jsonb, lo, hi, other, shape: shapeDef }, shape, null, eager);
@@ -442,15 +453,16 @@ export function storeLines(db: SqlDb, lines: readonly StoredLine[], eager: Schem
  * staged, a segment merged; each a few statements on at most a line's ops), so that queries queued
  * meanwhile wait for one step, not for the whole batch (Lock.runSharing: app tables are untouched).
  */
-export async function storeLinesPausing(db: SqlDb, lines: readonly StoredLine[], eager: Schema | null, pause: () => Promise<void>): Promise<void> {
+export async function storeLinesPausing(db: SqlDb, lines: readonly StoredLine[], eager: Schema | null, pause: () => Promise<void>,
+  chunkOps: ChunkOps = DEFAULT_CHUNK_OPS): Promise<void> {
   if (lines.length === 0) return;
   await transactionAsync(db, async () => {
-    for (const _ of storeSteps(db, lines, eager)) await pause();
+    for (const _ of storeSteps(db, lines, eager, chunkOps)) await pause();
   });
 }
 
 /** The statements of storeLines, in steps (yields between them); the caller runs them in one transaction. */
-function* storeSteps(db: SqlDb, lines: readonly StoredLine[], eager: Schema | null): Generator<void, void, void> {
+function* storeSteps(db: SqlDb, lines: readonly StoredLine[], eager: Schema | null, chunkOps: ChunkOps = DEFAULT_CHUNK_OPS): Generator<void, void, void> {
   const shapeIds = new Map<string, number>();
   // Eager (the worker, for a batch with compact lines): the lines are merged into the op store
   // and the shadow tables of the coming sliced apply right away, in this same transaction,
@@ -459,7 +471,7 @@ function* storeSteps(db: SqlDb, lines: readonly StoredLine[], eager: Schema | nu
   const merge = eager !== null && lines.some((l) => l.compact != null) && db.all('SELECT 1 FROM sl_staged LIMIT 1').length === 0;
   if (merge && ensureShadows(db, eager)) recoverMerged(db);
   for (const line of lines) {
-    if (line.compact != null) yield* stageCompact(db, line, shapeIds, merge ? eager : null);
+    if (line.compact != null) yield* stageCompact(db, line, shapeIds, merge ? eager : null, chunkOps);
     else stageLine(db, line);
     yield;
     // Each line's segments merge as soon as it is staged: arrival order is kept and the stage

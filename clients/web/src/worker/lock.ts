@@ -2,6 +2,18 @@
 export class Lock {
   private tail: Promise<void> = Promise.resolve();
   private sharing = 0;
+  /** performance.now() of the page's last query (noteQuery), -Infinity before any. */
+  private lastQueryAt = -Infinity;
+
+  /** Notes that the page asked for a query: sync work then takes shorter steps for a while (queriedWithin). */
+  noteQuery(): void {
+    this.lastQueryAt = performance.now();
+  }
+
+  /** Whether the page asked for a query in the last `ms` milliseconds. */
+  queriedWithin(ms: number): boolean {
+    return performance.now() - this.lastQueryAt < ms;
+  }
 
   /**
    * Whether the holder lets read-only statements run while it waits (runSharing): the sync

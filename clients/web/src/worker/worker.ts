@@ -171,6 +171,7 @@ const methods: { [M in keyof Methods]: (...args: Parameters<Methods[M]>) => Retu
     // During a sync's store or merge slice (which leave the app tables untouched) a read-only query
     // runs at once, between two of its statements, instead of waiting for its transaction to end.
     const c = need();
+    lock.noteQuery();
     if (tx === null && lock.readersMayPass && readsOnly(c, sql)) return rows(c.db, sql, params);
     return withDb(tx, (db) => rows(db, sql, params));
   },
