@@ -36,10 +36,14 @@ final class StreamLineWriter implements LineWriter {
     private boolean dataSinceFlush;
 
     StreamLineWriter(OutputStream body, StreamFormat format, ContentCoding coding, LongConsumer bytesWritten) throws IOException {
+        // Compressed output is gathered into 64 KiB pieces too: the compressors write a few KiB at a
+        // time (deflate 8 KiB, a zstd frame ~15 KiB per 64 KiB of lines), and Jetty sends a write
+        // above its 8 KiB aggregation size as an HTTP chunk of its own; Chromium then took 0.5 s
+        // longer to receive a 100k-row first sync than the same bytes in 64 KiB pieces.
         this.compressed = switch (coding) {
             case IDENTITY -> body;
-            case GZIP -> new FastGzip(body);
-            case ZSTD -> new ZstdFrames(body);
+            case GZIP -> new FastGzip(new ReleasingBuffer(body));
+            case ZSTD -> new ZstdFrames(new ReleasingBuffer(body));
         };
         this.counting = new Counting(new ReleasingBuffer(compressed));
         this.out = counting;
