@@ -319,7 +319,7 @@ function* stageCompact(db: SqlDb, { bucket, compact, local }: StoredLine, shapeI
     sorted.sort(byObjectId);
     for (let at = 0; at < sorted.length;) {
       if (at > 0) yield;
-      const size = Math.max(1, Math.floor(chunkOps()));
+      const size = Math.max(1, Math.floor(chunkOps()) || 1);
       const chunk = at === 0 && sorted.length <= size ? sorted : sorted.slice(at, at + size);
       at += chunk.length;
       const [lo, hi] = opIdRange(chunk);

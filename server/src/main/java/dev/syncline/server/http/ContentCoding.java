@@ -11,8 +11,8 @@ import java.util.Locale;
  * (RFC 9110 §12.5.3): zstd when the client accepts it (browsers name it: Chromium sends
  * {@code gzip, deflate, br, zstd}) and the native zstd library loaded, else gzip when accepted,
  * else none. A coding listed with {@code q=0} is refused, as is everything under {@code *;q=0}.
- * zstd compresses the stream about 4× faster than deflate's fastest level, into fewer bytes, and
- * decodes faster in the browser (docs/benchmarks.md, P4).
+ * zstd takes about half the server CPU of deflate's fastest level for a first sync, into about a
+ * quarter fewer bytes (docs/benchmarks.md, P4).
  */
 public enum ContentCoding {
     IDENTITY(null), GZIP("gzip"), ZSTD("zstd");

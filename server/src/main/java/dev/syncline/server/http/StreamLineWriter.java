@@ -17,9 +17,9 @@ import java.util.zip.GZIPOutputStream;
  * Lines are encoded straight into a buffer (no per-line byte array) and reach the client when
  * the buffer fills, after the first data line of a checkpoint, or at {@link #flush()}, which the
  * session calls at the end of every checkpoint and keepalive; the gzip stream does a sync flush
- * then, and a zstd stream ends a frame at every write, so compression never holds a line back. Data lines are not flushed one by one: a 100k-row
- * first sync is ~100 lines of ~300 KB, each of which would otherwise cost a gzip sync flush
- * (or a small zstd frame).
+ * then, and a zstd stream ends a frame at every write, so compression never holds a line back.
+ * Data lines are not flushed one by one: a 100k-row first sync is ~100 lines of ~300 KB, each of
+ * which would otherwise cost a gzip sync flush (or a small zstd frame).
  */
 final class StreamLineWriter implements LineWriter {
     /**
@@ -38,7 +38,7 @@ final class StreamLineWriter implements LineWriter {
     StreamLineWriter(OutputStream body, StreamFormat format, ContentCoding coding, LongConsumer bytesWritten) throws IOException {
         // Compressed output is gathered into 64 KiB pieces too: the compressors write a few KiB at a
         // time (deflate 8 KiB, a zstd frame ~15 KiB per 64 KiB of lines), and Jetty sends a write
-        // above its 8 KiB aggregation size as an HTTP chunk of its own; Chromium then took 0.5 s
+        // above its 8 KiB aggregation size as an HTTP chunk of its own; Chromium then took about 0.4 s
         // longer to receive a 100k-row first sync than the same bytes in 64 KiB pieces.
         this.compressed = switch (coding) {
             case IDENTITY -> body;

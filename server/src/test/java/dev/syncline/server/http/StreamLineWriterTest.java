@@ -60,7 +60,7 @@ class StreamLineWriterTest {
     /**
      * Compressed output reaches the HTTP body in pieces of 32–64 KiB between flushes, as uncompressed
      * output does: Jetty sends each write above 8 KiB as an HTTP chunk of its own, and Chromium took
-     * 0.5 s longer to receive a 100k-row first sync in the compressors' 8–20 KiB pieces
+     * about 0.4 s longer to receive a 100k-row first sync in the compressors' 8–20 KiB pieces
      * (docs/benchmarks.md, P4). Before, gzip wrote 8 KiB and zstd one ~15 KiB frame per write.
      */
     @Test
