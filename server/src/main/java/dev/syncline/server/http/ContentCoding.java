@@ -4,7 +4,7 @@ import com.github.luben.zstd.util.Native;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.util.Locale;
+import java.util.Map;
 
 /**
  * The compression of a sync stream response, picked from the request's {@code Accept-Encoding}
@@ -40,20 +40,10 @@ public enum ContentCoding {
         if (acceptEncoding == null || acceptEncoding.isBlank()) {
             return IDENTITY;
         }
-        double gzip = -1;
-        double zstd = -1;
-        double any = -1;
-        for (String part : acceptEncoding.split(",")) {
-            String[] pieces = part.trim().split(";");
-            String coding = pieces[0].trim().toLowerCase(Locale.ROOT);
-            double q = quality(pieces);
-            switch (coding) {
-                case "gzip", "x-gzip" -> gzip = Math.max(gzip, q);
-                case "zstd" -> zstd = Math.max(zstd, q);
-                case "*" -> any = Math.max(any, q);
-                default -> { }
-            }
-        }
+        Map<String, Double> q = QualityValues.parse(acceptEncoding);
+        double any = q.getOrDefault("*", -1.0);
+        double gzip = Math.max(q.getOrDefault("gzip", -1.0), q.getOrDefault("x-gzip", -1.0));
+        double zstd = q.getOrDefault("zstd", -1.0);
         if (gzip < 0) {
             gzip = any;
         }
@@ -64,21 +54,6 @@ public enum ContentCoding {
             return ZSTD;
         }
         return gzip > 0 ? GZIP : IDENTITY;
-    }
-
-    private static double quality(String[] pieces) {
-        for (int i = 1; i < pieces.length; i++) {
-            String p = pieces[i].trim().toLowerCase(Locale.ROOT);
-            if (p.startsWith("q=")) {
-                try {
-                    double q = Double.parseDouble(p.substring(2).trim());
-                    return q >= 0 && q <= 1 ? q : 0;
-                } catch (NumberFormatException e) {
-                    return 0;
-                }
-            }
-        }
-        return 1;
     }
 
     private static boolean loadZstd() {

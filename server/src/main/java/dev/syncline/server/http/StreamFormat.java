@@ -24,31 +24,11 @@ public enum StreamFormat {
         if (accept == null || accept.isBlank()) {
             return NDJSON;
         }
-        double bson = -1;
-        double ndjson = -1;
-        double compact = -1;
-        for (String part : accept.split(",")) {
-            String[] pieces = part.trim().split(";");
-            String type = pieces[0].trim().toLowerCase(java.util.Locale.ROOT);
-            double q = 1.0;
-            for (int i = 1; i < pieces.length; i++) {
-                String p = pieces[i].trim();
-                if (p.startsWith("q=")) {
-                    try {
-                        q = Double.parseDouble(p.substring(2));
-                    } catch (NumberFormatException ignored) {
-                        q = 0;
-                    }
-                }
-            }
-            if (type.equals(SyncLineCodec.COMPACT_NDJSON)) {
-                compact = Math.max(compact, q);
-            } else if (type.equals(SyncLineCodec.BSON_STREAM)) {
-                bson = Math.max(bson, q);
-            } else if (type.equals(SyncLineCodec.NDJSON) || type.equals("application/json") || type.equals("*/*")) {
-                ndjson = Math.max(ndjson, q);
-            }
-        }
+        java.util.Map<String, Double> q = QualityValues.parse(accept);
+        double compact = q.getOrDefault(SyncLineCodec.COMPACT_NDJSON, -1.0);
+        double bson = q.getOrDefault(SyncLineCodec.BSON_STREAM, -1.0);
+        double ndjson = Math.max(q.getOrDefault(SyncLineCodec.NDJSON, -1.0),
+                Math.max(q.getOrDefault("application/json", -1.0), q.getOrDefault("*/*", -1.0)));
         if (compact > 0 && compact >= ndjson && compact >= bson) {
             return COMPACT;
         }
