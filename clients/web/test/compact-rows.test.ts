@@ -267,3 +267,34 @@ test('after eager stores, a lost shadow (crash), a removed bucket, a one-transac
   applyCheckpoint(db, schema, FULL);
   assert.deepEqual(state(db), state(reference), 'local write reverted, synced rows applied');
 });
+
+test('a lost shadow with many overlapping op id ranges marks exactly the rows of those ranges, and the apply ends right', async () => {
+  const reference = await scenario(false);
+  applyCheckpoint(reference, schema, FULL);
+  // Small, changing chunks: hundreds of ranges, each spanning most of its line (a chunk is sorted by object id).
+  let asked = 0;
+  const sizes = [7, 3, 50];
+  const db = await scenario(true, true, () => sizes[asked++ % sizes.length]!);
+  // Ranges of every other kind too: one op, contained in another, adjacent, another table's, no
+  // table, and two with a row of their bucket between them (old1, op 1) that no range covers.
+  db.run(`INSERT INTO sl_merged (bucket, type, lo, hi) VALUES ('a', 'todos', 0, 0), ('a', 'todos', 2, 3), ('a', 'todos', 20, 30),
+    ('a', 'todos', 31, 40), ('b', 'todos', 4, 4), ('b', 'lists', 5, 5), ('a', 'lists', 0, 99999), ('a', NULL, 0, 99999)`);
+  const ranges = Number(db.all('SELECT count(*) AS n FROM sl_merged')[0]!['n']);
+  assert.ok(ranges > 300, `${ranges} ranges`);
+  const overlapping = Number(db.all(`SELECT count(*) AS n FROM sl_merged m1 JOIN sl_merged m2 ON m1.rowid < m2.rowid
+    AND m1.bucket = m2.bucket AND m1.type = m2.type AND m1.lo <= m2.hi AND m2.lo <= m1.hi`)[0]!['n']);
+  assert.ok(overlapping > 100, `${overlapping} overlapping pairs`);
+  // What the former join (every range against the op store) gives, with the rows already marked.
+  const rows = (sql: string) => db.all(sql).map((r) => `${r['bucket']}|${r['type']}|${r['id']}`).sort();
+  const expected = rows(`SELECT bucket, type, id FROM sl_updated UNION SELECT o.bucket, o.type, o.id FROM sl_merged m
+    JOIN sl_oplog o ON o.bucket = m.bucket AND o.type = m.type AND o.op_id BETWEEN m.lo AND m.hi`);
+  assert.ok(expected.length > 9000 && expected.includes('b|lists|l1') && !expected.includes('a|todos|old1'), `${expected.length} rows`);
+  // A removed bucket (none here) abandons the shadows and re-derives the ranges, as after a crash.
+  for (const r of db.all(`SELECT name FROM sqlite_temp_master WHERE type = 'table' AND name LIKE 'sl_shadow%'`)) db.run(`DROP TABLE temp.${r['name']}`);
+  removeBuckets(db, []);
+  assert.deepEqual(rows('SELECT bucket, type, id FROM sl_updated'), expected);
+  assert.equal(Number(db.all('SELECT count(*) AS n FROM sl_merged')[0]!['n']), 0);
+  await sliced(db);
+  assert.deepEqual(state(db), state(reference));
+  assert.deepEqual(oplog(db), oplog(reference));
+});

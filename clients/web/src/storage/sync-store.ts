@@ -208,8 +208,27 @@ function* mergeCompactSteps(db: SqlDb, bucket: string, source: CompactSource, sh
  */
 function recoverMerged(db: SqlDb): void {
   if (db.all('SELECT 1 FROM sl_merged LIMIT 1').length === 0) return;
-  db.run(`INSERT OR IGNORE INTO sl_updated (bucket, type, id) SELECT o.bucket, o.type, o.id FROM sl_merged m
-    JOIN sl_oplog o ON o.bucket = m.bucket AND o.type = m.type AND o.op_id BETWEEN m.lo AND m.hi`);
+  // The ranges (one per merged chunk, hundreds after a first sync) overlap: a chunk is sorted by
+  // object id, so its range spans most of its line's. Joined with the op store they cost a pass
+  // over a bucket's rows per range. They are coalesced per (bucket, type) first (overlapping or
+  // adjacent ranges become one), then one pass over the op store's rows of those types keeps the
+  // rows whose op id is in the coalesced range with the greatest lo at or below it (a key probe each).
+  db.run(`CREATE TEMP TABLE IF NOT EXISTS sl_merged_ranges (bucket TEXT NOT NULL, type TEXT NOT NULL, lo INTEGER NOT NULL,
+    hi INTEGER NOT NULL, PRIMARY KEY (bucket, type, lo)) WITHOUT ROWID`);
+  db.run('DELETE FROM temp.sl_merged_ranges');
+  db.run(`INSERT INTO temp.sl_merged_ranges (bucket, type, lo, hi)
+    WITH ordered AS (
+      SELECT bucket, type, lo, hi, max(hi) OVER (PARTITION BY bucket, type ORDER BY lo, hi
+        ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS before FROM sl_merged WHERE type IS NOT NULL),
+    grouped AS (
+      SELECT bucket, type, lo, hi, sum(before IS NULL OR lo > before + 1) OVER (PARTITION BY bucket, type ORDER BY lo, hi
+        ROWS UNBOUNDED PRECEDING) AS run FROM ordered)
+    SELECT bucket, type, min(lo), max(hi) FROM grouped GROUP BY bucket, type, run`);
+  db.run(`INSERT OR IGNORE INTO sl_updated (bucket, type, id) SELECT o.bucket, o.type, o.id FROM sl_oplog o
+    WHERE o.type IN (SELECT type FROM temp.sl_merged_ranges)
+      AND o.op_id <= (SELECT r.hi FROM temp.sl_merged_ranges r WHERE r.bucket = o.bucket AND r.type = o.type AND r.lo <= o.op_id
+        ORDER BY r.lo DESC LIMIT 1)`);
+  db.run('DELETE FROM temp.sl_merged_ranges');
   db.run('DELETE FROM sl_merged');
 }
 
