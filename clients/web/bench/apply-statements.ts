@@ -95,7 +95,7 @@ if (n !== ROWS) throw new Error(`expected ${ROWS} rows, found ${n}`);
 
 console.log(`${ROWS} rows${COMPACT ? ', compact' : ''}${SLICED ? ', sliced' : ''}${EAGER ? ', eager' : ''}: store ${stored.toFixed(0)} ms, apply ${applied.toFixed(0)} ms (in memory, node); CPU of it all (JS row generation included) ${((cpu.user + cpu.system) / 1000).toFixed(0)} ms`);
 const pages = (t: string) => Number(raw.all(`SELECT count(*) AS n FROM dbstat WHERE name = ?`, [t])[0]!['n']);
-console.log(`pages (64 KiB): todos ${pages('todos')}, its id index ${pages('sqlite_autoindex_todos_1')}, sl_oplog ${pages('sl_oplog')}, sl_oplog_row ${pages('sl_oplog_row')}`);
+console.log(`pages (64 KiB): todos ${pages('todos')}, its id index ${pages('sqlite_autoindex_todos_1')}, sl_oplog ${pages('sl_oplog')}`);
 console.log('| phase: statement | calls | ms | share |\n|---|---|---|---|');
 const total = [...stats.values()].reduce((n, s) => n + s.ms, 0);
 console.log(`SQL statements: ${total.toFixed(0)} ms CPU`);

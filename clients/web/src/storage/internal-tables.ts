@@ -5,15 +5,24 @@ import { q, type Schema } from './schema.js';
 import type { SqlDb } from './sql-db.js';
 import { STREAM_SUBSCRIPTIONS_DDL } from './stream-subscriptions.js';
 
+/**
+ * The op store, keyed by row first: every per-row lookup (is an op superseded, the newest op of a
+ * row, a REMOVE's delete) is a primary key prefix search, and no other index is kept, so each
+ * stored op writes one B-tree. Statements that select one bucket's rows (a CLEAR, a removed bucket)
+ * scan the table; they are rare. Databases made with the former key (bucket, type, id) and its
+ * (type, id, op_id) index are rebuilt by createTables (migrateOplogKey).
+ */
+const oplogDdl = (name: string) => `CREATE TABLE IF NOT EXISTS ${name} (bucket TEXT NOT NULL, type TEXT NOT NULL, id TEXT NOT NULL,
+     op_id INTEGER NOT NULL, checksum INTEGER NOT NULL, data TEXT, shape INTEGER, PRIMARY KEY (type, id, bucket)) WITHOUT ROWID`;
+const OPLOG_DDL = oplogDdl('sl_oplog');
+
 const INTERNAL = [
   // Latest PUT of every row each bucket holds (a REMOVE deletes it): the synced state.
   // data is the row as a JSON object, or (shape set) the JSON array of its values in the order of
   // that sl_shapes row's columns, as compact data lines carry them (docs/sync-api.md).
-  `CREATE TABLE IF NOT EXISTS sl_oplog (bucket TEXT NOT NULL, type TEXT NOT NULL, id TEXT NOT NULL,
-     op_id INTEGER NOT NULL, checksum INTEGER NOT NULL, data TEXT, shape INTEGER, PRIMARY KEY (bucket, type, id)) WITHOUT ROWID`,
+  OPLOG_DDL,
   // Shapes of compact rows: [table, [column, …]] as JSON, one row each, never changed once written.
   `CREATE TABLE IF NOT EXISTS sl_shapes (id INTEGER PRIMARY KEY, shape TEXT NOT NULL UNIQUE)`,
-  `CREATE INDEX IF NOT EXISTS sl_oplog_row ON sl_oplog (type, id, op_id)`,
   // Downloaded data lines not yet merged into sl_oplog, in arrival order: one append per line
   // (no random B-tree writes, so almost nothing to journal), merged by the next apply in its own
   // transaction. Each row is one segment of a line: clear_first marks a CLEAR before it.
@@ -92,6 +101,25 @@ export function withoutTriggers<T>(db: SqlDb, schema: Schema, tables: readonly s
   return result;
 }
 
+/**
+ * Databases created before the op store was keyed by row: sl_oplog had PRIMARY KEY (bucket, type, id)
+ * and an index sl_oplog_row (type, id, op_id). Rebuilt once, inside createTables' transaction (a
+ * crash keeps the old table or the new one): a new table under a temporary name, every row copied
+ * (in the new key's order), the old table dropped (its index with it), the new one renamed.
+ */
+function migrateOplogKey(db: SqlDb): void {
+  const bucketPk = db.all(`SELECT pk FROM pragma_table_info('sl_oplog') WHERE name = 'bucket'`);
+  if (bucketPk.length > 0 && Number(bucketPk[0]!['pk']) === 1) {
+    const cols = 'bucket, type, id, op_id, checksum, data, shape';
+    db.run('DROP TABLE IF EXISTS sl_oplog_rekeyed');
+    db.run(oplogDdl('sl_oplog_rekeyed'));
+    db.run(`INSERT INTO sl_oplog_rekeyed (${cols}) SELECT ${cols} FROM sl_oplog ORDER BY type, id, bucket`);
+    db.run('DROP TABLE sl_oplog');
+    db.run('ALTER TABLE sl_oplog_rekeyed RENAME TO sl_oplog');
+  }
+  db.run('DROP INDEX IF EXISTS sl_oplog_row');
+}
+
 /** Creates (idempotently) the internal tables, the app tables and their triggers; returns the client id. */
 export function createTables(db: SqlDb, schema: Schema, newClientId: () => string): string {
   db.run('BEGIN IMMEDIATE');
@@ -102,6 +130,8 @@ export function createTables(db: SqlDb, schema: Schema, newClientId: () => strin
       const cols = new Set(db.all(`SELECT name FROM pragma_table_info(?)`, [table]).map((r) => String(r['name'])));
       if (!cols.has('shape')) db.run(`ALTER TABLE ${table} ADD COLUMN shape INTEGER`);
     }
+    // After the shape column exists: the rebuild copies it.
+    migrateOplogKey(db);
     for (const [table, def] of Object.entries(schema.tables)) {
       const columns = Object.keys(def.columns);
       const cols = columns.map((c) => `, ${q(c)} ${columnType(def.columns[c]!)}`).join('');

@@ -27,6 +27,7 @@ function saveBucket(db: SqlDb, name: string, b: LocalBucket): void {
   );
 }
 
+/** Drops a bucket's rows (a CLEAR, a removed bucket): one scan of the op store, which has no bucket index. */
 function clearBucket(db: SqlDb, bucket: string): void {
   db.run(`INSERT OR IGNORE INTO sl_updated (bucket, type, id) SELECT bucket, type, id FROM sl_oplog WHERE bucket = ?`, [bucket]);
   db.run('DELETE FROM sl_oplog WHERE bucket = ?', [bucket]);
@@ -69,7 +70,7 @@ function mergeSegment(db: SqlDb, bucket: string, seq: number, hasRemove: boolean
   db.run(
     `INSERT INTO sl_oplog (bucket, type, id, op_id, checksum, data)
      SELECT ?, type, id, op_id, checksum, data FROM ${SEGMENT} WHERE op = 'PUT'
-     ON CONFLICT (bucket, type, id) DO UPDATE SET op_id = excluded.op_id, checksum = excluded.checksum,
+     ON CONFLICT (type, id, bucket) DO UPDATE SET op_id = excluded.op_id, checksum = excluded.checksum,
        data = excluded.data, shape = NULL WHERE excluded.op_id > sl_oplog.op_id`,
     [bucket],
   );
@@ -151,7 +152,7 @@ function* mergeCompactSteps(db: SqlDb, bucket: string, source: CompactSource, sh
   // The segment's op id range (for sl_merged), and the newest position any other bucket holds: op
   // ids are global and a bucket's ops arrive in op id order, so only another bucket can hold a
   // newer op of a row, and none does when every other bucket's position is below the segment's
-  // oldest op — as in a first sync. Only otherwise a per-op pass looks for superseded ops (an index
+  // oldest op — as in a first sync. Only otherwise a per-op pass looks for superseded ops (a key
   // probe per op, about a fifth of a first sync's SQLite time when it always ran).
   const scan = staged
     ? db.all(`SELECT min(${COMPACT_OP_ID}) AS lo, max(${COMPACT_OP_ID}) AS hi,
@@ -163,7 +164,7 @@ function* mergeCompactSteps(db: SqlDb, bucket: string, source: CompactSource, sh
   db.run(
     `INSERT INTO sl_oplog (bucket, type, id, op_id, checksum, data, shape)
      SELECT ?1, ?2, value ->> 3, ${COMPACT_OP_ID}, value ->> 1, jsonb_extract(value, '$[4]'), ?4 ${COMPACT_OPS}
-     ON CONFLICT (bucket, type, id) DO UPDATE SET op_id = excluded.op_id, checksum = excluded.checksum,
+     ON CONFLICT (type, id, bucket) DO UPDATE SET op_id = excluded.op_id, checksum = excluded.checksum,
        data = excluded.data, shape = excluded.shape WHERE excluded.op_id > sl_oplog.op_id`,
     bind,
   );
@@ -733,7 +734,8 @@ function mergeFirstStaged(db: SqlDb, schema: Schema): boolean {
   const bucket = String(r['bucket']);
   const seq = Number(r['seq']);
   if (Number(r['clear_first']) === 1) {
-    // Rows the CLEAR drops leave the shadow too (they are in sl_updated, re-derived at publish).
+    // Rows the CLEAR drops leave the shadow too (they are in sl_updated, re-derived at publish);
+    // each table's op store rows are a key prefix (type) search.
     for (const table of Object.keys(schema.tables)) {
       db.run(`DELETE FROM ${shadowTable(table)} WHERE id IN (SELECT id FROM sl_oplog WHERE bucket = ? AND type = ?)`, [bucket, table]);
     }
