@@ -140,6 +140,12 @@ try {
   db.onStatus((s) => {
     sl.status = s;
     sl.statusCount++;
+    // The todos a query sees right after the first status that says hasSynced (a test checks
+    // that it is never a checkpoint's partial or missing rows).
+    if (s.hasSynced && sl.todosAtHasSynced === undefined) {
+      sl.todosAtHasSynced = null;
+      db.getAll('SELECT count(*) AS n FROM todos').then((r) => (sl.todosAtHasSynced = r[0].n), (e) => (sl.todosAtHasSynced = String(e)));
+    }
     for (const st of s.syncStreams) {
       const seen = sl.firstSynced.some((f) => f.name === st.subscription.name
         && JSON.stringify(f.parameters) === JSON.stringify(st.subscription.parameters));

@@ -44,7 +44,8 @@ const INTERNAL = [
   // The upload queue, grouped by local transaction.
   `CREATE TABLE IF NOT EXISTS sl_crud (op_id INTEGER PRIMARY KEY AUTOINCREMENT, tx_id INTEGER NOT NULL,
      op TEXT NOT NULL, type TEXT NOT NULL, id TEXT NOT NULL, data TEXT)`,
-  // client_id, the current local transaction id and the "applying sync data" flag.
+  // client_id, the current local transaction id, the "applying sync data" flag and synced_at (when
+  // a full checkpoint was last applied: sync-store.ts, syncedState).
   `CREATE TABLE IF NOT EXISTS sl_kv (key TEXT PRIMARY KEY, value) WITHOUT ROWID`,
   `INSERT OR IGNORE INTO sl_kv (key, value) VALUES ('tx', 0), ('applying', 0)`,
   // Sync Streams subscriptions with their TTL (storage/stream-subscriptions.ts).
@@ -132,6 +133,12 @@ export function createTables(db: SqlDb, schema: Schema, newClientId: () => strin
     }
     // After the shape column exists: the rebuild copies it.
     migrateOplogKey(db);
+    // Databases from before the synced_at note: one holding buckets counted as synced then (time
+    // unknown); checked once, so a first sync interrupted later is not taken for a finished one.
+    if (db.all(`SELECT 1 FROM sl_kv WHERE key = 'synced_tracked'`).length === 0) {
+      db.run(`INSERT OR IGNORE INTO sl_kv (key, value) SELECT 'synced_at', NULL WHERE EXISTS (SELECT 1 FROM sl_buckets)`);
+      db.run(`INSERT INTO sl_kv (key, value) VALUES ('synced_tracked', 1)`);
+    }
     for (const [table, def] of Object.entries(schema.tables)) {
       const columns = Object.keys(def.columns);
       const cols = columns.map((c) => `, ${q(c)} ${columnType(def.columns[c]!)}`).join('');

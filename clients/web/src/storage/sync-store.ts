@@ -27,6 +27,28 @@ function saveBucket(db: SqlDb, name: string, b: LocalBucket): void {
   );
 }
 
+/** Whether a full checkpoint was ever applied to the app tables, and when (ms since epoch; null if unknown). */
+export interface Synced {
+  synced: boolean;
+  at: number | null;
+}
+
+/**
+ * The status's hasSynced and lastSyncedAt: noted in the transaction that applies a full
+ * checkpoint's rows (markSynced), so they never claim rows a reader cannot see yet — not while a
+ * first sync's lines are stored, nor between its checkpoint_complete and the publish.
+ */
+export function syncedState(db: SqlDb): Synced {
+  const r = db.all(`SELECT value FROM sl_kv WHERE key = 'synced_at'`);
+  if (r.length === 0) return { synced: false, at: null };
+  const at = r[0]!['value'];
+  return { synced: true, at: at === null || at === undefined ? null : Number(at) };
+}
+
+function markSynced(db: SqlDb): void {
+  db.run(`INSERT INTO sl_kv (key, value) VALUES ('synced_at', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`, [Date.now()]);
+}
+
 /** Drops a bucket's rows (a CLEAR, a removed bucket): one scan of the op store, which has no bucket index. */
 function clearBucket(db: SqlDb, bucket: string): void {
   db.run(`INSERT OR IGNORE INTO sl_updated (bucket, type, id) SELECT bucket, type, id FROM sl_oplog WHERE bucket = ?`, [bucket]);
@@ -585,6 +607,7 @@ export function applyCheckpoint(db: SqlDb, schema: Schema, req: ApplyRequest): s
     if (full) db.run('DELETE FROM sl_touched');
     db.run('DELETE FROM temp.sl_pending');
     clearStaged(db);
+    if (full) markSynced(db);
     return changed;
   });
 }
@@ -794,6 +817,7 @@ function publish(db: SqlDb, schema: Schema, req: ApplyRequest): string[] {
     db.run('DELETE FROM sl_merged');
     db.run('DELETE FROM sl_touched');
     db.run('DELETE FROM temp.sl_pending');
+    markSynced(db);
     return changed;
   });
 }

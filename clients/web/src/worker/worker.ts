@@ -66,8 +66,9 @@ function status(): SyncStatus {
     downloading: s.target !== null && s.opsTotal > 0 && s.opsReceived < s.opsTotal ? { received: s.opsReceived, total: s.opsTotal } : null,
     uploading: c.uploader.uploading,
     pendingUploads: pendingCount(c.db),
-    hasSynced: s.lastSyncedAt !== null || Object.keys(s.buckets).length > 0,
-    lastSyncedAt: s.lastSyncedAt,
+    // Noted with the apply of a full checkpoint (not when its lines arrive, nor at checkpoint_complete).
+    hasSynced: c.engine.synced.synced,
+    lastSyncedAt: c.engine.synced.at,
     lastError: s.lastError ?? c.uploader.lastError,
     online: s.online,
     syncStreams: c.engine.streamStatuses(),

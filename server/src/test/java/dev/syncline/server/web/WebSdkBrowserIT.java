@@ -74,6 +74,27 @@ class WebSdkBrowserIT {
     }
 
     @Test
+    void hasSyncedComesWithTheRowsOfTheFirstCheckpointNotBefore() throws Exception {
+        // Twenty data lines: the first is stored long before the checkpoint is applied.
+        app.db.execute("INSERT INTO todos SELECT 'bulk' || g, 'l1', 'bulk', false, g FROM generate_series(1, 20000) g");
+        // A first page until the server's checkpoints hold them all; then a fresh browser context
+        // (an empty database) whose first checkpoint is all 20,002 todos.
+        browser.page(newContext("alice"), "w", pageUrl("alice", "&watch=0"));
+        long deadline = System.nanoTime() + SYNC.toNanos();
+        while (browser.eval("w", "sl.query('SELECT count(*) AS n FROM todos')").get(0).path("n").asInt() != 20_002) {
+            assertThat(System.nanoTime()).as("20,002 todos synced within %s", SYNC).isLessThan(deadline);
+            Thread.sleep(100);
+        }
+        browser.close("w");
+        String ctx = newContext("alice");
+        browser.page(ctx, "a", pageUrl("alice", "&watch=0"));
+        JsonNode seen = browser.waitFor("a", "typeof sl.todosAtHasSynced === 'number' && {n: sl.todosAtHasSynced}", SYNC);
+        assertThat(seen.path("n").asInt()).as("todos a query saw right after the first status with hasSynced").isEqualTo(20_002);
+        assertThat(browser.eval("a", "sl.status.lastSyncedAt").isNumber()).isTrue();
+        browser.close("a");
+    }
+
+    @Test
     void initialSyncThenALiveInsertFromPostgres() throws Exception {
         String ctx = newContext("alice");
         browser.page(ctx, "a", pageUrl("alice", ""));
