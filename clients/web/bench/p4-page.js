@@ -91,6 +91,7 @@ async function downloadOnly({ endpoint, token, standard = false }) {
   const headersMs = performance.now() - t0;
   const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
   let firstByteMs = null;
+  let firstDataMs = null;
   let buffer = '';
   let ops = 0;
   let lines = 0;
@@ -113,9 +114,10 @@ async function downloadOnly({ endpoint, token, standard = false }) {
       parseMs += performance.now() - p0;
       if (msg.data) ops += msg.data.data.length;
       if (msg.rows) ops += msg.rows.ops.length;
+      if ((msg.data || msg.rows) && firstDataMs === null) firstDataMs = performance.now() - t0;
       if (msg.checkpoint_complete) {
         await reader.cancel();
-        return { ms: performance.now() - t0, headersMs, firstByteMs, parseMs, ops, lines, chars: bytes };
+        return { ms: performance.now() - t0, headersMs, firstByteMs, firstDataMs, parseMs, ops, lines, chars: bytes };
       }
     }
   }

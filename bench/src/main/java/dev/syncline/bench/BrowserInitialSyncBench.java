@@ -116,10 +116,12 @@ public final class BrowserInitialSyncBench {
                 JsonNode probe = firstSync("syncline", target.endpoint, running.token("alice"), target.todos,
                         List.of("--probe", probeOf[1]));
                 profile.append(String.format("- download + JSON.parse only (%s stream, %s, in the page, nothing stored): response "
-                        + "headers after %.2f s, first byte after %.2f s, %.2f s for %d ops in %d lines (%.1f MB), %.2f s of it "
-                        + "in JSON.parse%n", target.stream, probeOf[1].equals("download") ? "compact rows" : "standard NDJSON",
+                        + "headers after %.2f s, first byte after %.2f s, first data line after %.2f s, %.2f s for %d ops in %d lines"
+                        + " (%.1f MB), %.2f s of it in JSON.parse%n", target.stream,
+                        probeOf[1].equals("download") ? "compact rows" : "standard NDJSON",
                         probe.path("headersMs").asDouble() / 1000,
-                        probe.path("firstByteMs").asDouble() / 1000, probe.path("ms").asDouble() / 1000,
+                        probe.path("firstByteMs").asDouble() / 1000, probe.path("firstDataMs").asDouble() / 1000,
+                        probe.path("ms").asDouble() / 1000,
                         probe.path("ops").asLong(), probe.path("lines").asLong(), probe.path("chars").asDouble() / 1e6,
                         probe.path("parseMs").asDouble() / 1000));
             }
