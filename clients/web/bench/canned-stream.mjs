@@ -11,7 +11,7 @@
 // peer much slower against Syncline than against this stream is either the server's fault or a
 // broken harness (BENCHMARKS.md, "Baselines must not flatter us"). Also a development aid for
 // iterating on the web worker's storage with p4-first-sync.mjs.
-//   node bench/canned-stream.mjs [rows=100000] [port=0] [descriptionChars=80]
+//   node bench/canned-stream.mjs [rows=100000] [port=0] [descriptionChars=80] [subkeys]
 //     → prints {"endpoint":…,"rows":…,"bytes":…} once the body is ready, and serves until killed
 // descriptionChars 0 keeps the description as short as P3's rows ('todo number N').
 import { createServer } from 'node:http';
@@ -19,6 +19,9 @@ import { createServer } from 'node:http';
 const rows = Number(process.argv[2] ?? 100_000);
 const port = Number(process.argv[3] ?? 0);
 const descriptionChars = Number(process.argv[4] ?? 80);
+// subkeys: every op also carries a 36-character subkey, as the real server's ops do (A/B of the wire).
+const subkeys = process.argv[5] === 'subkeys';
+const subkeyOf = (g) => `00000000-0000-4000-8000-${String(g).padStart(12, '0')}`;
 const LINE = 1000;
 const BUCKET = 'user_lists["l1"]';
 
@@ -48,9 +51,14 @@ function body(compact) {
       const id = `b${g}`;
       const description = descriptionChars > 0 ? `todo number ${g}`.padEnd(descriptionChars, '.') : `todo number ${g}`;
       const row = { id, list_id: 'l1', description, done: g % 2 === 0 ? 1 : 0, n: g };
-      data.push(compact
+      const op = compact
         ? [i + 1, checksumOf(i), 0, id, Object.values(row), 0]
-        : { op_id: String(i + 1), op: 'PUT', object_type: 'todos', object_id: id, data: JSON.stringify(row), checksum: checksumOf(i) });
+        : { op_id: String(i + 1), op: 'PUT', object_type: 'todos', object_id: id, data: JSON.stringify(row), checksum: checksumOf(i) };
+      if (subkeys) {
+        if (compact) op.push(subkeyOf(g));
+        else op.subkey = subkeyOf(g);
+      }
+      data.push(op);
     }
     const position = { bucket: BUCKET, has_more: end < rows, after: String(start), next_after: String(end) };
     lines.push(line(compact ? { rows: { ...position, ops: data, shapes: [['todos', COLUMNS]] } } : { data: { ...position, data } }));

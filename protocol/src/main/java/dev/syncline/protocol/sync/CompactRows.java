@@ -23,7 +23,7 @@ import java.util.List;
  * instead of a JSON string of an object per op (no JSON inside JSON, no repeated keys):
  *
  * <pre>{"rows":{"bucket":B,"after":"a","next_after":"n","has_more":h,
- *   "ops":[[op_id, checksum, kind, object_id, values, shape, subkey], …],
+ *   "ops":[[op_id, checksum, kind, object_id, values, shape], …],
  *   "shapes":[[object_type, [column, …]], …]}}</pre>
  *
  * {@code op_id} is a JSON number below 2^53 and a decimal string above; {@code kind} is 0 PUT,
@@ -31,7 +31,10 @@ import java.util.List;
  * columns (a PUT whose data is not a JSON object carries it as a string); {@code shape} indexes
  * {@code shapes}, which gives the op's {@code object_type}. Trailing nulls are left out, so a MOVE
  * or CLEAR is {@code [op_id, checksum, kind]}. Values keep their JSON text (numbers are copied as
- * written), so the row a client rebuilds is the standard line's row.
+ * written), so the row a client rebuilds is the standard line's row. The op's {@code subkey} is not
+ * sent: Syncline's SDKs key rows by (table, id) and never read it, and this server's subkeys (a
+ * 36-character UUID each) were about a fifth of a compact first sync's bytes. A seventh element,
+ * if a sender writes one, is still read as the subkey.
  */
 public final class CompactRows {
     static final int PUT = 0;
@@ -85,15 +88,9 @@ public final class CompactRows {
                     }
                     shape = shapes.ofType(op.objectType());
                 }
-                if (shape >= 0 || op.subkey() != null) {
-                    if (shape >= 0) {
-                        g.writeNumber(shape);
-                    } else {
-                        g.writeNull();
-                    }
-                    if (op.subkey() != null) {
-                        g.writeString(op.subkey());
-                    }
+                // No subkey (see the class comment).
+                if (shape >= 0) {
+                    g.writeNumber(shape);
                 }
             }
             g.writeEndArray();

@@ -131,17 +131,10 @@ final class DataLineEncoder {
                     stringOrNull(data, out);
                     shape = shapes.ofType(op.objectType());
                 }
-                if (shape >= 0 || op.subkey() != null) {
+                // No subkey in compact rows (CompactRows).
+                if (shape >= 0) {
                     out.raw(',');
-                    if (shape >= 0) {
-                        out.number(shape);
-                    } else {
-                        out.ascii("null");
-                    }
-                    if (op.subkey() != null) {
-                        out.raw(',');
-                        out.string(op.subkey());
-                    }
+                    out.number(shape);
                 }
             }
             out.raw(']');
