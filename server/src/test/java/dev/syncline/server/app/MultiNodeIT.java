@@ -570,8 +570,20 @@ class MultiNodeIT {
             await("writes after the take-over", Duration.ofSeconds(30), () -> writer.written.get() > writtenAtTakeOver + 50);
             writer.close();
             Set<String> expected = sharedListIdsInPostgres();
-            await("the clients of nodes 1 and 2 hold every row, the partition still on", Duration.ofSeconds(20),
-                    () -> reachable.stream().allMatch(c -> c.sharedIds.equals(expected)));
+            // 20 s was exceeded in two of four clean-clone CI runs on 2026-12-07 (never when run alone):
+            // the bound is for catching up while the partition lasts, not a latency target. On a miss
+            // the nodes' log tails are printed (what the successor's capture was doing).
+            try {
+                await("the clients of nodes 1 and 2 hold every row, the partition still on", Duration.ofSeconds(60),
+                        () -> reachable.stream().allMatch(c -> c.sharedIds.equals(expected)));
+            } catch (AssertionError e) {
+                for (Node n : nodes) {
+                    String log = n.logText();
+                    System.out.println("--- node " + n.index + ", last 8,000 characters of its log ---\n"
+                            + log.substring(Math.max(0, log.length() - 8000)));
+                }
+                throw e;
+            }
             assertThat(anomalies).isEmpty();
 
             // heal: whatever the cut node had queued reaches storage now; it must not write, nor win the lease back
