@@ -4,13 +4,22 @@
 // primary key (EXPLAIN QUERY PLAN), each stored op writing one B-tree.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { CompactOp } from '../src/protocol/lines.js';
+import type { CompactOp, Op } from '../src/protocol/lines.js';
 import { createTables } from '../src/storage/internal-tables.js';
+import { Schema } from '../src/storage/schema.js';
 import type { SqlDb } from '../src/storage/sql-db.js';
-import { applyCheckpoint, applyCheckpointInSlices, storeLines, type StoredLine } from '../src/storage/sync-store.js';
-import { FULL, line, put, remove, schema } from './ops.js';
+import { applyCheckpoint, applyCheckpointInSlices, storeLines, type ApplyRequest, type StoredLine } from '../src/storage/sync-store.js';
 import { memoryDb } from './sqlite.js';
 
+const schema = new Schema({ todos: { columns: { description: 'text' } }, lists: { columns: { name: 'text' } } });
+const FULL: ApplyRequest = { buckets: [], priority: null, applyRows: true, positions: null };
+
+const put = (opId: number, id: string, description: string, type = 'todos'): Op => ({
+  op_id: String(opId), op: 'PUT', object_type: type, object_id: id,
+  data: JSON.stringify(type === 'todos' ? { id, description } : { id, name: description }), checksum: opId,
+});
+const remove = (opId: number, id: string): Op => ({ op_id: String(opId), op: 'REMOVE', object_type: 'todos', object_id: id, checksum: opId });
+const line = (bucket: string, ops: Op[]): StoredLine => ({ bucket, ops, local: { after: ops.at(-1)!.op_id, checksum: 0, count: 0 } });
 /** PUTs of todos as one compact line (ops: [op id, object id, description]). */
 const compactLine = (bucket: string, ops: [number, string, string][]): StoredLine => ({
   bucket, ops: [], local: { after: String(Math.max(...ops.map((o) => o[0]))), checksum: 0, count: 0 },

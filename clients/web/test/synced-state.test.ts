@@ -6,15 +6,16 @@ import type { Op } from '../src/protocol/lines.js';
 import { createTables } from '../src/storage/internal-tables.js';
 import { Schema } from '../src/storage/schema.js';
 import type { SqlDb } from '../src/storage/sql-db.js';
-import { applyCheckpoint, applyCheckpointInSlices, storeLines, syncedState } from '../src/storage/sync-store.js';
-import { FULL, line } from './ops.js';
+import { applyCheckpoint, applyCheckpointInSlices, storeLines, syncedState, type ApplyRequest, type StoredLine } from '../src/storage/sync-store.js';
 import { memoryDb } from './sqlite.js';
 
 const schema = new Schema({ todos: { columns: { description: 'text' } } });
+const FULL: ApplyRequest = { buckets: [], priority: null, applyRows: true, positions: null };
 
 const put = (opId: number, id: string): Op => ({
   op_id: String(opId), op: 'PUT', object_type: 'todos', object_id: id, data: JSON.stringify({ id, description: `d${opId}` }), checksum: opId,
 });
+const line = (bucket: string, ops: Op[]): StoredLine => ({ bucket, ops, local: { after: ops.at(-1)!.op_id, checksum: 0, count: 0 } });
 const count = (db: SqlDb) => Number(db.all('SELECT count(*) AS n FROM todos')[0]!['n']);
 const slicing = { run: async <T>(fn: () => T) => fn(), sliceMs: 1 };
 
