@@ -5,6 +5,7 @@ import org.junit.jupiter.api.Test;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
@@ -34,18 +35,15 @@ class WebSdkNodeTestsIT {
     void theWebSdkUnitTestsPass() throws Exception {
         Path dir = clientDir("node_modules/esbuild");
         Optional<Path> node = BrowserFixture.findNode();
-        Process p = new ProcessBuilder(node.get().toString(), "build.mjs", "--tests").directory(dir.toFile())
-                .redirectErrorStream(true).start();
-        String build = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertThat(p.waitFor(120, TimeUnit.SECONDS)).as("test build finished").isTrue();
-        assertThat(p.exitValue()).as("test build output:\n" + build).isZero();
+        Finished build = run(dir, Duration.ofSeconds(120), node.get().toString(), "build.mjs", "--tests");
+        assertThat(build.exit()).as("test build output:\n" + build.output()).isZero();
 
-        Process tests = new ProcessBuilder(node.get().toString(), "--test", "dist-test/").directory(dir.toFile())
-                .redirectErrorStream(true).start();
-        String out = new String(tests.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertThat(tests.waitFor(300, TimeUnit.SECONDS)).as("node --test finished").isTrue();
-        assertThat(tests.exitValue()).as("node --test output:\n" + out).isZero();
-        assertThat(out).contains("# fail 0").containsPattern("# pass [1-9]");
+        // A test that hangs fails by its own name after 2 minutes (node's --test-timeout) rather
+        // than holding the build until the whole run's bound.
+        Finished tests = run(dir, Duration.ofSeconds(300), node.get().toString(), "--test", "--test-timeout=120000",
+                "dist-test/");
+        assertThat(tests.exit()).as("node --test output:\n" + tests.output()).isZero();
+        assertThat(tests.output()).contains("# fail 0").containsPattern("# pass [1-9]");
     }
 
     /**
@@ -59,10 +57,34 @@ class WebSdkNodeTestsIT {
     void aTabKilledMidDownloadLosesNothingAndResumes() throws Exception {
         Path dir = clientDir("dist/worker.js");
         Optional<Path> node = BrowserFixture.findNode();
-        Process p = new ProcessBuilder(node.get().toString(), "test-pages/crash-resume.mjs").directory(dir.toFile())
-                .redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertThat(p.waitFor(300, TimeUnit.SECONDS)).as("crash-resume finished").isTrue();
-        assertThat(p.exitValue()).as("crash-resume output:\n" + out).isZero();
+        Finished crashResume = run(dir, Duration.ofSeconds(300), node.get().toString(), "test-pages/crash-resume.mjs");
+        assertThat(crashResume.exit()).as("crash-resume output:\n" + crashResume.output()).isZero();
+    }
+
+    /** A finished process: its exit code and everything it printed (stdout and stderr). */
+    record Finished(int exit, String output) {}
+
+    /**
+     * Runs {@code command} in {@code dir} with its output going to a file, so the time bound holds
+     * even when the process hangs without closing its output (reading the output to its end first,
+     * as this class did, waited for ever on a hung {@code node --test}). A process past its bound is
+     * killed with its children and fails the test with what it printed so far.
+     */
+    static Finished run(Path dir, Duration bound, String... command) throws Exception {
+        Path log = Files.createTempFile("web-sdk-node-", ".log");
+        try {
+            Process p = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true)
+                    .redirectOutput(log.toFile()).start();
+            if (!p.waitFor(bound.toMillis(), TimeUnit.MILLISECONDS)) {
+                p.descendants().forEach(ProcessHandle::destroyForcibly);
+                p.destroyForcibly();
+                p.waitFor(10, TimeUnit.SECONDS);
+                fail(String.join(" ", command) + " did not finish within " + bound.toSeconds() + " s; its output:\n"
+                        + Files.readString(log, StandardCharsets.UTF_8));
+            }
+            return new Finished(p.exitValue(), Files.readString(log, StandardCharsets.UTF_8));
+        } finally {
+            Files.deleteIfExists(log);
+        }
     }
 }
