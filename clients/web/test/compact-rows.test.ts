@@ -180,7 +180,7 @@ function run(state: SyncState, ...events: SyncEvent[]): { state: SyncState; acti
   }
   return { state, actions };
 }
-const ev = (v: unknown): SyncEvent => ({ type: 'line', line: parseLine(v), now: 1000 });
+const ev = (v: unknown): SyncEvent => ({ type: 'line', line: parseLine(v) });
 
 test('a compact line is checked strictly, and its checksums verify the checkpoint like a standard line', () => {
   const rows = { bucket: 'a', after: '0', next_after: '9', has_more: false, shapes: [['todos', ['id', 'description']]],

@@ -106,7 +106,7 @@ for (const file of readdirSync(GOLDEN).filter((f) => f.endsWith('.json')).sort()
     h.dispatch({ type: 'start' });
     fixture.steps.forEach((s, i) => {
       if ('line' in s) {
-        h.dispatch({ type: 'line', line: parseLine(s.line), now: i });
+        h.dispatch({ type: 'line', line: parseLine(s.line) });
       } else if ('local' in s) {
         localWrite(db, () => db.run(s.local));
         h.dispatch({ type: 'localWrite' });

@@ -26,7 +26,7 @@ class Driver {
   }
 
   line(value: unknown): void {
-    this.send({ type: 'line', line: parseLine(value), now: 1 });
+    this.send({ type: 'line', line: parseLine(value) });
   }
 
   /** Stores the batched lines, as the worker does when the stream goes idle. */

@@ -14,7 +14,7 @@ function run(state: SyncState, ...events: SyncEvent[]): { state: SyncState; acti
   return { state, actions };
 }
 
-const line = (v: unknown): SyncEvent => ({ type: 'line', line: parseLine(v), now: 1000 });
+const line = (v: unknown): SyncEvent => ({ type: 'line', line: parseLine(v) });
 
 test('opening sends every stored bucket position, sorted by name', () => {
   const s = initialState({ b: { after: '7', checksum: 1, count: 1 }, a: { after: '12', checksum: 2, count: 1 } }, true);
@@ -39,7 +39,7 @@ test('a failed stream schedules a retry with growing delays, and a completed che
   ({ state } = run(state, { type: 'retry' }, { type: 'opened' }, line({ checkpoint: { last_op_id: '1', buckets: [] } }), line({ checkpoint_complete: { last_op_id: '1' } })));
   assert.equal(state.attempt, 0);
   assert.equal(state.lastError, null);
-  assert.equal(state.lastSyncedAt, 1000);
+  assert.equal(state.completedOpId, '1');
 });
 
 test('401 makes the next open fetch fresh credentials', () => {

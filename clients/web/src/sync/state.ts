@@ -45,7 +45,6 @@ export interface SyncState {
   completedWriteCheckpoint: string | null;
   opsReceived: number;
   opsTotal: number;
-  lastSyncedAt: number | null;
   lastError: string | null;
 }
 
@@ -54,7 +53,7 @@ export type SyncEvent =
   | { type: 'stop' }
   | { type: 'online'; online: boolean; jitter: number }
   | { type: 'opened' }
-  | { type: 'line'; line: SyncLine; now: number }
+  | { type: 'line'; line: SyncLine }
   | { type: 'streamFailed'; status: number | null; message: string; jitter: number }
   | { type: 'streamEnded'; jitter: number }
   | { type: 'retry' }
@@ -111,7 +110,6 @@ export function initialState(buckets: Record<string, LocalBucket>, crudEmpty: bo
     completedWriteCheckpoint: null,
     opsReceived: 0,
     opsTotal: 0,
-    lastSyncedAt: null,
     lastError: null,
   };
 }
@@ -161,7 +159,7 @@ function withoutBuckets(buckets: Record<string, LocalBucket>, names: string[]): 
   return out;
 }
 
-function complete(state: SyncState, lastOpId: string, priority: number | null, now: number): Step {
+function complete(state: SyncState, lastOpId: string, priority: number | null): Step {
   const target = state.target;
   if (target === null) return protocolError(state, 'checkpoint_complete without a checkpoint');
   const covered = Object.values(target.buckets).filter((b) => priority === null || b.priority <= priority);
@@ -206,7 +204,6 @@ function complete(state: SyncState, lastOpId: string, priority: number | null, n
     completedWriteCheckpoint: priority === null ? target.writeCheckpoint : state.completedWriteCheckpoint,
     attempt: 0,
     awaitingWriteCheckpoint: applyRows ? null : state.awaitingWriteCheckpoint,
-    lastSyncedAt: priority === null ? now : state.lastSyncedAt,
     lastError: null,
   };
   return {
@@ -219,7 +216,7 @@ function protocolError(state: SyncState, message: string): Step {
   return retryLater(state, 0.5, message, [{ type: 'protocolError', message }, { type: 'close' }]);
 }
 
-function onLine(state: SyncState, line: SyncLine, now: number): Step {
+function onLine(state: SyncState, line: SyncLine): Step {
   switch (line.kind) {
     case 'checkpoint': {
       const buckets: Record<string, BucketChecksum> = {};
@@ -306,9 +303,9 @@ function onLine(state: SyncState, line: SyncLine, now: number): Step {
       };
     }
     case 'checkpoint_complete':
-      return complete(state, line.lastOpId, null, now);
+      return complete(state, line.lastOpId, null);
     case 'partial_checkpoint_complete':
-      return complete(state, line.lastOpId, line.priority, now);
+      return complete(state, line.lastOpId, line.priority);
     case 'token_expires_in':
       if (line.seconds <= 0) {
         // The server ends the stream now; reconnect at once with a fresh token.
@@ -348,7 +345,7 @@ export function step(state: SyncState, event: SyncEvent): Step {
       return { state: { ...state, connection: 'streaming' }, actions: [] };
     case 'line':
       if (state.connection !== 'streaming' && state.connection !== 'connecting') return { state, actions: [] };
-      return onLine({ ...state, connection: 'streaming' }, event.line, event.now);
+      return onLine({ ...state, connection: 'streaming' }, event.line);
     case 'streamFailed': {
       const unauthorized = event.status === 401;
       const failed = retryLater({ ...state, refreshCredentials: state.refreshCredentials || unauthorized }, event.jitter, event.message);
