@@ -28,7 +28,9 @@ import java.util.concurrent.atomic.LongAdder;
  * Usage: {@code bench/run upload [clients=16] [seconds=10]}.
  *
  * <p>The server and the load generator share one JVM (and this machine's cores); PostgreSQL is
- * the embedded test server, measured with {@code fsync} off (its test setting) and on.
+ * the embedded test server, measured with {@code fsync} off (its test setting) and on. Each path
+ * is measured at its steady speed, right after a warm-up that lasts until the JIT is done
+ * ({@link #warmUp}).
  */
 public final class UploadBench {
     record Result(String durability, String path, int clients, int txPerRequest, long applied, long other,
@@ -59,6 +61,7 @@ public final class UploadBench {
         int seconds = args.length > 1 ? Integer.parseInt(args[1]) : 10;
         Path dir = Files.createTempDirectory("syncline-upload-bench");
         List<Result> results = new ArrayList<>();
+        List<String> warmUps = new ArrayList<>();
         try (PostgresTestServer server = PostgresTestServer.start();
              // One connection and one upload in flight per client: the per-user limit (default 2)
              // would otherwise answer most of the 16 clients (8 per user) 429.
@@ -67,16 +70,25 @@ public final class UploadBench {
             for (String durability : List.of("fsync=off", "fsync=on")) {
                 app.db.execute("ALTER SYSTEM SET fsync = " + (durability.endsWith("on") ? "on" : "off"),
                         "SELECT pg_reload_conf()");
-                run(app, clients, 1, 10); // warm-up: JIT, pooled connections, prepared statements
-                bare(app, clients, 3, Bare.STATEMENTS);
-                for (Bare way : Bare.values()) {
+                // Each path is measured right after its own warm-up (see warmUp): the bare JDBC
+                // loop shares pgjdbc's code with the server, and running one between the server's
+                // warm-up and its measurement could make the JIT recompile that code for it.
+                warmUps.add(durability + ", /api/upload: " + warmUp(() -> {
                     settle(app);
-                    results.add(bare(app, clients, seconds, way).with(durability));
-                    System.out.print(results.getLast().row());
-                }
+                    return run(app, clients, 1, WARM_UP_ROUND_SECONDS);
+                }));
                 for (int txPerRequest : new int[] {1, 10}) {
                     settle(app);
                     results.add(run(app, clients, txPerRequest, seconds).with(durability));
+                    System.out.print(results.getLast().row());
+                }
+                warmUps.add(durability + ", bare JDBC: " + warmUp(() -> {
+                    settle(app);
+                    return bare(app, clients, WARM_UP_ROUND_SECONDS, Bare.STATEMENTS);
+                }));
+                for (Bare way : Bare.values()) {
+                    settle(app);
+                    results.add(bare(app, clients, seconds, way).with(durability));
                     System.out.print(results.getLast().row());
                 }
             }
@@ -86,11 +98,52 @@ public final class UploadBench {
                 + " | seconds | applied tx/s | JVM CPU µs per tx | not applied | load average (1 min) before → after |\n"
                 + "|---|---|---|---|---|---|---|---|---|---|---|\n");
         results.forEach(r -> table.append(r.row()));
+        table.append("\nWarm-up before each path and PostgreSQL setting, rounds of ").append(WARM_UP_ROUND_SECONDS)
+                .append(" s until the JIT compiled for at most ").append(STEADY_COMPILE_MILLIS)
+                .append(" ms in two rounds in a row (at most ").append(WARM_UP_MAX_ROUNDS)
+                .append(" rounds), tx/s and JIT time per round:\n\n");
+        warmUps.forEach(w -> table.append("- ").append(w).append('\n'));
         System.out.print(table);
         ResultFile.write("upload", table.toString());
     }
 
     private static final AtomicLong TX_IDS = new AtomicLong();
+
+    static final int WARM_UP_ROUND_SECONDS = 5;
+    static final int WARM_UP_MAX_ROUNDS = 36;
+    /** A round is steady when the JIT compiled for at most this long in it (1 % of the round). */
+    static final long STEADY_COMPILE_MILLIS = WARM_UP_ROUND_SECONDS * 10L;
+
+    @FunctionalInterface
+    private interface Round {
+        Result run() throws Exception;
+    }
+
+    /**
+     * Runs {@code round} until the JIT has finished compiling what it runs: two rounds in a row in
+     * which compilation took at most {@link #STEADY_COMPILE_MILLIS} (or {@link #WARM_UP_MAX_ROUNDS}
+     * ran). Every measured path thus runs at its steady speed, as in a long-running server. On 2
+     * busy cores the compiler threads get little CPU, and the HTTP path, with far more code than
+     * the bare JDBC loop, needed a minute or more of load to get there (2026-12-08: 2,541 → 3,565 →
+     * 3,825 tx/s in three 10 s runs after the 10 s warm-up used before). Returns each round's tx/s
+     * and JIT milliseconds, for the result file.
+     */
+    private static String warmUp(Round round) throws Exception {
+        var jit = java.lang.management.ManagementFactory.getCompilationMXBean();
+        List<String> rounds = new ArrayList<>();
+        int quiet = 0;
+        for (int i = 0; i < WARM_UP_MAX_ROUNDS; i++) {
+            long compiling = jit.getTotalCompilationTime();
+            Result r = round.run();
+            long compiled = jit.getTotalCompilationTime() - compiling;
+            rounds.add(Math.round(r.applied() / r.seconds()) + " (JIT " + compiled + " ms)");
+            quiet = compiled <= STEADY_COMPILE_MILLIS ? quiet + 1 : 0;
+            if (quiet == 2) {
+                return String.join(", ", rounds) + "; steady after " + (i + 1) * WARM_UP_ROUND_SECONDS + " s";
+            }
+        }
+        return String.join(", ", rounds) + "; JIT still busy after " + WARM_UP_MAX_ROUNDS * WARM_UP_ROUND_SECONDS + " s";
+    }
 
     private static Result run(UploadApp app, int clients, int txPerRequest, int seconds) throws Exception {
         URI uri = URI.create(app.endpoint());
@@ -152,7 +205,13 @@ public final class UploadBench {
         /** Every statement in one round trip, then COMMIT: the server's way for PATCH and DELETE. */
         PIPELINED("bare JDBC, same SQL pipelined (1 round trip + commit)"),
         /** Every statement and COMMIT in one round trip: the server's way for PUTs only. */
-        ONE_ROUND_TRIP("bare JDBC, same SQL and COMMIT pipelined (1 round trip)");
+        ONE_ROUND_TRIP("bare JDBC, same SQL and COMMIT pipelined (1 round trip)"),
+        /**
+         * The server's whole round trip for one PUT: the pooled connection's session reset first
+         * (PgConnectionPool's RESET), then as {@link #ONE_ROUND_TRIP}. What is left between this and
+         * {@code /api/upload} is HTTP, JSON, the token check and the pool.
+         */
+        SERVER_SQL("bare JDBC, the server's SQL: session reset, same SQL and COMMIT (1 round trip)");
 
         final String label;
 
@@ -160,6 +219,9 @@ public final class UploadBench {
             this.label = label;
         }
     }
+
+    /** The server's session reset before every upload transaction. */
+    static final String SESSION_RESET = dev.syncline.server.upload.PgConnectionPool.RESET;
 
     /** The marker row as the server inserts it when COMMIT is in the same pipeline: a duplicate fails. */
     static final String MARK_STRICT = "INSERT INTO syncline.applied_uploads (user_id, client_id, tx_id) VALUES (?, ?, ?)";
@@ -177,7 +239,9 @@ public final class UploadBench {
      */
     private static Result bare(UploadApp app, int clients, int seconds, Bare way) throws Exception {
         boolean pipelined = way != Bare.STATEMENTS;
-        boolean commitInPipeline = way == Bare.ONE_ROUND_TRIP;
+        boolean commitInPipeline = way == Bare.ONE_ROUND_TRIP || way == Bare.SERVER_SQL;
+        String reset = way == Bare.SERVER_SQL ? SESSION_RESET + "; " : "";
+        int resetResults = way == Bare.SERVER_SQL ? SESSION_RESET.split(";").length : 0;
         long before = todos(app);
         LongAdder applied = new LongAdder();
         String load = loadAverage();
@@ -193,7 +257,7 @@ public final class UploadBench {
                      var mark = db.prepareStatement(MARK);
                      var become = db.prepareStatement(BECOME);
                      var put = db.prepareStatement(PUT);
-                     var all = db.prepareStatement(commitInPipeline ? MARK_STRICT + "; " + BECOME + "; " + PUT + "; COMMIT"
+                     var all = db.prepareStatement(commitInPipeline ? reset + MARK_STRICT + "; " + BECOME + "; " + PUT + "; COMMIT"
                              : MARK + "; " + BECOME + "; " + PUT)) {
                     db.setAutoCommit(false);
                     while (System.nanoTime() < end) {
@@ -208,6 +272,9 @@ public final class UploadBench {
                             all.setString(8, "benchmark todo");
                             all.setString(9, "0");
                             all.execute();
+                            for (int r = 0; r < resetResults; r++) {
+                                all.getMoreResults();
+                            }
                             int marked = all.getUpdateCount();
                             all.getMoreResults();
                             try (ResultSet rs = all.getResultSet()) {

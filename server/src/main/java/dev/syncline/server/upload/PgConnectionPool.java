@@ -33,7 +33,7 @@ public final class PgConnectionPool implements AutoCloseable {
     }
 
     // role and session_authorization are not reset by RESET ALL (GUC_NO_RESET_ALL): name them.
-    static final String RESET = "RESET ALL; RESET ROLE; RESET SESSION AUTHORIZATION; CLOSE ALL; UNLISTEN *;"
+    public static final String RESET = "RESET ALL; RESET ROLE; RESET SESSION AUTHORIZATION; CLOSE ALL; UNLISTEN *;"
             + " SELECT pg_advisory_unlock_all(); DISCARD TEMP";
 
     private final Opener opener;
