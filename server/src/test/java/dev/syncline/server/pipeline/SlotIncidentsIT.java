@@ -149,7 +149,73 @@ class SlotIncidentsIT {
         await("streaming after recovery", () -> storesTodo(1001) && storesTodo(100));
     }
 
+    /**
+     * A walsender of ours whose client went silent, as PostgreSQL sees a node behind a partition
+     * that drops packets: it keeps the slot until {@code wal_sender_timeout} (60 s here). Capture
+     * ends it once it has not replied for 10 s instead of waiting (before: 15 s of retries, then
+     * SYNC_C1103), and nothing committed meanwhile is lost.
+     */
+    @Test
+    void aWalsenderOfOursWhoseClientWentSilentIsEndedAndStreamingResumes() throws Exception {
+        start();
+        db.execute("INSERT INTO todos VALUES (1001, 1, 'one', 0)");
+        await("stored", () -> storesTodo(1001));
+        String ours = activeWalsenderApplication();
+        assertThat(ours).startsWith("syncline/");
+        stopPipeline();
+        await("the slot is free", () -> activeWalsenderApplication() == null);
+
+        java.util.Properties p = new java.util.Properties();
+        org.postgresql.PGProperty.USER.set(p, db.user());
+        org.postgresql.PGProperty.PASSWORD.set(p, db.password());
+        org.postgresql.PGProperty.REPLICATION.set(p, "database");
+        org.postgresql.PGProperty.ASSUME_MIN_SERVER_VERSION.set(p, "10");
+        org.postgresql.PGProperty.PREFER_QUERY_MODE.set(p, "simple");
+        org.postgresql.PGProperty.APPLICATION_NAME.set(p, ours);
+        Connection silent = java.sql.DriverManager.getConnection(db.jdbcUrl(), p);
+        try {
+            // Started, then never read from nor replied to.
+            silent.unwrap(org.postgresql.PGConnection.class).getReplicationAPI().replicationStream().logical().withSlotName("syncline")
+                    .withSlotOption("proto_version", "1").withSlotOption("publication_names", "syncline")
+                    .withStatusInterval(1, java.util.concurrent.TimeUnit.HOURS).start();
+            int silentPid = silent.unwrap(org.postgresql.PGConnection.class).getBackendPID();
+            assertThat(activeWalsenderApplication()).isEqualTo(ours);
+            db.execute("INSERT INTO todos VALUES (1002, 1, 'committed while the slot was held', 0)");
+
+            start();
+            await("the todo committed while the silent walsender held the slot arrives", () -> storesTodo(1002));
+            assertThat(walsenderAlive(silentPid)).as("the silent walsender was ended").isFalse();
+            assertThat(storesTodo(1001)).isTrue();
+        } finally {
+            try {
+                silent.close();
+            } catch (SQLException ignored) {
+                // ended by the capture: nothing left to close
+            }
+        }
+    }
+
     // --- helpers -------------------------------------------------------------------------------
+
+    /** The application_name of the walsender holding slot syncline, or null when none does. */
+    private String activeWalsenderApplication() {
+        try (Connection c = db.connect(); Statement s = c.createStatement();
+             ResultSet rs = s.executeQuery("SELECT a.application_name FROM pg_replication_slots r"
+                     + " JOIN pg_stat_activity a ON a.pid = r.active_pid WHERE r.slot_name = 'syncline'")) {
+            return rs.next() ? rs.getString(1) : null;
+        } catch (SQLException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private boolean walsenderAlive(int pid) {
+        try (Connection c = db.connect(); Statement s = c.createStatement();
+             ResultSet rs = s.executeQuery("SELECT 1 FROM pg_stat_activity WHERE pid = " + pid)) {
+            return rs.next();
+        } catch (SQLException e) {
+            throw new IllegalStateException(e);
+        }
+    }
 
     private Path storageFile() {
         return dir.resolve("syncline.db");

@@ -8,6 +8,8 @@ import org.slf4j.LoggerFactory;
 
 import java.nio.ByteBuffer;
 import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.HashMap;
 import java.util.List;
@@ -29,6 +31,11 @@ public final class PostgresChangeCapture implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(PostgresChangeCapture.class);
 
     private static final long SLOT_BUSY_WAIT_NANOS = 15_000_000_000L;
+    /**
+     * Seconds without a reply after which a walsender of ours holding the slot is taken for
+     * abandoned (see endAbandonedWalsender): ten missed status updates.
+     */
+    static final int ABANDONED_AFTER_SECONDS = 10;
 
     private final PgSourceSettings settings;
     private final CaptureSink sink;
@@ -125,7 +132,8 @@ public final class PostgresChangeCapture implements AutoCloseable {
 
     /**
      * Starts streaming; retries for a while when the slot is still held by a walsender of a
-     * previous run that PostgreSQL has not yet reaped (SQLSTATE 55006).
+     * previous run that PostgreSQL has not yet reaped (SQLSTATE 55006), and ends such a walsender
+     * at once when its client has gone silent ({@link #endAbandonedWalsender}).
      */
     private ReplicationStreamReader openReader() throws SQLException {
         long deadline = System.nanoTime() + SLOT_BUSY_WAIT_NANOS;
@@ -148,6 +156,9 @@ public final class PostgresChangeCapture implements AutoCloseable {
                     throw new CaptureException(CaptureError.SLOT_IN_USE, "replication slot " + settings.slotName()
                             + " is in use: " + e.getMessage(), e);
                 }
+                if (endAbandonedWalsender()) {
+                    continue;
+                }
                 try {
                     Thread.sleep(100);
                 } catch (InterruptedException ie) {
@@ -156,6 +167,43 @@ public final class PostgresChangeCapture implements AutoCloseable {
                 }
             }
         }
+    }
+
+    /**
+     * Ends the walsender holding the slot if it serves a connection of this storage (our {@code
+     * application_name}) whose client has not replied for {@link #ABANDONED_AFTER_SECONDS}: a live
+     * capture replies every second, also while it stops reading ({@link ReplicationStreamReader}),
+     * so that client is gone or cut off. A node behind a partition that drops packets is such a
+     * client: PostgreSQL keeps its walsender, and the slot, until {@code wal_sender_timeout} (60 s
+     * by default), and the node that took over would wait that long. Not having the right to end
+     * it (another role's walsender) or any other error leaves the wait as it was.
+     *
+     * @return whether one was ended (then the slot is free within moments)
+     */
+    private boolean endAbandonedWalsender() {
+        try (PreparedStatement ps = catalogConnection.prepareStatement(
+                "SELECT r.pid, pg_terminate_backend(r.pid) FROM pg_stat_replication r"
+                        + " JOIN pg_replication_slots s ON s.active_pid = r.pid"
+                        + " WHERE s.slot_name = ? AND r.application_name = ?"
+                        + " AND coalesce(r.reply_time, r.backend_start) < clock_timestamp() - make_interval(secs => ?)")) {
+            ps.setString(1, settings.slotName());
+            ps.setString(2, slotIdentity.applicationName());
+            ps.setInt(3, ABANDONED_AFTER_SECONDS);
+            try (ResultSet rs = ps.executeQuery()) {
+                if (rs.next() && rs.getBoolean(2)) {
+                    log.warn("ended walsender pid {} that held replication slot {} for a connection of this storage"
+                            + " whose client has not replied for over {} s (a previous run, or a node cut off)",
+                            rs.getInt(1), settings.slotName(), ABANDONED_AFTER_SECONDS);
+                    Thread.sleep(100);
+                    return true;
+                }
+            }
+        } catch (SQLException e) {
+            log.debug("could not end the walsender holding slot {}: {}", settings.slotName(), e.getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        return false;
     }
 
     /** The source's system identifier and database, from {@code IDENTIFY_SYSTEM} on a short walsender connection. */
