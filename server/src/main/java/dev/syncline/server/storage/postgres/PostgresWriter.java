@@ -22,6 +22,16 @@ import java.sql.SQLException;
  * continue from what is committed. One thread.
  */
 final class PostgresWriter implements BucketWriter {
+    /**
+     * PostgreSQL ends this writer's session when it sits in an open transaction this long without a
+     * statement (a batch stays open for at most its batch time, well under a second). A writer cut
+     * off mid-batch by a partition that drops packets otherwise keeps its session, and the lock on
+     * the state row it took, until TCP notices (hours): the node that takes the lease over then waits
+     * on that lock for the whole partition (MultiNodeIT, case e). After 15 s the session ends and the
+     * lock with it; the fence refuses the cut writer's late writes anyway.
+     */
+    static final java.time.Duration IDLE_IN_TRANSACTION_TIMEOUT = java.time.Duration.ofSeconds(15);
+
     Connection connection;
     final CheckpointListeners listeners;
     final WriterFence fence;
@@ -74,6 +84,12 @@ final class PostgresWriter implements BucketWriter {
              ResultSet rs = s.executeQuery("SELECT pg_backend_pid()")) {
             rs.next();
             backendPid = rs.getInt(1);
+        }
+        try (java.sql.Statement s = connection.createStatement()) {
+            s.execute("SET idle_in_transaction_session_timeout = " + IDLE_IN_TRANSACTION_TIMEOUT.toMillis());
+        }
+        if (!connection.getAutoCommit()) {
+            connection.commit();   // a SET in a transaction rolled back later would be undone
         }
         connection.setAutoCommit(false);
         segments = new PostgresOpSegments(connection);
