@@ -96,6 +96,41 @@ class PostgresStorageTimeoutsIT {
         }
     }
 
+    /**
+     * A writer cut off by a silent partition in the middle of a write transaction (begun: the state
+     * row locked) no longer holds that lock for the whole partition: PostgreSQL ends its session once
+     * it has been idle in the transaction for the writer's timeout (15 s), so the writer of the node
+     * that took over reads the stored state then. Before, it waited until the cut session ended (the
+     * heal, or TCP keepalives: hours), failing every socket timeout (MultiNodeIT, case e, missed its
+     * catch-up that way in CI).
+     */
+    @Test
+    void aWriterCutMidTransactionReleasesTheStateRowWithinItsIdleTimeout() throws Exception {
+        try (TcpProxy proxy = new TcpProxy("storage", db.port())) {
+            String url = "jdbc:postgresql://127.0.0.1:" + proxy.port() + "/" + db.name();
+            try (PostgresBucketStorage cut = PostgresBucketStorage.open(url, login(), "timeouts_cut", WriterFence.NONE);
+                 PostgresBucketStorage successor = PostgresBucketStorage.open(db.jdbcUrl(), login(), "timeouts_cut",
+                         WriterFence.NONE)) {
+                write(cut, "1", 1);
+                WriteTransaction open = cut.writer().begin();
+                proxy.blackhole();
+                long cutAt = System.nanoTime();
+                var threads = java.util.concurrent.Executors.newCachedThreadPool();
+                var state = CompletableFuture.supplyAsync(() -> successor.writer().loadState(), threads);
+                // 45 s: above the idle timeout (15 s), below the socket timeout (60 s) after which the
+                // waiting read would fail instead.
+                assertThat(state.get(45, TimeUnit.SECONDS).storedCommit()).isEqualTo(new CommitPosition(1));
+                assertThat(System.nanoTime() - cutAt).as("not before the idle timeout")
+                        .isGreaterThanOrEqualTo(PostgresWriter.IDLE_IN_TRANSACTION_TIMEOUT.toNanos() - 2_000_000_000L);
+                write(successor, "2", 2);
+                threads.shutdown();
+                proxy.heal();
+                assertThat(catchThrowable(open::close)).as("the cut transaction is gone with its session")
+                        .satisfiesAnyOf(t -> assertThat(t).isNull(), t -> assertThat(t).isInstanceOf(StorageException.class));
+            }
+        }
+    }
+
     /** Without a socketTimeout in the properties, every storage connection gets the default (none before). */
     @Test
     void storageConnectionsHaveTheDefaultSocketTimeout() throws Exception {
