@@ -165,15 +165,11 @@ class SlotIncidentsIT {
         stopPipeline();
         await("the slot is free", () -> activeWalsenderApplication() == null);
 
-        java.util.Properties p = new java.util.Properties();
-        org.postgresql.PGProperty.USER.set(p, db.user());
-        org.postgresql.PGProperty.PASSWORD.set(p, db.password());
-        org.postgresql.PGProperty.REPLICATION.set(p, "database");
-        org.postgresql.PGProperty.ASSUME_MIN_SERVER_VERSION.set(p, "10");
-        org.postgresql.PGProperty.PREFER_QUERY_MODE.set(p, "simple");
-        org.postgresql.PGProperty.APPLICATION_NAME.set(p, ours);
-        Connection silent = java.sql.DriverManager.getConnection(db.jdbcUrl(), p);
+        Connection silent = new dev.syncline.server.source.postgres.PgConnections(settings()).openReplication();
         try {
+            try (Statement s = silent.createStatement()) {
+                s.execute("SET application_name = '" + ours + "'");   // as capture names its own
+            }
             // Started, then never read from nor replied to.
             silent.unwrap(org.postgresql.PGConnection.class).getReplicationAPI().replicationStream().logical().withSlotName("syncline")
                     .withSlotOption("proto_version", "1").withSlotOption("publication_names", "syncline")

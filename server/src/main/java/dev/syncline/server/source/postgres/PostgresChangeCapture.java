@@ -156,9 +156,7 @@ public final class PostgresChangeCapture implements AutoCloseable {
                     throw new CaptureException(CaptureError.SLOT_IN_USE, "replication slot " + settings.slotName()
                             + " is in use: " + e.getMessage(), e);
                 }
-                if (endAbandonedWalsender()) {
-                    continue;
-                }
+                endAbandonedWalsender();
                 try {
                     Thread.sleep(100);
                 } catch (InterruptedException ie) {
@@ -176,11 +174,10 @@ public final class PostgresChangeCapture implements AutoCloseable {
      * so that client is gone or cut off. A node behind a partition that drops packets is such a
      * client: PostgreSQL keeps its walsender, and the slot, until {@code wal_sender_timeout} (60 s
      * by default), and the node that took over would wait that long. Not having the right to end
-     * it (another role's walsender) or any other error leaves the wait as it was.
-     *
-     * @return whether one was ended (then the slot is free within moments)
+     * it (another role's walsender) or any other error leaves the wait as it was; an ended one frees
+     * the slot within moments, for openReader's next try.
      */
-    private boolean endAbandonedWalsender() {
+    private void endAbandonedWalsender() {
         try (PreparedStatement ps = catalogConnection.prepareStatement(
                 "SELECT r.pid, pg_terminate_backend(r.pid) FROM pg_stat_replication r"
                         + " JOIN pg_replication_slots s ON s.active_pid = r.pid"
@@ -194,16 +191,11 @@ public final class PostgresChangeCapture implements AutoCloseable {
                     log.warn("ended walsender pid {} that held replication slot {} for a connection of this storage"
                             + " whose client has not replied for over {} s (a previous run, or a node cut off)",
                             rs.getInt(1), settings.slotName(), ABANDONED_AFTER_SECONDS);
-                    Thread.sleep(100);
-                    return true;
                 }
             }
         } catch (SQLException e) {
             log.debug("could not end the walsender holding slot {}: {}", settings.slotName(), e.getMessage());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
         }
-        return false;
     }
 
     /** The source's system identifier and database, from {@code IDENTIFY_SYSTEM} on a short walsender connection. */

@@ -24,7 +24,7 @@ import java.sql.SQLException;
 final class PostgresWriter implements BucketWriter {
     /**
      * PostgreSQL ends this writer's session when it sits in an open transaction this long without a
-     * statement (a batch stays open for at most its batch time, well under a second). A writer cut
+     * statement (a batch commits within its batch time, 1 s by default). A writer cut
      * off mid-batch by a partition that drops packets otherwise keeps its session, and the lock on
      * the state row it took, until TCP notices (hours): the node that takes the lease over then waits
      * on that lock for the whole partition (MultiNodeIT, case e). After 15 s the session ends and the
