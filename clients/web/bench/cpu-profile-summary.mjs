@@ -3,7 +3,13 @@
 // worker's samples (our SDK's worker, or @powersync/web's database and sync workers) and the
 // page's, maps minified frames of dist/worker.js back to the TypeScript function through the
 // source map, and prints inclusive and self milliseconds per function plus a phase breakdown.
-//   node bench/cpu-profile-summary.mjs TRACE.json [--top 25] [--json]
+//   node bench/cpu-profile-summary.mjs TRACE.json [--top 25] [--json] [--long-tasks MS [--thread REGEX]]
+// --long-tasks MS: instead, every task of MS ms or longer on each thread whose name matches --thread
+// (default DedicatedWorker: our database worker, listed first, and its download thread), from the
+// trace's toplevel RunTask events that user-browser.mjs records with the samples, with the
+// TypeScript functions its samples ran in and their top self frames, then a count by the innermost
+// function: what keeps a page's query waiting during a sync (P6). A task without samples of
+// JavaScript is native work (e.g. the fetch body's data pipe, garbage collection tasks).
 // Samples are taken every ~0.1-1 ms, so figures are approximate; "(idle)" is time the thread
 // waited (for the network, a lock, the page).
 import { readFileSync, existsSync } from 'node:fs';
@@ -11,7 +17,7 @@ import { SourceMap } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 
-const { values: args, positionals } = parseArgs({ allowPositionals: true, options: { top: { type: 'string', default: '25' }, json: { type: 'boolean', default: false } } });
+const { values: args, positionals } = parseArgs({ allowPositionals: true, options: { top: { type: 'string', default: '25' }, json: { type: 'boolean', default: false }, 'long-tasks': { type: 'string' }, thread: { type: 'string', default: 'DedicatedWorker' } } });
 const trace = JSON.parse(readFileSync(positionals[0], 'utf8'));
 const events = trace.traceEvents ?? trace;
 
@@ -59,7 +65,10 @@ for (const e of events) {
 }
 const profiles = new Map();
 for (const e of events) {
-  if (e.name === 'Profile') profiles.set(`${e.pid}:${e.id}`, { thread: threads.get(`${e.pid}/${e.tid}`) ?? `${e.pid}/${e.tid}`, nodes: new Map(), samples: [], deltas: [] });
+  if (e.name === 'Profile') {
+    profiles.set(`${e.pid}:${e.id}`, { thread: threads.get(`${e.pid}/${e.tid}`) ?? `${e.pid}/${e.tid}`, key: `${e.pid}/${e.tid}`,
+      start: e.args.data.startTime, nodes: new Map(), samples: [], deltas: [] });
+  }
 }
 for (const e of events) {
   if (e.name !== 'ProfileChunk') continue;
@@ -69,6 +78,54 @@ for (const e of events) {
   for (const n of data.cpuProfile?.nodes ?? []) p.nodes.set(n.id, n);
   p.samples.push(...(data.cpuProfile?.samples ?? []));
   p.deltas.push(...(data.timeDeltas ?? []));
+}
+
+if (args['long-tasks'] !== undefined) {
+  longTasks(Number(args['long-tasks']) * 1000);
+  process.exit(0);
+}
+
+/** The worker's tasks of at least minUs µs, each with the src/ functions (inclusive ms) its samples ran in. */
+function longTasks(minUs) {
+  for (const p of profiles.values()) {
+    if (!new RegExp(args.thread).test(p.thread) || p.samples.length === 0) continue;
+    const times = [];
+    let t = p.start;
+    for (const d of p.deltas) times.push((t += d));
+    const tasks = events.filter((e) => `${e.pid}/${e.tid}` === p.key && e.ph === 'X' && e.name === 'ThreadControllerImpl::RunTask' && e.dur >= minUs)
+      .sort((a, b) => a.ts - b.ts);
+    const byLabel = new Map();
+    let first = null;
+    console.log(`## ${p.thread}: ${tasks.length} tasks of ${minUs / 1000} ms or more`);
+    for (const task of tasks) {
+      first ??= task.ts;
+      const incl = new Map();
+      const self = new Map();
+      for (let i = 0; i < p.samples.length; i++) {
+        if (times[i] < task.ts || times[i] > task.ts + task.dur) continue;
+        const leaf = frameName(p.nodes.get(p.samples[i]).callFrame);
+        self.set(leaf, (self.get(leaf) ?? 0) + 1);
+        const seen = new Set();
+        for (let id = p.samples[i]; id !== undefined; id = p.nodes.get(id)?.parent) {
+          const node = p.nodes.get(id);
+          if (!node) break;
+          const n = frameName(node.callFrame);
+          if (seen.has(n) || !/\.ts:|SQLite|garbage/.test(n)) continue;
+          seen.add(n);
+          incl.set(n, (incl.get(n) ?? 0) + 1);
+        }
+      }
+      const top = [...incl.entries()].sort((a, b) => b[1] - a[1]).slice(0, 6).map(([n, c]) => `${n} ${c}`);
+      const label = [...incl.entries()].filter(([n]) => n.includes('.ts:')).sort((a, b) => a[1] - b[1])[0]?.[0] ?? '(no samples)';
+      const agg = byLabel.get(label) ?? { n: 0, ms: 0, max: 0 };
+      agg.n++; agg.ms += task.dur / 1000; agg.max = Math.max(agg.max, task.dur / 1000);
+      byLabel.set(label, agg);
+      const selfTop = [...self.entries()].sort((a, b) => b[1] - a[1]).slice(0, 3).map(([n, c]) => `${n} ${c}`);
+      console.log(`${((task.ts - first) / 1000).toFixed(1).padStart(8)} ms +${(task.dur / 1000).toFixed(1).padStart(6)} ms | ${top.join(' · ')} | self: ${selfTop.join(' · ')}`);
+    }
+    console.log('\nby innermost src/ function present in the task (count, total ms, max ms):');
+    for (const [l, a] of [...byLabel.entries()].sort((x, y) => y[1].ms - x[1].ms)) console.log(`${String(a.n).padStart(5)} ${a.ms.toFixed(0).padStart(7)} ${a.max.toFixed(1).padStart(7)} | ${l}`);
+  }
 }
 
 const report = [];

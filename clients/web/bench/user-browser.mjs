@@ -26,10 +26,11 @@ export const CHROMIUM_ARGS = ['--no-sandbox', '--no-first-run', '--disable-backg
 
 /**
  * Opens one page in a fresh browser; returns { page, profile (its directory, null when incognito), close }. `trace`: a file for a Chromium trace
- * of V8's sampling profiler on every thread (cpu-profile-summary.mjs reads it), written at close.
+ * of V8's sampling profiler on every thread and of every task each thread ran (cpu-profile-summary.mjs
+ * reads it), written at close.
  */
 export async function openUserBrowser({ incognito = false, trace = null, executablePath = process.env.CHROMIUM ?? '/usr/bin/chromium' } = {}) {
-  const args = trace === null ? CHROMIUM_ARGS : [...CHROMIUM_ARGS, '--trace-startup=disabled-by-default-v8.cpu_profiler',
+  const args = trace === null ? CHROMIUM_ARGS : [...CHROMIUM_ARGS, '--trace-startup=disabled-by-default-v8.cpu_profiler,toplevel',
     `--trace-startup-file=${trace}`, '--trace-startup-format=json', '--trace-startup-duration=0'];
   if (incognito) {
     const browser = await chromium.launch({ executablePath, args });

@@ -3,6 +3,7 @@
  * (64-bit values do not fit a JS number), and a line that breaks the contract is refused so the
  * session ends instead of storing something unvalidated.
  */
+import { prepareCompact, type PreparedCompact } from '../storage/compact-runs.js';
 
 export type OpKind = 'PUT' | 'REMOVE' | 'MOVE' | 'CLEAR';
 
@@ -64,8 +65,11 @@ export type SyncLine =
       updatedBuckets: BucketChecksum[];
       removedBuckets: string[];
     }
-  /** `compact` set (and `ops` empty) when the line came in the compact form. */
-  | { kind: 'data'; bucket: string; ops: Op[]; compact: CompactOps | null; hasMore: boolean; after: string; nextAfter: string }
+  /**
+   * `compact` set (and `ops` empty) when the line came in the compact form: as parsed, or prepared
+   * for the store (storage/compact-runs.ts, prepareLine) by whoever read the stream.
+   */
+  | { kind: 'data'; bucket: string; ops: Op[]; compact: CompactOps | PreparedCompact | null; hasMore: boolean; after: string; nextAfter: string }
   | { kind: 'checkpoint_complete'; lastOpId: string }
   | { kind: 'partial_checkpoint_complete'; lastOpId: string; priority: number }
   | { kind: 'token_expires_in'; seconds: number };
@@ -310,4 +314,13 @@ export function compareOpIds(a: string, b: string): number {
   const x = BigInt(a);
   const y = BigInt(b);
   return x < y ? -1 : x > y ? 1 : 0;
+}
+
+/**
+ * The line with its compact ops prepared for the store (storage/compact-runs.ts): what the stream's
+ * reader does, on its own thread where it has one (worker/line-source.ts).
+ */
+export function prepareLine(line: SyncLine): SyncLine {
+  if (line.kind !== 'data' || line.compact === null || 'prepared' in line.compact) return line;
+  return { ...line, compact: prepareCompact(line.compact) };
 }

@@ -5,7 +5,8 @@
  * over its ops) instead of one JS call per row (see the store-throughput figures in
  * docs/benchmarks.md).
  */
-import { COMPACT_KINDS, opIdText, type CompactOp, type CompactOps, type Op } from '../protocol/lines.js';
+import type { CompactOps, Op } from '../protocol/lines.js';
+import { asPrepared, groupChunks, type CompactPart, type PreparedCompact } from './compact-runs.js';
 import type { LocalBucket } from '../sync/state.js';
 import { withoutTriggers } from './internal-tables.js';
 import { q, type Schema } from './schema.js';
@@ -133,7 +134,14 @@ function mergeSegment(db: SqlDb, bucket: string, seq: number, hasRemove: boolean
 // parses the text once, and every read after that walks the binary form (about half the cost of
 // reading text JSON, measured in docs/benchmarks.md).
 const STAGED_OPS = `FROM sl_staged s, jsonb_each(s.ops) WHERE s.seq = ?3`;
-const BOUND_OPS = `FROM jsonb_each(?3) WHERE 1`;
+/**
+ * A chunk of an eager store (stageCompact): its JSONB, made from the prepared text inside SQLite,
+ * waits in a one-row temp table for the merge statements, instead of coming back to JS as a blob
+ * and being bound again to each of them (two copies of every chunk's bytes through the JS heap,
+ * whose external memory drove the worker's garbage collections).
+ */
+const CHUNK_TABLE = 'temp.sl_chunk';
+const BOUND_OPS = `FROM ${CHUNK_TABLE} c, jsonb_each(c.j) WHERE ?3 IS NULL`;
 const COMPACT_OP_ID = `CAST(value ->> 0 AS INTEGER)`;
 const COMPACT_SUPERSEDED = `EXISTS (SELECT 1 FROM sl_oplog o WHERE o.type = ?2 AND o.id = value ->> 3 AND o.op_id > ${COMPACT_OP_ID})`;
 
@@ -142,7 +150,7 @@ const COMPACT_SUPERSEDED = `EXISTS (SELECT 1 FROM sl_oplog o WHERE o.type = ?2 A
  * newest position any other bucket holds (`other`, read once per line by the caller).
  */
 type CompactSource = { seq: number }
-  | { jsonb: Uint8Array; lo: number | bigint; hi: number | bigint; other: number | bigint | null; shape: [string | null, string[]] };
+  | { chunk: true; lo: number | bigint; hi: number | bigint; other: number | bigint | null; shape: [string | null, string[]] };
 
 /** App columns from a compact op's values: the value at the column's place in the shape, NULL where it has none. */
 function compactColumns(columns: string[], shapeColumns: string[]): string {
@@ -170,7 +178,7 @@ function* mergeCompactSteps(db: SqlDb, bucket: string, source: CompactSource, sh
     : JSON.parse(String(db.all('SELECT shape FROM sl_shapes WHERE id = ?', [shape])[0]!['shape'])) as [string | null, string[]];
   const staged = 'seq' in source;
   const COMPACT_OPS = staged ? STAGED_OPS : BOUND_OPS;
-  const bind = [bucket, table, staged ? source.seq : source.jsonb, shape];
+  const bind = [bucket, table, staged ? source.seq : null, shape];
   // The segment's op id range (for sl_merged), and the newest position any other bucket holds: op
   // ids are global and a bucket's ops arrive in op id order, so only another bucket can hold a
   // newer op of a row, and none does when every other bucket's position is below the segment's
@@ -267,8 +275,8 @@ function mergeStagedRow(db: SqlDb, r: Record<string, unknown>, direct: DirectApp
 export interface StoredLine {
   bucket: string;
   ops: Op[];
-  /** The line's ops in the compact form (then `ops` is empty), see protocol/lines.ts. */
-  compact?: CompactOps | null;
+  /** The line's ops in the compact form (then `ops` is empty), see protocol/lines.ts, prepared or not (compact-runs.ts). */
+  compact?: CompactOps | PreparedCompact | null;
   local: LocalBucket;
 }
 
@@ -306,21 +314,20 @@ function shapeId(db: SqlDb, ids: Map<string, number>, shape: [string | null, str
 }
 
 /**
- * Stages a compact line: runs of PUTs with values of one shape become compact segments, staged as
- * the wire's own op arrays (one JSON.stringify of a slice, nothing built per op); everything else
- * (REMOVE, PUT without values) becomes a standard segment. Arrival order is kept: a REMOVE merged
- * before an older PUT of its row would let that PUT bring the row back. With `eager` (an eager
- * store, see storeSteps) a run (then not cut at COMPACT_SEGMENT_MAX_OPS) is not staged but sorted by
- * object id and merged at once, after whatever is staged before it, into the op store and eager's
- * shadow tables, in chunks of chunkOps() ops (asked before each chunk). Yields after each run or chunk.
+ * Stages a compact line (prepared, see compact-runs.ts; prepared here when it was not): its runs
+ * of PUTs of one shape become compact segments, staged as the wire's own op arrays (the prepared
+ * JSON text of at most COMPACT_SEGMENT_MAX_OPS ops, sorted by object id); everything else (REMOVE,
+ * PUT without values) becomes a standard segment. Arrival order is kept: a REMOVE merged before an
+ * older PUT of its row would let that PUT bring the row back. With `eager` (an eager store, see
+ * storeSteps) a run is not staged but merged at once, after whatever is staged before it, into the
+ * op store and eager's shadow tables, in chunks of at least chunkOps() ops (asked before each
+ * chunk). Yields after each run or chunk.
  */
 function* stageCompact(db: SqlDb, { bucket, compact, local }: StoredLine, shapeIds: Map<string, number>, eager: Schema | null,
   chunkOps: ChunkOps): Generator<void, void, void> {
-  const { shapes, ops } = compact!;
+  const { shapes, parts } = asPrepared(compact!);
   let clearFirst = false;
   let standard: Op[] = [];
-  let runStart = -1;
-  let runShape = -1;
   // Eager: whether this line staged a segment that is not merged yet (nothing is staged when a
   // line starts, see storeSteps), and the newest position of the other buckets (their positions do
   // not change while this line is stored), read at the first run.
@@ -335,17 +342,16 @@ function* stageCompact(db: SqlDb, { bucket, compact, local }: StoredLine, shapeI
     clearFirst = false;
     standard = [];
   };
-  /**
-   * Stages the run (at most COMPACT_SEGMENT_MAX_OPS ops), or (eager: all consecutive PUTs of one
-   * shape) merges it in steps, in chunks of chunkOps() ops.
-   */
-  const flushRun = function* (end: number): Generator<void, void, void> {
-    const run = runStart === 0 && end === ops.length ? ops : ops.slice(runStart, end);
-    const shapeDef = shapes[runShape]!;
+  /** Stages the run in segments of at most COMPACT_SEGMENT_MAX_OPS ops, or (eager) merges it in steps. */
+  const flushRun = function* (run: Extract<CompactPart, { kind: 'run' }>): Generator<void, void, void> {
+    const shapeDef = shapes[run.shape]!;
     const shape = shapeId(db, shapeIds, shapeDef);
-    runStart = -1;
     if (eager === null) {
-      db.run('INSERT INTO sl_staged (bucket, clear_first, has_remove, ops, shape) VALUES (?, 0, 0, jsonb(?), ?)', [bucket, JSON.stringify(run), shape]);
+      for (let at = 0; at < run.chunks.length;) {
+        const { chunk, next } = groupChunks(run.chunks, at, COMPACT_SEGMENT_MAX_OPS);
+        at = next;
+        db.run('INSERT INTO sl_staged (bucket, clear_first, has_remove, ops, shape) VALUES (?, 0, 0, jsonb(?), ?)', [bucket, chunk.json, shape]);
+      }
       return;
     }
     if (staged) {
@@ -353,102 +359,34 @@ function* stageCompact(db: SqlDb, { bucket, compact, local }: StoredLine, shapeI
       staged = false;
     }
     other ??= db.all('SELECT max(CAST(after AS INTEGER)) AS other FROM sl_buckets WHERE name != ?', [bucket])[0]!['other'] as number | bigint | null;
-    // In object id order: each insert then lands near the one before it in the op store's and the
-    // shadow's B-trees (a CPU A/B in docs/benchmarks.md, P4). The order changes no outcome: the op
-    // store keeps the op with the highest op id of a row, and a stable sort keeps two ops of one row
-    // in arrival (op id) order, also across chunks, for the shadow's INSERT OR REPLACE.
-    const sorted = run === ops ? run.slice() : run;
-    sorted.sort(byObjectId);
-    for (let at = 0; at < sorted.length;) {
+    // In object id order (prepared so): each insert then lands near the one before it in the op
+    // store's and the shadow's B-trees (a CPU A/B in docs/benchmarks.md, P4). The order changes no
+    // outcome: the op store keeps the op with the highest op id of a row, and a stable sort keeps
+    // two ops of one row in arrival (op id) order, also across chunks, for the shadow's INSERT OR REPLACE.
+    for (let at = 0; at < run.chunks.length;) {
       if (at > 0) yield;
-      const size = Math.max(1, Math.floor(chunkOps()) || 1);
-      const chunk = at === 0 && sorted.length <= size ? sorted : sorted.slice(at, at + size);
-      at += chunk.length;
-      const [lo, hi] = opIdRange(chunk);
-      const jsonb = db.all('SELECT jsonb(?) AS j', [JSON.stringify(chunk)])[0]!['j'] as Uint8Array;
-      yield* mergeCompactSteps(db, bucket, { jsonb, lo, hi, other, shape: shapeDef }, shape, null, eager);
+      const { chunk, next } = groupChunks(run.chunks, at, Math.max(1, Math.floor(chunkOps()) || 1));
+      at = next;
+      db.run(`CREATE TEMP TABLE IF NOT EXISTS sl_chunk (k INTEGER PRIMARY KEY, j BLOB NOT NULL)`);
+      db.run(`INSERT OR REPLACE INTO ${CHUNK_TABLE} (k, j) VALUES (0, jsonb(?))`, [chunk.json]);
+      yield* mergeCompactSteps(db, bucket, { chunk: true, lo: chunk.lo, hi: chunk.hi, other, shape: shapeDef }, shape, null, eager);
     }
   };
-  for (let i = 0; i < ops.length; i++) {
-    const op = ops[i]!;
-    const kind = op[2];
-    const shape = op[5];
-    if (kind === 0 && Array.isArray(op[4]) && typeof shape === 'number') {
-      if (runStart >= 0 && (shape !== runShape || (eager === null && i - runStart >= COMPACT_SEGMENT_MAX_OPS))) {
-        yield* flushRun(i);
-        yield;
-      }
-      if (runStart < 0) {
-        flushStandard();
-        runStart = i;
-        runShape = shape;
-      }
-      continue;
-    }
-    if (runStart >= 0) {
-      yield* flushRun(i);
+  for (const part of parts) {
+    if (part.kind === 'run') {
+      flushStandard();
+      yield* flushRun(part);
       yield;
-    }
-    if (kind === 3) {
+    } else if (part.kind === 'clear') {
       flushStandard();
       clearFirst = true;
-    } else if (kind !== 2) {
-      standard.push(compactToOp(op, shapes));
-      if (standard.length >= SEGMENT_MAX_OPS) flushStandard();
+    } else {
+      standard = part.ops;
+      flushStandard();
     }
-  }
-  if (runStart >= 0) {
-    yield* flushRun(ops.length);
-    yield;
   }
   flushStandard();
   saveBucket(db, bucket, local);
-}
-
-/** The lowest and highest op id of compact ops (numbers while they are; BigInt for decimal strings). */
-function opIdRange(run: readonly CompactOp[]): [number | bigint, number | bigint] {
-  let lo = Infinity;
-  let hi = -Infinity;
-  for (const op of run) {
-    const id = op[0];
-    if (typeof id !== 'number') return opIdRangeBig(run);
-    if (id < lo) lo = id;
-    if (id > hi) hi = id;
-  }
-  return [lo, hi];
-}
-
-function opIdRangeBig(run: readonly CompactOp[]): [bigint, bigint] {
-  let lo = BigInt(run[0]![0]);
-  let hi = lo;
-  for (const op of run) {
-    const id = BigInt(op[0]);
-    if (id < lo) lo = id;
-    if (id > hi) hi = id;
-  }
-  return [lo, hi];
-}
-
-/** Compact ops (PUTs, so with an object id) by object id. */
-function byObjectId(a: CompactOp, b: CompactOp): number {
-  const x = a[3]!;
-  const y = b[3]!;
-  return x < y ? -1 : x > y ? 1 : 0;
-}
-
-/** A compact op as a standard one (the rare ops a compact segment does not take). */
-function compactToOp(op: CompactOp, shapes: CompactOps['shapes']): Op {
-  const values = op[4];
-  const shape = typeof op[5] === 'number' ? shapes[op[5]]! : null;
-  let data: string | null = null;
-  if (typeof values === 'string') data = values;
-  else if (Array.isArray(values) && shape !== null) {
-    const row: Record<string, unknown> = {};
-    values.forEach((v, i) => (row[shape[1][i]!] = v));
-    data = JSON.stringify(row);
-  }
-  return { op_id: opIdText(op[0]), op: COMPACT_KINDS[op[2]]!, object_type: shape?.[0] ?? null, object_id: op[3] ?? null,
-    subkey: op[6] ?? null, data, checksum: op[1] };
 }
 
 function stageLine(db: SqlDb, { bucket, ops, local }: StoredLine): void {

@@ -4,7 +4,8 @@
  * must perform (open a stream, store ops, apply a checkpoint, wait, …). No I/O, no clock, no
  * randomness — the shell passes the time and a jitter value in with the events that need them.
  */
-import { addChecksum, compareOpIds, type BucketChecksum, type CompactOps, type Op, type StreamDescription, type SyncLine } from '../protocol/lines.js';
+import { addChecksum, compareOpIds, type BucketChecksum, type Op, type StreamDescription, type SyncLine } from '../protocol/lines.js';
+import { asPrepared, type PreparedCompact } from '../storage/compact-runs.js';
 
 /** What the client holds of one bucket: resume position, running checksum and op count. */
 export interface LocalBucket {
@@ -66,7 +67,7 @@ export type SyncAction =
   | { type: 'open'; buckets: { name: string; after: string }[]; refreshCredentials: boolean }
   | { type: 'close' }
   | { type: 'schedule'; delayMs: number }
-  | { type: 'store'; bucket: string; ops: Op[]; compact: CompactOps | null; local: LocalBucket }
+  | { type: 'store'; bucket: string; ops: Op[]; compact: PreparedCompact | null; local: LocalBucket }
   | { type: 'removeBuckets'; buckets: string[] }
   | {
       type: 'apply';
@@ -278,28 +279,26 @@ function onLine(state: SyncState, line: SyncLine): Step {
         checksum = addChecksum(checksum, op.checksum);
         count += 1;
       }
-      if (line.compact !== null) {
-        // Op ids as numbers where exact (below 2^53): no BigInt per op.
+      // Compact ops come prepared (storage/compact-runs.ts): their count, checksum and highest op id.
+      const compact = line.compact === null ? null : asPrepared(line.compact);
+      if (compact !== null) {
         const last = state.target.lastOpId;
-        const lastNumber = last.length < 16 ? Number(last) : null;
-        for (const op of line.compact.ops) {
-          const id = op[0];
-          if (lastNumber !== null && typeof id === 'number' ? id > lastNumber : compareOpIds(String(id), last) > 0) {
-            return protocolError(state, `op ${id} of ${line.bucket} is beyond checkpoint ${last}`);
-          }
-          if (op[2] === 3) {
-            checksum = 0;
-            count = 0;
-          }
-          checksum = (checksum + op[1]) >>> 0;
-          count += 1;
+        const id = compact.maxOpId;
+        if (id !== null && (typeof id === 'number' && last.length < 16 ? id > Number(last) : compareOpIds(String(id), last) > 0)) {
+          return protocolError(state, `op ${id} of ${line.bucket} is beyond checkpoint ${last}`);
         }
+        if (compact.cleared) {
+          checksum = 0;
+          count = 0;
+        }
+        checksum = (checksum + compact.checksum) >>> 0;
+        count += compact.count;
       }
       local = { after: line.nextAfter, checksum, count };
-      const received = line.ops.length + (line.compact?.ops.length ?? 0);
+      const received = line.ops.length + (compact?.total ?? 0);
       return {
         state: { ...state, buckets: { ...state.buckets, [line.bucket]: local }, opsReceived: state.opsReceived + received },
-        actions: [{ type: 'store', bucket: line.bucket, ops: line.ops, compact: line.compact, local }],
+        actions: [{ type: 'store', bucket: line.bucket, ops: line.ops, compact, local }],
       };
     }
     case 'checkpoint_complete':

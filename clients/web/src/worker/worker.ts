@@ -8,6 +8,7 @@ import { createTables } from '../storage/internal-tables.js';
 import { Schema } from '../storage/schema.js';
 import { transaction, type SqlDb } from '../storage/sql-db.js';
 import { nextLocalTx, pendingCount } from '../storage/upload-queue.js';
+import { DOWNLOAD_WORKER_NAME, downloadThread, runDownloadWorker } from './line-source.js';
 import { Lock } from './lock.js';
 import { openDatabase, type Opened } from './open-database.js';
 import { SyncEngine } from './sync-engine.js';
@@ -120,6 +121,11 @@ async function openAndCreate(args: InitArgs): Promise<InitResult> {
       if (ctx !== null) postStatus();
     },
   });
+  // The sync stream is read on a thread of its own (this script again, as the download thread), so
+  // that reading and parsing it does not keep the page's queries waiting (worker/line-source.ts).
+  if (typeof Worker !== 'undefined') {
+    engine.openLines = downloadThread(() => new Worker(import.meta.url, { type: 'module', name: DOWNLOAD_WORKER_NAME }));
+  }
   const uploader = new Uploader(opened.db, lock, engine, clientId, {
     credentials,
     rejected: (transaction) => post({ notify: 'rejected', transaction }),
@@ -274,7 +280,8 @@ const methods: { [M in keyof Methods]: (...args: Parameters<Methods[M]>) => Retu
   },
 };
 
-scope.onmessage = async (event: MessageEvent<PageMessage>) => {
+/** The database worker's requests; the same script started as the download thread reads sync streams instead. */
+const onRequest = async (event: MessageEvent<PageMessage>) => {
   const msg = event.data;
   if ('credentialsReply' in msg) {
     const r: CredentialsReply = msg;
@@ -295,3 +302,6 @@ scope.onmessage = async (event: MessageEvent<PageMessage>) => {
     post({ id: req.id, error: { name: err.name ?? 'Error', message: err.message ?? String(e) } });
   }
 };
+
+if (scope.name === DOWNLOAD_WORKER_NAME) runDownloadWorker(scope);
+else scope.onmessage = onRequest;
