@@ -7,13 +7,14 @@ import { groupChunks, prepareCompact, PREPARED_CHUNK_OPS, STANDARD_PART_OPS, typ
 import { initialState, step, type SyncEvent, type SyncState } from '../src/sync/state.js';
 
 const SHAPES: CompactOps['shapes'] = [['todos', ['id', 'description']], ['lists', ['id', 'name']]];
+const parse = (bytes: Uint8Array): unknown => JSON.parse(new TextDecoder().decode(bytes));
 const put = (opId: number | string, id: string, v: string, shape = 0, checksum = 1): CompactOp => [opId, checksum, 0, id, [id, v], shape];
 
 /** A part as ids (runs: the object ids per chunk, in chunk order). */
 function shapeOf(p: CompactPart): unknown {
   if (p.kind === 'clear') return 'CLEAR';
   if (p.kind === 'standard') return p.ops.map((o) => `${o.op} ${o.object_id}`);
-  return { shape: p.shape, chunks: p.chunks.map((c) => (JSON.parse(c.json) as CompactOp[]).map((o) => o[3])) };
+  return { shape: p.shape, chunks: p.chunks.map((c) => (parse(c.json) as CompactOp[]).map((o) => o[3])) };
 }
 
 test('parts keep arrival order: runs of one shape sorted by object id, other ops as standard ops, CLEARs, MOVEs dropped', () => {
@@ -47,17 +48,17 @@ test('a long run is cut into sorted chunks of PREPARED_CHUNK_OPS, stable for two
   const run = p.parts[0]!;
   assert.ok(run.kind === 'run');
   assert.deepEqual(run.chunks.map((c) => c.n), [PREPARED_CHUNK_OPS, PREPARED_CHUNK_OPS, 51]);
-  const all = run.chunks.flatMap((c) => JSON.parse(c.json) as CompactOp[]);
+  const all = run.chunks.flatMap((c) => parse(c.json) as CompactOp[]);
   assert.deepEqual(all.map((o) => o[3]), [...all.map((o) => o[3] as string)].sort(), 'sorted by object id');
   assert.deepEqual(all.filter((o) => o[3] === 'r005').map((o) => o[0]), [995, 2000], 'arrival order kept for one row');
   for (const c of run.chunks) {
-    const ids = (JSON.parse(c.json) as CompactOp[]).map((o) => o[0] as number);
+    const ids = (parse(c.json) as CompactOp[]).map((o) => o[0] as number);
     assert.deepEqual([c.lo, c.hi], [Math.min(...ids), Math.max(...ids)]);
   }
   // Grouped for a store step of at least `size` ops: one JSON array, the union of the ranges.
   const whole = groupChunks(run.chunks, 0, 1000);
   assert.equal(whole.next, 3);
-  assert.deepEqual(JSON.parse(whole.chunk.json), all);
+  assert.deepEqual(parse(whole.chunk.json), all);
   assert.deepEqual([whole.chunk.lo, whole.chunk.hi, whole.chunk.n], [751, 2000, 251]);
   assert.deepEqual([groupChunks(run.chunks, 0, 1).next, groupChunks(run.chunks, 0, 101).next, groupChunks(run.chunks, 1, 200).next], [1, 2, 3]);
   assert.equal(groupChunks(run.chunks, 0, 1).chunk, run.chunks[0], 'a single chunk is used as it is');

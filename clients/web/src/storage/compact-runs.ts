@@ -9,15 +9,29 @@
  */
 import { COMPACT_KINDS, type CompactOp, type CompactOps, type Op } from '../protocol/lines.js';
 
+const utf8 = new TextEncoder();
+
+/** The buffers of a prepared line's chunks: the transfer list of the message that carries it. */
+export function chunkBuffers(p: PreparedCompact): ArrayBuffer[] {
+  const out: ArrayBuffer[] = [];
+  for (const part of p.parts) if (part.kind === 'run') for (const c of part.chunks) out.push(c.json.buffer as ArrayBuffer);
+  return out;
+}
+
 /** Ops per prepared chunk: the short step of a store while the page queries (CHUNK_OPS_QUERIED). */
 export const PREPARED_CHUNK_OPS = 100;
 
 /** Standard ops per part at most (a staged segment, see sync-store.ts SEGMENT_MAX_OPS). */
 export const STANDARD_PART_OPS = 200;
 
-/** A piece of a sorted run: its ops as a JSON array text (the wire's op arrays) and their op id range. */
+/**
+ * A piece of a sorted run: its ops as a JSON array (the wire's op arrays) in UTF-8, and their op id
+ * range. Bytes rather than a string: they cross to the database worker by transfer (no copy), live
+ * outside its JavaScript heap until the store binds them (a string held by a pending store batch
+ * is copied by every young-generation collection on the way), and SQLite reads them as they are.
+ */
 export interface PreparedChunk {
-  json: string;
+  json: Uint8Array;
   lo: number | bigint;
   hi: number | bigint;
   n: number;
@@ -70,7 +84,7 @@ export function prepareCompact({ shapes, ops }: CompactOps): PreparedCompact {
     for (let at = 0; at < run.length; at += PREPARED_CHUNK_OPS) {
       const chunk = run.slice(at, at + PREPARED_CHUNK_OPS);
       const [lo, hi] = opIdRange(chunk);
-      chunks.push({ json: JSON.stringify(chunk), lo, hi, n: chunk.length });
+      chunks.push({ json: utf8.encode(JSON.stringify(chunk)), lo, hi, n: chunk.length });
     }
     parts.push({ kind: 'run', shape: runShape, chunks });
     runStart = -1;
@@ -179,5 +193,14 @@ export function groupChunks(chunks: readonly PreparedChunk[], from: number, size
     if (c.lo < lo) lo = c.lo;
     if (c.hi > hi) hi = c.hi;
   }
-  return { chunk: { json: `[${group.map((c) => c.json.slice(1, -1)).join(',')}]`, lo, hi, n }, next };
+  // The arrays' elements joined: '[' a… ',' b… ']' (each piece without its own brackets).
+  const json = new Uint8Array(group.reduce((sum, c) => sum + c.json.length - 1, 1));
+  let at = 0;
+  group.forEach((c, i) => {
+    json[at++] = i === 0 ? 0x5b : 0x2c; // '[' first, ',' between
+    json.set(c.json.subarray(1, c.json.length - 1), at);
+    at += c.json.length - 2;
+  });
+  json[at] = 0x5d; // ']'
+  return { chunk: { json, lo, hi, n }, next };
 }

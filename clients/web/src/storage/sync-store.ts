@@ -350,7 +350,7 @@ function* stageCompact(db: SqlDb, { bucket, compact, local }: StoredLine, shapeI
       for (let at = 0; at < run.chunks.length;) {
         const { chunk, next } = groupChunks(run.chunks, at, COMPACT_SEGMENT_MAX_OPS);
         at = next;
-        db.run('INSERT INTO sl_staged (bucket, clear_first, has_remove, ops, shape) VALUES (?, 0, 0, jsonb(?), ?)', [bucket, chunk.json, shape]);
+        db.run('INSERT INTO sl_staged (bucket, clear_first, has_remove, ops, shape) VALUES (?, 0, 0, jsonb(CAST(? AS TEXT)), ?)', [bucket, chunk.json, shape]);
       }
       return;
     }
@@ -368,7 +368,7 @@ function* stageCompact(db: SqlDb, { bucket, compact, local }: StoredLine, shapeI
       const { chunk, next } = groupChunks(run.chunks, at, Math.max(1, Math.floor(chunkOps()) || 1));
       at = next;
       db.run(`CREATE TEMP TABLE IF NOT EXISTS sl_chunk (k INTEGER PRIMARY KEY, j BLOB NOT NULL)`);
-      db.run(`INSERT OR REPLACE INTO ${CHUNK_TABLE} (k, j) VALUES (0, jsonb(?))`, [chunk.json]);
+      db.run(`INSERT OR REPLACE INTO ${CHUNK_TABLE} (k, j) VALUES (0, jsonb(CAST(? AS TEXT)))`, [chunk.json]);
       yield* mergeCompactSteps(db, bucket, { chunk: true, lo: chunk.lo, hi: chunk.hi, other, shape: shapeDef }, shape, null, eager);
     }
   };

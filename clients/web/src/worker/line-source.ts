@@ -12,6 +12,7 @@
  * MAX_UNACKED lines (bounded memory: it waits for the database worker to take them).
  */
 import { parseLine, prepareLine, type SyncLine } from '../protocol/lines.js';
+import { chunkBuffers } from '../storage/compact-runs.js';
 import { ndjsonLines } from '../sync/ndjson.js';
 
 export interface StreamRequest {
@@ -167,7 +168,7 @@ export function downloadThread(create: () => Worker): OpenLines {
 export function runDownloadWorker(scope: DedicatedWorkerGlobalScope): void {
   const aborts = new Map<number, AbortController>();
   const unacked = new Map<number, { n: number; wake: (() => void) | null }>();
-  const post = (m: FromDownload) => scope.postMessage(m);
+  const post = (m: FromDownload, transfer: Transferable[] = []) => scope.postMessage(m, transfer);
   scope.onmessage = (event: MessageEvent<ToDownload>) => {
     const m = event.data;
     if ('abort' in m) {
@@ -194,7 +195,8 @@ export function runDownloadWorker(scope: DedicatedWorkerGlobalScope): void {
       if (!stream.ok) return;
       for await (const value of stream.lines) {
         if (abort.signal.aborted) return;
-        post({ line: id, value });
+        // The chunks' bytes move to the database worker (transferred, not copied).
+        post({ line: id, value }, value.kind === 'data' && value.compact !== null && 'prepared' in value.compact ? chunkBuffers(value.compact) : []);
         u.n++;
         while (u.n >= MAX_UNACKED && !abort.signal.aborted) {
           await new Promise<void>((r) => (u.wake = r));
