@@ -152,3 +152,16 @@ test('without a download thread the stream is read on this thread, prepared the 
     await srv.close();
   }
 });
+
+test('startNow makes the download thread at once, not at the first stream', () => {
+  let made = 0;
+  const thread = fakeThread();
+  try {
+    downloadThread(() => (made++, thread.worker), true);
+    assert.equal(made, 1);
+    downloadThread(() => (made++, thread.worker));
+    assert.equal(made, 1, 'without it, only when a stream opens');
+  } finally {
+    thread.close();
+  }
+});

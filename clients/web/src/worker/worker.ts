@@ -110,6 +110,11 @@ function init(args: InitArgs): Promise<InitResult> {
 
 async function openAndCreate(args: InitArgs): Promise<InitResult> {
   const schema = new Schema(args.schema);
+  // The sync stream is read on a thread of its own (this script again, as the download thread), so
+  // that reading and parsing it does not keep the page's queries waiting (worker/line-source.ts);
+  // started now, while the database opens.
+  const openLines = typeof Worker === 'undefined' ? null
+    : downloadThread(() => new Worker(import.meta.url, { type: 'module', name: DOWNLOAD_WORKER_NAME }), true);
   const opened = await openDatabase(args.dbName, args.storage);
   const clientId = createTables(opened.db, schema, () => crypto.randomUUID());
   const engine = new SyncEngine(opened.db, lock, schema, clientId, {
@@ -121,11 +126,7 @@ async function openAndCreate(args: InitArgs): Promise<InitResult> {
       if (ctx !== null) postStatus();
     },
   });
-  // The sync stream is read on a thread of its own (this script again, as the download thread), so
-  // that reading and parsing it does not keep the page's queries waiting (worker/line-source.ts).
-  if (typeof Worker !== 'undefined') {
-    engine.openLines = downloadThread(() => new Worker(import.meta.url, { type: 'module', name: DOWNLOAD_WORKER_NAME }));
-  }
+  if (openLines !== null) engine.openLines = openLines;
   const uploader = new Uploader(opened.db, lock, engine, clientId, {
     credentials,
     rejected: (transaction) => post({ notify: 'rejected', transaction }),
