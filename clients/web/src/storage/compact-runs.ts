@@ -1,11 +1,11 @@
 /**
  * A compact data line (protocol/lines.ts, CompactOps) prepared for the store and the sync state
- * machine, by pure code that may run on another thread (worker/download.ts): the ops become parts
- * in arrival order — runs of PUTs of one shape, sorted by object id and cut into chunks that are
- * already the JSON text the store binds; the few other ops as standard ops; CLEARs — plus what the
- * state machine needs (op count, checksum, highest op id). Nothing per op is left to build, parse
- * or sort on the thread that owns the database, and the prepared line crosses threads as a few
- * strings instead of a thousand arrays.
+ * machine, by pure code that may run on another thread (worker/line-source.ts): the ops become
+ * parts in arrival order — runs of PUTs of one shape, sorted by object id and cut into chunks that
+ * are already the JSON the store binds (UTF-8 bytes); the few other ops as standard ops; CLEARs —
+ * plus what the state machine needs (op count, checksum, highest op id). Nothing per op is left to
+ * build, parse or sort on the thread that owns the database, and the prepared line crosses threads
+ * as a few byte arrays (transferred) instead of a thousand arrays.
  */
 import { COMPACT_KINDS, type CompactOp, type CompactOps, type Op } from '../protocol/lines.js';
 

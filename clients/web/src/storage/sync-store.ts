@@ -135,7 +135,7 @@ function mergeSegment(db: SqlDb, bucket: string, seq: number, hasRemove: boolean
 // reading text JSON, measured in docs/benchmarks.md).
 const STAGED_OPS = `FROM sl_staged s, jsonb_each(s.ops) WHERE s.seq = ?3`;
 /**
- * A chunk of an eager store (stageCompact): its JSONB, made from the prepared text inside SQLite,
+ * A chunk of an eager store (stageCompact): its JSONB, made inside SQLite from the prepared bytes,
  * waits in a one-row temp table for the merge statements, instead of coming back to JS as a blob
  * and being bound again to each of them (two copies of every chunk's bytes through the JS heap,
  * whose external memory drove the worker's garbage collections).
@@ -316,7 +316,7 @@ function shapeId(db: SqlDb, ids: Map<string, number>, shape: [string | null, str
 /**
  * Stages a compact line (prepared, see compact-runs.ts; prepared here when it was not): its runs
  * of PUTs of one shape become compact segments, staged as the wire's own op arrays (the prepared
- * JSON text of at most COMPACT_SEGMENT_MAX_OPS ops, sorted by object id); everything else (REMOVE,
+ * JSON of at most COMPACT_SEGMENT_MAX_OPS ops, sorted by object id); everything else (REMOVE,
  * PUT without values) becomes a standard segment. Arrival order is kept: a REMOVE merged before an
  * older PUT of its row would let that PUT bring the row back. With `eager` (an eager store, see
  * storeSteps) a run is not staged but merged at once, after whatever is staged before it, into the

@@ -8,7 +8,7 @@
  * data pipe), splitting it into lines, JSON.parse of a ~250 KB line and preparing its ops (sorted,
  * re-serialised in chunks) were its longest steps — 3 to 30 ms each, dozens per 100k-row first
  * sync, plus the garbage they left. On the download thread they overlap with the store, and the
- * database worker receives each line as a few strings. The download thread reads ahead at most
+ * database worker receives each line with its chunks as transferred bytes. It reads ahead at most
  * MAX_UNACKED lines (bounded memory: it waits for the database worker to take them).
  */
 import { parseLine, prepareLine, type SyncLine } from '../protocol/lines.js';
