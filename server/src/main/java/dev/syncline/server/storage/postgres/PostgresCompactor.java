@@ -136,6 +136,10 @@ final class PostgresCompactor implements BucketCompactor {
                 if (!lockWait.isZero()) {
                     s.execute("SET LOCAL lock_timeout = " + lockWait.toMillis());
                 }
+                // As for the writer: a compactor cut off mid-transaction (a silent partition, a frozen
+                // process) loses its session, and the state row with it, after this idle time, instead
+                // of blocking the writer of the node that takes over for the whole partition.
+                s.execute("SET LOCAL idle_in_transaction_session_timeout = " + PostgresWriter.IDLE_IN_TRANSACTION_TIMEOUT.toMillis());
                 try (ResultSet rs = s.executeQuery("SELECT checkpoint_op_id FROM state WHERE id = 1 FOR UPDATE")) {
                     rs.next();
                     checkpoint = rs.getLong(1);

@@ -131,6 +131,60 @@ class PostgresStorageTimeoutsIT {
         }
     }
 
+    /**
+     * The compactor's transactions lock the state row as a write transaction does: one cut off in the
+     * middle (here: it holds the state row and waits for the buckets table, which the test holds;
+     * the partition starts, then the test lets go, so its session sits idle in the transaction) no
+     * longer blocks the storage's next writer for the whole partition. Before, the writer's read of the
+     * state waited until the socket timeout (60 s) and failed.
+     */
+    @Test
+    void aCompactorCutMidTransactionReleasesTheStateRowWithinTheIdleTimeout() throws Exception {
+        try (TcpProxy proxy = new TcpProxy("storage", db.port())) {
+            String url = "jdbc:postgresql://127.0.0.1:" + proxy.port() + "/" + db.name();
+            try (PostgresBucketStorage cut = PostgresBucketStorage.open(url, login(), "timeouts_compactor", WriterFence.NONE);
+                 PostgresBucketStorage successor = PostgresBucketStorage.open(db.jdbcUrl(), login(), "timeouts_compactor",
+                         WriterFence.NONE);
+                 var blocker = db.connect()) {
+                for (int i = 0; i < 3; i++) {
+                    write(cut, "1", i + 1);
+                }
+                var threads = java.util.concurrent.Executors.newCachedThreadPool();
+                blocker.setAutoCommit(false);
+                try (var st = blocker.createStatement()) {
+                    st.execute("LOCK TABLE timeouts_compactor.buckets IN ACCESS EXCLUSIVE MODE");
+                }
+                var compaction = CompletableFuture.supplyAsync(() -> cut.compactor().compact("a[]"), threads);
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+                while (!compactorWaitsForBuckets()) {
+                    assertThat(System.nanoTime()).as("the compactor holds the state row and waits within 20 s").isLessThan(deadline);
+                    Thread.sleep(20);
+                }
+                proxy.blackhole();
+                blocker.commit();   // its statement runs now; the answer goes nowhere and the session idles in the transaction
+                long cutAt = System.nanoTime();
+                var state = CompletableFuture.supplyAsync(() -> successor.writer().loadState(), threads);
+                assertThat(state.get(45, TimeUnit.SECONDS).storedCommit()).isEqualTo(new CommitPosition(3));
+                assertThat(System.nanoTime() - cutAt).as("not before the idle timeout")
+                        .isGreaterThanOrEqualTo(PostgresWriter.IDLE_IN_TRANSACTION_TIMEOUT.toNanos() - 2_000_000_000L);
+                write(successor, "2", 4);
+                proxy.heal();
+                assertThat(catchThrowable(() -> compaction.get(90, TimeUnit.SECONDS)))
+                        .as("the cut compaction fails with its session").isInstanceOf(ExecutionException.class);
+                threads.shutdown();
+            }
+        }
+    }
+
+    private static boolean compactorWaitsForBuckets() throws Exception {
+        try (var c = db.connect(); var st = c.createStatement();
+             var rs = st.executeQuery("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                     + "AND wait_event_type = 'Lock' AND query LIKE 'SELECT op_count FROM buckets%'")) {
+            rs.next();
+            return rs.getInt(1) > 0;
+        }
+    }
+
     /** Without a socketTimeout in the properties, every storage connection gets the default (none before). */
     @Test
     void storageConnectionsHaveTheDefaultSocketTimeout() throws Exception {
