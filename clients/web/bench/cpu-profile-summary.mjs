@@ -10,6 +10,10 @@
 // TypeScript functions its samples ran in and their top self frames, then a count by the innermost
 // function: what keeps a page's query waiting during a sync (P6). A task without samples of
 // JavaScript is native work (e.g. the fetch body's data pipe, garbage collection tasks).
+// --slow-queries: for each query the p4 page timed over 2 ms (its 'slow query' user timing spans,
+// p4-first-sync.mjs --queries --trace), the database worker's task that overlapped it most, and how
+// much of that task the V8 sampler saw running (few samples in a long task: the thread was waiting
+// for a core), as a count per kind.
 // Samples are taken every ~0.1-1 ms, so figures are approximate; "(idle)" is time the thread
 // waited (for the network, a lock, the page).
 import { readFileSync, existsSync } from 'node:fs';
@@ -17,7 +21,7 @@ import { SourceMap } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 
-const { values: args, positionals } = parseArgs({ allowPositionals: true, options: { top: { type: 'string', default: '25' }, json: { type: 'boolean', default: false }, 'long-tasks': { type: 'string' }, thread: { type: 'string', default: 'DedicatedWorker' } } });
+const { values: args, positionals } = parseArgs({ allowPositionals: true, options: { top: { type: 'string', default: '25' }, json: { type: 'boolean', default: false }, 'long-tasks': { type: 'string' }, 'slow-queries': { type: 'boolean', default: false }, thread: { type: 'string', default: 'DedicatedWorker' } } });
 const trace = JSON.parse(readFileSync(positionals[0], 'utf8'));
 const events = trace.traceEvents ?? trace;
 
@@ -80,9 +84,62 @@ for (const e of events) {
   p.deltas.push(...(data.timeDeltas ?? []));
 }
 
+if (args['slow-queries']) {
+  slowQueries();
+  process.exit(0);
+}
+
 if (args['long-tasks'] !== undefined) {
   longTasks(Number(args['long-tasks']) * 1000);
   process.exit(0);
+}
+
+/** Each slow query's overlapping database worker task (the first DedicatedWorker profile), by kind. */
+function slowQueries() {
+  const p = [...profiles.values()].find((x) => /DedicatedWorker/.test(x.thread) && x.samples.length > 0);
+  if (!p) throw new Error('no worker samples in the trace');
+  const times = [];
+  let t = p.start;
+  for (const d of p.deltas) times.push((t += d));
+  const interval = [...p.deltas].sort((a, b) => a - b)[Math.floor(p.deltas.length / 2)]; // µs, median
+  // A span begins at its start; it ends when the page measured it (callTime: right after the
+  // answer; Chromium's end events of these spans all carry one late timestamp).
+  const spans = events.filter((e) => e.name === 'slow query' && e.ph === 'b' && e.args?.callTime).map((e) => [e.ts, e.args.callTime]);
+  const tasks = events.filter((e) => `${e.pid}/${e.tid}` === p.key && e.ph === 'X' && e.name === 'ThreadControllerImpl::RunTask');
+  const kinds = new Map();
+  for (const [start, end] of spans) {
+    let task = null;
+    for (const x of tasks) {
+      const o = Math.min(end, x.ts + x.dur) - Math.max(start, x.ts);
+      if (o > 0 && (task === null || o > task.o)) task = { o, x };
+    }
+    let kind = 'no database worker task';
+    if (task !== null) {
+      const { x } = task;
+      const names = new Map();
+      let n = 0;
+      for (let i = 0; i < p.samples.length; i++) {
+        if (times[i] < x.ts || times[i] > x.ts + x.dur) continue;
+        const name = frameName(p.nodes.get(p.samples[i]).callFrame);
+        if (name === '(idle)' || name === '(program)') continue;
+        n++;
+        for (let id = p.samples[i]; id !== undefined; id = p.nodes.get(id)?.parent) {
+          const f = frameName(p.nodes.get(id).callFrame);
+          // The innermost function of ours above the SQLite adapter and the lock: which statement ran.
+          if (f.includes('.ts:') && !/oo1-adapter|sql-db|lock\.ts/.test(f)) {
+            names.set(f, (names.get(f) ?? 0) + 1);
+            break;
+          }
+        }
+      }
+      const running = Math.min(1, (n * interval) / x.dur);
+      const what = [...names.entries()].sort((a, b) => b[1] - a[1])[0]?.[0] ?? '(no JavaScript)';
+      kind = `${x.dur >= 2000 ? 'task ≥ 2 ms' : 'task < 2 ms'}, ${running < 0.5 ? 'running < 50 %' : 'running ≥ 50 %'}: ${what}`;
+    }
+    kinds.set(kind, (kinds.get(kind) ?? 0) + 1);
+  }
+  console.log(`${spans.length} slow queries (> 2 ms); the database worker task that overlapped each most (sampling every ~${(interval / 1000).toFixed(2)} ms):`);
+  for (const [k, v] of [...kinds.entries()].sort((a, b) => b[1] - a[1]).slice(0, Number(args.top))) console.log(`${String(v).padStart(5)} ${k}`);
 }
 
 /** The worker's tasks of at least minUs µs, each with the src/ functions (inclusive ms) its samples ran in. */

@@ -30,7 +30,7 @@ export const CHROMIUM_ARGS = ['--no-sandbox', '--no-first-run', '--disable-backg
  * reads it), written at close.
  */
 export async function openUserBrowser({ incognito = false, trace = null, executablePath = process.env.CHROMIUM ?? '/usr/bin/chromium' } = {}) {
-  const args = trace === null ? CHROMIUM_ARGS : [...CHROMIUM_ARGS, '--trace-startup=disabled-by-default-v8.cpu_profiler,toplevel',
+  const args = trace === null ? CHROMIUM_ARGS : [...CHROMIUM_ARGS, '--trace-startup=disabled-by-default-v8.cpu_profiler,toplevel,blink.user_timing',
     `--trace-startup-file=${trace}`, '--trace-startup-format=json', '--trace-startup-duration=0'];
   if (incognito) {
     const browser = await chromium.launch({ executablePath, args });

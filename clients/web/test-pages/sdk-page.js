@@ -106,7 +106,9 @@ const sl = {
     const summary = (times) => {
       const s = [...times].sort((a, b) => a - b);
       const at = (p) => (s.length === 0 ? null : s[Math.min(s.length - 1, Math.floor(p * s.length))]);
-      return { n: s.length, p50: at(0.5), p99: at(0.99), max: s.length === 0 ? null : s[s.length - 1] };
+      // over2ms: how many waited longer than P6's p99 bound (p99 ≤ 2 ms means at most 1 % of n).
+      return { n: s.length, p50: at(0.5), p95: at(0.95), p99: at(0.99), max: s.length === 0 ? null : s[s.length - 1],
+        over2ms: s.filter((t) => t > 2).length };
     };
     return {
       wrong, counts, midDownload, syncMs: performance.now() - started,
