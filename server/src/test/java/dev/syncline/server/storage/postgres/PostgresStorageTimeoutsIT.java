@@ -156,7 +156,7 @@ class PostgresStorageTimeoutsIT {
                 }
                 var compaction = CompletableFuture.supplyAsync(() -> cut.compactor().compact("a[]"), threads);
                 long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-                while (!compactorWaitsForBuckets()) {
+                while (!waitingForALock("SELECT op_count FROM buckets%")) {
                     assertThat(System.nanoTime()).as("the compactor holds the state row and waits within 20 s").isLessThan(deadline);
                     Thread.sleep(20);
                 }
@@ -173,15 +173,6 @@ class PostgresStorageTimeoutsIT {
                         .as("the cut compaction fails with its session").isInstanceOf(ExecutionException.class);
                 threads.shutdown();
             }
-        }
-    }
-
-    private static boolean compactorWaitsForBuckets() throws Exception {
-        try (var c = db.connect(); var st = c.createStatement();
-             var rs = st.executeQuery("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-                     + "AND wait_event_type = 'Lock' AND query LIKE 'SELECT op_count FROM buckets%'")) {
-            rs.next();
-            return rs.getInt(1) > 0;
         }
     }
 
@@ -232,7 +223,7 @@ class PostgresStorageTimeoutsIT {
             while (waits < 3) {
                 assertThat(System.nanoTime()).as("compaction seen waiting within 30 s").isLessThan(deadline);
                 assertThat(compaction).isNotDone();
-                if (compactionWaiting()) {
+                if (waitingForALock("SELECT checkpoint_op_id FROM state%")) {
                     waits++;
                     Thread.sleep(1_000);   // one socket timeout between two observations
                 } else {
@@ -246,12 +237,15 @@ class PostgresStorageTimeoutsIT {
         }
     }
 
-    private static boolean compactionWaiting() throws Exception {
-        try (var c = db.connect(); var st = c.createStatement();
-             var rs = st.executeQuery("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-                     + "AND wait_event_type = 'Lock' AND query LIKE 'SELECT checkpoint_op_id FROM state%'")) {
-            rs.next();
-            return rs.getInt(1) > 0;
+    /** Whether a session of this database waits for a lock in a statement starting like {@code queryLike}. */
+    private static boolean waitingForALock(String queryLike) throws Exception {
+        try (var c = db.connect(); var st = c.prepareStatement("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                + "AND wait_event_type = 'Lock' AND query LIKE ?")) {
+            st.setString(1, queryLike);
+            try (var rs = st.executeQuery()) {
+                rs.next();
+                return rs.getInt(1) > 0;
+            }
         }
     }
 }
