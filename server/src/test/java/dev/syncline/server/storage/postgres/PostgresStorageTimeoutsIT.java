@@ -116,12 +116,7 @@ class PostgresStorageTimeoutsIT {
                 proxy.blackhole();
                 long cutAt = System.nanoTime();
                 var threads = java.util.concurrent.Executors.newCachedThreadPool();
-                var state = CompletableFuture.supplyAsync(() -> successor.writer().loadState(), threads);
-                // 45 s: above the idle timeout (15 s), below the socket timeout (60 s) after which the
-                // waiting read would fail instead.
-                assertThat(state.get(45, TimeUnit.SECONDS).storedCommit()).isEqualTo(new CommitPosition(1));
-                assertThat(System.nanoTime() - cutAt).as("not before the idle timeout")
-                        .isGreaterThanOrEqualTo(PostgresWriter.IDLE_IN_TRANSACTION_TIMEOUT.toNanos() - 2_000_000_000L);
+                assertReadsTheStateAfterTheIdleTimeout(successor, cutAt, 1, threads);
                 write(successor, "2", 2);
                 threads.shutdown();
                 proxy.heal();
@@ -163,10 +158,7 @@ class PostgresStorageTimeoutsIT {
                 proxy.blackhole();
                 blocker.commit();   // its statement runs now; the answer goes nowhere and the session idles in the transaction
                 long cutAt = System.nanoTime();
-                var state = CompletableFuture.supplyAsync(() -> successor.writer().loadState(), threads);
-                assertThat(state.get(45, TimeUnit.SECONDS).storedCommit()).isEqualTo(new CommitPosition(3));
-                assertThat(System.nanoTime() - cutAt).as("not before the idle timeout")
-                        .isGreaterThanOrEqualTo(PostgresWriter.IDLE_IN_TRANSACTION_TIMEOUT.toNanos() - 2_000_000_000L);
+                assertReadsTheStateAfterTheIdleTimeout(successor, cutAt, 3, threads);
                 write(successor, "2", 4);
                 proxy.heal();
                 assertThat(catchThrowable(() -> compaction.get(90, TimeUnit.SECONDS)))
@@ -235,6 +227,19 @@ class PostgresStorageTimeoutsIT {
             assertThat(compaction.get(30, TimeUnit.SECONDS).movedOps()).isEqualTo(2);
             threads.shutdown();
         }
+    }
+
+    /**
+     * The successor's writer reads the stored state (commit {@code position}) once the cut session's
+     * idle timeout ended it: within 45 s (above the 15 s timeout, below the 60 s socket timeout after
+     * which the waiting read would fail instead), and not before the timeout.
+     */
+    private static void assertReadsTheStateAfterTheIdleTimeout(PostgresBucketStorage successor, long cutAt, long position,
+                                                               java.util.concurrent.ExecutorService threads) throws Exception {
+        var state = CompletableFuture.supplyAsync(() -> successor.writer().loadState(), threads);
+        assertThat(state.get(45, TimeUnit.SECONDS).storedCommit()).isEqualTo(new CommitPosition(position));
+        assertThat(System.nanoTime() - cutAt).as("not before the idle timeout")
+                .isGreaterThanOrEqualTo(PostgresWriter.IDLE_IN_TRANSACTION_TIMEOUT.toNanos() - 2_000_000_000L);
     }
 
     /** Whether a session of this database waits for a lock in a statement starting like {@code queryLike}. */
